@@ -1,0 +1,72 @@
+# vmsg — every command a person needs. `make run` and `make test` do all the set-up.
+BUILD_DIR ?= build
+FUZZ_DIR ?= build-fuzz
+ASAN_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 30
+CMAKE_ARGS ?=
+
+# Precompiled headers and ccache get along only with these.
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+
+SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
+
+.PHONY: all setup configure build run test test-unit fuzz-build fuzz test-sanitize format \
+        format-check lint clean help
+
+all: build
+
+help:
+	@echo "make run            set up, build and start vmsg on http://localhost:8080"
+	@echo "make test           set up, build and run every test (unit, integration, fuzz)"
+	@echo "make build          build build/vmsg and the tests"
+	@echo "make test-sanitize  the whole suite built with ASan and UBSan (build-asan/)"
+	@echo "make fuzz           run the libFuzzer harnesses for FUZZ_SECONDS each"
+	@echo "make format         clang-format every source file"
+	@echo "make lint           clang-tidy over src/"
+
+setup:
+	@scripts/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache $(CMAKE_ARGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/vmsg serve
+
+fuzz-build: setup
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DVMSG_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_BUILD_TYPE=Release \
+	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only" -DVMSG_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure
+
+fuzz: fuzz-build
+	cd $(FUZZ_DIR) && ctest -j $(JOBS) --output-on-failure
+
+test: format-check build fuzz-build
+	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure
+	cd $(FUZZ_DIR) && ctest -j $(JOBS) --output-on-failure
+
+test-sanitize: setup
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+	  -DVMSG_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ctest -j $(JOBS) --output-on-failure
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check: setup
+	clang-format --dry-run -Werror $(SOURCES)
+
+lint: configure
+	clang-tidy -p $(BUILD_DIR) --quiet $(filter src/%.cc,$(SOURCES))
+
+clean:
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(ASAN_DIR)

@@ -1,0 +1,57 @@
+# Helpers that give every vmsg target the same flags: warnings (errors for our code only;
+# third-party headers come from system include paths and stay quiet), sanitizers, tests.
+
+set(VMSG_WARNINGS -Wall -Wextra -Wpedantic -Wnon-virtual-dtor -Wimplicit-fallthrough
+    -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND VMSG_WARNINGS -Wshadow=local)
+endif()
+if(VMSG_WERROR)
+  list(APPEND VMSG_WARNINGS -Werror)
+endif()
+
+if(VMSG_SANITIZE)
+  string(REPLACE "," ";" _vmsg_sanitizers "${VMSG_SANITIZE}")
+  foreach(_s IN LISTS _vmsg_sanitizers)
+    add_compile_options(-fsanitize=${_s})
+    add_link_options(-fsanitize=${_s})
+  endforeach()
+  add_compile_options(-fno-omit-frame-pointer -fno-sanitize-recover=all)
+endif()
+
+if(VMSG_FUZZ)
+  # Address only: clang 14 cannot compile coroutines with fuzzer and undefined together
+  # ("Cannot represent a difference across sections"); UBSan runs in the VMSG_SANITIZE build.
+  add_compile_options(-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
+
+# Asio and Beast are compiled once (in vmsg_http) instead of in every file that uses them.
+add_compile_definitions(BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+                        BOOST_ASIO_NO_DEPRECATED)
+
+# vmsg_library(NAME SOURCES ... [DEPS ...]): the static library vmsg_NAME for src/NAME.
+function(vmsg_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(vmsg_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(vmsg_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(vmsg_${name} PRIVATE ${VMSG_WARNINGS})
+  target_link_libraries(vmsg_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# vmsg_test(NAME SOURCES ... [DEPS ...] [LABELS ...]): a GoogleTest binary run by CTest.
+function(vmsg_test name)
+  if(VMSG_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${VMSG_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}"
+                       ENVIRONMENT "VMSG_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

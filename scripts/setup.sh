@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs every Debian package vmsg needs to build, test and run. Idempotent: when
+# everything is present it only checks and returns in about a second. Run as root (or
+# with sudo available). `make run` and `make test` call it first.
+set -euo pipefail
+
+# Build and test toolchain, and the libraries vmsg links against.
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev            # libFuzzer harnesses
+  clang-format clang-tidy
+  libboost1.81-dev                    # Beast/Asio 1.81 (header-only parts)
+  nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  curl ca-certificates                # smoke tests of the running server
+)
+# Packages that live in Debian's contrib component (none yet; the Japanese HTS voice will).
+CONTRIB_PACKAGES=()
+
+is_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+missing=()
+for p in "${PACKAGES[@]}" "${CONTRIB_PACKAGES[@]}"; do
+  is_installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "setup: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Adds a component (contrib, non-free) to the Debian sources already configured, reusing
+# their URIs, only when a missing package needs it.
+ensure_component() {
+  local component=$1 sources=/etc/apt/sources.list.d/debian.sources
+  if [ -f "$sources" ]; then
+    if ! grep -Eq "^Components:.*\b${component}\b" "$sources"; then
+      echo "setup: enabling Debian's ${component} component in ${sources}"
+      $SUDO sed -i -E "/^Components:/ { /\b${component}\b/! s/$/ ${component}/ }" "$sources"
+    fi
+  elif [ -f /etc/apt/sources.list ]; then
+    if ! grep -Eq "^deb .*\b${component}\b" /etc/apt/sources.list; then
+      echo "setup: enabling Debian's ${component} component in /etc/apt/sources.list"
+      $SUDO sed -i -E "/^deb / { /\b${component}\b/! s/$/ ${component}/ }" /etc/apt/sources.list
+    fi
+  fi
+}
+
+for p in "${CONTRIB_PACKAGES[@]}"; do
+  if [[ " ${missing[*]} " == *" $p "* ]]; then
+    ensure_component contrib
+    break
+  fi
+done
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,179 @@
+// vmsg's command line: `vmsg <command> [flags]`. Each command has --help.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "app/service_context.h"
+#include "config/config.h"
+
+extern char** environ;
+
+namespace vmsg {
+namespace {
+
+constexpr std::string_view kUsage = R"(vmsg — self-hosted video message generator
+
+Usage: vmsg <command> [flags]
+
+Commands:
+  serve          Run the HTTP server (API and web UI) on VMSG_HTTP_HOST:VMSG_HTTP_PORT
+  worker         Run generation workers only (not available yet)
+  generate       Make a video from a photo and a message on the command line (not available yet)
+  config print   Show the effective configuration and where each value came from
+  config table   Print the settings as a Markdown table (the README's table)
+  version        Print the version
+
+Every setting can be given as an environment variable, in a .env file (--env-file PATH)
+or as a flag: VMSG_HTTP_PORT=9000 is --http-port=9000. Run `vmsg <command> --help` for more.
+)";
+
+constexpr std::string_view kServeHelp = R"(Usage: vmsg serve [--env-file PATH] [--setting=value ...]
+
+Runs the HTTP server: the API, /health, /api/openapi.json and the web UI from VMSG_WEB_DIR.
+Stops gracefully on SIGINT or SIGTERM: no new connections, requests in flight get
+VMSG_SHUTDOWN_GRACE to finish. A second signal stops at once.
+Settings: see `vmsg config print`.
+)";
+
+constexpr std::string_view kConfigHelp =
+    R"(Usage: vmsg config print [--env-file PATH] [--setting=value ...]
+       vmsg config table
+
+print: the effective configuration, one NAME=value per line with its source (default,
+       .env, environment or flag). Secrets are shown as [redacted].
+table: every setting with its flag, default and meaning, as a Markdown table.
+)";
+
+constexpr std::string_view kWorkerHelp = R"(Usage: vmsg worker [--setting=value ...]
+
+Runs generation workers without the HTTP server. The job system is not part of this build
+yet, so this command exits with an error.
+)";
+
+constexpr std::string_view kGenerateHelp =
+    R"(Usage: vmsg generate --image PHOTO --text TEXT -o OUT.mp4
+
+Makes a video message in-process. The generation pipeline is not part of this build yet,
+so this command exits with an error.
+)";
+
+bool WantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+Result<Config> LoadFromProcess(std::vector<std::string> flags) {
+  return LoadConfig(SourcesFromProcess(environ, std::move(flags)));
+}
+
+int Fail(const Status& status) {
+  std::cerr << "vmsg: " << status.message() << "\n";
+  return 2;
+}
+
+int Serve(std::vector<std::string> flags) {
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Result<Config> config = LoadFromProcess(std::move(flags));
+  if (!config.ok()) return Fail(config.status());
+  auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock());
+  if (!ctx.ok()) return Fail(ctx.status());
+  ServiceContext& services = **ctx;
+  if (Status s = services.server().Start(); !s.ok()) return Fail(s);
+  services.logger().Info("vmsg", "serving",
+                         {{"url", "http://" + services.config().http_host + ":" +
+                                      std::to_string(services.server().port()) + "/"},
+                          {"data_dir", services.config().data_dir.string()},
+                          {"version", kVersion}});
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  services.logger().Info("vmsg", "stop signal received", {{"signal", signal}});
+  services.server().Shutdown();
+  std::thread second_signal([&stop_signals] {
+    int again = 0;
+    sigwait(&stop_signals, &again);
+    std::_Exit(128 + again);
+  });
+  second_signal.detach();
+  services.server().Wait();
+  services.logger().Info("vmsg", "stopped");
+  return 0;
+}
+
+int Run(std::vector<std::string> args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+
+  if (command == "version" || command == "--version") {
+    if (WantsHelp(rest)) {
+      std::cout << "Usage: vmsg version\n\nPrints the version of this build.\n";
+      return 0;
+    }
+    std::cout << "vmsg " << kVersion << "\n";
+    return 0;
+  }
+  if (command == "serve") {
+    if (WantsHelp(rest)) {
+      std::cout << kServeHelp;
+      return 0;
+    }
+    return Serve(std::move(rest));
+  }
+  if (command == "config") {
+    if (rest.empty() || WantsHelp(rest)) {
+      std::cout << kConfigHelp;
+      return rest.empty() ? 2 : 0;
+    }
+    const std::string sub = rest[0];
+    std::vector<std::string> flags(rest.begin() + 1, rest.end());
+    if (sub == "print") {
+      Result<Config> config = LoadFromProcess(std::move(flags));
+      if (!config.ok()) return Fail(config.status());
+      std::cout << FormatConfig(*config);
+      return 0;
+    }
+    if (sub == "table") {
+      std::cout << SettingsMarkdownTable();
+      return 0;
+    }
+    std::cerr << "vmsg: unknown config command '" << sub << "' (print or table)\n";
+    return 2;
+  }
+  if (command == "worker" || command == "generate") {
+    if (WantsHelp(rest)) {
+      std::cout << (command == "worker" ? kWorkerHelp : kGenerateHelp);
+      return 0;
+    }
+    std::cerr << "vmsg: '" << command
+              << "' is not available in this build yet: the job system and the generation "
+                 "pipeline arrive in later releases\n";
+    return 3;
+  }
+  std::cerr << "vmsg: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+}  // namespace vmsg
+
+int main(int argc, char** argv) {
+  return vmsg::Run(std::vector<std::string>(argv + 1, argv + argc));
+}

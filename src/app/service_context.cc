@@ -1,0 +1,69 @@
+// Wiring of config -> services -> routes -> server.
+#include "app/service_context.h"
+
+#include <system_error>
+
+#include "http/handlers/static_handler.h"
+
+namespace vmsg {
+
+const char kVersion[] = VMSG_VERSION;
+
+ServiceContext::ServiceContext(Config config, std::unique_ptr<Clock> clock)
+    : config_(std::move(config)), clock_(std::move(clock)) {}
+
+Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
+                                                               std::unique_ptr<Clock> clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec || !std::filesystem::is_directory(config.data_dir)) {
+    return Status::FailedPrecondition("VMSG_DATA_DIR=" + config.data_dir.string() +
+                                      " cannot be created or is not a directory" +
+                                      (ec ? ": " + ec.message() : ""));
+  }
+  const auto web_dir = std::filesystem::weakly_canonical(config.web_dir, ec);
+  if (ec || !std::filesystem::is_directory(web_dir)) {
+    return Status::FailedPrecondition("VMSG_WEB_DIR=" + config.web_dir.string() +
+                                      " is not a directory (run vmsg from the repository root "
+                                      "or set VMSG_WEB_DIR)");
+  }
+
+  std::unique_ptr<ServiceContext> ctx(new ServiceContext(std::move(config), std::move(clock)));
+  const Config& c = ctx->config_;
+  ctx->logger_ = Logger::ToStderr(c.log_format, c.log_level, *ctx->clock_);
+
+  ctx->health_.Add("data_dir", [dir = c.data_dir] {
+    http::HealthChecks::Check check;
+    std::error_code space_ec;
+    const auto space = std::filesystem::space(dir, space_ec);
+    check.healthy = !space_ec && std::filesystem::is_directory(dir);
+    check.details["path"] = dir.string();
+    if (!space_ec) check.details["free_bytes"] = space.available;
+    if (space_ec) check.details["error"] = space_ec.message();
+    return check;
+  });
+  http::AddHealthRoute(ctx->router_, ctx->health_,
+                       {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
+  http::AddOpenApiRoute(ctx->router_, kVersion);
+  // The UI's catch-all comes last so that every API route shadows it.
+  http::AddStaticFiles(ctx->router_, web_dir);
+
+  ctx->dispatcher_ = std::make_unique<http::Dispatcher>(
+      ctx->router_,
+      http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
+                              .cors_origins = c.cors_origins},
+      *ctx->logger_, ctx->ids_);
+  ctx->server_ = std::make_unique<http::Server>(
+      http::ServerOptions{.host = c.http_host,
+                          .port = c.http_port,
+                          .threads = c.http_threads,
+                          .max_header_bytes = static_cast<uint32_t>(c.http_max_header_bytes),
+                          .max_connections = c.http_max_connections,
+                          .request_timeout = c.http_request_timeout,
+                          .idle_timeout = c.http_idle_timeout,
+                          .shutdown_grace = c.shutdown_grace},
+      *ctx->dispatcher_, *ctx->logger_);
+  return ctx;
+}
+
+}  // namespace vmsg

@@ -1,0 +1,44 @@
+// The composition root: the one place that turns a Config into live objects (clock, logger,
+// router, server) and wires them together. Nothing else constructs backends.
+#pragma once
+
+#include <memory>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "http/dispatcher.h"
+#include "http/handlers/system_handlers.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace vmsg {
+
+extern const char kVersion[];
+
+class ServiceContext {
+ public:
+  // Validates the environment the configuration describes (creates the data directory,
+  // checks the web directory) and builds every service. Errors name the setting at fault.
+  static Result<std::unique_ptr<ServiceContext>> Create(Config config,
+                                                        std::unique_ptr<Clock> clock);
+
+  const Config& config() const { return config_; }
+  const Logger& logger() const { return *logger_; }
+  http::Server& server() { return *server_; }
+
+ private:
+  ServiceContext(Config config, std::unique_ptr<Clock> clock);
+
+  Config config_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Logger> logger_;
+  IdGenerator ids_;
+  http::Router router_;
+  http::HealthChecks health_;
+  std::unique_ptr<http::Dispatcher> dispatcher_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace vmsg

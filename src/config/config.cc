@@ -1,0 +1,465 @@
+// The settings table and the code that applies defaults, .env, environment and flags.
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+namespace vmsg {
+namespace {
+
+using Apply = std::function<Status(Config&, std::string_view)>;
+
+struct Setting {
+  std::string_view name;
+  std::string_view default_value;
+  std::string_view description;
+  bool secret;
+  Apply apply;
+};
+
+Status Bad(std::string_view expected) { return Status::InvalidArgument(std::string(expected)); }
+
+Result<int64_t> ParseInteger(std::string_view text) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return Bad("expected an integer");
+  }
+  return v;
+}
+
+Apply Integer(int64_t lo, int64_t hi, std::function<void(Config&, int64_t)> set) {
+  return [lo, hi, set](Config& c, std::string_view v) -> Status {
+    Result<int64_t> n = ParseInteger(v);
+    if (!n.ok() || *n < lo || *n > hi) {
+      return Bad("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    set(c, *n);
+    return Status::Ok();
+  };
+}
+
+Apply ByteSize(uint64_t lo, uint64_t hi, std::function<void(Config&, uint64_t)> set) {
+  return [lo, hi, set](Config& c, std::string_view v) -> Status {
+    Result<uint64_t> n = ParseByteSize(v);
+    if (!n.ok() || *n < lo || *n > hi) {
+      return Bad("expected a size from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                 " bytes (a plain number or with KiB, MiB, GiB)");
+    }
+    set(c, *n);
+    return Status::Ok();
+  };
+}
+
+Apply Seconds(std::chrono::milliseconds lo, std::chrono::milliseconds hi,
+              std::function<void(Config&, std::chrono::milliseconds)> set) {
+  return [lo, hi, set](Config& c, std::string_view v) -> Status {
+    Result<std::chrono::milliseconds> d = ParseDuration(v);
+    if (!d.ok() || *d < lo || *d > hi) {
+      return Bad("expected a duration from " + std::to_string(lo.count()) + "ms to " +
+                 std::to_string(hi.count() / 1000) + "s (seconds, or with ms, s, m, h)");
+    }
+    set(c, *d);
+    return Status::Ok();
+  };
+}
+
+Apply Path(std::function<void(Config&, std::filesystem::path)> set) {
+  return [set](Config& c, std::string_view v) -> Status {
+    if (v.empty()) return Bad("expected a non-empty path");
+    if (v.find('\0') != std::string_view::npos) return Bad("a path may not contain NUL");
+    set(c, std::filesystem::path(v));
+    return Status::Ok();
+  };
+}
+
+std::vector<std::string> SplitList(std::string_view v) {
+  std::vector<std::string> out;
+  std::string item;
+  std::stringstream in{std::string(v)};
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    const auto last = item.find_last_not_of(" \t");
+    out.push_back(item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+// An allowed CORS origin is "scheme://host[:port]" with nothing after it.
+bool IsOrigin(std::string_view o) {
+  const size_t scheme_end = o.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const std::string_view scheme = o.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  const std::string_view rest = o.substr(scheme_end + 3);
+  if (rest.empty()) return false;
+  return std::all_of(rest.begin(), rest.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+           ch == '[' || ch == ']';
+  });
+}
+
+const std::vector<Setting>& Settings() {
+  using std::chrono::milliseconds;
+  static const std::vector<Setting> kSettings = {
+      {"VMSG_DATA_DIR", "./data",
+       "Directory holding all state of the embedded deployment (created if missing). Two "
+       "instances with different data directories never share anything.",
+       false, Path([](Config& c, auto p) { c.data_dir = std::move(p); })},
+      {"VMSG_WEB_DIR", "./web", "Directory of the browser UI's static files, served at `/`.", false,
+       Path([](Config& c, auto p) { c.web_dir = std::move(p); })},
+      {"VMSG_HTTP_HOST", "127.0.0.1", "Address the HTTP server listens on.", false,
+       [](Config& c, std::string_view v) -> Status {
+         if (v.empty()) return Bad("expected an IP address or host name");
+         c.http_host = std::string(v);
+         return Status::Ok();
+       }},
+      {"VMSG_HTTP_PORT", "8080", "TCP port of the HTTP server (0 picks a free port).", false,
+       Integer(0, 65535, [](Config& c, int64_t v) { c.http_port = static_cast<uint16_t>(v); })},
+      {"VMSG_HTTP_THREADS", "2", "Threads serving HTTP connections.", false,
+       Integer(1, 256, [](Config& c, int64_t v) { c.http_threads = static_cast<int>(v); })},
+      {"VMSG_HTTP_MAX_HEADER_BYTES", "16KiB",
+       "Largest request line plus headers; larger requests get 431.", false,
+       ByteSize(1024, 1024 * 1024, [](Config& c, uint64_t v) { c.http_max_header_bytes = v; })},
+      {"VMSG_HTTP_MAX_BODY_BYTES", "1MiB",
+       "Largest request body for JSON API routes; routes that take uploads have their own "
+       "limits. Larger bodies get 413 without being read.",
+       false,
+       ByteSize(0, uint64_t{1} << 30, [](Config& c, uint64_t v) { c.http_max_body_bytes = v; })},
+      {"VMSG_HTTP_MAX_CONNECTIONS", "512",
+       "Open connections served at once; further connections get 503 and are closed.", false,
+       Integer(1, 100000,
+               [](Config& c, int64_t v) { c.http_max_connections = static_cast<uint64_t>(v); })},
+      {"VMSG_HTTP_REQUEST_TIMEOUT", "30s",
+       "Time allowed to receive one request's headers and body; slower requests get 408.", false,
+       Seconds(milliseconds(100), std::chrono::hours(1),
+               [](Config& c, milliseconds v) { c.http_request_timeout = v; })},
+      {"VMSG_HTTP_IDLE_TIMEOUT", "60s",
+       "How long a keep-alive connection may wait for its next request.", false,
+       Seconds(milliseconds(100), std::chrono::hours(1),
+               [](Config& c, milliseconds v) { c.http_idle_timeout = v; })},
+      {"VMSG_SHUTDOWN_GRACE", "10s",
+       "On SIGINT/SIGTERM, how long in-flight requests may take to finish before they are cut.",
+       false,
+       Seconds(milliseconds(0), std::chrono::hours(1),
+               [](Config& c, milliseconds v) { c.shutdown_grace = v; })},
+      {"VMSG_CORS_ORIGINS", "",
+       "Comma-separated origins (`https://app.example`) allowed to call the API from other "
+       "sites. Empty: none.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         c.cors_origins = SplitList(v);
+         for (const auto& o : c.cors_origins) {
+           if (!IsOrigin(o)) return Bad("'" + o + "' is not an origin like https://host[:port]");
+         }
+         return Status::Ok();
+       }},
+      {"VMSG_TRUSTED_PROXIES", "",
+       "Comma-separated proxy addresses whose `X-Forwarded-For` header is believed. Empty: none.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         c.trusted_proxies = SplitList(v);
+         return Status::Ok();
+       }},
+      {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
+       [](Config& c, std::string_view v) -> Status {
+         auto f = ParseLogFormat(v);
+         if (!f) return Bad("expected text or json");
+         c.log_format = *f;
+         return Status::Ok();
+       }},
+      {"VMSG_LOG_LEVEL", "info", "Least severe level logged: debug, info, warning or error.", false,
+       [](Config& c, std::string_view v) -> Status {
+         auto l = ParseLogLevel(v);
+         if (!l) return Bad("expected debug, info, warning or error");
+         c.log_level = *l;
+         return Status::Ok();
+       }},
+  };
+  return kSettings;
+}
+
+const Setting* FindSetting(std::string_view name) {
+  for (const Setting& s : Settings()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// "--http-port" <-> "VMSG_HTTP_PORT"; spec names ("REDIS_URL") map to "--redis-url".
+std::string FlagToName(std::string_view flag) {
+  std::string name;
+  for (char ch : flag) name += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+  if (FindSetting(name) == nullptr && FindSetting("VMSG_" + name) != nullptr) name = "VMSG_" + name;
+  return name;
+}
+
+std::string NameToFlag(std::string_view name) {
+  std::string_view base = name.starts_with("VMSG_") ? name.substr(5) : name;
+  std::string flag = "--";
+  for (char ch : base) flag += ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
+  return flag;
+}
+
+std::string Trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+// Reads KEY=VALUE lines: blank lines and '#' comments skipped, an optional "export "
+// prefix, values optionally in single quotes (literal) or double quotes (\n \" \\ escapes).
+Result<std::vector<std::pair<std::string, std::string>>> ReadEnvFile(
+    const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("cannot read env file " + path.string());
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string where = path.string() + ":" + std::to_string(number);
+    std::string text = Trim(line);
+    if (text.empty() || text[0] == '#') continue;
+    if (text.starts_with("export ")) text = Trim(text.substr(7));
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument(where + ": expected NAME=VALUE, got '" + text + "'");
+    }
+    std::string key = Trim(text.substr(0, eq));
+    std::string value = Trim(text.substr(eq + 1));
+    if (key.empty() || !std::all_of(key.begin(), key.end(), [](char ch) {
+          return std::isupper(static_cast<unsigned char>(ch)) ||
+                 std::isdigit(static_cast<unsigned char>(ch)) || ch == '_';
+        })) {
+      return Status::InvalidArgument(where + ": '" + key + "' is not a setting name");
+    }
+    if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
+      const char quote = value[0];
+      std::string unquoted;
+      size_t i = 1;
+      bool closed = false;
+      for (; i < value.size(); ++i) {
+        if (value[i] == quote) {
+          closed = true;
+          break;
+        }
+        if (quote == '"' && value[i] == '\\' && i + 1 < value.size()) {
+          const char next = value[++i];
+          unquoted += next == 'n' ? '\n' : next;
+        } else {
+          unquoted += value[i];
+        }
+      }
+      const std::string after = closed ? Trim(value.substr(i + 1)) : "";
+      if (!closed || (!after.empty() && after[0] != '#')) {
+        return Status::InvalidArgument(where + ": unterminated or malformed quoted value");
+      }
+      value = unquoted;
+    } else if (const size_t hash = value.find(" #"); hash != std::string::npos) {
+      value = Trim(value.substr(0, hash));
+    }
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<uint64_t> ParseByteSize(std::string_view text) {
+  static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {{"GiB", uint64_t{1} << 30},
+                                                                     {"MiB", uint64_t{1} << 20},
+                                                                     {"KiB", uint64_t{1} << 10},
+                                                                     {"B", 1},
+                                                                     {"", 1}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (!text.ends_with(suffix)) continue;
+    std::string_view digits = text.substr(0, text.size() - suffix.size());
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) break;
+    if (n > std::numeric_limits<uint64_t>::max() / scale) break;
+    return n * scale;
+  }
+  return Status::InvalidArgument("expected a byte size like 1048576, 64KiB or 10MiB");
+}
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"", 1000}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (!text.ends_with(suffix)) continue;
+    std::string_view digits = text.substr(0, text.size() - suffix.size());
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n < 0) {
+      continue;  // not this unit; a shorter suffix may still match
+    }
+    if (n > std::numeric_limits<int64_t>::max() / scale) break;
+    return std::chrono::milliseconds(n * scale);
+  }
+  return Status::InvalidArgument("expected a duration like 30, 30s, 500ms, 5m or 1h");
+}
+
+Result<bool> ParseBool(std::string_view text) {
+  std::string lower;
+  for (char ch : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return true;
+  if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return false;
+  return Status::InvalidArgument("expected true or false");
+}
+
+std::string RedactUrlPassword(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const size_t authority_start = scheme_end + 3;
+  const size_t authority_end = url.find_first_of("/?#", authority_start);
+  const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+  const size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  const std::string_view userinfo = authority.substr(0, at);
+  const size_t colon = userinfo.find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, authority_start));
+  out += userinfo.substr(0, colon);
+  out += ":[redacted]";
+  out += url.substr(authority_start + at);
+  return out;
+}
+
+std::string RedactedValue(std::string_view name, std::string_view value) {
+  const Setting* s = FindSetting(name);
+  if (s != nullptr && s->secret && !value.empty()) return "[redacted]";
+  return RedactUrlPassword(value);
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  struct Value {
+    std::string value;
+    std::string source;
+  };
+  std::map<std::string_view, Value> chosen;
+  for (const Setting& s : Settings()) chosen[s.name] = {std::string(s.default_value), "default"};
+
+  if (sources.env_file) {
+    const bool exists = std::filesystem::exists(*sources.env_file);
+    if (!exists && sources.env_file_explicit) {
+      return Status::InvalidArgument("env file " + sources.env_file->string() + " does not exist");
+    }
+    if (exists) {
+      VMSG_ASSIGN_OR_RETURN(auto lines, ReadEnvFile(*sources.env_file));
+      for (auto& [key, value] : lines) {
+        const Setting* s = FindSetting(key);
+        if (s == nullptr) {
+          return Status::InvalidArgument(sources.env_file->string() + ": unknown setting " + key +
+                                         " (see `vmsg config print` for the list)");
+        }
+        chosen[s->name] = {value, ".env (" + sources.env_file->string() + ")"};
+      }
+    }
+  }
+  for (const auto& [key, value] : sources.environment) {
+    if (const Setting* s = FindSetting(key)) chosen[s->name] = {value, "environment"};
+  }
+  for (size_t i = 0; i < sources.flags.size(); ++i) {
+    std::string_view flag = sources.flags[i];
+    if (!flag.starts_with("--") || flag.size() == 2) {
+      return Status::InvalidArgument("unexpected argument '" + std::string(flag) + "'");
+    }
+    flag.remove_prefix(2);
+    std::string value;
+    if (const size_t eq = flag.find('='); eq != std::string_view::npos) {
+      value = std::string(flag.substr(eq + 1));
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < sources.flags.size()) {
+      value = sources.flags[++i];
+    } else {
+      return Status::InvalidArgument("flag --" + std::string(flag) + " needs a value");
+    }
+    const Setting* s = FindSetting(FlagToName(flag));
+    if (s == nullptr) {
+      return Status::InvalidArgument("unknown flag --" + std::string(flag) +
+                                     " (see `vmsg config print` for the settings)");
+    }
+    chosen[s->name] = {std::move(value), "flag"};
+  }
+
+  for (const Setting& s : Settings()) {
+    const Value& v = chosen[s.name];
+    Status status = s.apply(config, v.value);
+    if (!status.ok()) {
+      const std::string shown = s.secret ? "[redacted]" : RedactUrlPassword(v.value);
+      return Status::InvalidArgument(
+          std::string(s.name) + "=\"" + shown + "\" (from " + v.source + "): " + status.message(),
+          "invalid_config");
+    }
+    config.origins.push_back({std::string(s.name), v.value, v.source});
+  }
+  return config;
+}
+
+ConfigSources SourcesFromProcess(char** envp, std::vector<std::string> flags) {
+  ConfigSources sources;
+  for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    sources.environment[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+  }
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (flags[i] == "--env-file" && i + 1 < flags.size()) {
+      sources.env_file = flags[++i];
+      sources.env_file_explicit = true;
+    } else if (flags[i].starts_with("--env-file=")) {
+      sources.env_file = flags[i].substr(11);
+      sources.env_file_explicit = true;
+    } else {
+      rest.push_back(flags[i]);
+    }
+  }
+  if (!sources.env_file) {
+    if (auto it = sources.environment.find("VMSG_ENV_FILE"); it != sources.environment.end()) {
+      sources.env_file = it->second;
+      sources.env_file_explicit = true;
+    } else {
+      sources.env_file = ".env";
+    }
+  }
+  sources.flags = std::move(rest);
+  return sources;
+}
+
+std::string FormatConfig(const Config& config) {
+  size_t width = 0;
+  for (const auto& o : config.origins) width = std::max(width, o.name.size());
+  std::string out;
+  for (const auto& o : config.origins) {
+    std::string line = o.name + "=" + RedactedValue(o.name, o.value);
+    out += line;
+    out.append(line.size() < width + 24 ? width + 24 - line.size() : 1, ' ');
+    out += "# " + o.source + "\n";
+  }
+  return out;
+}
+
+std::string SettingsMarkdownTable() {
+  std::string out = "| Setting | Flag | Default | What it does |\n|---|---|---|---|\n";
+  for (const Setting& s : Settings()) {
+    out += "| `" + std::string(s.name) + "` | `" + NameToFlag(s.name) + "` | " +
+           (s.default_value.empty() ? "(empty)" : "`" + std::string(s.default_value) + "`") +
+           " | " + std::string(s.description) + " |\n";
+  }
+  out +=
+      "| `VMSG_ENV_FILE` | `--env-file` | `./.env` (if present) | A file of NAME=VALUE lines "
+      "read before the environment; the environment and flags override it. |\n";
+  return out;
+}
+
+}  // namespace vmsg

@@ -1,0 +1,88 @@
+// Config: every setting vmsg reads, typed and validated once at start-up. Values come from
+// built-in defaults, then an optional .env file, then the environment, then command-line
+// flags (each later source wins). Nothing else in vmsg reads the environment.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.h"
+#include "common/result.h"
+
+namespace vmsg {
+
+struct Config {
+  // Where all state of the embedded deployment lives.
+  std::filesystem::path data_dir;
+  // The browser UI's static files.
+  std::filesystem::path web_dir;
+
+  std::string http_host;
+  uint16_t http_port = 0;
+  int http_threads = 0;
+  uint64_t http_max_header_bytes = 0;
+  uint64_t http_max_body_bytes = 0;
+  uint64_t http_max_connections = 0;
+  std::chrono::milliseconds http_request_timeout{0};
+  std::chrono::milliseconds http_idle_timeout{0};
+  std::chrono::milliseconds shutdown_grace{0};
+  std::vector<std::string> cors_origins;
+  std::vector<std::string> trusted_proxies;
+
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
+
+  // Where each setting's effective value came from, in table order (for `config print`).
+  struct Origin {
+    std::string name;
+    std::string value;   // as given; print with RedactedValue()
+    std::string source;  // "default", ".env (<path>)", "environment", "flag"
+  };
+  std::vector<Origin> origins;
+};
+
+// Inputs to LoadConfig, gathered by main() so that LoadConfig itself is pure.
+struct ConfigSources {
+  std::map<std::string, std::string> environment;
+  // Flags after the subcommand: "--http-port=9000" or "--http-port", "9000".
+  std::vector<std::string> flags;
+  // The .env file to read: from --env-file / VMSG_ENV_FILE, else "./.env" when it exists.
+  // A file named explicitly must exist; the implicit ./.env is optional.
+  std::optional<std::filesystem::path> env_file;
+  bool env_file_explicit = false;
+};
+
+// Builds and validates the configuration. Every failure is InvalidArgument with a message
+// that names the setting, the bad value and where it came from, e.g.
+//   VMSG_HTTP_PORT="abc" (from environment): expected an integer from 1 to 65535
+// Unknown VMSG_* names in the environment are ignored; unknown names in a .env file or
+// unknown flags are errors (they are almost always typos).
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// Collects the process environment and the --env-file flag (removed from `flags`).
+ConfigSources SourcesFromProcess(char** envp, std::vector<std::string> flags);
+
+// The effective configuration as "NAME=value  # source" lines, secrets redacted.
+std::string FormatConfig(const Config& config);
+
+// The settings as a Markdown table (name, default, description) for the README.
+std::string SettingsMarkdownTable();
+
+// Hides secrets: a setting marked secret becomes "[redacted]" when set; a URL keeps its
+// scheme, host and path but loses its password ("redis://:[redacted]@host:6379/0").
+std::string RedactedValue(std::string_view name, std::string_view value);
+std::string RedactUrlPassword(std::string_view url);
+
+// Parsers shared by the settings (exposed for tests).
+Result<uint64_t> ParseByteSize(std::string_view text);  // "1048576", "64KiB", "10MiB", "1GiB"
+Result<std::chrono::milliseconds> ParseDuration(
+    std::string_view text);                     // "30", "30s", "500ms", "5m", "1h"
+Result<bool> ParseBool(std::string_view text);  // true/false, 1/0, yes/no, on/off
+
+}  // namespace vmsg

@@ -1,0 +1,142 @@
+// Per-request policy: ids, CORS, routing errors, body limits and security headers.
+#include "http/dispatcher.h"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+
+namespace vmsg::http {
+namespace {
+
+constexpr size_t kMaxRequestIdLength = 128;
+
+bool IsAcceptableRequestId(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxRequestIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+std::optional<uint64_t> ContentLength(const Request& request) {
+  auto v = request.headers.Get("Content-Length");
+  if (!v) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : *v) {
+    if (c < '0' || c > '9' || n > UINT64_MAX / 10) return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+const char kContentSecurityPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; worker-src 'self'; "
+    "manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+Dispatcher::Dispatcher(const Router& router, DispatcherOptions options, const Logger& logger,
+                       IdGenerator& ids)
+    : router_(router), options_(std::move(options)), logger_(logger), ids_(ids) {}
+
+bool Dispatcher::OriginAllowed(std::string_view origin) const {
+  return std::find(options_.cors_origins.begin(), options_.cors_origins.end(), origin) !=
+         options_.cors_origins.end();
+}
+
+Response Dispatcher::Preflight(const Request& request, const RouteMatch& match) const {
+  const std::string_view origin = *request.headers.Get("Origin");
+  if (!OriginAllowed(origin)) {
+    return ProblemResponse(403, "cors_origin_denied",
+                           "cross-origin requests from " + std::string(origin) +
+                               " are not allowed (see VMSG_CORS_ORIGINS)",
+                           request.request_id);
+  }
+  Response r = Response::Empty(204);
+  r.headers.Set("Access-Control-Allow-Methods", Join(match.allowed));
+  r.headers.Set("Access-Control-Allow-Headers", "Content-Type, X-Request-Id");
+  r.headers.Set("Access-Control-Max-Age", "600");
+  return r;
+}
+
+boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
+  const auto incoming_id = request.headers.Get("X-Request-Id");
+  request.request_id = incoming_id && IsAcceptableRequestId(*incoming_id)
+                           ? std::string(*incoming_id)
+                           : ids_.NewUuid();
+
+  Response response;
+  RouteMatch match = router_.Find(request.method, request.path);
+  const bool preflight = request.method == "OPTIONS" && request.headers.Has("Origin") &&
+                         request.headers.Has("Access-Control-Request-Method");
+  if (match.kind == RouteMatch::Kind::kBadPath) {
+    response = ProblemResponse(400, "bad_path", "the request path is not a valid URL path",
+                               request.request_id);
+  } else if (match.kind == RouteMatch::Kind::kNotFound) {
+    response =
+        ProblemResponse(404, "not_found", "no resource at " + request.path, request.request_id);
+  } else if (preflight) {
+    response = Preflight(request, match);
+  } else if (match.kind == RouteMatch::Kind::kMethodNotAllowed && request.method == "OPTIONS") {
+    response = Response::Empty(204);
+    response.headers.Set("Allow", Join(match.allowed));
+  } else if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    response =
+        ProblemResponse(405, "method_not_allowed",
+                        request.method + " is not allowed here; allowed: " + Join(match.allowed),
+                        request.request_id);
+    response.headers.Set("Allow", Join(match.allowed));
+  } else {
+    const Route& route = *match.route;
+    request.params = std::move(match.params);
+    request.body_limit = route.options.max_body_bytes.value_or(options_.default_max_body_bytes);
+    request.body->SetLimit(request.body_limit);
+    const auto length = ContentLength(request);
+    if (length && *length > request.body_limit) {
+      response = ProblemResponse(
+          413, "payload_too_large",
+          "the request body of " + std::to_string(*length) + " bytes is larger than the " +
+              std::to_string(request.body_limit) + " bytes this route accepts",
+          request.request_id);
+    } else {
+      try {
+        response = co_await route.handler(request);
+      } catch (const std::exception& e) {
+        logger_.Error("http", "handler threw",
+                      {{"request_id", request.request_id}, {"error", e.what()}});
+        response = ProblemFromStatus(Status::Internal(e.what()), request.request_id);
+      }
+    }
+  }
+  if (!request.body->complete()) response.close = true;
+  Decorate(request, response);
+  co_return response;
+}
+
+void Dispatcher::Decorate(const Request& request, Response& response) const {
+  Headers& h = response.headers;
+  h.Set("X-Request-Id", request.request_id);
+  if (!h.Has("X-Content-Type-Options")) h.Set("X-Content-Type-Options", "nosniff");
+  if (!h.Has("Referrer-Policy")) h.Set("Referrer-Policy", "no-referrer");
+  if (!h.Has("Content-Security-Policy")) h.Set("Content-Security-Policy", kContentSecurityPolicy);
+  if (!h.Has("X-Frame-Options")) h.Set("X-Frame-Options", "DENY");
+  if (!h.Has("Cache-Control")) h.Set("Cache-Control", "no-store");
+  if (auto origin = request.headers.Get("Origin"); origin && OriginAllowed(*origin)) {
+    h.Set("Access-Control-Allow-Origin", std::string(*origin));
+    h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Location, Content-Range");
+    h.Add("Vary", "Origin");
+  }
+  if (response.close) h.Set("Connection", "close");
+}
+
+}  // namespace vmsg::http

@@ -1,0 +1,160 @@
+#include "http/dispatcher.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "common/ids.h"
+#include "http/run_sync.h"
+
+namespace vmsg::http {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest()
+      : logger_(LogFormat::kText, LogLevel::kError, clock_,
+                [this](std::string_view line) { log_ += line; }) {
+    router_.Add("GET", "/hello", Sync([](Request& r) {
+                  return Response::Text(200, "hi " + r.remote_address, "text/plain");
+                }));
+    RouteOptions small;
+    small.max_body_bytes = 10;
+    router_.Add(
+        "POST", "/echo",
+        [](Request& r) -> boost::asio::awaitable<Response> {
+          Result<std::string> body = co_await ReadAll(r);
+          if (!body.ok()) co_return ProblemFromStatus(body.status(), r.request_id);
+          co_return Response::Text(200, *body, "text/plain");
+        },
+        small);
+    router_.Add("POST", "/ignore", Sync([](Request&) { return Response::Empty(204); }));
+    router_.Add("GET", "/throw",
+                Sync([](Request&) -> Response { throw std::runtime_error("kaboom at /secret"); }));
+  }
+
+  Response Dispatch(std::string method, std::string path, std::string body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {},
+                    std::vector<std::string> cors = {}) {
+    Dispatcher d(router_, {.default_max_body_bytes = 1000, .cors_origins = cors}, logger_, ids_);
+    StringBodyReader reader(std::move(body), 4);
+    Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.remote_address = "127.0.0.1";
+    for (auto& [k, v] : headers) r.headers.Add(k, v);
+    r.body = &reader;
+    return RunSync(d.Handle(r));
+  }
+
+  static vmsg::Json BodyJson(const Response& r) {
+    return vmsg::Json::parse(std::get<std::string>(r.body));
+  }
+
+  FakeClock clock_{TimePoint{}};
+  std::string log_;
+  Logger logger_;
+  IdGenerator ids_{7};
+  Router router_;
+};
+
+TEST_F(DispatcherTest, GeneratesOrKeepsRequestIds) {
+  Response r = Dispatch("GET", "/hello");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(IsUuidV4(*r.headers.Get("X-Request-Id")));
+  r = Dispatch("GET", "/hello", "", {{"X-Request-Id", "client-abc.1"}});
+  EXPECT_EQ(r.headers.Get("X-Request-Id"), "client-abc.1");
+  r = Dispatch("GET", "/hello", "", {{"X-Request-Id", "bad id\nInjected: 1"}});
+  EXPECT_TRUE(IsUuidV4(*r.headers.Get("X-Request-Id")));
+}
+
+TEST_F(DispatcherTest, EveryResponseCarriesSecurityHeaders) {
+  for (const char* path : {"/hello", "/missing"}) {
+    Response r = Dispatch("GET", path);
+    EXPECT_EQ(r.headers.Get("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(r.headers.Get("Referrer-Policy"), "no-referrer") << path;
+    EXPECT_THAT(std::string(*r.headers.Get("Content-Security-Policy")),
+                HasSubstr("default-src 'self'"));
+    EXPECT_THAT(std::string(*r.headers.Get("Content-Security-Policy")),
+                HasSubstr("object-src 'none'"));
+  }
+}
+
+TEST_F(DispatcherTest, RoutingErrorsAreProblems) {
+  Response r = Dispatch("GET", "/missing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(BodyJson(r)["code"], "not_found");
+  r = Dispatch("PUT", "/hello");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.Get("Allow"), "GET, HEAD");
+  EXPECT_EQ(BodyJson(r)["code"], "method_not_allowed");
+  r = Dispatch("GET", "/%zz");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(BodyJson(r)["code"], "bad_path");
+  r = Dispatch("OPTIONS", "/hello");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.headers.Get("Allow"), "GET, HEAD");
+}
+
+TEST_F(DispatcherTest, BodiesWithinTheLimitArrive) {
+  Response r = Dispatch("POST", "/echo", "0123456789", {{"Content-Length", "10"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(std::get<std::string>(r.body), "0123456789");
+  EXPECT_FALSE(r.close);
+}
+
+TEST_F(DispatcherTest, DeclaredOversizeBodyIsRefusedUnread) {
+  Response r = Dispatch("POST", "/echo", std::string(5000, 'x'), {{"Content-Length", "5000"}});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(BodyJson(r)["code"], "payload_too_large");
+  EXPECT_TRUE(r.close);
+  EXPECT_EQ(r.headers.Get("Connection"), "close");
+}
+
+TEST_F(DispatcherTest, UndeclaredOversizeBodyIsRefusedWhileStreaming) {
+  Response r = Dispatch("POST", "/echo", std::string(50, 'x'));  // chunked: no Content-Length
+  EXPECT_EQ(r.status, 413);
+  EXPECT_TRUE(r.close);
+}
+
+TEST_F(DispatcherTest, UnreadBodyClosesTheConnection) {
+  Response r = Dispatch("POST", "/ignore", "abc", {{"Content-Length", "3"}});
+  EXPECT_EQ(r.status, 204);
+  EXPECT_TRUE(r.close);
+}
+
+TEST_F(DispatcherTest, HandlerExceptionsBecome500WithoutDetails) {
+  Response r = Dispatch("GET", "/throw");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(BodyJson(r)["code"], "internal");
+  EXPECT_THAT(std::get<std::string>(r.body), ::testing::Not(HasSubstr("/secret")));
+  EXPECT_THAT(log_, HasSubstr("kaboom"));
+}
+
+TEST_F(DispatcherTest, CorsAllowListOnly) {
+  const std::vector<std::string> allowed = {"https://app.example"};
+  Response r = Dispatch("GET", "/hello", "", {{"Origin", "https://app.example"}}, allowed);
+  EXPECT_EQ(r.headers.Get("Access-Control-Allow-Origin"), "https://app.example");
+  r = Dispatch("GET", "/hello", "", {{"Origin", "https://evil.example"}}, allowed);
+  EXPECT_FALSE(r.headers.Has("Access-Control-Allow-Origin"));
+  r = Dispatch("GET", "/hello", "", {{"Origin", "https://app.example"}});  // none configured
+  EXPECT_FALSE(r.headers.Has("Access-Control-Allow-Origin"));
+
+  r = Dispatch("OPTIONS", "/echo", "",
+               {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}},
+               allowed);
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.headers.Get("Access-Control-Allow-Methods"), "POST");
+  EXPECT_EQ(r.headers.Get("Access-Control-Allow-Origin"), "https://app.example");
+  r = Dispatch("OPTIONS", "/echo", "",
+               {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}},
+               allowed);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(BodyJson(r)["code"], "cors_origin_denied");
+}
+
+}  // namespace
+}  // namespace vmsg::http

@@ -1,0 +1,69 @@
+// Static files: path resolution is static_files.cc's job; this turns a vetted file into a
+// full, partial or not-modified response.
+#include "http/handlers/static_handler.h"
+
+#include <system_error>
+
+#include "http/static_files.h"
+
+namespace vmsg::http {
+
+Response ServeFile(const Request& request, const std::filesystem::path& file,
+                   std::string_view content_type, std::string_view cache_control) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(file, ec);
+  const auto mtime = std::filesystem::last_write_time(file, ec);
+  if (ec) return ProblemResponse(404, "not_found", "no such file", request.request_id);
+  const std::string etag = MakeETag(size, mtime);
+
+  Response r;
+  r.headers.Set("ETag", etag);
+  r.headers.Set("Accept-Ranges", "bytes");
+  r.headers.Set("Cache-Control", std::string(cache_control));
+  if (auto inm = request.headers.Get("If-None-Match"); inm && IfNoneMatchMatches(*inm, etag)) {
+    r.status = 304;
+    return r;
+  }
+  r.headers.Set("Content-Type", std::string(content_type));
+  const auto range_header = request.headers.Get("Range");
+  const RangeRequest range = range_header ? ParseRange(*range_header, size) : RangeRequest{};
+  switch (range.kind) {
+    case RangeKind::kUnsatisfiable: {
+      Response bad = ProblemResponse(
+          416, "range_not_satisfiable",
+          "the requested range lies outside the " + std::to_string(size) + "-byte file",
+          request.request_id);
+      bad.headers.Set("Content-Range", UnsatisfiedContentRangeHeader(size));
+      return bad;
+    }
+    case RangeKind::kSingle:
+      r.status = 206;
+      r.headers.Set("Content-Range", ContentRangeHeader(range.range, size));
+      r.body = FileBody{file, range.range.offset, range.range.length};
+      return r;
+    case RangeKind::kNone:
+      break;
+  }
+  r.status = 200;
+  r.body = FileBody{file, 0, size};
+  return r;
+}
+
+void AddStaticFiles(Router& router, std::filesystem::path root) {
+  RouteOptions options;
+  options.max_body_bytes = 0;
+  options.doc.hidden = true;
+  router.Add("GET", "/{path...}", Sync([root = std::move(root)](Request& request) {
+               Result<std::filesystem::path> file =
+                   ResolveStaticPath(root, "/" + std::string(request.Param("path")));
+               if (!file.ok()) {
+                 return ProblemResponse(404, "not_found", "no resource at " + request.path,
+                                        request.request_id);
+               }
+               // Revalidate every time (cheap with ETags), so a new release is seen at once.
+               return ServeFile(request, *file, MimeTypeFor(*file), "no-cache");
+             }),
+             std::move(options));
+}
+
+}  // namespace vmsg::http

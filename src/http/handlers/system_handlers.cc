@@ -1,0 +1,89 @@
+// Health and OpenAPI handlers.
+#include "http/handlers/system_handlers.h"
+
+namespace vmsg::http {
+
+void HealthChecks::Add(std::string name, Probe probe) {
+  std::lock_guard lock(mutex_);
+  probes_.emplace_back(std::move(name), std::move(probe));
+}
+
+vmsg::Json HealthChecks::Run(bool& all_healthy) const {
+  std::vector<std::pair<std::string, Probe>> probes;
+  {
+    std::lock_guard lock(mutex_);
+    probes = probes_;
+  }
+  all_healthy = true;
+  vmsg::Json checks = vmsg::Json::object();
+  for (const auto& [name, probe] : probes) {
+    Check c = probe();
+    vmsg::Json entry = c.details.is_object() ? c.details : vmsg::Json::object();
+    entry["status"] = c.healthy ? "healthy" : "unhealthy";
+    checks[name] = entry;
+    all_healthy = all_healthy && c.healthy;
+  }
+  return {{"status", all_healthy ? "ok" : "degraded"}, {"checks", checks}};
+}
+
+void AddHealthRoute(Router& router, const HealthChecks& checks, ServiceInfo info) {
+  RouteOptions options;
+  options.max_body_bytes = 0;
+  options.doc.summary = "Service health";
+  options.doc.tags = {"operations"};
+  options.doc.description =
+      "Runs every component's health check. 200 when all are healthy, 503 otherwise.";
+  options.doc.responses = {{"200", {{"description", "All components healthy"}}},
+                           {"503", {{"description", "At least one component is unhealthy"}}}};
+  router.Add("GET", "/health", Sync([&checks, info](Request&) {
+               bool healthy = false;
+               vmsg::Json body = checks.Run(healthy);
+               body["version"] = info.version;
+               const TimePoint now = info.clock->Now();
+               body["time"] = FormatIso8601(now);
+               body["uptime_seconds"] =
+                   std::chrono::duration_cast<std::chrono::seconds>(now - info.started_at).count();
+               return Response::Json(healthy ? 200 : 503, body);
+             }),
+             std::move(options));
+}
+
+vmsg::Json OpenApiDocument(const Router& router, const std::string& version) {
+  return {
+      {"openapi", "3.1.0"},
+      {"info",
+       {{"title", "vmsg"},
+        {"version", version},
+        {"description",
+         "Self-hosted video message generator: upload a photo, type a message, pick a voice and "
+         "music, get a talking-photo MP4."}}},
+      {"paths", router.OpenApiPaths()},
+      {"components",
+       {{"schemas",
+         {{"Problem",
+           {{"type", "object"},
+            {"description", "RFC 9457 problem details with a stable machine-readable code"},
+            {"required", {"type", "title", "status", "code"}},
+            {"properties",
+             {{"type", {{"type", "string"}}},
+              {"title", {{"type", "string"}}},
+              {"status", {{"type", "integer"}}},
+              {"detail", {{"type", "string"}}},
+              {"code", {{"type", "string"}}},
+              {"request_id", {{"type", "string"}}}}}}}}}}},
+  };
+}
+
+void AddOpenApiRoute(Router& router, std::string version) {
+  RouteOptions options;
+  options.max_body_bytes = 0;
+  options.doc.summary = "This API's OpenAPI 3.1 document";
+  options.doc.tags = {"operations"};
+  const Router* self = &router;
+  router.Add("GET", "/api/openapi.json", Sync([self, version = std::move(version)](Request&) {
+               return Response::Json(200, OpenApiDocument(*self, version));
+             }),
+             std::move(options));
+}
+
+}  // namespace vmsg::http

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The vmsg command line as a user meets it: help, version, config, unavailable commands,
+# and `serve` answering /health and stopping cleanly on SIGTERM.
+set -uo pipefail
+VMSG=$1
+SOURCE_DIR=$2
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+passes=0
+check() {  # check NAME COMMAND...: passes when the command succeeds
+  local name=$1; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
+}
+cd "$work"
+
+out=$("$VMSG" --help); rc=$?
+check "help exits 0" test $rc -eq 0
+check "help lists commands" grep -q "config print" <<<"$out"
+"$VMSG" >/dev/null; check "no command exits 2" test $? -eq 2
+for cmd in serve worker generate config version; do
+  out=$("$VMSG" $cmd --help); rc=$?
+  check "$cmd --help exits 0" test $rc -eq 0
+  check "$cmd --help prints usage" grep -q "Usage: vmsg $cmd" <<<"$out"
+done
+check "version" grep -Eq '^vmsg [0-9]+\.[0-9]+\.[0-9]+$' <<<"$("$VMSG" version)"
+
+err=$("$VMSG" bogus 2>&1 >/dev/null); rc=$?
+check "unknown command exits 2" test $rc -eq 2
+check "unknown command is named" grep -q "unknown command 'bogus'" <<<"$err"
+for cmd in worker generate; do
+  err=$("$VMSG" $cmd 2>&1); rc=$?
+  check "$cmd is honest about being unavailable" test $rc -eq 3
+  check "$cmd says why" grep -q "not available in this build" <<<"$err"
+done
+
+out=$(VMSG_HTTP_PORT=9999 "$VMSG" config print --log-level=debug); rc=$?
+check "config print exits 0" test $rc -eq 0
+check "config print shows env values" grep -Eq '^VMSG_HTTP_PORT=9999 +# environment$' <<<"$out"
+check "config print shows flag values" grep -Eq '^VMSG_LOG_LEVEL=debug +# flag$' <<<"$out"
+check "config print shows defaults" grep -Eq '^VMSG_DATA_DIR=./data +# default$' <<<"$out"
+printf 'VMSG_HTTP_THREADS=3\n' > custom.env
+out=$("$VMSG" config print --env-file custom.env)
+check "config print reads --env-file" grep -Eq '^VMSG_HTTP_THREADS=3 +# .env \(custom.env\)$' <<<"$out"
+err=$(VMSG_HTTP_PORT=http "$VMSG" config print 2>&1); rc=$?
+check "bad setting exits 2" test $rc -eq 2
+check "bad setting is named" grep -q 'VMSG_HTTP_PORT="http" (from environment)' <<<"$err"
+err=$("$VMSG" config print --env-file missing.env 2>&1); rc=$?
+check "missing env file is an error" test $rc -eq 2
+check "config table" grep -q '| `VMSG_HTTP_PORT` | `--http-port` |' <<<"$("$VMSG" config table)"
+
+# serve: pick a free port, wait for the "listening" line, talk to it, stop it.
+VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data" VMSG_WEB_DIR="$SOURCE_DIR/web" \
+  "$VMSG" serve >"$work/serve.log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+check "serve reports its port" test -n "$port"
+health=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/health")
+check "health answers 200" test "$(tail -n1 <<<"$health")" = 200
+check "health is JSON with status ok" grep -q '"status":"ok"' <<<"$(head -n1 <<<"$health")"
+check "data dir created" test -d "$work/data"
+check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
+check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"
+kill -TERM "$server_pid"
+stopped=no
+for _ in $(seq 1 100); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then stopped=yes; break; fi
+  sleep 0.1
+done
+check "serve stops on SIGTERM" test $stopped = yes
+wait "$server_pid"; rc=$?
+server_pid=""
+check "serve exits 0 after SIGTERM" test $rc -eq 0
+check "serve logs the stop" grep -q "stopped" "$work/serve.log"
+
+echo "$passes passed, $failures failed"
+[ $failures -eq 0 ]
