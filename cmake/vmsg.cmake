@@ -9,6 +9,10 @@ endif()
 if(VMSG_WERROR)
   list(APPEND VMSG_WARNINGS -Werror)
 endif()
+if(VMSG_SANITIZE)
+  # GCC's flow analysis gives false maybe-uninitialized reports on sanitized code.
+  list(APPEND VMSG_WARNINGS -Wno-maybe-uninitialized)
+endif()
 
 if(VMSG_SANITIZE)
   string(REPLACE "," ";" _vmsg_sanitizers "${VMSG_SANITIZE}")

@@ -51,7 +51,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   ctx->dispatcher_ = std::make_unique<http::Dispatcher>(
       ctx->router_,
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
-                              .cors_origins = c.cors_origins},
+                              .cors_origins = c.cors_origins,
+                              .trusted_proxies = c.trusted_proxies},
       *ctx->logger_, ctx->ids_);
   ctx->server_ = std::make_unique<http::Server>(
       http::ServerOptions{.host = c.http_host,

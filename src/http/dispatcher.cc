@@ -37,7 +37,36 @@ std::optional<uint64_t> ContentLength(const Request& request) {
   return n;
 }
 
+bool IsTrusted(std::string_view address, const std::vector<std::string>& trusted) {
+  return std::find(trusted.begin(), trusted.end(), address) != trusted.end();
+}
+
+// An IPv4 or IPv6 address as text: digits, hex letters, '.', ':' only.
+bool LooksLikeAddress(std::string_view s) {
+  return !s.empty() && s.size() <= 45 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == ':';
+  });
+}
+
 }  // namespace
+
+std::string ClientAddress(std::string_view peer, std::optional<std::string_view> forwarded_for,
+                          const std::vector<std::string>& trusted_proxies) {
+  std::string client(peer);
+  if (!forwarded_for || !IsTrusted(peer, trusted_proxies)) return client;
+  std::string_view chain = *forwarded_for;
+  while (!chain.empty()) {
+    const size_t comma = chain.rfind(',');
+    std::string_view hop = comma == std::string_view::npos ? chain : chain.substr(comma + 1);
+    chain = comma == std::string_view::npos ? std::string_view() : chain.substr(0, comma);
+    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    if (!LooksLikeAddress(hop)) break;
+    client = std::string(hop);
+    if (!IsTrusted(hop, trusted_proxies)) break;
+  }
+  return client;
+}
 
 const char kContentSecurityPolicy[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -74,6 +103,8 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   request.request_id = incoming_id && IsAcceptableRequestId(*incoming_id)
                            ? std::string(*incoming_id)
                            : ids_.NewUuid();
+  request.remote_address = ClientAddress(
+      request.remote_address, request.headers.Get("X-Forwarded-For"), options_.trusted_proxies);
 
   Response response;
   RouteMatch match = router_.Find(request.method, request.path);
@@ -131,10 +162,10 @@ void Dispatcher::Decorate(const Request& request, Response& response) const {
   if (!h.Has("Content-Security-Policy")) h.Set("Content-Security-Policy", kContentSecurityPolicy);
   if (!h.Has("X-Frame-Options")) h.Set("X-Frame-Options", "DENY");
   if (!h.Has("Cache-Control")) h.Set("Cache-Control", "no-store");
+  if (!options_.cors_origins.empty()) h.Add("Vary", "Origin");
   if (auto origin = request.headers.Get("Origin"); origin && OriginAllowed(*origin)) {
     h.Set("Access-Control-Allow-Origin", std::string(*origin));
     h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, Location, Content-Range");
-    h.Add("Vary", "Origin");
   }
   if (response.close) h.Set("Connection", "close");
 }

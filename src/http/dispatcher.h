@@ -17,7 +17,15 @@ struct DispatcherOptions {
   uint64_t default_max_body_bytes = 1 << 20;
   // Exact origins allowed to make cross-origin requests; empty allows none.
   std::vector<std::string> cors_origins;
+  // Peer addresses (proxies) whose X-Forwarded-For header is believed.
+  std::vector<std::string> trusted_proxies;
 };
+
+// The client's address: the peer itself, unless the peer is a trusted proxy and sent
+// X-Forwarded-For, in which case the right-most address in that chain that is not a
+// trusted proxy (the first one a trusted party saw). Malformed entries end the walk.
+std::string ClientAddress(std::string_view peer, std::optional<std::string_view> forwarded_for,
+                          const std::vector<std::string>& trusted_proxies);
 
 class Dispatcher {
  public:

@@ -156,5 +156,39 @@ TEST_F(DispatcherTest, CorsAllowListOnly) {
   EXPECT_EQ(BodyJson(r)["code"], "cors_origin_denied");
 }
 
+TEST(ClientAddressTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  const std::vector<std::string> trusted = {"10.0.0.1", "10.0.0.2"};
+  EXPECT_EQ(ClientAddress("203.0.113.9", std::nullopt, trusted), "203.0.113.9");
+  // An untrusted peer cannot claim another address.
+  EXPECT_EQ(ClientAddress("203.0.113.9", "1.2.3.4", trusted), "203.0.113.9");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "198.51.100.7", trusted), "198.51.100.7");
+  // A client-supplied entry to the left of the real client is ignored.
+  EXPECT_EQ(ClientAddress("10.0.0.1", "6.6.6.6, 198.51.100.7, 10.0.0.2", trusted), "198.51.100.7");
+  // Garbage stops the walk at the last good hop.
+  EXPECT_EQ(ClientAddress("10.0.0.1", "evil<script>, 10.0.0.2", trusted), "10.0.0.2");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "2001:db8::1", trusted), "2001:db8::1");
+  EXPECT_EQ(ClientAddress("10.0.0.1", "", trusted), "10.0.0.1");
+}
+
+TEST_F(DispatcherTest, RemoteAddressComesFromTrustedProxyHeader) {
+  Dispatcher d(router_, {.trusted_proxies = {"127.0.0.1"}}, logger_, ids_);
+  StringBodyReader reader("");
+  Request r;
+  r.method = "GET";
+  r.path = "/hello";
+  r.remote_address = "127.0.0.1";
+  r.headers.Add("X-Forwarded-For", "198.51.100.7");
+  r.body = &reader;
+  Response response = RunSync(d.Handle(r));
+  EXPECT_EQ(std::get<std::string>(response.body), "hi 198.51.100.7");
+}
+
+TEST_F(DispatcherTest, VaryOriginWheneverCorsIsConfigured) {
+  Response r = Dispatch("GET", "/hello", "", {}, {"https://app.example"});
+  EXPECT_EQ(r.headers.Get("Vary"), "Origin");
+  r = Dispatch("GET", "/hello");
+  EXPECT_FALSE(r.headers.Has("Vary"));
+}
+
 }  // namespace
 }  // namespace vmsg::http

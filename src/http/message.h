@@ -83,7 +83,9 @@ struct Request {
   // Path parameters from the route pattern, percent-decoded.
   std::map<std::string, std::string, std::less<>> params;
   std::string request_id;
-  std::string remote_address;  // the peer's IP address
+  // The client's IP address: the peer's, or from X-Forwarded-For when the peer is a
+  // trusted proxy (set by the dispatcher).
+  std::string remote_address;
   // The route's body limit (set by the dispatcher before the handler runs).
   uint64_t body_limit = 0;
   BodyReader* body = nullptr;  // never null once dispatched
