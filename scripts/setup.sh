@@ -11,6 +11,7 @@ PACKAGES=(
   clang-format clang-tidy
   libboost1.81-dev                    # Beast/Asio 1.81 (header-only parts)
   nlohmann-json3-dev
+  libsqlite3-dev                      # embedded task state
   libgtest-dev libgmock-dev
   curl ca-certificates                # smoke tests of the running server
 )

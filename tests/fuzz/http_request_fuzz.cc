@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -107,7 +108,15 @@ struct World {
 };
 
 World& TheWorld() {
-  static World* world = new World();
+  // Deliberately leaked (libFuzzer may exit from any thread); its files go at exit.
+  static World* world = [] {
+    auto* w = new World();
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(TheWorld().root, ignored);
+    });
+    return w;
+  }();
   return *world;
 }
 

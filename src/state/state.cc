@@ -1,0 +1,124 @@
+// Backend-independent parts of the state records: names, JSON forms, retry backoff.
+#include "state/state.h"
+
+#include <cmath>
+
+namespace vmsg::state {
+namespace {
+
+Json TimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? Json(FormatIso8601(*t)) : Json(nullptr);
+}
+
+Result<TimePoint> TimeField(const Json& json, std::string_view key) {
+  VMSG_ASSIGN_OR_RETURN(std::string text, GetString(json, key));
+  auto t = ParseIso8601(text);
+  if (!t) {
+    return Status::InvalidArgument("field '" + std::string(key) + "' is not an ISO 8601 time",
+                                   "invalid_field");
+  }
+  return *t;
+}
+
+}  // namespace
+
+Duration RetryBackoff(int attempt, double jitter_unit) {
+  const double n = attempt + 1;
+  const double base = std::pow(n, 4) + 15.0;
+  const double seconds = base * (1.0 + 0.3 * std::clamp(jitter_unit, 0.0, 1.0));
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string_view TaskStatusName(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kPending:
+      return "PENDING";
+    case TaskStatus::kStarted:
+      return "STARTED";
+    case TaskStatus::kRetry:
+      return "RETRY";
+    case TaskStatus::kSuccess:
+      return "SUCCESS";
+    case TaskStatus::kFailure:
+      return "FAILURE";
+    case TaskStatus::kRevoked:
+      return "REVOKED";
+  }
+  return "PENDING";
+}
+
+std::optional<TaskStatus> ParseTaskStatus(std::string_view name) {
+  for (TaskStatus s : {TaskStatus::kPending, TaskStatus::kStarted, TaskStatus::kRetry,
+                       TaskStatus::kSuccess, TaskStatus::kFailure, TaskStatus::kRevoked}) {
+    if (TaskStatusName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+bool IsTerminal(TaskStatus status) {
+  return status == TaskStatus::kSuccess || status == TaskStatus::kFailure ||
+         status == TaskStatus::kRevoked;
+}
+
+Json TaskResult::ToJson() const {
+  return {{"status", TaskStatusName(status)},
+          {"result", result},
+          {"traceback", traceback},
+          {"children", children},
+          {"date_done", TimeOrNull(date_done)},
+          {"task_id", task_id}};
+}
+
+Result<TaskResult> TaskResult::FromJson(const Json& json) {
+  TaskResult r;
+  VMSG_ASSIGN_OR_RETURN(r.task_id, GetString(json, "task_id"));
+  VMSG_ASSIGN_OR_RETURN(std::string status, GetString(json, "status"));
+  auto parsed = ParseTaskStatus(status);
+  if (!parsed) return Status::InvalidArgument("unknown task status '" + status + "'");
+  r.status = *parsed;
+  r.result = json.value("result", Json(nullptr));
+  r.traceback = json.value("traceback", Json(nullptr));
+  r.children = json.value("children", Json::array());
+  if (json.contains("date_done") && !json["date_done"].is_null()) {
+    VMSG_ASSIGN_OR_RETURN(r.date_done, TimeField(json, "date_done"));
+  }
+  return r;
+}
+
+Json Progress::ToJson() const {
+  return {{"task_id", task_id},         {"percentage", percentage},
+          {"message", message},         {"current_step", current_step},
+          {"total_steps", total_steps}, {"timestamp", FormatIso8601Millis(timestamp)}};
+}
+
+Result<Progress> Progress::FromJson(const Json& json) {
+  Progress p;
+  VMSG_ASSIGN_OR_RETURN(p.task_id, GetString(json, "task_id"));
+  VMSG_ASSIGN_OR_RETURN(int64_t percentage, GetInt(json, "percentage"));
+  p.percentage = static_cast<int>(percentage);
+  VMSG_ASSIGN_OR_RETURN(p.message, GetString(json, "message"));
+  VMSG_ASSIGN_OR_RETURN(p.current_step, GetString(json, "current_step"));
+  VMSG_ASSIGN_OR_RETURN(int64_t total, GetInt(json, "total_steps"));
+  p.total_steps = static_cast<int>(total);
+  VMSG_ASSIGN_OR_RETURN(p.timestamp, TimeField(json, "timestamp"));
+  p.final = p.percentage >= 100 || p.percentage < 0;
+  return p;
+}
+
+Json Session::ToJson() const {
+  return {{"session_id", session_id},
+          {"task_id", task_id},
+          {"connected_at", FormatIso8601(connected_at)},
+          {"last_ping", FormatIso8601(last_ping)}};
+}
+
+Result<Session> Session::FromJson(const Json& json) {
+  Session s;
+  VMSG_ASSIGN_OR_RETURN(s.session_id, GetString(json, "session_id"));
+  VMSG_ASSIGN_OR_RETURN(s.task_id, GetString(json, "task_id"));
+  VMSG_ASSIGN_OR_RETURN(s.connected_at, TimeField(json, "connected_at"));
+  VMSG_ASSIGN_OR_RETURN(s.last_ping, TimeField(json, "last_ping"));
+  return s;
+}
+
+}  // namespace vmsg::state
