@@ -56,6 +56,6 @@ function(vmsg_test name)
   target_compile_options(${name} PRIVATE ${VMSG_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}"
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600
                        ENVIRONMENT "VMSG_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

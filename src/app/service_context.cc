@@ -4,6 +4,8 @@
 #include <system_error>
 
 #include "http/handlers/static_handler.h"
+#include "http/handlers/task_handlers.h"
+#include "state/sqlite_state.h"
 
 namespace vmsg {
 
@@ -42,6 +44,34 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     if (space_ec) check.details["error"] = space_ec.message();
     return check;
   });
+  // Task state: the embedded SQLite store under the data directory.
+  const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
+  VMSG_ASSIGN_OR_RETURN(ctx->state_, state::NewSqliteBackend(sqlite, *ctx->clock_));
+  VMSG_ASSIGN_OR_RETURN(state::ExpirySweep sweep, state::NewSqliteSweeper(sqlite, *ctx->clock_));
+  ctx->state_sweep_ =
+      std::make_unique<PeriodicTask>(c.state_sweep_interval, [sweep, logger = ctx->logger_.get()] {
+        Result<int64_t> swept = sweep();
+        if (!swept.ok()) {
+          logger->Warning("state", "sweep failed", {{"error", swept.status().ToString()}});
+        } else if (*swept > 0) {
+          logger->Debug("state", "swept expired records", {{"count", *swept}});
+        }
+      });
+  ctx->health_.Add("state", [state = &ctx->state_] {
+    http::HealthChecks::Check check;
+    check.details["backend"] = state->description;
+    Result<Duration> rtt = state->ping();
+    check.healthy = rtt.ok();
+    if (rtt.ok()) {
+      check.details["latency_ms"] = std::chrono::duration<double, std::milli>(*rtt).count();
+    } else {
+      check.details["error"] = rtt.status().message();
+    }
+    return check;
+  });
+  http::AddTaskRoutes(ctx->router_, {ctx->state_.queue.get(), ctx->state_.results.get(),
+                                     ctx->state_.progress.get(), ctx->clock_.get()});
+
   http::AddHealthRoute(ctx->router_, ctx->health_,
                        {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
   http::AddOpenApiRoute(ctx->router_, kVersion);

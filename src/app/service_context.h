@@ -7,11 +7,13 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/periodic.h"
 #include "config/config.h"
 #include "http/dispatcher.h"
 #include "http/handlers/system_handlers.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "state/state.h"
 
 namespace vmsg {
 
@@ -37,6 +39,8 @@ class ServiceContext {
   IdGenerator ids_;
   http::Router router_;
   http::HealthChecks health_;
+  state::StateBackend state_;
+  std::unique_ptr<PeriodicTask> state_sweep_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;
 };

@@ -167,6 +167,12 @@ const std::vector<Setting>& Settings() {
          c.trusted_proxies = SplitList(v);
          return Status::Ok();
        }},
+      {"VMSG_STATE_SWEEP_INTERVAL", "60s",
+       "How often expired task results, progress, sessions and rate-limit windows are deleted "
+       "from `state.sqlite3` (they are already invisible once expired).",
+       false,
+       Seconds(std::chrono::seconds(1), std::chrono::hours(24),
+               [](Config& c, milliseconds v) { c.state_sweep_interval = v; })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

@@ -35,6 +35,9 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
 
+  // How often expired task state is deleted from the embedded store.
+  std::chrono::milliseconds state_sweep_interval{0};
+
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
 

@@ -69,6 +69,11 @@ health=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/health")
 check "health answers 200" test "$(tail -n1 <<<"$health")" = 200
 check "health is JSON with status ok" grep -q '"status":"ok"' <<<"$(head -n1 <<<"$health")"
 check "data dir created" test -d "$work/data"
+check "task state lives in the data dir" test -f "$work/data/state.sqlite3"
+check "health reports the state store" grep -q '"state":{"backend":"sqlite:' <<<"$(head -n1 <<<"$health")"
+status=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/video/status/3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f")
+check "unknown task is 404" test "$(tail -n1 <<<"$status")" = 404
+check "unknown task has its code" grep -q '"code":"task_not_found"' <<<"$(head -n1 <<<"$status")"
 check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
 check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"
 kill -TERM "$server_pid"
