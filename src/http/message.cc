@@ -123,7 +123,8 @@ Response Response::Empty(int status) {
 
 uint64_t Response::BodySize() const {
   if (const auto* s = std::get_if<std::string>(&body)) return s->size();
-  return std::get<FileBody>(body).length;
+  if (const auto* f = std::get_if<FileBody>(&body)) return f->length;
+  return 0;
 }
 
 std::string_view ReasonPhrase(int status) {

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -105,10 +106,24 @@ struct FileBody {
   uint64_t length = 0;
 };
 
+// Writes pieces of a streamed body to the client.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends `data` at once (no buffering). False when the client has gone away: stop then.
+  virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
+};
+
+// A body produced while it is being sent (Server-Sent Events). It has no length: the
+// response is delimited by closing the connection when `produce` returns.
+struct StreamBody {
+  std::function<boost::asio::awaitable<void>(StreamWriter&)> produce;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
-  std::variant<std::string, FileBody> body;
+  std::variant<std::string, FileBody, StreamBody> body;
   // Close the connection after this response (set for errors that leave the request
   // body unread).
   bool close = false;
@@ -116,6 +131,7 @@ struct Response {
   static Response Json(int status, const vmsg::Json& value);
   static Response Text(int status, std::string text, std::string content_type);
   static Response Empty(int status);
+  // The length of a string or file body; 0 for a stream, whose length is not known.
   uint64_t BodySize() const;
 };
 

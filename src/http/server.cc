@@ -149,6 +149,26 @@ class SocketBodyReader final : public BodyReader {
   Status failed_;
 };
 
+// Writes a streamed body straight to the socket; each piece must leave within `timeout`.
+class SocketStreamWriter final : public StreamWriter {
+ public:
+  SocketStreamWriter(Connection& conn, Clock::duration timeout) : conn_(conn), timeout_(timeout) {}
+
+  asio::awaitable<bool> Write(std::string_view data) override {
+    if (broken_) co_return false;
+    conn_.SetDeadline(timeout_);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(data), kUseTuple);
+    conn_.SetDeadlineAt(Clock::time_point::max());  // the producer decides how long to idle
+    broken_ = static_cast<bool>(ec);
+    co_return !broken_;
+  }
+
+ private:
+  Connection& conn_;
+  Clock::duration timeout_;
+  bool broken_ = false;
+};
+
 bool QuietDisconnect(beast::error_code ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -369,7 +389,8 @@ class Server::Impl {
       request.body = &body;
 
       Response response = co_await dispatcher_.Handle(request);
-      const bool keep_alive = header.keep_alive() && !response.close && !stopping_;
+      const bool keep_alive = header.keep_alive() && !response.close && !stopping_ &&
+                              !std::holds_alternative<StreamBody>(response.body);
       if (!keep_alive) response.headers.Set("Connection", "close");
       const bool written = co_await Write(*conn, response, request.method == "HEAD", keep_alive);
       AccessLog(request.method, request.path, response, started, request.request_id, peer_address);
@@ -403,11 +424,22 @@ class Server::Impl {
     const uint64_t size = response.BodySize();
     const bool bodiless = response.status == 204 || response.status == 304 ||
                           (response.status >= 100 && response.status < 200);
-    if (!bodiless) header.content_length(size);
+    auto* stream = std::get_if<StreamBody>(&response.body);
+    if (stream != nullptr) {
+      header.keep_alive(false);  // the close ends the body
+    } else if (!bodiless) {
+      header.content_length(size);
+    }
     bhttp::response_serializer<bhttp::empty_body> serializer(header);
     conn.SetDeadline(options_.idle_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(conn.socket, serializer, kUseTuple);
     if (ec) co_return false;
+    if (stream != nullptr) {
+      if (head_only) co_return true;
+      SocketStreamWriter writer(conn, options_.idle_timeout);
+      co_await stream->produce(writer);
+      co_return true;
+    }
     if (head_only || bodiless || size == 0) co_return true;
 
     if (const auto* text = std::get_if<std::string>(&response.body)) {
