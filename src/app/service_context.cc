@@ -69,8 +69,13 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
     return check;
   });
-  http::AddTaskRoutes(ctx->router_, {ctx->state_.queue.get(), ctx->state_.results.get(),
-                                     ctx->state_.progress.get(), ctx->clock_.get()});
+  http::AddTaskRoutes(ctx->router_, {.queue = ctx->state_.queue.get(),
+                                     .results = ctx->state_.results.get(),
+                                     .progress = ctx->state_.progress.get(),
+                                     .sessions = ctx->state_.sessions.get(),
+                                     .clock = ctx->clock_.get(),
+                                     .ids = &ctx->ids_,
+                                     .allowed_origins = c.cors_origins});
 
   http::AddHealthRoute(ctx->router_, ctx->health_,
                        {kVersion, ctx->clock_->Now(), ctx->clock_.get()});

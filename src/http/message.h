@@ -120,10 +120,33 @@ struct StreamBody {
   std::function<boost::asio::awaitable<void>(StreamWriter&)> produce;
 };
 
+// The server side of an accepted WebSocket connection (RFC 6455), as handlers see it.
+// Control frames (ping, pong, close) are handled underneath; the server pings an idle
+// connection every half of its idle timeout and drops a peer that stops answering.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Sends one text message. False once the connection is closed or broken.
+  virtual boost::asio::awaitable<bool> SendText(std::string_view text) = 0;
+  // Sends a close frame with the normal-closure code and waits for the peer's reply.
+  virtual boost::asio::awaitable<void> Close() = 0;
+  // False once the peer closed the connection or it broke.
+  virtual bool open() const = 0;
+  // Pongs received so far (answers to the server's pings).
+  virtual uint64_t pongs() const = 0;
+};
+
+// Asks the server to switch the connection to WebSocket: when the request is a valid
+// upgrade, the server completes the handshake (101, with this response's headers) and
+// runs `run` until it returns, then closes.
+struct UpgradeBody {
+  std::function<boost::asio::awaitable<void>(WebSocket&)> run;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
-  std::variant<std::string, FileBody, StreamBody> body;
+  std::variant<std::string, FileBody, StreamBody, UpgradeBody> body;
   // Close the connection after this response (set for errors that leave the request
   // body unread).
   bool close = false;

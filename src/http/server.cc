@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -28,6 +29,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace bws = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
@@ -167,6 +169,59 @@ class SocketStreamWriter final : public StreamWriter {
   Connection& conn_;
   Clock::duration timeout_;
   bool broken_ = false;
+};
+
+// The handler's view of a Beast WebSocket. Lives on the connection's strand.
+class BeastWebSocket final : public WebSocket {
+ public:
+  BeastWebSocket(bws::stream<tcp::socket&>& ws, std::shared_ptr<uint64_t> pongs)
+      : ws_(ws), pongs_(std::move(pongs)), reader_done_(ws.get_executor()) {
+    reader_done_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  asio::awaitable<bool> SendText(std::string_view text) override {
+    if (!open_) co_return false;
+    ws_.text(true);
+    auto [ec, n] = co_await ws_.async_write(asio::buffer(text), kUseTuple);
+    if (ec) open_ = false;
+    co_return open_;
+  }
+
+  asio::awaitable<void> Close() override {
+    if (!open_ || closing_) co_return;
+    closing_ = true;
+    co_await ws_.async_close(bws::close_code::normal, kUseTuple);
+    open_ = false;
+  }
+
+  bool open() const override { return open_; }
+  uint64_t pongs() const override { return *pongs_; }
+
+  // Reads (and drops) client messages so that control frames are processed; ends when the
+  // connection closes, from either side.
+  asio::awaitable<void> ReadUntilClosed() {
+    beast::flat_buffer sink;
+    for (;;) {
+      auto [ec, n] = co_await ws_.async_read(sink, kUseTuple);
+      if (ec) break;
+      sink.consume(sink.size());
+    }
+    open_ = false;
+    reader_finished_ = true;
+    reader_done_.cancel();
+  }
+
+  asio::awaitable<void> WaitForReader() {
+    if (!reader_finished_) co_await reader_done_.async_wait(kUseTuple);
+  }
+
+ private:
+  bws::stream<tcp::socket&>& ws_;
+  std::shared_ptr<uint64_t> pongs_;
+  asio::steady_timer reader_done_;
+  bool open_ = true;
+  bool closing_ = false;
+  bool reader_finished_ = false;
 };
 
 bool QuietDisconnect(beast::error_code ec) {
@@ -389,6 +444,18 @@ class Server::Impl {
       request.body = &body;
 
       Response response = co_await dispatcher_.Handle(request);
+      if (auto* upgrade = std::get_if<UpgradeBody>(&response.body)) {
+        if (bws::is_upgrade(header)) {
+          AccessLog(request.method, request.path, response, started, request.request_id,
+                    peer_address);
+          co_await RunWebSocket(*conn, header, response, *upgrade);
+          co_return;
+        }
+        response = ProblemResponse(426, "websocket_required",
+                                   "this endpoint speaks WebSocket: send an Upgrade request",
+                                   request.request_id);
+        response.headers.Set("Upgrade", "websocket");
+      }
       const bool keep_alive = header.keep_alive() && !response.close && !stopping_ &&
                               !std::holds_alternative<StreamBody>(response.body);
       if (!keep_alive) response.headers.Set("Connection", "close");
@@ -404,6 +471,42 @@ class Server::Impl {
       }
     }
     Close(*conn);
+  }
+
+  // Completes the handshake and runs the handler's session; Beast handles control frames
+  // and idle pings, a concurrent reader notices the peer's close.
+  asio::awaitable<void> RunWebSocket(Connection& conn, const Parser::value_type& request,
+                                     const Response& response, const UpgradeBody& upgrade) {
+    conn.SetDeadlineAt(Clock::time_point::max());  // Beast's own timeouts take over
+    bws::stream<tcp::socket&> ws(conn.socket);
+    bws::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = options_.request_timeout;
+    timeouts.idle_timeout = options_.websocket_idle_timeout;
+    timeouts.keep_alive_pings = true;  // a ping after half the idle timeout of silence
+    ws.set_option(timeouts);
+    const Headers extra = response.headers;
+    ws.set_option(bws::stream_base::decorator([extra](bws::response_type& res) {
+      for (const auto& [name, value] : extra.fields()) {
+        if (!EqualsIgnoreCase(name, "Content-Type") && !EqualsIgnoreCase(name, "Connection")) {
+          res.set(name, value);
+        }
+      }
+    }));
+    auto pongs = std::make_shared<uint64_t>(0);
+    ws.control_callback([pongs](bws::frame_type kind, beast::string_view) {
+      if (kind == bws::frame_type::pong) ++*pongs;
+    });
+    auto [ec] = co_await ws.async_accept(request, kUseTuple);
+    if (ec) {
+      Close(conn);
+      co_return;
+    }
+    BeastWebSocket socket(ws, pongs);
+    asio::co_spawn(conn.socket.get_executor(), socket.ReadUntilClosed(), asio::detached);
+    co_await upgrade.run(socket);
+    co_await socket.Close();
+    co_await socket.WaitForReader();
+    Close(conn);
   }
 
   static void Close(Connection& conn) {

@@ -22,6 +22,8 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  // A WebSocket peer silent this long is dropped; it is pinged after half of it.
+  std::chrono::milliseconds websocket_idle_timeout{60'000};
 };
 
 class Server {

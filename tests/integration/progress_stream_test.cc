@@ -2,8 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include "common/ids.h"
 #include "common/log.h"
@@ -21,6 +24,67 @@ using namespace std::chrono_literals;
 using testing::Client;
 using testing::Get;
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bws = beast::websocket;
+
+// A WebSocket client whose every wait is bounded (10 s).
+class WsClient {
+ public:
+  // Connects and performs the handshake; false (with the HTTP status in status()) when
+  // the server refused it.
+  bool Connect(uint16_t port, const std::string& target, const std::string& origin = "") {
+    beast::error_code ec;
+    ws_.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (ec) return false;
+    ws_.set_option(bws::stream_base::decorator([origin](bws::request_type& req) {
+      if (!origin.empty()) req.set(beast::http::field::origin, origin);
+    }));
+    bool done = false;
+    ws_.async_handshake(response_, "127.0.0.1:" + std::to_string(port), target,
+                        [&](beast::error_code e) {
+                          ec = e;
+                          done = true;
+                        });
+    Run(done);
+    return done && !ec;
+  }
+
+  // The next text message; nullopt once the connection closed (see close_code()).
+  std::optional<std::string> Read() {
+    beast::flat_buffer buffer;
+    beast::error_code ec = asio::error::timed_out;
+    bool done = false;
+    ws_.async_read(buffer, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    Run(done);
+    if (ec) return std::nullopt;
+    return beast::buffers_to_string(buffer.data());
+  }
+
+  int status() const { return response_.result_int(); }
+  std::string header(std::string_view name) const { return std::string(response_[name]); }
+  bws::close_code close_code() const { return static_cast<bws::close_code>(ws_.reason().code); }
+
+ private:
+  void Run(bool& done) {
+    ioc_.restart();
+    ioc_.run_for(10s);
+    if (!done) {
+      beast::error_code ignored;
+      ws_.next_layer().cancel(ignored);
+      ioc_.restart();
+      ioc_.run();
+    }
+  }
+
+  asio::io_context ioc_;
+  bws::stream<asio::ip::tcp::socket> ws_{ioc_};
+  bws::response_type response_;
+};
+
 class ProgressStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -34,11 +98,14 @@ class ProgressStreamTest : public ::testing::Test {
     AddTaskRoutes(router_, {.queue = state_.queue.get(),
                             .results = state_.results.get(),
                             .progress = state_.progress.get(),
+                            .sessions = state_.sessions.get(),
                             .clock = &clock_,
+                            .ids = &ids_,
                             .keepalive_interval = 50ms});
     dispatcher_ = std::make_unique<Dispatcher>(router_, DispatcherOptions{}, logger_, ids_);
-    server_ = std::make_unique<Server>(ServerOptions{.port = 0, .shutdown_grace = 0ms},
-                                       *dispatcher_, logger_);
+    server_ = std::make_unique<Server>(
+        ServerOptions{.port = 0, .shutdown_grace = 0ms, .websocket_idle_timeout = 200ms},
+        *dispatcher_, logger_);
     ASSERT_TRUE(server_->Start().ok());
   }
 
@@ -131,6 +198,66 @@ TEST_F(ProgressStreamTest, UnknownAndInvalidTasks) {
   EXPECT_THAT(r.body(), HasSubstr("task_not_found"));
   c.Send(Get("/api/sse/progress/not-a-uuid"));
   EXPECT_EQ(c.Read().result_int(), 400);
+}
+
+TEST_F(ProgressStreamTest, WebSocketFollowsTheTaskAndKeepsItsSession) {
+  const std::string task = ids_.NewUuid();
+  Publish(task, 35);
+  WsClient ws;
+  ASSERT_TRUE(ws.Connect(server_->port(), "/api/ws/progress/" + task));
+  const std::string session_id = ws.header("X-Session-Id");
+  ASSERT_TRUE(IsUuidV4(session_id));
+
+  auto first = ws.Read();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(Json::parse(*first)["percentage"], 35);
+  Result<state::Session> session = state_.sessions->Get(session_id);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->task_id, task);
+
+  // Keep reading on another thread (a reading client answers the server's pings, sent
+  // every 100 ms here); each pong refreshes the session's last_ping.
+  std::vector<int> seen;
+  std::thread reader([&] {
+    while (auto message = ws.Read()) seen.push_back(Json::parse(*message)["percentage"].get<int>());
+  });
+  clock_.Advance(1min);
+  bool refreshed = false;
+  for (int i = 0; i < 2000 && !refreshed; ++i) {
+    refreshed = state_.sessions->Get(session_id)->last_ping == clock_.Now();
+    if (!refreshed) std::this_thread::sleep_for(5ms);  // waiting for the pong, not for time
+  }
+  EXPECT_TRUE(refreshed);
+
+  for (int p = 40; p < 100; p += 10) Publish(task, p);
+  Publish(task, 100);
+  reader.join();
+  EXPECT_EQ(ws.close_code(), bws::close_code::normal);
+  EXPECT_EQ(seen, (std::vector<int>{40, 50, 60, 70, 80, 90, 100}));
+  bool removed = false;
+  for (int i = 0; i < 1000 && !removed; ++i) {
+    removed = state_.sessions->Get(session_id).status().IsNotFound();
+    if (!removed) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(removed);
+}
+
+TEST_F(ProgressStreamTest, WebSocketRefusals) {
+  const std::string task = ids_.NewUuid();
+  Publish(task, 5);
+  WsClient cross_site;
+  EXPECT_FALSE(
+      cross_site.Connect(server_->port(), "/api/ws/progress/" + task, "https://evil.example"));
+  EXPECT_EQ(cross_site.status(), 403);
+  WsClient unknown;
+  EXPECT_FALSE(unknown.Connect(server_->port(), "/api/ws/progress/" + ids_.NewUuid()));
+  EXPECT_EQ(unknown.status(), 404);
+
+  Client plain(server_->port());
+  plain.Send(Get("/api/ws/progress/" + task));
+  auto r = plain.Read();
+  EXPECT_EQ(r.result_int(), 426);
+  EXPECT_THAT(r.body(), HasSubstr("websocket_required"));
 }
 
 }  // namespace

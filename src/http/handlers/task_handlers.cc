@@ -1,6 +1,7 @@
 // Status and cancellation of generation tasks.
 #include "http/handlers/task_handlers.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -84,17 +85,27 @@ Response Cancel(const TaskServices& s, const Request& request) {
 
 using NextUpdate = Result<std::optional<state::Progress>>;
 
-// Streams progress until the task ends or the client leaves. The subscription's blocking
-// wait runs on a thread of this stream's own, so no server thread ever blocks on it.
-boost::asio::awaitable<void> StreamProgress(StreamWriter& out, TaskServices s, std::string task_id,
-                                            std::unique_ptr<state::ProgressSubscription> sub) {
+// The message a follower gets when the progress feed itself fails.
+std::string ProgressError(const vmsg::Status& status) {
+  return DumpJson({{"code", "progress_unavailable"}, {"detail", status.message()}});
+}
+
+// Follows a task's progress: the latest record first, then every update, until the final
+// one, until a callback returns false (the client left), or until the subscription fails
+// (returned). `on_quiet` runs after each keep-alive interval without an update. The
+// blocking subscription wait runs on a thread of this feed's own, never a server thread.
+boost::asio::awaitable<vmsg::Status> FollowProgress(
+    const TaskServices& s, const std::string& task_id, state::ProgressSubscription& sub,
+    std::function<boost::asio::awaitable<bool>(const state::Progress&)> on_update,
+    std::function<boost::asio::awaitable<bool>()> on_quiet) {
   boost::asio::thread_pool waiter(1);
-  std::string last_sent;
+  vmsg::Status outcome;
+  Json last_sent;
   auto send = [&](const state::Progress& p) -> boost::asio::awaitable<bool> {
-    std::string event = ProgressEvent(p);
-    if (event == last_sent) co_return true;  // the latest record and its publication
-    last_sent = event;
-    co_return co_await out.Write(event);
+    Json record = p.ToJson();
+    if (record == last_sent) co_return true;  // the latest record and its publication
+    last_sent = std::move(record);
+    co_return co_await on_update(p);
   };
   bool open = true;
   if (Result<state::Progress> latest = s.progress->Latest(task_id); latest.ok()) {
@@ -104,37 +115,89 @@ boost::asio::awaitable<void> StreamProgress(StreamWriter& out, TaskServices s, s
     std::optional<NextUpdate> next = co_await boost::asio::co_spawn(
         waiter,
         [&]() -> boost::asio::awaitable<std::optional<NextUpdate>> {
-          co_return sub->Next(s.keepalive_interval);
+          co_return sub.Next(s.keepalive_interval);
         },
         boost::asio::use_awaitable);
     if (!next->ok()) {
-      Json error = {{"code", "progress_unavailable"}, {"detail", next->status().message()}};
-      co_await out.Write("event: error\ndata: " + DumpJson(error) + "\n\n");
+      outcome = next->status();
       break;
     }
     if (!next->value().has_value()) {
-      open = co_await out.Write(": keep-alive\n\n");
+      open = co_await on_quiet();
       continue;
     }
     const state::Progress& update = *next->value();
     open = co_await send(update) && !update.final;
   }
-  sub->Close();
+  sub.Close();
   waiter.join();
+  co_return outcome;
+}
+
+boost::asio::awaitable<void> StreamProgress(StreamWriter& out, TaskServices s, std::string task_id,
+                                            std::unique_ptr<state::ProgressSubscription> sub) {
+  vmsg::Status status = co_await FollowProgress(
+      s, task_id, *sub,
+      [&out](const state::Progress& p) -> boost::asio::awaitable<bool> {
+        const std::string event = ProgressEvent(p);  // must outlive the write
+        co_return co_await out.Write(event);
+      },
+      [&out] { return out.Write(": keep-alive\n\n"); });
+  if (!status.ok()) {
+    const std::string event = "event: error\ndata: " + ProgressError(status) + "\n\n";
+    co_await out.Write(event);
+  }
+}
+
+// One WebSocket follower: keeps its ws:session record while connected (refreshed when
+// the client answers the server's pings) and closes after the task ends.
+boost::asio::awaitable<void> SocketProgress(WebSocket& ws, TaskServices s, std::string task_id,
+                                            std::string session_id,
+                                            std::unique_ptr<state::ProgressSubscription> sub) {
+  const TimePoint now = s.clock->Now();
+  (void)s.sessions->Put({session_id, task_id, now, now});
+  uint64_t pongs_seen = 0;
+  auto refresh = [&] {
+    if (ws.pongs() != pongs_seen) {
+      pongs_seen = ws.pongs();
+      (void)s.sessions->Touch(session_id);
+    }
+  };
+  vmsg::Status status = co_await FollowProgress(
+      s, task_id, *sub,
+      [&](const state::Progress& p) -> boost::asio::awaitable<bool> {
+        refresh();
+        co_return co_await ws.SendText(DumpJson(p.ToJson()));
+      },
+      [&]() -> boost::asio::awaitable<bool> {
+        refresh();
+        co_return ws.open();
+      });
+  if (!status.ok()) {
+    const std::string error = ProgressError(status);
+    co_await ws.SendText(error);
+  }
+  (void)s.sessions->Remove(session_id);
+}
+
+// Subscribes (before reading the latest record, so no update falls between the two) and
+// checks that the task exists.
+Result<std::unique_ptr<state::ProgressSubscription>> SubscribeToTask(const TaskServices& s,
+                                                                     const std::string& task_id) {
+  VMSG_ASSIGN_OR_RETURN(auto sub, s.progress->Subscribe(task_id));
+  if (s.progress->Latest(task_id).status().IsNotFound() &&
+      s.results->Get(task_id).status().IsNotFound()) {
+    return vmsg::Status::NotFound("no task " + task_id + " (unknown, or its record has expired)",
+                                  "task_not_found");
+  }
+  return sub;
 }
 
 boost::asio::awaitable<Response> ProgressStream(TaskServices s, Request& request) {
   if (auto bad = InvalidId(request)) co_return *bad;
   const std::string task_id(request.Param("task_id"));
-  // Subscribe before reading the latest record, so no update falls between the two.
-  Result<std::unique_ptr<state::ProgressSubscription>> sub = s.progress->Subscribe(task_id);
+  auto sub = SubscribeToTask(s, task_id);
   if (!sub.ok()) co_return ProblemFromStatus(sub.status(), request.request_id);
-  if (s.progress->Latest(task_id).status().IsNotFound() &&
-      s.results->Get(task_id).status().IsNotFound()) {
-    co_return ProblemResponse(404, "task_not_found",
-                              "no task " + task_id + " (unknown, or its record has expired)",
-                              request.request_id);
-  }
   Response r;
   r.headers.Set("Content-Type", "text/event-stream; charset=utf-8");
   r.headers.Set("Cache-Control", "no-cache");
@@ -142,6 +205,39 @@ boost::asio::awaitable<Response> ProgressStream(TaskServices s, Request& request
   auto shared_sub = std::make_shared<std::unique_ptr<state::ProgressSubscription>>(std::move(*sub));
   r.body = StreamBody{[s, task_id, shared_sub](StreamWriter& out) {
     return StreamProgress(out, s, task_id, std::move(*shared_sub));
+  }};
+  co_return r;
+}
+
+// A browser sends Origin on WebSocket handshakes and CORS does not apply to them, so the
+// origin is checked here: the page's own origin, or one of the allowed ones.
+bool WebSocketOriginAllowed(const TaskServices& s, const Request& request) {
+  auto origin = request.headers.Get("Origin");
+  if (!origin) return true;  // not a browser
+  if (std::find(s.allowed_origins.begin(), s.allowed_origins.end(), *origin) !=
+      s.allowed_origins.end()) {
+    return true;
+  }
+  const std::string host(request.headers.Get("Host").value_or(""));
+  return !host.empty() && (*origin == "http://" + host || *origin == "https://" + host);
+}
+
+boost::asio::awaitable<Response> ProgressSocket(TaskServices s, Request& request) {
+  if (auto bad = InvalidId(request)) co_return *bad;
+  if (!WebSocketOriginAllowed(s, request)) {
+    co_return ProblemResponse(403, "origin_denied",
+                              "WebSocket connections from this origin are not allowed",
+                              request.request_id);
+  }
+  const std::string task_id(request.Param("task_id"));
+  auto sub = SubscribeToTask(s, task_id);
+  if (!sub.ok()) co_return ProblemFromStatus(sub.status(), request.request_id);
+  const std::string session_id = s.ids->NewUuid();
+  Response r;
+  r.headers.Set("X-Session-Id", session_id);
+  auto shared_sub = std::make_shared<std::unique_ptr<state::ProgressSubscription>>(std::move(*sub));
+  r.body = UpgradeBody{[s, task_id, session_id, shared_sub](WebSocket& ws) {
+    return SocketProgress(ws, s, task_id, session_id, std::move(*shared_sub));
   }};
   co_return r;
 }
@@ -167,6 +263,24 @@ void AddTaskRoutes(Router& router, TaskServices services) {
   router.Add(
       "GET", "/api/sse/progress/{task_id}",
       [services](Request& r) { return ProgressStream(services, r); }, std::move(sse));
+
+  RouteOptions ws;
+  ws.max_body_bytes = 0;
+  ws.doc.summary = "Live progress of a task over WebSocket";
+  ws.doc.description =
+      "Upgrade to WebSocket. Each text message is a progress record (task_id, percentage, "
+      "message, current_step, total_steps, timestamp): the latest at once, then every update; "
+      "the server pings every 30 s, keeps a ws:session record while connected, and closes "
+      "normally after the final update. The 101 response carries the session id in "
+      "X-Session-Id.";
+  ws.doc.tags = {"tasks"};
+  ws.doc.responses = {{"101", {{"description", "Switching to WebSocket"}}},
+                      {"403", {{"description", "Origin not allowed"}}},
+                      {"404", {{"description", "Unknown or expired task"}}},
+                      {"426", {{"description", "Not a WebSocket upgrade request"}}}};
+  router.Add(
+      "GET", "/api/ws/progress/{task_id}",
+      [services](Request& r) { return ProgressSocket(services, r); }, std::move(ws));
 
   RouteOptions status;
   status.max_body_bytes = 0;

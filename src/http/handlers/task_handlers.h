@@ -1,9 +1,11 @@
 // Task endpoints: GET /api/video/status/{task_id}, DELETE /api/video/tasks/{task_id} and
-// the live progress stream GET /api/sse/progress/{task_id} (Server-Sent Events).
+// the live progress streams WS /api/ws/progress/{task_id} and GET /api/sse/progress/{task_id}
+// (Server-Sent Events, for clients without WebSocket).
 // Handlers validate the id before any lookup and leave the rules to the state interfaces.
 #pragma once
 
 #include "common/clock.h"
+#include "common/ids.h"
 #include "http/router.h"
 #include "state/state.h"
 
@@ -13,7 +15,11 @@ struct TaskServices {
   state::JobQueue* queue = nullptr;
   state::TaskResults* results = nullptr;
   state::ProgressStore* progress = nullptr;
+  state::SessionStore* sessions = nullptr;
   const Clock* clock = nullptr;
+  IdGenerator* ids = nullptr;
+  // Origins besides the page's own allowed to open WebSockets (VMSG_CORS_ORIGINS).
+  std::vector<std::string> allowed_origins;
   // An SSE stream sends a comment line after this long without an update, so proxies and
   // the client see the connection is alive (and a gone client is noticed).
   Duration keepalive_interval = std::chrono::seconds(15);
