@@ -12,6 +12,7 @@ PACKAGES=(
   libboost1.81-dev                    # Beast/Asio 1.81 (header-only parts)
   nlohmann-json3-dev
   libsqlite3-dev                      # embedded task state
+  libhiredis-dev redis-server         # distributed task state (and its tests)
   libgtest-dev libgmock-dev
   curl ca-certificates                # smoke tests of the running server
 )

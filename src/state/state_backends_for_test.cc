@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <string>
 
+#include "state/redis_client.h"
+#include "state/redis_state.h"
+#include "state/redis_test_server.h"
 #include "state/sqlite_state.h"
 #include "state/state_conformance.h"
 
@@ -29,6 +32,20 @@ const std::filesystem::path& Scratch() {
   return dir.path;
 }
 
+// One redis-server per test process (RedisTestServer), started on first use; each backend
+// starts from empty databases (FLUSHALL). Results and state in DB 1, the broker in DB 0,
+// as the spec's CELERY_RESULT_BACKEND and CELERY_BROKER_URL.
+Result<StateBackend> MakeRedisBackend(const Clock& clock) {
+  static Result<std::unique_ptr<RedisTestServer>> server = RedisTestServer::Start();
+  if (!server.ok()) return server.status();
+  RedisOptions results, broker;
+  results.url = (*server)->Url(1);
+  broker.url = (*server)->Url(0);
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<RedisClient> admin, NewRedisClient(broker));
+  VMSG_RETURN_IF_ERROR(admin->Command({"FLUSHALL"}).status());
+  return NewRedisBackend(results, broker, clock);
+}
+
 }  // namespace
 
 std::vector<BackendFactory> TestBackends() {
@@ -41,6 +58,7 @@ std::vector<BackendFactory> TestBackends() {
          std::filesystem::remove(options.path);
          return NewSqliteBackend(options, clock);
        }},
+      {"redis", MakeRedisBackend},
   };
 }
 

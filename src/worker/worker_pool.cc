@@ -1,0 +1,516 @@
+// The worker pool's threads and the bookkeeping of one delivery: STARTED, the handler, then
+// the outcome written as Celery writes it, and only then the queue told (Sidekiq's rule).
+#include "worker/worker_pool.h"
+
+#include <unistd.h>
+
+#include <exception>
+#include <utility>
+
+namespace vmsg::worker {
+namespace {
+
+constexpr std::string_view kComponent = "worker";
+constexpr std::string_view kDoneStep = "done";
+constexpr std::string_view kFailedStep = "failed";
+constexpr std::string_view kCancelledStep = "cancelled";
+constexpr std::string_view kTimeLimitProgressText = "time limit exceeded";
+// Celery's names for these exceptions, so Celery tools read the records as usual.
+constexpr std::string_view kTimeLimitExcType = "TimeLimitExceeded";
+constexpr std::string_view kRevokedExcType = "TaskRevokedError";
+constexpr std::string_view kNotRegisteredReason = "NotRegistered";
+constexpr std::string_view kHandlerExceptionReason = "handler_exception";
+constexpr int kMinPercentage = -1;
+constexpr int kMaxPercentage = 100;
+constexpr int kFailedPercentage = -1;
+
+Json StartedMeta() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return Json{{"pid", static_cast<int64_t>(::getpid())}, {"hostname", std::string(host)}};
+}
+
+// Celery's exception record: the reason when there is one (stable, matchable), else the
+// status code's name.
+Json ExceptionInfo(const Status& error) {
+  const std::string type =
+      error.reason().empty() ? std::string(StatusCodeName(error.code())) : error.reason();
+  return Json{{"exc_type", type}, {"exc_message", error.message()}};
+}
+
+// The status a task over its time limit stops with: never retryable, since the same work
+// would hit the same limit again.
+Status TimeLimitExceeded(Duration limit) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
+  return Status::ResourceExhausted("time limit exceeded (" + std::to_string(seconds) + " s)",
+                                   std::string(kTimeLimitReason));
+}
+
+Status ShutdownStatus() {
+  return Status::Cancelled("the worker is shutting down", std::string(kShutdownReason));
+}
+
+Status UserCancelStatus() {
+  return Status::Cancelled("task cancelled by request", std::string(kUserCancelReason));
+}
+
+std::chrono::steady_clock::duration ToSteady(Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// TaskContext
+
+TaskContext::TaskContext(state::Job job, std::shared_ptr<CancellationToken> token,
+                         state::JobQueue& queue, state::ProgressStore& progress, const Clock& clock,
+                         Duration time_limit, const Logger& logger)
+    : job_(std::move(job)),
+      token_(std::move(token)),
+      queue_(queue),
+      progress_(progress),
+      clock_(clock),
+      started_at_(clock.Now()),
+      time_limit_(time_limit),
+      logger_(logger) {}
+
+Status TaskContext::ReportProgress(int percentage, std::string step, std::string message) {
+  if (percentage < kMinPercentage || percentage > kMaxPercentage) {
+    return Status::InvalidArgument("progress percentage must be -1..100, not " +
+                                   std::to_string(percentage));
+  }
+  state::Progress progress;
+  progress.task_id = job_.task_id;
+  progress.percentage = percentage;
+  progress.current_step = std::move(step);
+  progress.message = std::move(message);
+  progress.total_steps = kTotalSteps;
+  progress.timestamp = clock_.Now();
+  return progress_.Publish(progress);
+}
+
+Status TaskContext::CheckCancelled() {
+  if (token_->cancelled()) return token_->CheckCancelled();
+  if (clock_.Now() - started_at_ >= time_limit_) {
+    token_->Cancel(TimeLimitExceeded(time_limit_));
+    return token_->CheckCancelled();
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (last_poll_ == std::chrono::steady_clock::time_point{} ||
+      now - last_poll_ >= kCancelPollInterval) {
+    last_poll_ = now;
+    Result<bool> requested = queue_.IsCancelRequested(job_.task_id);
+    if (!requested.ok()) {
+      logger_.Warning(kComponent, "could not read the cancel flag; going on",
+                      {{"task_id", job_.task_id}, {"error", requested.status().ToString()}});
+    } else if (*requested) {
+      token_->Cancel(UserCancelStatus());
+    }
+  }
+  return token_->CheckCancelled();
+}
+
+// ---------------------------------------------------------------------------------------
+// TaskRegistry
+
+Status TaskRegistry::Register(std::string name, TaskHandler handler) {
+  if (name.empty()) return Status::InvalidArgument("a task handler needs a name");
+  if (!handler) return Status::InvalidArgument("task " + name + " has an empty handler");
+  if (handlers_.contains(name)) {
+    return Status::AlreadyExists("task " + name + " already has a handler");
+  }
+  handlers_.emplace(std::move(name), std::move(handler));
+  return Status::Ok();
+}
+
+const TaskHandler* TaskRegistry::Find(const std::string& name) const {
+  auto it = handlers_.find(name);
+  return it == handlers_.end() ? nullptr : &it->second;
+}
+
+// ---------------------------------------------------------------------------------------
+// WorkerOptions
+
+Status WorkerOptions::Validate() const {
+  if (threads < 1) return Status::InvalidArgument("worker threads must be at least 1");
+  const std::pair<std::string_view, Duration> durations[] = {
+      {"visibility_timeout", visibility_timeout},
+      {"task_time_limit", task_time_limit},
+      {"fetch_wait", fetch_wait},
+      {"scheduler_interval", scheduler_interval},
+      {"reaper_interval", reaper_interval},
+  };
+  for (const auto& [name, value] : durations) {
+    if (value <= Duration::zero()) {
+      return Status::InvalidArgument("worker option " + std::string(name) + " must be positive");
+    }
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// WorkerPool
+
+WorkerPool::WorkerPool(state::JobQueue& queue, state::TaskResults& results,
+                       state::ProgressStore& progress, TaskRegistry registry, WorkerOptions options,
+                       const Clock& clock, const Logger& logger)
+    : queue_(queue),
+      results_(results),
+      progress_(progress),
+      registry_(std::move(registry)),
+      options_(options),
+      clock_(clock),
+      logger_(logger),
+      started_meta_(StartedMeta()) {}
+
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+Status WorkerPool::Start() {
+  VMSG_RETURN_IF_ERROR(options_.Validate());
+  std::lock_guard lock(mutex_);
+  if (started_ || stopping_) return Status::FailedPrecondition("the worker pool starts only once");
+  started_ = true;
+  for (int i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this, i] { WorkerLoop(i); });
+  }
+  threads_.emplace_back([this] {
+    RunPeriodic("scheduler", options_.scheduler_interval, [this] { return queue_.EnqueueDue(); });
+  });
+  threads_.emplace_back([this] {
+    RunPeriodic("reaper", options_.reaper_interval, [this] { return queue_.ReapExpired(); });
+  });
+  threads_.emplace_back([this] { WatchdogLoop(); });
+  logger_.Info(kComponent, "worker pool started", {{"threads", options_.threads}});
+  return Status::Ok();
+}
+
+void WorkerPool::Shutdown() {
+  std::lock_guard shutdown_lock(shutdown_mutex_);
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopping_ = true;
+    for (auto& [index, running] : running_) {
+      running.token->Cancel(ShutdownStatus());
+    }
+    threads.swap(threads_);
+  }
+  stop_cv_.notify_all();
+  for (std::thread& thread : threads) thread.join();
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  stopped_cv_.notify_all();
+  if (!threads.empty()) logger_.Info(kComponent, "worker pool stopped");
+}
+
+void WorkerPool::Wait() {
+  std::unique_lock lock(mutex_);
+  if (!started_) return;
+  stopped_cv_.wait(lock, [this] { return stopped_; });
+}
+
+WorkerCounters WorkerPool::Counters() const {
+  return WorkerCounters{.busy = busy_.load(),
+                        .succeeded = succeeded_.load(),
+                        .failed = failed_.load(),
+                        .retried = retried_.load(),
+                        .revoked = revoked_.load(),
+                        .released = released_.load()};
+}
+
+bool WorkerPool::SleepUnlessStopping(Duration interval) {
+  std::unique_lock lock(mutex_);
+  stop_cv_.wait_for(lock, ToSteady(interval), [this] { return stopping_; });
+  return !stopping_;
+}
+
+void WorkerPool::RunPeriodic(std::string_view name, Duration interval,
+                             const std::function<Result<int64_t>()>& step) {
+  do {
+    // A failing store must not end the loop: log it and try again next period.
+    try {
+      Result<int64_t> moved = step();
+      if (!moved.ok()) {
+        logger_.Warning(kComponent, "periodic queue step failed",
+                        {{"step", name}, {"error", moved.status().ToString()}});
+      } else if (*moved > 0) {
+        logger_.Debug(kComponent, "periodic queue step moved jobs",
+                      {{"step", name}, {"jobs", *moved}});
+      }
+    } catch (const std::exception& e) {
+      logger_.Error(kComponent, "periodic queue step threw", {{"step", name}, {"error", e.what()}});
+    }
+  } while (SleepUnlessStopping(interval));
+}
+
+void WorkerPool::WatchdogLoop() {
+  while (SleepUnlessStopping(kWatchdogInterval)) {
+    const TimePoint now = clock_.Now();
+    std::lock_guard lock(mutex_);
+    for (auto& [index, running] : running_) {
+      if (now - running.started_at >= options_.task_time_limit && !running.token->cancelled()) {
+        running.token->Cancel(TimeLimitExceeded(options_.task_time_limit));
+        logger_.Warning(kComponent, "task over its time limit; cancelling",
+                        {{"task_id", running.task_id}});
+      }
+    }
+  }
+}
+
+void WorkerPool::WorkerLoop(int index) {
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    Result<std::optional<state::Reservation>> fetched =
+        queue_.Fetch(options_.visibility_timeout, options_.fetch_wait);
+    if (!fetched.ok()) {
+      logger_.Warning(kComponent, "fetch failed; backing off",
+                      {{"worker", index}, {"error", fetched.status().ToString()}});
+      if (!SleepUnlessStopping(options_.fetch_wait)) return;
+      continue;
+    }
+    if (!fetched->has_value()) continue;
+    const state::Reservation& reservation = **fetched;
+    // Anything thrown outside the handler (the handler's own exceptions are caught in
+    // RunHandler) must not end this thread: hand the job back and keep serving.
+    try {
+      Process(index, reservation);
+    } catch (const std::exception& e) {
+      logger_.Error(kComponent, "processing a job threw; releasing it",
+                    {{"task_id", reservation.job.task_id}, {"error", e.what()}});
+      Status released = queue_.Release(reservation);
+      if (!released.ok()) {
+        logger_.Warning(kComponent, "release after an error failed",
+                        {{"task_id", reservation.job.task_id}, {"error", released.ToString()}});
+      }
+    }
+  }
+}
+
+void WorkerPool::Process(int index, const state::Reservation& reservation) {
+  const state::Job& job = reservation.job;
+  auto token = std::make_shared<CancellationToken>();
+  {
+    // Registering under the same lock Shutdown takes: either Shutdown sees this task and
+    // cancels it, or this worker sees stopping_ and hands the job straight back.
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      token->Cancel(ShutdownStatus());
+    } else {
+      running_[index] = Running{job.task_id, clock_.Now(), token};
+    }
+  }
+  if (token->cancelled()) {
+    ReleaseForShutdown(reservation);
+    return;
+  }
+
+  struct Unregister {
+    WorkerPool* pool;
+    int index;
+    ~Unregister() {
+      std::lock_guard lock(pool->mutex_);
+      pool->running_.erase(index);
+    }
+  } unregister{this, index};
+
+  const TaskHandler* handler = registry_.Find(job.task_name);
+  if (handler == nullptr) {
+    FailWithError(reservation, Status::InvalidArgument(
+                                   "no handler is registered for task '" + job.task_name + "'",
+                                   std::string(kNotRegisteredReason)));
+    return;
+  }
+
+  if (options_.track_started) {
+    PutResult(MakeResult(job.task_id, state::TaskStatus::kStarted, started_meta_));
+  }
+
+  busy_.fetch_add(1);
+  TaskContext ctx(job, token, queue_, progress_, clock_, options_.task_time_limit, logger_);
+  Result<Json> outcome = RunHandler(*handler, ctx);
+  busy_.fetch_sub(1);
+
+  if (outcome.ok()) {
+    Succeed(reservation, std::move(outcome).value());
+    return;
+  }
+  Status why = token->CheckCancelled();
+  if (why.ok()) {
+    // The handler failed without passing a cancellation point; a cancel the user asked for
+    // meanwhile still decides the outcome.
+    Result<bool> requested = queue_.IsCancelRequested(job.task_id);
+    if (requested.ok() && *requested) {
+      why = UserCancelStatus();
+    }
+  }
+  if (why.reason() == kShutdownReason) {
+    ReleaseForShutdown(reservation);
+  } else if (why.reason() == kUserCancelReason) {
+    Revoke(reservation);
+  } else if (why.reason() == kTimeLimitReason) {
+    FailTimeLimit(reservation);
+  } else {
+    FailWithError(reservation, outcome.status());
+  }
+}
+
+Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx) {
+  try {
+    return handler(ctx);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("task handler threw: ") + e.what(),
+                            std::string(kHandlerExceptionReason));
+  } catch (...) {
+    return Status::Internal("task handler threw a non-standard exception",
+                            std::string(kHandlerExceptionReason));
+  }
+}
+
+void WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
+  const std::string& task_id = reservation.job.task_id;
+  Status recorded =
+      results_.Put(MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result)));
+  if (!recorded.ok()) {
+    // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
+    FailWithError(reservation, recorded.WithContext("recording the result of " + task_id));
+    return;
+  }
+  succeeded_.fetch_add(1);
+  PublishFinal(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage));
+  Status acked = queue_.Ack(reservation);
+  if (!acked.ok()) {
+    logger_.Warning(kComponent, "ack failed after success",
+                    {{"task_id", task_id}, {"error", acked.ToString()}});
+  }
+}
+
+void WorkerPool::Revoke(const state::Reservation& reservation) {
+  const std::string& task_id = reservation.job.task_id;
+  const Status why = UserCancelStatus();
+  revoked_.fetch_add(1);
+  PutResult(
+      MakeResult(task_id, state::TaskStatus::kRevoked,
+                 Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}));
+  PublishFinal(task_id, kFailedPercentage, kCancelledStep, std::string(kCancelledMessage));
+  Status acked = queue_.Ack(reservation);
+  if (!acked.ok()) {
+    logger_.Warning(kComponent, "ack failed after revoke",
+                    {{"task_id", task_id}, {"error", acked.ToString()}});
+  }
+}
+
+void WorkerPool::FailTimeLimit(const state::Reservation& reservation) {
+  const std::string& task_id = reservation.job.task_id;
+  const Status why = TimeLimitExceeded(options_.task_time_limit);
+  failed_.fetch_add(1);
+  PutResult(MakeResult(
+      task_id, state::TaskStatus::kFailure,
+      Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}));
+  PublishFinal(task_id, kFailedPercentage, kFailedStep,
+               std::string(kErrorMessagePrefix) + std::string(kTimeLimitProgressText));
+  Result<bool> rescheduled = queue_.Fail(reservation, why);
+  if (!rescheduled.ok()) {
+    logger_.Warning(kComponent, "recording a time-limit failure in the queue failed",
+                    {{"task_id", task_id}, {"error", rescheduled.status().ToString()}});
+  }
+}
+
+void WorkerPool::FailWithError(const state::Reservation& reservation, const Status& error) {
+  const std::string& task_id = reservation.job.task_id;
+  logger_.Warning(kComponent, "task failed",
+                  {{"task_id", task_id},
+                   {"task", reservation.job.task_name},
+                   {"attempt", reservation.job.attempt},
+                   {"error", error.ToString()}});
+  auto record_failure = [&] {
+    state::TaskResult failure =
+        MakeResult(task_id, state::TaskStatus::kFailure, ExceptionInfo(error));
+    failure.traceback = error.ToString();
+    failed_.fetch_add(1);
+    PutResult(failure);
+    PublishFinal(task_id, kFailedPercentage, kFailedStep,
+                 std::string(kErrorMessagePrefix) + error.message());
+  };
+  if (!error.IsRetryable()) {
+    // A permanent error always goes to the dead set, so its record can be written first.
+    record_failure();
+    Result<bool> rescheduled = queue_.Fail(reservation, error);
+    if (!rescheduled.ok()) {
+      logger_.Warning(kComponent, "recording a failure in the queue failed",
+                      {{"task_id", task_id}, {"error", rescheduled.status().ToString()}});
+    }
+    return;
+  }
+  // Only the queue knows whether retries are left (and whether a cancel forbids one), so
+  // its answer comes first; the queue's own record is the safely written outcome.
+  Result<bool> rescheduled = queue_.Fail(reservation, error);
+  if (!rescheduled.ok()) {
+    logger_.Warning(kComponent, "recording a failure in the queue failed",
+                    {{"task_id", task_id}, {"error", rescheduled.status().ToString()}});
+    return;
+  }
+  if (*rescheduled) {
+    retried_.fetch_add(1);
+    PutResult(MakeResult(task_id, state::TaskStatus::kRetry, ExceptionInfo(error)));
+  } else {
+    record_failure();
+  }
+}
+
+void WorkerPool::ReleaseForShutdown(const state::Reservation& reservation) {
+  Status released = queue_.Release(reservation);
+  if (!released.ok()) {
+    logger_.Warning(kComponent, "release on shutdown failed",
+                    {{"task_id", reservation.job.task_id}, {"error", released.ToString()}});
+    return;
+  }
+  released_.fetch_add(1);
+  logger_.Info(kComponent, "released a running task on shutdown",
+               {{"task_id", reservation.job.task_id}});
+}
+
+state::TaskResult WorkerPool::MakeResult(const std::string& task_id, state::TaskStatus status,
+                                         Json result) const {
+  state::TaskResult record;
+  record.task_id = task_id;
+  record.status = status;
+  record.result = std::move(result);
+  if (state::IsTerminal(status)) record.date_done = clock_.Now();
+  return record;
+}
+
+void WorkerPool::PutResult(const state::TaskResult& result) {
+  Status put = results_.Put(result);
+  if (!put.ok()) {
+    logger_.Warning(kComponent, "writing a task result failed",
+                    {{"task_id", result.task_id},
+                     {"status", state::TaskStatusName(result.status)},
+                     {"error", put.ToString()}});
+  }
+}
+
+void WorkerPool::PublishFinal(const std::string& task_id, int percentage, std::string_view step,
+                              std::string message) {
+  state::Progress progress;
+  progress.task_id = task_id;
+  progress.percentage = percentage;
+  progress.current_step = std::string(step);
+  progress.message = std::move(message);
+  progress.total_steps = kTotalSteps;
+  progress.timestamp = clock_.Now();
+  progress.final = true;
+  Status published = progress_.Publish(progress);
+  if (!published.ok()) {
+    logger_.Warning(kComponent, "publishing final progress failed",
+                    {{"task_id", task_id}, {"error", published.ToString()}});
+  }
+}
+
+}  // namespace vmsg::worker
