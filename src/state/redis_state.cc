@@ -624,21 +624,11 @@ class RedisJobQueue final : public JobQueue {
   RedisJobQueue(std::shared_ptr<RedisClient> client, const Clock& clock,
                 std::function<double()> jitter)
       : client_(std::move(client)), clock_(clock), jitter_(std::move(jitter)) {
-    if (!jitter_) {
-      jitter_ = [engine = std::mt19937_64(std::random_device{}())]() mutable {
-        return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-      };
-    }
+    if (!jitter_) jitter_ = DefaultJitter();
   }
 
   Status Enqueue(const JobSpec& spec) override {
-    if (spec.task_id.empty()) return Status::InvalidArgument("job needs a task id");
-    if (spec.task_name.empty()) return Status::InvalidArgument("job needs a task name");
-    if (spec.priority < kMinPriority || spec.priority > kMaxPriority) {
-      return Status::InvalidArgument("job priority must be 0..9, not " +
-                                     std::to_string(spec.priority));
-    }
-    if (spec.max_retries < 0) return Status::InvalidArgument("max_retries must not be negative");
+    VMSG_RETURN_IF_ERROR(ValidateJobSpec(spec));
     const TimePoint now = clock_.Now();
     const bool delayed = spec.delay > Duration::zero();
     VMSG_ASSIGN_OR_RETURN(

@@ -2,6 +2,7 @@
 #include "state/state.h"
 
 #include <cmath>
+#include <random>
 
 namespace vmsg::state {
 namespace {
@@ -21,6 +22,23 @@ Result<TimePoint> TimeField(const Json& json, std::string_view key) {
 }
 
 }  // namespace
+
+Status ValidateJobSpec(const JobSpec& spec) {
+  if (spec.task_id.empty()) return Status::InvalidArgument("job needs a task id");
+  if (spec.task_name.empty()) return Status::InvalidArgument("job needs a task name");
+  if (spec.priority < kMinPriority || spec.priority > kMaxPriority) {
+    return Status::InvalidArgument("job priority must be 0..9, not " +
+                                   std::to_string(spec.priority));
+  }
+  if (spec.max_retries < 0) return Status::InvalidArgument("max_retries must not be negative");
+  return Status::Ok();
+}
+
+std::function<double()> DefaultJitter() {
+  return [engine = std::mt19937_64(std::random_device{}())]() mutable {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+  };
+}
 
 Duration RetryBackoff(int attempt, double jitter_unit) {
   const double n = attempt + 1;

@@ -71,6 +71,14 @@ struct QueueStats {
   int64_t dead = 0;
 };
 
+// The checks every backend's Enqueue makes: InvalidArgument for an empty id or name, a
+// priority outside 0..9 or negative retries.
+Status ValidateJobSpec(const JobSpec& spec);
+
+// A uniform [0, 1) source for retry jitter, seeded from std::random_device. Not
+// thread-safe: callers serialise their calls.
+std::function<double()> DefaultJitter();
+
 // Retry backoff after attempt n (0-based): (n+1)^4 + 15 seconds plus up to 30 % jitter,
 // drawn from `jitter_unit` in [0, 1) so tests can fix it.
 Duration RetryBackoff(int attempt, double jitter_unit);
