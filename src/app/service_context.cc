@@ -87,7 +87,11 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       ctx->router_,
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
                               .cors_origins = c.cors_origins,
-                              .trusted_proxies = c.trusted_proxies},
+                              .trusted_proxies = c.trusted_proxies,
+                              .rate_limiter = ctx->state_.rate_limits.get(),
+                              .api_requests_per_hour = c.rate_limit_api,
+                              .uploads_per_hour = c.rate_limit_uploads,
+                              .generations_per_hour = c.rate_limit_generate},
       *ctx->logger_, ctx->ids_);
   ctx->server_ = std::make_unique<http::Server>(
       http::ServerOptions{.host = c.http_host,

@@ -167,6 +167,15 @@ const std::vector<Setting>& Settings() {
          c.trusted_proxies = SplitList(v);
          return Status::Ok();
        }},
+      {"VMSG_RATE_LIMIT_GENERATE", "10",
+       "Video generations each client address may start per hour; more get 429 with "
+       "Retry-After.",
+       false, Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_generate = v; })},
+      {"VMSG_RATE_LIMIT_UPLOADS", "60", "Uploads each client address may make per hour.", false,
+       Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_uploads = v; })},
+      {"VMSG_RATE_LIMIT_API", "600",
+       "Other API calls (status, cancel, progress streams) per client address and hour.", false,
+       Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_api = v; })},
       {"VMSG_STATE_SWEEP_INTERVAL", "60s",
        "How often expired task results, progress, sessions and rate-limit windows are deleted "
        "from `state.sqlite3` (they are already invisible once expired).",

@@ -35,6 +35,11 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
 
+  // Requests per client address and hour, by kind of route.
+  int64_t rate_limit_api = 0;
+  int64_t rate_limit_uploads = 0;
+  int64_t rate_limit_generate = 0;
+
   // How often expired task state is deleted from the embedded store.
   std::chrono::milliseconds state_sweep_interval{0};
 

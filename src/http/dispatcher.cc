@@ -133,7 +133,9 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
     request.body_limit = route.options.max_body_bytes.value_or(options_.default_max_body_bytes);
     request.body->SetLimit(request.body_limit);
     const auto length = ContentLength(request);
-    if (length && *length > request.body_limit) {
+    if (auto limited = RateLimit(request, route.options.rate_group)) {
+      response = std::move(*limited);
+    } else if (length && *length > request.body_limit) {
       response = ProblemResponse(
           413, "payload_too_large",
           "the request body of " + std::to_string(*length) + " bytes is larger than the " +
@@ -152,6 +154,37 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   if (!request.body->complete()) response.close = true;
   Decorate(request, response);
   co_return response;
+}
+
+std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup group) const {
+  if (options_.rate_limiter == nullptr || group == RateGroup::kNone) return std::nullopt;
+  const char* name = "api";
+  int64_t limit = options_.api_requests_per_hour;
+  if (group == RateGroup::kUpload) {
+    name = "upload";
+    limit = options_.uploads_per_hour;
+  } else if (group == RateGroup::kGenerate) {
+    name = "generate";
+    limit = options_.generations_per_hour;
+  }
+  Result<state::RateDecision> decision =
+      options_.rate_limiter->Hit(std::string(name) + ":" + request.remote_address, limit);
+  if (!decision.ok()) {
+    // Failing open: an unreachable limiter must not take the API down with it.
+    logger_.Warning("http", "rate limiter unavailable",
+                    {{"error", decision.status().ToString()}, {"request_id", request.request_id}});
+    return std::nullopt;
+  }
+  if (decision->allowed) return std::nullopt;
+  const auto seconds =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(decision->retry_after).count());
+  Response r =
+      ProblemResponse(429, "rate_limited",
+                      "more than " + std::to_string(limit) + " " + name +
+                          " requests this hour; try again in " + std::to_string(seconds) + " s",
+                      request.request_id);
+  r.headers.Set("Retry-After", std::to_string(seconds));
+  return r;
 }
 
 void Dispatcher::Decorate(const Request& request, Response& response) const {

@@ -10,6 +10,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "http/router.h"
+#include "state/state.h"
 
 namespace vmsg::http {
 
@@ -19,6 +20,11 @@ struct DispatcherOptions {
   std::vector<std::string> cors_origins;
   // Peer addresses (proxies) whose X-Forwarded-For header is believed.
   std::vector<std::string> trusted_proxies;
+  // Requests per client and hour for each rate group; null limiter: no limits.
+  state::RateLimiter* rate_limiter = nullptr;
+  int64_t api_requests_per_hour = 600;
+  int64_t uploads_per_hour = 60;
+  int64_t generations_per_hour = 10;
 };
 
 // The client's address: the peer itself, unless the peer is a trusted proxy and sent
@@ -41,6 +47,8 @@ class Dispatcher {
   Response Preflight(const Request& request, const RouteMatch& match) const;
   void Decorate(const Request& request, Response& response) const;
   bool OriginAllowed(std::string_view origin) const;
+  // 429 when the client has used up the route's hourly budget.
+  std::optional<Response> RateLimit(const Request& request, RateGroup group) const;
 
   const Router& router_;
   DispatcherOptions options_;

@@ -3,10 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "common/ids.h"
 #include "http/run_sync.h"
+#include "state/sqlite_state.h"
 
 namespace vmsg::http {
 namespace {
@@ -154,6 +156,40 @@ TEST_F(DispatcherTest, CorsAllowListOnly) {
                allowed);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(BodyJson(r)["code"], "cors_origin_denied");
+}
+
+TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vmsg_dispatcher_rate_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
+  ASSERT_TRUE(state.ok()) << state.status();
+  RouteOptions limited;
+  limited.rate_group = RateGroup::kApi;
+  router_.Add("GET", "/limited", Sync([](Request&) { return Response::Empty(204); }), limited);
+  Dispatcher d(router_, {.rate_limiter = state->rate_limits.get(), .api_requests_per_hour = 2},
+               logger_, ids_);
+  auto call = [&](std::string path, std::string client) {
+    StringBodyReader body("");
+    Request r;
+    r.method = "GET";
+    r.path = std::move(path);
+    r.remote_address = std::move(client);
+    r.body = &body;
+    return RunSync(d.Handle(r));
+  };
+  EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);
+  clock_.Advance(std::chrono::minutes(10));
+  EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);
+  Response refused = call("/limited", "192.0.2.1");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(BodyJson(refused)["code"], "rate_limited");
+  EXPECT_EQ(refused.headers.Get("Retry-After"), "3000");  // the window ends 50 min later
+  EXPECT_EQ(call("/limited", "192.0.2.2").status, 204);   // every client has its own budget
+  EXPECT_EQ(call("/hello", "192.0.2.1").status, 200);     // routes outside a group never are
+  clock_.Advance(std::chrono::minutes(50));
+  EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);  // a new window
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ClientAddressTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {

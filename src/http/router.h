@@ -32,9 +32,13 @@ struct RouteDoc {
   bool hidden = false;
 };
 
+// Which hourly request budget a route draws from (limits in DispatcherOptions).
+enum class RateGroup { kNone, kApi, kUpload, kGenerate };
+
 struct RouteOptions {
   // Largest body this route accepts; the server's default when unset.
   std::optional<uint64_t> max_body_bytes;
+  RateGroup rate_group = RateGroup::kNone;
   RouteDoc doc;
 };
 

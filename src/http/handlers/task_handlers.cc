@@ -251,6 +251,7 @@ std::string ProgressEvent(const state::Progress& progress) {
 void AddTaskRoutes(Router& router, TaskServices services) {
   RouteOptions sse;
   sse.max_body_bytes = 0;
+  sse.rate_group = RateGroup::kApi;
   sse.doc.summary = "Live progress of a task as Server-Sent Events";
   sse.doc.description =
       "Sends the latest progress record at once, then every update as it happens (`event: "
@@ -266,6 +267,7 @@ void AddTaskRoutes(Router& router, TaskServices services) {
 
   RouteOptions ws;
   ws.max_body_bytes = 0;
+  ws.rate_group = RateGroup::kApi;
   ws.doc.summary = "Live progress of a task over WebSocket";
   ws.doc.description =
       "Upgrade to WebSocket. Each text message is a progress record (task_id, percentage, "
@@ -284,6 +286,7 @@ void AddTaskRoutes(Router& router, TaskServices services) {
 
   RouteOptions status;
   status.max_body_bytes = 0;
+  status.rate_group = RateGroup::kApi;
   status.doc.summary = "A generation task's status and latest progress";
   status.doc.tags = {"tasks"};
   status.doc.responses = {
@@ -299,6 +302,7 @@ void AddTaskRoutes(Router& router, TaskServices services) {
 
   RouteOptions cancel;
   cancel.max_body_bytes = 0;
+  cancel.rate_group = RateGroup::kApi;
   cancel.doc.summary = "Cancel a generation task";
   cancel.doc.tags = {"tasks"};
   cancel.doc.responses = {
