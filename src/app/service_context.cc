@@ -5,6 +5,7 @@
 
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
+#include "state/redis_state.h"
 #include "state/sqlite_state.h"
 
 namespace vmsg {
@@ -44,10 +45,25 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     if (space_ec) check.details["error"] = space_ec.message();
     return check;
   });
-  // Task state: the embedded SQLite store under the data directory.
-  const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
-  VMSG_ASSIGN_OR_RETURN(ctx->state_, state::NewSqliteBackend(sqlite, *ctx->clock_));
-  VMSG_ASSIGN_OR_RETURN(state::ExpirySweep sweep, state::NewSqliteSweeper(sqlite, *ctx->clock_));
+  // Task state: Redis when configured, else the embedded SQLite store in the data dir.
+  std::function<Result<int64_t>()> sweep;
+  if (!c.redis_url.empty()) {
+    auto redis = [&c](const std::string& url) {
+      return state::RedisOptions{.url = url,
+                                 .max_connections = c.redis_max_connections,
+                                 .socket_timeout = c.redis_socket_timeout,
+                                 .connect_timeout = c.redis_socket_connect_timeout};
+    };
+    VMSG_ASSIGN_OR_RETURN(ctx->state_,
+                          state::NewRedisBackend(redis(c.celery_result_backend),
+                                                 redis(c.celery_broker_url), *ctx->clock_));
+    VMSG_ASSIGN_OR_RETURN(sweep,
+                          state::NewRedisSweeper(redis(c.celery_result_backend), *ctx->clock_));
+  } else {
+    const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
+    VMSG_ASSIGN_OR_RETURN(ctx->state_, state::NewSqliteBackend(sqlite, *ctx->clock_));
+    VMSG_ASSIGN_OR_RETURN(sweep, state::NewSqliteSweeper(sqlite, *ctx->clock_));
+  }
   ctx->state_sweep_ =
       std::make_unique<PeriodicTask>(c.state_sweep_interval, [sweep, logger = ctx->logger_.get()] {
         Result<int64_t> swept = sweep();

@@ -78,6 +78,17 @@ Apply Path(std::function<void(Config&, std::filesystem::path)> set) {
   };
 }
 
+// Empty, or a URL the Redis client understands (checked fully when connecting).
+Apply RedisUrl(std::function<void(Config&, std::string)> set) {
+  return [set](Config& c, std::string_view v) -> Status {
+    if (!v.empty() && !v.starts_with("redis://") && !v.starts_with("unix://")) {
+      return Bad("expected redis://[:password@]host:port/db or unix:///path?db=N");
+    }
+    set(c, std::string(v));
+    return Status::Ok();
+  };
+}
+
 std::vector<std::string> SplitList(std::string_view v) {
   std::vector<std::string> out;
   std::string item;
@@ -167,6 +178,26 @@ const std::vector<Setting>& Settings() {
          c.trusted_proxies = SplitList(v);
          return Status::Ok();
        }},
+      {"REDIS_URL", "",
+       "Redis for task state (`redis://[:password@]host:port/db` or `unix:///path?db=N`). Empty: "
+       "the embedded SQLite store in the data directory.",
+       false, RedisUrl([](Config& c, std::string v) { c.redis_url = std::move(v); })},
+      {"CELERY_BROKER_URL", "", "Redis URL of the job queue (broker). Empty: `REDIS_URL`.", false,
+       RedisUrl([](Config& c, std::string v) { c.celery_broker_url = std::move(v); })},
+      {"CELERY_RESULT_BACKEND", "",
+       "Redis URL of task results, progress, sessions and rate limits. Empty: `REDIS_URL` with "
+       "database 1, as the spec lays out.",
+       false, RedisUrl([](Config& c, std::string v) { c.celery_result_backend = std::move(v); })},
+      {"REDIS_MAX_CONNECTIONS", "50", "Connections each Redis pool may open.", false,
+       Integer(1, 10'000,
+               [](Config& c, int64_t v) { c.redis_max_connections = static_cast<int>(v); })},
+      {"REDIS_SOCKET_TIMEOUT", "5", "Seconds a Redis command may take.", false,
+       Seconds(std::chrono::milliseconds(100), std::chrono::minutes(10),
+               [](Config& c, milliseconds v) { c.redis_socket_timeout = v; })},
+      {"REDIS_SOCKET_CONNECT_TIMEOUT", "5", "Seconds a connection to Redis may take to open.",
+       false,
+       Seconds(std::chrono::milliseconds(100), std::chrono::minutes(10),
+               [](Config& c, milliseconds v) { c.redis_socket_connect_timeout = v; })},
       {"VMSG_RATE_LIMIT_GENERATE", "10",
        "Video generations each client address may start per hour; more get 429 with "
        "Retry-After.",
@@ -285,6 +316,17 @@ Result<std::vector<std::pair<std::string, std::string>>> ReadEnvFile(
 }
 
 }  // namespace
+
+std::string RedisUrlWithDb(std::string_view url, int db) {
+  const std::string n = std::to_string(db);
+  if (url.starts_with("unix://")) {
+    std::string base(url.substr(0, url.find('?')));
+    return base + "?db=" + n;
+  }
+  const size_t authority = url.find("://") + 3;
+  const size_t slash = url.find('/', authority);
+  return std::string(url.substr(0, slash)) + "/" + n;
+}
 
 Result<uint64_t> ParseByteSize(std::string_view text) {
   static constexpr std::pair<std::string_view, uint64_t> kUnits[] = {{"GiB", uint64_t{1} << 30},
@@ -415,6 +457,17 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
           "invalid_config");
     }
     config.origins.push_back({std::string(s.name), v.value, v.source});
+  }
+  if (!config.redis_url.empty()) {
+    if (config.celery_broker_url.empty()) config.celery_broker_url = config.redis_url;
+    if (config.celery_result_backend.empty()) {
+      config.celery_result_backend = RedisUrlWithDb(config.redis_url, 1);
+    }
+  } else if (!config.celery_broker_url.empty() || !config.celery_result_backend.empty()) {
+    return Status::InvalidArgument(
+        "CELERY_BROKER_URL and CELERY_RESULT_BACKEND need REDIS_URL as well (or leave all "
+        "three empty for the embedded store)",
+        "invalid_config");
   }
   return config;
 }

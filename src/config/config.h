@@ -35,6 +35,14 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
 
+  // Distributed task state. Empty redis_url: the embedded SQLite store.
+  std::string redis_url;
+  std::string celery_broker_url;      // the queue; defaults to redis_url
+  std::string celery_result_backend;  // task results etc.; defaults to redis_url with DB 1
+  int redis_max_connections = 0;
+  std::chrono::milliseconds redis_socket_timeout{0};
+  std::chrono::milliseconds redis_socket_connect_timeout{0};
+
   // Requests per client address and hour, by kind of route.
   int64_t rate_limit_api = 0;
   int64_t rate_limit_uploads = 0;
@@ -86,6 +94,10 @@ std::string SettingsMarkdownTable();
 // scheme, host and path but loses its password ("redis://:[redacted]@host:6379/0").
 std::string RedactedValue(std::string_view name, std::string_view value);
 std::string RedactUrlPassword(std::string_view url);
+
+// The same Redis URL pointing at database `db` ("redis://h:6379/0" -> "redis://h:6379/1",
+// "unix:///s.sock" -> "unix:///s.sock?db=1").
+std::string RedisUrlWithDb(std::string_view url, int db);
 
 // Parsers shared by the settings (exposed for tests).
 Result<uint64_t> ParseByteSize(std::string_view text);  // "1048576", "64KiB", "10MiB", "1GiB"

@@ -161,6 +161,38 @@ TEST_F(ConfigTest, SourcesFromProcessTakesEnvFileFlag) {
   EXPECT_FALSE(d.env_file_explicit);
 }
 
+TEST_F(ConfigTest, RedisUrlsFollowTheSpecLayout) {
+  ConfigSources s;
+  s.environment = {{"REDIS_URL", "redis://:pw@redis:6379/0"}};
+  Result<Config> c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->celery_broker_url, "redis://:pw@redis:6379/0");
+  EXPECT_EQ(c->celery_result_backend, "redis://:pw@redis:6379/1");
+  EXPECT_EQ(c->redis_max_connections, 50);
+  EXPECT_EQ(c->redis_socket_timeout, 5s);
+  EXPECT_THAT(FormatConfig(*c), HasSubstr("REDIS_URL=redis://:[redacted]@redis:6379/0"));
+  EXPECT_THAT(FormatConfig(*c), Not(HasSubstr("pw@")));
+
+  s.environment = {{"REDIS_URL", "unix:///run/redis.sock"},
+                   {"CELERY_RESULT_BACKEND", "unix:///run/redis.sock?db=5"}};
+  c = LoadConfig(s);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->celery_result_backend, "unix:///run/redis.sock?db=5");
+
+  s.environment = {{"REDIS_URL", "http://redis"}};
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("REDIS_URL=\"http://redis\""));
+  s.environment = {{"CELERY_BROKER_URL", "redis://redis/0"}};
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("need REDIS_URL"));
+}
+
+TEST(ConfigRedisTest, UrlWithDb) {
+  EXPECT_EQ(RedisUrlWithDb("redis://h:6379/0", 1), "redis://h:6379/1");
+  EXPECT_EQ(RedisUrlWithDb("redis://h:6379", 1), "redis://h:6379/1");
+  EXPECT_EQ(RedisUrlWithDb("redis://u:p@h/3", 1), "redis://u:p@h/1");
+  EXPECT_EQ(RedisUrlWithDb("unix:///s.sock", 1), "unix:///s.sock?db=1");
+  EXPECT_EQ(RedisUrlWithDb("unix:///s.sock?db=0", 1), "unix:///s.sock?db=1");
+}
+
 TEST(ConfigParseTest, ByteSizes) {
   EXPECT_EQ(*ParseByteSize("1048576"), 1048576u);
   EXPECT_EQ(*ParseByteSize("64KiB"), 65536u);

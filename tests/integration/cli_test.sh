@@ -88,5 +88,32 @@ server_pid=""
 check "serve exits 0 after SIGTERM" test $rc -eq 0
 check "serve logs the stop" grep -q "stopped" "$work/serve.log"
 
+# serve on Redis: a real redis-server on a unix socket, REDIS_URL pointing at it.
+mkdir -p "$work/redis"
+redis-server "$SOURCE_DIR/deploy/redis.conf" --port 0 --unixsocket "$work/redis/redis.sock" \
+  --dir "$work/redis" --daemonize no >"$work/redis/log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 100); do [ -S "$work/redis/redis.sock" ] && break; sleep 0.05; done
+check "redis-server started" test -S "$work/redis/redis.sock"
+REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data2" \
+  VMSG_WEB_DIR="$SOURCE_DIR/web" "$VMSG" serve >"$work/serve2.log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$work/serve2.log" | grep -o '[0-9]*$')
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+check "serve on redis reports its port" test -n "$port"
+health=$(curl -s "http://127.0.0.1:$port/health")
+check "health reports the redis store" grep -q "\"backend\":\"unix://$work/redis/redis.sock?db=1\"" <<<"$health"
+check "no sqlite file with redis" test ! -e "$work/data2/state.sqlite3"
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
+err=$(REDIS_URL="unix://$work/redis/gone.sock" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data3" \
+  VMSG_WEB_DIR="$SOURCE_DIR/web" "$VMSG" serve 2>&1); rc=$?
+check "unreachable redis stops serve" test $rc -eq 2
+check "unreachable redis is explained" grep -qi "redis" <<<"$err"
+
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]
