@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "common/ids.h"
@@ -129,6 +131,51 @@ TEST_F(RedisStateTest, TaskResultIsCelerysRecordWithADayTtlAndIsPublished) {
   auto in_broker = raw_broker_->Command({"EXISTS", key});
   ASSERT_TRUE(in_broker.ok());
   EXPECT_EQ(in_broker->integer, 0);
+}
+
+// Runs tests/celery/read_result.py with Debian's Python (python3-celery): what a Celery
+// application reads for `task_id` from our results database.
+Json ReadWithCelery(const std::filesystem::path& socket, const std::string& task_id) {
+  const char* env = std::getenv("VMSG_SOURCE_DIR");
+  const std::filesystem::path source = env != nullptr ? env : VMSG_DEFAULT_SOURCE_DIR;
+  const std::string command = "/usr/bin/python3 '" +
+                              (source / "tests/celery/read_result.py").string() + "' '" +
+                              socket.string() + "' 1 " + task_id + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {{"error", "popen failed"}};
+  std::string out;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  const int rc = ::pclose(pipe);
+  auto json = ParseJson(out);
+  if (rc != 0 || !json.ok()) return {{"error", out}};
+  return *json;
+}
+
+TEST_F(RedisStateTest, CeleryClientReadsOurResults) {
+  TaskResult done;
+  done.task_id = ids_.NewUuid();
+  done.status = TaskStatus::kSuccess;
+  done.result = {{"video_url", "/files/videos/x/final_video.mp4?expires=1&signature=ab"},
+                 {"duration_seconds", 7.5},
+                 {"face_animated", true},
+                 {"message", "お誕生日おめでとう"}};
+  done.date_done = clock_.Now();
+  ASSERT_TRUE(backend_.results->Put(done).ok());
+  const auto socket = server_->dir() / "redis.sock";
+  Json read = ReadWithCelery(socket, done.task_id);
+  ASSERT_FALSE(read.contains("error")) << read["error"];
+  EXPECT_EQ(read["state"], "SUCCESS");
+  EXPECT_EQ(read["result"], done.result);  // the same dict
+
+  TaskResult revoked;
+  revoked.task_id = ids_.NewUuid();
+  revoked.status = TaskStatus::kRevoked;
+  revoked.date_done = clock_.Now();
+  ASSERT_TRUE(backend_.results->Put(revoked).ok());
+  read = ReadWithCelery(socket, revoked.task_id);
+  ASSERT_FALSE(read.contains("error")) << read["error"];
+  EXPECT_EQ(read["state"], "REVOKED");
 }
 
 TEST_F(RedisStateTest, ProgressIsTheSixFieldRecordPublishedOnItsKey) {
