@@ -23,7 +23,7 @@ Usage: vmsg <command> [flags]
 
 Commands:
   serve          Run the HTTP server (API and web UI) on VMSG_HTTP_HOST:VMSG_HTTP_PORT
-  worker         Run generation workers only (not available yet)
+  worker         Run task workers only, without the HTTP server
   generate       Make a video from a photo and a message on the command line (not available yet)
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
@@ -35,7 +35,8 @@ or as a flag: VMSG_HTTP_PORT=9000 is --http-port=9000. Run `vmsg <command> --hel
 
 constexpr std::string_view kServeHelp = R"(Usage: vmsg serve [--env-file PATH] [--setting=value ...]
 
-Runs the HTTP server: the API, /health, /api/openapi.json and the web UI from VMSG_WEB_DIR.
+Runs the HTTP server (the API, /health, /api/openapi.json and the web UI from
+VMSG_WEB_DIR) and VMSG_WORKERS worker threads.
 Stops gracefully on SIGINT or SIGTERM: no new connections, requests in flight get
 VMSG_SHUTDOWN_GRACE to finish. A second signal stops at once.
 Settings: see `vmsg config print`.
@@ -50,10 +51,14 @@ print: the effective configuration, one NAME=value per line with its source (def
 table: every setting with its flag, default and meaning, as a Markdown table.
 )";
 
-constexpr std::string_view kWorkerHelp = R"(Usage: vmsg worker [--setting=value ...]
+constexpr std::string_view kWorkerHelp =
+    R"(Usage: vmsg worker [--env-file PATH] [--setting=value ...]
 
-Runs generation workers without the HTTP server. The job system is not part of this build
-yet, so this command exits with an error.
+Runs VMSG_WORKERS worker threads, without the HTTP server, on the configured task state
+(REDIS_URL, or the embedded store in VMSG_DATA_DIR). Stops gracefully on SIGINT or
+SIGTERM, handing tasks it was running back to the queue at once.
+This build registers no task handlers yet (generation arrives later): a job of an unknown
+task name fails at once with NotRegistered.
 )";
 
 constexpr std::string_view kGenerateHelp =
@@ -79,7 +84,9 @@ int Fail(const Status& status) {
   return 2;
 }
 
-int Serve(std::vector<std::string> flags) {
+// Runs `vmsg serve` (HTTP, and workers unless VMSG_WORKERS=0) or `vmsg worker` (workers
+// only) until SIGINT/SIGTERM, then stops gracefully; a second signal stops at once.
+int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -89,27 +96,40 @@ int Serve(std::vector<std::string> flags) {
 
   Result<Config> config = LoadFromProcess(std::move(flags));
   if (!config.ok()) return Fail(config.status());
-  auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock());
+  if (role == ServiceContext::Role::kWorker && config->workers == 0) {
+    return Fail(Status::InvalidArgument("vmsg worker needs VMSG_WORKERS of at least 1"));
+  }
+  auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock(), role);
   if (!ctx.ok()) return Fail(ctx.status());
   ServiceContext& services = **ctx;
-  if (Status s = services.server().Start(); !s.ok()) return Fail(s);
-  services.logger().Info("vmsg", "serving",
-                         {{"url", "http://" + services.config().http_host + ":" +
-                                      std::to_string(services.server().port()) + "/"},
-                          {"data_dir", services.config().data_dir.string()},
-                          {"version", kVersion}});
+  const bool http = role == ServiceContext::Role::kServe;
+  if (http) {
+    if (Status s = services.server().Start(); !s.ok()) return Fail(s);
+  }
+  if (auto* pool = services.workers()) {
+    if (Status s = pool->Start(); !s.ok()) return Fail(s);
+  }
+  services.logger().Info(
+      "vmsg", http ? "serving" : "working",
+      {{"url", http ? "http://" + services.config().http_host + ":" +
+                          std::to_string(services.server().port()) + "/"
+                    : std::string("-")},
+       {"workers", services.workers() != nullptr ? services.config().workers : 0},
+       {"data_dir", services.config().data_dir.string()},
+       {"version", kVersion}});
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
   services.logger().Info("vmsg", "stop signal received", {{"signal", signal}});
-  services.server().Shutdown();
   std::thread second_signal([&stop_signals] {
     int again = 0;
     sigwait(&stop_signals, &again);
     std::_Exit(128 + again);
   });
   second_signal.detach();
-  services.server().Wait();
+  if (http) services.server().Shutdown();
+  if (auto* pool = services.workers()) pool->Shutdown();  // hands running tasks back at once
+  if (http) services.server().Wait();
   services.logger().Info("vmsg", "stopped");
   return 0;
 }
@@ -135,7 +155,7 @@ int Run(std::vector<std::string> args) {
       std::cout << kServeHelp;
       return 0;
     }
-    return Serve(std::move(rest));
+    return RunService(std::move(rest), ServiceContext::Role::kServe);
   }
   if (command == "config") {
     if (rest.empty() || WantsHelp(rest)) {
@@ -157,14 +177,20 @@ int Run(std::vector<std::string> args) {
     std::cerr << "vmsg: unknown config command '" << sub << "' (print or table)\n";
     return 2;
   }
-  if (command == "worker" || command == "generate") {
+  if (command == "worker") {
     if (WantsHelp(rest)) {
-      std::cout << (command == "worker" ? kWorkerHelp : kGenerateHelp);
+      std::cout << kWorkerHelp;
       return 0;
     }
-    std::cerr << "vmsg: '" << command
-              << "' is not available in this build yet: the job system and the generation "
-                 "pipeline arrive in later releases\n";
+    return RunService(std::move(rest), ServiceContext::Role::kWorker);
+  }
+  if (command == "generate") {
+    if (WantsHelp(rest)) {
+      std::cout << kGenerateHelp;
+      return 0;
+    }
+    std::cerr << "vmsg: 'generate' is not available in this build yet: the generation "
+                 "pipeline arrives in a later release\n";
     return 3;
   }
   std::cerr << "vmsg: unknown command '" << command << "'\n\n" << kUsage;

@@ -16,7 +16,8 @@ ServiceContext::ServiceContext(Config config, std::unique_ptr<Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {}
 
 Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
-                                                               std::unique_ptr<Clock> clock) {
+                                                               std::unique_ptr<Clock> clock,
+                                                               Role role) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec || !std::filesystem::is_directory(config.data_dir)) {
@@ -25,7 +26,7 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                       (ec ? ": " + ec.message() : ""));
   }
   const auto web_dir = std::filesystem::weakly_canonical(config.web_dir, ec);
-  if (ec || !std::filesystem::is_directory(web_dir)) {
+  if (role == Role::kServe && (ec || !std::filesystem::is_directory(web_dir))) {
     return Status::FailedPrecondition("VMSG_WEB_DIR=" + config.web_dir.string() +
                                       " is not a directory (run vmsg from the repository root "
                                       "or set VMSG_WEB_DIR)");
@@ -92,6 +93,29 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                      .clock = ctx->clock_.get(),
                                      .ids = &ctx->ids_,
                                      .allowed_origins = c.cors_origins});
+
+  if (c.workers > 0) {
+    // No task handlers exist in this build yet: a job of an unknown name fails at once with
+    // NotRegistered rather than waiting forever. Generation registers its task here.
+    ctx->workers_ = std::make_unique<worker::WorkerPool>(
+        *ctx->state_.queue, *ctx->state_.results, *ctx->state_.progress, worker::TaskRegistry{},
+        worker::WorkerOptions{.threads = c.workers,
+                              .visibility_timeout = c.visibility_timeout,
+                              .task_time_limit = c.celery_task_time_limit,
+                              .track_started = c.celery_task_track_started},
+        *ctx->clock_, *ctx->logger_);
+    ctx->health_.Add("workers", [pool = ctx->workers_.get(), threads = c.workers] {
+      http::HealthChecks::Check check;
+      const worker::WorkerCounters counters = pool->Counters();
+      check.details = {{"threads", threads},
+                       {"busy", counters.busy},
+                       {"succeeded", counters.succeeded},
+                       {"failed", counters.failed},
+                       {"retried", counters.retried},
+                       {"revoked", counters.revoked}};
+      return check;
+    });
+  }
 
   http::AddHealthRoute(ctx->router_, ctx->health_,
                        {kVersion, ctx->clock_->Now(), ctx->clock_.get()});

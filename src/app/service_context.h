@@ -14,6 +14,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "state/state.h"
+#include "worker/worker_pool.h"
 
 namespace vmsg {
 
@@ -23,12 +24,17 @@ class ServiceContext {
  public:
   // Validates the environment the configuration describes (creates the data directory,
   // checks the web directory) and builds every service. Errors name the setting at fault.
-  static Result<std::unique_ptr<ServiceContext>> Create(Config config,
-                                                        std::unique_ptr<Clock> clock);
+  // kServe: HTTP and workers. kWorker: workers only (no web directory needed).
+  enum class Role { kServe, kWorker };
+
+  static Result<std::unique_ptr<ServiceContext>> Create(Config config, std::unique_ptr<Clock> clock,
+                                                        Role role = Role::kServe);
 
   const Config& config() const { return config_; }
   const Logger& logger() const { return *logger_; }
   http::Server& server() { return *server_; }
+  // Null when VMSG_WORKERS is 0 (an API-only serve).
+  worker::WorkerPool* workers() { return workers_.get(); }
 
  private:
   ServiceContext(Config config, std::unique_ptr<Clock> clock);
@@ -41,6 +47,7 @@ class ServiceContext {
   http::HealthChecks health_;
   state::StateBackend state_;
   std::unique_ptr<PeriodicTask> state_sweep_;
+  std::unique_ptr<worker::WorkerPool> workers_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;
 };

@@ -198,6 +198,29 @@ const std::vector<Setting>& Settings() {
        false,
        Seconds(std::chrono::milliseconds(100), std::chrono::minutes(10),
                [](Config& c, milliseconds v) { c.redis_socket_connect_timeout = v; })},
+      {"VMSG_WORKERS", "2",
+       "Worker threads that run queued tasks in `vmsg serve` and `vmsg worker` (0: this "
+       "`serve` process runs none).",
+       false, Integer(0, 256, [](Config& c, int64_t v) { c.workers = static_cast<int>(v); })},
+      {"CELERY_TASK_TIME_LIMIT", "300",
+       "Seconds one task may run; then it is stopped at its next cancellation point and fails "
+       "with \"time limit exceeded\".",
+       false,
+       Seconds(std::chrono::seconds(1), std::chrono::hours(24),
+               [](Config& c, milliseconds v) { c.celery_task_time_limit = v; })},
+      {"CELERY_TASK_TRACK_STARTED", "true", "Record STARTED when a worker takes a task.", false,
+       [](Config& c, std::string_view v) -> Status {
+         Result<bool> b = ParseBool(v);
+         if (!b.ok()) return Bad("expected true or false");
+         c.celery_task_track_started = *b;
+         return Status::Ok();
+       }},
+      {"VMSG_VISIBILITY_TIMEOUT", "10m",
+       "How long a taken task stays reserved; a worker that dies holding it loses it after "
+       "this and another worker runs it again. Must exceed CELERY_TASK_TIME_LIMIT.",
+       false,
+       Seconds(std::chrono::seconds(1), std::chrono::hours(24),
+               [](Config& c, milliseconds v) { c.visibility_timeout = v; })},
       {"VMSG_RATE_LIMIT_GENERATE", "10",
        "Video generations each client address may start per hour; more get 429 with "
        "Retry-After.",
@@ -457,6 +480,12 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
           "invalid_config");
     }
     config.origins.push_back({std::string(s.name), v.value, v.source});
+  }
+  if (config.visibility_timeout <= config.celery_task_time_limit) {
+    return Status::InvalidArgument(
+        "VMSG_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or tasks still "
+        "running would be handed to a second worker",
+        "invalid_config");
   }
   if (!config.redis_url.empty()) {
     if (config.celery_broker_url.empty()) config.celery_broker_url = config.redis_url;

@@ -43,6 +43,12 @@ struct Config {
   std::chrono::milliseconds redis_socket_timeout{0};
   std::chrono::milliseconds redis_socket_connect_timeout{0};
 
+  // Workers in this process, and the Celery task settings they follow.
+  int workers = 0;
+  std::chrono::milliseconds celery_task_time_limit{0};
+  bool celery_task_track_started = true;
+  std::chrono::milliseconds visibility_timeout{0};
+
   // Requests per client address and hour, by kind of route.
   int64_t rate_limit_api = 0;
   int64_t rate_limit_uploads = 0;

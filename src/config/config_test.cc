@@ -185,6 +185,22 @@ TEST_F(ConfigTest, RedisUrlsFollowTheSpecLayout) {
   EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("need REDIS_URL"));
 }
 
+TEST_F(ConfigTest, WorkerSettings) {
+  Result<Config> c = LoadConfig({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->workers, 2);
+  EXPECT_EQ(c->celery_task_time_limit, 300s);
+  EXPECT_TRUE(c->celery_task_track_started);
+  ConfigSources s;
+  s.environment = {{"CELERY_TASK_TIME_LIMIT", "900"}};  // past the 10 min visibility timeout
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("VMSG_VISIBILITY_TIMEOUT"));
+  s.environment = {{"CELERY_TASK_TRACK_STARTED", "False"}, {"VMSG_WORKERS", "0"}};
+  c = LoadConfig(s);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->celery_task_track_started);
+  EXPECT_EQ(c->workers, 0);
+}
+
 TEST(ConfigRedisTest, UrlWithDb) {
   EXPECT_EQ(RedisUrlWithDb("redis://h:6379/0", 1), "redis://h:6379/1");
   EXPECT_EQ(RedisUrlWithDb("redis://h:6379", 1), "redis://h:6379/1");

@@ -33,11 +33,14 @@ check "version" grep -Eq '^vmsg [0-9]+\.[0-9]+\.[0-9]+$' <<<"$("$VMSG" version)"
 err=$("$VMSG" bogus 2>&1 >/dev/null); rc=$?
 check "unknown command exits 2" test $rc -eq 2
 check "unknown command is named" grep -q "unknown command 'bogus'" <<<"$err"
-for cmd in worker generate; do
-  err=$("$VMSG" $cmd 2>&1); rc=$?
-  check "$cmd is honest about being unavailable" test $rc -eq 3
-  check "$cmd says why" grep -q "not available in this build" <<<"$err"
-done
+err=$("$VMSG" generate 2>&1); rc=$?
+check "generate is honest about being unavailable" test $rc -eq 3
+check "generate says why" grep -q "not available in this build" <<<"$err"
+err=$(VMSG_WORKERS=0 "$VMSG" worker 2>&1); rc=$?
+check "worker without workers is refused" test $rc -eq 2
+check "worker says why" grep -q "VMSG_WORKERS" <<<"$err"
+err=$(CELERY_TASK_TIME_LIMIT=3600 "$VMSG" config print 2>&1); rc=$?
+check "time limit past the visibility timeout is refused" test $rc -eq 2
 
 out=$(VMSG_HTTP_PORT=9999 "$VMSG" config print --log-level=debug); rc=$?
 check "config print exits 0" test $rc -eq 0
@@ -74,6 +77,7 @@ check "health reports the state store" grep -q '"state":{"backend":"sqlite:' <<<
 status=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/video/status/3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f")
 check "unknown task is 404" test "$(tail -n1 <<<"$status")" = 404
 check "unknown task has its code" grep -q '"code":"task_not_found"' <<<"$(head -n1 <<<"$status")"
+check "health reports the workers" grep -q '"workers":{"busy":0' <<<"$(head -n1 <<<"$health")"
 check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
 check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"
 kill -TERM "$server_pid"
@@ -87,6 +91,16 @@ wait "$server_pid"; rc=$?
 server_pid=""
 check "serve exits 0 after SIGTERM" test $rc -eq 0
 check "serve logs the stop" grep -q "stopped" "$work/serve.log"
+
+# worker: runs without HTTP (and without a web directory), stops on SIGTERM.
+VMSG_WEB_DIR="$work/no-web" VMSG_DATA_DIR="$work/data" VMSG_WORKERS=3 \
+  "$VMSG" worker >"$work/worker.log" 2>&1 &
+worker_pid=$!
+for _ in $(seq 1 100); do grep -q "working" "$work/worker.log" && break; sleep 0.1; done
+check "worker starts its threads" grep -q "working url=- workers=3" "$work/worker.log"
+kill -TERM "$worker_pid"; wait "$worker_pid"; rc=$?
+check "worker exits 0 after SIGTERM" test $rc -eq 0
+check "worker logs the stop" grep -q "stopped" "$work/worker.log"
 
 # serve on Redis: a real redis-server on a unix socket, REDIS_URL pointing at it.
 mkdir -p "$work/redis"
