@@ -11,7 +11,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 
-.PHONY: all setup configure build run test test-unit fuzz-build fuzz test-sanitize format \
+.PHONY: all setup configure build run test test-unit fuzz-build fuzz test-sanitize bench format \
         format-check lint clean help
 
 all: build
@@ -22,6 +22,7 @@ help:
 	@echo "make build          build build/vmsg and the tests"
 	@echo "make test-sanitize  the whole suite built with ASan and UBSan (build-asan/)"
 	@echo "make fuzz           run the libFuzzer harnesses for FUZZ_SECONDS each"
+	@echo "make bench          benchmarks, each against its peer in the same run"
 	@echo "make format         clang-format every source file"
 	@echo "make lint           clang-tidy over src/"
 
@@ -58,6 +59,9 @@ test-sanitize: setup
 	  -DVMSG_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest -j $(JOBS) --output-on-failure
+
+bench: build
+	$(BUILD_DIR)/bench/queue/queue_bench 2000 bench/queue
 
 format:
 	clang-format -i $(SOURCES)

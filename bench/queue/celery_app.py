@@ -1,0 +1,25 @@
+"""The Celery side of bench/queue: a no-op task on the same Redis as vmsg's workers.
+
+The socket path comes from VMSG_BENCH_REDIS_SOCKET (set by queue_bench).
+"""
+import os
+
+from celery import Celery
+
+_socket = os.environ["VMSG_BENCH_REDIS_SOCKET"]
+app = Celery(
+    "vmsg_bench",
+    broker=f"redis+socket://{_socket}?virtual_host=2",
+    backend=f"redis+socket://{_socket}?virtual_host=3",
+)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    worker_hijack_root_logger=False,
+)
+
+
+@app.task(name="bench.noop")
+def noop():
+    return {}
