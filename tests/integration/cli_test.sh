@@ -17,6 +17,16 @@ check() {  # check NAME COMMAND...: passes when the command succeeds
   local name=$1; shift
   if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
+# Prints the port a `vmsg serve` logging to $1 listens on, once it says so (up to 10 s).
+wait_for_port() {
+  local found=""
+  for _ in $(seq 1 100); do
+    found=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$1" | grep -o '[0-9]*$')
+    [ -n "$found" ] && break
+    sleep 0.1
+  done
+  echo "$found"
+}
 cd "$work"
 
 out=$("$VMSG" --help); rc=$?
@@ -61,12 +71,7 @@ check "config table" grep -q '| `VMSG_HTTP_PORT` | `--http-port` |' <<<"$("$VMSG
 VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data" VMSG_WEB_DIR="$SOURCE_DIR/web" \
   "$VMSG" serve >"$work/serve.log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$work/serve.log" | grep -o '[0-9]*$')
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+port=$(wait_for_port "$work/serve.log")
 check "serve reports its port" test -n "$port"
 health=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/health")
 check "health answers 200" test "$(tail -n1 <<<"$health")" = 200
@@ -112,12 +117,7 @@ check "redis-server started" test -S "$work/redis/redis.sock"
 REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data2" \
   VMSG_WEB_DIR="$SOURCE_DIR/web" "$VMSG" serve >"$work/serve2.log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$work/serve2.log" | grep -o '[0-9]*$')
-  [ -n "$port" ] && break
-  sleep 0.1
-done
+port=$(wait_for_port "$work/serve2.log")
 check "serve on redis reports its port" test -n "$port"
 health=$(curl -s "http://127.0.0.1:$port/health")
 check "health reports the redis store" grep -q "\"backend\":\"unix://$work/redis/redis.sock?db=1\"" <<<"$health"
