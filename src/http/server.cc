@@ -446,6 +446,7 @@ class Server::Impl {
       Response response = co_await dispatcher_.Handle(request);
       if (auto* upgrade = std::get_if<UpgradeBody>(&response.body)) {
         if (bws::is_upgrade(header)) {
+          response.status = 101;  // what the handshake answers; logged as such
           AccessLog(request.method, request.path, response, started, request.request_id,
                     peer_address);
           co_await RunWebSocket(*conn, header, response, *upgrade);
