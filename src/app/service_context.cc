@@ -86,13 +86,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
     return check;
   });
-  http::AddTaskRoutes(ctx->router_, {.queue = ctx->state_.queue.get(),
-                                     .results = ctx->state_.results.get(),
-                                     .progress = ctx->state_.progress.get(),
-                                     .sessions = ctx->state_.sessions.get(),
-                                     .clock = ctx->clock_.get(),
-                                     .ids = &ctx->ids_,
-                                     .allowed_origins = c.cors_origins});
+  http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
+  tasks.allowed_origins = c.cors_origins;
+  http::AddTaskRoutes(ctx->router_, std::move(tasks));
 
   if (c.workers > 0) {
     // No task handlers exist in this build yet: a job of an unknown name fails at once with

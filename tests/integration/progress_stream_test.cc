@@ -95,13 +95,9 @@ class ProgressStreamTest : public ::testing::Test {
     auto backend = state::NewSqliteBackend({.path = dir_ / "state.sqlite3"}, clock_);
     ASSERT_TRUE(backend.ok()) << backend.status();
     state_ = std::move(*backend);
-    AddTaskRoutes(router_, {.queue = state_.queue.get(),
-                            .results = state_.results.get(),
-                            .progress = state_.progress.get(),
-                            .sessions = state_.sessions.get(),
-                            .clock = &clock_,
-                            .ids = &ids_,
-                            .keepalive_interval = 50ms});
+    TaskServices services = TaskServicesFor(state_, clock_, ids_);
+    services.keepalive_interval = 50ms;
+    AddTaskRoutes(router_, std::move(services));
     dispatcher_ = std::make_unique<Dispatcher>(router_, DispatcherOptions{}, logger_, ids_);
     server_ = std::make_unique<Server>(
         ServerOptions{.port = 0, .shutdown_grace = 0ms, .websocket_idle_timeout = 200ms},

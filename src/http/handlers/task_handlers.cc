@@ -248,6 +248,15 @@ std::string ProgressEvent(const state::Progress& progress) {
   return "event: progress\ndata: " + DumpJson(progress.ToJson()) + "\n\n";
 }
 
+TaskServices TaskServicesFor(state::StateBackend& state, const Clock& clock, IdGenerator& ids) {
+  return {.queue = state.queue.get(),
+          .results = state.results.get(),
+          .progress = state.progress.get(),
+          .sessions = state.sessions.get(),
+          .clock = &clock,
+          .ids = &ids};
+}
+
 void AddTaskRoutes(Router& router, TaskServices services) {
   RouteOptions sse;
   sse.max_body_bytes = 0;

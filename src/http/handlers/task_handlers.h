@@ -28,6 +28,9 @@ struct TaskServices {
 // "event: progress\ndata: {...}\n\n": one Server-Sent Event carrying a progress record.
 std::string ProgressEvent(const state::Progress& progress);
 
+// The services of one state backend, as the task routes use them.
+TaskServices TaskServicesFor(state::StateBackend& state, const Clock& clock, IdGenerator& ids);
+
 // Registers the routes. The services must outlive the router.
 void AddTaskRoutes(Router& router, TaskServices services);
 

@@ -25,12 +25,7 @@ class TaskHandlersTest : public ::testing::Test {
     auto backend = state::NewSqliteBackend({.path = dir_ / "state.sqlite3"}, clock_);
     ASSERT_TRUE(backend.ok()) << backend.status();
     state_ = std::move(*backend);
-    AddTaskRoutes(router_, {.queue = state_.queue.get(),
-                            .results = state_.results.get(),
-                            .progress = state_.progress.get(),
-                            .sessions = state_.sessions.get(),
-                            .clock = &clock_,
-                            .ids = &ids_});
+    AddTaskRoutes(router_, TaskServicesFor(state_, clock_, ids_));
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
