@@ -15,6 +15,10 @@ PACKAGES=(
   libhiredis-dev redis-server         # distributed task state (and its tests)
   python3-celery python3-redis        # Celery interoperability test (/usr/bin/python3)
   libgtest-dev libgmock-dev
+  libssl-dev libcurl4-openssl-dev     # S3 object store: SigV4 (OpenSSL) over libcurl
+  libpugixml-dev                      # S3's XML responses
+  python3-boto3                       # botocore as an offline SigV4 oracle in tests
+  libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
   curl ca-certificates                # smoke tests of the running server
 )
 # Packages that live in Debian's contrib component (none yet; the Japanese HTS voice will).

@@ -236,6 +236,80 @@ const std::vector<Setting>& Settings() {
        false,
        Seconds(std::chrono::seconds(1), std::chrono::hours(24),
                [](Config& c, milliseconds v) { c.state_sweep_interval = v; })},
+      {"S3_BUCKET", "",
+       "S3 bucket for media objects. Empty: the local object store under the data directory.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         c.s3_bucket = std::string(v);
+         return Status::Ok();
+       }},
+      {"S3_ENDPOINT_URL", "",
+       "S3-compatible endpoint (`http://host:port`). Empty: AWS's endpoint for S3_REGION.", false,
+       [](Config& c, std::string_view v) -> Status {
+         if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+           return Bad("expected an http:// or https:// URL");
+         }
+         c.s3_endpoint_url = std::string(v);
+         while (c.s3_endpoint_url.ends_with('/')) c.s3_endpoint_url.pop_back();
+         return Status::Ok();
+       }},
+      {"S3_REGION", "ap-northeast-1", "Region the bucket lives in (signs every request).", false,
+       [](Config& c, std::string_view v) -> Status {
+         if (v.empty()) return Bad("a region is required");
+         c.s3_region = std::string(v);
+         return Status::Ok();
+       }},
+      {"AWS_ACCESS_KEY_ID", "", "Access key for S3.", false,
+       [](Config& c, std::string_view v) -> Status {
+         c.aws_access_key_id = std::string(v);
+         return Status::Ok();
+       }},
+      {"AWS_SECRET_ACCESS_KEY", "", "Secret key for S3.", true,
+       [](Config& c, std::string_view v) -> Status {
+         c.aws_secret_access_key = std::string(v);
+         return Status::Ok();
+       }},
+      {"S3_ADDRESSING_STYLE", "auto",
+       "`path` (`endpoint/bucket/key`), `virtual` (`bucket.endpoint/key`) or `auto` (path with "
+       "S3_ENDPOINT_URL, virtual without).",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         if (v != "auto" && v != "path" && v != "virtual") {
+           return Bad("expected auto, path or virtual");
+         }
+         c.s3_addressing_style = std::string(v);
+         return Status::Ok();
+       }},
+      {"S3_CREATE_BUCKET", "false", "Create the bucket at start-up when it does not exist.", false,
+       [](Config& c, std::string_view v) -> Status {
+         Result<bool> b = ParseBool(v);
+         if (!b.ok()) return Bad("expected true or false");
+         c.s3_create_bucket = *b;
+         return Status::Ok();
+       }},
+      {"S3_MULTIPART_THRESHOLD", "16MiB",
+       "Objects at least this large are uploaded to S3 in parts of this size.", false,
+       ByteSize(uint64_t{5} << 20, uint64_t{5} << 30,
+                [](Config& c, uint64_t v) { c.s3_multipart_threshold = v; })},
+      {"S3_REQUEST_TIMEOUT", "30s", "Time one S3 request may take.", false,
+       Seconds(milliseconds(100), std::chrono::hours(1),
+               [](Config& c, milliseconds v) { c.s3_request_timeout = v; })},
+      {"S3_MAX_RETRIES", "3",
+       "Retries, with backoff, of idempotent S3 requests that time out or get a 5xx.", false,
+       Integer(0, 20, [](Config& c, int64_t v) { c.s3_max_retries = static_cast<int>(v); })},
+      {"VMSG_PRESIGN_EXPIRY", "1h",
+       "How long presigned download URLs and upload forms stay valid (at most 7 days, as S3).",
+       false,
+       Seconds(std::chrono::seconds(1), std::chrono::hours(24 * 7),
+               [](Config& c, milliseconds v) { c.presign_expiry = v; })},
+      {"VMSG_UPLOAD_MAX_BYTES", "10MiB",
+       "Largest file an upload form accepts (its `content-length-range`).", false,
+       ByteSize(1, uint64_t{5} << 30, [](Config& c, uint64_t v) { c.upload_max_bytes = v; })},
+      {"VMSG_LIFECYCLE_SWEEP_INTERVAL", "1h",
+       "How often the local object store applies the lifecycle rules (S3 applies its own).",
+       false,
+       Seconds(std::chrono::seconds(1), std::chrono::hours(24 * 7),
+               [](Config& c, milliseconds v) { c.lifecycle_sweep_interval = v; })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);
@@ -485,6 +559,12 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     return Status::InvalidArgument(
         "VMSG_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or tasks still "
         "running would be handed to a second worker",
+        "invalid_config");
+  }
+  if (!config.s3_bucket.empty() &&
+      (config.aws_access_key_id.empty() || config.aws_secret_access_key.empty())) {
+    return Status::InvalidArgument(
+        "S3_BUCKET needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to sign its requests",
         "invalid_config");
   }
   if (!config.redis_url.empty()) {

@@ -57,6 +57,23 @@ struct Config {
   // How often expired task state is deleted from the embedded store.
   std::chrono::milliseconds state_sweep_interval{0};
 
+  // Media objects. Empty s3_bucket: the local store under data_dir/objects.
+  std::string s3_bucket;
+  std::string s3_endpoint_url;  // empty: AWS's regional endpoint
+  std::string s3_region;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string s3_addressing_style;  // "auto", "path" or "virtual"
+  bool s3_create_bucket = false;
+  uint64_t s3_multipart_threshold = 0;
+  std::chrono::milliseconds s3_request_timeout{0};
+  int s3_max_retries = 0;
+  // Presigned URLs and upload forms, and the largest upload a form allows.
+  std::chrono::milliseconds presign_expiry{0};
+  uint64_t upload_max_bytes = 0;
+  // How often the local store applies the lifecycle rules.
+  std::chrono::milliseconds lifecycle_sweep_interval{0};
+
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
 
