@@ -61,7 +61,7 @@ test-sanitize: setup
 	cd $(ASAN_DIR) && ctest -j $(JOBS) --output-on-failure
 
 bench: build
-	$(BUILD_DIR)/bench/queue/queue_bench 2000 bench/queue
+	$(BUILD_DIR)/bench/queue/queue_bench 5000 bench/queue
 
 format:
 	clang-format -i $(SOURCES)

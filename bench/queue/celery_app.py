@@ -6,11 +6,13 @@ import os
 
 from celery import Celery
 
-_socket = os.environ["VMSG_BENCH_REDIS_SOCKET"]
+SOCKET = os.environ["VMSG_BENCH_REDIS_SOCKET"]
+BROKER_DB = 2
+RESULT_DB = 3
 app = Celery(
     "vmsg_bench",
-    broker=f"redis+socket://{_socket}?virtual_host=2",
-    backend=f"redis+socket://{_socket}?virtual_host=3",
+    broker=f"redis+socket://{SOCKET}?virtual_host={BROKER_DB}",
+    backend=f"redis+socket://{SOCKET}?virtual_host={RESULT_DB}",
 )
 app.conf.update(
     task_serializer="json",

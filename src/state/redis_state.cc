@@ -86,13 +86,17 @@ end
 return {v, s or ''}
 )lua");
 
-// KEYS: key, vmsg:expiry. ARGV: value, real ttl ms, logical expiry ms, publish (1/0).
-// PSETEX then PUBLISH on the key's name, as Celery writes results.
-const RedisScript kWriteRecord(R"lua(
-redis.call('PSETEX', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
-if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[1], ARGV[1]) end
-return 1
+// KEYS: vmsg:expiry, then the records' keys. ARGV: for each record in turn its value, real
+// ttl ms, logical expiry ms, publish (1/0). Each is PSETEX then PUBLISH on the key's name,
+// as Celery writes results.
+const RedisScript kWriteRecords(R"lua(
+for i = 2, #KEYS do
+  local a = (i - 2) * 4
+  redis.call('PSETEX', KEYS[i], ARGV[a + 2], ARGV[a + 1])
+  redis.call('ZADD', KEYS[1], ARGV[a + 3], KEYS[i])
+  if ARGV[a + 4] == '1' then redis.call('PUBLISH', KEYS[i], ARGV[a + 1]) end
+end
+return #KEYS - 1
 )lua");
 
 // KEYS: key, vmsg:expiry. ARGV: expected value, new value, real ttl ms, logical expiry ms,
@@ -173,14 +177,26 @@ class Records {
     return std::optional<Json>(std::move(*json));
   }
 
-  Status Put(const std::string& key, const Json& value, TimePoint expires_at, bool publish) {
+  struct Write {
+    std::string key;
+    Json value;
+    TimePoint expires_at;
+    bool publish = false;
+  };
+
+  // Writes the records in order, in one script (one round trip, atomic).
+  Status Put(const std::vector<Write>& writes) {
     const TimePoint now = clock_.Now();
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Eval(kWriteRecord, {key, std::string(kExpiryKey)},
-                                        {DumpJson(value), Str(RealTtlMillis(now, expires_at)),
-                                         Str(ToMillis(expires_at)), publish ? "1" : "0"}));
-    (void)reply;
-    return Status::Ok();
+    std::vector<std::string> keys{std::string(kExpiryKey)};
+    std::vector<std::string> args;
+    for (const Write& w : writes) {
+      keys.push_back(w.key);
+      args.push_back(DumpJson(w.value));
+      args.push_back(Str(RealTtlMillis(now, w.expires_at)));
+      args.push_back(Str(ToMillis(w.expires_at)));
+      args.push_back(w.publish ? "1" : "0");
+    }
+    return client_->Eval(kWriteRecords, keys, args).status();
   }
 
   // 1 written, 0 absent or expired, -1 changed since `expected` was read.
@@ -212,14 +228,27 @@ class Records {
   const Clock& clock_;
 };
 
+// A progress record lives until its task ends (at most a day), then 5 more minutes.
+Records::Write ProgressWrite(const Records& records, const Progress& progress) {
+  const Duration ttl =
+      progress.final ? Duration(kProgressTtlAfterCompletion) : Duration(kProgressMaxLifetime);
+  return {Key(kProgressPrefix, progress.task_id), progress.ToJson(), records.clock().Now() + ttl,
+          /*publish=*/true};
+}
+
 class RedisTaskResults final : public TaskResults {
  public:
   explicit RedisTaskResults(std::shared_ptr<Records> records) : records_(std::move(records)) {}
 
   Status Put(const TaskResult& result) override {
     if (result.task_id.empty()) return Status::InvalidArgument("task result needs a task id");
-    return records_->Put(Key(kTaskResultPrefix, result.task_id), result.ToJson(),
-                         records_->clock().Now() + kTaskResultTtl, /*publish=*/true);
+    return records_->Put({ResultWrite(result)});
+  }
+
+  Status PutFinal(const TaskResult& result, const Progress& final_progress) override {
+    if (result.task_id.empty()) return Status::InvalidArgument("task result needs a task id");
+    VMSG_RETURN_IF_ERROR(ValidateProgress(final_progress));
+    return records_->Put({ResultWrite(result), ProgressWrite(*records_, final_progress)});
   }
 
   Result<TaskResult> Get(const std::string& task_id) override {
@@ -232,6 +261,11 @@ class RedisTaskResults final : public TaskResults {
   }
 
  private:
+  Records::Write ResultWrite(const TaskResult& result) const {
+    return {Key(kTaskResultPrefix, result.task_id), result.ToJson(),
+            records_->clock().Now() + kTaskResultTtl, /*publish=*/true};
+  }
+
   std::shared_ptr<Records> records_;
 };
 
@@ -269,15 +303,8 @@ class RedisProgressStore final : public ProgressStore {
   // The record and the PUBLISH on progress:{task_id} are one script, so subscribers on any
   // node see updates in the order they were stored.
   Status Publish(const Progress& progress) override {
-    if (progress.task_id.empty()) return Status::InvalidArgument("progress needs a task id");
-    if (progress.percentage < -1 || progress.percentage > 100) {
-      return Status::InvalidArgument("progress percentage must be -1..100, not " +
-                                     std::to_string(progress.percentage));
-    }
-    const Duration ttl =
-        progress.final ? Duration(kProgressTtlAfterCompletion) : Duration(kProgressMaxLifetime);
-    return records_->Put(Key(kProgressPrefix, progress.task_id), progress.ToJson(),
-                         records_->clock().Now() + ttl, /*publish=*/true);
+    VMSG_RETURN_IF_ERROR(ValidateProgress(progress));
+    return records_->Put({ProgressWrite(*records_, progress)});
   }
 
   Result<Progress> Latest(const std::string& task_id) override {
@@ -306,8 +333,8 @@ class RedisSessionStore final : public SessionStore {
 
   Status Put(const Session& session) override {
     if (session.session_id.empty()) return Status::InvalidArgument("session needs an id");
-    return records_->Put(Key(kSessionPrefix, session.session_id), session.ToJson(),
-                         session.last_ping + kSessionTtl, /*publish=*/false);
+    return records_->Put({{Key(kSessionPrefix, session.session_id), session.ToJson(),
+                           session.last_ping + kSessionTtl, /*publish=*/false}});
   }
 
   // Read, change last_ping, write back only if nobody changed the record meanwhile.
@@ -407,6 +434,29 @@ local function wake(n)
   for i = 1, math.min(n, MAX_WAKE) do redis.call('RPUSH', WAKE, '1') end
   redis.call('LTRIM', WAKE, -MAX_WAKE, -1)
 end
+-- Pops the most urgent ready job and records the reservation in the same step. {id, name,
+-- args, priority, attempt, max_retries, enqueued_at_ms} or false.
+local function fetch(expires_ms, token)
+  local top = redis.call('ZRANGE', READY, 0, 0)
+  if #top == 0 then return false end
+  local id = top[1]
+  local jk = jobkey(id)
+  redis.call('ZREM', READY, id)
+  redis.call('HSET', jk, 'state', 'reserved', 'token', token)
+  redis.call('ZADD', RESERVED, expires_ms, id)
+  local f = redis.call('HMGET', jk, 'task_name', 'args', 'priority', 'attempt', 'max_retries',
+                       'enqueued_at_ms')
+  return {id, f[1], f[2], f[3], f[4], f[5], f[6]}
+end
+-- true when the reservation was held (and is now gone), false when stale.
+local function ack(id, token)
+  local jk = jobkey(id)
+  local f = redis.call('HMGET', jk, 'state', 'token')
+  if f[1] ~= 'reserved' or f[2] ~= token then return false end
+  redis.call('ZREM', RESERVED, id)
+  redis.call('DEL', jk)
+  return true
+end
 local function bury(id, jk, err, now)
   local f = redis.call('HMGET', jk, 'task_name', 'args', 'priority', 'attempt', 'max_retries',
                        'enqueued_at_ms')
@@ -450,30 +500,21 @@ end
 return 1
 )lua"));
 
-// ARGV: reservation expiry ms, token. Pops the most urgent ready job and records the
-// reservation in the same step. {id, name, args, priority, attempt, max_retries,
-// enqueued_at_ms} or nil.
+// ARGV: reservation expiry ms, token. The fetched job (see fetch above) or nil.
 const RedisScript kFetch(QueueLua(R"lua(
-local top = redis.call('ZRANGE', READY, 0, 0)
-if #top == 0 then return false end
-local id = top[1]
-local jk = jobkey(id)
-redis.call('ZREM', READY, id)
-redis.call('HSET', jk, 'state', 'reserved', 'token', ARGV[2])
-redis.call('ZADD', RESERVED, ARGV[1], id)
-local f = redis.call('HMGET', jk, 'task_name', 'args', 'priority', 'attempt', 'max_retries',
-                     'enqueued_at_ms')
-return {id, f[1], f[2], f[3], f[4], f[5], f[6]}
+return fetch(ARGV[1], ARGV[2])
 )lua"));
 
 // ARGV: id, token. 1 acked, 0 stale.
 const RedisScript kAck(QueueLua(R"lua(
-local jk = jobkey(ARGV[1])
-local f = redis.call('HMGET', jk, 'state', 'token')
-if f[1] ~= 'reserved' or f[2] ~= ARGV[2] then return 0 end
-redis.call('ZREM', RESERVED, ARGV[1])
-redis.call('DEL', jk)
-return 1
+return ack(ARGV[1], ARGV[2]) and 1 or 0
+)lua"));
+
+// ARGV: done id, done token, reservation expiry ms, token. 0 when the done job was stale
+// (nothing fetched), else the fetched job or {} when none is ready.
+const RedisScript kAckAndFetch(QueueLua(R"lua(
+if not ack(ARGV[1], ARGV[2]) then return 0 end
+return fetch(ARGV[3], ARGV[4]) or {}
 )lua"));
 
 // ARGV: id, token, retryable (1/0), due ms, error, now ms. 0 stale, 1 rescheduled, 2 dead.
@@ -676,6 +717,23 @@ class RedisJobQueue final : public JobQueue {
     return Status::Ok();
   }
 
+  Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
+                                                 Duration visibility_timeout,
+                                                 Duration max_wait) override {
+    if (visibility_timeout <= Duration::zero()) {
+      return Status::InvalidArgument("visibility timeout must be positive");
+    }
+    Reservation next = NewReservation(visibility_timeout);
+    VMSG_ASSIGN_OR_RETURN(
+        RedisReply reply,
+        client_->Eval(kAckAndFetch, {},
+                      {done.job.task_id, done.token, Str(ToMillis(next.expires_at)), next.token}));
+    if (reply.type == RedisReply::Type::kInteger) return StaleReservation(done);
+    if (reply.elements.empty()) return Fetch(visibility_timeout, max_wait);
+    VMSG_ASSIGN_OR_RETURN(next.job, ReadJob(reply.elements, 0));
+    return std::optional<Reservation>(std::move(next));
+  }
+
   Result<bool> Fail(const Reservation& reservation, const Status& error) override {
     const TimePoint now = clock_.Now();
     Duration backoff;
@@ -750,10 +808,15 @@ class RedisJobQueue final : public JobQueue {
     return Status::NotFound("reservation of job " + reservation.job.task_id + " is no longer held");
   }
 
-  Result<std::optional<Reservation>> TryFetch(Duration visibility_timeout) {
+  Reservation NewReservation(Duration visibility_timeout) {
     Reservation reservation;
     reservation.token = tokens_.NewUuid();
     reservation.expires_at = clock_.Now() + visibility_timeout;
+    return reservation;
+  }
+
+  Result<std::optional<Reservation>> TryFetch(Duration visibility_timeout) {
+    Reservation reservation = NewReservation(visibility_timeout);
     VMSG_ASSIGN_OR_RETURN(
         RedisReply reply,
         client_->Eval(kFetch, {}, {Str(ToMillis(reservation.expires_at)), reservation.token}));

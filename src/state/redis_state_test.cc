@@ -120,7 +120,7 @@ TEST_F(RedisStateTest, TaskResultIsCelerysRecordWithADayTtlAndIsPublished) {
   EXPECT_EQ(*json, r.ToJson());
   EXPECT_EQ(json->size(), 6u);
   EXPECT_EQ((*json)["status"], "SUCCESS");
-  EXPECT_EQ((*json)["date_done"], "2025-01-02T10:00:00Z");
+  EXPECT_EQ((*json)["date_done"], "2025-01-02T10:00:00.000Z");
   EXPECT_NEAR(Pttl(key), 24 * 3600 * 1000, kTtlSlackMs);
 
   auto message = (*sub)->Next(5s);

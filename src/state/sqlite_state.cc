@@ -329,14 +329,21 @@ Status Corrupt(const std::string& key, const Status& status) {
 
 class SqliteTaskResults final : public TaskResults {
  public:
-  SqliteTaskResults(std::shared_ptr<Database> db, const Clock& clock)
-      : db_(std::move(db)), clock_(clock) {}
+  SqliteTaskResults(std::shared_ptr<Database> db, const Clock& clock, ProgressStore& progress)
+      : db_(std::move(db)), clock_(clock), progress_(progress) {}
 
   Status Put(const TaskResult& result) override {
     if (result.task_id.empty()) return Status::InvalidArgument("task result needs a task id");
     std::lock_guard lock(db_->mutex);
     return WriteRecord(db_->db, Key(kTaskResultPrefix, result.task_id), result.ToJson(),
                        clock_.Now() + kTaskResultTtl);
+  }
+
+  // In process there is no round trip to save: the outcome, then the progress.
+  Status PutFinal(const TaskResult& result, const Progress& final_progress) override {
+    VMSG_RETURN_IF_ERROR(ValidateProgress(final_progress));
+    VMSG_RETURN_IF_ERROR(Put(result));
+    return progress_.Publish(final_progress);
   }
 
   Result<TaskResult> Get(const std::string& task_id) override {
@@ -355,6 +362,7 @@ class SqliteTaskResults final : public TaskResults {
  private:
   std::shared_ptr<Database> db_;
   const Clock& clock_;
+  ProgressStore& progress_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -448,11 +456,7 @@ class SqliteProgressStore final : public ProgressStore {
       : db_(std::move(db)), clock_(clock), hub_(std::make_shared<SubscriberHub>()) {}
 
   Status Publish(const Progress& progress) override {
-    if (progress.task_id.empty()) return Status::InvalidArgument("progress needs a task id");
-    if (progress.percentage < -1 || progress.percentage > 100) {
-      return Status::InvalidArgument("progress percentage must be -1..100, not " +
-                                     std::to_string(progress.percentage));
-    }
+    VMSG_RETURN_IF_ERROR(ValidateProgress(progress));
     const TimePoint expires_at =
         clock_.Now() +
         (progress.final ? Duration(kProgressTtlAfterCompletion) : Duration(kProgressMaxLifetime));
@@ -710,6 +714,14 @@ class SqliteJobQueue final : public JobQueue {
     return Status::Ok();
   }
 
+  // Two local steps: SQLite has no round trip to save.
+  Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
+                                                 Duration visibility_timeout,
+                                                 Duration max_wait) override {
+    VMSG_RETURN_IF_ERROR(Ack(done));
+    return Fetch(visibility_timeout, max_wait);
+  }
+
   // A job whose cancellation was requested is never rescheduled: it goes to the dead set.
   Result<bool> Fail(const Reservation& reservation, const Status& error) override {
     bool rescheduled = false;
@@ -957,8 +969,8 @@ Result<StateBackend> NewSqliteBackend(const SqliteOptions& options, const Clock&
   VMSG_ASSIGN_OR_RETURN(std::shared_ptr<Database> db, OpenDatabase(options.path));
   StateBackend backend;
   backend.queue = std::make_unique<SqliteJobQueue>(db, clock, options.jitter);
-  backend.results = std::make_unique<SqliteTaskResults>(db, clock);
   backend.progress = std::make_unique<SqliteProgressStore>(db, clock);
+  backend.results = std::make_unique<SqliteTaskResults>(db, clock, *backend.progress);
   backend.sessions = std::make_unique<SqliteSessionStore>(db, clock);
   backend.rate_limits = std::make_unique<SqliteRateLimiter>(db, clock);
   backend.description = db->description;

@@ -8,7 +8,7 @@ namespace vmsg::state {
 namespace {
 
 Json TimeOrNull(const std::optional<TimePoint>& t) {
-  return t ? Json(FormatIso8601(*t)) : Json(nullptr);
+  return t ? Json(FormatIso8601Millis(*t)) : Json(nullptr);
 }
 
 Result<TimePoint> TimeField(const Json& json, std::string_view key) {
@@ -31,6 +31,15 @@ Status ValidateJobSpec(const JobSpec& spec) {
                                    std::to_string(spec.priority));
   }
   if (spec.max_retries < 0) return Status::InvalidArgument("max_retries must not be negative");
+  return Status::Ok();
+}
+
+Status ValidateProgress(const Progress& progress) {
+  if (progress.task_id.empty()) return Status::InvalidArgument("progress needs a task id");
+  if (progress.percentage < -1 || progress.percentage > 100) {
+    return Status::InvalidArgument("progress percentage must be -1..100, not " +
+                                   std::to_string(progress.percentage));
+  }
   return Status::Ok();
 }
 

@@ -101,6 +101,12 @@ class JobQueue {
   // Completes a delivery. NotFound when the reservation is no longer held (it expired and
   // was redelivered, or was already acked).
   virtual Status Ack(const Reservation& reservation) = 0;
+  // Acks `done` and then fetches as Fetch does; on Redis both happen in one round trip when
+  // a job is ready, which is what a busy worker wants between two jobs. NotFound, and
+  // nothing fetched, when `done` is stale (as Ack).
+  virtual Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
+                                                         Duration visibility_timeout,
+                                                         Duration max_wait) = 0;
 
   // Records a failed delivery. A retryable error with retries left reschedules the job
   // after RetryBackoff (attempt + 1); a permanent error or the last retry moves it to the
@@ -125,6 +131,8 @@ class JobQueue {
   virtual Result<QueueStats> Stats() = 0;
   virtual Result<std::vector<DeadJob>> ListDead(int64_t limit) = 0;
 };
+
+struct Progress;
 
 // ---------------------------------------------------------------------------------------
 // Task results: celery-task-meta-{task_id}
@@ -152,6 +160,10 @@ class TaskResults {
   virtual ~TaskResults() = default;
   // Writes the record with a TTL of 24 h from now (replacing any previous one).
   virtual Status Put(const TaskResult& result) = 0;
+  // Writes a finished task's outcome and then its final progress record (delivered to the
+  // progress subscribers as ProgressStore::Publish does), in one round trip on Redis. A
+  // client that sees the final progress can read the outcome. Errors as Put and Publish.
+  virtual Status PutFinal(const TaskResult& result, const Progress& final_progress) = 0;
   // NotFound when absent or expired.
   virtual Result<TaskResult> Get(const std::string& task_id) = 0;
 };
@@ -182,6 +194,10 @@ class ProgressSubscription {
   // Cancelled from then on.
   virtual void Close() = 0;
 };
+
+// The checks every backend's Publish makes: InvalidArgument for an empty task id or a
+// percentage outside -1..100.
+Status ValidateProgress(const Progress& progress);
 
 class ProgressStore {
  public:

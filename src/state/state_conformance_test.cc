@@ -71,6 +71,38 @@ TEST_P(StateConformanceTest, EnqueueFetchAck) {
   EXPECT_EQ(stats->ready + stats->reserved + stats->delayed + stats->dead, 0);
 }
 
+TEST_P(StateConformanceTest, AckAndFetchAcksThenTakesTheNextJob) {
+  JobSpec first = Spec(), second = Spec();
+  ASSERT_TRUE(backend_.queue->Enqueue(first).ok());
+  ASSERT_TRUE(backend_.queue->Enqueue(second).ok());
+  auto r1 = FetchNow();
+  ASSERT_TRUE(r1.has_value());
+  auto r2 = backend_.queue->AckAndFetch(*r1, 30s, 0s);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  ASSERT_TRUE(r2->has_value());
+  EXPECT_EQ((*r2)->job.task_id, second.task_id);
+  EXPECT_EQ((*r2)->job.args, second.args);
+  EXPECT_EQ((*r2)->expires_at, clock_.Now() + 30s);
+  EXPECT_TRUE(backend_.queue->Ack(*r1).IsNotFound());  // the first was acked
+  EXPECT_EQ(backend_.queue->Stats()->reserved, 1);
+
+  // A stale reservation is refused and takes nothing.
+  JobSpec third = Spec();
+  ASSERT_TRUE(backend_.queue->Enqueue(third).ok());
+  EXPECT_TRUE(backend_.queue->AckAndFetch(*r1, 30s, 0s).status().IsNotFound());
+  EXPECT_EQ(backend_.queue->Stats()->ready, 1);
+
+  // Acked even when nothing is left to take.
+  auto r3 = backend_.queue->AckAndFetch(**r2, 30s, 0s);
+  ASSERT_TRUE(r3.ok() && r3->has_value());
+  EXPECT_EQ((*r3)->job.task_id, third.task_id);
+  auto none = backend_.queue->AckAndFetch(**r3, 30s, 0s);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  auto stats = backend_.queue->Stats();
+  EXPECT_EQ(stats->ready + stats->reserved + stats->delayed + stats->dead, 0);
+}
+
 TEST_P(StateConformanceTest, RejectsBadAndDuplicateJobs) {
   JobSpec bad = Spec();
   bad.priority = 10;
@@ -334,6 +366,33 @@ TEST_P(StateConformanceTest, SubscribersReceiveEveryUpdateInOrder) {
   }
   publisher.join();
   for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(i + 1) * 2);
+}
+
+TEST_P(StateConformanceTest, PutFinalStoresTheOutcomeAndDeliversTheLastProgress) {
+  const std::string task = ids_.NewUuid();
+  auto sub = backend_.progress->Subscribe(task);
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  TaskResult done;
+  done.task_id = task;
+  done.status = TaskStatus::kSuccess;
+  done.result = {{"video", "videos/x/final_video.mp4"}};
+  done.date_done = clock_.Now();
+  ASSERT_TRUE(backend_.results->PutFinal(done, MakeProgress(task, 100, clock_.Now())).ok());
+  Result<std::optional<Progress>> delivered = (*sub)->Next(20s);
+  ASSERT_TRUE(delivered.ok() && delivered->has_value());
+  EXPECT_EQ((*delivered)->percentage, 100);
+  EXPECT_EQ(backend_.results->Get(task)->ToJson(), done.ToJson());
+  EXPECT_EQ(backend_.progress->Latest(task)->percentage, 100);
+  clock_.Advance(kProgressTtlAfterCompletion);  // the final record's short TTL applies
+  EXPECT_TRUE(backend_.progress->Latest(task).status().IsNotFound());
+  EXPECT_TRUE(backend_.results->Get(task).ok());
+
+  // Invalid progress writes nothing at all.
+  const std::string other = ids_.NewUuid();
+  done.task_id = other;
+  EXPECT_TRUE(
+      backend_.results->PutFinal(done, MakeProgress(other, 101, clock_.Now())).IsInvalidArgument());
+  EXPECT_TRUE(backend_.results->Get(other).status().IsNotFound());
 }
 
 TEST_P(StateConformanceTest, CloseWakesABlockedSubscriber) {

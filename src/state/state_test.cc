@@ -33,13 +33,13 @@ TEST(TaskResultTest, JsonHasExactlyTheSpecFields) {
   r.task_id = "abc";
   r.status = TaskStatus::kSuccess;
   r.result = {{"video_url", "u"}};
-  r.date_done = *ParseIso8601("2025-01-02T10:30:00Z");
+  r.date_done = *ParseIso8601("2025-01-02T10:30:00.000Z");
   Json j = r.ToJson();
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   EXPECT_THAT(keys, ::testing::UnorderedElementsAre("status", "result", "traceback", "children",
                                                     "date_done", "task_id"));
-  EXPECT_EQ(j["date_done"], "2025-01-02T10:30:00Z");
+  EXPECT_EQ(j["date_done"], "2025-01-02T10:30:00.000Z");
   EXPECT_TRUE(j["traceback"].is_null());
   EXPECT_EQ(TaskResult::FromJson(j)->ToJson(), j);
   TaskResult pending;

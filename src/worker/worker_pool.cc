@@ -262,17 +262,34 @@ void WorkerPool::WatchdogLoop() {
 }
 
 void WorkerPool::WorkerLoop(int index) {
+  // A succeeded job is acked together with the next fetch (one round trip on Redis). Its
+  // outcome is already stored, so until then a crash only means a redelivery.
+  std::optional<state::Reservation> to_ack;
   while (true) {
+    bool stopping = false;
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      stopping = stopping_;
+    }
+    if (stopping) {
+      if (to_ack) LogAckFailure(*to_ack, queue_.Ack(*to_ack));
+      return;
     }
     Result<std::optional<state::Reservation>> fetched =
-        queue_.Fetch(options_.visibility_timeout, options_.fetch_wait);
+        to_ack ? queue_.AckAndFetch(*to_ack, options_.visibility_timeout, options_.fetch_wait)
+               : queue_.Fetch(options_.visibility_timeout, options_.fetch_wait);
+    if (to_ack && (fetched.ok() || fetched.status().IsNotFound())) {
+      LogAckFailure(*to_ack, fetched.status());
+      to_ack.reset();
+      if (!fetched.ok()) continue;
+    }
     if (!fetched.ok()) {
       logger_.Warning(kComponent, "fetch failed; backing off",
                       {{"worker", index}, {"error", fetched.status().ToString()}});
-      if (!SleepUnlessStopping(options_.fetch_wait)) return;
+      if (!SleepUnlessStopping(options_.fetch_wait)) {
+        if (to_ack) LogAckFailure(*to_ack, queue_.Ack(*to_ack));
+        return;
+      }
       continue;
     }
     if (!fetched->has_value()) continue;
@@ -280,7 +297,7 @@ void WorkerPool::WorkerLoop(int index) {
     // Anything thrown outside the handler (the handler's own exceptions are caught in
     // RunHandler) must not end this thread: hand the job back and keep serving.
     try {
-      Process(index, reservation);
+      if (Process(index, reservation)) to_ack = reservation;
     } catch (const std::exception& e) {
       logger_.Error(kComponent, "processing a job threw; releasing it",
                     {{"task_id", reservation.job.task_id}, {"error", e.what()}});
@@ -293,7 +310,13 @@ void WorkerPool::WorkerLoop(int index) {
   }
 }
 
-void WorkerPool::Process(int index, const state::Reservation& reservation) {
+void WorkerPool::LogAckFailure(const state::Reservation& reservation, const Status& acked) {
+  if (acked.ok()) return;
+  logger_.Warning(kComponent, "ack failed after success",
+                  {{"task_id", reservation.job.task_id}, {"error", acked.ToString()}});
+}
+
+bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   const state::Job& job = reservation.job;
   auto token = std::make_shared<CancellationToken>();
   {
@@ -308,7 +331,7 @@ void WorkerPool::Process(int index, const state::Reservation& reservation) {
   }
   if (token->cancelled()) {
     ReleaseForShutdown(reservation);
-    return;
+    return false;
   }
 
   struct Unregister {
@@ -325,7 +348,7 @@ void WorkerPool::Process(int index, const state::Reservation& reservation) {
     FailWithError(reservation, Status::InvalidArgument(
                                    "no handler is registered for task '" + job.task_name + "'",
                                    std::string(kNotRegisteredReason)));
-    return;
+    return false;
   }
 
   if (options_.track_started) {
@@ -337,10 +360,7 @@ void WorkerPool::Process(int index, const state::Reservation& reservation) {
   Result<Json> outcome = RunHandler(*handler, ctx);
   busy_.fetch_sub(1);
 
-  if (outcome.ok()) {
-    Succeed(reservation, std::move(outcome).value());
-    return;
-  }
+  if (outcome.ok()) return Succeed(reservation, std::move(outcome).value());
   Status why = token->CheckCancelled();
   if (why.ok()) {
     // The handler failed without passing a cancellation point; a cancel the user asked for
@@ -359,6 +379,7 @@ void WorkerPool::Process(int index, const state::Reservation& reservation) {
   } else {
     FailWithError(reservation, outcome.status());
   }
+  return false;
 }
 
 Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx) {
@@ -373,32 +394,28 @@ Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx
   }
 }
 
-void WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
+bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
   const std::string& task_id = reservation.job.task_id;
-  Status recorded =
-      results_.Put(MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result)));
+  Status recorded = results_.PutFinal(
+      MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result)),
+      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage)));
   if (!recorded.ok()) {
     // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
     FailWithError(reservation, recorded.WithContext("recording the result of " + task_id));
-    return;
+    return false;
   }
   succeeded_.fetch_add(1);
-  PublishFinal(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage));
-  Status acked = queue_.Ack(reservation);
-  if (!acked.ok()) {
-    logger_.Warning(kComponent, "ack failed after success",
-                    {{"task_id", task_id}, {"error", acked.ToString()}});
-  }
+  return true;
 }
 
 void WorkerPool::Revoke(const state::Reservation& reservation) {
   const std::string& task_id = reservation.job.task_id;
   const Status why = UserCancelStatus();
   revoked_.fetch_add(1);
-  PutResult(
+  PutFinal(
       MakeResult(task_id, state::TaskStatus::kRevoked,
-                 Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}));
-  PublishFinal(task_id, kFailedPercentage, kCancelledStep, std::string(kCancelledMessage));
+                 Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}),
+      FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(kCancelledMessage)));
   Status acked = queue_.Ack(reservation);
   if (!acked.ok()) {
     logger_.Warning(kComponent, "ack failed after revoke",
@@ -410,11 +427,11 @@ void WorkerPool::FailTimeLimit(const state::Reservation& reservation) {
   const std::string& task_id = reservation.job.task_id;
   const Status why = TimeLimitExceeded(options_.task_time_limit);
   failed_.fetch_add(1);
-  PutResult(MakeResult(
-      task_id, state::TaskStatus::kFailure,
-      Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}));
-  PublishFinal(task_id, kFailedPercentage, kFailedStep,
-               std::string(kErrorMessagePrefix) + std::string(kTimeLimitProgressText));
+  PutFinal(MakeResult(
+               task_id, state::TaskStatus::kFailure,
+               Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}),
+           FinalProgress(task_id, kFailedPercentage, kFailedStep,
+                         std::string(kErrorMessagePrefix) + std::string(kTimeLimitProgressText)));
   Result<bool> rescheduled = queue_.Fail(reservation, why);
   if (!rescheduled.ok()) {
     logger_.Warning(kComponent, "recording a time-limit failure in the queue failed",
@@ -434,9 +451,8 @@ void WorkerPool::FailWithError(const state::Reservation& reservation, const Stat
         MakeResult(task_id, state::TaskStatus::kFailure, ExceptionInfo(error));
     failure.traceback = error.ToString();
     failed_.fetch_add(1);
-    PutResult(failure);
-    PublishFinal(task_id, kFailedPercentage, kFailedStep,
-                 std::string(kErrorMessagePrefix) + error.message());
+    PutFinal(failure, FinalProgress(task_id, kFailedPercentage, kFailedStep,
+                                    std::string(kErrorMessagePrefix) + error.message()));
   };
   if (!error.IsRetryable()) {
     // A permanent error always goes to the dead set, so its record can be written first.
@@ -496,8 +512,18 @@ void WorkerPool::PutResult(const state::TaskResult& result) {
   }
 }
 
-void WorkerPool::PublishFinal(const std::string& task_id, int percentage, std::string_view step,
-                              std::string message) {
+void WorkerPool::PutFinal(const state::TaskResult& result, const state::Progress& progress) {
+  Status put = results_.PutFinal(result, progress);
+  if (!put.ok()) {
+    logger_.Warning(kComponent, "writing a task's outcome failed",
+                    {{"task_id", result.task_id},
+                     {"status", state::TaskStatusName(result.status)},
+                     {"error", put.ToString()}});
+  }
+}
+
+state::Progress WorkerPool::FinalProgress(const std::string& task_id, int percentage,
+                                          std::string_view step, std::string message) const {
   state::Progress progress;
   progress.task_id = task_id;
   progress.percentage = percentage;
@@ -506,11 +532,7 @@ void WorkerPool::PublishFinal(const std::string& task_id, int percentage, std::s
   progress.total_steps = kTotalSteps;
   progress.timestamp = clock_.Now();
   progress.final = true;
-  Status published = progress_.Publish(progress);
-  if (!published.ok()) {
-    logger_.Warning(kComponent, "publishing final progress failed",
-                    {{"task_id", task_id}, {"error", published.ToString()}});
-  }
+  return progress;
 }
 
 }  // namespace vmsg::worker

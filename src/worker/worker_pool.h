@@ -171,7 +171,9 @@ class WorkerPool {
   };
 
   void WorkerLoop(int index);
-  void Process(int index, const state::Reservation& reservation);
+  // True when the job succeeded and its reservation still needs an ack.
+  bool Process(int index, const state::Reservation& reservation);
+  void LogAckFailure(const state::Reservation& reservation, const Status& acked);
   void RunPeriodic(std::string_view name, Duration interval,
                    const std::function<Result<int64_t>()>& step);
   void WatchdogLoop();
@@ -179,15 +181,17 @@ class WorkerPool {
   bool SleepUnlessStopping(Duration interval);
 
   Result<Json> RunHandler(const TaskHandler& handler, TaskContext& ctx);
-  void Succeed(const state::Reservation& reservation, Json result);
+  // Stores the outcome; true when the job now only needs its ack.
+  bool Succeed(const state::Reservation& reservation, Json result);
   void Revoke(const state::Reservation& reservation);
   void FailTimeLimit(const state::Reservation& reservation);
   void FailWithError(const state::Reservation& reservation, const Status& error);
   void ReleaseForShutdown(const state::Reservation& reservation);
 
   void PutResult(const state::TaskResult& result);
-  void PublishFinal(const std::string& task_id, int percentage, std::string_view step,
-                    std::string message);
+  void PutFinal(const state::TaskResult& result, const state::Progress& progress);
+  state::Progress FinalProgress(const std::string& task_id, int percentage, std::string_view step,
+                                std::string message) const;
   state::TaskResult MakeResult(const std::string& task_id, state::TaskStatus status,
                                Json result) const;
 

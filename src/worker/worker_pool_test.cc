@@ -169,6 +169,25 @@ class WorkerPoolTest : public ::testing::Test {
   std::unique_ptr<WorkerPool> pool_;
 };
 
+// A succeeded job is acked with the next fetch: back to back jobs, then a shutdown, must
+// leave no reservation behind.
+TEST_F(WorkerPoolTest, BackToBackJobsAreAllAckedByShutdown) {
+  StartPool(RegistryWith("vmsg.test", [](TaskContext&) -> Result<Json> { return Json::object(); }));
+  constexpr int kJobs = 40;
+  for (int i = 0; i < kJobs; ++i) {
+    ASSERT_TRUE(
+        backend_.queue->Enqueue({.task_id = "t-" + std::to_string(i), .task_name = "vmsg.test"})
+            .ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return pool_->Counters().succeeded == kJobs; }));
+  pool_->Shutdown();
+  const state::QueueStats stats = Stats();
+  EXPECT_EQ(stats.ready + stats.reserved + stats.delayed + stats.dead, 0);
+  for (int i = 0; i < kJobs; ++i) {
+    EXPECT_EQ(ResultOf("t-" + std::to_string(i)).status, TaskStatus::kSuccess);
+  }
+}
+
 TEST_F(WorkerPoolTest, SuccessRecordsStartedThenResultAndFinalProgress) {
   Gate gate;
   StartPool(RegistryWith("vmsg.test", [&](TaskContext& ctx) -> Result<Json> {
