@@ -19,10 +19,13 @@ PACKAGES=(
   libpugixml-dev                      # S3's XML responses
   python3-boto3                       # botocore as an offline SigV4 oracle in tests
   libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
+  open-jtalk open-jtalk-mecab-naist-jdic  # Japanese speech (the voice is in contrib, below)
+  flite1-dev                          # English speech
+  libavcodec-dev libavformat-dev libavutil-dev libswresample-dev  # audio decoding
   curl ca-certificates                # smoke tests of the running server
 )
-# Packages that live in Debian's contrib component (none yet; the Japanese HTS voice will).
-CONTRIB_PACKAGES=()
+# Packages that live in Debian's contrib component.
+CONTRIB_PACKAGES=(hts-voice-nitech-jp-atr503-m001)
 
 is_installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
