@@ -19,6 +19,7 @@ app.conf.update(
     result_serializer="json",
     accept_content=["json"],
     worker_hijack_root_logger=False,
+    worker_prefetch_multiplier=4,  # Celery's default, stated: vmsg's side prefetches 4 too
 )
 
 

@@ -1,7 +1,7 @@
 // bench/queue: no-op tasks enqueued and completed through the Redis backend by vmsg's
 // worker pool, against the same through a Celery worker (Debian's python3-celery) on the
 // same redis-server, in one run. Both sides use 2 worker threads, JSON and a result per
-// task.
+// task, and both prefetch 4 jobs per worker thread (Celery's default multiplier).
 //
 // Each side is measured in two phases, so that neither the producer nor the worker hides the
 // other on this small machine: first the producer enqueues every task while no worker runs
@@ -34,6 +34,8 @@ namespace vmsg {
 namespace {
 
 constexpr int kThreads = 2;
+// Celery's default worker_prefetch_multiplier is 4 (per pool slot); vmsg prefetches the same.
+constexpr int kPrefetch = 4;
 constexpr int kRounds = 3;
 constexpr double kGoalRatio = 10;
 
@@ -87,10 +89,12 @@ Result<Rates> RunVmsg(state::RedisTestServer& redis, int tasks) {
   worker::TaskRegistry registry;
   VMSG_RETURN_IF_ERROR(registry.Register(
       "bench.noop", [](worker::TaskContext&) -> Result<Json> { return Json::object(); }));
-  worker::WorkerPool pool(
-      *backend.queue, *backend.results, *backend.progress, std::move(registry),
-      {.threads = kThreads, .track_started = false, .fetch_wait = std::chrono::milliseconds(100)},
-      *clock, logger);
+  worker::WorkerPool pool(*backend.queue, *backend.results, *backend.progress, std::move(registry),
+                          {.threads = kThreads,
+                           .track_started = false,
+                           .fetch_wait = std::chrono::milliseconds(100),
+                           .prefetch = kPrefetch},
+                          *clock, logger);
   VMSG_RETURN_IF_ERROR(pool.Start());
   while (pool.Counters().succeeded + pool.Counters().failed < tasks) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

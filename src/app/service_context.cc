@@ -98,7 +98,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
         worker::WorkerOptions{.threads = c.workers,
                               .visibility_timeout = c.visibility_timeout,
                               .task_time_limit = c.celery_task_time_limit,
-                              .track_started = c.celery_task_track_started},
+                              .track_started = c.celery_task_track_started,
+                              .prefetch = c.worker_prefetch},
         *ctx->clock_, *ctx->logger_);
     ctx->health_.Add("workers", [pool = ctx->workers_.get(), threads = c.workers] {
       http::HealthChecks::Check check;

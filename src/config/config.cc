@@ -221,6 +221,11 @@ const std::vector<Setting>& Settings() {
        false,
        Seconds(std::chrono::seconds(1), std::chrono::hours(24),
                [](Config& c, milliseconds v) { c.visibility_timeout = v; })},
+      {"VMSG_WORKER_PREFETCH", "1",
+       "Jobs each worker thread reserves per fetch, as Celery's prefetch multiplier. Keep 1 for "
+       "video generation (long tasks); more only for many short tasks.",
+       false,
+       Integer(1, 64, [](Config& c, int64_t v) { c.worker_prefetch = static_cast<int>(v); })},
       {"VMSG_RATE_LIMIT_GENERATE", "10",
        "Video generations each client address may start per hour; more get 429 with "
        "Retry-After.",

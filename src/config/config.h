@@ -48,6 +48,7 @@ struct Config {
   std::chrono::milliseconds celery_task_time_limit{0};
   bool celery_task_track_started = true;
   std::chrono::milliseconds visibility_timeout{0};
+  int worker_prefetch = 1;
 
   // Requests per client address and hour, by kind of route.
   int64_t rate_limit_api = 0;

@@ -510,11 +510,21 @@ const RedisScript kAck(QueueLua(R"lua(
 return ack(ARGV[1], ARGV[2]) and 1 or 0
 )lua"));
 
-// ARGV: done id, done token, reservation expiry ms, token. 0 when the done job was stale
-// (nothing fetched), else the fetched job or {} when none is ready.
+// ARGV: reservation expiry ms, number of done jobs d, then d pairs of done id and token,
+// then one token per job wanted. {stale count, job, job, ...}: as many jobs as were ready.
 const RedisScript kAckAndFetch(QueueLua(R"lua(
-if not ack(ARGV[1], ARGV[2]) then return 0 end
-return fetch(ARGV[3], ARGV[4]) or {}
+local d = tonumber(ARGV[2])
+local stale = 0
+for i = 0, d - 1 do
+  if not ack(ARGV[3 + 2 * i], ARGV[4 + 2 * i]) then stale = stale + 1 end
+end
+local out = {stale}
+for i = 3 + 2 * d, #ARGV do
+  local job = fetch(ARGV[1], ARGV[i])
+  if not job then break end
+  out[#out + 1] = job
+end
+return out
 )lua"));
 
 // ARGV: id, token, retryable (1/0), due ms, error, now ms. 0 stale, 1 rescheduled, 2 dead.
@@ -717,21 +727,43 @@ class RedisJobQueue final : public JobQueue {
     return Status::Ok();
   }
 
-  Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
-                                                 Duration visibility_timeout,
-                                                 Duration max_wait) override {
+  Result<AckAndFetchResult> AckAndFetch(const std::vector<Reservation>& done,
+                                        Duration visibility_timeout, Duration max_wait,
+                                        int max_jobs) override {
     if (visibility_timeout <= Duration::zero()) {
       return Status::InvalidArgument("visibility timeout must be positive");
     }
-    Reservation next = NewReservation(visibility_timeout);
-    VMSG_ASSIGN_OR_RETURN(
-        RedisReply reply,
-        client_->Eval(kAckAndFetch, {},
-                      {done.job.task_id, done.token, Str(ToMillis(next.expires_at)), next.token}));
-    if (reply.type == RedisReply::Type::kInteger) return StaleReservation(done);
-    if (reply.elements.empty()) return Fetch(visibility_timeout, max_wait);
-    VMSG_ASSIGN_OR_RETURN(next.job, ReadJob(reply.elements, 0));
-    return std::optional<Reservation>(std::move(next));
+    VMSG_RETURN_IF_ERROR(CheckBatch(max_jobs));
+    const TimePoint expires_at = clock_.Now() + visibility_timeout;
+    std::vector<std::string> args{Str(ToMillis(expires_at)), Str(done.size())};
+    for (const Reservation& r : done) {
+      args.push_back(r.job.task_id);
+      args.push_back(r.token);
+    }
+    std::vector<std::string> tokens;
+    for (int i = 0; i < max_jobs; ++i) {
+      tokens.push_back(tokens_.NewUuid());
+      args.push_back(tokens.back());
+    }
+    VMSG_ASSIGN_OR_RETURN(RedisReply reply, client_->Eval(kAckAndFetch, {}, args));
+    if (reply.elements.empty() || reply.elements[0].type != RedisReply::Type::kInteger) {
+      return Unexpected("ack and fetch");
+    }
+    AckAndFetchResult out;
+    out.stale = static_cast<int>(reply.elements[0].integer);
+    for (size_t i = 1; i < reply.elements.size(); ++i) {
+      Reservation r;
+      r.token = tokens[i - 1];
+      r.expires_at = expires_at;
+      VMSG_ASSIGN_OR_RETURN(r.job, ReadJob(reply.elements[i].elements, 0));
+      out.fetched.push_back(std::move(r));
+    }
+    if (out.fetched.empty()) {
+      // Nothing was ready: wait as Fetch does (the acks are already done).
+      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> next, Fetch(visibility_timeout, max_wait));
+      if (next) out.fetched.push_back(std::move(*next));
+    }
+    return out;
   }
 
   Result<bool> Fail(const Reservation& reservation, const Status& error) override {

@@ -714,12 +714,27 @@ class SqliteJobQueue final : public JobQueue {
     return Status::Ok();
   }
 
-  // Two local steps: SQLite has no round trip to save.
-  Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
-                                                 Duration visibility_timeout,
-                                                 Duration max_wait) override {
-    VMSG_RETURN_IF_ERROR(Ack(done));
-    return Fetch(visibility_timeout, max_wait);
+  // Local steps: SQLite has no round trip to save.
+  Result<AckAndFetchResult> AckAndFetch(const std::vector<Reservation>& done,
+                                        Duration visibility_timeout, Duration max_wait,
+                                        int max_jobs) override {
+    VMSG_RETURN_IF_ERROR(CheckBatch(max_jobs));
+    AckAndFetchResult out;
+    for (const Reservation& r : done) {
+      Status acked = Ack(r);
+      if (acked.IsNotFound()) {
+        ++out.stale;
+      } else if (!acked.ok()) {
+        return acked;
+      }
+    }
+    for (int i = 0; i < max_jobs; ++i) {
+      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> next,
+                            Fetch(visibility_timeout, i == 0 ? max_wait : Duration::zero()));
+      if (!next) break;
+      out.fetched.push_back(std::move(*next));
+    }
+    return out;
   }
 
   // A job whose cancellation was requested is never rescheduled: it goes to the dead set.

@@ -34,6 +34,14 @@ Status ValidateJobSpec(const JobSpec& spec) {
   return Status::Ok();
 }
 
+Status CheckBatch(int max_jobs) {
+  if (max_jobs < 1 || max_jobs > kMaxFetchBatch) {
+    return Status::InvalidArgument("a fetch takes 1.." + std::to_string(kMaxFetchBatch) +
+                                   " jobs, not " + std::to_string(max_jobs));
+  }
+  return Status::Ok();
+}
+
 Status ValidateProgress(const Progress& progress) {
   if (progress.task_id.empty()) return Status::InvalidArgument("progress needs a task id");
   if (progress.percentage < -1 || progress.percentage > 100) {

@@ -79,6 +79,10 @@ Status ValidateJobSpec(const JobSpec& spec);
 // thread-safe: callers serialise their calls.
 std::function<double()> DefaultJitter();
 
+// The most jobs one AckAndFetch may take; InvalidArgument from CheckBatch otherwise.
+inline constexpr int kMaxFetchBatch = 64;
+Status CheckBatch(int max_jobs);
+
 // Retry backoff after attempt n (0-based): (n+1)^4 + 15 seconds plus up to 30 % jitter,
 // drawn from `jitter_unit` in [0, 1) so tests can fix it.
 Duration RetryBackoff(int attempt, double jitter_unit);
@@ -101,13 +105,17 @@ class JobQueue {
   // Completes a delivery. NotFound when the reservation is no longer held (it expired and
   // was redelivered, or was already acked).
   virtual Status Ack(const Reservation& reservation) = 0;
-  // Acks `done` and then fetches as Fetch does; on Redis both happen in one round trip when
-  // a job is ready, which is what a busy worker wants between two jobs. NotFound, and
-  // nothing fetched, when `done` is stale (as Ack).
-  virtual Result<std::optional<Reservation>> AckAndFetch(const Reservation& done,
-                                                         Duration visibility_timeout,
-                                                         Duration max_wait) = 0;
-
+  // Acks every reservation in `done` that is still held, then takes up to `max_jobs` ready
+  // jobs as Fetch does (waiting up to `max_wait` only when none is ready). On Redis both
+  // happen in one round trip when jobs are ready: what a busy worker wants between jobs.
+  // A stale reservation in `done` (redelivered elsewhere) is skipped and counted.
+  struct AckAndFetchResult {
+    int stale = 0;
+    std::vector<Reservation> fetched;
+  };
+  virtual Result<AckAndFetchResult> AckAndFetch(const std::vector<Reservation>& done,
+                                                Duration visibility_timeout, Duration max_wait,
+                                                int max_jobs) = 0;
   // Records a failed delivery. A retryable error with retries left reschedules the job
   // after RetryBackoff (attempt + 1); a permanent error or the last retry moves it to the
   // dead set with `error.ToString()`. Returns whether it was rescheduled. NotFound as Ack.

@@ -71,36 +71,53 @@ TEST_P(StateConformanceTest, EnqueueFetchAck) {
   EXPECT_EQ(stats->ready + stats->reserved + stats->delayed + stats->dead, 0);
 }
 
-TEST_P(StateConformanceTest, AckAndFetchAcksThenTakesTheNextJob) {
-  JobSpec first = Spec(), second = Spec();
-  ASSERT_TRUE(backend_.queue->Enqueue(first).ok());
-  ASSERT_TRUE(backend_.queue->Enqueue(second).ok());
-  auto r1 = FetchNow();
-  ASSERT_TRUE(r1.has_value());
-  auto r2 = backend_.queue->AckAndFetch(*r1, 30s, 0s);
-  ASSERT_TRUE(r2.ok()) << r2.status();
-  ASSERT_TRUE(r2->has_value());
-  EXPECT_EQ((*r2)->job.task_id, second.task_id);
-  EXPECT_EQ((*r2)->job.args, second.args);
-  EXPECT_EQ((*r2)->expires_at, clock_.Now() + 30s);
-  EXPECT_TRUE(backend_.queue->Ack(*r1).IsNotFound());  // the first was acked
-  EXPECT_EQ(backend_.queue->Stats()->reserved, 1);
+TEST_P(StateConformanceTest, AckAndFetchAcksThenTakesTheNextJobs) {
+  std::vector<JobSpec> specs;
+  for (int i = 0; i < 5; ++i) {
+    specs.push_back(Spec());
+    ASSERT_TRUE(backend_.queue->Enqueue(specs.back()).ok());
+  }
+  auto first = backend_.queue->AckAndFetch({}, 30s, 0s, 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->fetched.size(), 1u);
+  EXPECT_EQ(first->fetched[0].job.task_id, specs[0].task_id);
 
-  // A stale reservation is refused and takes nothing.
-  JobSpec third = Spec();
-  ASSERT_TRUE(backend_.queue->Enqueue(third).ok());
-  EXPECT_TRUE(backend_.queue->AckAndFetch(*r1, 30s, 0s).status().IsNotFound());
-  EXPECT_EQ(backend_.queue->Stats()->ready, 1);
+  // Acks the first, takes up to three more in queue order, each with its own token.
+  auto next = backend_.queue->AckAndFetch(first->fetched, 30s, 0s, 3);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->stale, 0);
+  ASSERT_EQ(next->fetched.size(), 3u);
+  std::set<std::string> tokens;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(next->fetched[i].job.task_id, specs[i + 1].task_id);
+    EXPECT_EQ(next->fetched[i].job.args, specs[i + 1].args);
+    EXPECT_EQ(next->fetched[i].expires_at, clock_.Now() + 30s);
+    tokens.insert(next->fetched[i].token);
+  }
+  EXPECT_EQ(tokens.size(), 3u);
+  EXPECT_TRUE(backend_.queue->Ack(first->fetched[0]).IsNotFound());  // already acked
+  EXPECT_EQ(backend_.queue->Stats()->reserved, 3);
+
+  // A stale reservation is skipped and counted; the held ones are acked; only what is
+  // ready is taken.
+  std::vector<Reservation> done = next->fetched;
+  done.push_back(first->fetched[0]);
+  auto last = backend_.queue->AckAndFetch(done, 30s, 0s, 4);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->stale, 1);
+  ASSERT_EQ(last->fetched.size(), 1u);
+  EXPECT_EQ(last->fetched[0].job.task_id, specs[4].task_id);
 
   // Acked even when nothing is left to take.
-  auto r3 = backend_.queue->AckAndFetch(**r2, 30s, 0s);
-  ASSERT_TRUE(r3.ok() && r3->has_value());
-  EXPECT_EQ((*r3)->job.task_id, third.task_id);
-  auto none = backend_.queue->AckAndFetch(**r3, 30s, 0s);
+  auto none = backend_.queue->AckAndFetch(last->fetched, 30s, 0s, 2);
   ASSERT_TRUE(none.ok()) << none.status();
-  EXPECT_FALSE(none->has_value());
+  EXPECT_TRUE(none->fetched.empty());
   auto stats = backend_.queue->Stats();
   EXPECT_EQ(stats->ready + stats->reserved + stats->delayed + stats->dead, 0);
+
+  EXPECT_TRUE(backend_.queue->AckAndFetch({}, 30s, 0s, 0).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      backend_.queue->AckAndFetch({}, 30s, 0s, kMaxFetchBatch + 1).status().IsInvalidArgument());
 }
 
 TEST_P(StateConformanceTest, RejectsBadAndDuplicateJobs) {

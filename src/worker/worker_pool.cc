@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <deque>
 #include <exception>
 #include <utility>
 
@@ -134,6 +135,10 @@ const TaskHandler* TaskRegistry::Find(const std::string& name) const {
 
 Status WorkerOptions::Validate() const {
   if (threads < 1) return Status::InvalidArgument("worker threads must be at least 1");
+  if (prefetch < 1 || prefetch > state::kMaxFetchBatch) {
+    return Status::InvalidArgument("worker prefetch must be 1.." +
+                                   std::to_string(state::kMaxFetchBatch));
+  }
   const std::pair<std::string_view, Duration> durations[] = {
       {"visibility_timeout", visibility_timeout},
       {"task_time_limit", task_time_limit},
@@ -262,42 +267,61 @@ void WorkerPool::WatchdogLoop() {
 }
 
 void WorkerPool::WorkerLoop(int index) {
-  // A succeeded job is acked together with the next fetch (one round trip on Redis). Its
-  // outcome is already stored, so until then a crash only means a redelivery.
-  std::optional<state::Reservation> to_ack;
+  // Succeeded jobs are acked together with the next fetch (one round trip on Redis); their
+  // outcome is already stored, so until then a crash only means a redelivery. With
+  // options_.prefetch > 1 a fetch also takes several jobs at once, as Celery's prefetch.
+  std::vector<state::Reservation> to_ack;
+  std::deque<state::Reservation> taken;
+  bool first_of_fetch = false;
+  auto stop = [&] {
+    for (const state::Reservation& r : taken) ReleaseForShutdown(r);
+    if (!to_ack.empty()) {
+      Result<state::JobQueue::AckAndFetchResult> acked =
+          queue_.AckAndFetch(to_ack, options_.visibility_timeout, Duration::zero(), /*max_jobs=*/1);
+      // The job it may have taken goes straight back.
+      if (acked.ok()) {
+        for (const state::Reservation& r : acked->fetched) ReleaseForShutdown(r);
+      }
+      LogAckOutcome(to_ack, acked);
+    }
+  };
   while (true) {
-    bool stopping = false;
     {
       std::lock_guard lock(mutex_);
-      stopping = stopping_;
+      if (stopping_) return stop();
     }
-    if (stopping) {
-      if (to_ack) LogAckFailure(*to_ack, queue_.Ack(*to_ack));
-      return;
+    if (taken.empty()) {
+      Result<state::JobQueue::AckAndFetchResult> fetched = queue_.AckAndFetch(
+          to_ack, options_.visibility_timeout, options_.fetch_wait, options_.prefetch);
+      if (!fetched.ok()) {
+        logger_.Warning(kComponent, "fetch failed; backing off",
+                        {{"worker", index}, {"error", fetched.status().ToString()}});
+        if (!SleepUnlessStopping(options_.fetch_wait)) return stop();
+        continue;
+      }
+      LogAckOutcome(to_ack, fetched);
+      to_ack.clear();
+      for (state::Reservation& r : fetched->fetched) taken.push_back(std::move(r));
+      first_of_fetch = true;
+      continue;
     }
-    Result<std::optional<state::Reservation>> fetched =
-        to_ack ? queue_.AckAndFetch(*to_ack, options_.visibility_timeout, options_.fetch_wait)
-               : queue_.Fetch(options_.visibility_timeout, options_.fetch_wait);
-    if (to_ack && (fetched.ok() || fetched.status().IsNotFound())) {
-      LogAckFailure(*to_ack, fetched.status());
-      to_ack.reset();
-      if (!fetched.ok()) continue;
-    }
-    if (!fetched.ok()) {
-      logger_.Warning(kComponent, "fetch failed; backing off",
-                      {{"worker", index}, {"error", fetched.status().ToString()}});
-      if (!SleepUnlessStopping(options_.fetch_wait)) {
-        if (to_ack) LogAckFailure(*to_ack, queue_.Ack(*to_ack));
-        return;
+    const state::Reservation reservation = std::move(taken.front());
+    taken.pop_front();
+    const bool prefetched = !std::exchange(first_of_fetch, false);
+    // A prefetched job that waited so long that it could no longer finish within its
+    // reservation goes back, so that it never runs twice at once.
+    if (prefetched && clock_.Now() + options_.task_time_limit > reservation.expires_at) {
+      Status released = queue_.Release(reservation);
+      if (!released.ok()) {
+        logger_.Warning(kComponent, "release of a stale prefetched job failed",
+                        {{"task_id", reservation.job.task_id}, {"error", released.ToString()}});
       }
       continue;
     }
-    if (!fetched->has_value()) continue;
-    const state::Reservation& reservation = **fetched;
     // Anything thrown outside the handler (the handler's own exceptions are caught in
     // RunHandler) must not end this thread: hand the job back and keep serving.
     try {
-      if (Process(index, reservation)) to_ack = reservation;
+      if (Process(index, reservation)) to_ack.push_back(reservation);
     } catch (const std::exception& e) {
       logger_.Error(kComponent, "processing a job threw; releasing it",
                     {{"task_id", reservation.job.task_id}, {"error", e.what()}});
@@ -310,10 +334,17 @@ void WorkerPool::WorkerLoop(int index) {
   }
 }
 
-void WorkerPool::LogAckFailure(const state::Reservation& reservation, const Status& acked) {
-  if (acked.ok()) return;
-  logger_.Warning(kComponent, "ack failed after success",
-                  {{"task_id", reservation.job.task_id}, {"error", acked.ToString()}});
+void WorkerPool::LogAckOutcome(const std::vector<state::Reservation>& acked,
+                               const Result<state::JobQueue::AckAndFetchResult>& outcome) {
+  if (acked.empty()) return;
+  if (!outcome.ok()) {
+    logger_.Warning(
+        kComponent, "ack failed after success",
+        {{"jobs", static_cast<int64_t>(acked.size())}, {"error", outcome.status().ToString()}});
+  } else if (outcome->stale > 0) {
+    logger_.Warning(kComponent, "succeeded jobs had lost their reservation before the ack",
+                    {{"jobs", outcome->stale}});
+  }
 }
 
 bool WorkerPool::Process(int index, const state::Reservation& reservation) {

@@ -105,8 +105,9 @@ struct WorkerOptions {
   Duration task_time_limit = std::chrono::seconds(300);    // CELERY_TASK_TIME_LIMIT
   bool track_started = true;                               // CELERY_TASK_TRACK_STARTED
   Duration fetch_wait = std::chrono::seconds(1);           // longest blocking Fetch
-  Duration scheduler_interval = std::chrono::seconds(1);   // EnqueueDue period
-  Duration reaper_interval = std::chrono::seconds(5);      // ReapExpired period
+  int prefetch = 1;  // jobs each thread reserves per fetch (1..state::kMaxFetchBatch)
+  Duration scheduler_interval = std::chrono::seconds(1);  // EnqueueDue period
+  Duration reaper_interval = std::chrono::seconds(5);     // ReapExpired period
 
   // InvalidArgument naming the first field out of range (all durations must be positive).
   Status Validate() const;
@@ -173,7 +174,8 @@ class WorkerPool {
   void WorkerLoop(int index);
   // True when the job succeeded and its reservation still needs an ack.
   bool Process(int index, const state::Reservation& reservation);
-  void LogAckFailure(const state::Reservation& reservation, const Status& acked);
+  void LogAckOutcome(const std::vector<state::Reservation>& acked,
+                     const Result<state::JobQueue::AckAndFetchResult>& outcome);
   void RunPeriodic(std::string_view name, Duration interval,
                    const std::function<Result<int64_t>()>& step);
   void WatchdogLoop();
