@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "blob/crypto.h"
 #include "blob/moto_test_server.h"
@@ -292,10 +294,18 @@ TEST_F(S3StoreTest, PresignedPostUploadsAFile) {
                                  "x-amz-credential", "x-amz-date", "x-amz-signature"));
   EXPECT_EQ(form->object_key, policy.key);
   EXPECT_EQ(form->url, options_.endpoint + "/" + options_.bucket);
-  const HttpResult posted = PostForm(*form, "photo.jpg", "jpeg!", "image/jpeg");
+  const HttpResult posted = PostForm(*form, "photo.jpg", "jpeg!", "application/x-other");
   EXPECT_TRUE(posted.status == 204 || posted.status == 201 || posted.status == 200)
       << posted.status << " " << posted.body;
   EXPECT_EQ(store_->GetBytes(policy.key).value_or("?"), "jpeg!");
+  // The form's Content-Type field (not the file part's type) becomes the object's.
+  EXPECT_EQ(store_->Head(policy.key).value_or(ObjectInfo{}).content_type, "image/jpeg");
+  // What the form's policy allows, as S3 will read it (moto 5.2 itself enforces none of
+  // the policy's conditions, nor its signature, so refusals cannot be tested against it).
+  const std::string policy_json = *Base64Decode(form->fields[2].second);
+  EXPECT_THAT(policy_json, HasSubstr("[\"eq\", \"$key\", \"images/uploads/t5/original.jpg\"]"));
+  EXPECT_THAT(policy_json, HasSubstr("[\"eq\", \"$Content-Type\", \"image/jpeg\"]"));
+  EXPECT_THAT(policy_json, HasSubstr("[\"content-length-range\", 0, 1024]"));
 
   // A prefix: the browser's file name completes the key.
   PostPolicy prefix;
@@ -421,6 +431,70 @@ TEST(S3StoreAuthTest, MotoAcceptsOurSignaturesAndRefusesWrongOnes) {
   wrong_key.access_key = "AKIAUNKNOWN000000000";
   refused = NewS3ObjectStore(wrong_key, *clock);
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << refused.status();
+}
+
+// Virtual-hosted addressing: the bucket in the host name. curl resolves any
+// "*.localhost" to loopback, and moto takes the first label of such a host as the bucket.
+TEST(S3StoreAddressingTest, VirtualHostedStyleWorksEndToEnd) {
+  auto options = NewMotoBucketOptions();
+  ASSERT_TRUE(options.ok()) << options.status();
+  auto server = SharedMotoServer();
+  ASSERT_TRUE(server.ok());
+  options->endpoint = "http://localhost:" + std::to_string((*server)->port());
+  options->path_style = false;
+  auto clock = NewSystemClock();
+  auto store = NewS3ObjectStore(*options, *clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Put("images/previews/t1/person_0_preview.jpg", "virtual", {}).ok());
+  EXPECT_EQ((*store)->GetBytes("images/previews/t1/person_0_preview.jpg").value_or("?"), "virtual");
+  auto page = (*store)->List("images/", "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->objects.size(), 1u);
+  auto url =
+      (*store)->PresignGet("images/previews/t1/person_0_preview.jpg", std::chrono::seconds(60));
+  ASSERT_TRUE(url.ok());
+  EXPECT_THAT(*url, ::testing::StartsWith("http://" + options->bucket + ".localhost:"));
+  EXPECT_EQ(HttpGet(*url).body, "virtual");
+  PostPolicy policy;
+  policy.key = "images/uploads/t2/original.jpg";
+  auto form = (*store)->PresignPost(policy);
+  ASSERT_TRUE(form.ok());
+  EXPECT_EQ(form->url,
+            "http://" + options->bucket + ".localhost:" + std::to_string((*server)->port()) + "/");
+  PostForm(*form, "a.jpg", "posted");
+  EXPECT_EQ((*store)->GetBytes(policy.key).value_or("?"), "posted");
+  // The same bucket seen path-style.
+  options->endpoint = (*server)->Endpoint();
+  options->path_style = true;
+  auto path_store = NewS3ObjectStore(*options, *clock);
+  ASSERT_TRUE(path_store.ok());
+  EXPECT_EQ((*path_store)->GetBytes(policy.key).value_or("?"), "posted");
+}
+
+// One store used from many threads at once (the curl handle pool, the signing clock).
+TEST(S3StoreConcurrencyTest, ParallelPutsAndGets) {
+  auto store = MakeS3StoreForTest();
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string key = "p/" + std::to_string(t) + "/" + std::to_string(i);
+        const std::string value = Pattern(1000 + i, t * 100 + i);
+        if (!(*store)->Put(key, value, {}).ok() || (*store)->GetBytes(key).value_or("") != value) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  auto page = (*store)->List("p/", "");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->objects.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
 TEST(S3StoreSharedTest, MakeS3StoreForTestGivesFreshBuckets) {
