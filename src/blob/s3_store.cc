@@ -429,6 +429,22 @@ ObjectInfo InfoFromHeaders(std::string_view key, const Outcome& outcome) {
   return info;
 }
 
+// A header value must not smuggle in another header (or a second request).
+Status CheckContentType(std::string_view content_type) {
+  for (unsigned char c : content_type) {
+    if (c < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument("content type contains a control character",
+                                     "invalid_content_type");
+    }
+  }
+  return Status::Ok();
+}
+
+sigv4::Params ContentTypeHeader(std::string_view content_type) {
+  if (content_type.empty()) return {};
+  return {{"Content-Type", std::string(content_type)}};
+}
+
 Status CheckExpiry(std::chrono::seconds expires_in) {
   if (expires_in.count() < 1 || expires_in > sigv4::kMaxPresignExpiry) {
     return Status::InvalidArgument(
@@ -477,8 +493,9 @@ class S3ObjectStore final : public ObjectStore {
 
   Status Put(std::string_view key, std::string_view data, const PutOptions& options) override {
     VMSG_RETURN_IF_ERROR(ValidateKey(key));
+    VMSG_RETURN_IF_ERROR(CheckContentType(options.content_type));
     Call call = ObjectCall("PutObject", "PUT", key);
-    call.headers = {{"Content-Type", options.content_type}};
+    call.headers = ContentTypeHeader(options.content_type);
     call.body = data;
     call.idempotent = true;
     return client_->Do(call).status();
@@ -487,6 +504,7 @@ class S3ObjectStore final : public ObjectStore {
   Status PutFile(std::string_view key, const std::filesystem::path& file,
                  const PutOptions& options) override {
     VMSG_RETURN_IF_ERROR(ValidateKey(key));
+    VMSG_RETURN_IF_ERROR(CheckContentType(options.content_type));
     std::error_code ec;
     const uint64_t size = std::filesystem::file_size(file, ec);
     if (ec) return Status::NotFound("cannot read " + file.string() + ": " + ec.message());
@@ -494,7 +512,7 @@ class S3ObjectStore final : public ObjectStore {
       return PutMultipart(key, file, size, options);
     }
     Call call = ObjectCall("PutObject", "PUT", key);
-    call.headers = {{"Content-Type", options.content_type}};
+    call.headers = ContentTypeHeader(options.content_type);
     call.file = &file;
     call.length = size;
     call.idempotent = true;
@@ -595,6 +613,7 @@ class S3ObjectStore final : public ObjectStore {
       return Status::InvalidArgument("POST policy min_bytes exceeds max_bytes");
     }
     VMSG_RETURN_IF_ERROR(CheckExpiry(policy.expires_in));
+    VMSG_RETURN_IF_ERROR(CheckContentType(policy.content_type));
     const sigv4::SigningContext context = client_->Context();
     using Kind = sigv4::PolicyCondition::Kind;
     std::vector<sigv4::PolicyCondition> conditions = {
@@ -670,7 +689,7 @@ class S3ObjectStore final : public ObjectStore {
         std::max({o.multipart_threshold, kS3MinPartBytes, (size + kS3MaxParts - 1) / kS3MaxParts});
     Call create = ObjectCall("CreateMultipartUpload", "POST", key);
     create.query = {{"uploads", ""}};
-    create.headers = {{"Content-Type", options.content_type}};
+    create.headers = ContentTypeHeader(options.content_type);
     VMSG_ASSIGN_OR_RETURN(Outcome created, client_->Do(create));
     VMSG_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(created.body, "CreateMultipartUpload"));
     const std::string upload_id = XmlChild(doc.child("InitiateMultipartUploadResult"), "UploadId");

@@ -144,6 +144,7 @@ TEST_F(S3StoreTest, InvalidKeysAreRefusedBeforeAnyRequest) {
   EXPECT_TRUE(store_->Put("../etc/passwd", "x", {}).IsInvalidArgument());
   EXPECT_TRUE(store_->Head("a//b").status().IsInvalidArgument());
   EXPECT_TRUE(store_->PresignGet("dir/", std::chrono::seconds(60)).status().IsInvalidArgument());
+  EXPECT_TRUE(store_->Put("k", "x", {"text/plain\r\nX-Amz-Acl: public-read"}).IsInvalidArgument());
 }
 
 TEST_F(S3StoreTest, RangeReads) {
