@@ -1,4 +1,5 @@
-// S3ObjectStore against faults moto cannot produce: a loopback HTTP server that answers
+// S3ObjectStore without an S3 service: the addressing-style choice, and faults moto cannot
+// produce: a loopback HTTP server that answers
 // each request with the next scripted response (5xx, SlowDown, a 200 carrying an <Error>,
 // or silence), recording what it was asked. Checks the retry policy, the error mapping,
 // the timeout and the abort of a failed multipart upload.
@@ -236,6 +237,16 @@ TEST_F(S3MultipartFaultTest, ErrorInsideA200CompleteIsAFailure) {
               ElementsAre("HEAD /b", "POST /b/k?uploads=", "PUT /b/k?partNumber=1&uploadId=U1",
                           "PUT /b/k?partNumber=2&uploadId=U1", "POST /b/k?uploadId=U1",
                           "DELETE /b/k?uploadId=U1"));
+}
+
+TEST(S3AddressingTest, AutoPicksPathStyleForCustomEndpointsAndDottedBuckets) {
+  EXPECT_EQ(S3UsePathStyle("path", "", "b").value_or(false), true);
+  EXPECT_EQ(S3UsePathStyle("virtual", "http://127.0.0.1:9000", "b").value_or(true), false);
+  EXPECT_EQ(S3UsePathStyle("auto", "http://127.0.0.1:9000", "b").value_or(false), true);
+  EXPECT_EQ(S3UsePathStyle("auto", "", "video-message-app-storage").value_or(true), false);
+  EXPECT_EQ(S3UsePathStyle("auto", "", "my.bucket").value_or(false), true);
+  EXPECT_EQ(S3UsePathStyle("auto", "", "My_Bucket").value_or(false), true);
+  EXPECT_TRUE(S3UsePathStyle("sideways", "", "b").status().IsInvalidArgument());
 }
 
 }  // namespace

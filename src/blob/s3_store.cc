@@ -788,6 +788,21 @@ Status CreateBucket(S3Client& client) {
 
 }  // namespace
 
+Result<bool> S3UsePathStyle(std::string_view addressing_style, std::string_view endpoint,
+                            std::string_view bucket) {
+  if (addressing_style == "path") return true;
+  if (addressing_style == "virtual") return false;
+  if (addressing_style != "auto") {
+    return Status::InvalidArgument("S3 addressing style must be auto, path or virtual, not " +
+                                   std::string(addressing_style));
+  }
+  if (!endpoint.empty()) return true;
+  const bool dns_safe = std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+  return !dns_safe;
+}
+
 Result<std::unique_ptr<ObjectStore>> NewS3ObjectStore(const S3Options& options,
                                                       const Clock& clock) {
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, NewClient(options, clock));

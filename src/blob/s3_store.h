@@ -15,12 +15,20 @@
 // Content-MD5, object ACLs (objects stay private; nothing here ever sets public-read),
 // endpoints with a path prefix, aws-chunked streaming signatures (large bodies are sent
 // with UNSIGNED-PAYLOAD, which S3 accepts over both http and https), version-aware reads.
+// Put of in-memory bytes is always one PUT (S3 takes up to 5 GiB that way); only PutFile
+// goes multipart.
+//
+// Versioning (the spec's backup advice) means Delete and lifecycle Expiration leave delete
+// markers: the old bytes stay as noncurrent versions until a NoncurrentVersionExpiration
+// rule removes them, and the spec's four rules have none.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "blob/object_store.h"
 #include "common/clock.h"
@@ -54,9 +62,17 @@ struct S3Options {
   int max_retries = 3;
 };
 
+// Resolves S3_ADDRESSING_STYLE: "path" and "virtual" say it; "auto" takes path-style for a
+// custom endpoint (MinIO, moto, Ceph rarely have wildcard DNS) and for bucket names that
+// cannot be a DNS label under TLS (dots, upper case, underscores), virtual-hosted for AWS
+// otherwise (AWS is retiring path-style). InvalidArgument for any other style.
+Result<bool> S3UsePathStyle(std::string_view addressing_style, std::string_view endpoint,
+                            std::string_view bucket);
+
 // Checks the bucket (HEAD), creating it when absent and `options.create_bucket`. NotFound
 // when it is absent and may not be created; PermissionDenied for rejected credentials;
-// Unavailable when the endpoint cannot be reached. Thread-safe store.
+// Unavailable when the endpoint cannot be reached. The store is thread-safe; `clock` (the
+// signing time) must outlive it.
 Result<std::unique_ptr<ObjectStore>> NewS3ObjectStore(const S3Options& options, const Clock& clock);
 
 // The bucket's lifecycle rules as S3 reports them (GetBucketLifecycleConfiguration), in the
