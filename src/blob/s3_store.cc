@@ -11,12 +11,12 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <pugixml.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "blob/crypto.h"
+#include "blob/s3_xml.h"
 #include "blob/sigv4.h"
 
 namespace vmsg::blob {
@@ -31,7 +31,6 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 constexpr int kMaxListKeys = 1000;
 // Idle curl handles kept for reuse (each holds its connections).
 constexpr size_t kMaxIdleHandles = 16;
-constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -57,10 +56,6 @@ struct Outcome {
   Status sink_status;                          // what a sink said when it stopped us
   uint64_t delivered = 0;                      // bytes handed to the sink
 };
-
-std::string XmlChild(const pugi::xml_node& node, const char* name) {
-  return node.child(name).text().as_string();
-}
 
 // The one place S3's answers become Statuses: transport failures, HTTP statuses and the
 // <Error><Code> of S3's XML error documents.
@@ -92,14 +87,7 @@ Status MapS3Error(const Outcome& outcome, std::string_view operation) {
     // CompleteMultipartUpload (and a few others) report failures in a 200 response.
     if (outcome.body.find("<Error>") == std::string::npos) return Status::Ok();
   }
-  std::string code;
-  std::string message;
-  pugi::xml_document doc;
-  if (!outcome.body.empty() && doc.load_buffer(outcome.body.data(), outcome.body.size())) {
-    const pugi::xml_node error = doc.child("Error");
-    code = XmlChild(error, "Code");
-    message = XmlChild(error, "Message");
-  }
+  const auto [code, message] = s3xml::ParseError(outcome.body);
   const std::string what = op + ": S3 " + std::to_string(http) + (code.empty() ? "" : " " + code) +
                            (message.empty() ? "" : ": " + message);
   if (code == "NoSuchKey" || code == "NoSuchBucket" || code == "NoSuchUpload" ||
@@ -454,37 +442,6 @@ Status CheckExpiry(std::chrono::seconds expires_in) {
   return Status::Ok();
 }
 
-std::string LifecycleXml(const std::vector<LifecycleRule>& rules) {
-  pugi::xml_document doc;
-  pugi::xml_node root = doc.append_child("LifecycleConfiguration");
-  root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
-  for (const LifecycleRule& r : rules) {
-    pugi::xml_node rule = root.append_child("Rule");
-    rule.append_child("ID").text() = r.id.c_str();
-    rule.append_child("Filter").append_child("Prefix").text() = r.prefix.c_str();
-    rule.append_child("Status").text() = "Enabled";
-    if (r.transition_days > 0) {
-      pugi::xml_node transition = rule.append_child("Transition");
-      transition.append_child("Days").text() = r.transition_days;
-      transition.append_child("StorageClass").text() = r.transition_storage_class.c_str();
-    }
-    if (r.expiration_days > 0) {
-      rule.append_child("Expiration").append_child("Days").text() = r.expiration_days;
-    }
-  }
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw);
-  return out.str();
-}
-
-Result<pugi::xml_document> ParseXml(const std::string& body, std::string_view what) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) {
-    return Status::Internal("S3 sent malformed XML for " + std::string(what));
-  }
-  return doc;
-}
-
 class S3ObjectStore final : public ObjectStore {
  public:
   explicit S3ObjectStore(std::unique_ptr<S3Client> client) : client_(std::move(client)) {}
@@ -568,24 +525,7 @@ class S3ObjectStore final : public ObjectStore {
     }
     call.idempotent = true;
     VMSG_ASSIGN_OR_RETURN(Outcome outcome, client_->Do(call));
-    VMSG_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(outcome.body, "ListObjectsV2"));
-    const pugi::xml_node result = doc.child("ListBucketResult");
-    ListPage page;
-    for (pugi::xml_node c = result.child("Contents"); c; c = c.next_sibling("Contents")) {
-      ObjectInfo info;
-      info.key = XmlChild(c, "Key");
-      info.size = std::strtoull(XmlChild(c, "Size").c_str(), nullptr, 10);
-      info.etag = XmlChild(c, "ETag");
-      info.last_modified = ParseIso8601(XmlChild(c, "LastModified")).value_or(TimePoint{});
-      page.objects.push_back(std::move(info));
-    }
-    if (std::string(result.child("IsTruncated").text().as_string()) == "true") {
-      page.next_token = XmlChild(result, "NextContinuationToken");
-      if (page.next_token.empty()) {
-        return Status::Internal("S3 said the listing is truncated but gave no token");
-      }
-    }
-    return page;
+    return s3xml::ParseListObjectsV2(outcome.body);
   }
 
   Result<std::string> PresignGet(std::string_view key, std::chrono::seconds expires_in) override {
@@ -655,7 +595,7 @@ class S3ObjectStore final : public ObjectStore {
         return Status::InvalidArgument("lifecycle rule " + r.id + " lacks a storage class");
       }
     }
-    const std::string xml = LifecycleXml(rules);
+    const std::string xml = s3xml::LifecycleConfiguration(rules);
     Call call;
     call.operation = "PutBucketLifecycleConfiguration";
     call.method = "PUT";
@@ -691,9 +631,7 @@ class S3ObjectStore final : public ObjectStore {
     create.query = {{"uploads", ""}};
     create.headers = ContentTypeHeader(options.content_type);
     VMSG_ASSIGN_OR_RETURN(Outcome created, client_->Do(create));
-    VMSG_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(created.body, "CreateMultipartUpload"));
-    const std::string upload_id = XmlChild(doc.child("InitiateMultipartUploadResult"), "UploadId");
-    if (upload_id.empty()) return Status::Internal("CreateMultipartUpload gave no UploadId");
+    VMSG_ASSIGN_OR_RETURN(const std::string upload_id, s3xml::ParseUploadId(created.body));
 
     Status status = UploadParts(key, file, size, part_size, upload_id);
     if (!status.ok()) {
@@ -706,9 +644,7 @@ class S3ObjectStore final : public ObjectStore {
 
   Status UploadParts(std::string_view key, const std::filesystem::path& file, uint64_t size,
                      uint64_t part_size, const std::string& upload_id) {
-    pugi::xml_document complete;
-    pugi::xml_node root = complete.append_child("CompleteMultipartUpload");
-    root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
+    std::vector<std::pair<int, std::string>> parts;
     int number = 1;
     for (uint64_t offset = 0; offset < size || offset == 0; offset += part_size, ++number) {
       Call part = ObjectCall("UploadPart", "PUT", key);
@@ -719,14 +655,10 @@ class S3ObjectStore final : public ObjectStore {
       VMSG_ASSIGN_OR_RETURN(Outcome uploaded, client_->Do(part));
       const auto etag = uploaded.headers.find("etag");
       if (etag == uploaded.headers.end()) return Status::Internal("UploadPart gave no ETag");
-      pugi::xml_node p = root.append_child("Part");
-      p.append_child("PartNumber").text() = number;
-      p.append_child("ETag").text() = etag->second.c_str();
+      parts.emplace_back(number, etag->second);
       if (size == 0) break;
     }
-    std::ostringstream xml;
-    complete.save(xml, "", pugi::format_raw);
-    const std::string body = xml.str();
+    const std::string body = s3xml::CompleteMultipartUpload(parts);
     Call finish = ObjectCall("CompleteMultipartUpload", "POST", key);
     finish.query = {{"uploadId", upload_id}};
     finish.headers = {{"Content-Type", "application/xml"}};
@@ -759,8 +691,7 @@ Call BucketCall(std::string operation, std::string method, std::string_view subr
 }
 
 Status PutVersioning(S3Client& client) {
-  const std::string xml = "<VersioningConfiguration xmlns=\"" + std::string(kS3Namespace) +
-                          "\"><Status>Enabled</Status></VersioningConfiguration>";
+  const std::string xml = s3xml::VersioningEnabled();
   Call call = BucketCall("PutBucketVersioning", "PUT", "versioning");
   call.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", Md5Base64(xml)}};
   call.body = xml;
@@ -769,12 +700,7 @@ Status PutVersioning(S3Client& client) {
 
 Status CreateBucket(S3Client& client) {
   const S3Options& o = client.options();
-  // us-east-1 is the default location and S3 refuses it named as a constraint.
-  const std::string xml = o.region == "us-east-1"
-                              ? std::string()
-                              : "<CreateBucketConfiguration xmlns=\"" + std::string(kS3Namespace) +
-                                    "\"><LocationConstraint>" + o.region +
-                                    "</LocationConstraint></CreateBucketConfiguration>";
+  const std::string xml = s3xml::CreateBucketConfiguration(o.region);
   Call call;
   call.operation = "CreateBucket " + o.bucket;
   call.method = "PUT";
@@ -826,28 +752,14 @@ Result<std::vector<LifecycleRule>> GetS3BucketLifecycle(const S3Options& options
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, NewClient(options, clock));
   VMSG_ASSIGN_OR_RETURN(Outcome outcome, client->Do(BucketCall("GetBucketLifecycleConfiguration",
                                                                "GET", "lifecycle")));
-  VMSG_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(outcome.body, "lifecycle"));
-  std::vector<LifecycleRule> rules;
-  const pugi::xml_node root = doc.child("LifecycleConfiguration");
-  for (pugi::xml_node r = root.child("Rule"); r; r = r.next_sibling("Rule")) {
-    LifecycleRule rule;
-    rule.id = XmlChild(r, "ID");
-    rule.prefix = r.child("Filter") ? XmlChild(r.child("Filter"), "Prefix") : XmlChild(r, "Prefix");
-    rule.expiration_days = r.child("Expiration").child("Days").text().as_int();
-    rule.transition_days = r.child("Transition").child("Days").text().as_int();
-    rule.transition_storage_class = XmlChild(r.child("Transition"), "StorageClass");
-    rules.push_back(std::move(rule));
-  }
-  return rules;
+  return s3xml::ParseLifecycleConfiguration(outcome.body);
 }
 
 Result<std::string> GetS3BucketVersioning(const S3Options& options, const Clock& clock) {
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<S3Client> client, NewClient(options, clock));
   VMSG_ASSIGN_OR_RETURN(Outcome outcome,
                         client->Do(BucketCall("GetBucketVersioning", "GET", "versioning")));
-  VMSG_ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXml(outcome.body, "versioning"));
-  // S3's root is VersioningConfiguration; moto names it GetBucketVersioningResponse.
-  return XmlChild(doc.document_element(), "Status");
+  return s3xml::ParseVersioningStatus(outcome.body);
 }
 
 Status EnableS3BucketVersioning(const S3Options& options, const Clock& clock) {
