@@ -195,6 +195,21 @@ TEST_F(S3FaultTest, SilentServerTimesOutAsDeadlineExceeded) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
+TEST_F(S3FaultTest, BucketCreationRacesAndForeignBuckets) {
+  // Another of our nodes created it meanwhile: ours, so versioning follows.
+  ScriptedServer ours(
+      {Response(404), Response(409, ErrorXml("BucketAlreadyOwnedByYou")), Response(200)});
+  S3Options options = ours.Options();
+  options.create_bucket = true;
+  EXPECT_TRUE(NewS3ObjectStore(options, *clock_).ok());
+  EXPECT_THAT(ours.Requests(), ElementsAre("HEAD /b", "PUT /b", "PUT /b?versioning="));
+  // Someone else's bucket: unusable.
+  ScriptedServer theirs({Response(404), Response(409, ErrorXml("BucketAlreadyExists"))});
+  options = theirs.Options();
+  options.create_bucket = true;
+  EXPECT_EQ(NewS3ObjectStore(options, *clock_).status().code(), StatusCode::kFailedPrecondition);
+}
+
 class S3MultipartFaultTest : public S3FaultTest {
  protected:
   void SetUp() override {

@@ -107,9 +107,9 @@ Status MapS3Error(const Outcome& outcome, std::string_view operation) {
     return Status::Unavailable(what);
   }
   if (code == "RequestTimeout") return Status::DeadlineExceeded(what);
-  if (code == "BucketAlreadyOwnedByYou" || code == "BucketAlreadyExists") {
-    return Status::AlreadyExists(what);
-  }
+  if (code == "BucketAlreadyOwnedByYou") return Status::AlreadyExists(what);
+  // The name is taken by another account: nothing this configuration can use.
+  if (code == "BucketAlreadyExists") return Status::FailedPrecondition(what);
   if (code == "EntityTooLarge") return Status::ResourceExhausted(what, "object_too_large");
   if (http == 301 || code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed") {
     return Status::FailedPrecondition(what + " (is the region right?)");
@@ -707,7 +707,7 @@ Status CreateBucket(S3Client& client) {
   if (!xml.empty()) call.headers = {{"Content-Type", "application/xml"}};
   call.body = xml;
   Status status = client.Do(call).status();
-  // Lost a race with another node creating it: fine, it is ours.
+  // Lost a race with another of our nodes creating it (BucketAlreadyOwnedByYou): fine.
   if (!status.ok() && status.code() != StatusCode::kAlreadyExists) return status;
   return PutVersioning(client);
 }
