@@ -286,6 +286,18 @@ TEST_F(UploadHttpTest, SignedDownloadsHonourRangesSignaturesAndExpiry) {
   EXPECT_EQ(r.status, 416);
   EXPECT_EQ(r.Header("content-range"), "bytes */10");
 
+  // The object's ETag (as the upload answered it) and conditional requests on it.
+  const std::string etag = store().Head("videos/t1/final_video.mp4")->etag;
+  r = HttpGet(url);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("etag"), etag);
+  EXPECT_EQ(r.Header("accept-ranges"), "bytes");
+  r = HttpGet(url, {"If-None-Match: " + etag});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(r.Header("etag"), etag);
+  r = HttpGet(url, {"If-None-Match: \"other\""});
+  EXPECT_EQ(r.status, 200);
+
   r = HttpGet(url.substr(0, url.find('&')));  // no signature
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(CodeOf(r), "signature_mismatch");

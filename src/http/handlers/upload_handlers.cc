@@ -12,6 +12,9 @@
 namespace vmsg::http {
 namespace {
 
+// Presigned downloads are private and short-lived: no shared cache keeps them.
+constexpr std::string_view kDownloadCacheControl = "private, no-store";
+
 struct TypeExtension {
   std::string_view content_type;
   std::string_view extension;
@@ -226,9 +229,22 @@ Response Download(const UploadServices& s, const Request& request) {
       s.local->VerifyGetUrl(*key, request.QueryParam("expires").value_or(""),
                             request.QueryParam("signature").value_or(""));
   if (!verified.ok()) return ProblemFromStatus(verified.status(), request.request_id);
+  // The object's own ETag (MD5, as S3's), so that it matches what the upload answered.
+  const std::string& etag = verified->info.etag;
+  if (auto inm = request.headers.Get("If-None-Match"); inm && IfNoneMatchMatches(*inm, etag)) {
+    Response r = Response::Empty(304);
+    r.headers.Set("ETag", etag);
+    r.headers.Set("Cache-Control", std::string(kDownloadCacheControl));
+    return r;
+  }
   const std::string& type = verified->info.content_type;
-  return ServeFile(request, verified->file, type.empty() ? "application/octet-stream" : type,
-                   "private, no-store");
+  // The file is opened again when the body is sent: an overwrite in between would send a
+  // prefix of the new object at the old length. Keys here are written once (each upload and
+  // each task output has a fresh key), so this is accepted rather than copying files.
+  Response r = ServeFile(request, verified->file, type.empty() ? "application/octet-stream" : type,
+                         kDownloadCacheControl);
+  if (r.status == 200 || r.status == 206) r.headers.Set("ETag", etag);
+  return r;
 }
 
 }  // namespace
