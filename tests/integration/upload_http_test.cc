@@ -8,6 +8,7 @@
 
 #include "blob/crypto.h"
 #include "common/json.h"
+#include "http/handlers/upload_handlers.h"
 #include "http_fetch.h"
 #include "local_store_server.h"
 #include "test_client.h"
@@ -246,6 +247,52 @@ TEST_F(UploadHttpTest, AnOversizedFileIsRefusedWhileStreamingAndNothingIsStored)
   FetchResult ok =
       HttpPostForm(post->url, post->fields, "a.png", "image/png", std::string(64 * 1024, 'p'));
   EXPECT_EQ(ok.status, 204) << ok.body;
+}
+
+// A multipart body with `fields`, the file, then `after` (fields S3 ignores).
+std::string FormBody(const Fields& fields, const std::string& file, const Fields& after = {}) {
+  std::string body;
+  auto field = [&](const std::string& n, const std::string& v) {
+    body += "--b\r\nContent-Disposition: form-data; name=\"" + n + "\"\r\n\r\n" + v + "\r\n";
+  };
+  for (const auto& [n, v] : fields) field(n, v);
+  body += "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n" + file +
+          "\r\n";
+  for (const auto& [n, v] : after) field(n, v);
+  return body + "--b--\r\n";
+}
+
+std::string FormRequest(const std::string& body) {
+  return "POST /api/uploads HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+         "boundary=b\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(UploadHttpTest, FieldsAfterTheFileAreIgnoredAndFieldsAreBounded) {
+  const Json form = PresignJson("image", "image/png");
+  Client c(server_->port());
+  c.Send(FormRequest(FormBody(FieldsOf(form), "png", {{"Content-Type", "text/html"}})));
+  auto resp = c.Read();
+  EXPECT_EQ(resp.result_int(), 204) << resp.body();
+  EXPECT_EQ(store().Head(form["object_key"].get<std::string>())->content_type, "image/png");
+
+  Fields many = FieldsOf(PresignJson("image", "image/png"));
+  for (size_t i = 0; i < http::kMaxUploadFormFields; ++i) {
+    many.emplace_back("x-ignore-" + std::to_string(i), "v");
+  }
+  Client c2(server_->port());
+  c2.Send(FormRequest(FormBody(many, "png")));
+  resp = c2.Read();
+  EXPECT_EQ(resp.result_int(), 400);
+  EXPECT_NE(resp.body().find("too_many_fields"), std::string::npos) << resp.body();
+
+  Fields big = FieldsOf(PresignJson("image", "image/png"));
+  big.emplace_back("x-ignore-big", std::string(http::kMaxUploadFieldBytes + 1, 'v'));
+  Client c3(server_->port());
+  c3.Send(FormRequest(FormBody(big, "png")));
+  resp = c3.Read();
+  EXPECT_EQ(resp.result_int(), 400);
+  EXPECT_NE(resp.body().find("form_field_too_large"), std::string::npos) << resp.body();
 }
 
 TEST_F(UploadHttpTest, SuccessActionStatusAnswersAsS3) {

@@ -177,8 +177,8 @@ boost::asio::awaitable<Response> FormUpload(UploadServices s, Request& request) 
   Result<std::string> boundary = BoundaryFromContentType(content_type);
   if (!boundary.ok()) co_return ProblemFromStatus(boundary.status(), request.request_id);
   FormReceiver receiver(*s.local);
-  const MultipartLimits limits{.max_parts = kMaxUploadFormFields + 8,
-                               .max_part_header_bytes = 8 * 1024,
+  const MultipartLimits limits{.max_parts = kMaxUploadFormFields + 1,  // the fields and the file
+                               .max_part_header_bytes = kMaxUploadPartHeaderBytes,
                                .max_part_bytes = static_cast<size_t>(request.body_limit),
                                .max_total_bytes = static_cast<size_t>(request.body_limit)};
   MultipartParser parser(*boundary, limits, receiver);

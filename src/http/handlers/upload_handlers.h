@@ -23,6 +23,7 @@ inline constexpr uint64_t kUploadFormOverheadBytes = 256 * 1024;
 // Bounds on the non-file fields of an upload form.
 inline constexpr size_t kMaxUploadFormFields = 32;
 inline constexpr size_t kMaxUploadFieldBytes = 64 * 1024;
+inline constexpr size_t kMaxUploadPartHeaderBytes = 8 * 1024;
 // The JSON body of a presign request is small.
 inline constexpr uint64_t kMaxPresignBodyBytes = 4096;
 
@@ -34,11 +35,6 @@ struct UploadServices {
   IdGenerator* ids = nullptr;
   std::chrono::seconds presign_expiry{3600};
   uint64_t upload_max_bytes = 10 * 1024 * 1024;
-};
-
-// What one kind of upload may be, and where it goes.
-struct UploadTarget {
-  std::string key;  // the object key the form uploads to
 };
 
 // The key for an upload of `kind` ("image", "voice", "bgm") with `content_type`, for a new
