@@ -3,8 +3,10 @@
 
 #include <system_error>
 
+#include "blob/local_store.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
+#include "http/handlers/upload_handlers.h"
 #include "state/redis_state.h"
 #include "state/sqlite_state.h"
 
@@ -86,6 +88,54 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
     return check;
   });
+  // Media objects: the local store under the data dir unless an S3 bucket is configured.
+  blob::LocalObjectStore* local_objects = nullptr;
+  if (!c.s3_bucket.empty()) {
+    return Status::FailedPrecondition("S3_BUCKET=" + c.s3_bucket +
+                                      ": the S3 object store is not wired yet in this build "
+                                      "(leave S3_BUCKET empty for the local store)");
+  } else {
+    VMSG_ASSIGN_OR_RETURN(
+        auto local, blob::NewLocalObjectStore({.root = c.data_dir / "objects",
+                                               .cold_dir = c.data_dir / "cold",
+                                               .secret_path = c.data_dir / "object_store.secret"},
+                                              *ctx->clock_));
+    local_objects = local.get();
+    ctx->objects_ = std::move(local);
+  }
+  VMSG_RETURN_IF_ERROR(ctx->objects_->ApplyLifecycle(blob::SpecLifecycleRules()));
+  if (local_objects != nullptr && role == Role::kServe) {
+    // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
+    // serving process runs it).
+    ctx->lifecycle_sweep_ = std::make_unique<PeriodicTask>(
+        c.lifecycle_sweep_interval,
+        [local_objects, clock = ctx->clock_.get(), logger = ctx->logger_.get()] {
+          Result<blob::SweepStats> swept = local_objects->Sweep(clock->Now());
+          if (!swept.ok()) {
+            logger->Warning("objects", "lifecycle sweep failed",
+                            {{"error", swept.status().ToString()}});
+          } else if (swept->expired + swept->transitioned > 0) {
+            logger->Info("objects", "lifecycle sweep",
+                         {{"expired", swept->expired}, {"transitioned", swept->transitioned}});
+          }
+        });
+  }
+  ctx->health_.Add("object_store", [objects = ctx->objects_.get()] {
+    http::HealthChecks::Check check;
+    check.details["backend"] = std::string(objects->Name());
+    const Status reachable = objects->CheckReachable();
+    check.healthy = reachable.ok();
+    if (!reachable.ok()) check.details["error"] = reachable.message();
+    return check;
+  });
+  http::AddUploadRoutes(
+      ctx->router_,
+      {.store = ctx->objects_.get(),
+       .local = local_objects,
+       .ids = &ctx->ids_,
+       .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
+       .upload_max_bytes = c.upload_max_bytes});
+
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "blob/object_store.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -35,6 +36,8 @@ class ServiceContext {
   http::Server& server() { return *server_; }
   // Null when VMSG_WORKERS is 0 (an API-only serve).
   worker::WorkerPool* workers() { return workers_.get(); }
+  // Media objects: the local store, or S3 when VMSG_S3_BUCKET is set.
+  blob::ObjectStore& objects() { return *objects_; }
 
  private:
   ServiceContext(Config config, std::unique_ptr<Clock> clock);
@@ -47,6 +50,9 @@ class ServiceContext {
   http::HealthChecks health_;
   state::StateBackend state_;
   std::unique_ptr<PeriodicTask> state_sweep_;
+  // Before the server and workers that use it, so it outlives them.
+  std::unique_ptr<blob::ObjectStore> objects_;
+  std::unique_ptr<PeriodicTask> lifecycle_sweep_;
   std::unique_ptr<worker::WorkerPool> workers_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;

@@ -85,6 +85,12 @@ check "unknown task has its code" grep -q '"code":"task_not_found"' <<<"$(head -
 check "health reports the workers" grep -q '"workers":{"busy":0' <<<"$(head -n1 <<<"$health")"
 check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
 check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"
+check "health reports the object store" grep -q '"object_store":{"backend":"local","status":"healthy"}' <<<"$(head -n1 <<<"$health")"
+check "object store secret is private" test "$(stat -c %a "$work/data/object_store.secret")" = 600
+presign=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"kind":"image","content_type":"image/png"}' "http://127.0.0.1:$port/api/uploads/presign")
+check "presign answers a form" grep -q '"url":"/api/uploads"' <<<"$(head -n1 <<<"$presign")"
+check "presign answers 200" test "$(tail -n1 <<<"$presign")" = 200
 kill -TERM "$server_pid"
 stopped=no
 for _ in $(seq 1 100); do

@@ -1,0 +1,349 @@
+// Presigned upload forms, the local store's form-POST endpoint and its signed downloads.
+#include "http/handlers/upload_handlers.h"
+
+#include <algorithm>
+#include <array>
+
+#include "blob/crypto.h"
+#include "http/handlers/static_handler.h"
+#include "http/multipart.h"
+#include "http/static_files.h"
+
+namespace vmsg::http {
+namespace {
+
+// Presigned downloads are private and short-lived: no shared cache keeps them.
+constexpr std::string_view kDownloadCacheControl = "private, no-store";
+
+struct TypeExtension {
+  std::string_view content_type;
+  std::string_view extension;
+};
+
+struct KindLayout {
+  std::string_view kind;
+  std::string_view prefix;  // followed by the upload id
+  std::string_view name;    // followed by '.' and the extension
+  std::vector<TypeExtension> types;
+};
+
+const std::vector<KindLayout>& Layouts() {
+  static const std::vector<KindLayout> kLayouts = {
+      {"image",
+       "images/uploads/",
+       "/original",
+       {{"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"}}},
+      {"voice",
+       "voices/custom/uploads/",
+       "/reference",
+       {{"audio/wav", "wav"},
+        {"audio/x-wav", "wav"},
+        {"audio/wave", "wav"},
+        {"audio/mpeg", "mp3"},
+        {"audio/mp4", "m4a"},
+        {"audio/ogg", "ogg"},
+        {"audio/webm", "webm"}}},
+      {"bgm",
+       "bgm/user/uploads/",
+       "/original",
+       {{"audio/mpeg", "mp3"},
+        {"audio/wav", "wav"},
+        {"audio/x-wav", "wav"},
+        {"audio/mp4", "m4a"},
+        {"audio/ogg", "ogg"}}},
+  };
+  return kLayouts;
+}
+
+boost::asio::awaitable<Response> Presign(UploadServices s, Request& request) {
+  Result<std::string> body = co_await ReadAll(request);
+  if (!body.ok()) co_return ProblemFromStatus(body.status(), request.request_id);
+  Result<Json> json = ParseJson(*body);
+  if (!json.ok()) co_return ProblemFromStatus(json.status(), request.request_id);
+  Result<std::string> kind = GetString(*json, "kind");
+  Result<std::string> content_type = GetString(*json, "content_type");
+  if (!kind.ok() || !content_type.ok()) {
+    co_return ProblemResponse(400, "invalid_request",
+                              "the body is {\"kind\": \"image\"|\"voice\"|\"bgm\", "
+                              "\"content_type\": \"...\"}",
+                              request.request_id);
+  }
+  const std::string upload_id = s.ids->NewUuid();
+  Result<std::string> key = UploadKeyFor(*kind, *content_type, upload_id);
+  if (!key.ok()) co_return ProblemFromStatus(key.status(), request.request_id);
+  Result<blob::PresignedPost> post = s.store->PresignPost({.key = *key,
+                                                           .content_type = *content_type,
+                                                           .min_bytes = 0,
+                                                           .max_bytes = s.upload_max_bytes,
+                                                           .expires_in = s.presign_expiry});
+  if (!post.ok()) co_return ProblemFromStatus(post.status(), request.request_id);
+  Json fields = Json::object();
+  for (const auto& [name, value] : post->fields) fields[name] = value;
+  const Json answer = {{"url", post->url},
+                       {"fields", fields},
+                       {"object_key", post->object_key},
+                       {"upload_id", upload_id},
+                       {"max_bytes", s.upload_max_bytes},
+                       {"expires_at", FormatIso8601(post->expires_at)}};
+  co_return Response::Json(200, answer);
+}
+
+// Collects the fields before the file and streams the file into the store's upload.
+class FormReceiver final : public MultipartHandler {
+ public:
+  explicit FormReceiver(blob::LocalObjectStore& store) : store_(store) {}
+
+  Status OnPartBegin(const PartInfo& part) override {
+    if (upload_) {
+      ignoring_ = true;  // S3 ignores every field after the file
+      return Status::Ok();
+    }
+    if (part.name == "file") {
+      VMSG_ASSIGN_OR_RETURN(upload_, store_.VerifyPostUpload(fields_, part.filename.value_or("")));
+      in_file_ = true;
+      return Status::Ok();
+    }
+    if (fields_.size() == kMaxUploadFormFields) {
+      return Status::InvalidArgument(
+          "a form has at most " + std::to_string(kMaxUploadFormFields) + " fields",
+          "too_many_fields");
+    }
+    fields_.emplace_back(part.name, std::string());
+    return Status::Ok();
+  }
+
+  Status OnPartData(std::string_view data) override {
+    if (ignoring_) return Status::Ok();
+    if (in_file_) return upload_->Write(data);
+    std::string& value = fields_.back().second;
+    if (value.size() + data.size() > kMaxUploadFieldBytes) {
+      return Status::InvalidArgument("form field " + fields_.back().first + " is longer than " +
+                                         std::to_string(kMaxUploadFieldBytes) + " bytes",
+                                     "form_field_too_large");
+    }
+    value.append(data);
+    return Status::Ok();
+  }
+
+  Status OnPartEnd() override {
+    in_file_ = false;
+    return Status::Ok();
+  }
+
+  std::unique_ptr<blob::PostUpload>& upload() { return upload_; }
+  std::optional<std::string> Field(std::string_view name) const {
+    for (const auto& [n, v] : fields_) {
+      if (EqualsIgnoreCase(n, name)) return v;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  blob::LocalObjectStore& store_;
+  std::vector<std::pair<std::string, std::string>> fields_;
+  std::unique_ptr<blob::PostUpload> upload_;
+  bool in_file_ = false;
+  bool ignoring_ = false;
+};
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+boost::asio::awaitable<Response> FormUpload(UploadServices s, Request& request) {
+  const std::string_view content_type = request.headers.Get("Content-Type").value_or("");
+  Result<std::string> boundary = BoundaryFromContentType(content_type);
+  if (!boundary.ok()) co_return ProblemFromStatus(boundary.status(), request.request_id);
+  FormReceiver receiver(*s.local);
+  const MultipartLimits limits{.max_parts = kMaxUploadFormFields + 1,  // the fields and the file
+                               .max_part_header_bytes = kMaxUploadPartHeaderBytes,
+                               .max_part_bytes = static_cast<size_t>(request.body_limit),
+                               .max_total_bytes = static_cast<size_t>(request.body_limit)};
+  MultipartParser parser(*boundary, limits, receiver);
+  std::string chunk;
+  for (;;) {
+    Result<bool> more = co_await request.body->Read(chunk);
+    if (!more.ok()) co_return ProblemFromStatus(more.status(), request.request_id);
+    if (!*more) break;
+    // A failure (an oversized file included) answers at once, the rest left unread.
+    if (Status fed = parser.Feed(chunk); !fed.ok()) {
+      co_return ProblemFromStatus(fed, request.request_id);
+    }
+  }
+  if (Status done = parser.Finish(); !done.ok()) {
+    co_return ProblemFromStatus(done, request.request_id);
+  }
+  if (!receiver.upload()) {
+    co_return ProblemResponse(400, "missing_file",
+                              "the form has no file field (it must come after the others)",
+                              request.request_id);
+  }
+  Result<blob::ObjectInfo> stored = receiver.upload()->Commit();
+  if (!stored.ok()) co_return ProblemFromStatus(stored.status(), request.request_id);
+  const std::string location = "/files/" + blob::UriEncode(stored->key, true);
+  const std::string status = receiver.Field("success_action_status").value_or("");
+  Response r;
+  if (status == "201") {
+    r = Response::Text(201,
+                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PostResponse><Location>" +
+                           XmlEscape(location) + "</Location><Bucket>local</Bucket><Key>" +
+                           XmlEscape(stored->key) + "</Key><ETag>" + XmlEscape(stored->etag) +
+                           "</ETag></PostResponse>",
+                       "application/xml");
+  } else {
+    r = Response::Empty(status == "200" ? 200 : 204);
+  }
+  r.headers.Set("ETag", stored->etag);
+  r.headers.Set("Location", location);
+  co_return r;
+}
+
+Response Download(const UploadServices& s, const Request& request) {
+  Result<std::string> key = PercentDecodePath(request.Param("key"));
+  if (!key.ok()) {
+    return ProblemResponse(404, "object_not_found", "no such object", request.request_id);
+  }
+  Result<blob::VerifiedDownload> verified =
+      s.local->VerifyGetUrl(*key, request.QueryParam("expires").value_or(""),
+                            request.QueryParam("signature").value_or(""));
+  if (!verified.ok()) return ProblemFromStatus(verified.status(), request.request_id);
+  // The object's own ETag (MD5, as S3's), so that it matches what the upload answered.
+  const std::string& etag = verified->info.etag;
+  if (auto inm = request.headers.Get("If-None-Match"); inm && IfNoneMatchMatches(*inm, etag)) {
+    Response r = Response::Empty(304);
+    r.headers.Set("ETag", etag);
+    r.headers.Set("Cache-Control", std::string(kDownloadCacheControl));
+    return r;
+  }
+  const std::string& type = verified->info.content_type;
+  // The file is opened again when the body is sent: an overwrite in between would send a
+  // prefix of the new object at the old length. Keys here are written once (each upload and
+  // each task output has a fresh key), so this is accepted rather than copying files.
+  Response r = ServeFile(request, verified->file, type.empty() ? "application/octet-stream" : type,
+                         kDownloadCacheControl);
+  if (r.status == 200 || r.status == 206) r.headers.Set("ETag", etag);
+  return r;
+}
+
+}  // namespace
+
+Result<std::string> UploadKeyFor(std::string_view kind, std::string_view content_type,
+                                 std::string_view upload_id) {
+  for (const KindLayout& layout : Layouts()) {
+    if (layout.kind != kind) continue;
+    for (const TypeExtension& t : layout.types) {
+      if (EqualsIgnoreCase(t.content_type, content_type)) {
+        return std::string(layout.prefix) + std::string(upload_id) + std::string(layout.name) +
+               "." + std::string(t.extension);
+      }
+    }
+    std::string allowed;
+    for (const TypeExtension& t : layout.types) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(t.content_type);
+    }
+    return Status::InvalidArgument("a " + std::string(kind) + " upload is one of " + allowed,
+                                   "unsupported_content_type");
+  }
+  return Status::InvalidArgument("the upload kind is image, voice or bgm", "unknown_upload_kind");
+}
+
+void AddUploadRoutes(Router& router, UploadServices services) {
+  RouteOptions presign;
+  presign.max_body_bytes = kMaxPresignBodyBytes;
+  presign.rate_group = RateGroup::kUpload;
+  presign.doc.summary = "A presigned form to upload one file";
+  presign.doc.description =
+      "Body {kind: image|voice|bgm, content_type}. Answers {url, fields, object_key, upload_id, "
+      "max_bytes, expires_at}: POST multipart/form-data to `url` with every field of `fields` "
+      "and then the file as the last field, named `file`. The form is valid until expires_at "
+      "and takes at most max_bytes with exactly that Content-Type. Keys: "
+      "images/uploads/{upload_id}/original.{ext}, voices/custom/uploads/{upload_id}/"
+      "reference.{ext}, bgm/user/uploads/{upload_id}/original.{ext}.";
+  presign.doc.tags = {"uploads"};
+  presign.doc.request_body = {
+      {"required", true},
+      {"content",
+       {{"application/json",
+         {{"schema",
+           {{"type", "object"},
+            {"required", {"kind", "content_type"}},
+            {"properties",
+             {{"kind", {{"type", "string"}, {"enum", {"image", "voice", "bgm"}}}},
+              {"content_type", {{"type", "string"}}}}}}}}}}}};
+  presign.doc.responses = {
+      {"200", {{"description", "The form: url, fields, object_key, expires_at"}}},
+      {"400",
+       {{"description",
+         "invalid_json, invalid_request, unknown_upload_kind or "
+         "unsupported_content_type"}}},
+      {"429", {{"description", "The hourly upload budget is used up"}}}};
+  router.Add(
+      "POST", "/api/uploads/presign", [services](Request& r) { return Presign(services, r); },
+      std::move(presign));
+
+  if (services.local == nullptr) return;
+
+  RouteOptions form;
+  form.max_body_bytes = services.upload_max_bytes + kUploadFormOverheadBytes;
+  // Not rate limited on its own: a form comes from the presign route, which is.
+  form.doc.summary = "Upload a file with a presigned form (local object store)";
+  form.doc.description =
+      "multipart/form-data with the fields of a presigned form, then `file`. Checked as S3 "
+      "checks a POST policy: x-vmsg-signature over the policy, its expiration, every "
+      "condition (exact or starts-with) and that each field is named by one; the "
+      "content-length-range is enforced while the file streams. `${filename}` in key becomes "
+      "the file's name. Answers 204 (or success_action_status 200, or 201 with S3's XML). "
+      "Nothing is stored unless the whole upload is accepted.";
+  form.doc.tags = {"uploads"};
+  form.doc.responses = {
+      {"204", {{"description", "Stored; ETag and Location headers"}}},
+      {"201", {{"description", "Stored; S3's PostResponse XML"}}},
+      {"400",
+       {{"description",
+         "missing_field, missing_file, malformed_policy, entity_too_large, "
+         "entity_too_small, invalid_object_key or a malformed form"}}},
+      {"403", {{"description", "signature_mismatch, policy_expired or policy_condition_failed"}}},
+      {"413", {{"description", "The request is larger than any form allows"}}}};
+  router.Add(
+      "POST", "/api/uploads", [services](Request& r) { return FormUpload(services, r); },
+      std::move(form));
+
+  RouteOptions download;
+  download.max_body_bytes = 0;
+  download.doc.summary = "Download an object with a presigned URL (local object store)";
+  download.doc.description =
+      "The URL comes from the store: /files/{key}?expires={unix seconds}&signature={hex}. "
+      "Honours Range (206, 416) and If-None-Match; Content-Type is the object's.";
+  download.doc.tags = {"uploads"};
+  download.doc.responses = {{"200", {{"description", "The object"}}},
+                            {"206", {{"description", "The requested byte range"}}},
+                            {"403", {{"description", "signature_mismatch or url_expired"}}},
+                            {"404", {{"description", "No such object"}}},
+                            {"416", {{"description", "The range starts past the end"}}}};
+  router.Add("GET", "/files/{key...}",
+             Sync([services](Request& r) { return Download(services, r); }), std::move(download));
+}
+
+}  // namespace vmsg::http
