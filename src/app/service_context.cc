@@ -3,6 +3,7 @@
 
 #include <system_error>
 
+#include "http/handlers/catalog_handlers.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
 #include "state/redis_state.h"
@@ -86,6 +87,12 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
     return check;
   });
+  // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
+  // missing; a corrupt one opens and shows as unhealthy). Their routes need the object store:
+  // http::AddCatalogRoutes(router, {voices, bgm, store}) is called once the store is built.
+  VMSG_ASSIGN_OR_RETURN(ctx->voices_, meta::OpenVoiceCatalog(c.data_dir, *ctx->clock_));
+  VMSG_ASSIGN_OR_RETURN(ctx->bgm_, meta::OpenBgmCatalog(c.data_dir, *ctx->clock_));
+  http::AddCatalogHealthChecks(ctx->health_, *ctx->voices_, *ctx->bgm_);
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));

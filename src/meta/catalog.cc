@@ -19,17 +19,16 @@ auto FindById(std::vector<Record>& records, std::string_view id) {
 }
 
 template <typename Record>
-vmsg::Json EmptyDocument() {
+vmsg::Json EmptyDocument(TimePoint now) {
   return {{std::string(Record::kCollection), vmsg::Json::array()},
-          {"last_updated", FormatIso8601(TimePoint{})},
+          {"last_updated", FormatIso8601(now)},
           {"version", std::string(kCatalogVersion)}};
 }
 
 template <typename Record>
 Result<std::unique_ptr<Catalog<Record>>> OpenCatalog(std::filesystem::path path, const Clock& clock,
                                                      CatalogOptions options) {
-  vmsg::Json empty = EmptyDocument<Record>();
-  empty["last_updated"] = FormatIso8601(clock.Now());
+  vmsg::Json empty = EmptyDocument<Record>(clock.Now());
   VMSG_ASSIGN_OR_RETURN(
       auto file,
       JsonDocumentFile::Open({.path = std::move(path),
