@@ -43,7 +43,7 @@ Result<std::unique_ptr<Catalog<Record>>> OpenCatalog(std::filesystem::path path,
 
 template <typename Record>
 Result<CatalogSnapshot<Record>> Catalog<Record>::Parse(const vmsg::Json& document) const {
-  auto corrupt = [&](std::string why) {
+  auto corrupt = [&](const std::string& why) {
     return Status::DataLoss("catalog file " + path().string() + " " + why +
                                 "; it is left untouched and writes are refused until it is "
                                 "repaired or restored from a backup",

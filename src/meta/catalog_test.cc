@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "meta/object_store_for_test.h"
 
@@ -230,6 +232,30 @@ TEST_F(CatalogTest, AnInvalidOrDuplicateEntryMakesTheFileCorrupt) {
   std::ofstream(voices_->path(), std::ios::trunc)
       << R"({"profiles": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.1"})";
   EXPECT_EQ(voices_->List().status().code(), StatusCode::kDataLoss);
+}
+
+// flock locks belong to open file descriptions: each operation opens its own, so threads of
+// one process exclude each other as processes do.
+TEST_F(CatalogTest, ThreadsSharingOneCatalogLoseNothing) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  auto other = std::move(OpenBgmCatalog(data_dir_, clock_)).value();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Half the threads use a second instance over the same file.
+      BgmCatalog& catalog = t % 2 == 0 ? *bgm_ : *other;
+      for (int i = 0; i < kEach; ++i) {
+        if (!catalog.Create(Track("t" + std::to_string(t) + "_" + std::to_string(i))).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(bgm_->List()->size(), static_cast<size_t>(kThreads * kEach));
 }
 
 constexpr int kWriterProcesses = 8;

@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <system_error>
 #include <utility>
 
 namespace vmsg::meta {
 namespace {
 
-std::string ErrnoText(int err) { return std::strerror(err); }
+// std::strerror is not thread-safe; the generic category's message is.
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 Status IoError(std::string_view what, const std::filesystem::path& path, int err) {
   return Status::Unavailable(std::string(what) + " " + path.string() + ": " + ErrnoText(err),
