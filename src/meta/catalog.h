@@ -70,7 +70,9 @@ class Catalog {
   // Removes the record, then its objects from `store`. PermissionDenied (reason
   // "system_entry") for a system entry, NotFound when absent. The record goes first: a
   // failure after that leaves orphaned objects (reported in the outcome), never a record
-  // that names missing media.
+  // that names missing media. The objects are deleted after the lock is released (a slow
+  // store must not stall every writer), so a caller that re-creates the same id must do so
+  // after Delete has returned.
   Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store);
 
   const std::filesystem::path& path() const { return file_->path(); }
