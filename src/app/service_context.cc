@@ -4,6 +4,8 @@
 #include <system_error>
 
 #include "blob/local_store.h"
+#include "blob/s3_store.h"
+#include "http/handlers/catalog_handlers.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
 #include "http/handlers/upload_handlers.h"
@@ -91,9 +93,29 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // Media objects: the local store under the data dir unless an S3 bucket is configured.
   blob::LocalObjectStore* local_objects = nullptr;
   if (!c.s3_bucket.empty()) {
-    return Status::FailedPrecondition("S3_BUCKET=" + c.s3_bucket +
-                                      ": the S3 object store is not wired yet in this build "
-                                      "(leave S3_BUCKET empty for the local store)");
+    VMSG_ASSIGN_OR_RETURN(
+        const bool path_style,
+        blob::S3UsePathStyle(c.s3_addressing_style, c.s3_endpoint_url, c.s3_bucket));
+    // Checks the bucket (creating it when S3_CREATE_BUCKET says so): a wrong bucket,
+    // endpoint or key stops start-up here with S3's own answer.
+    const blob::S3Options s3_options{.endpoint = c.s3_endpoint_url,
+                                     .region = c.s3_region,
+                                     .bucket = c.s3_bucket,
+                                     .access_key = c.aws_access_key_id,
+                                     .secret_key = c.aws_secret_access_key,
+                                     .path_style = path_style,
+                                     .create_bucket = c.s3_create_bucket,
+                                     .multipart_threshold = c.s3_multipart_threshold,
+                                     .request_timeout = c.s3_request_timeout,
+                                     .max_retries = c.s3_max_retries};
+    auto s3 = blob::NewS3ObjectStore(s3_options, *ctx->clock_);
+    if (!s3.ok()) return s3.status().WithContext("S3_BUCKET=" + c.s3_bucket);
+    // The spec keeps every version of every object (lifecycle rules follow below).
+    Status versioned = blob::EnableS3BucketVersioning(s3_options, *ctx->clock_);
+    if (!versioned.ok()) {
+      return versioned.WithContext("S3_BUCKET=" + c.s3_bucket + ": enabling versioning");
+    }
+    ctx->objects_ = std::move(*s3);
   } else {
     VMSG_ASSIGN_OR_RETURN(
         auto local, blob::NewLocalObjectStore({.root = c.data_dir / "objects",
@@ -136,6 +158,14 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
        .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
        .upload_max_bytes = c.upload_max_bytes});
 
+  // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
+  // missing; a corrupt one opens and shows as unhealthy).
+  VMSG_ASSIGN_OR_RETURN(ctx->voices_, meta::OpenVoiceCatalog(c.data_dir, *ctx->clock_));
+  VMSG_ASSIGN_OR_RETURN(ctx->bgm_, meta::OpenBgmCatalog(c.data_dir, *ctx->clock_));
+  http::AddCatalogHealthChecks(ctx->health_, *ctx->voices_, *ctx->bgm_);
+  http::AddCatalogRoutes(
+      ctx->router_,
+      {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));

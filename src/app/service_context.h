@@ -14,6 +14,7 @@
 #include "http/handlers/system_handlers.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "meta/catalog.h"
 #include "state/state.h"
 #include "worker/worker_pool.h"
 
@@ -49,6 +50,8 @@ class ServiceContext {
   http::Router router_;
   http::HealthChecks health_;
   state::StateBackend state_;
+  std::unique_ptr<meta::VoiceCatalog> voices_;
+  std::unique_ptr<meta::BgmCatalog> bgm_;
   std::unique_ptr<PeriodicTask> state_sweep_;
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;

@@ -1,7 +1,10 @@
 // The backends the conformance suite runs on. "local": a LocalObjectStore in a temp dir
-// behind a loopback vmsg server that serves its /files and /api/uploads URLs.
+// behind a loopback vmsg server that serves its /files and /api/uploads URLs. "s3": the S3
+// store on a fresh bucket of a private moto_server (MakeS3StoreForTest); a missing
+// moto_server fails these tests, it never skips them.
 #include <memory>
 
+#include "blob/moto_test_server.h"
 #include "local_store_server.h"
 #include "object_store_conformance.h"
 
@@ -22,6 +25,13 @@ std::vector<StoreFactory> TestStores() {
                       out.keep_alive = std::move(kept);
                       return out;
                     }});
+  stores.push_back({.name = "s3",
+                    .make = []() -> Result<StoreUnderTest> {
+                      VMSG_ASSIGN_OR_RETURN(std::unique_ptr<blob::ObjectStore> store,
+                                            blob::MakeS3StoreForTest());
+                      return StoreUnderTest{.store = std::move(store)};
+                    },
+                    .enforces_signatures = false});
   return stores;
 }
 

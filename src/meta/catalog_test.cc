@@ -1,0 +1,343 @@
+// The catalogs: CRUD over the spec's files, deletes that take the media with them, a
+// corrupt catalog that refuses writes while the other keeps working, and eight writer
+// processes racing a polling reader without losing an update or showing a torn file.
+#include "meta/catalog.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "meta/object_store_for_test.h"
+
+namespace vmsg::meta {
+namespace {
+
+using testing::MemoryObjectStoreForTest;
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+VoiceProfile Voice(std::string id, VoiceProfile::Type type = VoiceProfile::Type::kCustom) {
+  VoiceProfile p = VoiceProfile::Make(std::move(id), type);
+  p.name = "Voice " + p.id;
+  p.language = "ja";
+  p.gender = "female";
+  p.metadata = {.description = "test voice", .sample_rate = 24000, .duration_seconds = 5.2};
+  return p;
+}
+
+BgmTrack Track(std::string id, BgmTrack::Type type = BgmTrack::Type::kUser) {
+  BgmTrack t = BgmTrack::Make(std::move(id), type, type == BgmTrack::Type::kUser ? "user123" : "");
+  t.name = "Track " + t.id;
+  t.duration_seconds = 180.5;
+  t.bpm = 120;
+  t.mood = "cheerful";
+  t.volume_db = -14;
+  t.metadata.description = "test track";
+  if (type == BgmTrack::Type::kSystem) {
+    t.metadata.genre = "pop";
+    t.metadata.seamless_loop = true;
+  } else {
+    t.metadata.original_filename = "song.mp3";
+  }
+  return t;
+}
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("vmsg_catalog_" + std::to_string(::getpid()) + "_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(data_dir_);
+    voices_ = std::move(OpenVoiceCatalog(data_dir_, clock_)).value();
+    bgm_ = std::move(OpenBgmCatalog(data_dir_, clock_)).value();
+  }
+  void TearDown() override { std::filesystem::remove_all(data_dir_); }
+
+  std::filesystem::path data_dir_;
+  FakeClock clock_{*ParseIso8601("2025-01-02T08:30:00Z")};
+  std::unique_ptr<VoiceCatalog> voices_;
+  std::unique_ptr<BgmCatalog> bgm_;
+  MemoryObjectStoreForTest store_;
+};
+
+TEST_F(CatalogTest, FilesAreCreatedEmptyAtTheSpecsPaths) {
+  const auto voices = data_dir_ / "backend/storage/voices/voices_metadata.json";
+  const auto bgm = data_dir_ / "backend/storage/bgm/bgm_metadata.json";
+  EXPECT_EQ(*ParseJson(ReadFile(voices)),
+            vmsg::Json::parse(
+                R"({"profiles": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.0"})"));
+  EXPECT_EQ(*ParseJson(ReadFile(bgm)),
+            vmsg::Json::parse(
+                R"({"tracks": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.0"})"));
+  EXPECT_EQ(voices_->List()->size(), 0u);
+}
+
+TEST_F(CatalogTest, CreateGetListUpdate) {
+  clock_.Advance(std::chrono::seconds(15));
+  Result<VoiceProfile> created = voices_->Create(Voice("mine"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(FormatIso8601(created->created_at), "2025-01-02T08:30:15Z");
+  ASSERT_TRUE(voices_->Create(Voice("default_female", VoiceProfile::Type::kSystem)).ok());
+
+  Result<VoiceProfile> got = voices_->Get("mine");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->ToJson(), created->ToJson());
+  EXPECT_EQ(voices_->Get("other").status().reason(), "profile_not_found");
+  EXPECT_EQ(voices_->Get("../x").status().reason(), "invalid_id");
+
+  EXPECT_EQ(voices_->List()->size(), 2u);
+  auto system = voices_->List(VoiceProfile::Type::kSystem);
+  ASSERT_EQ(system->size(), 1u);
+  EXPECT_EQ((*system)[0].id, "default_female");
+  EXPECT_EQ(voices_->List(VoiceProfile::Type::kCustom)->at(0).id, "mine");
+
+  Result<VoiceProfile> dup = voices_->Create(Voice("mine"));
+  EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
+  Result<VoiceProfile> invalid = voices_->Create(Voice("Bad Id"));
+  EXPECT_TRUE(invalid.status().IsInvalidArgument());
+
+  clock_.Advance(std::chrono::seconds(30));
+  Result<VoiceProfile> renamed = voices_->Update("mine", [](VoiceProfile& p) {
+    p.name = "Renamed";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(voices_->Get("mine")->name, "Renamed");
+  EXPECT_EQ(FormatIso8601(voices_->Snapshot()->last_updated), "2025-01-02T08:30:45Z");
+  EXPECT_EQ(voices_
+                ->Update("mine",
+                         [](VoiceProfile& p) {
+                           p.type = VoiceProfile::Type::kSystem;
+                           return Status::Ok();
+                         })
+                .status()
+                .reason(),
+            "immutable_field");
+  EXPECT_TRUE(voices_
+                  ->Update("mine",
+                           [](VoiceProfile& p) {
+                             p.language = "xx";
+                             return Status::Ok();
+                           })
+                  .status()
+                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      voices_->Update("none", [](VoiceProfile&) { return Status::Ok(); }).status().IsNotFound());
+  EXPECT_EQ(voices_->Get("mine")->name, "Renamed");
+
+  // The file holds exactly the spec's shape.
+  vmsg::Json file = *ParseJson(ReadFile(voices_->path()));
+  EXPECT_EQ(file["version"], "1.0");
+  EXPECT_EQ(file["last_updated"], "2025-01-02T08:30:45Z");
+  EXPECT_EQ(file["profiles"][0], voices_->Get("mine")->ToJson());
+}
+
+TEST_F(CatalogTest, DeleteRemovesTheEntryAndItsObjects) {
+  VoiceProfile v = *voices_->Create(Voice("mine"));
+  ASSERT_TRUE(store_.Put(v.embedding_path, "npy", {}).ok());
+  ASSERT_TRUE(store_.Put(v.reference_audio_path, "wav", {}).ok());
+  ASSERT_TRUE(store_.Put("voices/custom/other.wav", "wav", {}).ok());
+  Result<DeleteOutcome> out = voices_->Delete("mine", store_);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->objects_not_deleted.empty());
+  EXPECT_FALSE(store_.Has(v.embedding_path));
+  EXPECT_FALSE(store_.Has(v.reference_audio_path));
+  EXPECT_TRUE(store_.Has("voices/custom/other.wav"));
+  EXPECT_TRUE(voices_->Get("mine").status().IsNotFound());
+  EXPECT_TRUE(voices_->Delete("mine", store_).status().IsNotFound());
+
+  BgmTrack t = *bgm_->Create(Track("song"));
+  ASSERT_TRUE(store_.Put(t.file_path, "mp3", {}).ok());
+  ASSERT_TRUE(store_.Put(BgmTrack::PreviewKey("song"), "clip", {}).ok());
+  ASSERT_TRUE(bgm_->Delete("song", store_).ok());
+  EXPECT_FALSE(store_.Has("bgm/user/user123_song.mp3"));
+  EXPECT_FALSE(store_.Has("bgm/previews/song.mp3"));
+  EXPECT_TRUE(bgm_->List()->empty());
+}
+
+TEST_F(CatalogTest, SystemEntriesCannotBeDeleted) {
+  ASSERT_TRUE(voices_->Create(Voice("default_female", VoiceProfile::Type::kSystem)).ok());
+  ASSERT_TRUE(store_.Put("voices/system/default_female.wav", "wav", {}).ok());
+  Result<DeleteOutcome> out = voices_->Delete("default_female", store_);
+  EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(out.status().reason(), "system_entry");
+  EXPECT_TRUE(voices_->Get("default_female").ok());
+  EXPECT_TRUE(store_.Has("voices/system/default_female.wav"));
+
+  ASSERT_TRUE(bgm_->Create(Track("celebration_upbeat", BgmTrack::Type::kSystem)).ok());
+  EXPECT_EQ(bgm_->Delete("celebration_upbeat", store_).status().reason(), "system_entry");
+}
+
+TEST_F(CatalogTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
+  VoiceProfile v = *voices_->Create(Voice("mine"));
+  ASSERT_TRUE(store_.Put(v.embedding_path, "npy", {}).ok());
+  ASSERT_TRUE(store_.Put(v.reference_audio_path, "wav", {}).ok());
+  store_.FailDeletesOf(v.reference_audio_path);
+  Result<DeleteOutcome> out = voices_->Delete("mine", store_);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->objects_not_deleted, std::vector<std::string>{v.reference_audio_path});
+  EXPECT_FALSE(store_.Has(v.embedding_path));
+  EXPECT_TRUE(voices_->Get("mine").status().IsNotFound());
+}
+
+TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
+  ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
+  ASSERT_TRUE(bgm_->Create(Track("song")).ok());
+  std::ofstream(voices_->path(), std::ios::trunc) << "{\"profiles\": [";
+  const std::string torn = ReadFile(voices_->path());
+
+  for (Status s : {voices_->List().status(), voices_->Get("mine").status(),
+                   voices_->Create(Voice("two")).status(), voices_->Delete("mine", store_).status(),
+                   voices_->Update("mine", [](VoiceProfile&) { return Status::Ok(); }).status()}) {
+    EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s;
+    EXPECT_EQ(s.reason(), "catalog_corrupt");
+    EXPECT_NE(s.message().find("voices_metadata.json"), std::string::npos);
+  }
+  EXPECT_EQ(ReadFile(voices_->path()), torn);
+
+  EXPECT_EQ(bgm_->List()->size(), 1u);
+  EXPECT_TRUE(bgm_->Create(Track("song2")).ok());
+  EXPECT_EQ(bgm_->List()->size(), 2u);
+}
+
+TEST_F(CatalogTest, AnInvalidOrDuplicateEntryMakesTheFileCorrupt) {
+  ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
+  vmsg::Json doc = *ParseJson(ReadFile(voices_->path()));
+  doc["profiles"].push_back(doc["profiles"][0]);
+  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  EXPECT_NE(voices_->List().status().message().find("two entries with id \"mine\""),
+            std::string::npos);
+
+  doc["profiles"].erase(1);
+  doc["profiles"][0]["reference_audio_path"] = "videos/x/final_video.mp4";
+  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  Status s = voices_->Delete("mine", store_).status();
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("profiles[0]"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("reference_audio_path"), std::string::npos) << s;
+
+  std::ofstream(voices_->path(), std::ios::trunc)
+      << R"({"profiles": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.1"})";
+  EXPECT_EQ(voices_->List().status().code(), StatusCode::kDataLoss);
+}
+
+// flock locks belong to open file descriptions: each operation opens its own, so threads of
+// one process exclude each other as processes do.
+TEST_F(CatalogTest, ThreadsSharingOneCatalogLoseNothing) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  auto other = std::move(OpenBgmCatalog(data_dir_, clock_)).value();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Half the threads use a second instance over the same file.
+      BgmCatalog& catalog = t % 2 == 0 ? *bgm_ : *other;
+      for (int i = 0; i < kEach; ++i) {
+        if (!catalog.Create(Track("t" + std::to_string(t) + "_" + std::to_string(i))).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(bgm_->List()->size(), static_cast<size_t>(kThreads * kEach));
+}
+
+constexpr int kWriterProcesses = 8;
+constexpr int kRecordsPerWriter = 200;
+
+// Eight processes create 200 profiles each through their own catalog instance while a
+// ninth polls the file: all 1600 land, and the reader only ever sees complete documents
+// whose count never goes down.
+TEST_F(CatalogTest, EightWriterProcessesLoseNothingAndReadersNeverSeeATornFile) {
+  const std::filesystem::path path = voices_->path();
+  int reader_pipe[2];
+  int stop_pipe[2];
+  ASSERT_EQ(::pipe(reader_pipe), 0);
+  ASSERT_EQ(::pipe(stop_pipe), 0);
+  const pid_t reader = ::fork();
+  ASSERT_GE(reader, 0);
+  if (reader == 0) {
+    ::close(reader_pipe[0]);
+    ::close(stop_pipe[1]);
+    int64_t reads = 0, bad = 0, last_count = 0, went_down = 0;
+    while (true) {
+      Result<vmsg::Json> doc = ParseJson(ReadFile(path));
+      ++reads;
+      if (!doc.ok() || !doc->contains("profiles") || (*doc)["version"] != "1.0") {
+        ++bad;
+      } else {
+        const int64_t count = static_cast<int64_t>((*doc)["profiles"].size());
+        if (count < last_count) ++went_down;
+        last_count = count;
+      }
+      pollfd stop{stop_pipe[0], POLLIN, 0};
+      if (::poll(&stop, 1, 0) > 0) break;
+    }
+    const std::string summary = std::to_string(reads) + " " + std::to_string(bad) + " " +
+                                std::to_string(went_down) + " " + std::to_string(last_count);
+    (void)!::write(reader_pipe[1], summary.data(), summary.size());
+    ::_exit(0);
+  }
+  ::close(reader_pipe[1]);
+  ::close(stop_pipe[0]);
+
+  std::vector<pid_t> writers;
+  for (int w = 0; w < kWriterProcesses; ++w) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto catalog = OpenVoiceCatalog(data_dir_, clock_);
+      if (!catalog.ok()) ::_exit(2);
+      for (int i = 0; i < kRecordsPerWriter; ++i) {
+        const std::string id = "w" + std::to_string(w) + "_" + std::to_string(i);
+        if (!(*catalog)->Create(Voice(id)).ok()) ::_exit(3);
+      }
+      ::_exit(0);
+    }
+    writers.push_back(pid);
+  }
+  for (pid_t pid : writers) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer failed: " << status;
+  }
+  (void)!::write(stop_pipe[1], "s", 1);
+  std::string summary(256, '\0');
+  const ssize_t n = ::read(reader_pipe[0], summary.data(), summary.size());
+  ASSERT_GT(n, 0);
+  summary.resize(static_cast<size_t>(n));
+  int status = 0;
+  ASSERT_EQ(::waitpid(reader, &status, 0), reader);
+
+  std::istringstream fields(summary);
+  int64_t reads = 0, bad = 0, went_down = 0, last_count = 0;
+  fields >> reads >> bad >> went_down >> last_count;
+  EXPECT_EQ(bad, 0) << summary;
+  EXPECT_EQ(went_down, 0) << summary;
+  EXPECT_GT(reads, kWriterProcesses) << "the reader did not poll during the writes";
+  EXPECT_EQ(last_count, kWriterProcesses * kRecordsPerWriter);
+
+  Result<std::vector<VoiceProfile>> all = voices_->List();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), static_cast<size_t>(kWriterProcesses * kRecordsPerWriter));
+  std::cout << "[          ] reader polled the file " << reads << " times\n";
+}
+
+}  // namespace
+}  // namespace vmsg::meta

@@ -1,0 +1,223 @@
+// The atomic, locked JSON document file.
+#include "meta/json_document_file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+namespace vmsg::meta {
+namespace {
+
+// std::strerror is not thread-safe; the generic category's message is.
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+Status IoError(std::string_view what, const std::filesystem::path& path, int err) {
+  return Status::Unavailable(std::string(what) + " " + path.string() + ": " + ErrnoText(err),
+                             "catalog_io");
+}
+
+// An open file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int Release() { return std::exchange(fd_, -1); }
+  // Closes now, reporting the error (a failed close can mean lost written data).
+  int Close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+// The exclusive lock on "<file>.lock", held for its lifetime. Each lock opens its own
+// descriptor: flock locks belong to the open file description, so two threads of one
+// process exclude each other exactly as two processes do.
+class FileLock {
+ public:
+  static Result<std::unique_ptr<FileLock>> Acquire(const std::filesystem::path& path) {
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return IoError("cannot open lock file", path, errno);
+    while (::flock(fd.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) return IoError("cannot lock", path, errno);
+    }
+    return std::unique_ptr<FileLock>(new FileLock(fd.Release()));
+  }
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  Fd fd_;  // closing it releases the lock
+};
+
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status FsyncDirectory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open directory", dir, errno);
+  if (::fsync(fd.get()) != 0) return IoError("cannot sync directory", dir, errno);
+  return Status::Ok();
+}
+
+std::string TempPrefix(const std::filesystem::path& path) {
+  return path.filename().string() + ".tmp.";
+}
+
+Status Corrupt(const std::filesystem::path& path, std::string_view why) {
+  return Status::DataLoss("catalog file " + path.string() + " " + std::string(why) +
+                              "; it is left untouched and writes are refused until it is "
+                              "repaired or restored from a backup",
+                          "catalog_corrupt");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JsonDocumentFile>> JsonDocumentFile::Open(DocumentFileOptions options) {
+  std::error_code ec;
+  const std::filesystem::path dir = options.path.parent_path();
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status::Unavailable("cannot create directory " + dir.string() + ": " + ec.message(),
+                               "catalog_io");
+  }
+  std::unique_ptr<JsonDocumentFile> file(new JsonDocumentFile(std::move(options)));
+  file->lock_path_ = file->options_.path;
+  file->lock_path_ += ".lock";
+  VMSG_RETURN_IF_ERROR(file->CreateIfMissing());
+  return file;
+}
+
+Status JsonDocumentFile::CreateIfMissing() const {
+  std::error_code ec;
+  if (std::filesystem::exists(options_.path, ec)) return Status::Ok();
+  VMSG_ASSIGN_OR_RETURN(auto lock, FileLock::Acquire(lock_path_));
+  // Another process may have created it while this one waited for the lock.
+  if (std::filesystem::exists(options_.path, ec)) return Status::Ok();
+  RemoveStaleTemporaries();
+  return WriteLocked(options_.empty_document);
+}
+
+Result<vmsg::Json> JsonDocumentFile::Read() const {
+  Result<vmsg::Json> document = ReadUnlocked();
+  if (document.ok() || !document.status().IsNotFound()) return document;
+  VMSG_RETURN_IF_ERROR(CreateIfMissing());
+  return ReadUnlocked();
+}
+
+Result<vmsg::Json> JsonDocumentFile::ReadUnlocked() const {
+  const std::filesystem::path& path = options_.path;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return Status::NotFound("no catalog file " + path.string());
+    return IoError("cannot open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
+  if (static_cast<uint64_t>(st.st_size) > kMaxDocumentBytes) {
+    return Corrupt(path, "is larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  // The descriptor names one inode that is only ever replaced, never rewritten, so its
+  // size cannot change under us; read until EOF all the same.
+  while (true) {
+    if (got == text.size()) text.resize(text.size() + 4096);
+    const ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (got > kMaxDocumentBytes) {
+      return Corrupt(path, "is larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
+    }
+  }
+  text.resize(got);
+  Result<vmsg::Json> parsed = ParseJson(text);
+  if (!parsed.ok()) return Corrupt(path, "is not valid JSON (" + parsed.status().message() + ")");
+  if (!parsed->is_object()) return Corrupt(path, "is not a JSON object");
+  auto version = parsed->find("version");
+  if (version == parsed->end() || !version->is_string()) {
+    return Corrupt(path, "has no \"version\" string");
+  }
+  if (version->get<std::string>() != options_.version) {
+    return Corrupt(path, "has version \"" + version->get<std::string>() +
+                             "\", which this build does not know (expected \"" + options_.version +
+                             "\")");
+  }
+  return std::move(parsed).value();
+}
+
+Status JsonDocumentFile::Modify(const std::function<Status(vmsg::Json& document)>& mutate) {
+  VMSG_ASSIGN_OR_RETURN(auto lock, FileLock::Acquire(lock_path_));
+  Result<vmsg::Json> current = ReadUnlocked();
+  if (!current.ok() && current.status().IsNotFound()) current = options_.empty_document;
+  if (!current.ok()) return current.status();
+  vmsg::Json document = std::move(current).value();
+  VMSG_RETURN_IF_ERROR(mutate(document));
+  document["version"] = options_.version;
+  RemoveStaleTemporaries();
+  return WriteLocked(document);
+}
+
+void JsonDocumentFile::RemoveStaleTemporaries() const {
+  // Temporaries are only made with the lock held, so any found now belongs to a writer that
+  // died before its rename.
+  const std::string prefix = TempPrefix(options_.path);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.path.parent_path(), ec)) {
+    if (entry.path().filename().string().starts_with(prefix)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+Status JsonDocumentFile::WriteLocked(const vmsg::Json& document) const {
+  const std::filesystem::path& path = options_.path;
+  std::string temp_name = (path.parent_path() / (TempPrefix(path) + "XXXXXX")).string();
+  Fd fd(::mkostemp(temp_name.data(), O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot create temporary file beside", path, errno);
+  const std::filesystem::path temp(temp_name);
+  auto fail = [&](Status status) {
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+    return status;
+  };
+  if (::fchmod(fd.get(), 0644) != 0) return fail(IoError("cannot chmod", temp, errno));
+  if (Status written = WriteAll(fd.get(), DumpJson(document, 2) + "\n", temp); !written.ok()) {
+    return fail(written);
+  }
+  if (options_.durable && ::fsync(fd.get()) != 0) return fail(IoError("cannot sync", temp, errno));
+  if (fd.Close() != 0) return fail(IoError("cannot close", temp, errno));
+  if (options_.after_temp_written) options_.after_temp_written(temp);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    return fail(IoError("cannot rename temporary file over", path, errno));
+  }
+  if (options_.durable) return FsyncDirectory(path.parent_path());
+  return Status::Ok();
+}
+
+}  // namespace vmsg::meta
