@@ -138,5 +138,35 @@ err=$(REDIS_URL="unix://$work/redis/gone.sock" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$
 check "unreachable redis stops serve" test $rc -eq 2
 check "unreachable redis is explained" grep -qi "redis" <<<"$err"
 
+# serve on S3: a private moto_server (the S3 emulator on the PATH's Python); a missing one
+# fails here, it is never skipped.
+moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break; sleep 0.1; done
+check "moto_server started" curl -s -o /dev/null "http://127.0.0.1:$moto_port/"
+s3_env=(S3_BUCKET=vmsg-cli-test S3_ENDPOINT_URL="http://127.0.0.1:$moto_port" S3_REGION=us-east-1
+        AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing VMSG_HTTP_PORT=0
+        VMSG_DATA_DIR="$work/data4" VMSG_WEB_DIR="$SOURCE_DIR/web")
+err=$(env "${s3_env[@]}" "$VMSG" serve 2>&1); rc=$?
+check "a missing bucket stops serve" test $rc -eq 2
+check "a missing bucket is explained" grep -q "vmsg-cli-test" <<<"$err"
+env "${s3_env[@]}" S3_CREATE_BUCKET=true "$VMSG" serve >"$work/serve4.log" 2>&1 &
+server_pid=$!
+port=$(wait_for_port "$work/serve4.log")
+check "serve on s3 reports its port" test -n "$port"
+health=$(curl -s "http://127.0.0.1:$port/health")
+check "health reports the s3 store" grep -q '"backend":"s3"' <<<"$health"
+lifecycle=$(curl -s "http://127.0.0.1:$moto_port/vmsg-cli-test?lifecycle")
+check "start-up put the spec's lifecycle rules" grep -q "TransitionToColdStorageAfter90Days" <<<"$lifecycle"
+versioning=$(curl -s "http://127.0.0.1:$moto_port/vmsg-cli-test?versioning")
+check "start-up enabled versioning" grep -q "Enabled" <<<"$versioning"
+presign=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"kind":"image","content_type":"image/jpeg"}' "http://127.0.0.1:$port/api/uploads/presign")
+check "presign answers with the bucket's URL" grep -q "127.0.0.1:$moto_port/vmsg-cli-test" <<<"$presign"
+check "no local objects with s3" test ! -e "$work/data4/objects"
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
+kill "$moto_pid"; wait "$moto_pid" 2>/dev/null
+
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]
