@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "app/service_context.h"
+#include "app/stores.h"
 #include "config/config.h"
+#include "meta/backup.h"
 
 extern char** environ;
 
@@ -25,6 +27,7 @@ Commands:
   serve          Run the HTTP server (API and web UI) on VMSG_HTTP_HOST:VMSG_HTTP_PORT
   worker         Run task workers only, without the HTTP server
   generate       Make a video from a photo and a message on the command line (not available yet)
+  backup         Back up the voice and music catalogs to the object store, list or restore
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
   version        Print the version
@@ -68,6 +71,21 @@ Makes a video message in-process. The generation pipeline is not part of this bu
 so this command exits with an error.
 )";
 
+constexpr std::string_view kBackupHelp =
+    R"(Usage: vmsg backup metadata [--env-file PATH] [--setting=value ...]
+       vmsg backup list [...]
+       vmsg backup restore --date YYYYMMDD [...]
+
+metadata: copies voices_metadata.json and bgm_metadata.json to
+          backups/metadata/YYYYMMDD/ (today, UTC) in the configured object store (S3_BUCKET,
+          or the local store in VMSG_DATA_DIR), then deletes backups older than 7 days.
+          Run it daily, e.g. from cron:  15 3 * * *  vmsg backup metadata
+list:     the dates that have a backup.
+restore:  checks both files of that date, then replaces the catalogs with them (each
+          atomically, under its lock). Repairs a corrupt catalog.
+Exit status: 0 done, 1 failed (the message says why), 2 bad usage or configuration.
+)";
+
 bool WantsHelp(const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") return true;
@@ -82,6 +100,59 @@ Result<Config> LoadFromProcess(std::vector<std::string> flags) {
 int Fail(const Status& status) {
   std::cerr << "vmsg: " << status.message() << "\n";
   return 2;
+}
+
+// `vmsg backup metadata | list | restore --date D`.
+int RunBackup(const std::string& sub, std::vector<std::string> flags) {
+  std::string date;
+  for (auto it = flags.begin(); it != flags.end();) {
+    if (*it == "--date" && it + 1 != flags.end()) {
+      date = *(it + 1);
+      it = flags.erase(it, it + 2);
+    } else if (it->starts_with("--date=")) {
+      date = it->substr(7);
+      it = flags.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (sub == "restore" && date.empty()) {
+    return Fail(Status::InvalidArgument("backup restore needs --date YYYYMMDD"));
+  }
+  if (sub != "restore" && !date.empty()) {
+    return Fail(Status::InvalidArgument("--date is for backup restore only"));
+  }
+  Result<Config> config = LoadFromProcess(std::move(flags));
+  if (!config.ok()) return Fail(config.status());
+  auto clock = NewSystemClock();
+  Result<OpenedObjectStore> objects = OpenObjectStore(*config, *clock);
+  if (!objects.ok()) return Fail(objects.status());
+  blob::ObjectStore& store = *objects->store;
+  auto failed = [](const Status& status) {
+    std::cerr << "vmsg backup: " << status.message() << "\n";
+    return 1;
+  };
+  if (sub == "list") {
+    Result<std::vector<std::string>> dates = meta::ListBackupDates(store);
+    if (!dates.ok()) return failed(dates.status());
+    for (const std::string& d : *dates) std::cout << d << "\n";
+    return 0;
+  }
+  auto voices = meta::OpenVoiceCatalog(config->data_dir, *clock);
+  if (!voices.ok()) return failed(voices.status());
+  auto bgm = meta::OpenBgmCatalog(config->data_dir, *clock);
+  if (!bgm.ok()) return failed(bgm.status());
+  if (sub == "metadata") {
+    Result<meta::BackupReport> report = meta::BackupCatalogs(**voices, **bgm, store, *clock);
+    if (!report.ok()) return failed(report.status());
+    for (const std::string& key : report->written) std::cout << "wrote " << key << "\n";
+    for (const std::string& key : report->pruned) std::cout << "pruned " << key << "\n";
+    return 0;
+  }
+  Status restored = meta::RestoreCatalogs(**voices, **bgm, store, date);
+  if (!restored.ok()) return failed(restored);
+  std::cout << "restored the catalogs from the backup of " << date << "\n";
+  return 0;
 }
 
 // Runs `vmsg serve` (HTTP, and workers unless VMSG_WORKERS=0) or `vmsg worker` (workers
@@ -176,6 +247,18 @@ int Run(std::vector<std::string> args) {
     }
     std::cerr << "vmsg: unknown config command '" << sub << "' (print or table)\n";
     return 2;
+  }
+  if (command == "backup") {
+    if (rest.empty() || WantsHelp(rest)) {
+      std::cout << kBackupHelp;
+      return rest.empty() ? 2 : 0;
+    }
+    const std::string sub = rest[0];
+    if (sub != "metadata" && sub != "list" && sub != "restore") {
+      std::cerr << "vmsg: unknown backup command '" << sub << "' (metadata, list or restore)\n";
+      return 2;
+    }
+    return RunBackup(sub, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (command == "worker") {
     if (WantsHelp(rest)) {

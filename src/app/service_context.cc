@@ -3,8 +3,7 @@
 
 #include <system_error>
 
-#include "blob/local_store.h"
-#include "blob/s3_store.h"
+#include "app/stores.h"
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
@@ -91,41 +90,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     return check;
   });
   // Media objects: the local store under the data dir unless an S3 bucket is configured.
-  blob::LocalObjectStore* local_objects = nullptr;
-  if (!c.s3_bucket.empty()) {
-    VMSG_ASSIGN_OR_RETURN(
-        const bool path_style,
-        blob::S3UsePathStyle(c.s3_addressing_style, c.s3_endpoint_url, c.s3_bucket));
-    // Checks the bucket (creating it when S3_CREATE_BUCKET says so): a wrong bucket,
-    // endpoint or key stops start-up here with S3's own answer.
-    const blob::S3Options s3_options{.endpoint = c.s3_endpoint_url,
-                                     .region = c.s3_region,
-                                     .bucket = c.s3_bucket,
-                                     .access_key = c.aws_access_key_id,
-                                     .secret_key = c.aws_secret_access_key,
-                                     .path_style = path_style,
-                                     .create_bucket = c.s3_create_bucket,
-                                     .multipart_threshold = c.s3_multipart_threshold,
-                                     .request_timeout = c.s3_request_timeout,
-                                     .max_retries = c.s3_max_retries};
-    auto s3 = blob::NewS3ObjectStore(s3_options, *ctx->clock_);
-    if (!s3.ok()) return s3.status().WithContext("S3_BUCKET=" + c.s3_bucket);
-    // The spec keeps every version of every object (lifecycle rules follow below).
-    Status versioned = blob::EnableS3BucketVersioning(s3_options, *ctx->clock_);
-    if (!versioned.ok()) {
-      return versioned.WithContext("S3_BUCKET=" + c.s3_bucket + ": enabling versioning");
-    }
-    ctx->objects_ = std::move(*s3);
-  } else {
-    VMSG_ASSIGN_OR_RETURN(
-        auto local, blob::NewLocalObjectStore({.root = c.data_dir / "objects",
-                                               .cold_dir = c.data_dir / "cold",
-                                               .secret_path = c.data_dir / "object_store.secret"},
-                                              *ctx->clock_));
-    local_objects = local.get();
-    ctx->objects_ = std::move(local);
-  }
-  VMSG_RETURN_IF_ERROR(ctx->objects_->ApplyLifecycle(blob::SpecLifecycleRules()));
+  VMSG_ASSIGN_OR_RETURN(OpenedObjectStore opened, OpenObjectStore(c, *ctx->clock_));
+  blob::LocalObjectStore* local_objects = opened.local;
+  ctx->objects_ = std::move(opened.store);
   if (local_objects != nullptr && role == Role::kServe) {
     // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
     // serving process runs it).

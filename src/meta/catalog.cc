@@ -85,6 +85,35 @@ Result<CatalogSnapshot<Record>> Catalog<Record>::Snapshot() const {
 }
 
 template <typename Record>
+Result<vmsg::Json> Catalog<Record>::Document() const {
+  VMSG_ASSIGN_OR_RETURN(vmsg::Json document, file_->Read());
+  VMSG_RETURN_IF_ERROR(Parse(document).status());
+  return document;
+}
+
+template <typename Record>
+Status Catalog<Record>::CheckDocument(const vmsg::Json& document) const {
+  auto invalid = [](const std::string& why) {
+    return Status::InvalidArgument(
+        "the backup is not a valid " + std::string(Record::kCollection) + " catalog: " + why,
+        "invalid_backup");
+  };
+  if (!document.is_object()) return invalid("not a JSON object");
+  const auto version = document.find("version");
+  if (version == document.end() || *version != kCatalogVersion) {
+    return invalid("its version is not \"" + std::string(kCatalogVersion) + "\"");
+  }
+  if (Status parsed = Parse(document).status(); !parsed.ok()) return invalid(parsed.message());
+  return Status::Ok();
+}
+
+template <typename Record>
+Status Catalog<Record>::Restore(const vmsg::Json& document) {
+  VMSG_RETURN_IF_ERROR(CheckDocument(document));
+  return file_->Replace(document);
+}
+
+template <typename Record>
 Result<Record> Catalog<Record>::Get(std::string_view id) const {
   VMSG_RETURN_IF_ERROR(ValidateId(id));
   VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());

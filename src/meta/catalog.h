@@ -75,6 +75,18 @@ class Catalog {
   // after Delete has returned.
   Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store);
 
+  // The whole file as JSON, checked as Snapshot checks it (for backups). DataLoss when the
+  // file is corrupt.
+  Result<vmsg::Json> Document() const;
+
+  // OK when `document` is a valid catalog of this kind (its version, every record, unique
+  // ids); InvalidArgument (reason "invalid_backup") otherwise.
+  Status CheckDocument(const vmsg::Json& document) const;
+
+  // Replaces the whole file with `document` (a backup) after CheckDocument; nothing is
+  // written when it fails. Works on a corrupt file: this is how one is repaired.
+  Status Restore(const vmsg::Json& document);
+
   const std::filesystem::path& path() const { return file_->path(); }
 
  private:

@@ -183,6 +183,18 @@ Status JsonDocumentFile::Modify(const std::function<Status(vmsg::Json& document)
   return WriteLocked(document);
 }
 
+Status JsonDocumentFile::Replace(const vmsg::Json& document) {
+  const auto version = document.is_object() ? document.find("version") : document.end();
+  if (!document.is_object() || version == document.end() || *version != options_.version) {
+    return Status::InvalidArgument("a replacement for " + options_.path.string() +
+                                   " must be a JSON object with \"version\": \"" +
+                                   options_.version + "\"");
+  }
+  VMSG_ASSIGN_OR_RETURN(auto lock, FileLock::Acquire(lock_path_));
+  RemoveStaleTemporaries();
+  return WriteLocked(document);
+}
+
 void JsonDocumentFile::RemoveStaleTemporaries() const {
   // Temporaries are only made with the lock held, so any found now belongs to a writer that
   // died before its rename.

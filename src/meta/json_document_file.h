@@ -57,6 +57,11 @@ class JsonDocumentFile {
   // lock. Thread-safe and safe across processes.
   Status Modify(const std::function<Status(vmsg::Json& document)>& mutate);
 
+  // Takes the exclusive lock and writes `document` atomically in place of whatever the file
+  // holds, even a corrupt file (this is how a backup is restored). InvalidArgument when the
+  // document is not an object carrying this file's version.
+  Status Replace(const vmsg::Json& document);
+
   const std::filesystem::path& path() const { return options_.path; }
 
  private:

@@ -138,6 +138,27 @@ err=$(REDIS_URL="unix://$work/redis/gone.sock" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$
 check "unreachable redis stops serve" test $rc -eq 2
 check "unreachable redis is explained" grep -qi "redis" <<<"$err"
 
+# Catalog backups in the local object store: back up, corrupt, restore.
+bdata="$work/backup-data"
+out=$(VMSG_DATA_DIR="$bdata" "$VMSG" backup metadata 2>&1); rc=$?
+check "backup metadata exits 0" test $rc -eq 0
+today=$(date -u +%Y%m%d)
+check "backup wrote today's voices file" test -f "$bdata/objects/backups/metadata/$today/voices_metadata.json"
+check "backup wrote today's bgm file" test -f "$bdata/objects/backups/metadata/$today/bgm_metadata.json"
+check "backup list shows today" grep -qx "$today" <<<"$(VMSG_DATA_DIR="$bdata" "$VMSG" backup list)"
+voices_file="$bdata/backend/storage/voices/voices_metadata.json"
+good=$(cat "$voices_file")
+echo '{ torn' >"$voices_file"
+VMSG_DATA_DIR="$bdata" "$VMSG" backup metadata >/dev/null 2>&1
+check "backup of a corrupt catalog fails" test $? -eq 1
+VMSG_DATA_DIR="$bdata" "$VMSG" backup restore --date "$today" >/dev/null 2>&1
+check "restore exits 0" test $? -eq 0
+check "restore repaired the catalog" test "$(cat "$voices_file")" = "$good"
+VMSG_DATA_DIR="$bdata" "$VMSG" backup restore --date 19990101 >/dev/null 2>&1
+check "restore of a missing date fails" test $? -eq 1
+VMSG_DATA_DIR="$bdata" "$VMSG" backup restore >/dev/null 2>&1
+check "restore without a date is a usage error" test $? -eq 2
+
 # serve on S3: a private moto_server (the S3 emulator on the PATH's Python); a missing one
 # fails here, it is never skipped.
 moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,0 +1,26 @@
+// Opening the configured object store, shared by the services (serve, worker) and the
+// one-shot commands (backup): S3 when S3_BUCKET is set (bucket checked or created,
+// versioning enabled), else the local store under the data dir; the spec's lifecycle rules
+// applied to either.
+#pragma once
+
+#include <memory>
+
+#include "blob/local_store.h"
+#include "blob/object_store.h"
+#include "common/clock.h"
+#include "config/config.h"
+
+namespace vmsg {
+
+struct OpenedObjectStore {
+  std::unique_ptr<blob::ObjectStore> store;
+  // The same store when it is the local one (it needs a lifecycle sweeper and serves its
+  // own URLs); null on S3.
+  blob::LocalObjectStore* local = nullptr;
+};
+
+// Errors name the setting at fault (S3's own answer for a wrong bucket, endpoint or key).
+Result<OpenedObjectStore> OpenObjectStore(const Config& config, const Clock& clock);
+
+}  // namespace vmsg
