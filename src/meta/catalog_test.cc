@@ -277,6 +277,9 @@ TEST_F(CatalogTest, EightWriterProcessesLoseNothingAndReadersNeverSeeATornFile) 
     ::close(stop_pipe[1]);
     int64_t reads = 0, bad = 0, last_count = 0, went_down = 0;
     while (true) {
+      // Checked before reading, so the last read sees the writers' final document.
+      pollfd stop{stop_pipe[0], POLLIN, 0};
+      const bool stopping = ::poll(&stop, 1, 0) > 0;
       Result<vmsg::Json> doc = ParseJson(ReadFile(path));
       ++reads;
       if (!doc.ok() || !doc->contains("profiles") || (*doc)["version"] != "1.0") {
@@ -286,8 +289,7 @@ TEST_F(CatalogTest, EightWriterProcessesLoseNothingAndReadersNeverSeeATornFile) 
         if (count < last_count) ++went_down;
         last_count = count;
       }
-      pollfd stop{stop_pipe[0], POLLIN, 0};
-      if (::poll(&stop, 1, 0) > 0) break;
+      if (stopping) break;
     }
     const std::string summary = std::to_string(reads) + " " + std::to_string(bad) + " " +
                                 std::to_string(went_down) + " " + std::to_string(last_count);
