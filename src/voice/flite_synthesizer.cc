@@ -1,8 +1,11 @@
 // flite linked as a library. Each call builds its own utterance and sets pitch and tempo
 // on the utterance's features (which fall back to the voice's), so the shared voices are
 // never modified. flite keeps some process-wide state (error handling, lexicon caches), so
-// calls are serialised by one mutex; a piece takes a few milliseconds.
+// calls are serialised by one mutex; a piece takes a few milliseconds. Clustergen voices
+// draw excitation noise from libc rand(): each call reseeds it (under the mutex) so the same
+// text and voice always give the same samples and a rerun task rewrites identical audio.
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -23,6 +26,7 @@ namespace vmsg::voice {
 namespace {
 
 constexpr double kSemitonesPerOctave = 12.0;
+constexpr unsigned kNoiseSeed = 1;
 // flite's own defaults for diphone voices' F0 targets (cst_voice features), used only when
 // a voice does not set them.
 constexpr float kDefaultF0Mean = 100.0f;
@@ -94,6 +98,7 @@ class FliteSynthesizer final : public SpeechSynthesizer {
       return Status::InvalidArgument("synthesis parameters out of range", "invalid_prosody");
     }
     cst_voice* voice = it->second;
+    std::srand(kNoiseSeed);
     cst_utterance* u = new_utterance();
     utt_set_input_text(u, std::string(text).c_str());
     utt_init(u, voice);
@@ -170,6 +175,7 @@ class FliteSynthesizer final : public SpeechSynthesizer {
       }
       speech.units.push_back(std::move(unit));
     }
+    speech.words = speech.units;
     return speech;
   }
 };

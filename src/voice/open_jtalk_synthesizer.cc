@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "voice/synthesizer.h"
+#include "voice/text.h"
 
 namespace vmsg::voice {
 namespace {
@@ -183,6 +184,67 @@ void BuildMoras(Speech& speech) {
   }
 }
 
+// The morphemes of the trace's "[Text analysis result]" section with their mora counts:
+// "surface,pos,...,reading,pronunciation,accent/moras,chain rule,chain flag". The surface
+// may itself hold commas ("," is a morpheme), so fields are counted from the right.
+struct Morpheme {
+  std::string surface;
+  size_t moras = 0;
+};
+
+std::vector<Morpheme> ParseAnalysis(const std::string& trace) {
+  constexpr size_t kFieldsAfterSurface = 12;
+  constexpr size_t kAccentFieldFromEnd = 3;  // "accent/moras"
+  std::vector<Morpheme> out;
+  const size_t section = trace.find("[Text analysis result]");
+  if (section == std::string::npos) return out;
+  std::istringstream in(trace.substr(section));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line) && !line.empty()) {
+    std::vector<std::string> fields;
+    size_t from = 0;
+    for (size_t comma; (comma = line.find(',', from)) != std::string::npos; from = comma + 1) {
+      fields.push_back(line.substr(from, comma - from));
+    }
+    fields.push_back(line.substr(from));
+    if (fields.size() < kFieldsAfterSurface + 1) return {};
+    const size_t surface_fields = fields.size() - kFieldsAfterSurface;
+    Morpheme m;
+    for (size_t i = 0; i < surface_fields; ++i) m.surface += (i ? "," : "") + fields[i];
+    const std::string& accent = fields[fields.size() - kAccentFieldFromEnd];
+    const size_t slash = accent.find('/');
+    if (slash == std::string::npos) return {};
+    auto [end, ec] =
+        std::from_chars(accent.data() + slash + 1, accent.data() + accent.size(), m.moras);
+    if (ec != std::errc()) return {};
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// Groups the moras into the analysis' morphemes when the mora counts agree exactly.
+void BuildWords(Speech& speech, const std::vector<Morpheme>& morphemes) {
+  size_t total = 0;
+  for (const Morpheme& m : morphemes) total += m.moras;
+  if (total != speech.units.size()) return;
+  size_t unit = 0;
+  for (const Morpheme& m : morphemes) {
+    if (m.moras == 0) continue;
+    const SpeechUnit& first = speech.units[unit];
+    const SpeechUnit& last = speech.units[unit + m.moras - 1];
+    SpeechUnit word;
+    word.text = NormalizeNfkc(m.surface);
+    word.start = first.start;
+    word.end = last.end;
+    word.viseme = first.viseme;
+    word.first_phoneme = first.first_phoneme;
+    word.end_phoneme = last.end_phoneme;
+    speech.words.push_back(std::move(word));
+    unit += m.moras;
+  }
+}
+
 // Removes a directory tree when it goes out of scope.
 class TempDir {
  public:
@@ -297,7 +359,8 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     auto audio = ReadWavFile(wav_file);
     if (!audio.ok())
       return Status::Internal("Open JTalk wrote no usable audio: " + audio.status().message());
-    VMSG_ASSIGN_OR_RETURN(std::vector<Phoneme> phonemes, ParseTrace(ReadFile(trace_file)));
+    const std::string trace = ReadFile(trace_file);
+    VMSG_ASSIGN_OR_RETURN(std::vector<Phoneme> phonemes, ParseTrace(trace));
     Speech speech;
     speech.language = Language::kJapanese;
     speech.audio = std::move(audio).value();
@@ -310,6 +373,7 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
       speech.phonemes[i].start = speech.phonemes[i - 1].end;
     }
     BuildMoras(speech);
+    BuildWords(speech, ParseAnalysis(trace));
     VMSG_RETURN_IF_ERROR(CheckTimings(speech));
     return speech;
   }

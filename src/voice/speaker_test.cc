@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <thread>
 
 #include "voice/pitch.h"
 #include "voice/system_voices.h"
@@ -81,6 +82,10 @@ TEST_F(SpeakerTest, JapaneseSentenceTimingsAndPauses) {
     EXPECT_FALSE(u.text.empty());
     EXPECT_LE(u.start, u.end);
   }
+  // Words (morphemes) across the pieces, in order, for karaoke.
+  ASSERT_GE(s.words.size(), 10u);
+  EXPECT_EQ(s.words[0].text, "今日");
+  EXPECT_EQ(s.words.back().text, "ね");
   // The whole message is one WAV file away.
   auto wav = DecodeWav(EncodeWav(s.audio));
   ASSERT_TRUE(wav.ok());
@@ -206,6 +211,31 @@ TEST_F(SpeakerTest, DefaultFemaleIsFiveSemitonesAboveDefaultMale) {
   ASSERT_TRUE(pm.ok() && pf.ok());
   EXPECT_GE(SemitonesBetween(pm->median_hz, pf->median_hz), 5)
       << pm->median_hz << " Hz vs " << pf->median_hz << " Hz";
+}
+
+TEST_F(SpeakerTest, ConcurrentCallsGiveTheSameResultAsSerialOnes) {
+  const std::vector<std::pair<std::string, VoiceParams>> jobs = {
+      {"今日は、いい天気ですね。", DefaultMaleVoice()},
+      {"ありがとう！", DefaultFemaleVoice()},
+      {"See you soon, Anna.", EnglishFemaleVoice()},
+      {"Good luck tomorrow!", EnglishMaleVoice()},
+  };
+  std::vector<std::vector<float>> serial;
+  for (const auto& [text, voice] : jobs) {
+    auto m = speaker_.Synthesize(text, voice, {});
+    ASSERT_TRUE(m.ok()) << m.status();
+    serial.push_back(m->speech.audio.samples);
+  }
+  std::vector<std::vector<float>> parallel(jobs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto m = speaker_.Synthesize(jobs[i].first, jobs[i].second, {});
+      if (m.ok()) parallel[i] = m->speech.audio.samples;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(parallel[i], serial[i]) << jobs[i].first;
 }
 
 }  // namespace

@@ -119,12 +119,14 @@ Status Append(Speech& speech, const Speech& piece) {
     p.end += offset;
     speech.phonemes.push_back(std::move(p));
   }
-  for (SpeechUnit u : piece.units) {
-    u.start += offset;
-    u.end += offset;
-    u.first_phoneme += phoneme_offset;
-    u.end_phoneme += phoneme_offset;
-    speech.units.push_back(std::move(u));
+  for (auto [from, to] : {std::pair{&piece.units, &speech.units}, {&piece.words, &speech.words}}) {
+    for (SpeechUnit u : *from) {
+      u.start += offset;
+      u.end += offset;
+      u.first_phoneme += phoneme_offset;
+      u.end_phoneme += phoneme_offset;
+      to->push_back(std::move(u));
+    }
   }
   // Sample rounding can leave the last phoneme a fraction of a sample off; pin it.
   if (!speech.phonemes.empty()) speech.phonemes.back().end = speech.duration_seconds();
@@ -154,21 +156,23 @@ void Trim(Speech& speech, double start, double end) {
     phonemes.push_back(std::move(p));
   }
   new_index[speech.phonemes.size()] = phonemes.size();
-  std::vector<SpeechUnit> units;
-  for (SpeechUnit u : speech.units) {
-    if (u.end <= t0 || u.start >= t1) continue;
-    u.start = std::max(u.start, t0) - t0;
-    u.end = std::min(u.end, t1) - t0;
-    u.first_phoneme = new_index[u.first_phoneme];
-    u.end_phoneme = new_index[u.end_phoneme];
-    units.push_back(std::move(u));
-  }
   if (!phonemes.empty()) {
     phonemes.front().start = 0;
     phonemes.back().end = t1 - t0;
   }
   speech.phonemes = std::move(phonemes);
-  speech.units = std::move(units);
+  for (auto* list : {&speech.units, &speech.words}) {
+    std::vector<SpeechUnit> kept_units;
+    for (SpeechUnit u : *list) {
+      if (u.end <= t0 || u.start >= t1) continue;
+      u.start = std::max(u.start, t0) - t0;
+      u.end = std::min(u.end, t1) - t0;
+      u.first_phoneme = new_index[u.first_phoneme];
+      u.end_phoneme = new_index[u.end_phoneme];
+      kept_units.push_back(std::move(u));
+    }
+    *list = std::move(kept_units);
+  }
 }
 
 void AbsorbEdgePauses(Speech& speech) {
@@ -177,18 +181,22 @@ void AbsorbEdgePauses(Speech& speech) {
     const double end = ph.back().end;
     ph.pop_back();
     ph.back().end = end;
-    for (SpeechUnit& u : speech.units) {
-      if (u.end_phoneme == ph.size()) u.end = end;
-      u.end_phoneme = std::min(u.end_phoneme, ph.size());
+    for (auto* list : {&speech.units, &speech.words}) {
+      for (SpeechUnit& u : *list) {
+        if (u.end_phoneme == ph.size()) u.end = end;
+        u.end_phoneme = std::min(u.end_phoneme, ph.size());
+      }
     }
   }
   if (ph.size() > 1 && ph.front().symbol == kPauseSymbol) {
     ph.erase(ph.begin());
     ph.front().start = 0;
-    for (SpeechUnit& u : speech.units) {
-      if (u.first_phoneme == 1) u.start = 0;
-      u.first_phoneme = u.first_phoneme > 0 ? u.first_phoneme - 1 : 0;
-      u.end_phoneme = u.end_phoneme > 0 ? u.end_phoneme - 1 : 0;
+    for (auto* list : {&speech.units, &speech.words}) {
+      for (SpeechUnit& u : *list) {
+        if (u.first_phoneme == 1) u.start = 0;
+        u.first_phoneme = u.first_phoneme > 0 ? u.first_phoneme - 1 : 0;
+        u.end_phoneme = u.end_phoneme > 0 ? u.end_phoneme - 1 : 0;
+      }
     }
   }
 }
@@ -213,14 +221,19 @@ Status CheckTimings(const Speech& speech) {
     return Status::Internal("phonemes end at " + std::to_string(speech.phonemes.back().end) +
                             " s, audio at " + std::to_string(duration) + " s");
   }
-  double previous_end = 0;
-  for (size_t i = 0; i < speech.units.size(); ++i) {
-    const SpeechUnit& u = speech.units[i];
-    if (u.start < previous_end - kTolerance || u.end < u.start || u.end > duration + kTolerance ||
-        u.first_phoneme >= u.end_phoneme || u.end_phoneme > speech.phonemes.size()) {
-      return Status::Internal("unit " + std::to_string(i) + " (" + u.text + ") is out of order");
+  for (auto* list : {&speech.units, &speech.words}) {
+    double previous_end = 0;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const SpeechUnit& u = (*list)[i];
+      if (u.start < previous_end - kTolerance || u.end < u.start || u.end > duration + kTolerance ||
+          u.first_phoneme >= u.end_phoneme || u.end_phoneme > speech.phonemes.size() ||
+          std::abs(u.start - speech.phonemes[u.first_phoneme].start) > kTolerance ||
+          std::abs(u.end - speech.phonemes[u.end_phoneme - 1].end) > kTolerance) {
+        return Status::Internal(std::string(list == &speech.units ? "unit " : "word ") +
+                                std::to_string(i) + " (" + u.text + ") is out of order");
+      }
+      previous_end = u.end;
     }
-    previous_end = u.end;
   }
   return Status::Ok();
 }

@@ -47,12 +47,18 @@ struct SpeechUnit {
 
 // Audio with its timings. Invariants kept by every function that produces one: phonemes
 // are contiguous (each starts where the previous ended), the first starts at 0 and the last
-// ends at the audio's duration; units are in order and do not overlap.
+// ends at the audio's duration; units and words are in order, do not overlap, and start and
+// end exactly where their first and last phonemes do.
 struct Speech {
   Audio audio;
   Language language = Language::kJapanese;
   std::vector<Phoneme> phonemes;
   std::vector<SpeechUnit> units;
+  // Words as written, for karaoke subtitles: for English the same as units; for Japanese
+  // the morphemes Open JTalk's analysis found (NFKC of its surface form, which is the
+  // normalised spelling, e.g. 千 for "1,000"), each over its moras. Empty for a piece whose
+  // analysis did not line up with the moras spoken.
+  std::vector<SpeechUnit> words;
 
   double duration_seconds() const { return audio.duration_seconds(); }
 };

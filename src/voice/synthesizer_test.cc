@@ -63,10 +63,24 @@ TEST(OpenJTalkTest, MorasWithKanaAndVisemes) {
                                              "ス"}))
       << Texts(*speech);
   EXPECT_EQ(speech->units[0].viseme, Viseme::kO);
+  std::vector<std::string> words;
+  for (const auto& w : speech->words) words.push_back(w.text);
+  EXPECT_EQ(words, (std::vector<std::string>{"今日", "は", "良い", "天気", "です"}));
+  EXPECT_EQ(speech->words[3].start, speech->units[5].start);  // 天気 = テ ン キ
+  EXPECT_EQ(speech->words[3].end, speech->units[7].end);
   EXPECT_EQ(speech->units[6].viseme, Viseme::kClosed);  // ン
   EXPECT_EQ(speech->phonemes.front().symbol, kPauseSymbol);
   EXPECT_EQ(speech->phonemes.back().symbol, kPauseSymbol);
   EXPECT_GT(speech->duration_seconds(), 1.0);
+}
+
+TEST(OpenJTalkTest, WordsKeepCommasAndFollowNormalisedSpelling) {
+  auto speech = Jtalk().Synthesize("学校へ行った 1,000円 ABC", Ja());
+  ASSERT_TRUE(speech.ok()) << speech.status();
+  std::vector<std::string> words;
+  for (const auto& w : speech->words) words.push_back(w.text);
+  EXPECT_EQ(words, (std::vector<std::string>{"学校", "へ", "行っ", "た", "千", "円", "ABC"}));
+  EXPECT_TRUE(CheckTimings(*speech).ok()) << CheckTimings(*speech);
 }
 
 TEST(OpenJTalkTest, SpeedScalesDurationAndTimings) {

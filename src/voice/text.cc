@@ -126,6 +126,20 @@ std::string ToUtf8(const std::u32string& s) {
 
 }  // namespace
 
+std::string NormalizeNfkc(std::string_view text) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(error);
+  if (U_FAILURE(error)) return std::string(text);
+  const icu::UnicodeString normalized =
+      nfkc->normalize(icu::UnicodeString::fromUTF8(
+                          icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))),
+                      error);
+  if (U_FAILURE(error)) return std::string(text);
+  std::string out;
+  normalized.toUTF8String(out);
+  return out;
+}
+
 size_t CountChars(std::string_view text) {
   size_t n = 0;
   for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;

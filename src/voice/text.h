@@ -31,6 +31,9 @@ Result<CleanText> CleanMessageText(std::string_view text, size_t max_chars = kDe
 // otherwise. `text` must be valid UTF-8.
 Language DetectLanguage(std::string_view text);
 
+// NFKC of valid UTF-8 `text` (the input unchanged if ICU fails).
+std::string NormalizeNfkc(std::string_view text);
+
 // The number of code points in valid UTF-8 `text`.
 size_t CountChars(std::string_view text);
 
