@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "voice/pitch.h"
 #include "voice/speaker.h"
 #include "voice/system_voices.h"
 #include "voice/text.h"
@@ -59,6 +60,33 @@ int Run(const Speaker& speaker, const char* name, const std::string& text, const
   return 0;
 }
 
+// The measured median pitch of each system voice speaking the same message: the figures
+// voice matching starts from, and the check that Default Female sits well above Default Male.
+void ReportPitch(const Speaker& speaker) {
+  const struct {
+    const char* name;
+    VoiceParams voice;
+    const char* text;
+  } voices[] = {
+      {"Default Male", DefaultMaleVoice(), kJapanese},
+      {"Default Female", DefaultFemaleVoice(), kJapanese},
+      {"English Male", EnglishMaleVoice(), kEnglish},
+      {"English Female", EnglishFemaleVoice(), kEnglish},
+  };
+  double male_hz = 0;
+  for (const auto& v : voices) {
+    ProsodyParams neutral;
+    neutral.preset = ProsodyPreset::kNeutral;
+    auto m = speaker.Synthesize(v.text, v.voice, neutral);
+    if (!m.ok()) continue;
+    auto p = EstimatePitch(m->speech.audio);
+    if (!p.ok()) continue;
+    if (male_hz == 0) male_hz = p->median_hz;
+    std::printf("%-15s median %6.1f Hz (p10 %6.1f, p90 %6.1f)  %+5.1f st vs Default Male\n", v.name,
+                p->median_hz, p->p10_hz, p->p90_hz, SemitonesBetween(male_hz, p->median_hz));
+  }
+}
+
 }  // namespace
 }  // namespace vmsg::voice
 
@@ -76,5 +104,6 @@ int main(int argc, char** argv) {
   std::printf("bench/voice: median of %d rounds, synthesis + prosody\n", rounds);
   if (Run(speaker, "japanese", kJapanese, DefaultMaleVoice(), rounds, ja) != 0) return 1;
   if (Run(speaker, "english", kEnglish, EnglishFemaleVoice(), rounds, en) != 0) return 1;
+  ReportPitch(speaker);
   return 0;
 }

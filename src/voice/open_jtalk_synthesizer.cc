@@ -31,6 +31,9 @@ constexpr double kTraceTimeUnit = 1e-7;  // HTK label times are in 100 ns
 constexpr double kMinAllPass = 0.0;
 constexpr double kMaxAllPass = 1.0;
 constexpr size_t kMaxStderrInMessage = 400;
+// open_jtalk reads only the first line of its input, with fgets into a 1024-byte buffer:
+// longer text would be cut (possibly inside a UTF-8 sequence) and the rest never spoken.
+constexpr size_t kMaxInputBytes = 1000;
 
 std::string FormatNumber(double v) {
   std::array<char, 64> buffer{};
@@ -320,6 +323,16 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
       return Status::InvalidArgument("synthesis parameters out of range", "invalid_prosody");
     }
 
+    if (text.size() > kMaxInputBytes) {
+      return Status::InvalidArgument("a piece of text longer than " +
+                                         std::to_string(kMaxInputBytes) +
+                                         " bytes cannot be given to Open JTalk",
+                                     "text_too_long");
+    }
+    std::string line(text);
+    std::replace(line.begin(), line.end(), '\n', ' ');  // one line, or the rest is lost
+    std::replace(line.begin(), line.end(), '\r', ' ');
+
     std::string pattern = (config_.temp_dir / "vmsg-ojt-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
       return Status::Unavailable("cannot make a temporary directory in " +
@@ -332,7 +345,7 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     const auto stderr_file = dir.path() / "stderr.txt";
     {
       std::ofstream out(text_file, std::ios::binary);
-      out << text << '\n';
+      out << line << '\n';
       if (!out) return Status::Internal("cannot write " + text_file.string());
     }
 

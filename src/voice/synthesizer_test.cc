@@ -126,6 +126,16 @@ TEST(OpenJTalkTest, RefusesUnknownVoiceAndBadParams) {
   EXPECT_FALSE(Jtalk().Synthesize("あ", p).ok());
 }
 
+TEST(OpenJTalkTest, SpeaksEveryLineAndRefusesWhatItWouldCut) {
+  auto one = Jtalk().Synthesize("あいうえお かきくけこ", Ja());
+  auto two = Jtalk().Synthesize("あいうえお\nかきくけこ", Ja());
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(two->units.size(), one->units.size());  // the second line is not dropped
+  std::string long_text;
+  for (int i = 0; i < 70; ++i) long_text += "あいうえお";  // 1050 bytes
+  EXPECT_EQ(Jtalk().Synthesize(long_text, Ja()).status().reason(), "text_too_long");
+}
+
 TEST(OpenJTalkTest, MissingInstallIsUnavailable) {
   OpenJTalkConfig config;
   config.binary = "/nonexistent/open_jtalk";

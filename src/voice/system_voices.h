@@ -1,6 +1,6 @@
 // The engine parameters behind the spec's four system voices. The catalog (meta/) stores
 // profiles; these say how each one is spoken. Default Female is derived from the one
-// Japanese HTS voice: +6 semitones and a smaller all-pass constant (0.55 → 0.50), which
+// Japanese HTS voice: +7 semitones and a smaller all-pass constant (0.55 → 0.50), which
 // moves the spectral envelope up as a shorter vocal tract would (formants rise); measured
 // median pitch is more than 5 semitones above Default Male's (speaker_test.cc).
 #pragma once
@@ -9,7 +9,7 @@
 
 namespace vmsg::voice {
 
-inline constexpr double kDefaultFemalePitchSemitones = 6.0;
+inline constexpr double kDefaultFemalePitchSemitones = 7.0;
 inline constexpr double kDefaultFemaleAllPass = 0.50;
 
 // Both Japanese defaults also speak English (flite) so a message is never refused for its
