@@ -404,6 +404,9 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    // The engine inherits nothing else of ours (sockets, database files), even descriptors
+    // someone opened without O_CLOEXEC.
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp);
     posix_spawn_file_actions_destroy(&actions);
