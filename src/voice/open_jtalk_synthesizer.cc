@@ -309,10 +309,6 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     for (const auto& [name, path] : config_.voices) {
       if (name == params.voice) voice_file = &path;
     }
-    // Tempo: -r would stretch mostly the silences (hts_engine spreads the change by each
-    // state's duration variance), so the speech itself barely changed. Scaling the frame
-    // period instead compresses every frame alike, keeps F0 and the spectrum, and the trace
-    // reports the new times.
     if (voice_file == nullptr) {
       return Status::InvalidArgument("unknown Japanese voice: " + params.voice, "unknown_voice");
     }
@@ -370,8 +366,9 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     VMSG_RETURN_IF_ERROR(Run(args, stderr_file));
 
     auto audio = ReadWavFile(wav_file);
-    if (!audio.ok())
+    if (!audio.ok()) {
       return Status::Internal("Open JTalk wrote no usable audio: " + audio.status().message());
+    }
     const std::string trace = ReadFile(trace_file);
     VMSG_ASSIGN_OR_RETURN(std::vector<Phoneme> phonemes, ParseTrace(trace));
     Speech speech;
@@ -380,11 +377,14 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     speech.phonemes = std::move(phonemes);
     // The audio is generated frame by frame from these very durations; pin the ends to the
     // sample count so rounding never leaves a gap.
-    speech.phonemes.front().start = 0;
-    speech.phonemes.back().end = speech.duration_seconds();
-    for (size_t i = 1; i < speech.phonemes.size(); ++i) {
-      speech.phonemes[i].start = speech.phonemes[i - 1].end;
+    const double duration = speech.duration_seconds();
+    double previous_end = 0;
+    for (Phoneme& p : speech.phonemes) {
+      p.start = previous_end;
+      p.end = std::clamp(p.end, p.start, duration);
+      previous_end = p.end;
     }
+    speech.phonemes.back().end = duration;
     BuildMoras(speech);
     BuildWords(speech, ParseAnalysis(trace));
     VMSG_RETURN_IF_ERROR(CheckTimings(speech));
@@ -421,7 +421,11 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     return Status::Ok();
   }
 
-  // The frame period (samples) that speaks `voice_file` at `speed`.
+  // The frame period (samples) that speaks `voice_file` at `speed`. Tempo is set this way,
+  // not with -r: -r spreads the change over the states by their duration variance, so it
+  // stretches mostly the silences and the speech itself barely changes. A shorter frame
+  // period compresses every frame alike, keeps F0 and the spectrum, and the trace reports
+  // the new times. Rounding to whole samples moves the tempo by under half a sample per frame.
   int FramePeriod(const std::filesystem::path& voice_file, double speed) const {
     const int native = frame_periods_.at(voice_file.string());
     return std::max(1, static_cast<int>(std::lround(native / speed)));

@@ -88,9 +88,10 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
     const auto span = SoundSpan(spoken);
     if (!span) {
       // The engine found nothing to say in this piece (symbols only): keep its pause.
-      if (!out.phrases.empty()) {
+      const double pause = piece.pause_seconds / prosody.speed;
+      if (!out.phrases.empty() && pause > pending_pause) {
         out.phrases.back().pause_mark = piece.pause_mark;
-        pending_pause = std::max(pending_pause, piece.pause_seconds / prosody.speed);
+        pending_pause = pause;
       }
       continue;
     }
