@@ -113,7 +113,12 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
     out.phrases.push_back(std::move(phrase));
     pending_pause = piece.pause_seconds / prosody.speed;
   }
-  if (out.phrases.empty()) return Status::InvalidArgument("text: nothing to speak", "text_empty");
+  if (out.phrases.empty()) {
+    // E.g. Japanese script given to an English-only voice: flite has no reading for it.
+    return Status::InvalidArgument(
+        "text: nothing in it can be spoken in " + std::string(LanguageCode(language)),
+        "text_empty");
+  }
   const double tail = std::max(pending_pause, options_.trailing_silence);
   AppendSilence(speech, tail);
   for (size_t i = 0; i < out.phrases.size(); ++i) {

@@ -60,9 +60,10 @@ class Speaker {
   // voice has both. Pitch adds (voice + preset + user), tempo multiplies (voice × preset ×
   // user), pauses scale with the user's speed only, gain is preset energy + user volume
   // (lowered when it would clip). The result satisfies CheckTimings. Errors: the text's
-  // (invalid_text, text_too_long, text_empty), prosody's (invalid_prosody naming the
-  // field), InvalidArgument "unknown_voice" for a voice with no engine voice, Unavailable
-  // when the language's engine is absent, and whatever the engine returns. Thread-safe.
+  // (invalid_text, text_too_long, text_empty — also when the engine can read none of it),
+  // prosody's (invalid_prosody naming the field), InvalidArgument "unknown_voice" for a
+  // voice with no engine voice, Unavailable when the language's engine is absent, and
+  // whatever the engine returns. Thread-safe.
   Result<SpokenMessage> Synthesize(std::string_view text, const VoiceParams& voice,
                                    const ProsodyParams& prosody) const;
 

@@ -146,6 +146,9 @@ TEST_F(SpeakerTest, RefusalCodes) {
             "3.000000");
   EXPECT_EQ(reason("はい", {std::nullopt, 1, 7, 0}).substr(0, 22), "invalid_prosody: pitch");
   EXPECT_EQ(reason("はい", {std::nullopt, 1, 0, -13}).substr(0, 23), "invalid_prosody: volume");
+  // An English-only voice has no reading for Japanese script.
+  auto mismatch = speaker_.Synthesize("こんにちは、世界", EnglishMaleVoice(), {});
+  EXPECT_EQ(mismatch.status().reason(), "text_empty") << mismatch.status();
   auto unknown = speaker_.Synthesize("はい", {"no_such_voice", "", 0, 1, {}}, {});
   EXPECT_EQ(unknown.status().reason(), "unknown_voice");
   Speaker english_only(nullptr, flite_);
