@@ -62,6 +62,7 @@ test-sanitize: setup
 
 bench: build
 	$(BUILD_DIR)/bench/queue/queue_bench 5000 bench/queue
+	$(BUILD_DIR)/bench/voice/voice_bench
 
 format:
 	clang-format -i $(SOURCES)

@@ -21,6 +21,7 @@ PACKAGES=(
   libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
   open-jtalk open-jtalk-mecab-naist-jdic  # Japanese speech (the voice is in contrib, below)
   flite1-dev                          # English speech
+  libicu-dev                          # NFKC and character properties for message text
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev  # audio decoding
   curl ca-certificates                # smoke tests of the running server
 )

@@ -1,0 +1,98 @@
+// The timing-preserving operations on Speech, on hand-made speech with known numbers.
+#include "voice/speech.h"
+
+#include <gtest/gtest.h>
+
+namespace vmsg::voice {
+namespace {
+
+constexpr int kRate = 1000;  // one sample per millisecond keeps the arithmetic readable
+
+// pau [0, 0.1) k [0.1, 0.15) a [0.15, 0.3) pau [0.3, 0.4): one mora "カ".
+Speech Ka() {
+  Speech s;
+  s.audio.sample_rate = kRate;
+  s.audio.samples.assign(400, 0.0f);
+  for (size_t i = 100; i < 300; ++i) s.audio.samples[i] = 0.5f;
+  s.phonemes = {{"pau", 0, 0.1, Viseme::kClosed},
+                {"k", 0.1, 0.15, Viseme::kA},
+                {"a", 0.15, 0.3, Viseme::kA},
+                {"pau", 0.3, 0.4, Viseme::kClosed}};
+  s.units = {{"カ", 0.1, 0.3, Viseme::kA, 1, 3}};
+  s.words = s.units;
+  return s;
+}
+
+TEST(SpeechTest, HandMadeSpeechIsValid) { EXPECT_TRUE(CheckTimings(Ka()).ok()); }
+
+TEST(SpeechTest, CheckTimingsFindsGapsAndShortfalls) {
+  Speech gap = Ka();
+  gap.phonemes[2].start = 0.16;
+  EXPECT_FALSE(CheckTimings(gap).ok());
+  Speech short_table = Ka();
+  short_table.phonemes.back().end = 0.39;
+  EXPECT_FALSE(CheckTimings(short_table).ok());
+  Speech bad_unit = Ka();
+  bad_unit.units[0].end = 0.25;  // not where its last phoneme ends
+  EXPECT_FALSE(CheckTimings(bad_unit).ok());
+}
+
+TEST(SpeechTest, AppendShiftsTimingsAndIndices) {
+  Speech s = Ka();
+  ASSERT_TRUE(Append(s, Ka()).ok());
+  ASSERT_TRUE(CheckTimings(s).ok()) << CheckTimings(s);
+  ASSERT_EQ(s.units.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.units[1].start, 0.5);
+  EXPECT_EQ(s.units[1].first_phoneme, 5u);
+  EXPECT_EQ(s.words.size(), 2u);
+  Speech other_rate = Ka();
+  other_rate.audio.sample_rate = 2 * kRate;
+  EXPECT_FALSE(Append(s, other_rate).ok());
+}
+
+TEST(SpeechTest, SilenceMergesIntoATrailingPause) {
+  Speech s = Ka();
+  AppendSilence(s, 0.25);
+  EXPECT_EQ(s.phonemes.size(), 4u);
+  EXPECT_DOUBLE_EQ(s.phonemes.back().end, 0.65);
+  EXPECT_EQ(s.audio.samples.size(), 650u);
+  EXPECT_TRUE(CheckTimings(s).ok());
+  AppendSilence(s, -1);
+  EXPECT_EQ(s.audio.samples.size(), 650u);
+}
+
+TEST(SpeechTest, TrimToTheSoundThenAbsorbTheSlivers) {
+  Speech s = Ka();
+  Trim(s, 0.09, 0.32);
+  ASSERT_TRUE(CheckTimings(s).ok()) << CheckTimings(s);
+  EXPECT_EQ(s.audio.samples.size(), 230u);
+  ASSERT_EQ(s.phonemes.size(), 4u);
+  EXPECT_NEAR(s.units[0].start, 0.01, 1e-9);
+  AbsorbEdgePauses(s);
+  ASSERT_TRUE(CheckTimings(s).ok()) << CheckTimings(s);
+  ASSERT_EQ(s.phonemes.size(), 2u);
+  EXPECT_EQ(s.phonemes[0].symbol, "k");
+  EXPECT_DOUBLE_EQ(s.units[0].start, 0);
+  EXPECT_NEAR(s.units[0].end, 0.23, 1e-9);
+  EXPECT_EQ(s.units[0].first_phoneme, 0u);
+  EXPECT_EQ(s.units[0].end_phoneme, 2u);
+}
+
+TEST(SpeechTest, VisemeTables) {
+  EXPECT_EQ(JapaneseViseme("a", Viseme::kClosed), Viseme::kA);
+  EXPECT_EQ(JapaneseViseme("U", Viseme::kClosed), Viseme::kU);  // devoiced
+  EXPECT_EQ(JapaneseViseme("m", Viseme::kO), Viseme::kClosed);
+  EXPECT_EQ(JapaneseViseme("ky", Viseme::kO), Viseme::kO);
+  EXPECT_EQ(JapaneseViseme("N", Viseme::kA), Viseme::kClosed);
+  EXPECT_EQ(EnglishViseme("b"), Viseme::kClosed);
+  EXPECT_EQ(EnglishViseme("aa"), Viseme::kA);
+  EXPECT_EQ(EnglishViseme("iy"), Viseme::kI);
+  EXPECT_EQ(EnglishViseme("uw"), Viseme::kU);
+  EXPECT_EQ(EnglishViseme("eh"), Viseme::kE);
+  EXPECT_EQ(EnglishViseme("ow"), Viseme::kO);
+  EXPECT_EQ(EnglishViseme("unknown"), Viseme::kClosed);
+  EXPECT_EQ(VisemeName(Viseme::kClosed), "closed");
+}
+
+}  // namespace
+}  // namespace vmsg::voice
