@@ -19,6 +19,7 @@ PACKAGES=(
   libpugixml-dev                      # S3's XML responses
   python3-boto3                       # botocore as an offline SigV4 oracle in tests
   libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
+  opencv-data                         # OpenCV's Haar cascades (profile faces)
   curl ca-certificates                # smoke tests of the running server
 )
 # Packages that live in Debian's contrib component (none yet; the Japanese HTS voice will).
