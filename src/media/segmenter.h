@@ -1,0 +1,47 @@
+// Background removal: a Segmenter gives the alpha matte of one person in a photo. The
+// classical implementation (the default) runs GrabCut seeded from the person's face and
+// torso at a small working resolution, then refines the edge at full resolution with a
+// guided filter so that hair and shoulders get soft alpha.
+#pragma once
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace vmsg::media {
+
+// Where the person is, in the coordinates of the image being segmented.
+struct PersonHint {
+  std::optional<cv::Rect> face;  // when known: seeds face and torso
+  cv::Rect body;                 // the person's box; empty: the whole image
+};
+
+class Segmenter {
+ public:
+  virtual ~Segmenter() = default;
+
+  // "grabcut", "isnet": for logs and the benchmark.
+  virtual std::string_view Name() const = 0;
+
+  // The alpha of `bgr` (8-bit, 3 channels): CV_8UC1 of the same size, 255 on the person, 0
+  // on the background, soft in between. InvalidArgument for an empty or non-BGR image.
+  // Thread-safe.
+  virtual Result<cv::Mat> Segment(const cv::Mat& bgr, const PersonHint& hint) const = 0;
+};
+
+struct GrabCutOptions {
+  // GrabCut runs on the image scaled so that its longer side is at most this.
+  int working_side = 320;
+  int iterations = 4;
+  // Guided filter: radius (pixels at the working resolution) and regularisation (for a
+  // guide in 0..1); a larger eps smooths more, a smaller one follows image edges closer.
+  int guided_radius = 3;
+  double guided_eps = 1e-3;
+};
+
+std::unique_ptr<Segmenter> NewGrabCutSegmenter(const GrabCutOptions& options = {});
+
+}  // namespace vmsg::media
