@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "media/person_detector.h"
 #include "worker/cancellation.h"
 
 namespace vmsg::pipeline {
@@ -51,22 +52,6 @@ struct Request {
   bool keep_original_background = false;             // step 3 keeps the photo's own background
 };
 
-// One detected person, in the coordinates of the (orientation-corrected) original image.
-struct Person {
-  int index = 0;
-  cv::Rect bbox;                       // the person's box (face-derived upper body or body)
-  std::optional<cv::Rect> face;        // present when has_face
-  std::vector<cv::Point2f> landmarks;  // dlib's 68 points when a frontal face was found
-  double confidence = 0;               // 0..1
-  bool has_face = false;
-};
-
-struct Detection {
-  int width = 0;
-  int height = 0;
-  std::vector<Person> persons;  // largest first; index == position
-};
-
 // The state a task carries from stage to stage. Decoded images are kept here so a stage
 // need not decode what the previous one just produced; when a stage was skipped on resume,
 // the next one loads what it needs from the store instead.
@@ -74,12 +59,12 @@ struct WorkItem {
   std::string task_id;
   Request request;
 
-  cv::Mat original;                    // BGR, orientation applied (step 1)
-  std::optional<Detection> detection;  // step 2
-  int chosen_person = -1;              // the person steps 3-4 work on (set by step 2)
-  cv::Mat cutout;                      // BGRA crop of the chosen person (step 3)
-  cv::Rect cutout_rect;                // where `cutout` lies in `original`
-  cv::Mat framed;                      // BGR 512x910 (step 4)
+  cv::Mat original;                           // BGR, orientation applied (step 1)
+  std::optional<media::Detection> detection;  // step 2
+  int chosen_person = -1;  // the person steps 3-4 work on (set by step 2; -1: nobody)
+  cv::Mat cutout;          // BGRA crop of the chosen person (step 3)
+  cv::Rect cutout_rect;    // where `cutout` lies in `original`
+  cv::Mat framed;          // BGR 512x910 (step 4)
 
   std::vector<std::string> reused;  // names of the stages skipped because their output existed
 };
