@@ -44,32 +44,40 @@ class Painter {
     }
   }
 
-  // Draws with `draw` on a layer, blurs it by `blur` (fraction of width) and blends it in
-  // with `opacity`; `additive` adds light (bokeh, glow) instead of covering.
+  // Draws with `draw` and blends the result in with `opacity`, softened by a blur of `blur`
+  // (fraction of the width). Normal layers are drawn onto a copy of the canvas, so
+  // anti-aliased edges blend with what is below them; `additive` layers are drawn on black
+  // and add light (bokeh, glow).
   void Layer(const std::function<void(cv::Mat&)>& draw, double blur, double opacity,
              bool additive = false) {
-    cv::Mat layer = cv::Mat::zeros(canvas_.size(), CV_8UC3);
-    cv::Mat coverage = cv::Mat::zeros(canvas_.size(), CV_8UC1);
-    draw(layer);
-    cv::cvtColor(layer, coverage, cv::COLOR_BGR2GRAY);
-    if (blur > 0) {
-      const double sigma = blur * W();
-      cv::GaussianBlur(layer, layer, cv::Size(0, 0), sigma);
-      cv::GaussianBlur(coverage, coverage, cv::Size(0, 0), sigma);
-    }
+    const double sigma = blur * W();
     if (additive) {
+      cv::Mat layer = cv::Mat::zeros(canvas_.size(), CV_8UC3);
+      draw(layer);
+      if (sigma > 0) cv::GaussianBlur(layer, layer, cv::Size(0, 0), sigma);
       cv::addWeighted(canvas_, 1.0, layer, opacity, 0, canvas_);
       return;
     }
-    // Cover where the layer was drawn (any non-black pixel), softly at blurred edges.
+    cv::Mat drawn = canvas_.clone();
+    draw(drawn);
+    if (sigma <= 0) {
+      cv::addWeighted(canvas_, 1 - opacity, drawn, opacity, 0, canvas_);
+      return;
+    }
+    // Soften only where something was drawn.
+    cv::Mat diff, changed;
+    cv::absdiff(drawn, canvas_, diff);
+    cv::cvtColor(diff, changed, cv::COLOR_BGR2GRAY);
+    changed = (changed > 0);
+    cv::GaussianBlur(drawn, drawn, cv::Size(0, 0), sigma);
     cv::Mat alpha;
-    coverage.convertTo(alpha, CV_32F, opacity / 255.0);
-    cv::threshold(alpha * 8, alpha, opacity, opacity, cv::THRESH_TRUNC);
-    cv::Mat a3, c, l;
+    cv::GaussianBlur(changed, changed, cv::Size(0, 0), sigma);
+    changed.convertTo(alpha, CV_32F, opacity / 255.0);
+    cv::Mat a3, c, d;
     cv::cvtColor(alpha, a3, cv::COLOR_GRAY2BGR);
     canvas_.convertTo(c, CV_32FC3);
-    layer.convertTo(l, CV_32FC3);
-    cv::Mat out = c.mul(cv::Scalar::all(1) - a3) + l.mul(a3);
+    drawn.convertTo(d, CV_32FC3);
+    cv::Mat out = c.mul(cv::Scalar::all(1) - a3) + d.mul(a3);
     out.convertTo(canvas_, CV_8UC3);
   }
 

@@ -11,6 +11,8 @@ namespace {
 
 // A face box is about this fraction of the person box's height when there is no face.
 constexpr double kAssumedFaceFraction = 0.2;
+// Rounding when the cutout was scaled: its height may be off by this many pixels.
+constexpr double kScaleSlack = 1.5;
 
 struct Transform {
   double scale = 1;
@@ -90,8 +92,12 @@ Result<Framed> FramePortrait(const FrameRequest& r) {
   if (r.original.empty() || r.original.type() != CV_8UC3) {
     return Status::InvalidArgument("framing needs the original BGR photo");
   }
-  if (r.cutout.empty() || r.cutout.type() != CV_8UC4 || r.cutout.size() != r.cutout_rect.size()) {
-    return Status::InvalidArgument("framing needs a BGRA cutout matching its rectangle");
+  if (r.cutout.empty() || r.cutout.type() != CV_8UC4 || r.cutout_rect.empty()) {
+    return Status::InvalidArgument("framing needs a BGRA cutout and its rectangle");
+  }
+  const double cutout_scale = double(r.cutout.cols) / r.cutout_rect.width;
+  if (std::abs(r.cutout_rect.height * cutout_scale - r.cutout.rows) > kScaleSlack) {
+    return Status::InvalidArgument("the cutout's shape does not match its rectangle");
   }
   if (r.background == FrameBackground::kImage && r.background_image.empty()) {
     return Status::InvalidArgument("framing needs a background image");
@@ -105,15 +111,22 @@ Result<Framed> FramePortrait(const FrameRequest& r) {
         cv::Rect2d(r.cutout_rect.x + (r.cutout_rect.width - side) / 2, r.cutout_rect.y, side, side);
   }
 
-  Transform t;
-  t.scale = std::min(kMaxUpscale, kFaceHeightFraction * kFrameHeight / face.height);
   const cv::Point2d centre(face.x + face.width / 2, face.y + face.height / 2);
+  const bool body_leaves_photo = r.cutout_rect.y + r.cutout_rect.height >= r.original.rows;
+  const double below_face = r.cutout_rect.y + r.cutout_rect.height - centre.y;
+  Transform t;
+  t.scale = kFaceHeightFraction * kFrameHeight / face.height;
+  if (body_leaves_photo && below_face > 0) {
+    // A body cut by the photo's bottom edge should reach the frame's bottom edge too, rather
+    // than end mid-frame: a larger face, within limits, then a lower one.
+    const double reach = (1 - kLowestFaceCentreY) * kFrameHeight / below_face;
+    t.scale = std::clamp(reach, t.scale, kMaxFaceHeightFraction * kFrameHeight / face.height);
+  }
+  t.scale = std::min(t.scale, kMaxUpscale);
   t.tx = kFrameWidth / 2.0 - centre.x * t.scale;
   t.ty = kFaceCentreY * kFrameHeight - centre.y * t.scale;
-  // A body cut by the photo's bottom edge should reach the frame's bottom edge too, rather
-  // than end in a straight line mid-frame: move the person down, within the upper third.
   const double cutout_bottom = (r.cutout_rect.y + r.cutout_rect.height) * t.scale + t.ty;
-  if (r.cutout_rect.y + r.cutout_rect.height >= r.original.rows && cutout_bottom < kFrameHeight) {
+  if (body_leaves_photo && cutout_bottom < kFrameHeight) {
     t.ty +=
         std::min(kFrameHeight - cutout_bottom, (kLowestFaceCentreY - kFaceCentreY) * kFrameHeight);
   }
@@ -134,8 +147,24 @@ Result<Framed> FramePortrait(const FrameRequest& r) {
       }
     }
   }
-  auto [where, person] = Place(r.cutout, r.cutout_rect.tl(), t, frame_size);
-  if (!where.empty()) Composite(framed.image, where, person);
+  // The cutout's own pixels map to the frame by the same transform after undoing its scale.
+  Transform cutout_t = t;
+  cutout_t.scale = t.scale / cutout_scale;
+  const cv::Point cutout_origin(int(std::lround(r.cutout_rect.x * cutout_scale)),
+                                int(std::lround(r.cutout_rect.y * cutout_scale)));
+  auto [where, person] = Place(r.cutout, cutout_origin, cutout_t, frame_size);
+  if (!where.empty()) {
+    const int fade = int(kBottomFadeFraction * kFrameHeight);
+    if (where.y + where.height < kFrameHeight && where.height > fade) {
+      person = person.clone();  // Place may return a view of a buffer it shares
+      for (int y = where.height - fade; y < where.height; ++y) {
+        const double keep = double(where.height - y) / fade;
+        cv::Vec4b* row = person.ptr<cv::Vec4b>(y);
+        for (int x = 0; x < where.width; ++x) row[x][3] = uchar(row[x][3] * keep);
+      }
+    }
+    Composite(framed.image, where, person);
+  }
   framed.face = Round(t.ToFrame(face));
   return framed;
 }

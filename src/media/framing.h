@@ -11,8 +11,14 @@ namespace vmsg::media {
 
 inline constexpr int kFrameWidth = 512;
 inline constexpr int kFrameHeight = 910;
-// The face box's height as a fraction of the frame's, when the photo allows it.
+// The face box's height as a fraction of the frame's, when the photo allows it; up to the
+// larger fraction when that lets a body that leaves the photo at the bottom fill the frame
+// down to its bottom edge.
 inline constexpr double kFaceHeightFraction = 0.2;
+inline constexpr double kMaxFaceHeightFraction = 0.25;
+// A person that still ends above the frame's bottom fades out over this fraction of the
+// frame's height instead of ending in a hard line.
+inline constexpr double kBottomFadeFraction = 0.06;
 // The face centre's height in the frame (upper third), and how far down it may move so that
 // a body that leaves the photo at the bottom also reaches the frame's bottom.
 inline constexpr double kFaceCentreY = 0.27;

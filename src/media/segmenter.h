@@ -34,8 +34,8 @@ class Segmenter {
 
 struct GrabCutOptions {
   // GrabCut runs on the image scaled so that its longer side is at most this.
-  int working_side = 320;
-  int iterations = 4;
+  int working_side = 256;
+  int iterations = 3;
   // Guided filter: radius (pixels at the working resolution) and regularisation (for a
   // guide in 0..1); a larger eps smooths more, a smaller one follows image edges closer.
   int guided_radius = 3;

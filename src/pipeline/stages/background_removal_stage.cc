@@ -3,6 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "media/framing.h"
 #include "media/image_io.h"
 #include "pipeline/stages/image_objects.h"
 
@@ -10,6 +11,9 @@ namespace vmsg::pipeline {
 
 Status BackgroundRemovalStage::Params::Validate() const {
   if (segmenter == nullptr) return Status::InvalidArgument("background removal needs a segmenter");
+  if (max_cutout_side < media::kFrameHeight) {
+    return Status::InvalidArgument("max_cutout_side must be at least the frame height");
+  }
   return Status::Ok();
 }
 
@@ -34,14 +38,25 @@ std::vector<std::string> BackgroundRemovalStage::Outputs() const {
 Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
   VMSG_ASSIGN_OR_RETURN(cv::Mat original, LoadOriginal(ctx, item));
-  const cv::Rect rect = PaddedBox(person.bbox, original.size());
-  const cv::Mat crop = original(rect);
+  const cv::Rect rect = CutoutRect(person.bbox, original.size());
+  cv::Mat crop = original(rect);
+  const int longer = std::max(crop.cols, crop.rows);
+  if (longer > params_.max_cutout_side) {
+    const double scale = double(params_.max_cutout_side) / longer;
+    cv::resize(crop, crop, cv::Size(), scale, scale, cv::INTER_AREA);
+  }
+  const double scale = double(crop.cols) / rect.width;
+  auto scaled = [&](const cv::Rect& r) {
+    return cv::Rect(
+        cv::Point(int((r.x - rect.x) * scale), int((r.y - rect.y) * scale)),
+        cv::Point(int((r.x + r.width - rect.x) * scale), int((r.y + r.height - rect.y) * scale)));
+  };
   cv::Mat alpha;
   if (item.request.keep_original_background) {
     alpha = cv::Mat(crop.size(), CV_8UC1, cv::Scalar(255));
   } else {
-    media::PersonHint hint{.body = person.bbox - rect.tl()};
-    if (person.face) hint.face = *person.face - rect.tl();
+    media::PersonHint hint{.body = scaled(person.bbox)};
+    if (person.face) hint.face = scaled(*person.face);
     VMSG_ASSIGN_OR_RETURN(alpha, params_.segmenter->Segment(crop, hint));
   }
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());

@@ -1,5 +1,6 @@
 // Step 3 (35 %): cut the chosen person out of the photo with a Segmenter and store the RGBA
-// person_{i}_bg_removed.png (the padded person box, alpha = the matte). When the request
+// person_{i}_bg_removed.png (the padded person box down to the photo's bottom, alpha =
+// the matte). When the request
 // keeps the original background, the crop is stored fully opaque instead.
 #pragma once
 
@@ -15,7 +16,11 @@ class BackgroundRemovalStage final : public Stage {
  public:
   struct Params {
     const media::Segmenter* segmenter = nullptr;  // not owned; outlives the stage
-    Status Validate() const;                      // OK when segmenter is set
+    // The cutout is scaled down to at most this on its longer side: the frame shows a face
+    // at most 25 % of 910 pixels high, so more detail than this is never seen.
+    int max_cutout_side = 1024;
+    // OK when segmenter is set and max_cutout_side is at least media::kFrameHeight.
+    Status Validate() const;
   };
 
   static Result<std::unique_ptr<BackgroundRemovalStage>> Make(const Params& params);

@@ -50,10 +50,8 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   if (item.cutout.empty()) {
     VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kCutoutObject)));
     VMSG_ASSIGN_OR_RETURN(item.cutout, media::DecodeStored(png, cv::IMREAD_UNCHANGED));
-    item.cutout_rect = PaddedBox(person.bbox, request.original.size());
-    if (item.cutout.type() != CV_8UC4 || item.cutout.size() != item.cutout_rect.size()) {
-      return Status::DataLoss("the stored cutout does not match the person box");
-    }
+    item.cutout_rect = CutoutRect(person.bbox, request.original.size());
+    if (item.cutout.type() != CV_8UC4) return Status::DataLoss("the stored cutout is not RGBA");
   }
   request.cutout = item.cutout;
   request.cutout_rect = item.cutout_rect;

@@ -17,6 +17,12 @@ cv::Rect PaddedBox(const cv::Rect& box, cv::Size image) {
          cv::Rect(0, 0, image.width, image.height);
 }
 
+cv::Rect CutoutRect(const cv::Rect& box, cv::Size image) {
+  cv::Rect rect = PaddedBox(box, image);
+  rect.height = image.height - rect.y;
+  return rect;
+}
+
 Result<cv::Mat> LoadOriginal(StageContext& ctx, WorkItem& item) {
   if (item.original.empty()) {
     VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, kOriginalObject)));

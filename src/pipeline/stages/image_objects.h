@@ -22,6 +22,10 @@ std::string CropObject(int person_index);
 // The person box grown by kCropPadding on each side, within the image.
 cv::Rect PaddedBox(const cv::Rect& box, cv::Size image);
 
+// What step 3 cuts out: the padded box, extended down to the photo's bottom edge (the body
+// goes on below the box, and the frame shows it down to the shoulders and chest).
+cv::Rect CutoutRect(const cv::Rect& box, cv::Size image);
+
 // The orientation-corrected original: item.original, or else loaded from the store (and
 // kept in the item).
 Result<cv::Mat> LoadOriginal(StageContext& ctx, WorkItem& item);
