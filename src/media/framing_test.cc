@@ -74,6 +74,19 @@ TEST(FramingTest, OriginalAndBlurredBackgroundsComeFromThePhoto) {
   EXPECT_GT(sharpness(sharp->image), 2 * sharpness(blurred->image));
 }
 
+TEST(FramingTest, AScaledDownCutoutLandsWhereTheFullSizeOneWould) {
+  const FrameRequest full = SyntheticRequest({1600, 2000}, 9);
+  FrameRequest half = full;
+  cv::resize(full.cutout, half.cutout, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  auto a = FramePortrait(full);
+  auto b = FramePortrait(half);
+  ASSERT_TRUE(a.ok() && b.ok()) << b.status();
+  EXPECT_EQ(a->face, b->face);
+  cv::Mat diff;
+  cv::absdiff(a->image, b->image, diff);
+  EXPECT_LT(cv::mean(diff)[0], 3);
+}
+
 TEST(FramingTest, RefusesMissingInputs) {
   FrameRequest request = SyntheticRequest({600, 800}, 1);
   request.background_image = cv::Mat();

@@ -29,7 +29,16 @@ class ProgressStoreSink final : public ProgressSink {
   const MessageLanguage language_;
 };
 
+class DiscardingProgressSink final : public ProgressSink {
+ public:
+  Status Report(const StepInfo&) override { return Status::Ok(); }
+};
+
 }  // namespace
+
+std::unique_ptr<ProgressSink> NewDiscardingProgressSink() {
+  return std::make_unique<DiscardingProgressSink>();
+}
 
 std::unique_ptr<ProgressSink> NewProgressStoreSink(state::ProgressStore& store, std::string task_id,
                                                    const Clock& clock, MessageLanguage language) {

@@ -18,4 +18,8 @@ enum class MessageLanguage { kJapanese, kEnglish };
 std::unique_ptr<ProgressSink> NewProgressStoreSink(state::ProgressStore& store, std::string task_id,
                                                    const Clock& clock, MessageLanguage language);
 
+// A sink that records nothing, for stages run outside a task (the detect endpoint runs
+// steps 1-2 before any task exists).
+std::unique_ptr<ProgressSink> NewDiscardingProgressSink();
+
 }  // namespace vmsg::pipeline

@@ -11,8 +11,10 @@
 #include "media/framing.h"
 #include "media/image_io.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/progress.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/image_pipeline.h"
+#include "pipeline/stages/person_detection_stage.h"
 #include "pipeline/testing/memory_object_store.h"
 #include "pipeline/testing/recording_progress_sink.h"
 
@@ -213,6 +215,69 @@ TEST_F(ImageStagesTest, KeepingTheOriginalBackgroundStoresAnOpaqueCutout) {
   cv::extractChannel(cutout, alpha, 3);
   cv::minMaxLoc(alpha, &min_alpha);
   EXPECT_EQ(min_alpha, 255);
+}
+
+// A JPEG with an EXIF APP1 segment holding the orientation tag, spliced after SOI.
+std::string WithExifOrientation(const std::string& jpeg, int orientation) {
+  std::string tiff("MM\0\x2a\0\0\0\x08", 8);
+  tiff += std::string("\0\x01", 2);
+  tiff += std::string("\x01\x12\0\x03\0\0\0\x01", 8);
+  tiff += std::string("\0", 1) + char(orientation) + std::string("\0\0", 2);
+  tiff += std::string("\0\0\0\0", 4);
+  const std::string payload = std::string("Exif\0\0", 6) + tiff;
+  const size_t length = payload.size() + 2;
+  std::string app1 = "\xFF\xE1";
+  app1 += char(length >> 8);
+  app1 += char(length & 0xFF);
+  return jpeg.substr(0, 2) + app1 + payload + jpeg.substr(2);
+}
+
+TEST_F(ImageStagesTest, ARotatedPhoneUploadIsStoredUprightWithoutMetadata) {
+  // The photo as a phone stores it: rotated 90° counter-clockwise, with EXIF orientation 6
+  // saying "turn me clockwise to view".
+  const cv::Mat upright = cv::imread((kFaces / "2009_004587.jpg").string());
+  cv::Mat sideways;
+  cv::rotate(upright, sideways, cv::ROTATE_90_COUNTERCLOCKWISE);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", sideways, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95});
+  WorkItem item{.task_id = "task-9"};
+  item.request.upload = WithExifOrientation(std::string(jpeg.begin(), jpeg.end()), 6);
+  ASSERT_TRUE(Run(item).ok());
+  auto stored = store_->GetBytes("images/uploads/task-9/original.jpg");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->find("Exif"), std::string::npos);
+  const cv::Mat original = Stored("images/uploads/task-9/original.jpg", cv::IMREAD_COLOR);
+  ASSERT_EQ(original.size(), upright.size());
+  cv::Mat diff;
+  cv::absdiff(original, upright, diff);
+  EXPECT_LT(cv::mean(diff)[0], 6);  // the same picture, up to JPEG loss
+  // And the face is found upright.
+  ASSERT_TRUE(item.detection.has_value());
+  EXPECT_FALSE(item.detection->persons.empty());
+}
+
+TEST_F(ImageStagesTest, TheDetectEndpointHelperStoresAndAnswersWithoutATask) {
+  auto sink = NewDiscardingProgressSink();
+  StageContext ctx{*store_, *sink, cancel_, clock_, logger_};
+  auto detection =
+      DetectPersonsInUpload(ctx, *detector_, "image-1", ReadFile(kFaces / "2008_002506.jpg"));
+  ASSERT_TRUE(detection.ok()) << detection.status();
+  EXPECT_EQ(detection->width, 500);
+  EXPECT_EQ(detection->persons.size(), 3u);
+  const Json json = media::DetectionToJson(*detection);
+  EXPECT_EQ(json["person_count"], 3);
+  EXPECT_TRUE(*store_->Exists("images/previews/image-1/person_2_preview.jpg"));
+
+  std::vector<uchar> plain;
+  cv::imencode(".png", cv::Mat(300, 300, CV_8UC3, cv::Scalar(90, 120, 40)), plain);
+  auto nobody =
+      DetectPersonsInUpload(ctx, *detector_, "image-2", std::string(plain.begin(), plain.end()));
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  EXPECT_TRUE(nobody->persons.empty());
+
+  auto refused = DetectPersonsInUpload(ctx, *detector_, "image-3", "not an image");
+  EXPECT_EQ(refused.status().reason(), media::kUnsupportedImageType);
+  EXPECT_FALSE(*store_->Exists("images/uploads/image-3/original.jpg"));
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include "media/image_io.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/stages/image_objects.h"
+#include "pipeline/stages/upload_stage.h"
 
 namespace vmsg::pipeline {
 
@@ -71,6 +73,22 @@ Status PersonDetectionStage::Run(StageContext& ctx, WorkItem& item) const {
 Status PersonDetectionStage::Restore(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(LoadDetection(ctx, item).status());
   return ChoosePerson(item);
+}
+
+Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
+                                               const media::PersonDetector& detector,
+                                               const std::string& image_id, std::string upload) {
+  std::vector<std::unique_ptr<Stage>> stages;
+  VMSG_ASSIGN_OR_RETURN(auto upload_stage, UploadStage::Make({}));
+  stages.push_back(std::move(upload_stage));
+  VMSG_ASSIGN_OR_RETURN(auto detection_stage, PersonDetectionStage::Make({.detector = &detector}));
+  stages.push_back(std::move(detection_stage));
+  VMSG_ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Build(std::move(stages)));
+  WorkItem item{.task_id = image_id};
+  item.request.upload = std::move(upload);
+  VMSG_RETURN_IF_ERROR(pipeline.Run(ctx, item));
+  if (!item.detection) return Status::Internal("person detection left no result");
+  return *item.detection;
 }
 
 }  // namespace vmsg::pipeline

@@ -43,4 +43,14 @@ class PersonDetectionStage final : public Stage {
 Status StorePersonImages(blob::ObjectStore& store, const std::string& id, const cv::Mat& original,
                          const media::Detection& detection, int preview_side = kPreviewSide);
 
+// For POST /api/person-detection/detect: validates and stores `upload` as step 1 does and
+// detects as step 2 does, for `image_id` (images/uploads/{image_id}/original.jpg, the crops
+// and persons.json; images/previews/{image_id}/person_{i}_preview.jpg), and returns the
+// detection: {width, height, persons} in the stored original's pixels, for DetectionToJson.
+// Nobody in the photo is an empty detection, not an error. Refusals are step 1's. A task run
+// later with task_id == image_id reuses all of it (the two steps find their outputs).
+Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
+                                               const media::PersonDetector& detector,
+                                               const std::string& image_id, std::string upload);
+
 }  // namespace vmsg::pipeline
