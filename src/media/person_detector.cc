@@ -26,7 +26,10 @@ constexpr double kMinBodyWeight = 0.8;
 // Profile cascade hits have no score; this is their confidence.
 constexpr double kProfileConfidence = 0.6;
 constexpr int kProfileMinNeighbors = 6;
-constexpr int kMinFaceSide = 24;  // pixels in the search image
+// Profile faces are searched at this longer side, from this size up, with this pyramid step.
+constexpr int kProfileSearchSide = 640;
+constexpr int kMinProfileSide = 24;
+constexpr double kProfilePyramidScale = 1.15;
 // Bodies are big: search them at this longer side (faster than the face search size).
 constexpr int kBodySearchSide = 640;
 constexpr double kBodyPyramidScale = 1.1;
@@ -37,6 +40,7 @@ constexpr double kUpperBodyAbove = 0.6;
 constexpr double kUpperBodyBelow = 3.0;
 // A body belongs to a face whose centre lies in the body box's upper part.
 constexpr double kBodyHeadFraction = 0.4;
+constexpr double kBodyCoveredFraction = 0.5;
 constexpr double kDuplicateIoU = 0.3;
 
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -110,7 +114,11 @@ class DlibPersonDetector final : public PersonDetector {
       if (person.bbox.empty()) continue;
       // Size is the face-derived box when there is a face (a body box merged with it must
       // not make a far-away person "larger" than a close one).
-      const double size = c.has_face ? UpperBody(c.face).area() : box.area();
+      // (Measured on the reported face box, so the order agrees with what clients see.)
+      constexpr double kUpperBodyPerFace =
+          kUpperBodyWidth * (1 + kUpperBodyAbove + kUpperBodyBelow);
+      const double size =
+          c.has_face ? person.face->area() * kUpperBodyPerFace : double(person.bbox.area());
       sized.emplace_back(size, std::move(person));
     }
     std::stable_sort(sized.begin(), sized.end(),
@@ -143,20 +151,27 @@ class DlibPersonDetector final : public PersonDetector {
   }
 
   std::vector<Candidate> FindProfileFaces(const cv::Mat& search) const {
-    std::vector<cv::Rect> hits;
-    const cv::Size min_size(kMinFaceSide, kMinFaceSide);
-    std::vector<cv::Rect> left;
-    profile_.detectMultiScale(search, left, 1.1, kProfileMinNeighbors, 0, min_size);
-    hits.insert(hits.end(), left.begin(), left.end());
+    // The cascade is slow at the face search size; profile faces are searched smaller.
+    const double shrink =
+        std::min(1.0, double(kProfileSearchSide) / std::max(search.cols, search.rows));
+    cv::Mat small;
+    cv::resize(search, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+    const cv::Size min_size(kMinProfileSide, kMinProfileSide);
+    std::vector<cv::Rect> found;
+    profile_.detectMultiScale(small, found, kProfilePyramidScale, kProfileMinNeighbors, 0,
+                              min_size);
     // The cascade knows faces turned one way; the mirror image finds the other way.
     cv::Mat mirrored;
-    cv::flip(search, mirrored, 1);
-    std::vector<cv::Rect> right;
-    profile_.detectMultiScale(mirrored, right, 1.1, kProfileMinNeighbors, 0, min_size);
-    for (cv::Rect r : right) {
-      r.x = search.cols - r.x - r.width;
-      hits.push_back(r);
+    cv::flip(small, mirrored, 1);
+    std::vector<cv::Rect> mirrored_found;
+    profile_.detectMultiScale(mirrored, mirrored_found, kProfilePyramidScale, kProfileMinNeighbors,
+                              0, min_size);
+    for (cv::Rect r : mirrored_found) {
+      r.x = small.cols - r.x - r.width;
+      found.push_back(r);
     }
+    std::vector<cv::Rect> hits;
+    for (const cv::Rect& r : found) hits.push_back(Scale(cv::Rect2d(r), 1 / shrink));
     std::vector<Candidate> out;
     for (const cv::Rect& r : hits) {
       const bool duplicate = std::any_of(out.begin(), out.end(), [&](const Candidate& c) {
@@ -191,7 +206,14 @@ class DlibPersonDetector final : public PersonDetector {
           owner = &c;
         }
       }
+      // A body that is mostly inside a face's upper-body box but not placed under that face
+      // is the same person found askew, not another person.
+      const bool covered = std::any_of(out.begin(), out.end(), [&](const Candidate& c) {
+        return c.has_face &&
+               (UpperBody(c.face) & body).area() >= kBodyCoveredFraction * body.area();
+      });
       const double confidence = Sigmoid(kBodyScoreSlope * weights[i]);
+      if (owner == nullptr && covered) continue;
       if (owner != nullptr) {
         owner->body = owner->body.area() > 0 ? (owner->body | body) : body;
         owner->confidence = std::max(owner->confidence, confidence);
