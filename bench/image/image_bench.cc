@@ -5,7 +5,10 @@
 // before timing, as a worker does. The goal (issue 5): steps 1-4 in at most 1.5 s on the
 // 2-core development machine with the classical segmenter.
 //
-//   image_bench [--runs N] [--photo FILE] [--dump DIR]
+// When the optional ISNet model is installed (scripts/install-isnet-model.sh), the same steps
+// run again with the neural segmenter.
+//
+//   image_bench [--runs N] [--photo FILE] [--dump DIR] [--isnet-model FILE]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -62,36 +65,11 @@ std::string MakePhoto(const std::string& source) {
   return std::string(jpeg.begin(), jpeg.end());
 }
 
-int Main(int argc, char** argv) {
-  int runs = 5;
-  std::string photo = kDefaultPhoto;
-  std::string dump;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) {
-      runs = std::max(1, std::atoi(argv[++i]));
-    } else if (!std::strcmp(argv[i], "--photo") && i + 1 < argc) {
-      photo = argv[++i];
-    } else if (!std::strcmp(argv[i], "--dump") && i + 1 < argc) {
-      dump = argv[++i];
-    } else {
-      std::cerr << "usage: image_bench [--runs N] [--photo FILE] [--dump DIR]\n";
-      return 2;
-    }
-  }
-  const std::string upload = MakePhoto(photo);
-  if (upload.empty()) return Die(Status::NotFound("cannot read " + photo));
-  std::printf("cpus: %d (OpenCV threads: %d)\n", cv::getNumberOfCPUs(), cv::getNumThreads());
-
-  const auto load_start = Clock::now();
-  auto detector = media::NewPersonDetector({});
-  if (!detector.ok()) return Die(detector.status());
-  const auto segmenter = media::NewGrabCutSegmenter();
-  std::printf("model loading (once per worker, not timed below): %.2f s\n",
-              Seconds(Clock::now() - load_start));
-  auto stages =
-      pipeline::NewImageStages({.detector = detector->get(), .segmenter = segmenter.get()});
+// Runs steps 1-4 `runs` times with `segmenter` and prints the per-step medians.
+int Bench(const std::string& upload, const media::PersonDetector& detector,
+          const media::Segmenter& segmenter, int runs, const std::string& dump) {
+  auto stages = pipeline::NewImageStages({.detector = &detector, .segmenter = &segmenter});
   if (!stages.ok()) return Die(stages.status());
-
   const auto system_clock = NewSystemClock();
   auto store = pipeline::testing::NewMemoryObjectStore(*system_clock);
   pipeline::testing::RecordingProgressSink progress;
@@ -113,16 +91,18 @@ int Main(int argc, char** argv) {
     }
     times[n].push_back(Seconds(Clock::now() - start));
     if (run == 0 && !dump.empty()) {
-      std::filesystem::create_directories(dump);
-      cv::imwrite((std::filesystem::path(dump) / "optimized_512x910.png").string(), item.framed);
-      cv::imwrite((std::filesystem::path(dump) / "bg_removed.png").string(), item.cutout);
+      const auto dir = std::filesystem::path(dump) / std::string(segmenter.Name());
+      std::filesystem::create_directories(dir);
+      cv::imwrite((dir / "optimized_512x910.png").string(), item.framed);
+      cv::imwrite((dir / "bg_removed.png").string(), item.cutout);
     }
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::printf("%-22s %10s %10s\n", "step (median of runs)", "median s", "max s");
+  std::printf("\nsegmenter: %s, %d runs\n", std::string(segmenter.Name()).c_str(), runs);
+  std::printf("%-22s %10s %10s\n", "step", "median s", "max s");
   for (size_t s = 0; s <= n; ++s) {
     const std::string name = s < n ? std::string((*stages)[s]->Step().name) : "total (steps 1-4)";
     std::printf("%-22s %10.3f %10.3f\n", name.c_str(), median(times[s]),
@@ -131,6 +111,46 @@ int Main(int argc, char** argv) {
   const double total = median(times[n]);
   std::printf("goal: <= %.1f s: %s\n", kGoalSeconds, total <= kGoalSeconds ? "met" : "NOT met");
   return 0;
+}
+
+int Main(int argc, char** argv) {
+  int runs = 5;
+  std::string photo = kDefaultPhoto;
+  std::string dump;
+  media::IsnetOptions isnet;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) {
+      runs = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--photo") && i + 1 < argc) {
+      photo = argv[++i];
+    } else if (!std::strcmp(argv[i], "--dump") && i + 1 < argc) {
+      dump = argv[++i];
+    } else if (!std::strcmp(argv[i], "--isnet-model") && i + 1 < argc) {
+      isnet.model = argv[++i];
+    } else {
+      std::cerr << "usage: image_bench [--runs N] [--photo FILE] [--dump DIR] "
+                   "[--isnet-model FILE]\n";
+      return 2;
+    }
+  }
+  const std::string upload = MakePhoto(photo);
+  if (upload.empty()) return Die(Status::NotFound("cannot read " + photo));
+  std::printf("cpus: %d (OpenCV threads: %d)\n", cv::getNumberOfCPUs(), cv::getNumThreads());
+
+  const auto load_start = Clock::now();
+  auto detector = media::NewPersonDetector({});
+  if (!detector.ok()) return Die(detector.status());
+  std::printf("model loading (once per worker, not timed below): %.2f s\n",
+              Seconds(Clock::now() - load_start));
+
+  const auto grabcut = media::NewGrabCutSegmenter();
+  if (int rc = Bench(upload, **detector, *grabcut, runs, dump); rc != 0) return rc;
+  auto neural = media::NewIsnetSegmenter(isnet);
+  if (!neural.ok()) {
+    std::printf("\nisnet: not run (%s)\n", neural.status().message().c_str());
+    return 0;
+  }
+  return Bench(upload, **detector, **neural, std::min(runs, 3), dump);
 }
 
 }  // namespace

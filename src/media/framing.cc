@@ -154,13 +154,22 @@ Result<Framed> FramePortrait(const FrameRequest& r) {
                                 int(std::lround(r.cutout_rect.y * cutout_scale)));
   auto [where, person] = Place(r.cutout, cutout_origin, cutout_t, frame_size);
   if (!where.empty()) {
-    const int fade = int(kBottomFadeFraction * kFrameHeight);
-    if (where.y + where.height < kFrameHeight && where.height > fade) {
+    // Edges of the photo that end inside the frame fade out rather than end in a line.
+    const int fade = int(kEdgeFadeFraction * kFrameHeight);
+    const bool fade_bottom = where.y + where.height < kFrameHeight && where.height > fade;
+    const bool fade_left = where.x > 0 && where.width > 2 * fade;
+    const bool fade_right = where.x + where.width < kFrameWidth && where.width > 2 * fade;
+    if (fade_bottom || fade_left || fade_right) {
       person = person.clone();  // Place may return a view of a buffer it shares
-      for (int y = where.height - fade; y < where.height; ++y) {
-        const double keep = double(where.height - y) / fade;
+      for (int y = 0; y < where.height; ++y) {
         cv::Vec4b* row = person.ptr<cv::Vec4b>(y);
-        for (int x = 0; x < where.width; ++x) row[x][3] = uchar(row[x][3] * keep);
+        const double keep_y = fade_bottom ? std::min(1.0, double(where.height - y) / fade) : 1;
+        for (int x = 0; x < where.width; ++x) {
+          double keep = keep_y;
+          if (fade_left) keep = std::min(keep, double(x + 1) / fade);
+          if (fade_right) keep = std::min(keep, double(where.width - x) / fade);
+          if (keep < 1) row[x][3] = uchar(row[x][3] * keep);
+        }
       }
     }
     Composite(framed.image, where, person);

@@ -16,9 +16,10 @@ inline constexpr int kFrameHeight = 910;
 // down to its bottom edge.
 inline constexpr double kFaceHeightFraction = 0.2;
 inline constexpr double kMaxFaceHeightFraction = 0.25;
-// A person that still ends above the frame's bottom fades out over this fraction of the
-// frame's height instead of ending in a hard line.
-inline constexpr double kBottomFadeFraction = 0.06;
+// Where the photo's edge ends inside the frame (a body above the frame's bottom, a crop
+// narrower than the frame), the person fades out over this fraction of the frame's height
+// instead of ending in a hard line.
+inline constexpr double kEdgeFadeFraction = 0.06;
 // The face centre's height in the frame (upper third), and how far down it may move so that
 // a body that leaves the photo at the bottom also reaches the frame's bottom.
 inline constexpr double kFaceCentreY = 0.27;

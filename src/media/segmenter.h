@@ -4,6 +4,7 @@
 // guided filter so that hair and shoulders get soft alpha.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -43,5 +44,23 @@ struct GrabCutOptions {
 };
 
 std::unique_ptr<Segmenter> NewGrabCutSegmenter(const GrabCutOptions& options = {});
+
+// The optional neural segmenter: ISNet (IMG.LY's "medium" model, AGPL-3.0) run by OpenCV DNN.
+// The model is installed only by the opt-in scripts/install-isnet-model.sh; never bundled.
+inline constexpr std::string_view kDefaultIsnetModel = "data/models/isnet-medium-fp32.onnx";
+
+struct IsnetOptions {
+  std::filesystem::path model{kDefaultIsnetModel};
+  int input_side = 1024;  // the model's training resolution
+};
+
+// FailedPrecondition when the model file is missing or OpenCV cannot load it. The hint is
+// not used: ISNet finds the salient person by itself. Calls are serialised (one network).
+Result<std::unique_ptr<Segmenter>> NewIsnetSegmenter(const IsnetOptions& options);
+
+// VMSG_SEGMENTER's choice: "grabcut"; "isnet" (FailedPrecondition without the model); "auto"
+// (ISNet when its model file exists, else GrabCut). InvalidArgument for anything else.
+Result<std::unique_ptr<Segmenter>> NewSegmenter(std::string_view choice,
+                                                const IsnetOptions& isnet = {});
 
 }  // namespace vmsg::media

@@ -72,5 +72,47 @@ TEST(SegmenterTest, RealPortraitsAreOpaqueAtTheFaceAndClearAtTheCorners) {
   }
 }
 
+// The neural segmenter runs only where scripts/install-isnet-model.sh has installed the model
+// (VMSG_ISNET_MODEL, or data/models/ under VMSG_SOURCE_DIR).
+std::filesystem::path IsnetModel() {
+  if (const char* path = std::getenv("VMSG_ISNET_MODEL")) return path;
+  const char* source = std::getenv("VMSG_SOURCE_DIR");
+  return std::filesystem::path(source ? source : ".") / kDefaultIsnetModel;
+}
+
+TEST(SegmenterTest, ChoosesBySettingAndFallsBackWithoutTheModel) {
+  const IsnetOptions missing{.model = "/nonexistent/isnet.onnx"};
+  auto automatic = NewSegmenter("auto", missing);
+  ASSERT_TRUE(automatic.ok());
+  EXPECT_EQ((*automatic)->Name(), "grabcut");
+  EXPECT_EQ(NewSegmenter("isnet", missing).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(NewSegmenter("magic", missing).status().IsInvalidArgument());
+  EXPECT_EQ((*NewSegmenter("grabcut", missing))->Name(), "grabcut");
+}
+
+TEST(SegmenterTest, IsnetOnRealPortraits) {
+  const auto model = IsnetModel();
+  if (!std::filesystem::exists(model)) {
+    GTEST_SKIP() << "no ISNet model at " << model << " (scripts/install-isnet-model.sh)";
+  }
+  auto segmenter = NewSegmenter("auto", {.model = model});
+  ASSERT_TRUE(segmenter.ok()) << segmenter.status();
+  EXPECT_EQ((*segmenter)->Name(), "isnet");
+  auto detector = NewPersonDetector({});
+  ASSERT_TRUE(detector.ok());
+  for (const char* file : {"Tom_Cruise_avp_2014_4.jpg", "2008_001009.jpg"}) {
+    const cv::Mat photo = cv::imread((kFaces / file).string());
+    auto detection = (*detector)->Detect(photo);
+    ASSERT_TRUE(detection.ok() && !detection->persons.empty());
+    const cv::Rect face = *detection->persons[0].face;
+    auto alpha = (*segmenter)->Segment(photo, {.face = face});
+    ASSERT_TRUE(alpha.ok()) << alpha.status();
+    Dump(std::string("isnet_") + file + ".png", *alpha);
+    EXPECT_GE(alpha->at<uchar>(face.y + face.height / 2, face.x + face.width / 2), 240) << file;
+    EXPECT_LE(alpha->at<uchar>(0, 0), 15) << file;
+    EXPECT_LE(alpha->at<uchar>(0, alpha->cols - 1), 15) << file;
+  }
+}
+
 }  // namespace
 }  // namespace vmsg::media
