@@ -126,5 +126,38 @@ TEST(ImageIoTest, RefusesEveryKindOfBadFileWithItsOwnCode) {
   ExpectRefused(big, kImageTooLarge);
 }
 
+// Headers are parsed from whatever a client sends: mutated and truncated real files must give
+// a value or a refusal, never a crash or a hang.
+TEST(ImageIoTest, MutatedFilesAreRefusedOrDecodedNeverCrash) {
+  std::vector<std::string> seeds;
+  for (const char* ext : {".jpg", ".png", ".webp"}) seeds.push_back(Encode(Gradient(96, 80), ext));
+  seeds.push_back(WithExifOrientation(seeds[0], 3));
+  cv::RNG rng(12345);
+  constexpr int kMutationsPerSeed = 400;
+  for (const std::string& seed : seeds) {
+    for (int i = 0; i < kMutationsPerSeed; ++i) {
+      std::string bytes = seed;
+      // Damage mostly the first bytes, where the headers are.
+      const int flips = 1 + rng.uniform(0, 4);
+      for (int f = 0; f < flips; ++f) {
+        const size_t at = size_t(rng.uniform(0, std::min<int>(int(bytes.size()), 64)));
+        bytes[at] = char(rng.uniform(0, 256));
+      }
+      if (rng.uniform(0, 4) == 0) bytes.resize(size_t(rng.uniform(0, int(bytes.size()))));
+      auto header = ReadImageHeader(bytes);
+      if (!header.ok()) {
+        EXPECT_TRUE(header.status().IsInvalidArgument());
+        continue;
+      }
+      auto decoded = DecodeUpload(bytes, {.max_side = 64});
+      if (decoded.ok()) {
+        EXPECT_EQ(decoded->type(), CV_8UC3);
+      } else {
+        EXPECT_TRUE(decoded.status().IsInvalidArgument()) << decoded.status();
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vmsg::media
