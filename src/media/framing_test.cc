@@ -87,6 +87,16 @@ TEST(FramingTest, AScaledDownCutoutLandsWhereTheFullSizeOneWould) {
   EXPECT_LT(cv::mean(diff)[0], 3);
 }
 
+TEST(FramingTest, WithoutAFaceTheTopOfThePersonIsTheHead) {
+  FrameRequest request = SyntheticRequest({900, 1200}, 4);
+  request.face = cv::Rect();
+  request.cutout_rect = cv::Rect(0, 0, request.cutout.cols, request.cutout.rows);
+  auto framed = FramePortrait(request);
+  ASSERT_TRUE(framed.ok()) << framed.status();
+  EXPECT_EQ(framed->image.size(), cv::Size(kFrameWidth, kFrameHeight));
+  EXPECT_EQ(framed->face & cv::Rect(0, 0, kFrameWidth, kFrameHeight), framed->face);
+}
+
 TEST(FramingTest, RefusesMissingInputs) {
   FrameRequest request = SyntheticRequest({600, 800}, 1);
   request.background_image = cv::Mat();

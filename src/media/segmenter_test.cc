@@ -43,6 +43,16 @@ TEST(SegmenterTest, SyntheticScenesMatchTheirKnownMask) {
   }
 }
 
+TEST(SegmenterTest, ABodyBoxAloneIsEnoughWithoutAFace) {
+  const auto segmenter = NewGrabCutSegmenter();
+  for (uint64_t seed = 11; seed <= 13; ++seed) {
+    const auto scene = pipeline::testing::MakeSyntheticPortrait(cv::Size(600, 800), seed);
+    auto alpha = segmenter->Segment(scene.image, {.body = cv::boundingRect(scene.mask)});
+    ASSERT_TRUE(alpha.ok()) << alpha.status();
+    EXPECT_GE(MaskIoU(*alpha > 127, scene.mask > 127), 0.85) << "seed " << seed;
+  }
+}
+
 TEST(SegmenterTest, RealPortraitsAreOpaqueAtTheFaceAndClearAtTheCorners) {
   auto detector = NewPersonDetector({});
   ASSERT_TRUE(detector.ok()) << detector.status();
