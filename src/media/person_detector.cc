@@ -189,6 +189,9 @@ class DlibPersonDetector final : public PersonDetector {
     const double body_scale = std::min(1.0, double(kBodySearchSide) / std::max(bgr.cols, bgr.rows));
     cv::Mat small;
     cv::resize(bgr, small, cv::Size(), body_scale, body_scale, cv::INTER_AREA);
+    // OpenCV's HOG reads past the image when it is smaller than the detection window
+    // (a crash, found by the 64x64 test): nobody's whole body fits in such a picture anyway.
+    if (small.cols < bodies_.winSize.width || small.rows < bodies_.winSize.height) return;
     std::vector<cv::Rect> found;
     std::vector<double> weights;
     bodies_.detectMultiScale(small, found, weights, 0, cv::Size(8, 8), cv::Size(),

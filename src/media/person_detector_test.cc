@@ -112,6 +112,22 @@ TEST_F(PersonDetectorTest, NobodyInAPlainPictureIsNotAnError) {
   EXPECT_EQ(detection->height, 480);
 }
 
+TEST_F(PersonDetectorTest, TheSmallestAllowedUploadIsSearchedWithoutError) {
+  // 64x64 is smaller than the body detector's 64x128 window.
+  cv::Mat tiny(64, 64, CV_8UC3, cv::Scalar(90, 100, 110));
+  cv::circle(tiny, {32, 28}, 14, cv::Scalar(120, 160, 215), cv::FILLED);
+  auto detection = detector_->Detect(tiny);
+  ASSERT_TRUE(detection.ok()) << detection.status();
+  EXPECT_EQ(detection->width, 64);
+  // Extreme shapes within the limits shrink one side to a few pixels when searched.
+  for (const cv::Size size : {cv::Size(64, 6000), cv::Size(6000, 64)}) {
+    cv::Mat strip(size, CV_8UC3);
+    cv::randu(strip, 0, 256);
+    auto found = detector_->Detect(strip);
+    ASSERT_TRUE(found.ok()) << size;
+  }
+}
+
 TEST_F(PersonDetectorTest, JsonRoundTrip) {
   const Detection detection = DetectFile("Tom_Cruise_avp_2014_4.jpg");
   ASSERT_FALSE(detection.persons.empty());

@@ -38,10 +38,11 @@ class GrabCutSegmenter final : public Segmenter {
     if (bgr.empty() || bgr.type() != CV_8UC3) {
       return Status::InvalidArgument("segmentation needs an 8-bit BGR image");
     }
-    const double scale =
-        std::min(1.0, double(options_.working_side) / std::max(bgr.cols, bgr.rows));
+    // Always the working size, down or up: a tiny crop (a far-away person in a small photo)
+    // would otherwise leave GrabCut too few pixels per seed to model its colours.
+    const double scale = double(options_.working_side) / std::max(bgr.cols, bgr.rows);
     cv::Mat small;
-    cv::resize(bgr, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::resize(bgr, small, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
 
     cv::Mat mask = Seeds(small.size(), hint, scale);
     cv::Mat background_model, foreground_model;

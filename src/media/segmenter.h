@@ -34,7 +34,7 @@ class Segmenter {
 };
 
 struct GrabCutOptions {
-  // GrabCut runs on the image scaled so that its longer side is at most this.
+  // GrabCut runs on the image scaled (down or up) so that its longer side is this.
   int working_side = 256;
   int iterations = 3;
   // Guided filter: radius (pixels at the working resolution) and regularisation (for a

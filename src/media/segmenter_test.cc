@@ -43,6 +43,15 @@ TEST(SegmenterTest, SyntheticScenesMatchTheirKnownMask) {
   }
 }
 
+TEST(SegmenterTest, TinyCropsStillSegment) {
+  const auto segmenter = NewGrabCutSegmenter();
+  const auto scene = pipeline::testing::MakeSyntheticPortrait(cv::Size(48, 64), 21);
+  auto alpha = segmenter->Segment(scene.image, {.face = scene.face});
+  ASSERT_TRUE(alpha.ok()) << alpha.status();
+  EXPECT_EQ(alpha->size(), scene.image.size());
+  EXPECT_GE(MaskIoU(*alpha > 127, scene.mask > 127), 0.8);
+}
+
 TEST(SegmenterTest, ABodyBoxAloneIsEnoughWithoutAFace) {
   const auto segmenter = NewGrabCutSegmenter();
   for (uint64_t seed = 11; seed <= 13; ++seed) {
