@@ -88,7 +88,24 @@ cv::Mat CoverResize(const cv::Mat& image, cv::Size size) {
   return resized(crop).clone();
 }
 
-Result<Framed> FramePortrait(const FrameRequest& r) {
+namespace {
+
+Result<Framed> FramePortraitOrThrow(const FrameRequest& r);
+
+}  // namespace
+
+Result<Framed> FramePortrait(const FrameRequest& request) {
+  // OpenCV reports failures by exception; none may leave this module.
+  try {
+    return FramePortraitOrThrow(request);
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("framing failed: ") + e.what());
+  }
+}
+
+namespace {
+
+Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
   if (r.original.empty() || r.original.type() != CV_8UC3) {
     return Status::InvalidArgument("framing needs the original BGR photo");
   }
@@ -177,5 +194,7 @@ Result<Framed> FramePortrait(const FrameRequest& r) {
   framed.face = Round(t.ToFrame(face));
   return framed;
 }
+
+}  // namespace
 
 }  // namespace vmsg::media

@@ -2,6 +2,7 @@
 // input is whatever a client sent.
 #include "media/image_io.h"
 
+#include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -177,6 +178,11 @@ Result<ImageHeader> CheckUpload(std::string_view bytes) {
   return header;
 }
 
+cv::Size ScaledSize(cv::Size size, double scale) {
+  return cv::Size(std::max(1, int(std::lround(size.width * scale))),
+                  std::max(1, int(std::lround(size.height * scale))));
+}
+
 cv::Mat ApplyOrientation(const cv::Mat& image, int orientation) {
   cv::Mat out;
   switch (orientation) {
@@ -250,11 +256,15 @@ Result<cv::Mat> DecodeUpload(std::string_view bytes, const DecodeOptions& option
   if (std::abs(image.cols - expected_w) > 1 || std::abs(image.rows - expected_h) > 1) {
     return Corrupt("the image's header and data disagree");
   }
-  if (options.max_side > 0 && std::max(image.cols, image.rows) > options.max_side) {
-    const double scale = double(options.max_side) / std::max(image.cols, image.rows);
-    cv::resize(image, image, cv::Size(), scale, scale, cv::INTER_AREA);
+  try {
+    if (options.max_side > 0 && std::max(image.cols, image.rows) > options.max_side) {
+      const double scale = double(options.max_side) / std::max(image.cols, image.rows);
+      cv::resize(image, image, ScaledSize(image.size(), scale), 0, 0, cv::INTER_AREA);
+    }
+    return ApplyOrientation(image, header.orientation);
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("resizing the upload failed: ") + e.what());
   }
-  return ApplyOrientation(image, header.orientation);
 }
 
 Result<std::string> EncodeJpeg(const cv::Mat& image, int quality) {

@@ -59,6 +59,10 @@ struct DecodeOptions {
 // when the decoder fails or disagrees with the header.
 Result<cv::Mat> DecodeUpload(std::string_view bytes, const DecodeOptions& options = {});
 
+// `size` scaled by `scale`, rounded, never below 1x1: extreme shapes (64x781250 is within the
+// limits) would otherwise round a side to 0, which OpenCV refuses with an exception.
+cv::Size ScaledSize(cv::Size size, double scale);
+
 // Applies EXIF orientation `orientation` (1..8) to `image` (returns it unchanged for 1 or an
 // unknown value).
 cv::Mat ApplyOrientation(const cv::Mat& image, int orientation);

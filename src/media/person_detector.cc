@@ -13,6 +13,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "media/image_io.h"
+
 namespace vmsg::media {
 namespace {
 
@@ -80,14 +82,24 @@ class DlibPersonDetector final : public PersonDetector {
     if (bgr.empty() || bgr.type() != CV_8UC3) {
       return Status::InvalidArgument("person detection needs an 8-bit BGR image");
     }
-    std::lock_guard lock(mutex_);
+    // OpenCV and dlib report failures by exception; none may leave this module.
+    try {
+      std::lock_guard lock(mutex_);
+      return DetectLocked(bgr);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("person detection failed: ") + e.what());
+    }
+  }
+
+ private:
+  Detection DetectLocked(const cv::Mat& bgr) const {
     const int longer = std::max(bgr.cols, bgr.rows);
     const double scale =
         std::min(kMaxDetectionUpscale, double(options_.search_side) / double(longer));
     cv::Mat gray;
     cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
     cv::Mat search;
-    cv::resize(gray, search, cv::Size(), scale, scale,
+    cv::resize(gray, search, ScaledSize(gray.size(), scale), 0, 0,
                scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
 
     std::vector<Candidate> candidates = FindFaces(search);
@@ -130,7 +142,6 @@ class DlibPersonDetector final : public PersonDetector {
     return detection;
   }
 
- private:
   std::vector<Candidate> FindFaces(const cv::Mat& search) const {
     const dlib::cv_image<unsigned char> image(search);
     std::vector<dlib::rect_detection> found;
@@ -155,7 +166,7 @@ class DlibPersonDetector final : public PersonDetector {
     const double shrink =
         std::min(1.0, double(kProfileSearchSide) / std::max(search.cols, search.rows));
     cv::Mat small;
-    cv::resize(search, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+    cv::resize(search, small, ScaledSize(search.size(), shrink), 0, 0, cv::INTER_AREA);
     const cv::Size min_size(kMinProfileSide, kMinProfileSide);
     std::vector<cv::Rect> found;
     profile_.detectMultiScale(small, found, kProfilePyramidScale, kProfileMinNeighbors, 0,
@@ -188,7 +199,7 @@ class DlibPersonDetector final : public PersonDetector {
   void MergeBodies(const cv::Mat& bgr, double face_scale, std::vector<Candidate>& out) const {
     const double body_scale = std::min(1.0, double(kBodySearchSide) / std::max(bgr.cols, bgr.rows));
     cv::Mat small;
-    cv::resize(bgr, small, cv::Size(), body_scale, body_scale, cv::INTER_AREA);
+    cv::resize(bgr, small, ScaledSize(bgr.size(), body_scale), 0, 0, cv::INTER_AREA);
     // OpenCV's HOG reads past the image when it is smaller than the detection window
     // (a crash, found by the 64x64 test): nobody's whole body fits in such a picture anyway.
     if (small.cols < bodies_.winSize.width || small.rows < bodies_.winSize.height) return;

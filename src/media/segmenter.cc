@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
 
+#include "media/image_io.h"
+
 namespace vmsg::media {
 namespace {
 
@@ -38,28 +40,34 @@ class GrabCutSegmenter final : public Segmenter {
     if (bgr.empty() || bgr.type() != CV_8UC3) {
       return Status::InvalidArgument("segmentation needs an 8-bit BGR image");
     }
+    // OpenCV reports failures by exception (GrabCut: when the seeds leave a model without
+    // samples); none may leave this module.
+    try {
+      return SegmentOrThrow(bgr, hint);
+    } catch (const cv::Exception& e) {
+      return Status::Internal(std::string("GrabCut failed: ") + e.what());
+    }
+  }
+
+ private:
+  cv::Mat SegmentOrThrow(const cv::Mat& bgr, const PersonHint& hint) const {
     // Always the working size, down or up: a tiny crop (a far-away person in a small photo)
     // would otherwise leave GrabCut too few pixels per seed to model its colours.
     const double scale = double(options_.working_side) / std::max(bgr.cols, bgr.rows);
     cv::Mat small;
-    cv::resize(bgr, small, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(bgr, small, ScaledSize(bgr.size(), scale), 0, 0,
+               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
 
     cv::Mat mask = Seeds(small.size(), hint, scale);
     cv::Mat background_model, foreground_model;
-    try {
-      cv::grabCut(small, mask, cv::Rect(), background_model, foreground_model, options_.iterations,
-                  cv::GC_INIT_WITH_MASK);
-    } catch (const cv::Exception& e) {
-      // GrabCut throws when the seeds leave one model without samples.
-      return Status::Internal(std::string("GrabCut failed: ") + e.what());
-    }
+    cv::grabCut(small, mask, cv::Rect(), background_model, foreground_model, options_.iterations,
+                cv::GC_INIT_WITH_MASK);
     cv::Mat sure = (mask == cv::GC_FGD);
     cv::Mat person = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
     person = KeepConnectedTo(person, sure);
     return Refine(bgr, small, person);
   }
 
- private:
   cv::Mat Seeds(cv::Size size, const PersonHint& hint, double scale) const {
     cv::Mat mask(size, CV_8UC1, cv::Scalar(cv::GC_PR_BGD));
     const cv::Rect bounds(0, 0, size.width, size.height);

@@ -43,7 +43,7 @@ Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   const int longer = std::max(crop.cols, crop.rows);
   if (longer > params_.max_cutout_side) {
     const double scale = double(params_.max_cutout_side) / longer;
-    cv::resize(crop, crop, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::resize(crop, crop, media::ScaledSize(crop.size(), scale), 0, 0, cv::INTER_AREA);
   }
   const double scale = double(crop.cols) / rect.width;
   auto scaled = [&](const cv::Rect& r) {

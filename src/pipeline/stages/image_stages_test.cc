@@ -191,6 +191,13 @@ TEST_F(ImageStagesTest, RequestsThatCannotBeMetAreRefusedWithCodes) {
   nobody.request.upload = std::string(plain.begin(), plain.end());
   EXPECT_EQ(Run(nobody).reason(), "no_person_detected");
 
+  // An extreme shape within the limits: searched at 1 pixel wide, and nobody is found.
+  std::vector<uchar> strip;
+  cv::imencode(".png", cv::Mat(60000, 64, CV_8UC3, cv::Scalar(50, 90, 140)), strip);
+  WorkItem thin{.task_id = "task-5b"};
+  thin.request.upload = std::string(strip.begin(), strip.end());
+  EXPECT_EQ(Run(thin).reason(), "no_person_detected");
+
   WorkItem unknown{.task_id = "task-6"};
   unknown.request.upload = ReadFile(kFaces / "2009_004587.jpg");
   unknown.request.background_id = "bg-nope";

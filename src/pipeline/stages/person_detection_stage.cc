@@ -46,7 +46,7 @@ Status StorePersonImages(blob::ObjectStore& store, const std::string& id, const 
         store.Put(ObjectKey(keys, CropObject(person.index)), jpeg, {.content_type = "image/jpeg"}));
     const double scale = double(preview_side) / std::max(crop.cols, crop.rows);
     cv::Mat preview;
-    cv::resize(crop, preview, cv::Size(), scale, scale,
+    cv::resize(crop, preview, media::ScaledSize(crop.size(), scale), 0, 0,
                scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
     VMSG_ASSIGN_OR_RETURN(std::string preview_jpeg, media::EncodeJpeg(preview));
     VMSG_RETURN_IF_ERROR(
