@@ -18,6 +18,8 @@ constexpr double kHeadAxisY = 0.95;
 constexpr double kHeadLift = 0.15;       // the head's centre sits above the face box's
 constexpr double kFaceCoreAxisX = 0.28;  // surely the person: the middle of the face
 constexpr double kFaceCoreAxisY = 0.36;
+constexpr double kHairlineAxisX = 0.3;  // around the face box's top edge
+constexpr double kHairlineAxisY = 0.3;
 constexpr double kNeckHalfWidth = 0.45;
 constexpr double kShoulderHalfWidth = 1.4;
 constexpr double kShoulderDrop = 1.1;  // shoulders this far below the chin
@@ -100,9 +102,14 @@ class GrabCutSegmenter final : public Segmenter {
           {int(centre.x - kShoulderHalfWidth * w), size.height},
           {int(centre.x - kShoulderHalfWidth * w), int(chin + kShoulderDrop * h)}};
       cv::fillConvexPoly(mask, torso, cv::Scalar(cv::GC_PR_FGD));
-      // Surely the person: the face's middle and a strip down the chest.
+      // Surely the person: the face's middle, the forehead and hairline just above the face
+      // box (dlib's box starts at the eyebrows; seeding there gives GrabCut the hair's
+      // colour, which dark backgrounds otherwise claim), and a strip down the chest.
       cv::ellipse(mask, centre, cv::Size(int(kFaceCoreAxisX * w), int(kFaceCoreAxisY * h)), 0, 0,
                   360, cv::Scalar(cv::GC_FGD), cv::FILLED);
+      cv::ellipse(mask, cv::Point(int(centre.x), face.y),
+                  cv::Size(int(kHairlineAxisX * w), int(kHairlineAxisY * h)), 0, 0, 360,
+                  cv::Scalar(cv::GC_FGD), cv::FILLED);
       const cv::Rect chest(
           cv::Point(int(centre.x - kChestCoreHalfWidth * w), int(chin + kChestCoreTop * h)),
           cv::Point(int(centre.x + kChestCoreHalfWidth * w), int(chin + kChestCoreBottom * h)));
