@@ -65,7 +65,7 @@ Result<std::unique_ptr<Segmenter>> NewIsnetSegmenter(const IsnetOptions& options
       return Status::FailedPrecondition("OpenCV loaded no network from " + options.model.string());
     }
     return std::unique_ptr<Segmenter>(
-        std::make_unique<IsnetSegmenter>(std::move(net), options.input_side));
+        std::make_unique<IsnetSegmenter>(std::move(net), kIsnetInputSide));
   } catch (const cv::Exception& e) {
     return Status::FailedPrecondition("cannot load " + options.model.string() + ": " + e.what());
   }

@@ -49,9 +49,11 @@ std::unique_ptr<Segmenter> NewGrabCutSegmenter(const GrabCutOptions& options = {
 // The model is installed only by the opt-in scripts/install-isnet-model.sh; never bundled.
 inline constexpr std::string_view kDefaultIsnetModel = "data/models/isnet-medium-fp32.onnx";
 
+// The model's input is fixed at this square size (its graph does not accept others).
+inline constexpr int kIsnetInputSide = 1024;
+
 struct IsnetOptions {
   std::filesystem::path model{kDefaultIsnetModel};
-  int input_side = 1024;  // the model's training resolution
 };
 
 // FailedPrecondition when the model file is missing or OpenCV cannot load it. The hint is
