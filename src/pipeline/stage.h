@@ -49,7 +49,8 @@ struct Request {
   BackgroundKind background = BackgroundKind::kPreset;
   std::string background_id = "bg-pastel-confetti";  // for kPreset
   std::string background_upload;                     // for kUploaded: the image's bytes
-  bool keep_original_background = false;             // step 3 keeps the photo's own background
+  // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
+  bool keep_original_background = false;
 };
 
 // The state a task carries from stage to stage. Decoded images are kept here so a stage
@@ -62,8 +63,8 @@ struct WorkItem {
   cv::Mat original;                           // BGR, orientation applied (step 1)
   std::optional<media::Detection> detection;  // step 2
   int chosen_person = -1;  // the person steps 3-4 work on (set by step 2; -1: nobody)
-  cv::Mat cutout;          // BGRA crop of the chosen person (step 3)
-  cv::Rect cutout_rect;    // where `cutout` lies in `original`
+  cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
+  cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
   cv::Mat framed;          // BGR 512x910 (step 4)
 
   std::vector<std::string> reused;  // names of the stages skipped because their output existed
