@@ -1,0 +1,68 @@
+// Background removal: a Segmenter gives the alpha matte of one person in a photo. The
+// classical implementation (the default) runs GrabCut seeded from the person's face and
+// torso at a small working resolution, then refines the edge at full resolution with a
+// guided filter so that hair and shoulders get soft alpha.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace vmsg::media {
+
+// Where the person is, in the coordinates of the image being segmented.
+struct PersonHint {
+  std::optional<cv::Rect> face;  // when known: seeds face and torso
+  cv::Rect body;                 // the person's box; empty: the whole image
+};
+
+class Segmenter {
+ public:
+  virtual ~Segmenter() = default;
+
+  // "grabcut", "isnet": for logs and the benchmark.
+  virtual std::string_view Name() const = 0;
+
+  // The alpha of `bgr` (8-bit, 3 channels): CV_8UC1 of the same size, 255 on the person, 0
+  // on the background, soft in between. InvalidArgument for an empty or non-BGR image.
+  // Thread-safe.
+  virtual Result<cv::Mat> Segment(const cv::Mat& bgr, const PersonHint& hint) const = 0;
+};
+
+struct GrabCutOptions {
+  // GrabCut runs on the image scaled (down or up) so that its longer side is this.
+  int working_side = 256;
+  int iterations = 3;
+  // Guided filter: radius (pixels at the working resolution) and regularisation (for a
+  // guide in 0..1); a larger eps smooths more, a smaller one follows image edges closer.
+  int guided_radius = 3;
+  double guided_eps = 1e-3;
+};
+
+std::unique_ptr<Segmenter> NewGrabCutSegmenter(const GrabCutOptions& options = {});
+
+// The optional neural segmenter: ISNet (IMG.LY's "medium" model, AGPL-3.0) run by OpenCV DNN.
+// The model is installed only by the opt-in scripts/install-isnet-model.sh; never bundled.
+inline constexpr std::string_view kDefaultIsnetModel = "data/models/isnet-medium-fp32.onnx";
+
+// The model's input is fixed at this square size (its graph does not accept others).
+inline constexpr int kIsnetInputSide = 1024;
+
+struct IsnetOptions {
+  std::filesystem::path model{kDefaultIsnetModel};
+};
+
+// FailedPrecondition when the model file is missing or OpenCV cannot load it. The hint is
+// not used: ISNet finds the salient person by itself. Calls are serialised (one network).
+Result<std::unique_ptr<Segmenter>> NewIsnetSegmenter(const IsnetOptions& options);
+
+// VMSG_SEGMENTER's choice: "grabcut"; "isnet" (FailedPrecondition without the model); "auto"
+// (ISNet when its model file exists, else GrabCut). InvalidArgument for anything else.
+Result<std::unique_ptr<Segmenter>> NewSegmenter(std::string_view choice,
+                                                const IsnetOptions& isnet = {});
+
+}  // namespace vmsg::media

@@ -1,0 +1,117 @@
+// Stage: one step of the generation pipeline (DESIGN.md section 4). Every stage has the same
+// small signature, typed parameters validated when it is made, and declared inputs and
+// outputs (object names) that Pipeline checks before any work flows.
+#pragma once
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "blob/object_store.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "media/person_detector.h"
+#include "worker/cancellation.h"
+
+namespace vmsg::pipeline {
+
+// The spec's progress record counts eight steps.
+inline constexpr int kTotalSteps = 8;
+
+// What a step reports when it starts: the spec's percentage and both messages.
+struct StepInfo {
+  std::string_view name;  // current_step, e.g. "background_removal"
+  int percentage = 0;
+  std::string_view message_ja;
+  std::string_view message_en;
+};
+
+// Receives progress. Implementations write the spec's progress record (see progress.h).
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  // Records that `step` has started. A failure to record progress is returned; the pipeline
+  // treats it as a warning, never as the task's failure.
+  virtual Status Report(const StepInfo& step) = 0;
+};
+
+// Which background the framed picture gets.
+enum class BackgroundKind { kPreset, kOriginal, kBlurredOriginal, kUploaded };
+
+// What the request asked for, as far as steps 1-4 are concerned.
+struct Request {
+  std::string upload;               // the uploaded image's bytes (input "upload")
+  std::optional<int> person_index;  // absent: the largest person
+  BackgroundKind background = BackgroundKind::kPreset;
+  std::string background_id = "bg-pastel-confetti";  // for kPreset
+  std::string background_upload;                     // for kUploaded: the image's bytes
+  // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
+  bool keep_original_background = false;
+};
+
+// The state a task carries from stage to stage. Decoded images are kept here so a stage
+// need not decode what the previous one just produced; when a stage was skipped on resume,
+// the next one loads what it needs from the store instead.
+struct WorkItem {
+  std::string task_id;
+  Request request;
+
+  cv::Mat original;                           // BGR, orientation applied (step 1)
+  std::optional<media::Detection> detection;  // step 2
+  int chosen_person = -1;  // the person steps 3-4 work on (set by step 2; -1: nobody)
+  cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
+  cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
+  cv::Mat framed;          // BGR 512x910 (step 4)
+
+  std::vector<std::string> reused;  // names of the stages skipped because their output existed
+};
+
+// Everything a stage may use besides the work item. Nothing in it is owned.
+struct StageContext {
+  blob::ObjectStore& store;
+  ProgressSink& progress;
+  const worker::CancellationToken& cancel;
+  const Clock& clock;
+  const Logger& logger;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+
+  virtual const StepInfo& Step() const = 0;
+
+  // Object names this stage reads and writes. A name is either "upload" (the request's
+  // bytes) or an object name under the task's folder that may contain "{person}" (the chosen
+  // person's index), e.g. "person_{person}_bg_removed.png". See ObjectKey.
+  virtual std::vector<std::string> Inputs() const = 0;
+  virtual std::vector<std::string> Outputs() const = 0;
+
+  // Does the step. OK when every output is stored. Errors: InvalidArgument (with a stable
+  // reason) for bad input, Cancelled when `ctx.cancel` fired, others from the store.
+  // Idempotent: running it again rewrites the same objects. Thread-safe (const, stateless
+  // apart from models loaded at construction).
+  virtual Status Run(StageContext& ctx, WorkItem& item) const = 0;
+
+  // Called instead of Run when every output already exists for the task (a redelivered
+  // task): loads into `item` the small results later stages rely on (the detection, the
+  // chosen person), never the images, which later stages load when they need them. OK by
+  // default, for stages whose outputs say it all.
+  virtual Status Restore(StageContext& ctx, WorkItem& item) const;
+};
+
+// Names the request provides rather than a stage.
+inline constexpr std::string_view kUploadInput = "upload";
+
+// The store key of object `name` for `item`: images/uploads/{task_id}/{name}, with
+// "{person}" replaced by the chosen person's index.
+std::string ObjectKey(const WorkItem& item, std::string_view name);
+
+// images/previews/{task_id}/person_{i}_preview.jpg
+std::string PreviewKey(std::string_view task_id, int person_index);
+
+}  // namespace vmsg::pipeline

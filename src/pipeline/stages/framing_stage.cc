@@ -1,0 +1,92 @@
+// See framing_stage.h.
+#include "pipeline/stages/framing_stage.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "media/backgrounds.h"
+#include "media/image_io.h"
+#include "pipeline/stages/image_objects.h"
+
+namespace vmsg::pipeline {
+
+Status FramingStage::Params::Validate() const {
+  if (max_background_side < media::kFrameHeight) {
+    return Status::InvalidArgument("max_background_side must be at least the frame height");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FramingStage>> FramingStage::Make(const Params& params) {
+  VMSG_RETURN_IF_ERROR(params.Validate());
+  return std::unique_ptr<FramingStage>(new FramingStage(params));
+}
+
+const StepInfo& FramingStage::Step() const {
+  static const StepInfo step{"image_optimization", 50, "画像を最適化中...",
+                             "Optimizing the image..."};
+  return step;
+}
+
+std::vector<std::string> FramingStage::Inputs() const {
+  return {std::string(kOriginalObject), std::string(kPersonsObject), std::string(kCutoutObject)};
+}
+std::vector<std::string> FramingStage::Outputs() const { return {std::string(kFramedObject)}; }
+
+Result<cv::Mat> FramingStage::Preset(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = presets_.find(id); it != presets_.end()) return it->second;
+  auto rendered = media::RenderBackground(id, {media::kFrameWidth, media::kFrameHeight});
+  if (!rendered.ok()) {
+    return Status::InvalidArgument("no background " + id, "unknown_background");
+  }
+  presets_.emplace(id, *rendered);
+  return *rendered;
+}
+
+Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
+  VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
+  media::FrameRequest request;
+  VMSG_ASSIGN_OR_RETURN(request.original, LoadOriginal(ctx, item));
+  if (item.cutout.empty()) {
+    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kCutoutObject)));
+    VMSG_ASSIGN_OR_RETURN(item.cutout, media::DecodeStored(png, cv::IMREAD_UNCHANGED));
+    item.cutout_rect = CutoutRect(person.bbox, request.original.size());
+    if (item.cutout.type() != CV_8UC4) return Status::DataLoss("the stored cutout is not RGBA");
+  }
+  request.cutout = item.cutout;
+  request.cutout_rect = item.cutout_rect;
+  if (person.face) request.face = *person.face;
+
+  const Request& r = item.request;
+  if (r.keep_original_background) {
+    request.background = media::FrameBackground::kOriginal;
+  } else {
+    switch (r.background) {
+      case BackgroundKind::kPreset: {
+        VMSG_ASSIGN_OR_RETURN(request.background_image, Preset(r.background_id));
+        break;
+      }
+      case BackgroundKind::kUploaded: {
+        auto decoded =
+            media::DecodeUpload(r.background_upload, {.max_side = params_.max_background_side});
+        if (!decoded.ok()) return decoded.status().WithContext("background image");
+        request.background_image = std::move(decoded).value();
+        break;
+      }
+      case BackgroundKind::kOriginal:
+        request.background = media::FrameBackground::kOriginal;
+        break;
+      case BackgroundKind::kBlurredOriginal:
+        request.background = media::FrameBackground::kBlurredOriginal;
+        break;
+    }
+  }
+  VMSG_ASSIGN_OR_RETURN(media::Framed framed, media::FramePortrait(request));
+  VMSG_ASSIGN_OR_RETURN(std::string png, media::EncodePng(framed.image));
+  VMSG_RETURN_IF_ERROR(
+      ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
+  item.framed = std::move(framed.image);
+  return Status::Ok();
+}
+
+}  // namespace vmsg::pipeline

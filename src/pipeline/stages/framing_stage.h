@@ -1,0 +1,44 @@
+// Step 4 (50 %): frame the chosen person for a 512x910 (9:16) phone screen, face-aware, over
+// the background the request chose (one of the ten presets, the original photo, the blurred
+// original, or an uploaded image validated as in step 1), and store optimized_512x910.png.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "common/result.h"
+#include "media/framing.h"
+#include "pipeline/stage.h"
+
+namespace vmsg::pipeline {
+
+class FramingStage final : public Stage {
+ public:
+  struct Params {
+    // An uploaded background is decoded to at most this size (it is cover-cropped to 512x910).
+    int max_background_side = 2048;
+    Status Validate() const;  // OK when max_background_side >= kFrameHeight
+  };
+
+  static Result<std::unique_ptr<FramingStage>> Make(const Params& params);
+
+  const StepInfo& Step() const override;
+  std::vector<std::string> Inputs() const override;
+  std::vector<std::string> Outputs() const override;
+  // InvalidArgument "unknown_background" for a preset id that does not exist, and step 1's
+  // refusal codes for a bad uploaded background. A request that keeps the original
+  // background (step 3 stored an opaque crop) is framed over the original photo.
+  Status Run(StageContext& ctx, WorkItem& item) const override;
+
+ private:
+  explicit FramingStage(const Params& params) : params_(params) {}
+  Result<cv::Mat> Preset(const std::string& id) const;
+
+  const Params params_;
+  mutable std::mutex mutex_;
+  // Presets drawn at the frame's size, once per process.
+  mutable std::map<std::string, cv::Mat, std::less<>> presets_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace vmsg::pipeline
