@@ -1,13 +1,19 @@
 // Wiring of config -> services -> routes -> server.
 #include "app/service_context.h"
 
+#include <boost/asio/thread_pool.hpp>
 #include <system_error>
+#include <thread>
 
 #include "app/stores.h"
 #include "http/handlers/catalog_handlers.h"
+#include "http/handlers/image_handlers.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
 #include "http/handlers/upload_handlers.h"
+#include "media/backgrounds.h"
+#include "media/person_detector.h"
+#include "media/segmenter.h"
 #include "state/redis_state.h"
 #include "state/sqlite_state.h"
 
@@ -15,8 +21,15 @@ namespace vmsg {
 
 const char kVersion[] = VMSG_VERSION;
 
+namespace {
+// Where scripts/install-isnet-model.sh puts the optional neural model, under the data dir.
+constexpr std::string_view kIsnetModelFile = "isnet-medium-fp32.onnx";
+}  // namespace
+
 ServiceContext::ServiceContext(Config config, std::unique_ptr<Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {}
+
+ServiceContext::~ServiceContext() = default;
 
 Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                                                std::unique_ptr<Clock> clock,
@@ -124,6 +137,37 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
        .ids = &ctx->ids_,
        .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
        .upload_max_bytes = c.upload_max_bytes});
+
+  // Image analysis: the detector's models load once here (a missing model stops start-up
+  // with its path); the preset backgrounds are drawn into the data dir on first start.
+  VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
+  VMSG_ASSIGN_OR_RETURN(
+      ctx->segmenter_,
+      media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
+  const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
+  if (role == Role::kServe) {
+    VMSG_RETURN_IF_ERROR(media::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
+  }
+  ctx->health_.Add("image_analysis", [segmenter = ctx->segmenter_.get()] {
+    http::HealthChecks::Check check;
+    check.healthy = true;
+    check.details["segmenter"] = std::string(segmenter->Name());
+    return check;
+  });
+  const int cpu_threads = c.cpu_threads > 0
+                              ? c.cpu_threads
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ctx->cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
+  http::AddImageRoutes(
+      ctx->router_,
+      {.store = ctx->objects_.get(),
+       .detector = ctx->detector_.get(),
+       .cpu = ctx->cpu_.get(),
+       .ids = &ctx->ids_,
+       .clock = ctx->clock_.get(),
+       .logger = ctx->logger_.get(),
+       .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
+       .backgrounds_dir = backgrounds_dir});
 
   // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
   // missing; a corrupt one opens and shows as unhealthy).

@@ -18,6 +18,14 @@
 #include "state/state.h"
 #include "worker/worker_pool.h"
 
+namespace boost::asio {
+class thread_pool;
+}
+namespace vmsg::media {
+class PersonDetector;
+class Segmenter;
+}  // namespace vmsg::media
+
 namespace vmsg {
 
 extern const char kVersion[];
@@ -31,6 +39,7 @@ class ServiceContext {
 
   static Result<std::unique_ptr<ServiceContext>> Create(Config config, std::unique_ptr<Clock> clock,
                                                         Role role = Role::kServe);
+  ~ServiceContext();
 
   const Config& config() const { return config_; }
   const Logger& logger() const { return *logger_; }
@@ -56,6 +65,10 @@ class ServiceContext {
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
+  // Image analysis (models loaded once) and the threads HTTP requests run it on.
+  std::unique_ptr<media::PersonDetector> detector_;
+  std::unique_ptr<media::Segmenter> segmenter_;
+  std::unique_ptr<boost::asio::thread_pool> cpu_;
   std::unique_ptr<worker::WorkerPool> workers_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;

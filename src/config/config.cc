@@ -315,6 +315,21 @@ const std::vector<Setting>& Settings() {
        false,
        Seconds(std::chrono::seconds(1), std::chrono::hours(24 * 7),
                [](Config& c, milliseconds v) { c.lifecycle_sweep_interval = v; })},
+      {"VMSG_SEGMENTER", "auto",
+       "Background removal: `grabcut` (classical, always available), `isnet` (the neural model "
+       "installed by scripts/install-isnet-model.sh into VMSG_DATA_DIR/models) or `auto` "
+       "(isnet when its model is there).",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         if (v != "auto" && v != "grabcut" && v != "isnet") {
+           return Bad("expected auto, grabcut or isnet");
+         }
+         c.segmenter = std::string(v);
+         return Status::Ok();
+       }},
+      {"VMSG_CPU_THREADS", "0",
+       "Threads for image analysis requested over HTTP (person detection); 0: one per core.",
+       false, Integer(0, 256, [](Config& c, int64_t v) { c.cpu_threads = static_cast<int>(v); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

@@ -75,6 +75,11 @@ struct Config {
   // How often the local store applies the lifecycle rules.
   std::chrono::milliseconds lifecycle_sweep_interval{0};
 
+  // Image analysis: the background remover ("auto", "grabcut", "isnet") and the threads that
+  // run detection for HTTP requests (0: one per core).
+  std::string segmenter;
+  int cpu_threads = 0;
+
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
 

@@ -94,6 +94,27 @@ presign=$(curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' \
   -d '{"kind":"image","content_type":"image/png"}' "http://127.0.0.1:$port/api/uploads/presign")
 check "presign answers a form" grep -q '"url":"/api/uploads"' <<<"$(head -n1 <<<"$presign")"
 check "presign answers 200" test "$(tail -n1 <<<"$presign")" = 200
+
+# The photo endpoints, on real photos from Debian's dlib examples.
+faces=/usr/share/doc/libdlib19.1/examples/faces
+detect=$(curl -s -F "image=@$faces/Tom_Cruise_avp_2014_4.jpg;type=image/jpeg" \
+  "http://127.0.0.1:$port/api/person-detection/detect")
+check "detect finds the person" grep -q '"person_count":1' <<<"$detect"
+check "detect answers an image id" grep -Eq '"image_id":"[0-9a-f-]{36}"' <<<"$detect"
+preview=$(grep -o '"preview_url":"[^"]*"' <<<"$detect" | head -1 | cut -d'"' -f4)
+check "the preview downloads as a JPEG" \
+  test "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$port$preview")" = "200 image/jpeg"
+echo "not a photo" >"$work/fake.jpg"
+refused=$(curl -s -F "image=@$work/fake.jpg;type=image/jpeg" "http://127.0.0.1:$port/api/person-detection/detect")
+check "a text file named .jpg is refused by content" grep -q '"code":"unsupported_image_type"' <<<"$refused"
+nobody=$(curl -s -F "image=@$faces/dogs.jpg" "http://127.0.0.1:$port/api/person-detection/detect")
+check "a photo with nobody is not an error" grep -q '"person_count":0' <<<"$nobody"
+backgrounds=$(curl -s "http://127.0.0.1:$port/api/backgrounds")
+check "ten preset backgrounds are listed" test "$(grep -o '"kind":"preset"' <<<"$backgrounds" | wc -l)" -eq 10
+check "a background thumbnail is served" \
+  test "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/api/backgrounds/bg-gold-bokeh/thumbnail")" = "200 image/jpeg"
+check "an unknown background is 404" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/backgrounds/bg-nope/image")" = 404
 kill -TERM "$server_pid"
 stopped=no
 for _ in $(seq 1 100); do

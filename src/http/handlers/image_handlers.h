@@ -1,0 +1,39 @@
+// The photo endpoints of the generation flow:
+//   POST /api/person-detection/detect   store a photo (step 1) and find the people in it
+//                                       (step 2), so that the user can choose one
+//   GET  /api/backgrounds               the background choices, with thumbnails
+//   GET  /api/backgrounds/{id}/thumbnail, /api/backgrounds/{id}/image
+// Detection runs on the CPU pool, never on the server's I/O threads.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "blob/object_store.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "http/router.h"
+#include "media/person_detector.h"
+
+namespace vmsg::http {
+
+// The multipart body of a detect request: the photo and a little framing.
+inline constexpr uint64_t kDetectFormOverheadBytes = 64 * 1024;
+
+struct ImageServices {
+  blob::ObjectStore* store = nullptr;
+  const media::PersonDetector* detector = nullptr;
+  boost::asio::thread_pool* cpu = nullptr;  // where detection runs
+  IdGenerator* ids = nullptr;
+  const Clock* clock = nullptr;
+  const Logger* logger = nullptr;
+  std::chrono::seconds presign_expiry{3600};
+  // The preset backgrounds and thumbnails written at set-up (media::WriteBackgrounds).
+  std::filesystem::path backgrounds_dir;
+};
+
+void AddImageRoutes(Router& router, ImageServices services);
+
+}  // namespace vmsg::http
