@@ -63,6 +63,7 @@ test-sanitize: setup
 bench: build
 	$(BUILD_DIR)/bench/queue/queue_bench 5000 bench/queue
 	$(BUILD_DIR)/bench/voice/voice_bench
+	$(BUILD_DIR)/bench/image/image_bench --runs 5
 
 format:
 	clang-format -i $(SOURCES)
