@@ -77,6 +77,10 @@ Result<ImageHeader> ReadJpegHeader(std::string_view b) {
       if (payload.size() < 5) return Corrupt("JPEG frame header is cut short");
       header.height = static_cast<int>(Be16(payload, 1));
       header.width = static_cast<int>(Be16(payload, 3));
+      // A zero height defers to a DNL marker, which no decoder we use supports.
+      if (header.width == 0 || header.height == 0) {
+        return Corrupt("JPEG frame header has a zero dimension");
+      }
       return header;
     }
     at += length;

@@ -84,6 +84,21 @@ TEST(ImageIoTest, AppliesExifOrientationAndStripsMetadata) {
   EXPECT_EQ(ReadImageHeader(*encoded)->orientation, 1);
 }
 
+// Found by image_header_fuzz: a frame header with zero width and height was accepted.
+TEST(ImageIoTest, AJpegFrameWithAZeroDimensionIsCorrupt) {
+  std::string jpeg("\xff\xd8\xff\xc0\x00\x11\x08", 7);
+  for (const auto& [height, width] : std::vector<std::pair<int, int>>{{0, 0}, {0, 640}, {480, 0}}) {
+    std::string bytes = jpeg;
+    bytes += static_cast<char>(height >> 8);
+    bytes += static_cast<char>(height & 0xff);
+    bytes += static_cast<char>(width >> 8);
+    bytes += static_cast<char>(width & 0xff);
+    bytes += std::string("\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9", 12);
+    auto header = ReadImageHeader(bytes);
+    EXPECT_EQ(header.status().reason(), kImageCorrupt) << height << "x" << width;
+  }
+}
+
 TEST(ImageIoTest, DecodesAtAReducedScaleWhenAsked) {
   auto decoded = DecodeUpload(Encode(Gradient(2000, 1000), ".jpg"), {.max_side = 600});
   ASSERT_TRUE(decoded.ok()) << decoded.status();
