@@ -9,9 +9,15 @@ Status Stage::Restore(StageContext&, WorkItem&) const { return Status::Ok(); }
 
 std::string ObjectKey(const WorkItem& item, std::string_view name) {
   std::string resolved(name);
-  static constexpr std::string_view kPerson = "{person}";
-  if (auto at = resolved.find(kPerson); at != std::string::npos) {
-    resolved.replace(at, kPerson.size(), std::to_string(item.chosen_person));
+  auto substitute = [&resolved](std::string_view placeholder, const std::string& value) {
+    if (auto at = resolved.find(placeholder); at != std::string::npos) {
+      resolved.replace(at, placeholder.size(), value);
+    }
+  };
+  substitute("{person}", std::to_string(item.chosen_person));
+  if (name.find('/') != std::string_view::npos) {
+    substitute("{task}", item.task_id);
+    return resolved;
   }
   return "images/uploads/" + item.task_id + "/" + resolved;
 }

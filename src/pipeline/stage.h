@@ -15,6 +15,9 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "media/person_detector.h"
+#include "voice/prosody.h"
+#include "voice/speaker.h"
+#include "voice/speech.h"
 #include "worker/cancellation.h"
 
 namespace vmsg::pipeline {
@@ -51,6 +54,11 @@ struct Request {
   std::string background_upload;                     // for kUploaded: the image's bytes
   // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
   bool keep_original_background = false;
+
+  // Steps 5-6: the message, the voice that speaks it, and the delivery asked for.
+  std::string text;
+  voice::VoiceParams voice;
+  voice::ProsodyParams prosody;
 };
 
 // The state a task carries from stage to stage. Decoded images are kept here so a stage
@@ -66,6 +74,10 @@ struct WorkItem {
   cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
   cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
   cv::Mat framed;          // BGR 512x910 (step 4)
+  // The message as step 6 delivered it (audio with timings), which steps 7-8 mix and
+  // animate; also the preset it applied.
+  std::optional<voice::Speech> speech;
+  std::optional<voice::ProsodyPreset> applied_preset;
 
   std::vector<std::string> reused;  // names of the stages skipped because their output existed
 };
@@ -86,8 +98,9 @@ class Stage {
   virtual const StepInfo& Step() const = 0;
 
   // Object names this stage reads and writes. A name is either "upload" (the request's
-  // bytes) or an object name under the task's folder that may contain "{person}" (the chosen
-  // person's index), e.g. "person_{person}_bg_removed.png". See ObjectKey.
+  // bytes), an object name under the task's image folder that may contain "{person}" (the
+  // chosen person's index), e.g. "person_{person}_bg_removed.png", or a whole key with
+  // "{task}" for the task id, e.g. "voices/generated/{task}/base_voice.wav". See ObjectKey.
   virtual std::vector<std::string> Inputs() const = 0;
   virtual std::vector<std::string> Outputs() const = 0;
 
@@ -107,8 +120,9 @@ class Stage {
 // Names the request provides rather than a stage.
 inline constexpr std::string_view kUploadInput = "upload";
 
-// The store key of object `name` for `item`: images/uploads/{task_id}/{name}, with
-// "{person}" replaced by the chosen person's index.
+// The store key of object `name` for `item`: a name with a '/' is a whole key with "{task}"
+// replaced by the task id; any other name is images/uploads/{task_id}/{name}. "{person}" is
+// replaced by the chosen person's index in either.
 std::string ObjectKey(const WorkItem& item, std::string_view name);
 
 // images/previews/{task_id}/person_{i}_preview.jpg

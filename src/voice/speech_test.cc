@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "voice/speech_json.h"
+
 namespace vmsg::voice {
 namespace {
 
@@ -92,6 +94,40 @@ TEST(SpeechTest, VisemeTables) {
   EXPECT_EQ(EnglishViseme("ow"), Viseme::kO);
   EXPECT_EQ(EnglishViseme("unknown"), Viseme::kClosed);
   EXPECT_EQ(VisemeName(Viseme::kClosed), "closed");
+}
+
+}  // namespace
+}  // namespace vmsg::voice
+
+namespace vmsg::voice {
+namespace {
+
+TEST(SpeechJsonTest, TimingsRoundTripOntoTheirAudio) {
+  Speech ka = Ka();
+  ka.words = ka.units;
+  const Json json = SpeechTimingsToJson(ka);
+  EXPECT_EQ(json["language"], "ja");
+  EXPECT_EQ(json["phonemes"].size(), ka.phonemes.size());
+  auto back = SpeechFromJson(json, ka.audio);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(SpeechTimingsToJson(*back), json);
+}
+
+TEST(SpeechJsonTest, MalformedOrMismatchedTimingsAreDataLoss) {
+  const Speech ka = Ka();
+  Json json = SpeechTimingsToJson(ka);
+  Json bad_viseme = json;
+  bad_viseme["phonemes"][0]["viseme"] = "x";
+  Json no_language = json;
+  no_language.erase("language");
+  Json bad_unit = json;
+  bad_unit["units"][0].erase("start");
+  for (const Json& j : {bad_viseme, no_language, bad_unit, Json::array()}) {
+    EXPECT_EQ(SpeechFromJson(j, ka.audio).status().code(), StatusCode::kDataLoss) << j;
+  }
+  Audio longer = ka.audio;  // timings that stop short of the audio they claim
+  longer.samples.resize(longer.samples.size() * 2);
+  EXPECT_EQ(SpeechFromJson(json, longer).status().code(), StatusCode::kDataLoss);
 }
 
 }  // namespace

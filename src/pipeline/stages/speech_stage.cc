@@ -1,0 +1,77 @@
+#include "pipeline/stages/speech_stage.h"
+
+#include "common/json.h"
+#include "voice/speech_json.h"
+
+namespace vmsg::pipeline {
+namespace {
+
+// Speaks the request's text with `prosody` and stores the WAV and its timings.
+Result<voice::SpokenMessage> SpeakAndStore(const voice::Speaker& speaker, StageContext& ctx,
+                                           const WorkItem& item,
+                                           const voice::ProsodyParams& prosody,
+                                           std::string_view wav_object,
+                                           std::string_view timings_object) {
+  VMSG_ASSIGN_OR_RETURN(voice::SpokenMessage spoken,
+                        speaker.Synthesize(item.request.text, item.request.voice, prosody));
+  VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
+  // The timings go first: the WAV is the output whose presence marks the step done.
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, timings_object),
+                                     DumpJson(voice::SpeechTimingsToJson(spoken.speech)),
+                                     {"application/json"}));
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, wav_object),
+                                     voice::EncodeWav(spoken.speech.audio), {"audio/wav"}));
+  return spoken;
+}
+
+}  // namespace
+
+const StepInfo& SpeechStage::Step() const {
+  static const StepInfo step{"voice_synthesis", 60, "音声を合成中...", "Synthesizing the voice..."};
+  return step;
+}
+
+std::vector<std::string> SpeechStage::Outputs() const {
+  return {std::string(kBaseTimingsObject), std::string(kBaseVoiceObject)};
+}
+
+Status SpeechStage::Run(StageContext& ctx, WorkItem& item) const {
+  voice::ProsodyParams neutral;
+  neutral.preset = voice::ProsodyPreset::kNeutral;
+  return SpeakAndStore(speaker_, ctx, item, neutral, kBaseVoiceObject, kBaseTimingsObject).status();
+}
+
+const StepInfo& ProsodyStage::Step() const {
+  static const StepInfo step{"prosody_adjustment", 70, "プロソディを調整中...",
+                             "Adjusting the delivery..."};
+  return step;
+}
+
+std::vector<std::string> ProsodyStage::Outputs() const {
+  return {std::string(kAdjustedTimingsObject), std::string(kAdjustedVoiceObject)};
+}
+
+Status ProsodyStage::Run(StageContext& ctx, WorkItem& item) const {
+  VMSG_RETURN_IF_ERROR(item.request.prosody.Validate());
+  VMSG_ASSIGN_OR_RETURN(voice::SpokenMessage spoken,
+                        SpeakAndStore(speaker_, ctx, item, item.request.prosody,
+                                      kAdjustedVoiceObject, kAdjustedTimingsObject));
+  item.applied_preset = spoken.preset;
+  item.speech = std::move(spoken.speech);
+  return Status::Ok();
+}
+
+Status ProsodyStage::Restore(StageContext& ctx, WorkItem& item) const {
+  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, kAdjustedVoiceObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string timings,
+                        ctx.store.GetBytes(ObjectKey(item, kAdjustedTimingsObject)));
+  VMSG_ASSIGN_OR_RETURN(voice::Audio audio, voice::DecodeWav(wav));
+  auto json = ParseJson(timings);
+  if (!json.ok())
+    return Status::DataLoss("stored timings are not JSON: " + json.status().message());
+  VMSG_ASSIGN_OR_RETURN(voice::Speech speech, voice::SpeechFromJson(*json, std::move(audio)));
+  item.speech = std::move(speech);
+  return Status::Ok();
+}
+
+}  // namespace vmsg::pipeline

@@ -1,0 +1,58 @@
+// Steps 5 and 6 (60 % and 70 %): speak the message. Step 5 (SpeechStage) speaks it in the
+// chosen voice with a neutral delivery and stores voices/generated/{task_id}/base_voice.wav;
+// step 6 (ProsodyStage) speaks it again with the request's delivery (a preset, named or
+// chosen from the message, and the user's speed, pitch and volume) and stores
+// prosody_adjusted.wav, which the later steps mix and animate. Pitch and tempo are set
+// inside the engines, so a change of delivery is a second synthesis rather than a filter,
+// and the timings (phonemes, moras or words, mouth shapes) stay exact. Each WAV has its
+// timings beside it as JSON (voice/speech_json.h), so a redelivered task resumes with them.
+#pragma once
+
+#include <memory>
+
+#include "pipeline/stage.h"
+#include "voice/speaker.h"
+
+namespace vmsg::pipeline {
+
+inline constexpr std::string_view kBaseVoiceObject = "voices/generated/{task}/base_voice.wav";
+inline constexpr std::string_view kBaseTimingsObject =
+    "voices/generated/{task}/base_voice_timings.json";
+inline constexpr std::string_view kAdjustedVoiceObject =
+    "voices/generated/{task}/prosody_adjusted.wav";
+inline constexpr std::string_view kAdjustedTimingsObject =
+    "voices/generated/{task}/prosody_adjusted_timings.json";
+
+class SpeechStage final : public Stage {
+ public:
+  // `speaker` must outlive the stage.
+  explicit SpeechStage(const voice::Speaker& speaker) : speaker_(speaker) {}
+
+  const StepInfo& Step() const override;
+  std::vector<std::string> Inputs() const override { return {}; }
+  std::vector<std::string> Outputs() const override;
+  // The text's and the voice's refusals (invalid_text, text_too_long, text_empty,
+  // unknown_voice) as the Speaker returns them.
+  Status Run(StageContext& ctx, WorkItem& item) const override;
+
+ private:
+  const voice::Speaker& speaker_;
+};
+
+class ProsodyStage final : public Stage {
+ public:
+  explicit ProsodyStage(const voice::Speaker& speaker) : speaker_(speaker) {}
+
+  const StepInfo& Step() const override;
+  std::vector<std::string> Inputs() const override { return {}; }
+  std::vector<std::string> Outputs() const override;
+  // As SpeechStage, plus invalid_prosody naming the field out of range. Sets item.speech.
+  Status Run(StageContext& ctx, WorkItem& item) const override;
+  // Loads item.speech from the stored WAV and timings.
+  Status Restore(StageContext& ctx, WorkItem& item) const override;
+
+ private:
+  const voice::Speaker& speaker_;
+};
+
+}  // namespace vmsg::pipeline

@@ -1,0 +1,145 @@
+// Steps 5-6 with the real engines over the in-memory store: both WAVs and their timings
+// stored under voices/generated/{task_id}/, the delivery applied in step 6 only, refusals
+// that store nothing, and a redelivered task that reuses both steps and gets its timings
+// back.
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/stages/speech_stage.h"
+#include "pipeline/testing/memory_object_store.h"
+#include "pipeline/testing/recording_progress_sink.h"
+#include "voice/speech_json.h"
+#include "voice/system_voices.h"
+
+namespace vmsg::pipeline {
+namespace {
+
+constexpr char kMessage[] = "お誕生日おめでとう。素敵な一年になりますように！";
+
+class SpeechStagesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    ASSERT_TRUE(jtalk.ok()) << jtalk.status();
+    jtalk_ = std::move(jtalk).value().release();
+    flite_ = voice::NewFliteSynthesizer().release();
+    speaker_ = new voice::Speaker(jtalk_, flite_);
+  }
+  static void TearDownTestSuite() {
+    delete speaker_;
+    delete jtalk_;
+    delete flite_;
+  }
+
+  Status Run(WorkItem& item) {
+    std::vector<std::unique_ptr<Stage>> stages;
+    stages.push_back(std::make_unique<SpeechStage>(*speaker_));
+    stages.push_back(std::make_unique<ProsodyStage>(*speaker_));
+    auto pipeline = Pipeline::Build(std::move(stages));
+    EXPECT_TRUE(pipeline.ok()) << pipeline.status();
+    StageContext ctx{*store_, progress_, cancel_, clock_, logger_};
+    return pipeline->Run(ctx, item);
+  }
+
+  WorkItem Item(std::string task_id) {
+    WorkItem item{.task_id = std::move(task_id)};
+    item.request.text = kMessage;
+    item.request.voice = voice::DefaultFemaleVoice();
+    return item;
+  }
+
+  std::vector<std::string> KeysAndEtags() {
+    Result<blob::ListPage> page = store_->List("", "", 100);
+    EXPECT_TRUE(page.ok());
+    std::vector<std::string> keys;
+    if (page.ok()) {
+      for (const blob::ObjectInfo& o : page->objects) {
+        keys.push_back(o.key + " " + o.etag + " " + FormatIso8601(o.last_modified));
+      }
+    }
+    return keys;
+  }
+
+  voice::Audio StoredAudio(const std::string& key) {
+    auto bytes = store_->GetBytes(key);
+    EXPECT_TRUE(bytes.ok()) << key;
+    auto audio = voice::DecodeWav(bytes.value_or(""));
+    EXPECT_TRUE(audio.ok()) << key;
+    return audio.value_or(voice::Audio{});
+  }
+
+  static voice::SpeechSynthesizer* jtalk_;
+  static voice::SpeechSynthesizer* flite_;
+  static voice::Speaker* speaker_;
+  FakeClock clock_{TimePoint(std::chrono::seconds(1'700'000'000))};
+  std::unique_ptr<blob::ObjectStore> store_ = testing::NewMemoryObjectStore(clock_);
+  testing::RecordingProgressSink progress_;
+  worker::CancellationToken cancel_;
+  Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
+};
+voice::SpeechSynthesizer* SpeechStagesTest::jtalk_ = nullptr;
+voice::SpeechSynthesizer* SpeechStagesTest::flite_ = nullptr;
+voice::Speaker* SpeechStagesTest::speaker_ = nullptr;
+
+TEST_F(SpeechStagesTest, StoresTheBaseAndTheAdjustedVoiceWithTheirTimings) {
+  WorkItem item = Item("task-5");
+  item.request.prosody.speed = 1.5;
+  ASSERT_TRUE(Run(item).ok());
+  EXPECT_EQ(progress_.percentages, (std::vector<int>{60, 70}));
+  EXPECT_EQ(progress_.steps, (std::vector<std::string>{"voice_synthesis", "prosody_adjustment"}));
+
+  const voice::Audio base = StoredAudio("voices/generated/task-5/base_voice.wav");
+  const voice::Audio adjusted = StoredAudio("voices/generated/task-5/prosody_adjusted.wav");
+  // The message asks for a celebration; the user's speed 1.5 shortens step 6 only.
+  ASSERT_TRUE(item.applied_preset.has_value());
+  EXPECT_EQ(*item.applied_preset, voice::ProsodyPreset::kCelebration);
+  EXPECT_LT(adjusted.duration_seconds(), base.duration_seconds() * 0.8);
+  ASSERT_TRUE(item.speech.has_value());
+  EXPECT_EQ(item.speech->audio.samples.size(), adjusted.samples.size());
+
+  // The stored timings describe the stored audio.
+  for (const char* name : {"base_voice", "prosody_adjusted"}) {
+    const std::string dir = "voices/generated/task-5/";
+    auto timings = ParseJson(*store_->GetBytes(dir + name + "_timings.json"));
+    ASSERT_TRUE(timings.ok());
+    auto speech = voice::SpeechFromJson(*timings, StoredAudio(dir + name + ".wav"));
+    ASSERT_TRUE(speech.ok()) << name << ": " << speech.status();
+    EXPECT_FALSE(speech->units.empty());
+    EXPECT_EQ((*timings)["language"], "ja");
+  }
+}
+
+TEST_F(SpeechStagesTest, ARedeliveredTaskReusesBothStepsAndGetsItsTimingsBack) {
+  WorkItem first = Item("task-6");
+  ASSERT_TRUE(Run(first).ok());
+  const std::vector<std::string> keys_before = KeysAndEtags();
+
+  clock_.Advance(std::chrono::seconds(5));  // a rewrite would show a new write time
+  WorkItem again = Item("task-6");
+  ASSERT_TRUE(Run(again).ok());
+  EXPECT_EQ(again.reused, (std::vector<std::string>{"voice_synthesis", "prosody_adjustment"}));
+  ASSERT_TRUE(again.speech.has_value());
+  EXPECT_EQ(voice::SpeechTimingsToJson(*again.speech), voice::SpeechTimingsToJson(*first.speech));
+  EXPECT_EQ(KeysAndEtags(), keys_before);  // nothing was written again
+}
+
+TEST_F(SpeechStagesTest, RefusalsStoreNothing) {
+  WorkItem empty = Item("task-7");
+  empty.request.text = "   \n ";
+  EXPECT_EQ(Run(empty).reason(), "text_empty");
+  WorkItem too_fast = Item("task-8");
+  too_fast.request.prosody.speed = 3;
+  Status refused = Run(too_fast);
+  EXPECT_EQ(refused.reason(), "invalid_prosody");
+  EXPECT_NE(refused.message().find("speed"), std::string::npos) << refused;
+  Result<blob::ListPage> page = store_->List("voices/generated/task-7/", "", 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->objects.empty());
+  // Step 5 of task-8 ran (its delivery is neutral); step 6 stored nothing.
+  EXPECT_FALSE(*store_->Exists("voices/generated/task-8/prosody_adjusted.wav"));
+  EXPECT_FALSE(*store_->Exists("voices/generated/task-8/prosody_adjusted_timings.json"));
+}
+
+}  // namespace
+}  // namespace vmsg::pipeline
