@@ -3,6 +3,7 @@
 #include "http/blocking.h"
 #include "http/handlers/static_handler.h"
 #include "http/multipart.h"
+#include "http/multipart_body.h"
 #include "media/backgrounds.h"
 #include "media/image_io.h"
 #include "pipeline/progress.h"
@@ -65,17 +66,9 @@ boost::asio::awaitable<Response> Detect(ImageServices s, Request& request) {
                           .max_part_bytes = media::kMaxUploadBytes + 1,
                           .max_total_bytes = media::kMaxUploadBytes + kDetectFormOverheadBytes},
                          receiver);
-  std::string chunk;
-  for (;;) {
-    Result<bool> more = co_await request.body->Read(chunk);
-    if (!more.ok()) co_return ProblemFromStatus(more.status(), request.request_id);
-    if (!*more) break;
-    if (Status fed = parser.Feed(chunk); !fed.ok()) {
-      co_return ProblemFromStatus(fed, request.request_id);
-    }
-  }
-  if (Status done = parser.Finish(); !done.ok()) {
-    co_return ProblemFromStatus(done, request.request_id);
+  // A failure (an oversized file included) answers at once, the rest left unread.
+  if (Status read = co_await ReadMultipartBody(request, parser); !read.ok()) {
+    co_return ProblemFromStatus(read, request.request_id);
   }
   if (!receiver.found()) {
     co_return ProblemResponse(400, "missing_image",

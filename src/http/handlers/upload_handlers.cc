@@ -7,6 +7,7 @@
 #include "blob/crypto.h"
 #include "http/handlers/static_handler.h"
 #include "http/multipart.h"
+#include "http/multipart_body.h"
 #include "http/static_files.h"
 
 namespace vmsg::http {
@@ -182,18 +183,9 @@ boost::asio::awaitable<Response> FormUpload(UploadServices s, Request& request) 
                                .max_part_bytes = static_cast<size_t>(request.body_limit),
                                .max_total_bytes = static_cast<size_t>(request.body_limit)};
   MultipartParser parser(*boundary, limits, receiver);
-  std::string chunk;
-  for (;;) {
-    Result<bool> more = co_await request.body->Read(chunk);
-    if (!more.ok()) co_return ProblemFromStatus(more.status(), request.request_id);
-    if (!*more) break;
-    // A failure (an oversized file included) answers at once, the rest left unread.
-    if (Status fed = parser.Feed(chunk); !fed.ok()) {
-      co_return ProblemFromStatus(fed, request.request_id);
-    }
-  }
-  if (Status done = parser.Finish(); !done.ok()) {
-    co_return ProblemFromStatus(done, request.request_id);
+  // A failure (an oversized file included) answers at once, the rest left unread.
+  if (Status read = co_await ReadMultipartBody(request, parser); !read.ok()) {
+    co_return ProblemFromStatus(read, request.request_id);
   }
   if (!receiver.upload()) {
     co_return ProblemResponse(400, "missing_file",
