@@ -315,6 +315,11 @@ const std::vector<Setting>& Settings() {
        false,
        Seconds(std::chrono::seconds(1), std::chrono::hours(24 * 7),
                [](Config& c, milliseconds v) { c.lifecycle_sweep_interval = v; })},
+      {"VMSG_TEXT_MAX_CHARS", "200",
+       "Longest message text, in characters after cleaning, that speech accepts "
+       "(`text_too_long` beyond).",
+       false,
+       Integer(1, 1000, [](Config& c, int64_t v) { c.text_max_chars = static_cast<size_t>(v); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

@@ -75,6 +75,9 @@ struct Config {
   // How often the local store applies the lifecycle rules.
   std::chrono::milliseconds lifecycle_sweep_interval{0};
 
+  // The longest message, in characters after cleaning, that speech accepts.
+  size_t text_max_chars = 0;
+
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
 

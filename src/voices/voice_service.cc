@@ -33,13 +33,17 @@ const std::vector<SystemVoiceSpec>& SystemVoices() {
 }
 
 VoiceService::VoiceService(meta::VoiceCatalog& catalog, blob::ObjectStore& objects,
-                           const voice::Speaker& speaker, IdGenerator& ids, RecordingLimits limits)
+                           const voice::SpeechSynthesizer* japanese,
+                           const voice::SpeechSynthesizer* english,
+                           voice::SpeakerOptions speaker_options, IdGenerator& ids,
+                           RecordingLimits limits)
     : catalog_(catalog),
       objects_(objects),
-      speaker_(speaker),
+      speaker_(japanese, english, speaker_options),
+      own_speaker_(japanese, english),
       ids_(ids),
       limits_(limits),
-      matcher_(speaker) {}
+      matcher_(own_speaker_) {}
 
 Status VoiceService::StoreObjects(const meta::VoiceProfile& profile, const voice::Audio& reference,
                                   const VoiceEmbedding& embedding) {
@@ -98,6 +102,13 @@ SeedReport VoiceService::EnsureSystemVoices() {
     }
   }
   return report;
+}
+
+Result<std::vector<std::string>> VoiceService::VoiceIds() const {
+  VMSG_ASSIGN_OR_RETURN(std::vector<meta::VoiceProfile> profiles, catalog_.List());
+  std::vector<std::string> ids;
+  for (const meta::VoiceProfile& p : profiles) ids.push_back(p.id);
+  return ids;
 }
 
 Result<voice::VoiceParams> VoiceService::ParamsFor(std::string_view id) {

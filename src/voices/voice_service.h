@@ -48,9 +48,14 @@ struct NewVoice {
 
 class VoiceService {
  public:
-  // Every reference must outlive the service.
+  // Every reference and engine must outlive the service; either engine may be null (that
+  // language is then unavailable). `speaker_options` apply to speaker() (client text);
+  // seeding and matching speak their own fixed texts with the default options, so a small
+  // VMSG_TEXT_MAX_CHARS never breaks them.
   VoiceService(meta::VoiceCatalog& catalog, blob::ObjectStore& objects,
-               const voice::Speaker& speaker, IdGenerator& ids, RecordingLimits limits = {});
+               const voice::SpeechSynthesizer* japanese, const voice::SpeechSynthesizer* english,
+               voice::SpeakerOptions speaker_options, IdGenerator& ids,
+               RecordingLimits limits = {});
 
   // Adds each system voice missing from the catalog: its sample spoken and stored at
   // voices/system/{id}.wav (24 kHz), its embedding at voices/embeddings/{id}.npy, then the
@@ -71,7 +76,11 @@ class VoiceService {
   // Nothing is left behind when it fails.
   Result<meta::VoiceProfile> CreateCustom(const NewVoice& voice);
 
+  // The ids of every profile, in catalog order (for error messages listing the valid ones).
+  Result<std::vector<std::string>> VoiceIds() const;
+
   const RecordingLimits& limits() const { return limits_; }
+  // Speaks client text (with the configured text limit).
   const voice::Speaker& speaker() const { return speaker_; }
 
  private:
@@ -80,7 +89,8 @@ class VoiceService {
 
   meta::VoiceCatalog& catalog_;
   blob::ObjectStore& objects_;
-  const voice::Speaker& speaker_;
+  voice::Speaker speaker_;
+  voice::Speaker own_speaker_;  // for the service's own texts (samples, calibration)
   IdGenerator& ids_;
   RecordingLimits limits_;
   VoiceMatcher matcher_;

@@ -53,7 +53,8 @@ class VoiceServiceTest : public ::testing::Test {
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(data_dir_);
     catalog_ = std::move(meta::OpenVoiceCatalog(data_dir_, clock_)).value();
-    service_ = std::make_unique<VoiceService>(*catalog_, store_, *speaker_, ids_);
+    service_ = std::make_unique<VoiceService>(*catalog_, store_, jtalk_, flite_,
+                                              voice::SpeakerOptions{}, ids_);
   }
   void TearDown() override { std::filesystem::remove_all(data_dir_); }
 
