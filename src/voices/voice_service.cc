@@ -76,6 +76,7 @@ SeedReport VoiceService::EnsureSystemVoices() {
       continue;
     }
     const voice::Audio reference = voice::Resample(described->second, limits_.sample_rate);
+    described->first.features.sample_rate = reference.sample_rate;  // as stored
     meta::VoiceProfile profile =
         existing.ok() ? *existing : meta::VoiceProfile::Make(id, meta::VoiceProfile::Type::kSystem);
     if (Status stored = StoreObjects(profile, reference, described->first); !stored.ok()) {

@@ -107,6 +107,8 @@ TEST_F(VoiceServiceTest, SeedsTheFourSystemVoicesOnceWithTheSpecFields) {
     EXPECT_EQ(e.params.english_voice, spec.params.english_voice);
     EXPECT_DOUBLE_EQ(e.params.pitch_semitones, spec.params.pitch_semitones);
     EXPECT_NEAR(e.features.median_pitch_hz, MedianOf(wav), 3);
+    EXPECT_EQ(e.features.sample_rate, 24000);
+    EXPECT_NEAR(e.features.duration_seconds, wav.duration_seconds(), 0.01);
     EXPECT_GT(e.features.speaking_rate, 2);
     EXPECT_LT(e.features.speaking_rate, 12);
     medians[p.id] = e.features.median_pitch_hz;
