@@ -24,6 +24,10 @@ namespace {
 constexpr std::string_view kAcceptedFormats[] = {"wav", "mp3",  "mov,mp4,m4a,3gp,3g2,mj2",
                                                  "ogg", "flac", "matroska,webm"};
 constexpr int kIoBufferBytes = 64 * 1024;
+// Rates a recording may have (the catalog's bounds); beyond them decoding would only cost
+// memory.
+constexpr int kMinSampleRate = 8000;
+constexpr int kMaxSampleRate = 192000;
 
 // Cleaning.
 constexpr double kFrameSeconds = 0.01;
@@ -117,6 +121,11 @@ struct SwrDeleter {
 class MonoConverter {
  public:
   Status Add(const AVFrame& frame, std::vector<float>& out) {
+    if (frame.sample_rate < kMinSampleRate || frame.sample_rate > kMaxSampleRate) {
+      return Refuse(kUnsupportedAudio, "a sample rate of " + std::to_string(frame.sample_rate) +
+                                           " Hz is outside " + std::to_string(kMinSampleRate) +
+                                           "–" + std::to_string(kMaxSampleRate) + " Hz");
+    }
     if (!swr_) {
       AVChannelLayout in_layout;
       if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame.ch_layout.nb_channels == 0) {

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <set>
 
 #include "voice/pitch.h"
 #include "voices/encode_for_test.h"
@@ -135,6 +136,43 @@ TEST(RecordingTest, ClippedSquareWaveIsClipped) {
   for (float s : full.samples) peak = std::max(peak, std::abs(s));
   for (float& s : full.samples) s /= peak;
   EXPECT_EQ(Reason(DecodeAndClean(voice::EncodeWav(full))), "ok");
+}
+
+TEST(RecordingTest, DamagedFilesNeverCrashAndAnswerACode) {
+  // Deterministic byte damage to real files of each kind: every outcome is a decoded
+  // recording or one of the refusal codes, never a crash or another error.
+  const voice::Audio source = Syllables(2, 0);
+  std::vector<std::string> files = {voice::EncodeWav(source)};
+  for (const Kind& k : {Kind{"flac", "flac", 24000, 1}, Kind{"mp3", "libmp3lame", 24000, 1},
+                        Kind{"ogg", "libvorbis", 24000, 1}, Kind{"ipod", "aac", 24000, 1},
+                        Kind{"webm", "libopus", 48000, 1}}) {
+    if (auto f = testing::EncodeAudioFile(source, k.muxer, k.encoder, k.rate, k.channels); f.ok()) {
+      files.push_back(*f);
+    }
+  }
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  const std::set<std::string> allowed = {"ok", std::string(kUnsupportedAudio),
+                                         std::string(kAudioCorrupt), std::string(kAudioTooShort),
+                                         std::string(kAudioTooLong)};
+  for (const std::string& file : files) {
+    for (int round = 0; round < 60; ++round) {
+      std::string damaged = file;
+      const size_t hits = 1 + next() % 8;
+      for (size_t h = 0; h < hits; ++h) {
+        // Mostly in the first kilobyte, where the headers are.
+        const size_t at =
+            next() % std::min<size_t>(damaged.size(), round % 2 ? 1024 : damaged.size());
+        damaged[at] = static_cast<char>(next());
+      }
+      if (round % 5 == 0) damaged.resize(next() % damaged.size());
+      const std::string reason = Reason(DecodeRecording(damaged, {}));
+      EXPECT_TRUE(allowed.contains(reason)) << reason;
+    }
+  }
 }
 
 TEST(RecordingTest, TooManyFiles) {
