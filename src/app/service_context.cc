@@ -11,6 +11,7 @@
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
 #include "http/handlers/upload_handlers.h"
+#include "http/handlers/voice_handlers.h"
 #include "media/backgrounds.h"
 #include "media/person_detector.h"
 #include "media/segmenter.h"
@@ -177,6 +178,33 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   http::AddCatalogRoutes(
       ctx->router_,
       {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
+  // Speech and voices. Without Open JTalk only English speaks; the Japanese system voices
+  // are then missing from a fresh catalog until a start with it installed.
+  if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
+    ctx->japanese_speech_ = std::move(*jtalk);
+  } else {
+    ctx->logger_->Warning("voice", "Japanese speech unavailable",
+                          {{"error", jtalk.status().ToString()}});
+  }
+  ctx->english_speech_ = voice::NewFliteSynthesizer();
+  ctx->voices_service_ = std::make_unique<voices::VoiceService>(
+      *ctx->voices_, *ctx->objects_, ctx->japanese_speech_.get(), ctx->english_speech_.get(),
+      voice::SpeakerOptions{.max_chars = c.text_max_chars}, ctx->ids_);
+  if (role == Role::kServe) {
+    // Idempotent: a later start keeps the entries (and only puts back lost objects).
+    const voices::SeedReport seeded = ctx->voices_service_->EnsureSystemVoices();
+    if (!seeded.created.empty()) {
+      std::string created;
+      for (const std::string& id : seeded.created) created += (created.empty() ? "" : ",") + id;
+      ctx->logger_->Info("voice", "system voices seeded", {{"created", created}});
+    }
+    for (const auto& [id, status] : seeded.failed) {
+      ctx->logger_->Warning("voice", "system voice not seeded",
+                            {{"id", id}, {"error", status.ToString()}});
+    }
+  }
+  http::AddVoiceRoutes(ctx->router_,
+                       {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));

@@ -16,6 +16,8 @@
 #include "http/server.h"
 #include "meta/catalog.h"
 #include "state/state.h"
+#include "voice/synthesizer.h"
+#include "voices/voice_service.h"
 #include "worker/worker_pool.h"
 
 namespace boost::asio {
@@ -61,6 +63,11 @@ class ServiceContext {
   state::StateBackend state_;
   std::unique_ptr<meta::VoiceCatalog> voices_;
   std::unique_ptr<meta::BgmCatalog> bgm_;
+  // Speech: the engines (Japanese null when Open JTalk is not installed) and the voices
+  // over the catalog (whose speaker() speaks client text).
+  std::unique_ptr<voice::SpeechSynthesizer> japanese_speech_;
+  std::unique_ptr<voice::SpeechSynthesizer> english_speech_;
+  std::unique_ptr<voices::VoiceService> voices_service_;
   std::unique_ptr<PeriodicTask> state_sweep_;
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;

@@ -330,6 +330,11 @@ const std::vector<Setting>& Settings() {
       {"VMSG_CPU_THREADS", "0",
        "Threads for image analysis requested over HTTP (person detection); 0: one per core.",
        false, Integer(0, 256, [](Config& c, int64_t v) { c.cpu_threads = static_cast<int>(v); })},
+      {"VMSG_TEXT_MAX_CHARS", "200",
+       "Longest message text, in characters after cleaning, that speech accepts "
+       "(`text_too_long` beyond).",
+       false,
+       Integer(1, 1000, [](Config& c, int64_t v) { c.text_max_chars = static_cast<size_t>(v); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

@@ -79,6 +79,8 @@ struct Config {
   // run detection for HTTP requests (0: one per core).
   std::string segmenter;
   int cpu_threads = 0;
+  // The longest message, in characters after cleaning, that speech accepts.
+  size_t text_max_chars = 0;
 
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
