@@ -2,38 +2,9 @@
 
 #include <fstream>
 
+#include "common/utf8.h"
+
 namespace vmsg::blob {
-namespace {
-
-// Length of the UTF-8 sequence starting with `lead`, or 0 when `lead` cannot start one.
-size_t Utf8Length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    const size_t n = Utf8Length(lead);
-    if (n == 0 || i + n > s.size()) return false;
-    uint32_t cp = n == 1 ? lead : lead & (0xff >> (n + 1));
-    for (size_t k = 1; k < n; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n;
-  }
-  return true;
-}
-
-}  // namespace
-
 Status ValidateKey(std::string_view key) {
   auto bad = [&](std::string why) {
     return Status::InvalidArgument("invalid object key: " + why, "invalid_object_key");

@@ -5,6 +5,8 @@
 #include <array>
 #include <cmath>
 
+#include "common/utf8.h"
+
 namespace vmsg::voice {
 namespace {
 
@@ -43,39 +45,8 @@ Status OutOfRange(std::string_view field, double value, double lo, double hi) {
 
 bool InRange(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
 
-// Decodes valid UTF-8 (the text was validated when cleaned).
-std::u32string Decode(std::string_view s) {
-  std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : 4;
-    char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
-    for (size_t k = 1; k < len && i + k < s.size(); ++k) {
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
-
-void Encode(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+// Decodes text that was validated when cleaned (invalid bytes give an empty string).
+std::u32string Decode(std::string_view s) { return DecodeUtf8(s).value_or(std::u32string()); }
 
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
@@ -183,9 +154,9 @@ std::vector<TextPiece> SplitAtPauses(std::string_view text, Language language) {
       return;
     }
     TextPiece piece;
-    for (char32_t c : current) Encode(piece.text, c);
+    for (char32_t c : current) AppendUtf8(piece.text, c);
     for (char32_t c : marks) {
-      if (c != ' ' && c != '\n') Encode(piece.text, c);
+      if (c != ' ' && c != '\n') AppendUtf8(piece.text, c);
     }
     piece.pause_seconds = pause;
     piece.pause_mark = mark;

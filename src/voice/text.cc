@@ -1,5 +1,5 @@
-// Text cleaning. UTF-8 is decoded by hand (strictly, as RFC 3629 says) so invalid input is
-// refused rather than repaired; NFKC and character properties come from ICU, which folds
+// Text cleaning. UTF-8 is decoded strictly (common/utf8.h, as RFC 3629 says) so invalid
+// input is refused rather than repaired; NFKC and character properties come from ICU, which folds
 // full-width ASCII and half-width kana and knows which characters are emoji.
 #include "voice/text.h"
 
@@ -10,76 +10,20 @@
 
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace vmsg::voice {
 namespace {
 
 // Input longer than this many times the limit (in code points, before cleaning) is refused
 // before normalisation, so a huge body costs nothing; cleaning removes far less than this.
 constexpr size_t kRawLengthFactor = 4;
-constexpr char32_t kMaxCodePoint = 0x10FFFF;
 constexpr char32_t kZeroWidthJoiner = 0x200D;
 constexpr char32_t kKeycapMark = 0x20E3;
 constexpr char32_t kDegreeSign = 0x00B0;  // from NFKC of ℃ and ℉; Open JTalk reads it
 
 Status InvalidText(std::string message) {
   return Status::InvalidArgument("text: " + std::move(message), "invalid_text");
-}
-
-// Decodes strictly: no overlong forms, no surrogates, nothing above U+10FFFF.
-Result<std::u32string> DecodeUtf8(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    size_t len;
-    char32_t cp, min;
-    if (b0 < 0x80) {
-      out.push_back(b0);
-      ++i;
-      continue;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-      return InvalidText("invalid UTF-8 lead byte at offset " + std::to_string(i));
-    }
-    if (i + len > s.size()) return InvalidText("truncated UTF-8 sequence at the end");
-    for (size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) {
-        return InvalidText("invalid UTF-8 continuation at offset " + std::to_string(i + k));
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min) return InvalidText("overlong UTF-8 form at offset " + std::to_string(i));
-    if (cp > kMaxCodePoint || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return InvalidText("code point out of range at offset " + std::to_string(i));
-    }
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
-
-void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool IsLineBreak(char32_t c) {
@@ -147,7 +91,9 @@ size_t CountChars(std::string_view text) {
 }
 
 Result<CleanText> CleanMessageText(std::string_view text, size_t max_chars) {
-  VMSG_ASSIGN_OR_RETURN(std::u32string raw, DecodeUtf8(text));
+  Result<std::u32string> decoded = DecodeUtf8(text);
+  if (!decoded.ok()) return InvalidText(decoded.status().message());
+  std::u32string raw = std::move(decoded).value();
   if (raw.size() > kRawLengthFactor * max_chars) {
     return Status::InvalidArgument("text: longer than " + std::to_string(max_chars) + " characters",
                                    "text_too_long");
