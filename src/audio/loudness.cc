@@ -21,6 +21,11 @@ constexpr int kMaxPasses = 8;
 constexpr double kInitialCeilingMarginDb = 0.3;
 // Extra headroom taken each time a pass still overshoots the true-peak ceiling.
 constexpr double kCeilingStepDb = 0.05;
+// Bounds on the search: the limiter's sample-peak ceiling never drops more than this under
+// the true-peak ceiling, and gain never rises more than this over what the unlimited signal
+// needs (beyond that the limiter would be flattening the whole signal).
+constexpr double kMaxCeilingMarginDb = 3.0;
+constexpr double kMaxMakeupGainDb = 6.0;
 
 struct StateDeleter {
   void operator()(ebur128_state* s) const { ebur128_destroy(&s); }
@@ -75,9 +80,10 @@ std::vector<float> LimiterCurve(const Sound& sound, double gain, double ceiling,
     sum += window_min[n];
     if (n > lookahead) sum -= window_min[n - lookahead - 1];
     const double count = static_cast<double>(std::min(n, lookahead) + 1);
-    // Before the first full window the missing values are 1 (no limiting before the start).
-    const double average =
-        (sum + (static_cast<double>(lookahead + 1) - count)) / static_cast<double>(lookahead + 1);
+    // Before the first full window the missing values repeat the first: a peak in the first
+    // frames has no room for an attack, so the signal starts already limited.
+    const double average = (sum + (static_cast<double>(lookahead + 1) - count) * window_min[0]) /
+                           static_cast<double>(lookahead + 1);
     released = std::min(average, released + (1.0 - released) * release_coef);
     curve[n] = static_cast<float>(released);
   }
@@ -129,7 +135,8 @@ Result<Normalization> PlanNormalization(const Sound& sound, const NormalizeOptio
   VMSG_ASSIGN_OR_RETURN(const Loudness before, MeasureLoudness(sound));
   if (!std::isfinite(before.integrated_lufs)) return Normalization{0, {}, before};
 
-  double gain_db = options.target_lufs - before.integrated_lufs;
+  const double plain_gain_db = options.target_lufs - before.integrated_lufs;
+  double gain_db = plain_gain_db;
   double ceiling_db = options.max_true_peak_dbtp - kInitialCeilingMarginDb;
   Normalization plan;
   for (int pass = 0; pass < kMaxPasses; ++pass) {
@@ -141,9 +148,14 @@ Result<Normalization> PlanNormalization(const Sound& sound, const NormalizeOptio
         std::abs(plan.result.integrated_lufs - options.target_lufs) <= options.tolerance_lu;
     if (peak_ok && loudness_ok) return plan;
     if (!peak_ok) {
-      ceiling_db -= plan.result.true_peak_dbtp - options.max_true_peak_dbtp + kCeilingStepDb;
+      ceiling_db = std::max(
+          ceiling_db - (plan.result.true_peak_dbtp - options.max_true_peak_dbtp + kCeilingStepDb),
+          options.max_true_peak_dbtp - kMaxCeilingMarginDb);
     }
-    if (!loudness_ok) gain_db += options.target_lufs - plan.result.integrated_lufs;
+    if (!loudness_ok) {
+      gain_db = std::min(gain_db + options.target_lufs - plan.result.integrated_lufs,
+                         plain_gain_db + kMaxMakeupGainDb);
+    }
   }
   // Did not settle: the ceiling is the hard limit, so pull the whole signal under it.
   if (plan.result.true_peak_dbtp > options.max_true_peak_dbtp) {
