@@ -15,6 +15,7 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/opt.h>
+#include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 }
 
@@ -238,6 +239,71 @@ bool ClaimsToBeAudio(std::string_view bytes) {
          bytes.starts_with("fLaC") || (bytes.size() >= 8 && bytes.substr(4, 4) == "ftyp");
 }
 
+// Samples per frame handed to encoders that take any size.
+constexpr size_t kVariableFrameSamples = 1024;
+
+struct EncoderChoice {
+  const char* muxer;
+  const char* encoder;
+};
+
+EncoderChoice ChoiceFor(AudioFormat format) {
+  switch (format) {
+    case AudioFormat::kMp3:
+      return {"mp3", "libmp3lame"};
+    case AudioFormat::kFlac:
+      return {"flac", "flac"};
+    case AudioFormat::kOggVorbis:
+      return {"ogg", "libvorbis"};
+    case AudioFormat::kM4aAac:
+      return {"ipod", "aac"};
+  }
+  return {"mp3", "libmp3lame"};
+}
+
+bool Writable(AVSampleFormat format) {
+  return format == AV_SAMPLE_FMT_FLTP || format == AV_SAMPLE_FMT_FLT ||
+         format == AV_SAMPLE_FMT_S16 || format == AV_SAMPLE_FMT_S16P ||
+         format == AV_SAMPLE_FMT_S32 || format == AV_SAMPLE_FMT_S32P;
+}
+
+// The encoder's first sample format FillFrame writes.
+Result<AVSampleFormat> PickSampleFormat(const AVCodec& encoder) {
+  for (const AVSampleFormat* f = encoder.sample_fmts; f != nullptr && *f != AV_SAMPLE_FMT_NONE;
+       ++f) {
+    if (Writable(*f)) return *f;
+  }
+  return Status::Internal(std::string("audio: no usable sample format for ") + encoder.name);
+}
+
+// Copies frames [start, start + n) of `sound` into `frame`, in its (allocated) format.
+void FillFrame(const Sound& sound, size_t start, size_t n, AVFrame& frame) {
+  const auto format = static_cast<AVSampleFormat>(frame.format);
+  const bool planar = av_sample_fmt_is_planar(format) != 0;
+  const auto channels = static_cast<size_t>(sound.channels);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t c = 0; c < channels; ++c) {
+      const float v = std::clamp(sound.samples[(start + i) * channels + c], -1.0f, 1.0f);
+      uint8_t* base = frame.extended_data[planar ? c : 0];
+      const size_t index = planar ? i : i * channels + c;
+      switch (format) {
+        case AV_SAMPLE_FMT_FLT:
+        case AV_SAMPLE_FMT_FLTP:
+          reinterpret_cast<float*>(base)[index] = v;
+          break;
+        case AV_SAMPLE_FMT_S16:
+        case AV_SAMPLE_FMT_S16P:
+          reinterpret_cast<int16_t*>(base)[index] = static_cast<int16_t>(std::lround(v * 32767.0));
+          break;
+        default:  // S32, S32P (PickSampleFormat allows nothing else)
+          reinterpret_cast<int32_t*>(base)[index] =
+              static_cast<int32_t>(std::lround(static_cast<double>(v) * 2147483647.0));
+          break;
+      }
+    }
+  }
+}
+
 Status CheckChannels(int channels) {
   if (channels != 1 && channels != 2) {
     return Status::InvalidArgument("audio: channels must be 1 or 2", "invalid_audio_format");
@@ -380,47 +446,51 @@ Result<Sound> Convert(const Sound& sound, int sample_rate, int channels) {
   return out;
 }
 
-Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
+Result<std::string> EncodeAudio(const Sound& sound, AudioFormat format_choice, int bit_rate) {
   VMSG_RETURN_IF_ERROR(CheckChannels(sound.channels));
-  const AVCodec* encoder = avcodec_find_encoder_by_name("libmp3lame");
+  const EncoderChoice choice = ChoiceFor(format_choice);
+  const AVCodec* encoder = avcodec_find_encoder_by_name(choice.encoder);
   if (encoder == nullptr) {
-    return Status::Unavailable("audio: this libavcodec has no libmp3lame encoder");
+    return Status::Unavailable(std::string("audio: this libavcodec has no ") + choice.encoder +
+                               " encoder");
   }
-  bool rate_ok = false;
+  bool rate_ok = encoder->supported_samplerates == nullptr;
   for (const int* r = encoder->supported_samplerates; r != nullptr && *r != 0; ++r) {
     rate_ok = rate_ok || *r == sound.sample_rate;
   }
   if (!rate_ok) {
-    return Unsupported("MP3 cannot carry " + std::to_string(sound.sample_rate) + " Hz");
+    return Unsupported(std::string(choice.encoder) + " cannot carry " +
+                       std::to_string(sound.sample_rate) + " Hz");
   }
+  VMSG_ASSIGN_OR_RETURN(const AVSampleFormat sample_format, PickSampleFormat(*encoder));
 
   std::unique_ptr<AVCodecContext, CodecDeleter> codec(avcodec_alloc_context3(encoder));
   if (!codec) return LibavFailure("allocating an encoder", AVERROR(ENOMEM));
-  codec->sample_fmt = AV_SAMPLE_FMT_FLTP;
+  codec->sample_fmt = sample_format;
   codec->sample_rate = sound.sample_rate;
   SetLayout(&codec->ch_layout, sound.channels);
-  codec->bit_rate = options.bit_rate;
+  if (bit_rate > 0) codec->bit_rate = bit_rate;
   codec->time_base = AVRational{1, sound.sample_rate};
   codec->flags |= AV_CODEC_FLAG_BITEXACT;
   int rc = avcodec_open2(codec.get(), encoder, nullptr);
-  if (rc < 0) return LibavFailure("opening the MP3 encoder", rc);
+  if (rc < 0) return LibavFailure("opening the encoder", rc);
 
   WriteCursor cursor;
   VMSG_ASSIGN_OR_RETURN(IoPtr io, NewIo(&cursor, /*writable=*/true));
   AVFormatContext* raw_format = nullptr;
-  rc = avformat_alloc_output_context2(&raw_format, nullptr, "mp3", nullptr);
-  if (rc < 0) return LibavFailure("allocating the MP3 muxer", rc);
+  rc = avformat_alloc_output_context2(&raw_format, nullptr, choice.muxer, nullptr);
+  if (rc < 0) return LibavFailure("allocating the muxer", rc);
   std::unique_ptr<AVFormatContext, FormatOutputDeleter> format(raw_format);
   format->pb = io.get();
   format->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_BITEXACT;
   AVStream* stream = avformat_new_stream(format.get(), nullptr);
-  if (stream == nullptr) return LibavFailure("adding the MP3 stream", AVERROR(ENOMEM));
+  if (stream == nullptr) return LibavFailure("adding the audio stream", AVERROR(ENOMEM));
   stream->time_base = codec->time_base;
   if ((rc = avcodec_parameters_from_context(stream->codecpar, codec.get())) < 0) {
     return LibavFailure("copying the encoder parameters", rc);
   }
   if ((rc = avformat_write_header(format.get(), nullptr)) < 0) {
-    return LibavFailure("writing the MP3 header", rc);
+    return LibavFailure("writing the audio header", rc);
   }
 
   PacketPtr packet(av_packet_alloc());
@@ -430,16 +500,17 @@ Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
     while (true) {
       const int got = avcodec_receive_packet(codec.get(), packet.get());
       if (got == AVERROR(EAGAIN) || got == AVERROR_EOF) return Status::Ok();
-      if (got < 0) return LibavFailure("encoding MP3", got);
+      if (got < 0) return LibavFailure("encoding", got);
       packet->stream_index = stream->index;
       av_packet_rescale_ts(packet.get(), codec->time_base, stream->time_base);
       const int written = av_interleaved_write_frame(format.get(), packet.get());
-      if (written < 0) return LibavFailure("writing an MP3 frame", written);
+      if (written < 0) return LibavFailure("writing a packet", written);
     }
   };
 
   const size_t total = sound.frames();
-  const auto frame_size = static_cast<size_t>(codec->frame_size);
+  const auto frame_size =
+      static_cast<size_t>(codec->frame_size > 0 ? codec->frame_size : kVariableFrameSamples);
   for (size_t start = 0; start < total; start += frame_size) {
     const size_t n = std::min(frame_size, total - start);
     frame->nb_samples = static_cast<int>(n);
@@ -449,28 +520,26 @@ Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
         (rc = av_frame_get_buffer(frame.get(), 0)) < 0) {
       return LibavFailure("allocating an audio frame", rc);
     }
-    for (int c = 0; c < sound.channels; ++c) {
-      auto* plane = reinterpret_cast<float*>(frame->extended_data[c]);
-      for (size_t i = 0; i < n; ++i) {
-        plane[i] = sound.samples[(start + i) * static_cast<size_t>(sound.channels) +
-                                 static_cast<size_t>(c)];
-      }
-    }
+    FillFrame(sound, start, n, *frame);
     frame->pts = static_cast<int64_t>(start);
     rc = avcodec_send_frame(codec.get(), frame.get());
     av_frame_unref(frame.get());
-    if (rc < 0) return LibavFailure("encoding MP3", rc);
+    if (rc < 0) return LibavFailure("encoding", rc);
     VMSG_RETURN_IF_ERROR(write_ready());
   }
   if ((rc = avcodec_send_frame(codec.get(), nullptr)) < 0) {
-    return LibavFailure("flushing the MP3 encoder", rc);
+    return LibavFailure("flushing the audio encoder", rc);
   }
   VMSG_RETURN_IF_ERROR(write_ready());
   if ((rc = av_write_trailer(format.get())) < 0) {
-    return LibavFailure("finishing the MP3 file", rc);
+    return LibavFailure("finishing the file", rc);
   }
   avio_flush(io.get());
   return std::move(cursor.bytes);
+}
+
+Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
+  return EncodeAudio(sound, AudioFormat::kMp3, options.bit_rate);
 }
 
 std::string EncodeWav(const Sound& sound) {
