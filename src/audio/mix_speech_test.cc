@@ -36,7 +36,14 @@ class MixTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     flite_ = voice::NewFliteSynthesizer().release();
-    voice::Speaker speaker(nullptr, flite_);
+    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    ASSERT_TRUE(jtalk.ok()) << jtalk.status();
+    jtalk_ = std::move(jtalk).value().release();
+    voice::Speaker speaker(jtalk_, flite_);
+    auto japanese = speaker.Synthesize("お誕生日おめでとう！素敵な一年になりますように。",
+                                       voice::DefaultMaleVoice(), voice::ProsodyParams{});
+    ASSERT_TRUE(japanese.ok()) << japanese.status();
+    japanese_ = new voice::Speech(std::move(japanese->speech));
     auto spoken = speaker.Synthesize(
         "Happy birthday, Anna! I hope this year brings you lots of joy. See you soon.",
         voice::EnglishFemaleVoice(), voice::ProsodyParams{});
@@ -45,15 +52,21 @@ class MixTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete speech_;
+    delete japanese_;
     delete flite_;
+    delete jtalk_;
   }
 
   static voice::SpeechSynthesizer* flite_;
-  static voice::Speech* speech_;
+  static voice::SpeechSynthesizer* jtalk_;
+  static voice::Speech* speech_;    // English (flite)
+  static voice::Speech* japanese_;  // Open JTalk
 };
 
 voice::SpeechSynthesizer* MixTest::flite_ = nullptr;
+voice::SpeechSynthesizer* MixTest::jtalk_ = nullptr;
 voice::Speech* MixTest::speech_ = nullptr;
+voice::Speech* MixTest::japanese_ = nullptr;
 
 TEST_F(MixTest, MusicMixMeetsItsFigures) {
   // 3.3 s of music at 44.1 kHz under several seconds of speech: it must loop and resample.
@@ -100,6 +113,26 @@ TEST_F(MixTest, MusicMixMeetsItsFigures) {
   EXPECT_EQ(Rms(mixed->speech_bus, 0.0, 1.0), 0.0);
   EXPECT_GT(Rms(mixed->music_bus, speech_end + 0.5, speech_end + 0.9), 0.005);
   EXPECT_EQ(Rms(mixed->speech_bus, speech_end + 0.01, mix.duration_seconds()), 0.0);
+}
+
+TEST_F(MixTest, JapaneseSpeechMixMeetsTheSameFigures) {
+  const Sound music = ChordMusic(kRate, 2.5, /*wobble=*/true);
+  auto mixed = Mix(*japanese_, &music);
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  EXPECT_NEAR(mixed->mix.duration_seconds(), japanese_->duration_seconds() + 2.5,
+              kDurationToleranceSeconds);
+  auto loudness = MeasureLoudness(mixed->mix);
+  ASSERT_TRUE(loudness.ok());
+  EXPECT_NEAR(loudness->integrated_lufs, -14.0, 0.5);
+  EXPECT_LE(loudness->true_peak_dbtp, -1.0);
+  for (const Span& s : mixed->activity) {
+    EXPECT_GE(Db(Rms(mixed->speech_bus, s.start, s.end) / Rms(mixed->music_bus, s.start, s.end)),
+              12.0)
+        << s.start;
+  }
+  std::printf("japanese mix of %.2f s: %.2f LUFS, %.2f dBTP, speech over music >= %.1f dB\n",
+              japanese_->duration_seconds(), loudness->integrated_lufs, loudness->true_peak_dbtp,
+              mixed->min_speech_over_music_db);
 }
 
 TEST_F(MixTest, MusicDucksAboutTenDecibelsUnderSpeech) {
@@ -175,9 +208,13 @@ TEST_F(MixTest, Mp3OfTheMixKeepsItsDuration) {
   EXPECT_LE(
       std::labs(static_cast<long>(decoded->frames()) - static_cast<long>(mixed->mix.frames())),
       static_cast<long>(kMp3FrameSamples));
+  std::printf("mp3 of the mix: %zu bytes, %zu frames decoded for %zu mixed\n", mp3->size(),
+              decoded->frames(), mixed->mix.frames());
   auto loudness = MeasureLoudness(*decoded);
   ASSERT_TRUE(loudness.ok());
   EXPECT_NEAR(loudness->integrated_lufs, -14.0, 0.5);
+  std::printf("decoded mp3: %.2f LUFS, %.2f dBTP\n", loudness->integrated_lufs,
+              loudness->true_peak_dbtp);
 }
 
 }  // namespace

@@ -98,6 +98,33 @@ TEST(MixTimingTest, SpeechWithoutTimingsUsesItsEnvelope) {
   EXPECT_GT(Db(pause / under), 8.0);
 }
 
+TEST(MixTimingTest, PeakySpeechIsLimitedAndKeepsItsLeadOverTheMusic) {
+  // A quiet buzz with sharp plosive-like bursts: reaching -14 LUFS by gain alone would put
+  // the bursts several dB over the ceiling, so the limiter must work inside the mix.
+  voice::Speech speech;
+  speech.audio.sample_rate = 24000;
+  for (int n = 0; n < 24000 * 4; ++n) {
+    const double t = n / 24000.0;
+    double v = 0.05 * std::sin(2 * 3.14159265 * 180 * t);
+    if (n % 12000 < 24) v += 0.95 * std::sin(3.14159265 * (n % 12000) / 24.0);
+    speech.audio.samples.push_back(static_cast<float>(v));
+  }
+  const Sound music = ChordMusic(kRate, 3.0, /*wobble=*/true);
+  auto mixed = Mix(speech, &music);
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  auto loudness = MeasureLoudness(mixed->mix);
+  ASSERT_TRUE(loudness.ok());
+  EXPECT_NEAR(loudness->integrated_lufs, -14.0, 0.5);
+  EXPECT_LE(loudness->true_peak_dbtp, -1.0);
+  EXPECT_GE(mixed->min_speech_over_music_db, 12.0);
+  // The limiter really worked: the speech's bursts are not in proportion any more.
+  Sound speech_only = FromMono(voice::Resample(speech.audio, kRate), 2);
+  auto plain = MeasureLoudness(speech_only);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_GT(plain->true_peak_dbtp - plain->integrated_lufs,
+            loudness->true_peak_dbtp - loudness->integrated_lufs + 3.0);
+}
+
 TEST(MixRefusalTest, RefusesEmptySilentOrBadInputs) {
   voice::Speech empty;
   empty.audio.sample_rate = kRate;
