@@ -23,6 +23,7 @@ PACKAGES=(
   flite1-dev                          # English speech
   libicu-dev                          # NFKC and character properties for message text
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev  # audio decoding
+  libebur128-dev                      # EBU R128 loudness of the music mix
   opencv-data                         # OpenCV's Haar cascades (profile faces)
   curl ca-certificates                # smoke tests of the running server
 )
