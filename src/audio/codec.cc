@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 extern "C" {
@@ -32,11 +33,11 @@ std::string AvError(int code) {
 }
 
 Status Unsupported(const std::string& message) {
-  return Status::InvalidArgument("audio: " + message, "audio_unsupported");
+  return Status::InvalidArgument("audio: " + message, std::string(kUnsupportedAudio));
 }
 
 Status Corrupt(const std::string& message) {
-  return Status::InvalidArgument("audio: " + message, "audio_corrupt");
+  return Status::InvalidArgument("audio: " + message, std::string(kAudioCorrupt));
 }
 
 // Out of memory and the like: not the input's fault.
@@ -229,14 +230,15 @@ class Resampler {
 };
 
 // True when `bytes` start like one of the audio files we take (ID3-tagged or bare MPEG
-// audio, RIFF/WAVE, Ogg, FLAC, an ISO media file): such a file that libavformat cannot open
-// is damaged rather than foreign.
+// audio, RIFF/WAVE, Ogg, FLAC, an ISO media file, Matroska/WebM): such a file that libavformat
+// cannot open is damaged rather than foreign.
 bool ClaimsToBeAudio(std::string_view bytes) {
   auto at = [&](size_t i) { return i < bytes.size() ? static_cast<uint8_t>(bytes[i]) : 0; };
   const bool mpeg_sync = at(0) == 0xFF && (at(1) & 0xE0) == 0xE0;
   return bytes.starts_with("ID3") || mpeg_sync ||
          (bytes.starts_with("RIFF") && bytes.substr(8, 4) == "WAVE") || bytes.starts_with("OggS") ||
-         bytes.starts_with("fLaC") || (bytes.size() >= 8 && bytes.substr(4, 4) == "ftyp");
+         bytes.starts_with("fLaC") || (bytes.size() >= 8 && bytes.substr(4, 4) == "ftyp") ||
+         bytes.starts_with("\x1a\x45\xdf\xa3");  // EBML: Matroska / WebM
 }
 
 // Samples per frame handed to encoders that take any size.
@@ -314,11 +316,23 @@ Status CheckChannels(int channels) {
 }  // namespace
 
 Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels) {
-  VMSG_RETURN_IF_ERROR(CheckChannels(channels));
   if (sample_rate <= 0) {
     return Status::InvalidArgument("audio: sample rate must be positive", "invalid_audio_format");
   }
+  return DecodeAudio(bytes, DecodeOptions{.sample_rate = sample_rate, .channels = channels});
+}
+
+Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) {
+  const int channels = options.channels;
+  VMSG_RETURN_IF_ERROR(CheckChannels(channels));
+  if (options.sample_rate < 0) {
+    return Status::InvalidArgument("audio: sample rate must not be negative",
+                                   "invalid_audio_format");
+  }
   if (bytes.empty()) return Unsupported("empty file");
+  // libav logs to stderr; damaged uploads would fill it with decoder warnings.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
 
   ReadCursor cursor{bytes};
   VMSG_ASSIGN_OR_RETURN(IoPtr io, NewIo(&cursor, /*writable=*/false));
@@ -334,6 +348,12 @@ Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels)
                                   : Unsupported("not a recognised audio file" + why);
   }
   std::unique_ptr<AVFormatContext, FormatInputDeleter> format(raw_format);
+  if (!options.accepted_formats.empty() &&
+      std::find(options.accepted_formats.begin(), options.accepted_formats.end(),
+                std::string_view(format->iformat->name)) == options.accepted_formats.end()) {
+    return Unsupported(std::string("the file is ") + format->iformat->long_name +
+                       ", not one of the accepted kinds");
+  }
   if ((rc = avformat_find_stream_info(format.get(), nullptr)) < 0) {
     return Corrupt("cannot read the stream parameters (" + AvError(rc) + ")");
   }
@@ -356,9 +376,10 @@ Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels)
     return Corrupt("cannot open the decoder (" + AvError(rc) + ")");
   }
 
+  // The output rate: the caller's, or the stream's own (known from the first frame).
+  int sample_rate = options.sample_rate;
   Sound sound{sample_rate, channels, {}};
-  const size_t max_values =
-      static_cast<size_t>(kMaxDecodedSeconds * sample_rate) * static_cast<size_t>(channels);
+  size_t max_values = 0;
   std::optional<Resampler> resampler;
   PacketPtr packet(av_packet_alloc());
   FramePtr frame(av_frame_alloc());
@@ -381,6 +402,16 @@ Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels)
         if (frame->ch_layout.nb_channels <= 0 || frame->sample_rate <= 0) {
           return Corrupt("a frame without channels or rate");
         }
+        if (options.sample_rate == 0) {
+          if (frame->sample_rate < options.min_rate || frame->sample_rate > options.max_rate) {
+            return Unsupported("a sample rate of " + std::to_string(frame->sample_rate) +
+                               " Hz is outside " + std::to_string(options.min_rate) + "-" +
+                               std::to_string(options.max_rate) + " Hz");
+          }
+          sample_rate = sound.sample_rate = frame->sample_rate;
+        }
+        max_values =
+            static_cast<size_t>(options.max_seconds * sample_rate) * static_cast<size_t>(channels);
         VMSG_ASSIGN_OR_RETURN(
             Resampler created,
             Resampler::Create(frame->ch_layout, static_cast<AVSampleFormat>(frame->format),
@@ -392,7 +423,9 @@ Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels)
                                            frame->nb_samples, sound.samples));
       av_frame_unref(frame.get());
       if (sound.samples.size() > max_values) {
-        return Status::ResourceExhausted("audio: longer than the limit", "audio_too_long");
+        return Status::ResourceExhausted(
+            "audio: longer than " + std::to_string(static_cast<int>(options.max_seconds)) + " s",
+            std::string(kAudioTooLong));
       }
     }
   };

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "audio/sound.h"
 #include "common/result.h"
@@ -13,17 +14,37 @@ namespace vmsg::audio {
 // The longest audio DecodeAudio accepts; longer input is refused before it fills memory.
 inline constexpr double kMaxDecodedSeconds = 20 * 60;
 
-// Decodes the first audio stream of `bytes` to `sample_rate` Hz in `channels` (1 or 2)
-// channels. Refusals, all InvalidArgument unless noted:
-//   "audio_unsupported": empty input, a format libavformat does not recognise, a file
-//     without an audio stream (a JPEG), or a codec this build cannot decode;
+// Stable refusal reasons of DecodeAudio.
+inline constexpr std::string_view kUnsupportedAudio = "unsupported_audio";
+inline constexpr std::string_view kAudioCorrupt = "audio_corrupt";
+inline constexpr std::string_view kAudioTooLong = "audio_too_long";
+
+struct DecodeOptions {
+  int sample_rate = 0;  // 0: the file's own rate
+  int channels = 1;     // 1 or 2
+  double max_seconds = kMaxDecodedSeconds;
+  // libavformat demuxer names the caller takes ("wav", "mp3", "matroska,webm", ...); any
+  // other container is unsupported_audio. Empty: every container libavformat reads.
+  std::vector<std::string_view> accepted_formats;
+  // With the file's own rate: rates outside [min_rate, max_rate] are unsupported_audio.
+  int min_rate = 8000;
+  int max_rate = 192000;
+};
+
+// Decodes the first audio stream of `bytes` as `options` say. Refusals, all InvalidArgument
+// unless noted:
+//   "unsupported_audio": empty input, a format libavformat does not recognise or the caller
+//     does not accept, a file without an audio stream (a JPEG), or a codec this build cannot
+//     decode;
 //   "audio_corrupt": a file that starts like audio (ID3, MPEG sync, RIFF/WAVE, OggS, fLaC,
 //     ftyp) but cannot be opened (a truncated header), or whose audio cannot be decoded or
 //     decodes to no samples;
-//   ResourceExhausted "audio_too_long": more than kMaxDecodedSeconds.
+//   ResourceExhausted "audio_too_long": more than options.max_seconds.
 // An MP3, WAV or FLAC file truncated after some good frames decodes to what is there, as
 // players do; libavformat cannot open a truncated Ogg or MPEG-4 file (audio_corrupt).
 // `sample_rate` must be positive. Thread-safe (no shared state).
+Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options);
+// The same at `sample_rate` Hz in `channels` channels, any container.
 Result<Sound> DecodeAudio(std::string_view bytes, int sample_rate, int channels);
 
 // `sound` resampled (libswresample) and remixed to `sample_rate` and `channels` (1 or 2);
@@ -38,7 +59,7 @@ enum class AudioFormat {
 };
 
 // `sound` encoded as a file of `format`; `bit_rate` in bits per second (ignored by FLAC,
-// 0 for the encoder's default). InvalidArgument "audio_unsupported" for a sample rate the
+// 0 for the encoder's default). InvalidArgument "unsupported_audio" for a sample rate the
 // format cannot carry, Unavailable when this libavcodec lacks the encoder. Bit-exact mode:
 // the bytes depend only on the input. MP3 is what the pipeline writes; the others exist so
 // decoding can be tested on real files of each kind.

@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(CodecTest, Mp3RefusesARateMpegCannotCarry) {
   auto mp3 = EncodeMp3(Tone(96000, 1, 0.5, 440, 0.5));
   ASSERT_FALSE(mp3.ok());
-  EXPECT_EQ(mp3.status().reason(), "audio_unsupported");
+  EXPECT_EQ(mp3.status().reason(), "unsupported_audio");
 }
 
 void ExpectRefused(std::string_view bytes, const std::string& reason) {
@@ -148,7 +148,7 @@ void ExpectRefused(std::string_view bytes, const std::string& reason) {
   EXPECT_EQ(decoded.status().reason(), reason) << decoded.status();
 }
 
-TEST(CodecTest, RefusesEmptyInput) { ExpectRefused("", "audio_unsupported"); }
+TEST(CodecTest, RefusesEmptyInput) { ExpectRefused("", "unsupported_audio"); }
 
 TEST(CodecTest, RefusesAJpeg) {
   // The start of a baseline JFIF file: SOI, APP0, a quantisation table, then nothing.
@@ -157,7 +157,7 @@ TEST(CodecTest, RefusesAJpeg) {
                       '\x00', '\x00', '\xFF', '\xDB', '\x00', '\x43', '\x00'};
   jpeg.append(64, '\x10');
   jpeg += std::string{'\xFF', '\xD9'};
-  ExpectRefused(jpeg, "audio_unsupported");
+  ExpectRefused(jpeg, "unsupported_audio");
 }
 
 TEST(CodecTest, RefusesRandomBytes) {
@@ -167,7 +167,7 @@ TEST(CodecTest, RefusesRandomBytes) {
     x = x * 1664525u + 1013904223u;
     noise.push_back(static_cast<char>(x >> 24));
   }
-  ExpectRefused(noise, "audio_unsupported");
+  ExpectRefused(noise, "unsupported_audio");
 }
 
 TEST(CodecTest, RefusesATruncatedMp3Header) {

@@ -8,16 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "audio/codec.h"
 #include "common/result.h"
 #include "voice/audio.h"
 
 namespace vmsg::voices {
 
 // Refusal reasons (InvalidArgument unless noted), stable for clients.
-inline constexpr std::string_view kUnsupportedAudio = "unsupported_audio";
-inline constexpr std::string_view kAudioCorrupt = "audio_corrupt";
+inline constexpr std::string_view kUnsupportedAudio = audio::kUnsupportedAudio;
+inline constexpr std::string_view kAudioCorrupt = audio::kAudioCorrupt;
 inline constexpr std::string_view kAudioTooShort = "audio_too_short";
-inline constexpr std::string_view kAudioTooLong = "audio_too_long";
+inline constexpr std::string_view kAudioTooLong = audio::kAudioTooLong;
 inline constexpr std::string_view kAudioSilent = "audio_silent";
 inline constexpr std::string_view kAudioClipped = "audio_clipped";
 inline constexpr std::string_view kTooManyFiles = "too_many_files";
