@@ -59,6 +59,9 @@ struct Request {
   std::string text;
   voice::VoiceParams voice;
   voice::ProsodyParams prosody;
+
+  // Step 7: the music track's object key (a system or uploaded track); empty: no music.
+  std::string music_key;
 };
 
 // The state a task carries from stage to stage. Decoded images are kept here so a stage

@@ -4,8 +4,13 @@
 // back.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "audio/codec.h"
+#include "audio/loudness.h"
 #include "common/json.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/stages/mix_stage.h"
 #include "pipeline/stages/speech_stage.h"
 #include "pipeline/testing/memory_object_store.h"
 #include "pipeline/testing/recording_progress_sink.h"
@@ -32,10 +37,11 @@ class SpeechStagesTest : public ::testing::Test {
     delete flite_;
   }
 
-  Status Run(WorkItem& item) {
+  Status Run(WorkItem& item, bool with_mix = false) {
     std::vector<std::unique_ptr<Stage>> stages;
     stages.push_back(std::make_unique<SpeechStage>(*speaker_));
     stages.push_back(std::make_unique<ProsodyStage>(*speaker_));
+    if (with_mix) stages.push_back(std::move(MixStage::Make({})).value());
     auto pipeline = Pipeline::Build(std::move(stages));
     EXPECT_TRUE(pipeline.ok()) << pipeline.status();
     StageContext ctx{*store_, progress_, cancel_, clock_, logger_};
@@ -139,6 +145,52 @@ TEST_F(SpeechStagesTest, RefusalsStoreNothing) {
   // Step 5 of task-8 ran (its delivery is neutral); step 6 stored nothing.
   EXPECT_FALSE(*store_->Exists("voices/generated/task-8/prosody_adjusted.wav"));
   EXPECT_FALSE(*store_->Exists("voices/generated/task-8/prosody_adjusted_timings.json"));
+}
+
+// A few seconds of a chord with a slow beat: music enough to loop, duck and fade.
+audio::Sound Chord(double seconds) {
+  constexpr int kRate = 44100;
+  audio::Sound music{kRate, 2, {}};
+  const auto frames = static_cast<size_t>(seconds * kRate);
+  for (size_t i = 0; i < frames; ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    const double beat = 0.6 + 0.4 * std::sin(2 * M_PI * 2 * t);
+    const double v = 0.2 * beat *
+                     (std::sin(2 * M_PI * 261.6 * t) + std::sin(2 * M_PI * 329.6 * t) +
+                      std::sin(2 * M_PI * 392.0 * t));
+    music.samples.push_back(static_cast<float>(v));
+    music.samples.push_back(static_cast<float>(v));
+  }
+  return music;
+}
+
+TEST_F(SpeechStagesTest, Step7MixesTheSpeechOverTheMusicToTheSpecsLoudness) {
+  const std::string music = audio::EncodeWav(Chord(3.0));
+  ASSERT_TRUE(store_->Put("bgm/user/anon_track.wav", music, {"audio/wav"}).ok());
+  WorkItem item = Item("task-9");
+  item.request.music_key = "bgm/user/anon_track.wav";
+  ASSERT_TRUE(Run(item, /*with_mix=*/true).ok());
+  EXPECT_EQ(progress_.percentages, (std::vector<int>{60, 70, 80}));
+
+  auto mp3 = store_->GetBytes("voices/generated/task-9/final_mixed.mp3");
+  ASSERT_TRUE(mp3.ok());
+  auto mixed = audio::DecodeAudio(*mp3, 48000, 2);
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  const double seconds = static_cast<double>(mixed->frames()) / mixed->sample_rate;
+  EXPECT_NEAR(seconds, item.speech->duration_seconds() + 2.5, 0.05);
+  auto loudness = audio::MeasureLoudness(*mixed);
+  ASSERT_TRUE(loudness.ok());
+  EXPECT_NEAR(loudness->integrated_lufs, -14.0, 1.0);
+}
+
+TEST_F(SpeechStagesTest, Step7WithoutMusicAndWithAMissingTrack) {
+  WorkItem quiet = Item("task-10");
+  ASSERT_TRUE(Run(quiet, /*with_mix=*/true).ok());
+  EXPECT_TRUE(*store_->Exists("voices/generated/task-10/final_mixed.mp3"));
+  WorkItem missing = Item("task-11");
+  missing.request.music_key = "bgm/user/nobody_nothing.mp3";
+  EXPECT_TRUE(Run(missing, /*with_mix=*/true).IsNotFound());
+  EXPECT_FALSE(*store_->Exists("voices/generated/task-11/final_mixed.mp3"));
 }
 
 }  // namespace
