@@ -48,7 +48,7 @@ class ServiceContext {
   http::Server& server() { return *server_; }
   // Null when VMSG_WORKERS is 0 (an API-only serve).
   worker::WorkerPool* workers() { return workers_.get(); }
-  // Media objects: the local store, or S3 when VMSG_S3_BUCKET is set.
+  // Media objects: the local store, or S3 when S3_BUCKET is set.
   blob::ObjectStore& objects() { return *objects_; }
 
  private:
