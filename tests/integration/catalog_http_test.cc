@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "meta/object_store_for_test.h"
 #include "test_client.h"
+#include "test_server.h"
 
 namespace vmsg::http {
 namespace {
@@ -24,6 +25,7 @@ namespace bhttp = boost::beast::http;
 using meta::BgmTrack;
 using meta::VoiceProfile;
 using testing::Client;
+using testing::TestServer;
 using testing::Get;
 
 meta::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
@@ -73,27 +75,17 @@ class CatalogHttpTest : public ::testing::Test {
     AddCatalogHealthChecks(health_, *voices_, *bgm_);
     AddHealthRoute(router_, health_, {"test", clock_.Now(), &clock_});
     AddOpenApiRoute(router_, "test");
-    dispatcher_ = std::make_unique<Dispatcher>(router_, DispatcherOptions{}, logger_, ids_);
-    server_ =
-        std::make_unique<Server>(ServerOptions{.port = 0, .threads = 2}, *dispatcher_, logger_);
-    ASSERT_TRUE(server_->Start().ok());
+    server_ = TestServer::Start(router_, logger_, ids_);
+    ASSERT_NE(server_, nullptr);
   }
 
   void TearDown() override {
-    if (server_) {
-      server_->Shutdown();
-      server_->Wait();
-    }
+    server_.reset();
     std::filesystem::remove_all(data_dir_);
   }
 
   bhttp::response<bhttp::string_body> Send(const std::string& method, const std::string& path) {
-    Client c(server_->port());
-    EXPECT_TRUE(c.connected());
-    c.Send(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    auto r = c.Read();
-    EXPECT_FALSE(c.error()) << c.error().message();
-    return r;
+    return server_->Send(method, path);
   }
 
   // The problem+json code of an error response with `status`.
@@ -120,8 +112,7 @@ class CatalogHttpTest : public ::testing::Test {
   meta::testing::MemoryObjectStoreForTest store_;
   Router router_;
   HealthChecks health_;
-  std::unique_ptr<Dispatcher> dispatcher_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<TestServer> server_;
 };
 
 std::vector<std::string> Ids(const vmsg::Json& list) {
