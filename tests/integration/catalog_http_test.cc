@@ -25,8 +25,8 @@ namespace bhttp = boost::beast::http;
 using meta::BgmTrack;
 using meta::VoiceProfile;
 using testing::Client;
-using testing::TestServer;
 using testing::Get;
+using testing::TestServer;
 
 meta::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
   VoiceProfile p = VoiceProfile::Make(std::move(id), type);
