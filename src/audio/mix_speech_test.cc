@@ -17,20 +17,12 @@ namespace vmsg::audio {
 namespace {
 
 using testing::ChordMusic;
+using testing::Db;
+using testing::Rms;
 
 constexpr int kRate = 48000;
 constexpr double kDurationToleranceSeconds = 0.010;
 constexpr size_t kMp3FrameSamples = 1152;
-
-double Rms(const Sound& sound, double from, double to) {
-  const auto begin = static_cast<size_t>(std::max(0.0, from) * sound.sample_rate);
-  const auto end = std::min(sound.frames(), static_cast<size_t>(to * sound.sample_rate));
-  double sum = 0;
-  for (size_t i = begin * 2; i < end * 2; ++i) sum += sound.samples[i] * sound.samples[i];
-  return end > begin ? std::sqrt(sum / static_cast<double>((end - begin) * 2)) : 0;
-}
-
-double Db(double ratio) { return 20 * std::log10(ratio); }
 
 class MixTest : public ::testing::Test {
  protected:

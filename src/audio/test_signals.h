@@ -2,6 +2,7 @@
 // divide its length, so a plain loop would click.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -9,6 +10,17 @@
 #include "audio/sound.h"
 
 namespace vmsg::audio::testing {
+
+// RMS of the stereo `sound` between `from` and `to` seconds (both channels together).
+inline double Rms(const Sound& sound, double from, double to) {
+  const auto begin = static_cast<size_t>(std::max(0.0, from) * sound.sample_rate);
+  const auto end = std::min(sound.frames(), static_cast<size_t>(to * sound.sample_rate));
+  double sum = 0;
+  for (size_t i = begin * 2; i < end * 2; ++i) sum += sound.samples[i] * sound.samples[i];
+  return end > begin ? std::sqrt(sum / static_cast<double>((end - begin) * 2)) : 0;
+}
+
+inline double Db(double ratio) { return 20 * std::log10(ratio); }
 
 // A stereo chord (A minor with harmonics, slightly detuned between channels) lasting
 // `seconds`; `wobble` adds a slow amplitude modulation so the music has dynamics.
