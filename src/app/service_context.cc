@@ -139,36 +139,38 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
        .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
        .upload_max_bytes = c.upload_max_bytes});
 
-  // Image analysis: the detector's models load once here (a missing model stops start-up
-  // with its path); the preset backgrounds are drawn into the data dir on first start.
-  VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
-  VMSG_ASSIGN_OR_RETURN(
-      ctx->segmenter_,
-      media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
-  const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
+  // The photo and voice services answer HTTP requests only: a `worker` process has no use
+  // for their models, engines and pool (and spends no start-up time on them).
   if (role == Role::kServe) {
+    // Image analysis: the detector's models load once here (a missing model stops start-up
+    // with its path); the preset backgrounds are drawn into the data dir on first start.
+    VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
+    VMSG_ASSIGN_OR_RETURN(
+        ctx->segmenter_,
+        media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
+    const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
     VMSG_RETURN_IF_ERROR(media::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
+    ctx->health_.Add("image_analysis", [segmenter = ctx->segmenter_.get()] {
+      http::HealthChecks::Check check;
+      check.healthy = true;
+      check.details["segmenter"] = std::string(segmenter->Name());
+      return check;
+    });
+    const int cpu_threads =
+        c.cpu_threads > 0 ? c.cpu_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ctx->cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
+    http::AddImageRoutes(
+        ctx->router_,
+        {.store = ctx->objects_.get(),
+         .detector = ctx->detector_.get(),
+         .cpu = ctx->cpu_.get(),
+         .ids = &ctx->ids_,
+         .clock = ctx->clock_.get(),
+         .logger = ctx->logger_.get(),
+         .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
+         .backgrounds_dir = backgrounds_dir});
   }
-  ctx->health_.Add("image_analysis", [segmenter = ctx->segmenter_.get()] {
-    http::HealthChecks::Check check;
-    check.healthy = true;
-    check.details["segmenter"] = std::string(segmenter->Name());
-    return check;
-  });
-  const int cpu_threads = c.cpu_threads > 0
-                              ? c.cpu_threads
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  ctx->cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
-  http::AddImageRoutes(
-      ctx->router_,
-      {.store = ctx->objects_.get(),
-       .detector = ctx->detector_.get(),
-       .cpu = ctx->cpu_.get(),
-       .ids = &ctx->ids_,
-       .clock = ctx->clock_.get(),
-       .logger = ctx->logger_.get(),
-       .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
-       .backgrounds_dir = backgrounds_dir});
 
   // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
   // missing; a corrupt one opens and shows as unhealthy).
@@ -178,19 +180,19 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   http::AddCatalogRoutes(
       ctx->router_,
       {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
-  // Speech and voices. Without Open JTalk only English speaks; the Japanese system voices
-  // are then missing from a fresh catalog until a start with it installed.
-  if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
-    ctx->japanese_speech_ = std::move(*jtalk);
-  } else {
-    ctx->logger_->Warning("voice", "Japanese speech unavailable",
-                          {{"error", jtalk.status().ToString()}});
-  }
-  ctx->english_speech_ = voice::NewFliteSynthesizer();
-  ctx->voices_service_ = std::make_unique<voices::VoiceService>(
-      *ctx->voices_, *ctx->objects_, ctx->japanese_speech_.get(), ctx->english_speech_.get(),
-      voice::SpeakerOptions{.max_chars = c.text_max_chars}, ctx->ids_);
   if (role == Role::kServe) {
+    // Speech and voices. Without Open JTalk only English speaks; the Japanese system voices
+    // are then missing from a fresh catalog until a start with it installed.
+    if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
+      ctx->japanese_speech_ = std::move(*jtalk);
+    } else {
+      ctx->logger_->Warning("voice", "Japanese speech unavailable",
+                            {{"error", jtalk.status().ToString()}});
+    }
+    ctx->english_speech_ = voice::NewFliteSynthesizer();
+    ctx->voices_service_ = std::make_unique<voices::VoiceService>(
+        *ctx->voices_, *ctx->objects_, ctx->japanese_speech_.get(), ctx->english_speech_.get(),
+        voice::SpeakerOptions{.max_chars = c.text_max_chars}, ctx->ids_);
     // Idempotent: a later start keeps the entries (and only puts back lost objects).
     const voices::SeedReport seeded = ctx->voices_service_->EnsureSystemVoices();
     if (!seeded.created.empty()) {
@@ -202,9 +204,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       ctx->logger_->Warning("voice", "system voice not seeded",
                             {{"id", id}, {"error", status.ToString()}});
     }
+    http::AddVoiceRoutes(ctx->router_,
+                         {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
   }
-  http::AddVoiceRoutes(ctx->router_,
-                       {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));
