@@ -701,12 +701,21 @@ class RedisJobQueue final : public JobQueue {
     if (visibility_timeout <= Duration::zero()) {
       return Status::InvalidArgument("visibility timeout must be positive");
     }
+    return FetchOrWait(visibility_timeout, max_wait, /*try_first=*/true);
+  }
+
+  // Fetch's loop. `try_first` false: the caller has just found the queue empty, so the loop
+  // starts by waiting rather than asking again.
+  Result<std::optional<Reservation>> FetchOrWait(Duration visibility_timeout, Duration max_wait,
+                                                 bool try_first) {
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                               std::max(max_wait, Duration::zero()));
-    while (true) {
-      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> reservation, TryFetch(visibility_timeout));
-      if (reservation) return reservation;
+    for (bool attempt = try_first;; attempt = true) {
+      if (attempt) {
+        VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> reservation, TryFetch(visibility_timeout));
+        if (reservation) return reservation;
+      }
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::optional<Reservation>();
@@ -759,8 +768,9 @@ class RedisJobQueue final : public JobQueue {
       out.fetched.push_back(std::move(r));
     }
     if (out.fetched.empty()) {
-      // Nothing was ready: wait as Fetch does (the acks are already done).
-      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> next, Fetch(visibility_timeout, max_wait));
+      // Nothing was ready (the script just looked): wait as Fetch does, acks already done.
+      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> next,
+                            FetchOrWait(visibility_timeout, max_wait, /*try_first=*/false));
       if (next) out.fetched.push_back(std::move(*next));
     }
     return out;
