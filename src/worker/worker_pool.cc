@@ -275,14 +275,12 @@ void WorkerPool::WorkerLoop(int index) {
   bool first_of_fetch = false;
   auto stop = [&] {
     for (const state::Reservation& r : taken) ReleaseForShutdown(r);
-    if (!to_ack.empty()) {
-      Result<state::JobQueue::AckAndFetchResult> acked =
-          queue_.AckAndFetch(to_ack, options_.visibility_timeout, Duration::zero(), /*max_jobs=*/1);
-      // The job it may have taken goes straight back.
-      if (acked.ok()) {
-        for (const state::Reservation& r : acked->fetched) ReleaseForShutdown(r);
+    // Plain acks: fetching with them would only take a job to hand straight back.
+    for (const state::Reservation& r : to_ack) {
+      if (Status acked = queue_.Ack(r); !acked.ok()) {
+        logger_.Warning(kComponent, "ack failed after success",
+                        {{"task_id", r.job.task_id}, {"error", acked.ToString()}});
       }
-      LogAckOutcome(to_ack, acked);
     }
   };
   while (true) {
