@@ -25,6 +25,10 @@ PACKAGES=(
   libicu-dev                          # NFKC and character properties for message text
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev  # audio decoding
   libebur128-dev                      # EBU R128 loudness of the music mix
+  libfluidsynth-dev fluid-soundfont-gm  # the system music, rendered from our scores at set-up
+  libass-dev fonts-noto-cjk           # karaoke subtitles in the video (Noto Sans CJK JP)
+  libswscale-dev                      # video frames to yuv420p (H.264 is libavcodec's libx264)
+  chromium                            # browser tests of the web UI (driven by playwright-core)
   opencv-data                         # OpenCV's Haar cascades (profile faces)
   curl ca-certificates                # smoke tests of the running server
 )

@@ -1,0 +1,29 @@
+// FrameSource: the pictures of a video, one at a time, by index. The talking-photo animation
+// (talking_photo.h) is one; the renderer (render.h) draws subtitles over its frames and
+// hands them to the encoder, so neither needs to know how the other works.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "common/result.h"
+
+namespace vmsg::video {
+
+// The video the pipeline delivers: a phone screen at 25 frames a second.
+inline constexpr int kVideoWidth = 512;
+inline constexpr int kVideoHeight = 910;
+inline constexpr int kVideoFps = 25;
+
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+
+  // How many frames the video has.
+  virtual int frame_count() const = 0;
+  // Frame `index` (0 <= index < frame_count()) as 8-bit BGR kVideoWidth x kVideoHeight.
+  // InvalidArgument for an index out of range. Frames may be asked for in any order;
+  // thread-safe for concurrent calls with different indices.
+  virtual Result<cv::Mat> Frame(int index) const = 0;
+};
+
+}  // namespace vmsg::video
