@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <iostream>
 #include <opencv2/imgproc.hpp>
 
 #include "video/mp4_probe.h"
@@ -113,6 +115,35 @@ TEST(RenderTest, CancellingMidEncodeStopsWithTheReason) {
   auto video = RenderVideo(cancelling, nullptr, sound, {.cancel_check_frames = 5}, cancel);
   EXPECT_TRUE(video.status().IsCancelled()) << video.status();
   EXPECT_LE(cancelling.read(), 31 + 5);  // stopped within one check interval
+}
+
+// Step 8's cost beside the encode-only floor (mp4_writer_test): 300 frames (12 s) of the
+// still source with subtitles. Run by hand:
+//   video_render_test --gtest_also_run_disabled_tests --gtest_filter=*TwelveSeconds*
+TEST(RenderTest, DISABLED_TwelveSecondsWithSubtitles) {
+  const cv::Mat framed = Framed();
+  std::vector<std::string> words;
+  for (int i = 0; i < 10; ++i) {
+    for (const char* w : {"お", "誕生", "日", "おめでとう", "素敵", "な", "一", "年"}) {
+      words.push_back(w);
+    }
+  }
+  const voice::Speech speech = testing::TimedSpeech(words, 0.125, voice::Language::kJapanese);
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += "お誕生日おめでとう素敵な一年";
+  const audio::Sound sound = Soundtrack(12.0);
+  auto source = NewStillFrameSource(
+      {.framed = framed, .speech = speech, .speech_offset_seconds = 1.0, .frame_count = 300});
+  ASSERT_TRUE(source.ok());
+  auto subs = Subtitles::Make(speech, text, 1.0);
+  ASSERT_TRUE(subs.ok());
+  worker::CancellationToken cancel;
+  const auto start = std::chrono::steady_clock::now();
+  auto video = RenderVideo(**source, subs->get(), sound, {}, cancel);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(video.ok());
+  std::cout << "render: 300 frames in " << ms << " ms (" << ms / 300 << " ms/frame)\n";
 }
 
 TEST(RenderTest, TheSourceMustMatchTheSound) {

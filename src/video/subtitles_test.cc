@@ -177,6 +177,30 @@ TEST(SubtitlesTest, NoLineStartsWithClosingPunctuationOrEndsWithAnOpeningBracket
   }
 }
 
+TEST(SubtitlesTest, NoLineStartsWithALongVowelMarkOrSmallKanaBetweenMoras) {
+  // Without written words every mora stands alone, so only the kinsoku rules keep ー and ッ
+  // off the start of a line.
+  for (int k = 4; k < 30; ++k) {
+    voice::Speech speech = testing::TimedSpeech({}, 0, voice::Language::kJapanese);
+    double t = 0;
+    auto add = [&](const char* mora) {
+      speech.units.push_back({mora, t, t + 0.1});
+      t += 0.1;
+    };
+    for (int i = 0; i < k; ++i) add("カ");
+    add("ー");
+    add("ッ");
+    for (int i = 0; i < 30; ++i) add("キ");
+    auto subs = Make(speech, "", 0);
+    ASSERT_NE(subs, nullptr);
+    for (const SubtitlePage& p : subs->pages()) {
+      for (const std::string& l : p.lines) {
+        EXPECT_FALSE(l.starts_with("ー") || l.starts_with("ッ")) << "k=" << k << ": " << l;
+      }
+    }
+  }
+}
+
 TEST(SubtitlesTest, EnglishWrapsAtSpaces) {
   const std::string text =
       "Happy birthday, Anna! I hope this year brings you lots of joy and wonderful adventures.";
