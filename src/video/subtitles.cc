@@ -565,14 +565,18 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
     }
     while (!written.empty() && written.back() == U' ') written.pop_back();
     chars = MapOntoWords(written, speech.words, timed);
-  } else {
-    // No written words: the units themselves (katakana moras, English words).
+  }
+  if (chars.empty()) {
+    // No written text to show (none given, or none the font can draw): the written words
+    // themselves, or without those the units (katakana moras, English words).
+    timed.clear();
     const bool spaced = speech.language == voice::Language::kEnglish;
-    for (const voice::SpeechUnit& u : speech.units) {
+    for (const voice::SpeechUnit& u : speech.words.empty() ? speech.units : speech.words) {
       timed.push_back({u.start, u.end});
-      if (spaced && !chars.empty()) chars.push_back({U' ', static_cast<int>(timed.size() - 1)});
+      const int id = static_cast<int>(timed.size() - 1);
+      if (spaced && !chars.empty()) chars.push_back({U' ', id});
       for (char32_t c : DecodeUtf8(u.text)) {
-        if (keep(c)) chars.push_back({c, static_cast<int>(timed.size() - 1)});
+        if (keep(c) && !IsSpace(c)) chars.push_back({c, id});
       }
     }
   }

@@ -52,10 +52,11 @@ class Subtitles {
  public:
   // Lays out `text` (the message as the user wrote it) over `speech`'s timings, shifted by
   // `offset_seconds` (where the speech starts in the video). The written text is mapped onto
-  // speech.words (morphemes or words with times); when words is empty, the units' own text
-  // is shown instead. Characters the font lacks (emoji) are left out. Errors:
-  // InvalidArgument "invalid_subtitle_options", NotFound when the font file is missing,
-  // Internal when libass or FreeType fail. A speech without units gives no pages.
+  // speech.words (morphemes or words with times); when `text` is empty the words' own
+  // spelling is shown, and when words is empty the units' (katakana moras, English words).
+  // Characters the font lacks (emoji) are left out. Errors: InvalidArgument
+  // "invalid_subtitle_options", NotFound when the font file is missing, Internal when libass or
+  // FreeType fail. A speech without units gives no pages.
   static Result<std::unique_ptr<Subtitles>> Make(const voice::Speech& speech, std::string_view text,
                                                  double offset_seconds,
                                                  const SubtitleOptions& options = {});

@@ -230,6 +230,11 @@ TEST(SubtitlesTest, EmojiTheFontLacksAreLeftOutAndUnitsStandInWithoutWords) {
   ASSERT_EQ(subs->pages().size(), 1u);
   EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"ありがとう"}));
 
+  // No text given: the written words.
+  subs = Make(speech, "", 0);
+  ASSERT_NE(subs, nullptr);
+  EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"ありがとう"}));
+
   // No written words (the analysis did not line up): the moras as spoken.
   speech.words.clear();
   speech.units = {
