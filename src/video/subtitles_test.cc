@@ -64,6 +64,15 @@ TEST(SubtitlesTest, ShowTheWrittenTextOnlyInTheBandAndOnlyWhileTheSpeechPlays) {
   const double end = 1.0 + 0.3 * static_cast<double>(kBirthdayWords.size());
   EXPECT_NEAR(subs->pages().back().end, end, 1e-9);
 
+  // Blending: fully covered pixels take the text's and the outline's colours exactly, edges
+  // lie between them and the frame.
+  const cv::Mat first = Drawn(*subs, 1.0);
+  cv::Mat white, black;
+  cv::inRange(first, cv::Scalar(255, 255, 255), cv::Scalar(255, 255, 255), white);
+  cv::inRange(first, cv::Scalar(0, 0, 0), cv::Scalar(0, 0, 0), black);
+  EXPECT_GT(cv::countNonZero(white), 1000);
+  EXPECT_GT(cv::countNonZero(black), 1000);
+
   for (double t : {0.0, 0.5, 0.96, end + 0.04, end + 1.0}) {
     EXPECT_EQ(cv::countNonZero(Changed(Drawn(*subs, t))), 0) << "at " << t;
   }
