@@ -17,6 +17,7 @@
 #include "pipeline/testing/synthetic_images.h"
 #include "video/mp4_probe.h"
 #include "video/still_frame_source.h"
+#include "video/subtitles.h"
 #include "voice/speaker.h"
 #include "voice/speech_json.h"
 #include "voice/system_voices.h"
@@ -180,6 +181,31 @@ TEST_F(RenderStageTest, ACancelMidEncodeStoresNothing) {
   Result<blob::ListPage> page = store_->List("videos/", "", 100);
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->objects.empty());
+}
+
+// The written message over the engines' own timings: Open JTalk's morphemes (with the
+// punctuation they leave out) and flite's lower-case words (with a number read out).
+TEST_F(RenderStageTest, SubtitlesShowTheMessageAsWrittenOverRealTimings) {
+  auto shown = [](const video::Subtitles& subs, const char* joiner) {
+    std::string text;
+    for (const video::SubtitlePage& p : subs.pages()) {
+      for (const std::string& l : p.lines) text += (text.empty() ? "" : joiner) + l;
+    }
+    return text;
+  };
+  auto ja = video::Subtitles::Make(*speech_, kMessage, 1.0);
+  ASSERT_TRUE(ja.ok()) << ja.status();
+  EXPECT_EQ(shown(**ja, ""), kMessage);
+  EXPECT_NEAR((*ja)->pages().front().start, 1.0 + speech_->words.front().start, 1e-9);
+
+  auto flite = voice::NewFliteSynthesizer();
+  voice::Speaker english(nullptr, flite.get());
+  constexpr char kEnglish[] = "Happy birthday, Anna! Here are 3 wishes for a wonderful year.";
+  auto spoken = english.Synthesize(kEnglish, voice::EnglishFemaleVoice(), {});
+  ASSERT_TRUE(spoken.ok()) << spoken.status();
+  auto en = video::Subtitles::Make(spoken->speech, kEnglish, 1.0);
+  ASSERT_TRUE(en.ok()) << en.status();
+  EXPECT_EQ(shown(**en, " "), kEnglish);
 }
 
 TEST_F(RenderStageTest, RefusesBadParams) {
