@@ -52,15 +52,16 @@ constexpr double kNeckPivot = 0.25;
 constexpr double kJawRamp = 0.6;
 constexpr double kNeckFade = 0.6;
 // The lips' sideways squeeze fades out between the mouth's half width and this many times it,
-// and above and below the mouth's centre over this many lip heights (plus half the opening).
+// and above and below the lips over this fraction of the half width (above, at most down to
+// the nose, which stays as it is).
 constexpr double kSqueezeReach = 2;
-constexpr double kSqueezeRows = 1.5;
+constexpr double kSqueezeFade = 0.5;
 // The jaw moves with full weight within the mouth's width, fading out to nothing this
 // fraction of the way from the mouth corner to the jaw line's side.
 constexpr double kJawSideReach = 0.9;
 
 // The mouth cavity: darker at the top; its colours as fractions of the lips' colour.
-constexpr double kCavityTop = 0.22, kCavityBottom = 0.45;
+constexpr double kCavityTop = 0.28, kCavityBottom = 0.5;
 constexpr double kCavityFeather = 1.0;  // pixels
 constexpr double kMinGap = 1.5;         // a thinner gap is drawn fainter (pixels)
 // Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
@@ -143,37 +144,67 @@ double Uniform(std::mt19937_64& rng, double lo, double hi) {
 }  // namespace
 
 struct TalkingPhoto::Geometry {
-  cv::Rect roi;          // framed pixels whose source may differ from the camera map's
-  cv::Mat head_weight;   // CV_32F over roi
-  cv::Point2d pivot;     // the head turns about it
-  cv::Point2d centre;    // of the landmarks; the zoom keeps it in place
-  cv::Rect2d mouth_box;  // where the jaw, lips and cavity act
+  cv::Rect roi;         // framed pixels whose source may differ from the camera map's
+  cv::Mat head_weight;  // CV_32F over roi
+  cv::Point2d pivot;    // the head turns about it
+  cv::Point2d centre;   // of the landmarks; the zoom keeps it in place
+  // The face's roll: the mouth and eyes are handled in upright coordinates about `centre`.
+  double roll_cos = 1, roll_sin = 0;
+  cv::Point2d Upright(cv::Point2d p) const {
+    const cv::Point2d v = p - centre;
+    return {roll_cos * v.x + roll_sin * v.y + centre.x,
+            -roll_sin * v.x + roll_cos * v.y + centre.y};
+  }
+  cv::Point2d FromUpright(cv::Point2d p) const {
+    const cv::Point2d v = p - centre;
+    return {roll_cos * v.x - roll_sin * v.y + centre.x, roll_sin * v.x + roll_cos * v.y + centre.y};
+  }
+  cv::Rect2d features;   // frame pixels where the mouth or eyes may act
+  cv::Rect2d mouth_box;  // upright: where the jaw, lips and cavity act
   // The mouth.
-  double cx = 0, cy = 0, half_outer = 0;         // outer lips' centre and half width
+  double cx = 0, half_outer = 0;                 // outer lips' centre and half width
   double inner_cx = 0, inner_half = 0;           // inner lips'
   double corner_left_y = 0, corner_right_y = 0;  // the inner corners' heights
   Curve lower_inner, jaw;
   double jaw_half = 0;  // the jaw's displacement ends this far sideways from cx
   double max_open = 0;  // pixels, for a wide "a"
-  double ramp = 0, neck_fade = 0, lip_height = 0;
+  double ramp = 0, neck_fade = 0;
+  double lip_top = 0, lip_bottom = 0, squeeze_fade_top = 1, squeeze_fade_bottom = 1;
   cv::Vec3d cavity_top, cavity_bottom, teeth;
   bool teeth_hint = false;
   std::array<Eye, 2> eyes;
-  cv::Rect2d eye_box[2];
+  cv::Rect2d eye_box[2];  // upright
 };
 
 namespace {
 
 using Geometry = TalkingPhoto::Geometry;
 
-std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Point2f>& lm,
+std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Point2f>& frame_lm,
                                 double open_fraction) {
-  if (lm.size() != size_t(media::kLandmarkCount)) return std::nullopt;
+  if (frame_lm.size() != size_t(media::kLandmarkCount)) return std::nullopt;
   const cv::Rect2d frame(0, 0, framed.cols, framed.rows);
-  for (const cv::Point2f& p : lm) {
+  for (const cv::Point2f& p : frame_lm) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y) || !frame.contains(p)) return std::nullopt;
   }
   Geometry g;
+  // The face's own axes: a tilted head opens its mouth and closes its eyes along its tilt.
+  // The mouth and eyes are measured, and warped, in upright coordinates about the centre.
+  double x0 = frame_lm[0].x, x1 = x0, y0 = frame_lm[0].y, y1 = y0;
+  for (const cv::Point2f& p : frame_lm) {
+    x0 = std::min<double>(x0, p.x), x1 = std::max<double>(x1, p.x);
+    y0 = std::min<double>(y0, p.y), y1 = std::max<double>(y1, p.y);
+  }
+  g.centre = {(x0 + x1) / 2, (y0 + y1) / 2};
+  cv::Point2d eye_centre[2];
+  for (int i = 36; i < 48; ++i) eye_centre[i < 42 ? 0 : 1] += cv::Point2d(frame_lm[size_t(i)]) / 6;
+  const cv::Point2d across = eye_centre[1] - eye_centre[0];
+  if (across.x <= 0) return std::nullopt;
+  const double roll = std::atan2(across.y, across.x);
+  g.roll_cos = std::cos(roll);
+  g.roll_sin = std::sin(roll);
+  std::vector<cv::Point2f> lm;
+  for (const cv::Point2f& p : frame_lm) lm.emplace_back(g.Upright(p));
   auto P = [&](int i) { return cv::Point2d(lm[size_t(i)]); };
   const double mouth_width = P(kOuterRight).x - P(kOuterLeft).x;
   const double nose_to_chin = P(kChin).y - P(kNoseBottom).y;
@@ -188,7 +219,6 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.lower_inner = *lower;
   g.jaw = *jaw;
   g.cx = (P(kOuterLeft).x + P(kOuterRight).x) / 2;
-  g.cy = (P(kOuterTop).y + P(kOuterBottom).y) / 2;
   g.half_outer = mouth_width / 2;
   g.inner_cx = (P(kInnerLeft).x + P(kInnerRight).x) / 2;
   g.inner_half = (P(kInnerRight).x - P(kInnerLeft).x) / 2;
@@ -198,7 +228,10 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.jaw_half =
       std::max(g.half_outer * 1.3, g.half_outer + kJawSideReach * (jaw_side - g.half_outer));
   g.max_open = open_fraction * nose_to_chin;
-  g.lip_height = std::max(2.0, P(kOuterBottom).y - P(kOuterTop).y);
+  g.lip_top = P(kOuterTop).y;
+  g.lip_bottom = P(kOuterBottom).y;
+  g.squeeze_fade_bottom = kSqueezeFade * g.half_outer;
+  g.squeeze_fade_top = std::clamp(g.lip_top - P(kNoseBottom).y, 1.0, g.squeeze_fade_bottom);
   g.ramp = std::max(2.0, kJawRamp * (P(kChin).y - P(66).y));
   g.neck_fade = kNeckFade * nose_to_chin;
 
@@ -221,25 +254,31 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   }
 
   // The head and where its motion reaches.
-  double x0 = lm[0].x, x1 = x0, y0 = lm[0].y, y1 = y0;
-  for (const cv::Point2f& p : lm) {
-    x0 = std::min<double>(x0, p.x), x1 = std::max<double>(x1, p.x);
-    y0 = std::min<double>(y0, p.y), y1 = std::max<double>(y1, p.y);
-  }
   const double w = x1 - x0, h = y1 - y0;
-  g.centre = {(x0 + x1) / 2, (y0 + y1) / 2};
   const cv::Point2d head(g.centre.x, g.centre.y - kHeadCentreRaise * h);
   const double rx = kHeadRadiusX * w, ry = kHeadRadiusY * h;
-  g.pivot = {P(kChin).x, P(kChin).y + kNeckPivot * h};
+  const cv::Point2d chin(frame_lm[kChin]);
+  g.pivot = {chin.x, chin.y + kNeckPivot * h};
   const cv::Rect2d reach(head.x - kHeadFadeRadius * rx, head.y - kHeadFadeRadius * ry,
                          2 * kHeadFadeRadius * rx, 2 * kHeadFadeRadius * ry);
   // Where the jaw and lips move: the squeeze's reach around the mouth, and the jaw's down to
   // where its displacement has faded out over the neck (perhaps below the head's reach).
   const double half = std::max(g.jaw_half, kSqueezeReach * g.half_outer) + 2;
-  const double top = g.cy - kSqueezeRows * g.lip_height - 2;
+  const double top =
+      std::min({g.lip_top - g.squeeze_fade_top, g.corner_left_y, g.corner_right_y}) - 2;
   g.mouth_box =
       cv::Rect2d(g.cx - half, top, 2 * half, P(kChin).y + g.max_open + g.neck_fade + 2 - top);
-  const cv::Rect2d local = reach | g.mouth_box;
+  // The mouth's and eyes' boxes are upright: their corners in the frame bound where they act.
+  std::vector<cv::Point2f> corners;
+  for (const cv::Rect2d& box : {g.mouth_box, g.eye_box[0], g.eye_box[1]}) {
+    for (const cv::Point2d& c : {box.tl(), box.br(), cv::Point2d(box.x + box.width, box.y),
+                                 cv::Point2d(box.x, box.y + box.height)}) {
+      corners.emplace_back(g.FromUpright(c));
+    }
+  }
+  const cv::Rect features = cv::boundingRect(corners);
+  g.features = cv::Rect2d(features.x - 1, features.y - 1, features.width + 2, features.height + 2);
+  const cv::Rect2d local = reach | g.features;
   g.roi = cv::Rect(cv::Point(int(std::floor(local.x)), int(std::floor(local.y))),
                    cv::Point(int(std::ceil(local.br().x)), int(std::ceil(local.br().y)))) &
           cv::Rect(0, 0, framed.cols, framed.rows);
@@ -255,8 +294,8 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
 
   // Colours for the cavity, from the lips (the outer lip polygon less the inner one).
   std::vector<cv::Point> outer, inner;
-  for (int i = 48; i <= 59; ++i) outer.emplace_back(lm[size_t(i)]);
-  for (int i = 60; i <= 67; ++i) inner.emplace_back(lm[size_t(i)]);
+  for (int i = 48; i <= 59; ++i) outer.emplace_back(frame_lm[size_t(i)]);
+  for (int i = 60; i <= 67; ++i) inner.emplace_back(frame_lm[size_t(i)]);
   cv::Mat lips(framed.size(), CV_8U, cv::Scalar(0));
   cv::fillPoly(lips, std::vector{outer}, cv::Scalar(255));
   cv::fillPoly(lips, std::vector{inner}, cv::Scalar(0));
@@ -266,8 +305,9 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.cavity_top = lip_bgr * kCavityTop;
   g.cavity_bottom = lip_bgr * kCavityBottom;
   // Teeth as bright as the face allows: the skin between the eyes and the mouth.
-  const cv::Rect cheeks = cv::Rect(cv::Point(int(P(31).x), int(P(29).y)),
-                                   cv::Point(int(P(35).x) + 1, int(P(33).y) + 1)) &
+  auto F = [&](int i) { return frame_lm[size_t(i)]; };
+  const cv::Rect cheeks = cv::Rect(cv::Point(int(F(31).x), int(F(29).y)),
+                                   cv::Point(int(F(35).x) + 1, int(F(33).y) + 1)) &
                           cv::Rect(0, 0, framed.cols, framed.rows);
   double brightness = 1;
   if (!cheeks.empty()) {
@@ -313,8 +353,8 @@ cv::Point2d MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
     const double k = m.spread > 0 ? m.spread * params.max_widen : m.spread * params.max_narrow;
     const double ax = std::abs(p.x - g.cx) / g.half_outer;
     const double mx = 1 - Smooth((ax - 1) / (kSqueezeReach - 1));
-    const double dy = (p.y - (g.cy + 0.5 * open)) / (kSqueezeRows * g.lip_height + 0.5 * open);
-    const double my = std::abs(dy) < 1 ? (1 - dy * dy) * (1 - dy * dy) : 0;
+    const double my = (1 - Smooth((g.lip_top - p.y) / g.squeeze_fade_top)) *
+                      (1 - Smooth((p.y - g.lip_bottom - open) / g.squeeze_fade_bottom));
     xs = p.x - k * (p.x - g.cx) * mx * my;
   }
   if (open <= 0) return {xs, p.y};
@@ -547,16 +587,21 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
                                      -sin_a * r.x + cos_a * r.y + g.pivot.y);
             p += w * (turned - p);
           }
-          if (g.mouth_box.contains(p)) {
-            cv::Vec3d colour;
-            double alpha = 0;
-            p = MouthInverse(g, params_, s.mouth, p, colour, alpha);
-            if (alpha > 0) cavity.push_back({x, y, colour, alpha});
-          }
-          if (s.blink > 0) {
-            for (int e = 0; e < 2; ++e) {
-              if (g.eye_box[e].contains(p)) p = EyeInverse(g.eyes[size_t(e)], s.blink, p);
+          if (g.features.contains(p)) {
+            cv::Point2d u = g.Upright(p);
+            const cv::Point2d upright = u;
+            if (g.mouth_box.contains(u)) {
+              cv::Vec3d colour;
+              double alpha = 0;
+              u = MouthInverse(g, params_, s.mouth, u, colour, alpha);
+              if (alpha > 0) cavity.push_back({x, y, colour, alpha});
             }
+            if (s.blink > 0) {
+              for (int e = 0; e < 2; ++e) {
+                if (g.eye_box[e].contains(u)) u = EyeInverse(g.eyes[size_t(e)], s.blink, u);
+              }
+            }
+            if (u != upright) p = g.FromUpright(u);
           }
         }
         row[x] = cv::Vec2f(float(p.x), float(p.y));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -78,7 +79,10 @@ class TalkingPhotoTest : public ::testing::Test {
     auto made = media::NewPersonDetector({});
     ASSERT_TRUE(made.ok()) << made.status();
     detector_ = std::move(made).value().release();
-    const cv::Mat photo = cv::imread((kFaces / "Tom_Cruise_avp_2014_4.jpg").string());
+    // VMSG_TALKING_PHOTO_IMAGE=name picks another of the examples (to look at, with the dump).
+    const char* other = std::getenv("VMSG_TALKING_PHOTO_IMAGE");
+    const cv::Mat photo =
+        cv::imread((kFaces / (other ? other : "Tom_Cruise_avp_2014_4.jpg")).string());
     ASSERT_FALSE(photo.empty());
     auto detection = detector_->Detect(photo);
     ASSERT_TRUE(detection.ok() && !detection->persons.empty());
@@ -146,6 +150,9 @@ media::PersonDetector* TalkingPhotoTest::detector_ = nullptr;
 media::Framed* TalkingPhotoTest::framed_ = nullptr;
 voice::Speech* TalkingPhotoTest::speech_ = nullptr;
 
+// The part of its deepest change from which a blink counts as visible.
+constexpr double kBlinkShows = 0.2;
+
 int FrameAt(double seconds) { return int(std::lround(seconds * kVideoFps)); }
 
 TEST_F(TalkingPhotoTest, TheMouthMovesDuringSpeechAndRestsOutsideIt) {
@@ -209,11 +216,18 @@ TEST_F(TalkingPhotoTest, BlinksComeEveryThreeToFiveSecondsAndAreShort) {
     auto open_eyed = Make(seed, true, /*blinks=*/false);
     ASSERT_TRUE(photo && open_eyed);
     const cv::Rect eyes = EyesBox();
+    // A frame is in a blink when its eyes differ from the open-eyed photo's by more than a
+    // fifth of the most they ever differ (the faint start and end of a blink do not count).
+    std::vector<double> diff;
+    for (int i = 0; i < photo->frame_count(); ++i) {
+      diff.push_back(MeanAbsDiff((*photo->Frame(i))(eyes), (*open_eyed->Frame(i))(eyes)));
+    }
+    const double most = *std::max_element(diff.begin(), diff.end());
+    ASSERT_GT(most, 0.5) << seed;
     std::vector<std::pair<int, int>> blinks;  // first frame, frame count
     bool in_blink = false;
     for (int i = 0; i < photo->frame_count(); ++i) {
-      const double d = MeanAbsDiff((*photo->Frame(i))(eyes), (*open_eyed->Frame(i))(eyes));
-      const bool closed = d > 1.0;
+      const bool closed = diff[size_t(i)] > kBlinkShows * most;
       if (closed && !in_blink) blinks.emplace_back(i, 0);
       if (closed) ++blinks.back().second;
       in_blink = closed;
@@ -323,15 +337,24 @@ TEST_F(TalkingPhotoTest, RefusesBadInputs) {
 
 TEST_F(TalkingPhotoTest, DrawsAFrameInWellUnderTenMilliseconds) {
   auto photo = Make(11);
-  ASSERT_TRUE(photo);
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < photo->frame_count(); ++i) ASSERT_TRUE(photo->Frame(i).ok());
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
-      photo->frame_count();
-  std::cout << "talking photo: " << ms << " ms per frame\n";
+  auto faceless = Make(11, true, true, /*face=*/false);
+  ASSERT_TRUE(photo && faceless);
+  // Wall and CPU time: on a busy machine the CPU time is the truer figure.
+  auto time = [](const TalkingPhoto& p) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu = std::clock();
+    for (int i = 0; i < p.frame_count(); ++i) EXPECT_TRUE(p.Frame(i).ok());
+    const double wall =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double cpu_ms = 1000.0 * double(std::clock() - cpu) / CLOCKS_PER_SEC;
+    return std::pair{wall / p.frame_count(), cpu_ms / p.frame_count()};
+  };
+  const auto [wall, cpu] = time(*photo);
+  const auto [faceless_wall, faceless_cpu] = time(*faceless);
+  std::cout << "talking photo: " << wall << " ms per frame (CPU " << cpu << " ms); without a face "
+            << faceless_wall << " ms (CPU " << faceless_cpu << " ms)\n";
   // Loose, so a loaded machine does not fail it; the figure is printed.
-  EXPECT_LT(ms, 40);
+  EXPECT_LT(wall, 40);
   // For a look: VMSG_TALKING_PHOTO_DUMP=dir writes the face, twice its size, in the thumbnail,
   // a few speaking frames and the most closed blink, side by side.
   if (const char* dir = std::getenv("VMSG_TALKING_PHOTO_DUMP")) {
