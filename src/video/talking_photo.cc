@@ -66,8 +66,14 @@ constexpr double kCavityFeather = 1.0;  // pixels
 constexpr double kMinGap = 1.5;         // a thinner gap is drawn fainter (pixels)
 // Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
 // their height as a fraction of the gap, at most a fraction of the mouth's width.
-constexpr double kTeethFraction = 0.3, kMaxTeethFraction = 0.06, kTeethOpacity = 0.8;
-const cv::Vec3d kTeethColour(200, 212, 222);  // BGR, scaled to the face's brightness
+constexpr double kTeethFraction = 0.3, kMaxTeethFraction = 0.06, kTeethOpacity = 0.9;
+// They fill the middle of the gap out to this fraction of its half width, then fade out over
+// the next, and darken by this fraction towards their lower edge.
+constexpr double kFrontTeeth = 0.4, kTeethFade = 0.4, kTeethShade = 0.25;
+// Their colour (BGR) on a face whose nose (its lower half) averages kTeethSkin, scaled with
+// the skin's brightness (not below kMinTeethBrightness: teeth stay lighter than skin).
+const cv::Vec3d kTeethColour(212, 226, 236);
+constexpr double kTeethSkin = 150, kMinTeethBrightness = 0.8;
 // The photo's own mouth counts as closed when its inner lips are this close (fraction of the
 // mouth's width).
 constexpr double kClosedInnerGap = 0.06;
@@ -304,15 +310,16 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   const cv::Vec3d lip_bgr(lip[0], lip[1], lip[2]);
   g.cavity_top = lip_bgr * kCavityTop;
   g.cavity_bottom = lip_bgr * kCavityBottom;
-  // Teeth as bright as the face allows: the skin between the eyes and the mouth.
+  // Teeth as bright as the face is lit, measured on the lower half of the nose.
   auto F = [&](int i) { return frame_lm[size_t(i)]; };
-  const cv::Rect cheeks = cv::Rect(cv::Point(int(F(31).x), int(F(29).y)),
-                                   cv::Point(int(F(35).x) + 1, int(F(33).y) + 1)) &
-                          cv::Rect(0, 0, framed.cols, framed.rows);
+  const cv::Rect nose = cv::Rect(cv::Point(int(F(31).x), int(F(29).y)),
+                                 cv::Point(int(F(35).x) + 1, int(F(33).y) + 1)) &
+                        cv::Rect(0, 0, framed.cols, framed.rows);
   double brightness = 1;
-  if (!cheeks.empty()) {
-    const cv::Scalar skin = cv::mean(framed(cheeks));
-    brightness = std::clamp((skin[0] + skin[1] + skin[2]) / 3 / 170, 0.6, 1.1);
+  if (!nose.empty()) {
+    const cv::Scalar skin = cv::mean(framed(nose));
+    brightness =
+        std::clamp((skin[0] + skin[1] + skin[2]) / 3 / kTeethSkin, kMinTeethBrightness, 1.1);
   }
   g.teeth = kTeethColour * brightness;
   double inner_gap = 0;
@@ -374,9 +381,14 @@ cv::Point2d MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
       const double depth = std::clamp((p.y - tear) / gap, 0.0, 1.0);
       colour = g.cavity_top * (1 - depth) + g.cavity_bottom * depth;
       if (g.teeth_hint) {
+        // The front teeth: in the middle of the mouth, not out to the corners, a little
+        // shaded towards their edges.
         const double teeth = std::min(kTeethFraction * gap, kMaxTeethFraction * 2 * g.half_outer);
-        const double ta = std::clamp(teeth - (p.y - tear) + 0.5, 0.0, 1.0) * kTeethOpacity;
-        colour = colour * (1 - ta) + g.teeth * ta;
+        const double below = p.y - tear;
+        const double front = 1 - Smooth((std::abs(u) - kFrontTeeth) / kTeethFade);
+        const double ta = std::clamp(teeth - below + 0.5, 0.0, 1.0) * kTeethOpacity * front;
+        const double shade = 1 - kTeethShade * std::clamp(below / teeth, 0.0, 1.0);
+        colour = colour * (1 - ta) + g.teeth * (shade * ta);
       }
     }
   }

@@ -314,6 +314,41 @@ TEST_F(TalkingPhotoTest, APhotoWithoutAFaceStillMovesGently) {
   EXPECT_GT(MeanAbsDiff(*photo->Frame(150), *photo->Frame(100)), 0.1);
 }
 
+TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
+  // The same photo, once with its inner lips as found (a smile showing teeth) and once with
+  // them declared closed (the upper inner lip laid on the lower, which changes nothing but
+  // that): only the closed mouth gets teeth drawn at the top of its gap, far brighter than
+  // the cavity the other one shows there.
+  std::vector<cv::Point2f> shut = framed_->landmarks;
+  for (const auto& [upper, lower] : {std::pair{61, 67}, std::pair{62, 66}, std::pair{63, 65}}) {
+    shut[size_t(upper)] = shut[size_t(lower)];
+  }
+  auto make = [&](const std::vector<cv::Point2f>& landmarks) {
+    auto made = TalkingPhoto::Make({.framed = framed_->image,
+                                    .landmarks = landmarks,
+                                    .speech = speech_,
+                                    .speech_offset_seconds = kOffset,
+                                    .duration_seconds = kDuration,
+                                    .seed = 1});
+    EXPECT_TRUE(made.ok()) << made.status();
+    return std::move(made).value();
+  };
+  auto smiling = make(framed_->landmarks), closed = make(shut);
+  auto brighter = [&](int index) {
+    cv::Mat a, b, d;
+    cv::cvtColor((*closed->Frame(index))(MouthBox()), a, cv::COLOR_BGR2GRAY);
+    cv::cvtColor((*smiling->Frame(index))(MouthBox()), b, cv::COLOR_BGR2GRAY);
+    cv::subtract(a, b, d, cv::noArray(), CV_16S);
+    return cv::countNonZero(d > 60);
+  };
+  int widest = 0;
+  for (int i = 0; i < smiling->frame_count(); ++i) {
+    if (smiling->mouth(i).open > smiling->mouth(widest).open) widest = i;
+  }
+  EXPECT_GT(brighter(widest), 20);
+  EXPECT_EQ(brighter(smiling->thumbnail_frame()), 0);
+}
+
 TEST_F(TalkingPhotoTest, RefusesBadInputs) {
   TalkingPhotoInput input{.framed = framed_->image, .duration_seconds = 1};
   input.framed = cv::Mat(100, 100, CV_8UC3);
