@@ -14,6 +14,7 @@
 
 #include "media/framing.h"
 #include "media/person_detector.h"
+#include "voice/synthesizer.h"
 
 namespace vmsg::video {
 namespace {
@@ -312,6 +313,52 @@ TEST_F(TalkingPhotoTest, APhotoWithoutAFaceStillMovesGently) {
     EXPECT_LT(step, 2.0) << i;
   }
   EXPECT_GT(MeanAbsDiff(*photo->Frame(150), *photo->Frame(100)), 0.1);
+}
+
+TEST_F(TalkingPhotoTest, SpeaksARealOpenJTalkMessage) {
+  auto engine = voice::NewOpenJTalkSynthesizer();
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto speech = (*engine)->Synthesize("今日は良い天気ですね", {.voice = "nitech_m001"});
+  ASSERT_TRUE(speech.ok()) << speech.status();
+  const double offset = 1.0, end = offset + speech->duration_seconds();
+  auto photo = TalkingPhoto::Make({.framed = framed_->image,
+                                   .landmarks = framed_->landmarks,
+                                   .speech = &*speech,
+                                   .speech_offset_seconds = offset,
+                                   .duration_seconds = end + 1.0,
+                                   .seed = 3});
+  ASSERT_TRUE(photo.ok()) << photo.status();
+  // The mouth opens and closes again and again while the message is spoken (a peak for
+  // every few of its eleven moras), and rests before and after it.
+  int openings = 0;
+  for (int i = 0; i < (*photo)->frame_count(); ++i) {
+    const double t = double(i) / kVideoFps, amount = (*photo)->mouth(i).open;
+    if (t < offset - 0.15 || t > end + 0.15) {
+      EXPECT_LT(amount, 0.02) << t;
+    }
+    const bool peak = i > 0 && i + 1 < (*photo)->frame_count() &&
+                      amount > (*photo)->mouth(i - 1).open && amount >= (*photo)->mouth(i + 1).open;
+    if (peak && amount > 0.3) ++openings;
+  }
+  EXPECT_GE(openings, 3);
+  std::vector<cv::Mat> frames = All(**photo);
+  double speaking = 0, resting = 0;
+  int n_speaking = 0, n_resting = 0;
+  for (int i = 1; i < int(frames.size()); ++i) {
+    const double t = double(i) / kVideoFps;
+    const double d = MeanAbsDiff(frames[size_t(i)](MouthBox()), frames[size_t(i - 1)](MouthBox()));
+    if (t > offset + 0.2 && t < end - 0.2) {
+      speaking += d;
+      ++n_speaking;
+    }
+    if (t < offset - 0.2 || t > end + 0.3) {
+      resting += d;
+      ++n_resting;
+    }
+  }
+  std::cout << "Open JTalk message: " << openings << " peaks, mouth change per frame "
+            << speaking / n_speaking << " speaking, " << resting / n_resting << " resting\n";
+  EXPECT_GT(speaking / n_speaking, 2 * resting / n_resting);
 }
 
 TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
