@@ -92,6 +92,10 @@ constexpr double kRestOpen = 0.02;
 // The motion's slow sines (Hz): two for the turn, two for the sideways sway, one vertical.
 constexpr std::array kMotionHz = {0.11, 0.23, 0.07, 0.17, 0.13};
 constexpr size_t kPhaseCount = kMotionHz.size() + 1;  // and the breath
+// The turn and sideways sway mix their two sines in these shares (at most 1 together); the
+// vertical sway is this fraction of the sideways one.
+constexpr double kFirstWave = 0.6, kSecondWave = 0.4;
+constexpr double kVerticalSway = 0.5;
 
 double Smooth(double u) {
   if (u <= 0) return 0;
@@ -348,11 +352,19 @@ struct CavityPixel {
   double alpha = 0;
 };
 
-// The jaw and lips: the source of framed point `p` (after the head's inverse), and the cavity
-// colour and coverage there.
-cv::Point2d MouthInverse(const Geometry& g, const TalkingPhotoParams& params, const MouthPose& m,
-                         cv::Point2d p, cv::Vec3d& colour, double& alpha) {
-  alpha = 0;
+// Where an output point of the mouth region comes from, and the cavity drawn over it.
+struct MouthSample {
+  cv::Point2d source;
+  cv::Vec3d colour;  // of the cavity
+  double alpha = 0;  // its coverage; 0: none
+};
+
+// The jaw and lips at upright point `p` (after the head's inverse).
+MouthSample MouthInverse(const Geometry& g, const TalkingPhotoParams& params, const MouthPose& m,
+                         cv::Point2d p) {
+  MouthSample out;
+  double& alpha = out.alpha;
+  cv::Vec3d& colour = out.colour;
   // The lips widen or narrow towards the mouth's centre (their rows, fading above and below).
   const double open = m.open * g.max_open;
   double xs = p.x;
@@ -364,7 +376,8 @@ cv::Point2d MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
                       (1 - Smooth((p.y - g.lip_bottom - open) / g.squeeze_fade_bottom));
     xs = p.x - k * (p.x - g.cx) * mx * my;
   }
-  if (open <= 0) return {xs, p.y};
+  out.source = {xs, p.y};
+  if (open <= 0) return out;
   // Where the lower lip parts from the upper one: the inner lower lip between the corners,
   // level with the corners beside them.
   const double u = (xs - g.inner_cx) / g.inner_half;
@@ -392,18 +405,22 @@ cv::Point2d MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
       }
     }
   }
-  if (p.y < tear) return {xs, p.y};
-  if (p.y < tear + gap) return {xs, tear};
+  if (p.y < tear) return out;
+  if (p.y < tear + gap) {
+    out.source.y = tear;
+    return out;
+  }
   // Below the gap the lower lip, chin and jaw come down: by the gap at the lip, growing to
   // the full opening towards the chin, fading out sideways and over the neck.
   const double side = std::abs(xs - g.cx);
   const double weight =
       side <= g.half_outer ? 1 : 1 - Smooth((side - g.half_outer) / (g.jaw_half - g.half_outer));
-  if (weight <= 0) return {xs, p.y};
+  if (weight <= 0) return out;
   const double vertical = lens + (1 - lens) * Smooth((p.y - tear - gap) / g.ramp);
   const double chin = g.jaw.At(xs) + open * weight;
   const double neck = 1 - Smooth((p.y - chin) / g.neck_fade);
-  return {xs, p.y - open * weight * vertical * neck};
+  out.source.y = p.y - open * weight * vertical * neck;
+  return out;
 }
 
 // The eyelids: the upper lid comes down by `blink` of the eye's height, its skin stretched
@@ -547,9 +564,10 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
   FrameState s;
   s.mouth = mouth_[size_t(index)];
   s.blink = blink(index);
-  s.angle = params_.max_head_degrees * std::numbers::pi / 180 * (0.6 * wave(0) + 0.4 * wave(1));
-  s.sway = {params_.max_sway_pixels * (0.6 * wave(2) + 0.4 * wave(3)),
-            0.5 * params_.max_sway_pixels * wave(4)};
+  s.angle = params_.max_head_degrees * std::numbers::pi / 180 *
+            (kFirstWave * wave(0) + kSecondWave * wave(1));
+  s.sway = {params_.max_sway_pixels * (kFirstWave * wave(2) + kSecondWave * wave(3)),
+            kVerticalSway * params_.max_sway_pixels * wave(4)};
   s.breath = params_.max_breath_stretch * 0.5 *
              (1 - std::cos(two_pi * t / params_.breath_seconds + ph[kPhaseCount - 1]));
   s.zoom = 1 + params_.start_zoom + params_.zoom_growth * Smooth(t / duration);
@@ -603,10 +621,9 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
             cv::Point2d u = g.Upright(p);
             const cv::Point2d upright = u;
             if (g.mouth_box.contains(u)) {
-              cv::Vec3d colour;
-              double alpha = 0;
-              u = MouthInverse(g, params_, s.mouth, u, colour, alpha);
-              if (alpha > 0) cavity.push_back({x, y, colour, alpha});
+              const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
+              u = sample.source;
+              if (sample.alpha > 0) cavity.push_back({x, y, sample.colour, sample.alpha});
             }
             if (s.blink > 0) {
               for (int e = 0; e < 2; ++e) {
