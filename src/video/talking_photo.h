@@ -47,12 +47,13 @@ struct TalkingPhotoParams {
 };
 
 struct TalkingPhotoInput {
-  cv::Mat framed;                         // BGR kVideoWidth x kVideoHeight
-  std::vector<cv::Point2f> landmarks;     // dlib's 68 points in frame coordinates, or none
-  const voice::Speech* speech = nullptr;  // the message (only its phonemes are read); may be null
-  double speech_offset_seconds = 0;       // where the speech starts in the video
-  double duration_seconds = 0;            // the video's length
-  uint64_t seed = 0;                      // blinks and motion
+  cv::Mat framed;                      // BGR kVideoWidth x kVideoHeight
+  std::vector<cv::Point2f> landmarks;  // dlib's 68 points in frame coordinates, or none
+  // The message: only its phonemes are read, and only while Make runs. Null: no speech.
+  const voice::Speech* speech = nullptr;
+  double speech_offset_seconds = 0;  // where the speech starts in the video
+  double duration_seconds = 0;       // the video's length
+  uint64_t seed = 0;                 // blinks and motion
 };
 
 class TalkingPhoto final : public FrameSource {

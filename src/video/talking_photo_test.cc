@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "media/framing.h"
 #include "media/person_detector.h"
@@ -294,9 +295,20 @@ TEST_F(TalkingPhotoTest, FramesAreDeterministicForASeed) {
     differs = differs || cv::norm(fa, *c->Frame(i), cv::NORM_INF) > 0;
   }
   EXPECT_TRUE(differs);
-  // Asked in any order, the same frame.
+  // Asked in any order, and from several threads at once, the same frames.
   ASSERT_TRUE(a->Frame(5).ok());
   EXPECT_EQ(cv::norm(*a->Frame(123), *b->Frame(123), cv::NORM_INF), 0);
+  std::vector<cv::Mat> together(40);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < int(together.size()); i += 4) together[size_t(i)] = *a->Frame(i + 30);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < int(together.size()); ++i) {
+    EXPECT_EQ(cv::norm(together[size_t(i)], *b->Frame(i + 30), cv::NORM_INF), 0) << i;
+  }
   EXPECT_TRUE(a->Frame(-1).status().IsInvalidArgument());
   EXPECT_TRUE(a->Frame(a->frame_count()).status().IsInvalidArgument());
 }
