@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/periodic.h"
 #include "config/config.h"
+#include "generate/generate_service.h"
 #include "http/dispatcher.h"
 #include "http/handlers/system_handlers.h"
 #include "http/router.h"
@@ -36,8 +37,9 @@ class ServiceContext {
  public:
   // Validates the environment the configuration describes (creates the data directory,
   // checks the web directory) and builds every service. Errors name the setting at fault.
-  // kServe: HTTP and workers. kWorker: workers only (no web directory needed).
-  enum class Role { kServe, kWorker };
+  // kServe: HTTP and workers. kWorker: workers only (no web directory needed). kGenerate:
+  // the services `vmsg generate` runs in-process, no HTTP and no workers.
+  enum class Role { kServe, kWorker, kGenerate };
 
   static Result<std::unique_ptr<ServiceContext>> Create(Config config, std::unique_ptr<Clock> clock,
                                                         Role role = Role::kServe);
@@ -50,6 +52,7 @@ class ServiceContext {
   worker::WorkerPool* workers() { return workers_.get(); }
   // Media objects: the local store, or S3 when S3_BUCKET is set.
   blob::ObjectStore& objects() { return *objects_; }
+  const generate::GenerateService& generator() const { return *generator_; }
 
  private:
   ServiceContext(Config config, std::unique_ptr<Clock> clock);
@@ -76,6 +79,7 @@ class ServiceContext {
   std::unique_ptr<media::PersonDetector> detector_;
   std::unique_ptr<media::Segmenter> segmenter_;
   std::unique_ptr<boost::asio::thread_pool> cpu_;
+  std::unique_ptr<generate::GenerateService> generator_;
   std::unique_ptr<worker::WorkerPool> workers_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;

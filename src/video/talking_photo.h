@@ -68,6 +68,8 @@ class TalkingPhoto final : public FrameSource {
 
   int frame_count() const override;
   Result<cv::Mat> Frame(int index) const override;
+  int thumbnail_index() const override { return thumbnail_frame(); }
+  bool animates_face() const override { return face_animated(); }
 
   // Whether the mouth, eyes and head move (the photo had a usable frontal face).
   bool face_animated() const;
