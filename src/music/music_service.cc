@@ -47,13 +47,18 @@ MusicService::MusicService(meta::BgmCatalog& catalog, blob::ObjectStore& objects
                            MusicServiceOptions options)
     : catalog_(catalog), objects_(objects), ids_(ids), options_(std::move(options)) {}
 
-Status MusicService::StoreAudio(const meta::BgmTrack& track, const audio::Sound& full,
-                                const audio::Sound& preview) {
+Result<EncodedTrack> MusicService::Encode(const audio::Sound& full,
+                                          const audio::Sound& preview) const {
   const audio::Mp3Options mp3{.bit_rate = options_.mp3_bit_rate};
-  VMSG_ASSIGN_OR_RETURN(std::string file, audio::EncodeMp3(full, mp3));
-  VMSG_ASSIGN_OR_RETURN(std::string clip, audio::EncodeMp3(preview, mp3));
-  VMSG_RETURN_IF_ERROR(objects_.Put(track.file_path, file, kMp3));
-  return objects_.Put(meta::BgmTrack::PreviewKey(track.id), clip, kMp3);
+  EncodedTrack encoded;
+  VMSG_ASSIGN_OR_RETURN(encoded.file, audio::EncodeMp3(full, mp3));
+  VMSG_ASSIGN_OR_RETURN(encoded.preview, audio::EncodeMp3(preview, mp3));
+  return encoded;
+}
+
+Status MusicService::Store(const meta::BgmTrack& track, const EncodedTrack& encoded) {
+  VMSG_RETURN_IF_ERROR(objects_.Put(track.file_path, encoded.file, kMp3));
+  return objects_.Put(meta::BgmTrack::PreviewKey(track.id), encoded.preview, kMp3);
 }
 
 MusicSeedReport MusicService::EnsureSystemTracks() {
@@ -63,7 +68,9 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
     std::optional<meta::BgmTrack> existing;
     // Filled by the rendering thread (a plain pair rather than a Result: GCC 12 reports
     // a false free-nonheap-object when a future holds the variant).
-    RenderedTrack rendered;
+    double seconds = 0;
+    double loudness_lufs = 0;
+    EncodedTrack encoded;
     Status status;
   };
   std::vector<Pending> pending;
@@ -90,18 +97,25 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
     if (existing.ok()) p.existing = std::move(*existing);
     pending.push_back(std::move(p));
   }
-  // Each track renders on its own thread: a fresh data dir costs the slowest track, not
-  // the sum (FluidSynth synthesizers share nothing).
+  // Each track renders and encodes on its own thread: a fresh data dir costs the slowest
+  // track, not the sum (FluidSynth synthesizers share nothing).
   TrackOptions track_options = options_.tracks;
   track_options.render.sample_rate = options_.sample_rate;
   std::vector<std::thread> threads;
   for (Pending& p : pending) {
-    threads.emplace_back([&p, &track_options] {
+    threads.emplace_back([this, &p, &track_options] {
       Result<RenderedTrack> rendered = RenderTrack(p.score, track_options);
-      if (rendered.ok()) {
-        p.rendered = std::move(*rendered);
-      } else {
+      if (!rendered.ok()) {
         p.status = rendered.status();
+        return;
+      }
+      p.seconds = rendered->loop.duration_seconds();
+      p.loudness_lufs = rendered->loudness.integrated_lufs;
+      Result<EncodedTrack> encoded = Encode(rendered->loop, rendered->preview);
+      if (encoded.ok()) {
+        p.encoded = std::move(*encoded);
+      } else {
+        p.status = encoded.status();
       }
     });
   }
@@ -112,10 +126,9 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
       report.failed.emplace_back(id, p.status);
       continue;
     }
-    const RenderedTrack* rendered = &p.rendered;
     meta::BgmTrack track =
         p.existing ? *p.existing : meta::BgmTrack::Make(id, meta::BgmTrack::Type::kSystem);
-    if (Status stored = StoreAudio(track, rendered->loop, rendered->preview); !stored.ok()) {
+    if (Status stored = Store(track, p.encoded); !stored.ok()) {
       report.failed.emplace_back(id, stored);
       continue;
     }
@@ -126,8 +139,8 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
     track.name = p.score.name;
     track.mood = p.score.mood;
     track.bpm = static_cast<int>(std::lround(p.score.bpm));
-    track.duration_seconds = RoundTo(rendered->loop.duration_seconds(), 0.001);
-    track.volume_db = RoundTo(rendered->loudness.integrated_lufs, 0.1);
+    track.duration_seconds = RoundTo(p.seconds, 0.001);
+    track.volume_db = RoundTo(p.loudness_lufs, 0.1);
     track.metadata.description = p.score.description;
     track.metadata.genre = p.score.genre;
     track.metadata.seamless_loop = true;
@@ -224,7 +237,8 @@ Result<meta::BgmTrack> MusicService::CreateUserTrack(const NewUserTrack& upload)
                   t.preview_fade_in_seconds, t.preview_fade_out_seconds);
   VMSG_RETURN_IF_ERROR(track.Validate());
 
-  if (Status stored = StoreAudio(track, sound, preview); !stored.ok()) {
+  VMSG_ASSIGN_OR_RETURN(EncodedTrack encoded, Encode(sound, preview));
+  if (Status stored = Store(track, encoded); !stored.ok()) {
     (void)objects_.Delete(track.file_path);
     return stored;
   }

@@ -67,6 +67,12 @@ struct MusicSeedReport {
   std::vector<std::pair<std::string, Status>> failed;
 };
 
+// A track and its preview as MP3 files.
+struct EncodedTrack {
+  std::string file;
+  std::string preview;
+};
+
 class MusicService {
  public:
   // The catalog, store and id generator must outlive the service.
@@ -91,8 +97,8 @@ class MusicService {
   const UserTrackLimits& limits() const { return options_.user; }
 
  private:
-  Status StoreAudio(const meta::BgmTrack& track, const audio::Sound& full,
-                    const audio::Sound& preview);
+  Result<EncodedTrack> Encode(const audio::Sound& full, const audio::Sound& preview) const;
+  Status Store(const meta::BgmTrack& track, const EncodedTrack& encoded);
 
   meta::BgmCatalog& catalog_;
   blob::ObjectStore& objects_;

@@ -183,6 +183,19 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   EXPECT_NEAR(second["bpm"].get<int>(), 100, 3);
   EXPECT_NEAR(second["duration_seconds"].get<double>(), 15, 0.05);
 
+  // A cookie not of the form vmsg issues is never trusted (it would name objects): the
+  // browser gets a fresh id.
+  r = Upload(Form({{"name", "Third"}}, "third.wav", wav), "vmsg_client=../../x");
+  ASSERT_EQ(r.result_int(), 201) << r.body();
+  const std::string fresh(r[bhttp::field::set_cookie]);
+  EXPECT_TRUE(fresh.starts_with("vmsg_client=")) << fresh;
+  EXPECT_EQ(fresh.find(client), std::string::npos);
+  const vmsg::Json third = ParseJson(r.body()).value();
+  EXPECT_EQ(third["metadata"]["uploaded_by"].get<std::string>().size(), 32u);
+  ASSERT_EQ(
+      server_->Send("DELETE", "/api/bgm/tracks/" + third["id"].get<std::string>()).result_int(),
+      200);
+
   // Both are listed, and are in the catalog file.
   Client c(server_->port());
   c.Send(testing::Get("/api/bgm/tracks?type=user"));
