@@ -183,7 +183,10 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
   // System music: rendered from its scores into the store and catalogued when a track or its
   // object is missing (the first start takes seconds); both roles, since workers mix it.
-  ctx->music_ = std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_);
+  music::MusicServiceOptions music_options;
+  music_options.tracks.render.soundfont = c.soundfont;
+  ctx->music_ = std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_,
+                                                      music_options);
   const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();
   if (!music_seeded.created.empty()) {
     std::string created;

@@ -335,6 +335,10 @@ const std::vector<Setting>& Settings() {
        "(`text_too_long` beyond).",
        false,
        Integer(1, 1000, [](Config& c, int64_t v) { c.text_max_chars = static_cast<size_t>(v); })},
+      {"VMSG_SOUNDFONT", "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+       "The General MIDI soundfont the system music is rendered with (Debian's "
+       "fluid-soundfont-gm). Without it the system tracks are not seeded (a warning says why).",
+       false, Path([](Config& c, auto p) { c.soundfont = std::move(p); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

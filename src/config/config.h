@@ -81,6 +81,8 @@ struct Config {
   int cpu_threads = 0;
   // The longest message, in characters after cleaning, that speech accepts.
   size_t text_max_chars = 0;
+  // The General MIDI soundfont the system music is rendered with.
+  std::filesystem::path soundfont;
 
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
