@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   std::cout << score->id << ": " << track->loop.duration_seconds() << " s, rendered in " << seconds
             << " s, " << track->loudness.integrated_lufs << " LUFS, "
             << track->loudness.true_peak_dbtp << " dBTP, loop jump " << seam.jump << " (local p99 "
-            << seam.typical << ", max " << seam.local_max << "), tempo "
+            << seam.typical << ", max " << seam.local_max << "), bend " << seam.bend
+            << " (local p99 " << seam.bend_typical << "), tempo "
             << (tempo.ok() ? std::to_string(tempo->bpm) : tempo.status().ToString()) << " (score "
             << score->bpm << ")\n";
   return 0;

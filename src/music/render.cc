@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <numbers>
 #include <system_error>
 #include <tuple>
 
@@ -28,6 +29,8 @@ constexpr double kReverbRoomSize = 0.55;
 constexpr double kReverbDamping = 0.4;
 constexpr double kReverbWidth = 0.8;
 constexpr double kReverbLevel = 0.7;
+// How long the loop's end fades into the first pass's end (see RenderLoop).
+constexpr double kSeamCrossfadeSeconds = 0.05;
 
 struct Event {
   int64_t frame = 0;
@@ -163,6 +166,22 @@ Result<audio::Sound> RenderLoop(const Score& score, const RenderOptions& options
 
   audio::Sound sound{.sample_rate = options.sample_rate, .channels = 2};
   sound.samples.assign(rendered.begin() + loop * 2, rendered.end());
+  // The two passes end almost alike, but not exactly: the reverb's delay lines are
+  // modulated by a free-running LFO. The loop's last frames therefore fade into the first
+  // pass's last frames, which are what truly preceded the loop's first frame in the render,
+  // so the join is the synthesizer's own continuous output.
+  const int64_t fade = std::min<int64_t>(
+      loop / 2, static_cast<int64_t>(kSeamCrossfadeSeconds * options.sample_rate));
+  for (int64_t i = 0; i < fade; ++i) {
+    const double w = 0.5 - 0.5 * std::cos(std::numbers::pi * static_cast<double>(i + 1) /
+                                          static_cast<double>(fade));
+    const int64_t in_loop = loop - fade + i;  // this frame of the kept pass...
+    const int64_t in_first = in_loop;         // ...and its twin in the first pass
+    for (int64_t c = 0; c < 2; ++c) {
+      float& out = sound.samples[static_cast<size_t>(in_loop * 2 + c)];
+      out = static_cast<float>((1 - w) * out + w * rendered[static_cast<size_t>(in_first * 2 + c)]);
+    }
+  }
   return sound;
 }
 

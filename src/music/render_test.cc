@@ -86,12 +86,15 @@ TEST_F(SystemMusicTest, EachTrackIsAMinuteToTwoLongAtMinus14Lufs) {
 TEST_F(SystemMusicTest, TheLoopPointHasNoClick) {
   for (const auto& [id, r] : *tracks_) {
     const LoopSeam seam = MeasureLoopSeam(r.track.loop);
-    std::cout << id << ": jump " << seam.jump << ", local steps p99 " << seam.typical << ", max "
-              << seam.local_max << "\n";
+    std::cout << id << ": jump " << seam.jump << " (local steps p99 " << seam.typical << ", max "
+              << seam.local_max << "), bend " << seam.bend << " (local p99 " << seam.bend_typical
+              << ")\n";
     // The step from the last frame to the first is one more step of the music, no larger
-    // than the steps around it.
-    EXPECT_LE(seam.jump, seam.local_max) << id;
-    EXPECT_LE(seam.jump, 1.5 * seam.typical) << id;
+    // than most steps around it, and the waveform's slope does not break there either. (A
+    // single pass cut out of the render, without the tails of its own end, fails this for
+    // three of the five scores: bends 2.6 and 3 times the local p99.)
+    EXPECT_LE(seam.jump, seam.typical) << id;
+    EXPECT_LE(seam.bend, seam.bend_typical) << id;
     // The loop starts mid-sound (the tails of its own end), not from silence.
     EXPECT_GT(std::abs(r.track.loop.samples[0]) + std::abs(r.track.loop.samples[1]), 0) << id;
   }
@@ -164,6 +167,12 @@ TEST_F(SeedTest, SeedingFillsTheCatalogAndStoreOnceAndRestoresLostObjects) {
     Result<audio::Sound> decoded = audio::DecodeAudio(*mp3, 48000, 2);
     ASSERT_TRUE(decoded.ok());
     EXPECT_NEAR(decoded->duration_seconds(), t.duration_seconds, 0.01) << t.id;
+    const LoopSeam seam = MeasureLoopSeam(*decoded);
+    std::cout << t.id << " as MP3: jump " << seam.jump << " (local p99 " << seam.typical
+              << "), bend " << seam.bend << " (local p99 " << seam.bend_typical << ")\n";
+    // The MP3 (gapless: LAME's header trims its delay and padding) keeps the seam.
+    EXPECT_LE(seam.jump, seam.typical) << t.id;
+    EXPECT_LE(seam.bend, seam.bend_typical) << t.id;
     Result<std::string> preview = store_.GetBytes(meta::BgmTrack::PreviewKey(t.id));
     ASSERT_TRUE(preview.ok());
     Result<audio::Sound> clip = audio::DecodeAudio(*preview, 48000, 2);

@@ -40,22 +40,31 @@ LoopSeam MeasureLoopSeam(const audio::Sound& loop, double window_seconds) {
   LoopSeam seam;
   const size_t frames = loop.frames();
   const size_t channels = static_cast<size_t>(loop.channels);
-  if (frames < 2) return seam;
-  const size_t window =
-      std::min(frames / 2, static_cast<size_t>(window_seconds * loop.sample_rate));
+  if (frames < 4) return seam;
+  const size_t window = std::max<size_t>(
+      3, std::min(frames / 2, static_cast<size_t>(window_seconds * loop.sample_rate)));
   std::vector<double> steps;
+  std::vector<double> bends;
   for (size_t c = 0; c < channels; ++c) {
-    auto at = [&](size_t f) { return static_cast<double>(loop.samples[f * channels + c]); };
-    seam.jump = std::max(seam.jump, std::abs(at(0) - at(frames - 1)));
-    for (size_t f = 1; f < window; ++f) steps.push_back(std::abs(at(f) - at(f - 1)));
-    for (size_t f = frames - window + 1; f < frames; ++f) {
-      steps.push_back(std::abs(at(f) - at(f - 1)));
+    // Frame i of the loop played twice, i in [-frames, frames).
+    auto at = [&](int64_t i) {
+      const int64_t n = static_cast<int64_t>(frames);
+      return static_cast<double>(loop.samples[static_cast<size_t>((i + n) % n) * channels + c]);
+    };
+    seam.jump = std::max(seam.jump, std::abs(at(0) - at(-1)));
+    seam.bend = std::max(
+        {seam.bend, std::abs(at(-2) - 2 * at(-1) + at(0)), std::abs(at(-1) - 2 * at(0) + at(1))});
+    const int64_t w = static_cast<int64_t>(window);
+    for (int64_t i = -w; i < w; ++i) {
+      if (i != 0) steps.push_back(std::abs(at(i) - at(i - 1)));
+      if (i != 0 && i != -1) bends.push_back(std::abs(at(i - 1) - 2 * at(i) + at(i + 1)));
     }
   }
-  if (steps.empty()) return seam;
   std::sort(steps.begin(), steps.end());
+  std::sort(bends.begin(), bends.end());
   seam.typical = steps[steps.size() * 99 / 100];
   seam.local_max = steps.back();
+  seam.bend_typical = bends[bends.size() * 99 / 100];
   return seam;
 }
 

@@ -41,11 +41,15 @@ struct RenderedTrack {
 Result<RenderedTrack> RenderTrack(const Score& score, const TrackOptions& options = {});
 
 // How a loop joins itself: the step from its last frame to its first against the steps
-// between neighbouring frames near the seam (both sides, `window_seconds` each).
+// between neighbouring frames near the seam (both sides, `window_seconds` each), and the
+// same for second differences (s[i-1] - 2 s[i] + s[i+1]), which expose a break in the
+// waveform's slope that a small step can hide: a click shows in either.
 struct LoopSeam {
-  double jump = 0;       // max over channels of |first - last|
-  double typical = 0;    // the 99th percentile of the local steps
-  double local_max = 0;  // the largest local step
+  double jump = 0;          // max over channels of |first - last|
+  double typical = 0;       // the 99th percentile of the local steps
+  double local_max = 0;     // the largest local step
+  double bend = 0;          // max over channels of the two second differences across the seam
+  double bend_typical = 0;  // the 99th percentile of the local second differences
 };
 LoopSeam MeasureLoopSeam(const audio::Sound& loop, double window_seconds = 0.05);
 
