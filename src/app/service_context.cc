@@ -185,8 +185,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // object is missing (the first start takes seconds); both roles, since workers mix it.
   music::MusicServiceOptions music_options;
   music_options.tracks.render.soundfont = c.soundfont;
-  ctx->music_ = std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_,
-                                                      music_options);
+  ctx->music_ =
+      std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_, music_options);
   const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();
   if (!music_seeded.created.empty()) {
     std::string created;

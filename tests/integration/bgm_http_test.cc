@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "http/client_id.h"
 #include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/system_handlers.h"
@@ -273,6 +274,33 @@ TEST_F(BgmHttpTest, UserTracksCanBeDeletedSystemTracksCannot) {
   EXPECT_EQ(r.result_int(), 403);
   EXPECT_EQ(Code(r), "system_entry");
   EXPECT_TRUE(bgm_->Get("celebration_upbeat").ok());
+}
+
+TEST(ClientIdTest, ReadsOnlyIdsVmsgIssues) {
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  auto with = [](const std::string& cookie) {
+    Request r;
+    r.headers.Set("Cookie", cookie);
+    return r;
+  };
+  EXPECT_EQ(ClientIdFromCookie(with("vmsg_client=" + id)), id);
+  EXPECT_EQ(ClientIdFromCookie(with("a=1;  vmsg_client=\"" + id + "\" ; b=2")), id);
+  EXPECT_EQ(ClientIdFromCookie(with("xvmsg_client=" + id)), std::nullopt);
+  EXPECT_EQ(ClientIdFromCookie(with("vmsg_client=" + id.substr(1))), std::nullopt);
+  EXPECT_EQ(ClientIdFromCookie(with("vmsg_client=0123456789ABCDEF0123456789ABCDEF")), std::nullopt);
+  EXPECT_EQ(ClientIdFromCookie(Request{}), std::nullopt);
+
+  IdGenerator ids(1);
+  const ClientId kept = ClientIdFor(with("vmsg_client=" + id), ids);
+  EXPECT_EQ(kept.id, id);
+  EXPECT_FALSE(kept.issued);
+  const ClientId fresh = ClientIdFor(Request{}, ids);
+  EXPECT_TRUE(fresh.issued);
+  EXPECT_EQ(ClientIdFromCookie(with("vmsg_client=" + fresh.id)), fresh.id);
+  Response response = Response::Empty(201);
+  SetClientCookie(response, fresh.id);
+  EXPECT_EQ(response.headers.Get("Set-Cookie"),
+            "vmsg_client=" + fresh.id + "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax");
 }
 
 TEST_F(BgmHttpTest, OpenApiDescribesTheUpload) {
