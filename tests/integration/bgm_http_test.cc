@@ -23,6 +23,7 @@
 #include "meta/object_store_for_test.h"
 #include "test_client.h"
 #include "test_server.h"
+#include "voice/audio.h"
 #include "voices/encode_for_test.h"
 
 namespace vmsg::http {
@@ -205,6 +206,29 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   EXPECT_EQ(list["tracks"][0], track);
   EXPECT_EQ(list["tracks"][1]["id"], second["id"]);
   EXPECT_EQ(bgm_->Get(id)->ToJson(), track);
+}
+
+TEST_F(BgmHttpTest, FlacOggAndM4aAreAcceptedWebmIsNot) {
+  const audio::Sound stereo = Melody(4, 48000);
+  voice::Audio mono{.sample_rate = 48000};
+  for (size_t f = 0; f < stereo.frames(); ++f) mono.samples.push_back(stereo.samples[f * 2]);
+  struct Kind {
+    const char* muxer;
+    const char* encoder;
+    int status;
+  };
+  for (const Kind& k : {Kind{"flac", "flac", 201}, Kind{"ogg", "libvorbis", 201},
+                        Kind{"ipod", "aac", 201}, Kind{"webm", "libopus", 400}}) {
+    SCOPED_TRACE(std::string(k.muxer) + "/" + k.encoder);
+    Result<std::string> file = voices::testing::EncodeAudioFile(mono, k.muxer, k.encoder, 48000, 2);
+    ASSERT_TRUE(file.ok()) << file.status();
+    auto r = Upload(Form({{"name", k.muxer}}, std::string("song.") + k.muxer, *file));
+    EXPECT_EQ(r.result_int(), k.status) << r.body();
+    if (k.status == 400) {
+      EXPECT_EQ(Code(r), "unsupported_audio_format");
+    }
+  }
+  EXPECT_EQ(bgm_->List()->size(), 3u);
 }
 
 TEST_F(BgmHttpTest, EachRefusalHasItsCode) {
