@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/stores.h"
+#include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/generate_handlers.h"
 #include "http/handlers/image_handlers.h"
@@ -180,6 +181,24 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   http::AddCatalogRoutes(
       ctx->router_,
       {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
+  // System music: rendered from its scores into the store and catalogued when a track or its
+  // object is missing (the first start takes seconds); both roles, since workers mix it.
+  music::MusicServiceOptions music_options;
+  music_options.tracks.render.soundfont = c.soundfont;
+  ctx->music_ =
+      std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_, music_options);
+  const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();
+  if (!music_seeded.created.empty()) {
+    std::string created;
+    for (const std::string& id : music_seeded.created) {
+      created += (created.empty() ? "" : ",") + id;
+    }
+    ctx->logger_->Info("music", "system tracks seeded", {{"created", created}});
+  }
+  for (const auto& [id, status] : music_seeded.failed) {
+    ctx->logger_->Warning("music", "system track not seeded",
+                          {{"id", id}, {"error", status.ToString()}});
+  }
   {
     // Speech and voices, for every role (serve previews, workers and the CLI generate).
     // Without Open JTalk only English speaks; the Japanese system voices
@@ -209,6 +228,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   if (role == Role::kServe) {
     http::AddVoiceRoutes(ctx->router_,
                          {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
+    http::AddBgmRoutes(ctx->router_,
+                       {.music = ctx->music_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
   }
   // Generation: the API checks requests with it, workers and `vmsg generate` run it.
   VMSG_ASSIGN_OR_RETURN(

@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "meta/catalog.h"
+#include "music/music_service.h"
 #include "state/state.h"
 #include "voice/synthesizer.h"
 #include "voices/voice_service.h"
@@ -75,6 +76,8 @@ class ServiceContext {
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
+  // System music (seeded at start) and user uploads, over bgm_ and objects_.
+  std::unique_ptr<music::MusicService> music_;
   // Image analysis (models loaded once) and the threads HTTP requests run it on.
   std::unique_ptr<media::PersonDetector> detector_;
   std::unique_ptr<media::Segmenter> segmenter_;

@@ -17,11 +17,11 @@ check() {  # check NAME COMMAND...: passes when the command succeeds
   local name=$1; shift
   if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
-# Prints the port a `vmsg serve` logging to $1 listens on, once it says so (up to 60 s: a
-# first start draws the backgrounds and seeds the system voices).
+# Prints the port a `vmsg serve` logging to $1 listens on, once it says so (up to 120 s: a
+# first start draws the backgrounds, seeds the system voices and renders the system music).
 wait_for_port() {
   local found=""
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1200); do
     found=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$1" | grep -o '[0-9]*$')
     [ -n "$found" ] && break
     sleep 0.1
@@ -91,7 +91,7 @@ check "unknown task has its code" grep -q '"code":"task_not_found"' <<<"$(head -
 check "health reports the workers" grep -q '"workers":{"busy":0' <<<"$(head -n1 <<<"$health")"
 # The four system voices are seeded at start-up.
 check "health reports the voice catalog" grep -q '"voice_profiles":{"last_updated":"[^"]*","profile_count":4,"status":"healthy"}' <<<"$(head -n1 <<<"$health")"
-check "health reports the BGM catalog" grep -q '"bgm_tracks":{"last_updated":"[^"]*","status":"healthy","track_count":0}' <<<"$(head -n1 <<<"$health")"
+check "health reports the BGM catalog" grep -q '"bgm_tracks":{"last_updated":"[^"]*","status":"healthy","track_count":5}' <<<"$(head -n1 <<<"$health")"
 check "catalog files created" test -f "$work/data/backend/storage/voices/voices_metadata.json" -a -f "$work/data/backend/storage/bgm/bgm_metadata.json"
 check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
 check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"

@@ -166,6 +166,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   auto accepted = PostForm(PortraitForm({{"text", kMessage},
                                          {"voice_id", "default_female"},
                                          {"background_id", "bg-pastel-confetti"},
+                                         {"bgm_id", "celebration_gentle"},
                                          {"prosody", "celebration"}}));
   ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
   const Json task = Body(accepted);
