@@ -20,6 +20,8 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
+#include "audio/memory_io.h"
+
 namespace vmsg::audio {
 namespace {
 
@@ -89,34 +91,10 @@ int ReadPacket(void* opaque, uint8_t* buf, int size) {
   return static_cast<int>(n);
 }
 
-// avio's seek for a buffer of `size` bytes read or written at `at`: AVSEEK_SIZE answers the
-// size; a target past the end is refused for reading, allowed for writing (the writer grows).
-int64_t Seek(size_t& at, int64_t size, int64_t offset, int whence, bool may_pass_end) {
-  int64_t target = 0;
-  switch (whence & ~AVSEEK_FORCE) {
-    case AVSEEK_SIZE:
-      return size;
-    case SEEK_SET:
-      target = offset;
-      break;
-    case SEEK_CUR:
-      target = static_cast<int64_t>(at) + offset;
-      break;
-    case SEEK_END:
-      target = size + offset;
-      break;
-    default:
-      return AVERROR(EINVAL);
-  }
-  if (target < 0 || (!may_pass_end && target > size)) return AVERROR(EINVAL);
-  at = static_cast<size_t>(target);
-  return target;
-}
-
 int64_t SeekRead(void* opaque, int64_t offset, int whence) {
   auto* cursor = static_cast<ReadCursor*>(opaque);
-  return Seek(cursor->at, static_cast<int64_t>(cursor->bytes.size()), offset, whence,
-              /*may_pass_end=*/false);
+  return SeekInMemory(cursor->at, static_cast<int64_t>(cursor->bytes.size()), offset, whence,
+                      /*may_pass_end=*/false);
 }
 
 // A growing file in memory that the muxer may seek back into and overwrite.
@@ -136,8 +114,8 @@ int WritePacket(void* opaque, uint8_t* buf, int size) {
 
 int64_t SeekWrite(void* opaque, int64_t offset, int whence) {
   auto* cursor = static_cast<WriteCursor*>(opaque);
-  return Seek(cursor->at, static_cast<int64_t>(cursor->bytes.size()), offset, whence,
-              /*may_pass_end=*/true);
+  return SeekInMemory(cursor->at, static_cast<int64_t>(cursor->bytes.size()), offset, whence,
+                      /*may_pass_end=*/true);
 }
 
 Result<IoPtr> NewIo(void* opaque, bool writable) {

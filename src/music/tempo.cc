@@ -7,6 +7,8 @@
 #include <numbers>
 #include <vector>
 
+#include "audio/fft.h"
+
 namespace vmsg::music {
 namespace {
 
@@ -25,30 +27,6 @@ constexpr double kReferenceRms = 0.1;
 constexpr double kDetrendSeconds = 1.0;
 // Multiples of the beat period whose autocorrelation peaks refine it.
 constexpr int kRefineMultiples = 4;
-
-void Fft(std::vector<std::complex<double>>& a) {
-  const size_t n = a.size();
-  for (size_t i = 1, j = 0; i < n; ++i) {
-    size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (size_t len = 2; len <= n; len <<= 1) {
-    const double angle = -2 * std::numbers::pi / static_cast<double>(len);
-    const std::complex<double> wlen(std::cos(angle), std::sin(angle));
-    for (size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1);
-      for (size_t k = 0; k < len / 2; ++k) {
-        const std::complex<double> u = a[i + k];
-        const std::complex<double> v = a[i + k + len / 2] * w;
-        a[i + k] = u + v;
-        a[i + k + len / 2] = u - v;
-        w *= wlen;
-      }
-    }
-  }
-}
 
 // Mono, decimated by an integer factor (box filter: the envelope needs no better).
 std::vector<double> MonoForAnalysis(const audio::Sound& sound, int& rate) {
@@ -89,7 +67,7 @@ std::vector<double> OnsetStrength(std::vector<double> mono, int rate, double& fr
   std::vector<std::complex<double>> buffer(window);
   for (size_t start = 0; start + window <= mono.size(); start += hop) {
     for (size_t i = 0; i < window; ++i) buffer[i] = mono[start + i] * hann[i];
-    Fft(buffer);
+    audio::Fft(buffer);
     double sum = 0;
     for (size_t k = 1; k <= window / 2; ++k) {
       current[k] = std::log1p(kLogCompression * std::abs(buffer[k]));

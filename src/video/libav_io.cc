@@ -10,6 +10,8 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
+#include "audio/memory_io.h"
+
 namespace vmsg::video::libav {
 namespace {
 
@@ -23,28 +25,6 @@ struct ReadCursor {
   std::string_view bytes() const { return live != nullptr ? std::string_view(*live) : fixed; }
 };
 
-int64_t Seek(size_t& at, int64_t size, int64_t offset, int whence, bool may_pass_end) {
-  int64_t target = 0;
-  switch (whence & ~AVSEEK_FORCE) {
-    case AVSEEK_SIZE:
-      return size;
-    case SEEK_SET:
-      target = offset;
-      break;
-    case SEEK_CUR:
-      target = static_cast<int64_t>(at) + offset;
-      break;
-    case SEEK_END:
-      target = size + offset;
-      break;
-    default:
-      return AVERROR(EINVAL);
-  }
-  if (target < 0 || (!may_pass_end && target > size)) return AVERROR(EINVAL);
-  at = static_cast<size_t>(target);
-  return target;
-}
-
 int ReadPacket(void* opaque, uint8_t* buf, int size) {
   auto* cursor = static_cast<ReadCursor*>(opaque);
   const std::string_view bytes = cursor->bytes();
@@ -57,7 +37,8 @@ int ReadPacket(void* opaque, uint8_t* buf, int size) {
 
 int64_t SeekRead(void* opaque, int64_t offset, int whence) {
   auto* cursor = static_cast<ReadCursor*>(opaque);
-  return Seek(cursor->at, static_cast<int64_t>(cursor->bytes().size()), offset, whence, false);
+  return audio::SeekInMemory(cursor->at, static_cast<int64_t>(cursor->bytes().size()), offset,
+                             whence, false);
 }
 
 int WritePacket(void* opaque, uint8_t* buf, int size) {
@@ -71,7 +52,8 @@ int WritePacket(void* opaque, uint8_t* buf, int size) {
 
 int64_t SeekWrite(void* opaque, int64_t offset, int whence) {
   auto* file = static_cast<MemoryFile*>(opaque);
-  return Seek(file->at, static_cast<int64_t>(file->bytes.size()), offset, whence, true);
+  return audio::SeekInMemory(file->at, static_cast<int64_t>(file->bytes.size()), offset, whence,
+                             true);
 }
 
 Result<IoPtr> NewContext(void* opaque, bool writable) {

@@ -6,6 +6,7 @@
 #include <complex>
 #include <numbers>
 
+#include "audio/fft.h"
 #include "voice/pitch.h"
 #include "voices/recording.h"
 
@@ -33,30 +34,6 @@ constexpr int kMaxShiftBands = 8;  // ±1/3 octave
 constexpr double kPitchToleranceSemitones = 0.5;
 constexpr std::string_view kEnglishCandidates[] = {"slt", "rms"};
 
-void Fft(std::vector<std::complex<double>>& a) {
-  const size_t n = a.size();
-  for (size_t i = 1, j = 0; i < n; ++i) {
-    size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (size_t len = 2; len <= n; len <<= 1) {
-    const double angle = -2 * std::numbers::pi / static_cast<double>(len);
-    const std::complex<double> w(std::cos(angle), std::sin(angle));
-    for (size_t i = 0; i < n; i += len) {
-      std::complex<double> wk(1);
-      for (size_t k = 0; k < len / 2; ++k) {
-        const std::complex<double> u = a[i + k];
-        const std::complex<double> v = a[i + k + len / 2] * wk;
-        a[i + k] = u + v;
-        a[i + k + len / 2] = u - v;
-        wk *= w;
-      }
-    }
-  }
-}
-
 // The long-term average spectrum of the loud frames, in dB per 1/24-octave band.
 std::vector<double> BandSpectrum(const voice::Audio& input) {
   const voice::Audio a = voice::Resample(input, kSpectrumRate);
@@ -76,7 +53,7 @@ std::vector<double> BandSpectrum(const voice::Audio& input) {
           0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(k) / kFftSize);
       buf[k] = a.samples[f * kFftHop + k] * hann;
     }
-    Fft(buf);
+    audio::Fft(buf);
     for (size_t k = 0; k < power.size(); ++k) power[k] += std::norm(buf[k]);
   }
   const double bin_hz = static_cast<double>(kSpectrumRate) / kFftSize;
