@@ -64,6 +64,7 @@ bench: build
 	$(BUILD_DIR)/bench/queue/queue_bench 5000 bench/queue
 	$(BUILD_DIR)/bench/voice/voice_bench
 	$(BUILD_DIR)/bench/image/image_bench --runs 5
+	$(BUILD_DIR)/bench/generate/generate_bench --runs 3
 
 format:
 	clang-format -i $(SOURCES)
