@@ -67,7 +67,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   await track.locator('.preview-button').click();
   await page.waitForFunction(() => {
     const a = document.getElementById('preview-audio');
-    return !a.paused && a.currentTime > 0 && a.currentSrc.includes('/files/bgm/');
+    return !a.paused && a.currentTime > 0 && a.currentSrc.includes('/api/bgm/tracks/');
   });
   await track.locator('input').check();
 

@@ -19,14 +19,15 @@ after(async () => {
   await server?.stop();
 });
 
-// Waits until the shared preview <audio> is really playing `pathPrefix`.
-async function expectPreviewPlaying(page, pathPrefix) {
+// Waits until the shared preview <audio> is really playing `path` (the catalog's preview
+// route, which redirects to the presigned recording).
+async function expectPreviewPlaying(page, path) {
   await page.waitForFunction(() => {
     const a = document.getElementById('preview-audio');
     return !a.paused && a.currentTime > 0 && a.readyState >= 2;
   });
   const src = await page.evaluate(() => document.getElementById('preview-audio').currentSrc);
-  assert.ok(new URL(src).pathname.startsWith(pathPrefix), src);
+  assert.equal(new URL(src).pathname, path);
 }
 
 async function makeVoice(page, name, setRecording) {
@@ -52,7 +53,7 @@ test('a custom voice from an uploaded recording, previewed, then deleted', async
     const { row, id } = await makeVoice(page, 'テストの声', () => page.setInputFiles('#voice-file', speechWav));
     assert.match(await page.textContent('#voice-make-status'), /「テストの声」ができました/);
     await row.locator('.preview-button').click();
-    await expectPreviewPlaying(page, '/files/voices/custom/');
+    await expectPreviewPlaying(page, `/api/voice-clone/profiles/${id}/preview`);
     assert.equal(await row.locator('.preview-button').getAttribute('aria-pressed'), 'true');
     await screenshot(page, 'voice-created-ja-390x844');
 
@@ -61,7 +62,7 @@ test('a custom voice from an uploaded recording, previewed, then deleted', async
     const item = page.locator(`#library-voices [data-id="${id}"]`);
     await item.waitFor();
     await item.locator('.preview-button').click();
-    await expectPreviewPlaying(page, '/files/voices/custom/');
+    await expectPreviewPlaying(page, `/api/voice-clone/profiles/${id}/preview`);
     page.once('dialog', (d) => d.accept());
     await item.locator('.button.danger').click();
     await item.waitFor({ state: 'detached' });
@@ -84,14 +85,14 @@ test('a custom voice recorded with the microphone (MediaRecorder)', async () => 
   ]);
   try {
     const page = await openPage(browser, server.url);
-    const { row } = await makeVoice(page, 'マイクの声', async () => {
+    const { row, id } = await makeVoice(page, 'マイクの声', async () => {
       await page.click('#voice-record');
       await page.waitForFunction(() => /録音中… [7-9] 秒/.test(document.getElementById('voice-recording-status').textContent), null, { timeout: 20000 });
       await page.click('#voice-record');
       await page.waitForSelector('#voice-recording-preview:not([hidden])');
     });
     await row.locator('.preview-button').click();
-    await expectPreviewPlaying(page, '/files/voices/custom/');
+    await expectPreviewPlaying(page, `/api/voice-clone/profiles/${id}/preview`);
     assert.deepEqual(page.problems, []);
   } finally {
     await browser.close();
