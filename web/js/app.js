@@ -123,7 +123,7 @@ function generateBody() {
     language: language(),
   };
   if (state.photo.personIndex != null) body.person_index = state.photo.personIndex;
-  if (state.background === 'upload') body.background_object_key = state.backgroundKey;
+  if (state.background === 'upload') body.background_key = state.backgroundKey;
   return body;
 }
 
