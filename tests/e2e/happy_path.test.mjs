@@ -126,3 +126,28 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   assert.equal(await page.inputValue('#message-text'), '');
   await page.context().close();
 });
+
+// With no workers the task waits in the queue, so cancelling it is certain to come first.
+test('cancel while queued: the page says so and the form is usable again', { timeout: 180000 }, async () => {
+  const queued = await startServer({ VMSG_WORKERS: '0' });
+  try {
+    const openapi = await (await fetch(`${queued.url}/api/openapi.json`)).json();
+    assert.ok(openapi.paths['/api/video/generate'], 'this build has no POST /api/video/generate yet');
+    const page = await openPage(browser, queued.url);
+    await page.setInputFiles('#photo-input', join(FACES, 'Tom_Cruise_avp_2014_4.jpg'));
+    await page.waitForSelector('.person-box');
+    await page.fill('#message-text', 'こんにちは');
+    await page.click('#generate-button');
+    await page.waitForSelector('#progress-panel:not([hidden])');
+    assert.equal(await page.isDisabled('#message-text'), true, 'the form is locked while a video is made');
+    await page.click('#cancel-button');
+    await page.waitForSelector('#generate-error:not([hidden])');
+    assert.match(await page.textContent('#generate-error'), /キャンセルしました/);
+    assert.equal(await page.isVisible('#progress-panel'), false);
+    assert.equal(await page.isDisabled('#message-text'), false);
+    assert.equal(await page.isVisible('#generate-button'), true);
+    await page.context().close();
+  } finally {
+    await queued.stop();
+  }
+});

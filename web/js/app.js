@@ -107,6 +107,7 @@ function renderMissing() {
 
 let follower = null;
 let currentTask = null;
+let cancelRequested = false;
 let startedAt = 0;
 let lastRecord = null;
 let etaTimer = null;
@@ -218,7 +219,7 @@ async function onProgressEnd(task, record, error) {
     endTask();
     return;
   }
-  if (record && record.percentage < 0 && record.current_step === 'cancelled') {
+  if (record && record.percentage < 0 && (cancelRequested || record.current_step === 'cancelled')) {
     $('progress-panel').hidden = true;
     showError($('generate-error'), new LocalError('progress.cancelled', 'hints.cancelled'));
     endTask();
@@ -324,6 +325,7 @@ async function generate(event) {
   $('generate-button').disabled = false;
   $('generate-button').hidden = true;
   currentTask = task;
+  cancelRequested = false;
   startedAt = Date.now();
   $('progress-panel').hidden = false;
   $('cancel-button').hidden = false;
@@ -342,11 +344,13 @@ async function generate(event) {
 async function cancel() {
   if (!currentTask) return;
   $('cancel-button').disabled = true;
+  cancelRequested = true;
   $('progress-message').textContent = t('progress.cancelling');
   try {
     await request(`/api/video/tasks/${encodeURIComponent(currentTask.task_id)}`, { method: 'DELETE' });
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 'task_finished')) {
+      cancelRequested = false;
       $('cancel-button').disabled = false;
       showError($('generate-error'), err);
     }

@@ -7,6 +7,9 @@ import { getJson, ApiError } from './api.js';
 
 const POLL_INTERVAL_MS = 2000;  // the API budget is per hour: polling must stay modest
 const WS_OPEN_TIMEOUT_MS = 5000;
+// A task's first record may be written a moment after generate answers: a few "not found"
+// answers are waited out before the task is taken as unknown.
+const POLL_NOT_FOUND_TRIES = 5;
 
 function absoluteWsUrl(url) {
   const u = new URL(url, location.href);
@@ -105,6 +108,7 @@ export function followProgress(task, { onUpdate, onEnd, channels = ['ws', 'sse',
 
   function startPoll() {
     let timer = null;
+    let notFound = 0;
     cleanup = () => clearTimeout(timer);
     const url = task.status_url || `/api/video/status/${encodeURIComponent(taskId)}`;
     const poll = async () => {
@@ -117,7 +121,7 @@ export function followProgress(task, { onUpdate, onEnd, channels = ['ws', 'sse',
           return;
         }
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) {
+        if (err instanceof ApiError && err.status === 404 && ++notFound >= POLL_NOT_FOUND_TRIES) {
           finish(null, err);
           return;
         }
