@@ -118,3 +118,41 @@ test('music of one\'s own: uploaded, previewed, listed and deleted', async () =>
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('the progress follower falls back from WebSocket to SSE to polling', async () => {
+  const page = await openPage(browser, server.url);
+  const outcome = await page.evaluate(async () => {
+    const { followProgress } = await import('/js/progress.js');
+    const id = '0b5e2c1a-9d4e-4f6a-8b7c-1d2e3f4a5b6c';  // no such task
+    const seen = [];
+    const origWs = window.WebSocket;
+    const origEs = window.EventSource;
+    window.WebSocket = class extends origWs {
+      constructor(...a) { super(...a); seen.push('ws'); }
+    };
+    window.EventSource = class extends origEs {
+      constructor(...a) { super(...a); seen.push('sse'); }
+    };
+    const origFetch = window.fetch;
+    window.fetch = (url, ...rest) => {
+      if (String(url).includes('/api/video/status/')) seen.push('poll');
+      return origFetch(url, ...rest);
+    };
+    try {
+      return await new Promise((resolve) => {
+        followProgress(
+          { task_id: id, websocket_url: `/api/ws/progress/${id}`, status_url: `/api/video/status/${id}` },
+          { onUpdate: () => {}, onEnd: (record, error) => resolve({ record, code: error && error.code, seen }) },
+        );
+      });
+    } finally {
+      window.WebSocket = origWs;
+      window.EventSource = origEs;
+      window.fetch = origFetch;
+    }
+  });
+  assert.equal(outcome.code, 'task_not_found');
+  assert.deepEqual(outcome.seen.slice(0, 2), ['ws', 'sse']);
+  assert.ok(outcome.seen.filter((s) => s === 'poll').length >= 5, outcome.seen.join(','));
+  await page.context().close();
+});
