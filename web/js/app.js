@@ -412,7 +412,11 @@ async function main() {
   initCatalogs();
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'ja' ? 'en' : 'ja'));
   $('tab-create').addEventListener('click', () => showView('create'));
-  $('tab-library').addEventListener('click', () => showView('library'));
+  $('tab-library').addEventListener('click', () => {
+    showView('library');
+    loadVoices();  // another tab or device may have changed them
+    loadMusic();
+  });
   $('message-text').addEventListener('input', updateCounter);
   $('style-speed').addEventListener('input', updateSpeed);
   $('style-listen').addEventListener('click', listen);
