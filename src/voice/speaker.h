@@ -67,6 +67,8 @@ class Speaker {
   Result<SpokenMessage> Synthesize(std::string_view text, const VoiceParams& voice,
                                    const ProsodyParams& prosody) const;
 
+  const SpeakerOptions& options() const { return options_; }
+
  private:
   const SpeechSynthesizer* japanese_;
   const SpeechSynthesizer* english_;

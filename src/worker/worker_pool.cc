@@ -253,15 +253,33 @@ void WorkerPool::RunPeriodic(std::string_view name, Duration interval,
 }
 
 void WorkerPool::WatchdogLoop() {
+  auto last_cancel_poll = std::chrono::steady_clock::now();
   while (SleepUnlessStopping(kWatchdogInterval)) {
     const TimePoint now = clock_.Now();
-    std::lock_guard lock(mutex_);
-    for (auto& [index, running] : running_) {
-      if (now - running.started_at >= options_.task_time_limit && !running.token->cancelled()) {
-        running.token->Cancel(TimeLimitExceeded(options_.task_time_limit));
-        logger_.Warning(kComponent, "task over its time limit; cancelling",
-                        {{"task_id", running.task_id}});
+    // A user's cancel also reaches a handler busy inside one long step (an encode, say)
+    // that polls only its token: the watchdog asks the queue on its behalf.
+    std::vector<std::pair<std::string, std::shared_ptr<CancellationToken>>> to_poll;
+    const bool poll_cancels =
+        std::chrono::steady_clock::now() - last_cancel_poll >= kCancelPollInterval;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [index, running] : running_) {
+        if (running.token->cancelled()) continue;
+        if (now - running.started_at >= options_.task_time_limit) {
+          running.token->Cancel(TimeLimitExceeded(options_.task_time_limit));
+          logger_.Warning(kComponent, "task over its time limit; cancelling",
+                          {{"task_id", running.task_id}});
+        } else if (poll_cancels) {
+          to_poll.emplace_back(running.task_id, running.token);
+        }
       }
+    }
+    if (!poll_cancels) continue;
+    last_cancel_poll = std::chrono::steady_clock::now();
+    // Outside the lock: these are queue round trips.
+    for (const auto& [task_id, token] : to_poll) {
+      Result<bool> requested = queue_.IsCancelRequested(task_id);
+      if (requested.ok() && *requested) token->Cancel(UserCancelStatus());
     }
   }
 }

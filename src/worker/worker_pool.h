@@ -32,7 +32,8 @@ inline constexpr std::string_view kUserCancelReason = "task_revoked";
 inline constexpr std::string_view kTimeLimitReason = "time_limit_exceeded";
 inline constexpr std::string_view kShutdownReason = "worker_shutdown";
 
-// How often CheckCancelled asks the queue whether the user cancelled the task (real time).
+// How often CheckCancelled, and the watchdog for every running task, ask the queue whether
+// the user cancelled the task (real time).
 inline constexpr std::chrono::milliseconds kCancelPollInterval{200};
 // How often the watchdog looks for tasks over their time limit (real time).
 inline constexpr std::chrono::milliseconds kWatchdogInterval{50};

@@ -348,6 +348,23 @@ TEST_F(WorkerPoolTest, WatchdogCancelsTokenOverTimeLimit) {
   EXPECT_EQ(ResultOf("t-watch").result["exc_type"], "TimeLimitExceeded");
 }
 
+TEST_F(WorkerPoolTest, WatchdogDeliversUserCancelToTokenOnlyHandler) {
+  // A handler inside one long step watches only its token: the user's cancel still reaches
+  // it, through the watchdog, and the task ends REVOKED.
+  StartPool(RegistryWith("vmsg.test", [](TaskContext& ctx) -> Result<Json> {
+    const auto give_up = std::chrono::steady_clock::now() + kHandlerGiveUp;
+    while (!ctx.token().cancelled() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return ctx.token().CheckCancelled();
+  }));
+  Enqueue("t-token", "vmsg.test");
+  ASSERT_TRUE(WaitForStatus("t-token", TaskStatus::kStarted));
+  ASSERT_TRUE(backend_.queue->Cancel("t-token").ok());
+  ASSERT_TRUE(WaitForStatus("t-token", TaskStatus::kRevoked));
+  EXPECT_EQ(pool_->Counters().revoked, 1);
+}
+
 TEST_F(WorkerPoolTest, ShutdownReleasesRunningTaskForAnotherWorker) {
   StartPool(RegistryWith("vmsg.test", LoopUntilCancelled));
   Enqueue("t-shut", "vmsg.test");

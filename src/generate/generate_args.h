@@ -1,0 +1,58 @@
+// GenerateArgs: what one video generation asks for, as the task carries it from the API to a
+// worker (the job's arguments, and the kwargs of a Celery client's send_task). The HTTP
+// request, the CLI and a Celery message all become one of these, checked by one parser.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+#include "common/result.h"
+#include "voice/prosody.h"
+
+namespace vmsg::generate {
+
+// The task's name in the queue (and for Celery clients).
+inline constexpr std::string_view kGenerateTaskName = "vmsg.generate_video";
+
+// background_id values that are not presets.
+inline constexpr std::string_view kOriginalBackground = "original";
+inline constexpr std::string_view kBlurredBackground = "blurred";
+inline constexpr std::string_view kUploadedBackground = "upload";
+inline constexpr std::string_view kDefaultBackground = "bg-pastel-confetti";
+inline constexpr std::string_view kDefaultVoice = "default_female";
+// bgm_id meaning "no music" (JSON null means the same).
+inline constexpr std::string_view kNoMusic = "none";
+
+struct GenerateArgs {
+  std::string image_key;  // the photo in the object store
+  std::string text;
+  std::string voice_id{kDefaultVoice};
+  std::optional<std::string> bgm_id;  // absent: no music
+  std::string background_id{kDefaultBackground};
+  std::string background_key;  // the uploaded background, for kUploadedBackground
+  std::optional<int> person_index;
+  voice::ProsodyParams prosody;  // preset absent: chosen from the message
+  std::string language;          // "ja" or "en"; empty: the voice's (messages in Japanese)
+
+  // {image_key, text, voice_id, bgm_id (or null), background_id, background_key?,
+  // person_index (or null), prosody: {preset (or "auto"), speed, pitch, volume}, language?}
+  Json ToJson() const;
+};
+
+// Parses the request's fields (the API's JSON body, a multipart form turned into JSON, or a
+// Celery task's kwargs). `text`, `voice_id`, `bgm_id` ("none" or null: no music),
+// `background_id`, `background_key`, `person_index` (integer >= 0), `prosody` (a preset
+// name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume`
+// (numbers; top-level ones override the object's) and `language` ("ja" or "en"). Numbers
+// may be given as numeric strings (form fields are text). The image comes separately and
+// is not checked here. Errors: InvalidArgument "invalid_request" naming the field and what
+// it must be; "invalid_prosody" from the prosody checks; unknown fields are refused
+// ("unknown_field") so a misspelt option never goes unnoticed.
+Result<GenerateArgs> ParseGenerateArgs(const Json& fields);
+
+// As ParseGenerateArgs, and `image_key` must be present (a task's stored arguments).
+Result<GenerateArgs> GenerateArgsFromJson(const Json& json);
+
+}  // namespace vmsg::generate

@@ -1,0 +1,134 @@
+#include "generate/generate_args.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace vmsg::generate {
+namespace {
+
+using ::testing::HasSubstr;
+
+Json Minimal() { return {{"text", "お誕生日おめでとう"}, {"image_key", "images/uploads/x/a.jpg"}}; }
+
+TEST(GenerateArgsTest, DefaultsWhenOnlyTextAndImageAreGiven) {
+  Result<GenerateArgs> args = GenerateArgsFromJson(Minimal());
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ(args->text, "お誕生日おめでとう");
+  EXPECT_EQ(args->voice_id, kDefaultVoice);
+  EXPECT_FALSE(args->bgm_id.has_value());
+  EXPECT_EQ(args->background_id, kDefaultBackground);
+  EXPECT_FALSE(args->person_index.has_value());
+  EXPECT_FALSE(args->prosody.preset.has_value());
+  EXPECT_EQ(args->prosody.speed, 1);
+  EXPECT_TRUE(args->language.empty());
+}
+
+TEST(GenerateArgsTest, RoundTripsThroughJson) {
+  Json fields = Minimal();
+  fields["voice_id"] = "default_male";
+  fields["bgm_id"] = "celebration_gentle";
+  fields["background_id"] = "upload";
+  fields["background_key"] = "images/uploads/x/bg.png";
+  fields["person_index"] = 2;
+  fields["prosody"] = {{"preset", "calm"}, {"speed", 1.25}, {"pitch", -2}, {"volume", 3}};
+  fields["language"] = "ja";
+  Result<GenerateArgs> args = GenerateArgsFromJson(fields);
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  Result<GenerateArgs> again = GenerateArgsFromJson(args->ToJson());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->ToJson(), args->ToJson());
+  EXPECT_EQ(again->bgm_id, "celebration_gentle");
+  EXPECT_EQ(again->person_index, 2);
+  EXPECT_EQ(again->prosody.preset, voice::ProsodyPreset::kCalm);
+  EXPECT_EQ(again->prosody.speed, 1.25);
+  EXPECT_EQ(again->prosody.pitch_semitones, -2);
+  EXPECT_EQ(again->prosody.volume_db, 3);
+  EXPECT_EQ(again->background_key, "images/uploads/x/bg.png");
+}
+
+TEST(GenerateArgsTest, FormFieldsAsTextAreNumbersWhereNumbersBelong) {
+  Json fields = Minimal();
+  fields["person_index"] = "1";
+  fields["speed"] = "0.75";
+  fields["prosody"] = "celebration";
+  fields["bgm_id"] = "none";
+  Result<GenerateArgs> args = GenerateArgsFromJson(fields);
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ(args->person_index, 1);
+  EXPECT_EQ(args->prosody.speed, 0.75);
+  EXPECT_EQ(args->prosody.preset, voice::ProsodyPreset::kCelebration);
+  EXPECT_FALSE(args->bgm_id.has_value());
+}
+
+TEST(GenerateArgsTest, TopLevelAdjustmentsOverrideTheProsodyObject) {
+  Json fields = Minimal();
+  fields["prosody"] = {{"speed", 1.5}};
+  fields["speed"] = 0.8;
+  Result<GenerateArgs> args = GenerateArgsFromJson(fields);
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ(args->prosody.speed, 0.8);
+}
+
+struct BadCase {
+  const char* name;
+  Json patch;
+  const char* reason;
+  const char* mentions;
+};
+
+class GenerateArgsRefusalTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(GenerateArgsRefusalTest, RefusesWithAStableReasonNamingTheField) {
+  Json fields = Minimal();
+  for (const auto& [key, value] : GetParam().patch.items()) {
+    if (value.is_null() && key == "text") {
+      fields.erase("text");
+    } else {
+      fields[key] = value;
+    }
+  }
+  Result<GenerateArgs> args = GenerateArgsFromJson(fields);
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().reason(), GetParam().reason) << args.status().ToString();
+  EXPECT_THAT(args.status().message(), HasSubstr(GetParam().mentions));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, GenerateArgsRefusalTest,
+    ::testing::Values(
+        BadCase{"missing_text", {{"text", nullptr}}, "invalid_request", "text"},
+        BadCase{"text_not_string", {{"text", 5}}, "invalid_request", "text"},
+        BadCase{"unknown_field", {{"colour", "red"}}, "unknown_field", "colour"},
+        BadCase{"negative_person", {{"person_index", -1}}, "invalid_request", "person_index"},
+        BadCase{"fractional_person", {{"person_index", 1.5}}, "invalid_request", "person_index"},
+        BadCase{"person_text", {{"person_index", "one"}}, "invalid_request", "person_index"},
+        BadCase{"speed_range", {{"speed", 3}}, "invalid_prosody", "speed"},
+        BadCase{"pitch_range", {{"prosody", {{"pitch", 7}}}}, "invalid_prosody", "pitch"},
+        BadCase{"speed_nan_text", {{"speed", "fast"}}, "invalid_request", "speed"},
+        BadCase{"preset", {{"prosody", "shouty"}}, "invalid_prosody", "preset"},
+        BadCase{"prosody_key", {{"prosody", {{"tempo", 2}}}}, "unknown_field", "prosody.tempo"},
+        BadCase{"language", {{"language", "fr"}}, "invalid_request", "language"},
+        BadCase{"upload_without_key",
+                {{"background_id", "upload"}},
+                "invalid_request",
+                "background_key"},
+        BadCase{"voice_not_string", {{"voice_id", 3}}, "invalid_request", "voice_id"}),
+    [](const auto& test) { return std::string(test.param.name); });
+
+TEST(GenerateArgsTest, StoredArgumentsNeedTheImage) {
+  Json fields = Minimal();
+  fields.erase("image_key");
+  EXPECT_TRUE(ParseGenerateArgs(fields).ok());
+  Result<GenerateArgs> args = GenerateArgsFromJson(fields);
+  ASSERT_FALSE(args.ok());
+  EXPECT_THAT(args.status().message(), HasSubstr("image_key"));
+}
+
+TEST(GenerateArgsTest, NotAnObjectIsInvalidJson) {
+  Result<GenerateArgs> args = ParseGenerateArgs(Json::array());
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().reason(), "invalid_json");
+}
+
+}  // namespace
+}  // namespace vmsg::generate
