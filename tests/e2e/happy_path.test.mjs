@@ -128,7 +128,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
 });
 
 // With no workers the task waits in the queue, so cancelling it is certain to come first.
-test('cancel while queued: the page says so and the form is usable again', { timeout: 180000 }, async () => {
+test('cancel while queued (after a reload): the page says so and the form is usable again', { timeout: 180000 }, async () => {
   const queued = await startServer({ VMSG_WORKERS: '0' });
   try {
     const openapi = await (await fetch(`${queued.url}/api/openapi.json`)).json();
@@ -140,6 +140,11 @@ test('cancel while queued: the page says so and the form is usable again', { tim
     await page.click('#generate-button');
     await page.waitForSelector('#progress-panel:not([hidden])');
     assert.equal(await page.isDisabled('#message-text'), true, 'the form is locked while a video is made');
+    assert.equal(await page.textContent('#progress-message'), '順番を待っています…');
+    // A reload picks the same task up again.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#progress-panel:not([hidden])');
     await page.click('#cancel-button');
     await page.waitForSelector('#generate-error:not([hidden])');
     assert.match(await page.textContent('#generate-error'), /キャンセルしました/);

@@ -22,6 +22,7 @@ const STEPS = [
 ];
 const RESULT_RETRY_MS = 1000;
 const RESULT_RETRIES = 30;
+const TASK_KEY = 'vmsg.task';
 
 // ---- message ----
 
@@ -204,6 +205,11 @@ async function fetchResult(task) {
 }
 
 function endTask() {
+  try {
+    sessionStorage.removeItem(TASK_KEY);
+  } catch {
+    // nothing was kept
+  }
   clearInterval(etaTimer);
   etaTimer = null;
   follower = null;
@@ -323,10 +329,22 @@ async function generate(event) {
     return;
   }
   $('generate-button').disabled = false;
+  follow(task, Date.now());
+}
+
+// Shows the progress panel and follows `task`; remembered for this tab so that a reload
+// (or a phone that dropped the page) picks the same task up again.
+function follow(task, started) {
+  setBusy(true);
   $('generate-button').hidden = true;
   currentTask = task;
   cancelRequested = false;
-  startedAt = Date.now();
+  startedAt = started;
+  try {
+    sessionStorage.setItem(TASK_KEY, JSON.stringify({ task, started }));
+  } catch {
+    // not kept across a reload; following works all the same
+  }
   $('progress-panel').hidden = false;
   $('cancel-button').hidden = false;
   $('cancel-button').disabled = false;
@@ -339,6 +357,16 @@ async function generate(event) {
     },
     onEnd: (record, error) => onProgressEnd(task, record, error),
   });
+}
+
+function resumeTask() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(TASK_KEY) || 'null');
+  } catch {
+    saved = null;
+  }
+  if (saved && saved.task && saved.task.task_id) follow(saved.task, saved.started || Date.now());
 }
 
 async function cancel() {
@@ -437,6 +465,7 @@ async function main() {
   updateCounter();
   updateSpeed();
   await Promise.all([loadBackgrounds(), loadVoices(), loadMusic()]);
+  resumeTask();
   document.body.dataset.ready = 'true';
   registerServiceWorker();
 }
