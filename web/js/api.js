@@ -152,9 +152,13 @@ export function describeError(err, context = '') {
   let message;
   if (context && has(`errors.${context}.${code}`)) message = t(`errors.${context}.${code}`);
   else if (has(`errors.${code}`)) message = t(`errors.${code}`);
+  else if (context && has(`errors.${context}.fallback`)) message = t(`errors.${context}.fallback`);
   else if (err.status >= 500) message = t('errors.server');
   else message = t('errors.generic', { status: err.status });
-  let hint = has(`hints.${code}`) ? t(`hints.${code}`) : err.status >= 500 || code === 'network_error' ? t('hints.retry') : '';
+  let hint = '';
+  if (has(`hints.${code}`)) hint = t(`hints.${code}`);
+  else if (context && has(`hints.${context}_fallback`)) hint = t(`hints.${context}_fallback`);
+  else if (err.status >= 500 || code === 'network_error') hint = t('hints.retry');
   if (code === 'rate_limited' || err.status === 429) {
     hint = err.retryAfter != null ? t('hints.rate_limited_at', { when: describeWait(err.retryAfter) }) : t('hints.rate_limited');
   }
