@@ -335,6 +335,23 @@ const std::vector<Setting>& Settings() {
        "(`text_too_long` beyond).",
        false,
        Integer(1, 1000, [](Config& c, int64_t v) { c.text_max_chars = static_cast<size_t>(v); })},
+      {"VMSG_VIDEO_PRESET", "veryfast",
+       "x264 preset for the video (ultrafast, superfast, veryfast, faster, fast, medium, slow, "
+       "slower, veryslow): slower presets make smaller files for the same quality.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         static constexpr std::string_view kPresets[] = {
+             "ultrafast", "superfast", "veryfast", "faster", "fast",
+             "medium",    "slow",      "slower",   "veryslow"};
+         if (std::find(std::begin(kPresets), std::end(kPresets), v) == std::end(kPresets)) {
+           return Bad("expected an x264 preset from ultrafast to veryslow");
+         }
+         c.video_preset = std::string(v);
+         return Status::Ok();
+       }},
+      {"VMSG_VIDEO_CRF", "23",
+       "x264 constant rate factor for the video, 0-51: lower is better quality and larger.", false,
+       Integer(0, 51, [](Config& c, int64_t v) { c.video_crf = static_cast<int>(v); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

@@ -81,6 +81,9 @@ struct Config {
   int cpu_threads = 0;
   // The longest message, in characters after cleaning, that speech accepts.
   size_t text_max_chars = 0;
+  // Step 8's H.264 encoding: the x264 preset and constant rate factor.
+  std::string video_preset;
+  int video_crf = 0;
 
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;

@@ -44,6 +44,23 @@ TEST_F(ConfigTest, DefaultsAreValid) {
   EXPECT_TRUE(c->cors_origins.empty());
 }
 
+TEST_F(ConfigTest, VideoEncodingSettings) {
+  Result<Config> defaults = LoadConfig({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->video_preset, "veryfast");
+  EXPECT_EQ(defaults->video_crf, 23);
+  ConfigSources s;
+  s.environment = {{"VMSG_VIDEO_PRESET", "medium"}, {"VMSG_VIDEO_CRF", "28"}};
+  Result<Config> c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->video_preset, "medium");
+  EXPECT_EQ(c->video_crf, 28);
+  s.environment = {{"VMSG_VIDEO_PRESET", "warp9"}};
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("VMSG_VIDEO_PRESET"));
+  s.environment = {{"VMSG_VIDEO_CRF", "52"}};
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("VMSG_VIDEO_CRF"));
+}
+
 TEST_F(ConfigTest, LaterSourcesWin) {
   ConfigSources s;
   s.env_file = WriteEnvFile("VMSG_HTTP_PORT=7000\nVMSG_HTTP_THREADS=3\nVMSG_LOG_LEVEL=debug\n");

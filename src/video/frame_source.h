@@ -24,6 +24,12 @@ class FrameSource {
   // InvalidArgument for an index out of range. Frames may be asked for in any order;
   // thread-safe for concurrent calls with different indices.
   virtual Result<cv::Mat> Frame(int index) const = 0;
+
+  // The frame that best stands for the whole video, for its thumbnail (a source that knows
+  // better, e.g. one with the eyes open and the mouth at rest, says so). The first by default.
+  virtual int thumbnail_index() const { return 0; }
+  // True when the frames animate the face (the talking photo); false for a still picture.
+  virtual bool animates_face() const { return false; }
 };
 
 }  // namespace vmsg::video

@@ -1,0 +1,144 @@
+// Step 8 in order: inputs (from the work item or the store), frames, subtitles, encode,
+// then the three objects, the video last.
+#include "pipeline/stages/render_stage.h"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "audio/codec.h"
+#include "common/json.h"
+#include "media/image_io.h"
+#include "pipeline/stages/image_objects.h"
+#include "pipeline/stages/mix_stage.h"
+#include "pipeline/stages/speech_stage.h"
+#include "video/render.h"
+#include "video/still_frame_source.h"
+#include "video/subtitles.h"
+#include "voice/speech_json.h"
+
+namespace vmsg::pipeline {
+namespace {
+
+constexpr double kMaxLeadSeconds = 10.0;
+constexpr int kMinJpegQuality = 50;
+constexpr int kMaxJpegQuality = 100;
+
+Status Invalid(const std::string& message) {
+  return Status::InvalidArgument("render stage: " + message, "invalid_video_options");
+}
+
+// The framed picture: step 4's, or read back from its PNG on a resumed task.
+Result<cv::Mat> LoadFramed(StageContext& ctx, WorkItem& item) {
+  if (!item.framed.empty()) return item.framed;
+  VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kFramedObject)));
+  VMSG_ASSIGN_OR_RETURN(item.framed, media::DecodeStored(png, cv::IMREAD_COLOR));
+  return item.framed;
+}
+
+// The delivered speech: step 6's, or its WAV and timings read back (as ProsodyStage::Restore).
+Status LoadSpeech(StageContext& ctx, WorkItem& item) {
+  if (item.speech) return Status::Ok();
+  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, kAdjustedVoiceObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string timings,
+                        ctx.store.GetBytes(ObjectKey(item, kAdjustedTimingsObject)));
+  VMSG_ASSIGN_OR_RETURN(voice::Audio audio, voice::DecodeWav(wav));
+  auto json = ParseJson(timings);
+  if (!json.ok()) {
+    return Status::DataLoss("stored timings are not JSON: " + json.status().message());
+  }
+  VMSG_ASSIGN_OR_RETURN(voice::Speech speech, voice::SpeechFromJson(*json, std::move(audio)));
+  item.speech = std::move(speech);
+  return Status::Ok();
+}
+
+}  // namespace
+
+FrameSourceFactory StillFrameSourceFactory() {
+  return [](const video::FrameSourceInput& input) { return video::NewStillFrameSource(input); };
+}
+
+Status RenderStage::Params::Validate() const {
+  VMSG_RETURN_IF_ERROR(
+      (video::Mp4Options{.preset = preset, .crf = crf, .threads = threads}.Validate()));
+  if (lead_seconds < 0 || lead_seconds > kMaxLeadSeconds) {
+    return Invalid("lead_seconds must be 0-10");
+  }
+  if (thumbnail_jpeg_quality < kMinJpegQuality || thumbnail_jpeg_quality > kMaxJpegQuality) {
+    return Invalid("thumbnail_jpeg_quality must be 50-100");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<RenderStage>> RenderStage::Make(const Params& params,
+                                                       FrameSourceFactory frames) {
+  VMSG_RETURN_IF_ERROR(params.Validate());
+  if (!frames) return Invalid("no frame source factory");
+  return std::unique_ptr<RenderStage>(new RenderStage(params, std::move(frames)));
+}
+
+const StepInfo& RenderStage::Step() const {
+  static const StepInfo step{"video_generation", 90, "動画を生成中...", "Generating the video..."};
+  return step;
+}
+
+std::vector<std::string> RenderStage::Inputs() const {
+  return {std::string(kFramedObject), std::string(kAdjustedVoiceObject),
+          std::string(kAdjustedTimingsObject), std::string(kMixedObject)};
+}
+
+std::vector<std::string> RenderStage::Outputs() const {
+  return {std::string(kVideoObject), std::string(kThumbnailObject), std::string(kVideoInfoObject)};
+}
+
+Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
+  const TimePoint started = ctx.clock.Now();
+  VMSG_ASSIGN_OR_RETURN(cv::Mat framed, LoadFramed(ctx, item));
+  VMSG_RETURN_IF_ERROR(LoadSpeech(ctx, item));
+  const voice::Speech& speech = *item.speech;
+  VMSG_ASSIGN_OR_RETURN(std::string mp3, ctx.store.GetBytes(ObjectKey(item, kMixedObject)));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound mixed,
+                        audio::DecodeAudio(mp3, video::kAudioSampleRate, video::kAudioChannels));
+  VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
+
+  const int frame_count = video::FrameCountFor(mixed.duration_seconds(), video::kVideoFps);
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<video::FrameSource> frames,
+                        frames_({.framed = framed,
+                                 .speech = speech,
+                                 .speech_offset_seconds = params_.lead_seconds,
+                                 .frame_count = frame_count}));
+  std::unique_ptr<video::Subtitles> subtitles;
+  if (params_.subtitles) {
+    VMSG_ASSIGN_OR_RETURN(subtitles,
+                          video::Subtitles::Make(speech, item.request.text, params_.lead_seconds));
+  }
+  const video::RenderOptions options{
+      .encode = {.preset = params_.preset, .crf = params_.crf, .threads = params_.threads}};
+  VMSG_ASSIGN_OR_RETURN(video::RenderedVideo video,
+                        video::RenderVideo(*frames, subtitles.get(), mixed, options, ctx.cancel));
+  VMSG_ASSIGN_OR_RETURN(std::string jpeg,
+                        media::EncodeJpeg(video.thumbnail, params_.thumbnail_jpeg_quality));
+  const Json info = {{"duration_seconds", video.duration_seconds},
+                     {"frames", video.frames},
+                     {"fps", video::kVideoFps},
+                     {"width", video::kVideoWidth},
+                     {"height", video::kVideoHeight},
+                     {"face_animated", frames->animates_face()},
+                     {"subtitles", params_.subtitles}};
+  // The video last: once it exists, its companions do too.
+  VMSG_RETURN_IF_ERROR(
+      ctx.store.Put(ObjectKey(item, kThumbnailObject), jpeg, {.content_type = "image/jpeg"}));
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, kVideoInfoObject), info.dump(),
+                                     {.content_type = "application/json"}));
+  VMSG_RETURN_IF_ERROR(
+      ctx.store.Put(ObjectKey(item, kVideoObject), video.mp4, {.content_type = "video/mp4"}));
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock.Now() - started);
+  ctx.logger.Info("pipeline", "video encoded",
+                  {{"task_id", item.task_id},
+                   {"frames", int64_t{video.frames}},
+                   {"bytes", static_cast<int64_t>(video.mp4.size())},
+                   {"face_animated", frames->animates_face()},
+                   {"elapsed_ms", static_cast<int64_t>(elapsed.count())}});
+  return Status::Ok();
+}
+
+}  // namespace vmsg::pipeline

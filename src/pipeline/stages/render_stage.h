@@ -1,0 +1,63 @@
+// Step 8 (90 %): the video. The framed picture (step 4) becomes a sequence of frames through
+// a FrameSource (the talking photo, or the still picture with a slow zoom for a photo without
+// a face), the message's karaoke subtitles are drawn over each frame, and the frames are
+// encoded with the mixed sound (step 7) into videos/{task_id}/final_video.mp4, with
+// thumbnail.jpg (a frame without subtitles) and video.json ({duration_seconds, frames, fps,
+// width, height, face_animated, subtitles}) beside it.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "pipeline/stage.h"
+#include "video/frame_source.h"
+#include "video/frame_source_input.h"
+#include "video/mp4_writer.h"
+
+namespace vmsg::pipeline {
+
+inline constexpr std::string_view kVideoObject = "videos/{task}/final_video.mp4";
+inline constexpr std::string_view kThumbnailObject = "videos/{task}/thumbnail.jpg";
+inline constexpr std::string_view kVideoInfoObject = "videos/{task}/video.json";
+
+// Makes the frames of a task's video. The source must have input.frame_count frames.
+using FrameSourceFactory = std::function<Result<std::unique_ptr<video::FrameSource>>(
+    const video::FrameSourceInput& input)>;
+
+// The still picture with a slow zoom (video::NewStillFrameSource): no facial animation.
+FrameSourceFactory StillFrameSourceFactory();
+
+class RenderStage final : public Stage {
+ public:
+  struct Params {
+    std::string preset = "veryfast";  // VMSG_VIDEO_PRESET
+    int crf = 23;                     // VMSG_VIDEO_CRF
+    int threads = 2;                  // x264 threads; 0: one per core and a half
+    // Where the speech starts in the mixed sound: step 7's MixOptions::lead_seconds.
+    double lead_seconds = 1.0;
+    bool subtitles = true;
+    int thumbnail_jpeg_quality = 90;
+    Status Validate() const;  // invalid_video_options naming the field
+  };
+
+  static Result<std::unique_ptr<RenderStage>> Make(const Params& params, FrameSourceFactory frames);
+
+  const StepInfo& Step() const override;
+  std::vector<std::string> Inputs() const override;
+  std::vector<std::string> Outputs() const override;
+  // Uses item.framed and item.speech when set, else loads them from the store. Errors: the
+  // frame source's, the subtitles' and the encoder's; FailedPrecondition when step 6 left no
+  // speech; the token's reason (Cancelled) when cancelled mid-encode, in which case nothing
+  // is stored.
+  Status Run(StageContext& ctx, WorkItem& item) const override;
+
+  const Params& params() const { return params_; }
+
+ private:
+  RenderStage(const Params& params, FrameSourceFactory frames)
+      : params_(params), frames_(std::move(frames)) {}
+  const Params params_;
+  const FrameSourceFactory frames_;
+};
+
+}  // namespace vmsg::pipeline

@@ -1,0 +1,142 @@
+// Memory I/O for libavformat, as audio/codec.cc does it, plus the reopen hook the MP4
+// muxer's faststart pass needs (it reads back what it wrote to move the index in front).
+#include "video/libav_io.h"
+
+#include <algorithm>
+#include <cstring>
+
+extern "C" {
+#include <libavutil/error.h>
+#include <libavutil/mem.h>
+}
+
+namespace vmsg::video::libav {
+namespace {
+
+constexpr int kIoBufferBytes = 64 * 1024;
+
+// A reader's position over fixed bytes or over a MemoryFile that may still grow.
+struct ReadCursor {
+  std::string_view fixed;
+  const std::string* live = nullptr;
+  size_t at = 0;
+  std::string_view bytes() const { return live != nullptr ? std::string_view(*live) : fixed; }
+};
+
+int64_t Seek(size_t& at, int64_t size, int64_t offset, int whence, bool may_pass_end) {
+  int64_t target = 0;
+  switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE:
+      return size;
+    case SEEK_SET:
+      target = offset;
+      break;
+    case SEEK_CUR:
+      target = static_cast<int64_t>(at) + offset;
+      break;
+    case SEEK_END:
+      target = size + offset;
+      break;
+    default:
+      return AVERROR(EINVAL);
+  }
+  if (target < 0 || (!may_pass_end && target > size)) return AVERROR(EINVAL);
+  at = static_cast<size_t>(target);
+  return target;
+}
+
+int ReadPacket(void* opaque, uint8_t* buf, int size) {
+  auto* cursor = static_cast<ReadCursor*>(opaque);
+  const std::string_view bytes = cursor->bytes();
+  if (cursor->at >= bytes.size()) return AVERROR_EOF;
+  const size_t n = std::min(static_cast<size_t>(size), bytes.size() - cursor->at);
+  std::memcpy(buf, bytes.data() + cursor->at, n);
+  cursor->at += n;
+  return static_cast<int>(n);
+}
+
+int64_t SeekRead(void* opaque, int64_t offset, int whence) {
+  auto* cursor = static_cast<ReadCursor*>(opaque);
+  return Seek(cursor->at, static_cast<int64_t>(cursor->bytes().size()), offset, whence, false);
+}
+
+int WritePacket(void* opaque, uint8_t* buf, int size) {
+  auto* file = static_cast<MemoryFile*>(opaque);
+  const auto n = static_cast<size_t>(size);
+  if (file->at + n > file->bytes.size()) file->bytes.resize(file->at + n);
+  std::memcpy(file->bytes.data() + file->at, buf, n);
+  file->at += n;
+  return size;
+}
+
+int64_t SeekWrite(void* opaque, int64_t offset, int whence) {
+  auto* file = static_cast<MemoryFile*>(opaque);
+  return Seek(file->at, static_cast<int64_t>(file->bytes.size()), offset, whence, true);
+}
+
+Result<IoPtr> NewContext(void* opaque, bool writable) {
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
+  if (buffer == nullptr) return Failure("allocating an I/O buffer", AVERROR(ENOMEM));
+  AVIOContext* io =
+      writable
+          ? avio_alloc_context(buffer, kIoBufferBytes, 1, opaque, nullptr, WritePacket, SeekWrite)
+          : avio_alloc_context(buffer, kIoBufferBytes, 0, opaque, ReadPacket, nullptr, SeekRead);
+  if (io == nullptr) {
+    av_free(buffer);
+    return Failure("allocating an I/O context", AVERROR(ENOMEM));
+  }
+  return IoPtr(io);
+}
+
+Result<IoPtr> NewReaderOver(ReadCursor cursor) {
+  auto owned = std::make_unique<ReadCursor>(cursor);
+  VMSG_ASSIGN_OR_RETURN(IoPtr io, NewContext(owned.get(), /*writable=*/false));
+  owned.release();  // IoDeleter frees a reader's cursor
+  return io;
+}
+
+int OpenForReading(AVFormatContext* s, AVIOContext** pb, const char* /*url*/, int flags,
+                   AVDictionary** /*options*/) {
+  if ((flags & AVIO_FLAG_WRITE) != 0) return AVERROR(EPERM);
+  auto* file = static_cast<MemoryFile*>(s->opaque);
+  Result<IoPtr> io = NewReaderOver(ReadCursor{{}, &file->bytes, 0});
+  if (!io.ok()) return AVERROR(ENOMEM);
+  *pb = io->release();
+  return 0;
+}
+
+int CloseReader(AVFormatContext* /*s*/, AVIOContext* pb) {
+  IoDeleter{}(pb);
+  return 0;
+}
+
+}  // namespace
+
+std::string Error(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, text, sizeof text);
+  return text;
+}
+
+Status Failure(const std::string& what, int code) {
+  return Status::Internal("video: " + what + ": " + Error(code));
+}
+
+void IoDeleter::operator()(AVIOContext* c) const {
+  if (c == nullptr) return;
+  if (c->write_flag == 0) delete static_cast<ReadCursor*>(c->opaque);
+  av_freep(&c->buffer);
+  avio_context_free(&c);
+}
+
+Result<IoPtr> NewWriter(MemoryFile& file) { return NewContext(&file, /*writable=*/true); }
+
+Result<IoPtr> NewReader(std::string_view bytes) { return NewReaderOver(ReadCursor{bytes}); }
+
+void ReopenInMemory(AVFormatContext& format, MemoryFile& file) {
+  format.opaque = &file;
+  format.io_open = OpenForReading;
+  format.io_close2 = CloseReader;
+}
+
+}  // namespace vmsg::video::libav

@@ -1,0 +1,667 @@
+// Subtitles in four steps: the written text is split into characters, each tied to the
+// written word (morpheme) it belongs to and given a share of that word's spoken time; the
+// characters are broken into lines with the font's advances (kinsoku rules for Japanese,
+// spaces for English) and the lines grouped into pages; each page becomes one ASS event
+// whose \kf tags sweep the highlight over each word while it is spoken; libass renders the
+// event at each frame's time and its coverage bitmaps are blended onto the frame.
+#include "video/subtitles.h"
+
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include FT_TRUETYPE_TABLES_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+
+extern "C" {
+#include <ass/ass.h>
+}
+
+#include "voice/text.h"
+
+namespace vmsg::video {
+namespace {
+
+// A line broken at a word boundary must be at least this full; otherwise it is broken
+// between any two characters the kinsoku rules allow.
+constexpr double kMinWordBreakFill = 0.6;
+// Advances are measured without kerning; this much of the width is kept in reserve.
+constexpr double kWidthReserve = 0.02;
+constexpr int kCentisecondsPerSecond = 100;
+constexpr int kMillisecondsPerSecond = 1000;
+
+Status Invalid(const std::string& message) {
+  return Status::InvalidArgument("subtitles: " + message, "invalid_subtitle_options");
+}
+
+// --- UTF-8 -------------------------------------------------------------------------------
+
+// Decodes valid UTF-8 (the cleaned text is); an invalid byte becomes U+FFFD.
+std::vector<char32_t> DecodeUtf8(std::string_view s) {
+  std::vector<char32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    int len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + static_cast<size_t>(len) > s.size()) {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    char32_t cp = len == 1 ? b : b & (0x7F >> len);
+    for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += static_cast<size_t>(len);
+  }
+  return out;
+}
+
+std::string EncodeUtf8(char32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+
+// --- character classes ---------------------------------------------------------------------
+
+bool IsSpace(char32_t c) { return c == U' ' || c == U'\n' || c == U'\t' || c == 0x3000; }
+
+// Characters that carry no sound: punctuation, brackets and symbols. They take no time of
+// their own and attach to the word beside them.
+bool IsPunctuation(char32_t c) {
+  if (c < 0x80)
+    return !((c >= U'0' && c <= U'9') || (c >= U'A' && c <= U'Z') || (c >= U'a' && c <= U'z'));
+  return (c >= 0x2000 && c <= 0x206F) ||  // general punctuation
+         (c >= 0x2190 && c <= 0x2BFF) ||  // arrows, symbols, shapes
+         (c >= 0x3000 && c <= 0x303F) ||  // CJK symbols and punctuation
+         c == 0x30FB ||                   // ・
+         (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
+         (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65);
+}
+
+// Brackets and quotes that open: they belong to the word after them.
+bool IsOpening(char32_t c) {
+  static constexpr std::u32string_view kOpening = U"「『（(【〈《〔［[｛{“‘\"'";
+  return kOpening.find(c) != std::u32string_view::npos;
+}
+
+// Kinsoku shori: characters that must not start a line (closing punctuation, the long vowel
+// mark, small kana, iteration marks) and characters that must not end one (opening brackets).
+bool NoLineStart(char32_t c) {
+  static constexpr std::u32string_view kNoStart =
+      U"、。，．,.」』）)】〉》〕］]｝}”’!！?？:：;；ー～‐゠–—…‥・ぁぃぅぇぉっゃゅょゎゕゖ"
+      U"ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ々ゝゞヽヾ%％";
+  return kNoStart.find(c) != std::u32string_view::npos;
+}
+
+bool NoLineEnd(char32_t c) { return IsOpening(c); }
+
+// Latin letters and digits: a line may not break inside a run of them (an English word).
+bool IsWordChar(char32_t c) {
+  return (c >= U'0' && c <= U'9') || (c >= U'A' && c <= U'Z') || (c >= U'a' && c <= U'z') ||
+         (c >= 0xC0 && c <= 0x24F) || c == U'\'' || c == 0x2019 || c == U'-';
+}
+
+std::string AsciiLower(std::string s) {
+  for (char& ch : s) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return s;
+}
+
+// ASS reads braces and backslashes as markup; their full-width forms look the same.
+char32_t AssSafe(char32_t c) {
+  switch (c) {
+    case U'{':
+      return 0xFF5B;
+    case U'}':
+      return 0xFF5D;
+    case U'\\':
+      return 0xFF3C;
+    default:
+      return c;
+  }
+}
+
+// --- the font ------------------------------------------------------------------------------
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("subtitles: cannot read the font " + path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Advances from FreeType, sized as libass sizes a face (ass_face_set_size: the "real
+// dimension" height scaled by the hhea/OS2 ratio, as VSFilter does), so that a line laid out
+// here is as wide as libass draws it.
+class FontMetrics {
+ public:
+  static Result<FontMetrics> Open(const std::string& data, int pixel_size) {
+    FontMetrics m;
+    if (FT_Init_FreeType(&m.library_) != 0) return Status::Internal("subtitles: FreeType init");
+    const auto* bytes = reinterpret_cast<const FT_Byte*>(data.data());
+    const auto size = static_cast<FT_Long>(data.size());
+    FT_Face probe = nullptr;
+    if (FT_New_Memory_Face(m.library_, bytes, size, -1, &probe) != 0) {
+      return Status::Internal("subtitles: the font file is not a font");
+    }
+    const FT_Long faces = probe->num_faces;
+    FT_Done_Face(probe);
+    for (FT_Long i = 0; i < faces && m.face_ == nullptr; ++i) {
+      FT_Face face = nullptr;
+      if (FT_New_Memory_Face(m.library_, bytes, size, i, &face) != 0) continue;
+      if (face->family_name != nullptr && kSubtitleFamily == face->family_name) {
+        m.face_ = face;
+      } else {
+        FT_Done_Face(face);
+      }
+    }
+    if (m.face_ == nullptr) {
+      return Status::NotFound("subtitles: the font has no " + std::string(kSubtitleFamily));
+    }
+    double mscale = 1.0;
+    const auto* hhea = static_cast<TT_HoriHeader*>(FT_Get_Sfnt_Table(m.face_, FT_SFNT_HHEA));
+    const auto* os2 = static_cast<TT_OS2*>(FT_Get_Sfnt_Table(m.face_, FT_SFNT_OS2));
+    if (os2 != nullptr) {
+      int ft_height = hhea != nullptr ? hhea->Ascender - hhea->Descender : 0;
+      if (ft_height == 0) ft_height = os2->sTypoAscender - os2->sTypoDescender;
+      const int os2_height = os2->usWinAscent + os2->usWinDescent;
+      if (ft_height != 0 && os2_height != 0) mscale = static_cast<double>(ft_height) / os2_height;
+    }
+    FT_Size_RequestRec rq{};
+    rq.type = FT_SIZE_REQUEST_TYPE_REAL_DIM;
+    rq.height = static_cast<FT_Long>(std::lround(pixel_size * mscale * 64));
+    if (FT_Request_Size(m.face_, &rq) != 0) return Status::Internal("subtitles: font size");
+    return m;
+  }
+
+  FontMetrics(FontMetrics&& other) noexcept
+      : library_(std::exchange(other.library_, nullptr)),
+        face_(std::exchange(other.face_, nullptr)) {}
+  FontMetrics& operator=(FontMetrics&&) = delete;
+  ~FontMetrics() {
+    if (face_ != nullptr) FT_Done_Face(face_);
+    if (library_ != nullptr) FT_Done_FreeType(library_);
+  }
+
+  bool Has(char32_t c) const { return FT_Get_Char_Index(face_, c) != 0; }
+
+  // Pixels, unhinted (libass draws unhinted with ASS_HINTING_NONE).
+  double Advance(char32_t c) const {
+    const FT_UInt index = FT_Get_Char_Index(face_, c);
+    if (FT_Load_Glyph(face_, index, FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) != 0) return 0;
+    return static_cast<double>(face_->glyph->linearHoriAdvance) / 65536.0;
+  }
+
+ private:
+  FontMetrics() = default;
+  FT_Library library_ = nullptr;
+  FT_Face face_ = nullptr;
+};
+
+// --- text onto timings ---------------------------------------------------------------------
+
+struct Char {
+  char32_t cp = 0;
+  int word = -1;  // index into the timed words
+  double start = 0;
+  double end = 0;
+  double width = 0;
+};
+
+struct TimedWord {
+  double start = 0;
+  double end = 0;
+};
+
+// Ties every character of `text` to one of `words`: each word's (normalised) spelling is
+// looked for in the text from where the previous one ended. Punctuation between words goes
+// to the word before it, opening brackets and spaces to the word after. Words whose
+// spelling is not in the text (a number read out, "1,000" spoken as 千) are merged and take
+// the text between their neighbours. Characters are then given even shares of their word's
+// time, punctuation none.
+std::vector<Char> MapOntoWords(const std::vector<char32_t>& text,
+                               const std::vector<voice::SpeechUnit>& words,
+                               std::vector<TimedWord>& timed) {
+  // The text as the words spell it: NFKC per character, ASCII lower case.
+  std::string norm;
+  std::vector<size_t> owner;  // per byte of norm: the character it came from
+  for (size_t i = 0; i < text.size(); ++i) {
+    const std::string n = AsciiLower(voice::NormalizeNfkc(EncodeUtf8(text[i])));
+    norm += n;
+    owner.insert(owner.end(), n.size(), i);
+  }
+  auto char_at_byte = [&](size_t byte) { return byte < owner.size() ? owner[byte] : text.size(); };
+  auto byte_of_char = [&](size_t c) {
+    return static_cast<size_t>(std::lower_bound(owner.begin(), owner.end(), c) - owner.begin());
+  };
+
+  std::vector<int> assigned(text.size(), -1);
+  size_t cursor = 0;            // first character not yet assigned
+  std::vector<size_t> pending;  // words not found, waiting for the next one that is
+  auto assign_gap = [&](size_t from, size_t to, int before, int after) {
+    // Trailing punctuation to `before`, from the first space or opening bracket on to `after`.
+    bool to_after = before < 0;
+    for (size_t i = from; i < to; ++i) {
+      if (IsSpace(text[i]) || IsOpening(text[i])) to_after = true;
+      assigned[i] = to_after && after >= 0 ? after : before;
+    }
+  };
+  auto flush_pending = [&](size_t to) {
+    // The pending words become one timed word over the text between.
+    TimedWord merged{words[pending.front()].start, words[pending.back()].end};
+    timed.push_back(merged);
+    const int id = static_cast<int>(timed.size() - 1);
+    for (size_t i = cursor; i < to; ++i) assigned[i] = id;
+    cursor = to;
+    pending.clear();
+    return id;
+  };
+
+  for (size_t w = 0; w < words.size(); ++w) {
+    const std::string key = AsciiLower(words[w].text);
+    const size_t found = key.empty() ? std::string::npos : norm.find(key, byte_of_char(cursor));
+    bool accept = found != std::string::npos;
+    const size_t first = accept ? char_at_byte(found) : 0;
+    if (accept && pending.empty()) {
+      // Only punctuation may be skipped to reach a word; skipping letters means the
+      // spelling matched somewhere later by chance.
+      for (size_t i = cursor; i < first; ++i) {
+        if (!IsPunctuation(text[i]) && !IsSpace(text[i])) accept = false;
+      }
+    }
+    if (!accept) {
+      pending.push_back(w);
+      continue;
+    }
+    const size_t last = char_at_byte(found + key.size() - 1) + 1;
+    if (!pending.empty()) {
+      // Leading spaces and brackets stay with the found word.
+      size_t to = first;
+      while (to > cursor && (IsSpace(text[to - 1]) || IsOpening(text[to - 1]))) --to;
+      if (to > cursor) {
+        flush_pending(to);
+      } else {
+        pending.clear();  // nothing written for them: their time stays a gap
+      }
+    }
+    timed.push_back({words[w].start, words[w].end});
+    const int id = static_cast<int>(timed.size() - 1);
+    assign_gap(cursor, first, id - 1, id);  // id - 1: -1 for the first word
+    for (size_t i = first; i < last; ++i) assigned[i] = id;
+    cursor = last;
+  }
+  if (!pending.empty() && cursor < text.size()) {
+    size_t to = text.size();
+    flush_pending(to);
+  }
+  assign_gap(cursor, text.size(), timed.empty() ? -1 : static_cast<int>(timed.size() - 1), -1);
+
+  std::vector<Char> chars;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (assigned[i] < 0) continue;  // nothing was spoken at all
+    chars.push_back({text[i], assigned[i]});
+  }
+  return chars;
+}
+
+// Spreads each word's time over its sounding characters; punctuation takes the moment its
+// neighbour starts or ends.
+void SpreadTimes(std::vector<Char>& chars, const std::vector<TimedWord>& timed) {
+  for (size_t i = 0; i < chars.size();) {
+    size_t j = i;
+    while (j < chars.size() && chars[j].word == chars[i].word) ++j;
+    const TimedWord& w = timed[static_cast<size_t>(chars[i].word)];
+    size_t sounding = 0;
+    for (size_t k = i; k < j; ++k)
+      sounding += IsPunctuation(chars[k].cp) || IsSpace(chars[k].cp) ? 0 : 1;
+    const double share = sounding > 0 ? (w.end - w.start) / static_cast<double>(sounding) : 0;
+    double t = w.start;
+    for (size_t k = i; k < j; ++k) {
+      const bool silent = IsPunctuation(chars[k].cp) || IsSpace(chars[k].cp);
+      chars[k].start = t;
+      t += silent ? 0 : share;
+      chars[k].end = sounding > 0 ? t : w.end;
+    }
+    i = j;
+  }
+}
+
+// --- lines and pages -------------------------------------------------------------------------
+
+struct Line {
+  size_t begin = 0;  // [begin, end) of the characters, spaces at either edge trimmed
+  size_t end = 0;
+};
+
+// May a line break before chars[i] (the previous line keeping [.., i))?
+bool MayBreakBefore(const std::vector<Char>& chars, size_t i) {
+  const char32_t prev = chars[i - 1].cp;
+  const char32_t next = chars[i].cp;
+  if (IsSpace(prev) || IsSpace(next)) return true;
+  if (NoLineStart(next) || NoLineEnd(prev)) return false;
+  return !(IsWordChar(prev) && IsWordChar(next));
+}
+
+// Preferred breaks: at spaces and between written words.
+bool WordBoundary(const std::vector<Char>& chars, size_t i) {
+  return IsSpace(chars[i - 1].cp) || IsSpace(chars[i].cp) || chars[i - 1].word != chars[i].word;
+}
+
+std::vector<Line> BreakLines(const std::vector<Char>& chars, double max_width) {
+  std::vector<Line> lines;
+  size_t begin = 0;
+  auto trim = [&](size_t b, size_t e) {
+    while (b < e && IsSpace(chars[b].cp)) ++b;
+    while (e > b && IsSpace(chars[e - 1].cp)) --e;
+    return Line{b, e};
+  };
+  auto width = [&](size_t b, size_t e) {
+    const Line t = trim(b, e);
+    double w = 0;
+    for (size_t i = t.begin; i < t.end; ++i) w += chars[i].width;
+    return w;
+  };
+  while (begin < chars.size()) {
+    while (begin < chars.size() && IsSpace(chars[begin].cp)) ++begin;
+    if (begin == chars.size()) break;
+    size_t fit = begin + 1;  // one character always goes, however wide
+    while (fit < chars.size() && width(begin, fit + 1) <= max_width) ++fit;
+    if (fit == chars.size()) {
+      lines.push_back(trim(begin, fit));
+      break;
+    }
+    // Break before `fit` or earlier: the last word boundary that fills the line well enough,
+    // else the last break kinsoku allows, else (one unbreakable run) where it overflows.
+    std::optional<size_t> at_word;
+    std::optional<size_t> at_char;
+    for (size_t b = fit; b > begin; --b) {
+      if (!MayBreakBefore(chars, b)) continue;
+      if (!at_char) at_char = b;
+      if (WordBoundary(chars, b) && width(begin, b) >= kMinWordBreakFill * max_width) {
+        at_word = b;
+        break;
+      }
+    }
+    const size_t cut = at_word.value_or(at_char.value_or(fit));
+    lines.push_back(trim(begin, cut));
+    begin = cut;
+  }
+  return lines;
+}
+
+std::string AssTime(int centiseconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%d:%02d:%02d.%02d", centiseconds / 360000,
+                (centiseconds / 6000) % 60, (centiseconds / 100) % 60, centiseconds % 100);
+  return text;
+}
+
+std::string AssColour(const cv::Scalar& bgr) {
+  char text[16];
+  std::snprintf(text, sizeof text, "&H00%02X%02X%02X", static_cast<int>(bgr[0]) & 0xFF,
+                static_cast<int>(bgr[1]) & 0xFF, static_cast<int>(bgr[2]) & 0xFF);
+  return text;
+}
+
+int Centiseconds(double seconds) {
+  return static_cast<int>(std::lround(seconds * kCentisecondsPerSecond));
+}
+
+// --- libass ----------------------------------------------------------------------------------
+
+struct LibraryDeleter {
+  void operator()(ASS_Library* l) const { ass_library_done(l); }
+};
+struct RendererDeleter {
+  void operator()(ASS_Renderer* r) const { ass_renderer_done(r); }
+};
+struct TrackDeleter {
+  void operator()(ASS_Track* t) const { ass_free_track(t); }
+};
+
+class AssSubtitles final : public Subtitles {
+ public:
+  AssSubtitles(SubtitleOptions options, std::vector<SubtitlePage> pages, std::string script)
+      : options_(std::move(options)), pages_(std::move(pages)), script_(std::move(script)) {}
+
+  Status Init(const std::string& font) {
+    library_.reset(ass_library_init());
+    if (!library_) return Status::Internal("subtitles: libass init");
+    // libass reports font selection and script parsing on stderr at every start; the font
+    // and the script are ours, so there is nothing in them for an operator.
+    ass_set_message_cb(
+        library_.get(), [](int, const char*, va_list, void*) {}, nullptr);
+    // Only the font given: no system font lookup, so every machine draws the same.
+    ass_add_font(library_.get(), std::string(kSubtitleFamily).c_str(), font.data(),
+                 static_cast<int>(font.size()));
+    renderer_.reset(ass_renderer_init(library_.get()));
+    if (!renderer_) return Status::Internal("subtitles: libass renderer init");
+    ass_set_frame_size(renderer_.get(), options_.frame_width, options_.frame_height);
+    ass_set_storage_size(renderer_.get(), options_.frame_width, options_.frame_height);
+    ass_set_hinting(renderer_.get(), ASS_HINTING_NONE);
+    ass_set_fonts(renderer_.get(), nullptr, std::string(kSubtitleFamily).c_str(),
+                  ASS_FONTPROVIDER_NONE, nullptr, 0);
+    std::string copy = script_;  // ass_read_memory may modify its buffer
+    track_.reset(ass_read_memory(library_.get(), copy.data(), copy.size(), nullptr));
+    if (!track_) return Status::Internal("subtitles: libass could not read the script");
+    return Status::Ok();
+  }
+
+  const std::vector<SubtitlePage>& pages() const override { return pages_; }
+  const std::string& script() const override { return script_; }
+
+  Status Draw(double seconds, cv::Mat& frame) override {
+    if (frame.type() != CV_8UC3 || frame.cols != options_.frame_width ||
+        frame.rows != options_.frame_height) {
+      return Status::InvalidArgument("subtitles: the frame is not 8-bit BGR of the video size");
+    }
+    if (pages_.empty()) return Status::Ok();
+    const auto now = static_cast<long long>(std::llround(seconds * kMillisecondsPerSecond));
+    int changed = 0;
+    for (ASS_Image* img = ass_render_frame(renderer_.get(), track_.get(), now, &changed);
+         img != nullptr; img = img->next) {
+      Blend(*img, frame);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // libass gives coverage masks with one straight (non-premultiplied) colour and a
+  // transparency; each pixel is `colour over frame` with alpha = coverage x opacity.
+  static void Blend(const ASS_Image& img, cv::Mat& frame) {
+    const uint32_t opacity = 255 - (img.color & 0xFF);
+    if (opacity == 0) return;
+    const uint32_t r = (img.color >> 24) & 0xFF;
+    const uint32_t g = (img.color >> 16) & 0xFF;
+    const uint32_t b = (img.color >> 8) & 0xFF;
+    const int x0 = std::max(0, img.dst_x);
+    const int y0 = std::max(0, img.dst_y);
+    const int x1 = std::min(frame.cols, img.dst_x + img.w);
+    const int y1 = std::min(frame.rows, img.dst_y + img.h);
+    for (int y = y0; y < y1; ++y) {
+      const unsigned char* src = img.bitmap + static_cast<ptrdiff_t>(y - img.dst_y) * img.stride;
+      auto* dst = frame.ptr<cv::Vec3b>(y);
+      for (int x = x0; x < x1; ++x) {
+        const uint32_t a = (src[x - img.dst_x] * opacity + 127) / 255;
+        if (a == 0) continue;
+        cv::Vec3b& p = dst[x];
+        p[0] = static_cast<uchar>((b * a + p[0] * (255 - a) + 127) / 255);
+        p[1] = static_cast<uchar>((g * a + p[1] * (255 - a) + 127) / 255);
+        p[2] = static_cast<uchar>((r * a + p[2] * (255 - a) + 127) / 255);
+      }
+    }
+  }
+
+  const SubtitleOptions options_;
+  const std::vector<SubtitlePage> pages_;
+  const std::string script_;
+  std::unique_ptr<ASS_Library, LibraryDeleter> library_;
+  std::unique_ptr<ASS_Renderer, RendererDeleter> renderer_;
+  std::unique_ptr<ASS_Track, TrackDeleter> track_;
+};
+
+}  // namespace
+
+Status SubtitleOptions::Validate() const {
+  if (frame_width <= 0 || frame_height <= 0) return Invalid("the frame size must be positive");
+  if (band_top < 0 || band_bottom > frame_height || band_bottom - band_top < font_size) {
+    return Invalid("the band must lie in the frame and hold one line");
+  }
+  if (font_size < 8 || font_size > frame_height / 4) return Invalid("font_size out of range");
+  if (margin_x < 0 || frame_width - 2 * margin_x - 2 * outline < 2 * font_size) {
+    return Invalid("the margins leave no room for text");
+  }
+  if (outline < 0 || outline > font_size / 4) return Invalid("outline out of range");
+  if (max_lines < 1 || max_lines * font_size > band_bottom - band_top) {
+    return Invalid("max_lines do not fit in the band");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
+                                                   std::string_view text, double offset_seconds,
+                                                   const SubtitleOptions& options) {
+  VMSG_RETURN_IF_ERROR(options.Validate());
+  if (!std::filesystem::exists(options.font_path)) {
+    return Status::NotFound("subtitles: no font at " + options.font_path);
+  }
+  VMSG_ASSIGN_OR_RETURN(std::string font, ReadFile(options.font_path));
+  VMSG_ASSIGN_OR_RETURN(FontMetrics metrics, FontMetrics::Open(font, options.font_size));
+
+  // The characters to show, each tied to a timed word.
+  std::vector<TimedWord> timed;
+  std::vector<Char> chars;
+  auto keep = [&](char32_t c) { return IsSpace(c) || metrics.Has(c); };
+  if (!speech.words.empty()) {
+    // The text as written (full-width punctuation and all): controls dropped, runs of
+    // spaces and line breaks made one space.
+    std::vector<char32_t> written;
+    for (char32_t c : DecodeUtf8(text)) {
+      if (IsSpace(c)) {
+        if (!written.empty() && written.back() != U' ') written.push_back(U' ');
+      } else if (c >= 0x20 && !(c >= 0x7F && c < 0xA0) && keep(c)) {
+        written.push_back(c);
+      }
+    }
+    while (!written.empty() && written.back() == U' ') written.pop_back();
+    chars = MapOntoWords(written, speech.words, timed);
+  }
+  if (chars.empty()) {
+    // No written text to show (none given, or none the font can draw): the written words
+    // themselves, or without those the units (katakana moras, English words).
+    timed.clear();
+    const bool spaced = speech.language == voice::Language::kEnglish;
+    for (const voice::SpeechUnit& u : speech.words.empty() ? speech.units : speech.words) {
+      timed.push_back({u.start, u.end});
+      const int id = static_cast<int>(timed.size() - 1);
+      if (spaced && !chars.empty()) chars.push_back({U' ', id});
+      for (char32_t c : DecodeUtf8(u.text)) {
+        if (keep(c) && !IsSpace(c)) chars.push_back({c, id});
+      }
+    }
+  }
+  SpreadTimes(chars, timed);
+  for (Char& c : chars) {
+    c.cp = AssSafe(c.cp);
+    c.width = IsSpace(c.cp) ? metrics.Advance(U' ') : metrics.Advance(c.cp);
+    c.start += offset_seconds;
+    c.end += offset_seconds;
+  }
+
+  const double max_width =
+      (options.frame_width - 2 * options.margin_x - 2 * options.outline) * (1 - kWidthReserve);
+  const std::vector<Line> lines = BreakLines(chars, max_width);
+
+  // Pages of max_lines lines; each shows from its first character's time until the next
+  // page starts (the last until its last character has been spoken).
+  std::vector<SubtitlePage> pages;
+  std::vector<std::vector<Line>> page_lines;
+  for (size_t i = 0; i < lines.size(); i += static_cast<size_t>(options.max_lines)) {
+    const size_t n = std::min(lines.size() - i, static_cast<size_t>(options.max_lines));
+    page_lines.emplace_back(lines.begin() + static_cast<ptrdiff_t>(i),
+                            lines.begin() + static_cast<ptrdiff_t>(i + n));
+  }
+  for (const std::vector<Line>& pl : page_lines) {
+    SubtitlePage page;
+    page.start = chars[pl.front().begin].start;
+    page.end = chars[pl.back().end - 1].end;
+    for (const Line& l : pl) {
+      std::string s;
+      for (size_t i = l.begin; i < l.end; ++i) s += EncodeUtf8(chars[i].cp);
+      page.lines.push_back(std::move(s));
+    }
+    pages.push_back(std::move(page));
+  }
+  for (size_t p = 0; p + 1 < pages.size(); ++p) pages[p].end = pages[p + 1].start;
+
+  // The script: one event per page, each word's characters swept by one \kf.
+  std::ostringstream ass;
+  ass << "[Script Info]\nScriptType: v4.00+\nPlayResX: " << options.frame_width
+      << "\nPlayResY: " << options.frame_height
+      << "\nWrapStyle: 2\nScaledBorderAndShadow: yes\nYCbCr Matrix: None\n\n"
+      << "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
+         "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, "
+         "Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, "
+         "Encoding\n"
+      << "Style: Default," << kSubtitleFamily << "," << options.font_size << ","
+      << AssColour(options.highlight_colour) << "," << AssColour(options.text_colour) << ","
+      << AssColour(options.outline_colour) << ",&H80000000,-1,0,0,0,100,100,0,0,1,"
+      << options.outline << ",0,5," << options.margin_x << "," << options.margin_x
+      << ",0,1\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, "
+         "Effect, Text\n";
+  const int centre_x = options.frame_width / 2;
+  const int centre_y = (options.band_top + options.band_bottom) / 2;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const int start_cs = Centiseconds(pages[p].start);
+    const int end_cs = std::max(start_cs + 1, Centiseconds(pages[p].end));
+    ass << "Dialogue: 0," << AssTime(start_cs) << "," << AssTime(end_cs)
+        << ",Default,,0,0,0,,{\\an5\\pos(" << centre_x << "," << centre_y << ")}";
+    int at_cs = 0;  // karaoke time written so far, from the event's start
+    for (size_t li = 0; li < page_lines[p].size(); ++li) {
+      const Line& l = page_lines[p][li];
+      if (li > 0) ass << "\\N";
+      for (size_t i = l.begin; i < l.end;) {
+        size_t j = i;
+        while (j < l.end && chars[j].word == chars[i].word) ++j;
+        const int from = Centiseconds(chars[i].start) - start_cs;
+        const int to = Centiseconds(chars[j - 1].end) - start_cs;
+        if (from > at_cs) {
+          ass << "{\\k" << from - at_cs << "}";
+          at_cs = from;
+        }
+        const int duration = std::max(0, to - at_cs);
+        ass << "{\\kf" << duration << "}";
+        at_cs += duration;
+        for (size_t k = i; k < j; ++k) ass << EncodeUtf8(chars[k].cp);
+        i = j;
+      }
+    }
+    ass << "\n";
+  }
+
+  auto subtitles = std::make_unique<AssSubtitles>(options, std::move(pages), ass.str());
+  VMSG_RETURN_IF_ERROR(subtitles->Init(font));
+  return std::unique_ptr<Subtitles>(std::move(subtitles));
+}
+
+}  // namespace vmsg::video

@@ -1,0 +1,285 @@
+// Subtitles drawn for real (libass, Noto Sans CJK) over plain frames and measured in pixels:
+// where they appear, when, how the highlight advances, how lines are broken.
+#include "video/subtitles.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <opencv2/imgproc.hpp>
+
+#include "video/test_speech.h"
+
+namespace vmsg::video {
+namespace {
+
+const cv::Scalar kGrey(90, 110, 100);
+
+cv::Mat Blank() { return cv::Mat(910, 512, CV_8UC3, kGrey); }
+
+cv::Mat Drawn(Subtitles& s, double t) {
+  cv::Mat frame = Blank();
+  EXPECT_TRUE(s.Draw(t, frame).ok());
+  return frame;
+}
+
+// Pixels the subtitles changed.
+cv::Mat Changed(const cv::Mat& frame) {
+  cv::Mat diff;
+  cv::absdiff(frame, Blank(), diff);
+  cv::Mat gray;
+  cv::cvtColor(diff, gray, cv::COLOR_BGR2GRAY);
+  return gray > 0;
+}
+
+// Pixels of the highlight colour (amber, BGR 0,215,255): strongly red and green, little blue.
+cv::Mat Highlighted(const cv::Mat& frame) {
+  cv::Mat mask;
+  cv::inRange(frame, cv::Scalar(0, 170, 220), cv::Scalar(60, 240, 255), mask);
+  return mask;
+}
+
+std::unique_ptr<Subtitles> Make(const voice::Speech& speech, std::string_view text, double offset) {
+  auto made = Subtitles::Make(speech, text, offset);
+  EXPECT_TRUE(made.ok()) << made.status();
+  return made.ok() ? std::move(made).value() : nullptr;
+}
+
+constexpr char kBirthday[] = "お誕生日おめでとう。素敵な一年になりますように！";
+const std::vector<std::string> kBirthdayWords = {
+    "お", "誕生", "日", "おめでとう", "素敵", "な", "一", "年", "に", "なり", "ます", "よう", "に"};
+
+TEST(SubtitlesTest, ShowTheWrittenTextOnlyInTheBandAndOnlyWhileTheSpeechPlays) {
+  const voice::Speech speech =
+      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  auto subs = Make(speech, kBirthday, /*offset=*/1.0);
+  ASSERT_NE(subs, nullptr);
+  std::string shown;
+  for (const SubtitlePage& p : subs->pages()) {
+    for (const std::string& l : p.lines) shown += l;
+  }
+  EXPECT_EQ(shown, kBirthday);
+  ASSERT_FALSE(subs->pages().empty());
+  EXPECT_DOUBLE_EQ(subs->pages().front().start, 1.0);
+  const double end = 1.0 + 0.3 * static_cast<double>(kBirthdayWords.size());
+  EXPECT_NEAR(subs->pages().back().end, end, 1e-9);
+
+  // Blending: fully covered pixels take the text's and the outline's colours exactly, edges
+  // lie between them and the frame.
+  const cv::Mat first = Drawn(*subs, 1.0);
+  cv::Mat white, black;
+  cv::inRange(first, cv::Scalar(255, 255, 255), cv::Scalar(255, 255, 255), white);
+  cv::inRange(first, cv::Scalar(0, 0, 0), cv::Scalar(0, 0, 0), black);
+  EXPECT_GT(cv::countNonZero(white), 1000);
+  EXPECT_GT(cv::countNonZero(black), 1000);
+
+  for (double t : {0.0, 0.5, 0.96, end + 0.04, end + 1.0}) {
+    EXPECT_EQ(cv::countNonZero(Changed(Drawn(*subs, t))), 0) << "at " << t;
+  }
+  for (double t = 1.0; t < end; t += 0.2) {
+    const cv::Mat changed = Changed(Drawn(*subs, t));
+    ASSERT_GT(cv::countNonZero(changed), 500) << "at " << t;
+    const cv::Rect box = cv::boundingRect(changed);
+    EXPECT_GE(box.y, 700) << "at " << t;
+    EXPECT_LE(box.br().y, 880) << "at " << t;
+    EXPECT_GE(box.x, 28) << "at " << t;
+    EXPECT_LE(box.br().x, 512 - 28) << "at " << t;
+  }
+}
+
+TEST(SubtitlesTest, TheHighlightAdvancesWithTheSpeech) {
+  const voice::Speech speech =
+      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  auto subs = Make(speech, kBirthday, 0.5);
+  ASSERT_NE(subs, nullptr);
+  const SubtitlePage& page = subs->pages().front();
+  // Reading order inside the page: lines top to bottom, each left to right. The furthest
+  // highlighted pixel in that order must never go back, and must go forward overall.
+  const cv::Rect all = cv::boundingRect(Changed(Drawn(*subs, page.start + 0.05)));
+  const int lines = static_cast<int>(page.lines.size());
+  auto progress = [&](double t) {
+    const cv::Mat lit = Highlighted(Drawn(*subs, t));
+    int best = -1;
+    for (int y = 0; y < lit.rows; ++y) {
+      for (int x = 0; x < lit.cols; ++x) {
+        if (lit.at<uchar>(y, x) == 0) continue;
+        const int line = std::min(lines - 1, (y - all.y) * lines / std::max(1, all.height));
+        best = std::max(best, line * 10000 + x);
+      }
+    }
+    return best;
+  };
+  int last = -1;
+  int first = -1;
+  int steps = 0;
+  for (double t = page.start + 0.05; t < page.end; t += 0.15, ++steps) {
+    const int p = progress(t);
+    EXPECT_GE(p, last) << "at " << t;
+    if (first < 0) first = p;
+    last = p;
+  }
+  EXPECT_GT(steps, 5);
+  EXPECT_GT(last, first + 200);  // well along, at least onto the next line or far right
+  // Before the page's first word has started to be spoken nothing is highlighted yet.
+  EXPECT_LT(first % 10000, 512 / 2);
+}
+
+TEST(SubtitlesTest, LongMessagesArePagedAndNoLineIsWiderThanTheMargins) {
+  std::vector<std::string> words;
+  std::string text;
+  for (int i = 0; i < 6; ++i) {
+    for (const std::string& w : kBirthdayWords) words.push_back(w);
+    text += kBirthday;
+  }
+  const voice::Speech speech = testing::TimedSpeech(words, 0.2, voice::Language::kJapanese);
+  auto subs = Make(speech, text, 1.0);
+  ASSERT_NE(subs, nullptr);
+  ASSERT_GE(subs->pages().size(), 3u);
+  for (size_t i = 0; i < subs->pages().size(); ++i) {
+    const SubtitlePage& page = subs->pages()[i];
+    EXPECT_LE(page.lines.size(), 2u);
+    EXPECT_LT(page.start, page.end);
+    if (i > 0) {
+      EXPECT_DOUBLE_EQ(page.start, subs->pages()[i - 1].end);
+    }
+    const cv::Mat changed = Changed(Drawn(*subs, (page.start + page.end) / 2));
+    const cv::Rect box = cv::boundingRect(changed);
+    EXPECT_GE(box.x, 28) << "page " << i;
+    EXPECT_LE(box.br().x, 512 - 28) << "page " << i;
+    EXPECT_GE(box.y, 700);
+    EXPECT_LE(box.br().y, 880);
+    // Full lines use the width: a page's widest line reaches well past the middle.
+    if (i + 1 < subs->pages().size()) {
+      EXPECT_GT(box.width, 300) << "page " << i;
+    }
+  }
+}
+
+TEST(SubtitlesTest, NoLineStartsWithClosingPunctuationOrEndsWithAnOpeningBracket) {
+  // The 。 and the 「 move through every position, so some fall where a line would break.
+  for (int k = 4; k < 30; ++k) {
+    std::string text;
+    std::vector<std::string> words;
+    for (int i = 0; i < k; ++i) {
+      text += "あ";
+      words.push_back("あ");
+    }
+    text += "。「";
+    for (int i = 0; i < 20; ++i) {
+      text += "い";
+      words.push_back("い");
+    }
+    text += "」";
+    const voice::Speech speech = testing::TimedSpeech(words, 0.1, voice::Language::kJapanese);
+    auto subs = Make(speech, text, 0);
+    ASSERT_NE(subs, nullptr);
+    std::string shown;
+    for (const SubtitlePage& p : subs->pages()) {
+      for (const std::string& l : p.lines) {
+        EXPECT_FALSE(l.starts_with("。")) << "k=" << k << ": " << l;
+        EXPECT_FALSE(l.starts_with("」")) << "k=" << k << ": " << l;
+        EXPECT_FALSE(l.ends_with("「")) << "k=" << k << ": " << l;
+        shown += l;
+      }
+    }
+    EXPECT_EQ(shown, text);
+  }
+}
+
+TEST(SubtitlesTest, NoLineStartsWithALongVowelMarkOrSmallKanaBetweenMoras) {
+  // Without written words every mora stands alone, so only the kinsoku rules keep ー and ッ
+  // off the start of a line.
+  for (int k = 4; k < 30; ++k) {
+    voice::Speech speech = testing::TimedSpeech({}, 0, voice::Language::kJapanese);
+    double t = 0;
+    auto add = [&](const char* mora) {
+      speech.units.push_back({mora, t, t + 0.1});
+      t += 0.1;
+    };
+    for (int i = 0; i < k; ++i) add("カ");
+    add("ー");
+    add("ッ");
+    for (int i = 0; i < 30; ++i) add("キ");
+    auto subs = Make(speech, "", 0);
+    ASSERT_NE(subs, nullptr);
+    for (const SubtitlePage& p : subs->pages()) {
+      for (const std::string& l : p.lines) {
+        EXPECT_FALSE(l.starts_with("ー") || l.starts_with("ッ")) << "k=" << k << ": " << l;
+      }
+    }
+  }
+}
+
+TEST(SubtitlesTest, EnglishWrapsAtSpaces) {
+  const std::string text =
+      "Happy birthday, Anna! I hope this year brings you lots of joy and wonderful adventures.";
+  const std::vector<std::string> words = {"happy", "birthday", "anna",   "i",         "hope",
+                                          "this",  "year",     "brings", "you",       "lots",
+                                          "of",    "joy",      "and",    "wonderful", "adventures"};
+  const voice::Speech speech = testing::TimedSpeech(words, 0.35, voice::Language::kEnglish);
+  auto subs = Make(speech, text, 1.0);
+  ASSERT_NE(subs, nullptr);
+  std::string joined;
+  int lines = 0;
+  for (const SubtitlePage& p : subs->pages()) {
+    for (const std::string& l : p.lines) {
+      EXPECT_FALSE(l.starts_with(" ") || l.ends_with(" ")) << l;
+      joined += (joined.empty() ? "" : " ") + l;
+      ++lines;
+    }
+  }
+  EXPECT_GE(lines, 3);
+  EXPECT_EQ(joined, text);  // so every break was at a space
+}
+
+TEST(SubtitlesTest, EmojiTheFontLacksAreLeftOutAndUnitsStandInWithoutWords) {
+  voice::Speech speech = testing::TimedSpeech({"ありがとう"}, 1.0, voice::Language::kJapanese);
+  auto subs = Make(speech, "ありがとう🎉", 0);
+  ASSERT_NE(subs, nullptr);
+  ASSERT_EQ(subs->pages().size(), 1u);
+  EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"ありがとう"}));
+
+  // No text given: the written words.
+  subs = Make(speech, "", 0);
+  ASSERT_NE(subs, nullptr);
+  EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"ありがとう"}));
+
+  // No written words (the analysis did not line up): the moras as spoken.
+  speech.words.clear();
+  speech.units = {
+      {"ア", 0, 0.2}, {"リ", 0.2, 0.4}, {"ガ", 0.4, 0.6}, {"ト", 0.6, 0.8}, {"ー", 0.8, 1.0}};
+  subs = Make(speech, "ありがとう🎉", 0);
+  ASSERT_NE(subs, nullptr);
+  EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"アリガトー"}));
+}
+
+TEST(SubtitlesTest, ANumberReadOutTakesTheWrittenDigits) {
+  // Open JTalk spells "1,000円" as the morphemes 千 and 円.
+  const voice::Speech speech =
+      testing::TimedSpeech({"学校", "へ", "千", "円"}, 0.4, voice::Language::kJapanese);
+  auto subs = Make(speech, "学校へ1,000円", 0);
+  ASSERT_NE(subs, nullptr);
+  ASSERT_EQ(subs->pages().size(), 1u);
+  EXPECT_EQ(subs->pages()[0].lines, (std::vector<std::string>{"学校へ1,000円"}));
+  EXPECT_NE(subs->script().find("{\\kf40}1,000"), std::string::npos) << subs->script();
+}
+
+TEST(SubtitlesTest, DrawingCostPerFrame) {
+  const voice::Speech speech =
+      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  auto subs = Make(speech, kBirthday, 1.0);
+  ASSERT_NE(subs, nullptr);
+  cv::Mat frame = Blank();
+  const int frames = 100;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < frames; ++i) {
+    ASSERT_TRUE(subs->Draw(1.0 + i * 0.04, frame).ok());
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+      frames;
+  std::cout << "subtitles: " << ms << " ms per frame\n";
+}
+
+}  // namespace
+}  // namespace vmsg::video
