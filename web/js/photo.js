@@ -81,7 +81,8 @@ export async function handlePhoto(file) {
   try {
     const { json } = await postForm('/api/person-detection/detect', form, {
       onProgress: (f) => {
-        if (seq === uploadSeq) setStatus(f < 1 ? t('photo.uploading', { percent: Math.round(f * 100) }) : t('photo.detecting'));
+        // In steps of 10 %, so that a screen reader is not flooded with numbers.
+        if (seq === uploadSeq) setStatus(f < 1 ? t('photo.uploading', { percent: Math.floor(f * 10) * 10 }) : t('photo.detecting'));
       },
     });
     if (seq !== uploadSeq) return;  // a newer photo replaced this one
