@@ -154,3 +154,21 @@ test('PWA: manifest, icons drawn by our own script, a service worker caching onl
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('ja.json and en.json have the same keys, and every key the page names exists', async () => {
+  const load = (lang) => JSON.parse(readFileSync(join(sourceDir(), 'web', 'i18n', `${lang}.json`), 'utf8'));
+  const keys = (node, prefix = '') => Object.entries(node).flatMap(([k, v]) =>
+    (typeof v === 'object' ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+  const ja = new Set(keys(load('ja')));
+  const en = new Set(keys(load('en')));
+  assert.deepEqual([...ja].filter((k) => !en.has(k)), [], 'only in ja.json');
+  assert.deepEqual([...en].filter((k) => !ja.has(k)), [], 'only in en.json');
+  const html = readFileSync(join(sourceDir(), 'web', 'index.html'), 'utf8');
+  const named = [...html.matchAll(/data-i18n="([^"]+)"/g)].map((m) => m[1]);
+  for (const m of html.matchAll(/data-i18n-attr="([^"]+)"/g)) named.push(...m[1].split(';').map((p) => p.split(':')[1]));
+  for (const file of ['app.js', 'api.js', 'photo.js', 'background.js', 'catalogs.js']) {
+    const js = readFileSync(join(sourceDir(), 'web', 'js', file), 'utf8');
+    named.push(...[...js.matchAll(/\bt\('([a-z_.]+)'/g)].map((m) => m[1]));
+  }
+  assert.deepEqual(named.filter((k) => !ja.has(k)), [], 'named but missing');
+});
