@@ -11,6 +11,8 @@ E2E_DIR="$SOURCE_DIR/tests/e2e"
 for tool in node npm; do
   command -v "$tool" >/dev/null || { echo "e2e: $tool is not installed" >&2; exit 1; }
 done
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  { echo "e2e: Node.js 20 or later is needed (this is $(node --version))" >&2; exit 1; }
 [ -x "${VMSG_CHROMIUM:-/usr/bin/chromium}" ] || { echo "e2e: chromium is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 # One installer at a time: CTest may start several e2e tests together.
 (
