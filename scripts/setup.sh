@@ -25,7 +25,7 @@ PACKAGES=(
   libicu-dev                          # NFKC and character properties for message text
   libavcodec-dev libavformat-dev libavutil-dev libswresample-dev  # audio decoding
   libebur128-dev                      # EBU R128 loudness of the music mix
-  libfluidsynth-dev fluid-soundfont-gm  # the system music, rendered from our scores at set-up
+  libfluidsynth-dev fluid-soundfont-gm  # the system music, rendered from our scores at first start
   libass-dev fonts-noto-cjk           # karaoke subtitles in the video (Noto Sans CJK JP)
   libswscale-dev                      # video frames to yuv420p (H.264 is libavcodec's libx264)
   chromium                            # browser tests of the web UI (driven by playwright-core)

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/generate_command.h"
 #include "app/service_context.h"
 #include "app/stores.h"
 #include "config/config.h"
@@ -26,7 +27,7 @@ Usage: vmsg <command> [flags]
 Commands:
   serve          Run the HTTP server (API and web UI) on VMSG_HTTP_HOST:VMSG_HTTP_PORT
   worker         Run task workers only, without the HTTP server
-  generate       Make a video from a photo and a message on the command line (not available yet)
+  generate       Make a video from a photo and a message on the command line
   backup         Back up the voice and music catalogs to the object store, list or restore
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
@@ -60,15 +61,8 @@ constexpr std::string_view kWorkerHelp =
 Runs VMSG_WORKERS worker threads, without the HTTP server, on the configured task state
 (REDIS_URL, or the embedded store in VMSG_DATA_DIR). Stops gracefully on SIGINT or
 SIGTERM, handing tasks it was running back to the queue at once.
-This build registers no task handlers yet (generation arrives later): a job of an unknown
-task name fails at once with NotRegistered.
-)";
-
-constexpr std::string_view kGenerateHelp =
-    R"(Usage: vmsg generate --image PHOTO --text TEXT -o OUT.mp4
-
-Makes a video message in-process. The generation pipeline is not part of this build yet,
-so this command exits with an error.
+Workers run vmsg.generate_video; a job of any other task name fails at once with
+NotRegistered.
 )";
 
 constexpr std::string_view kBackupHelp =
@@ -272,9 +266,7 @@ int Run(std::vector<std::string> args) {
       std::cout << kGenerateHelp;
       return 0;
     }
-    std::cerr << "vmsg: 'generate' is not available in this build yet: the generation "
-                 "pipeline arrives in a later release\n";
-    return 3;
+    return RunGenerateCommand(std::move(rest));
   }
   std::cerr << "vmsg: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

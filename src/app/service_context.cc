@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "app/stores.h"
+#include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
+#include "http/handlers/generate_handlers.h"
 #include "http/handlers/image_handlers.h"
 #include "http/handlers/static_handler.h"
 #include "http/handlers/task_handlers.h"
@@ -140,16 +142,15 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
        .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
        .upload_max_bytes = c.upload_max_bytes});
 
-  // The photo and voice services answer HTTP requests only: a `worker` process has no use
-  // for their models, engines and pool (and spends no start-up time on them).
+  // Image analysis, for the detect endpoint and for generation (every role): the detector's
+  // models load once here (a missing model stops start-up with its path).
+  VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
+  VMSG_ASSIGN_OR_RETURN(
+      ctx->segmenter_,
+      media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
+  const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
   if (role == Role::kServe) {
-    // Image analysis: the detector's models load once here (a missing model stops start-up
-    // with its path); the preset backgrounds are drawn into the data dir on first start.
-    VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
-    VMSG_ASSIGN_OR_RETURN(
-        ctx->segmenter_,
-        media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
-    const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
+    // The preset backgrounds' pictures and thumbnails for the picker, drawn on first start.
     VMSG_RETURN_IF_ERROR(media::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
     ctx->health_.Add("image_analysis", [segmenter = ctx->segmenter_.get()] {
       http::HealthChecks::Check check;
@@ -181,8 +182,27 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   http::AddCatalogRoutes(
       ctx->router_,
       {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
-  if (role == Role::kServe) {
-    // Speech and voices. Without Open JTalk only English speaks; the Japanese system voices
+  // System music: rendered from its scores into the store and catalogued when a track or its
+  // object is missing (the first start takes seconds); both roles, since workers mix it.
+  music::MusicServiceOptions music_options;
+  music_options.tracks.render.soundfont = c.soundfont;
+  ctx->music_ =
+      std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_, music_options);
+  const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();
+  if (!music_seeded.created.empty()) {
+    std::string created;
+    for (const std::string& id : music_seeded.created) {
+      created += (created.empty() ? "" : ",") + id;
+    }
+    ctx->logger_->Info("music", "system tracks seeded", {{"created", created}});
+  }
+  for (const auto& [id, status] : music_seeded.failed) {
+    ctx->logger_->Warning("music", "system track not seeded",
+                          {{"id", id}, {"error", status.ToString()}});
+  }
+  {
+    // Speech and voices, for every role (serve previews, workers and the CLI generate).
+    // Without Open JTalk only English speaks; the Japanese system voices
     // are then missing from a fresh catalog until a start with it installed.
     if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
       ctx->japanese_speech_ = std::move(*jtalk);
@@ -205,18 +225,49 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       ctx->logger_->Warning("voice", "system voice not seeded",
                             {{"id", id}, {"error", status.ToString()}});
     }
+  }
+  if (role == Role::kServe) {
     http::AddVoiceRoutes(ctx->router_,
                          {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
+    http::AddBgmRoutes(ctx->router_,
+                       {.music = ctx->music_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
+  }
+  // Generation: the API checks requests with it, workers and `vmsg generate` run it.
+  VMSG_ASSIGN_OR_RETURN(
+      ctx->generator_,
+      generate::GenerateService::Make({.store = ctx->objects_.get(),
+                                       .voices = ctx->voices_service_.get(),
+                                       .bgm = ctx->bgm_.get(),
+                                       .detector = ctx->detector_.get(),
+                                       .segmenter = ctx->segmenter_.get(),
+                                       .clock = ctx->clock_.get(),
+                                       .logger = ctx->logger_.get()},
+                                      {.render = {.preset = c.video_preset, .crf = c.video_crf}}));
+  if (role == Role::kServe) {
+    http::AddGenerateRoutes(
+        ctx->router_,
+        {.generator = ctx->generator_.get(),
+         .store = ctx->objects_.get(),
+         .queue = ctx->state_.queue.get(),
+         .results = ctx->state_.results.get(),
+         .progress = ctx->state_.progress.get(),
+         .cpu = ctx->cpu_.get(),
+         .ids = &ctx->ids_,
+         .clock = ctx->clock_.get(),
+         .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry)});
   }
   http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
   tasks.allowed_origins = c.cors_origins;
   http::AddTaskRoutes(ctx->router_, std::move(tasks));
 
-  if (c.workers > 0) {
-    // No task handlers exist in this build yet: a job of an unknown name fails at once with
-    // NotRegistered rather than waiting forever. Generation registers its task here.
+  if (c.workers > 0 && role != Role::kGenerate) {
+    // A job of a name not registered here fails at once with NotRegistered rather than
+    // waiting forever.
+    worker::TaskRegistry registry;
+    VMSG_RETURN_IF_ERROR(
+        registry.Register(std::string(generate::kGenerateTaskName), ctx->generator_->Handler()));
     ctx->workers_ = std::make_unique<worker::WorkerPool>(
-        *ctx->state_.queue, *ctx->state_.results, *ctx->state_.progress, worker::TaskRegistry{},
+        *ctx->state_.queue, *ctx->state_.results, *ctx->state_.progress, std::move(registry),
         worker::WorkerOptions{.threads = c.workers,
                               .visibility_timeout = c.visibility_timeout,
                               .task_time_limit = c.celery_task_time_limit,

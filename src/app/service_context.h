@@ -10,11 +10,13 @@
 #include "common/log.h"
 #include "common/periodic.h"
 #include "config/config.h"
+#include "generate/generate_service.h"
 #include "http/dispatcher.h"
 #include "http/handlers/system_handlers.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "meta/catalog.h"
+#include "music/music_service.h"
 #include "state/state.h"
 #include "voice/synthesizer.h"
 #include "voices/voice_service.h"
@@ -36,8 +38,9 @@ class ServiceContext {
  public:
   // Validates the environment the configuration describes (creates the data directory,
   // checks the web directory) and builds every service. Errors name the setting at fault.
-  // kServe: HTTP and workers. kWorker: workers only (no web directory needed).
-  enum class Role { kServe, kWorker };
+  // kServe: HTTP and workers. kWorker: workers only (no web directory needed). kGenerate:
+  // the services `vmsg generate` runs in-process, no HTTP and no workers.
+  enum class Role { kServe, kWorker, kGenerate };
 
   static Result<std::unique_ptr<ServiceContext>> Create(Config config, std::unique_ptr<Clock> clock,
                                                         Role role = Role::kServe);
@@ -50,6 +53,7 @@ class ServiceContext {
   worker::WorkerPool* workers() { return workers_.get(); }
   // Media objects: the local store, or S3 when S3_BUCKET is set.
   blob::ObjectStore& objects() { return *objects_; }
+  const generate::GenerateService& generator() const { return *generator_; }
 
  private:
   ServiceContext(Config config, std::unique_ptr<Clock> clock);
@@ -72,10 +76,13 @@ class ServiceContext {
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
+  // System music (seeded at start) and user uploads, over bgm_ and objects_.
+  std::unique_ptr<music::MusicService> music_;
   // Image analysis (models loaded once) and the threads HTTP requests run it on.
   std::unique_ptr<media::PersonDetector> detector_;
   std::unique_ptr<media::Segmenter> segmenter_;
   std::unique_ptr<boost::asio::thread_pool> cpu_;
+  std::unique_ptr<generate::GenerateService> generator_;
   std::unique_ptr<worker::WorkerPool> workers_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;

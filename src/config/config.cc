@@ -352,6 +352,10 @@ const std::vector<Setting>& Settings() {
       {"VMSG_VIDEO_CRF", "23",
        "x264 constant rate factor for the video, 0-51: lower is better quality and larger.", false,
        Integer(0, 51, [](Config& c, int64_t v) { c.video_crf = static_cast<int>(v); })},
+      {"VMSG_SOUNDFONT", "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+       "The General MIDI soundfont the system music is rendered with (Debian's "
+       "fluid-soundfont-gm). Without it the system tracks are not seeded (a warning says why).",
+       false, Path([](Config& c, auto p) { c.soundfont = std::move(p); })},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);

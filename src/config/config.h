@@ -84,6 +84,8 @@ struct Config {
   // Step 8's H.264 encoding: the x264 preset and constant rate factor.
   std::string video_preset;
   int video_crf = 0;
+  // The General MIDI soundfont the system music is rendered with.
+  std::filesystem::path soundfont;
 
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;

@@ -192,6 +192,9 @@ Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
     Composite(framed.image, where, person);
   }
   framed.face = Round(t.ToFrame(face));
+  for (const cv::Point2f& p : r.landmarks) {
+    framed.landmarks.emplace_back(float(p.x * t.scale + t.tx), float(p.y * t.scale + t.ty));
+  }
   return framed;
 }
 

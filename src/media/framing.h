@@ -4,6 +4,7 @@
 #pragma once
 
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "common/result.h"
 
@@ -36,6 +37,9 @@ struct FrameRequest {
   cv::Mat cutout;    // BGRA: the person with alpha, cut from `original` at cutout_rect
   cv::Rect cutout_rect;
   cv::Rect face;  // in `original` coordinates; empty: use the top of the person box
+  // The face's landmarks in `original` coordinates (dlib's 68, or none); Framed carries them
+  // into the frame for the talking-photo animation.
+  std::vector<cv::Point2f> landmarks;
   FrameBackground background = FrameBackground::kImage;
   cv::Mat background_image;  // BGR, any size (cover-cropped to the frame), for kImage
 };
@@ -44,6 +48,7 @@ struct Framed {
   cv::Mat image;  // BGR kFrameWidth x kFrameHeight
   cv::Rect face;  // the face box in the frame
   double scale = 1;
+  std::vector<cv::Point2f> landmarks;  // the request's landmarks in frame coordinates
 };
 
 // InvalidArgument when an input is missing or of the wrong type.

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "media/backgrounds.h"
+#include "media/person_detector.h"
 #include "pipeline/testing/synthetic_images.h"
 
 namespace vmsg::media {
@@ -95,6 +96,34 @@ TEST(FramingTest, WithoutAFaceTheTopOfThePersonIsTheHead) {
   ASSERT_TRUE(framed.ok()) << framed.status();
   EXPECT_EQ(framed->image.size(), cv::Size(kFrameWidth, kFrameHeight));
   EXPECT_EQ(framed->face & cv::Rect(0, 0, kFrameWidth, kFrameHeight), framed->face);
+}
+
+TEST(FramingTest, LandmarksAreMappedIntoTheFramedFace) {
+  for (const cv::Size photo : {cv::Size(4000, 3000), cv::Size(600, 800), cv::Size(300, 300)}) {
+    FrameRequest request = SyntheticRequest(photo, 11);
+    // A grid of points over the face box (inset by a tenth), as dlib's landmarks would lie.
+    const cv::Rect& f = request.face;
+    for (int i = 0; i < kLandmarkCount; ++i) {
+      request.landmarks.emplace_back(f.x + f.width * (0.1f + 0.8f * float(i % 8) / 7),
+                                     f.y + f.height * (0.1f + 0.8f * float(i / 8) / 8));
+    }
+    auto framed = FramePortrait(request);
+    ASSERT_TRUE(framed.ok()) << framed.status();
+    ASSERT_EQ(framed->landmarks.size(), size_t(kLandmarkCount));
+    const cv::Rect2f face(framed->face);
+    for (size_t i = 0; i < framed->landmarks.size(); ++i) {
+      EXPECT_TRUE(face.contains(framed->landmarks[i])) << photo << " point " << i;
+      // The same transform as the face box: scaled by `scale` about the box.
+      const cv::Point2f offset = request.landmarks[i] - cv::Point2f(f.tl());
+      const cv::Point2f mapped = framed->landmarks[i] - cv::Point2f(framed->face.tl());
+      EXPECT_NEAR(mapped.x, offset.x * framed->scale, 1.5) << photo;
+      EXPECT_NEAR(mapped.y, offset.y * framed->scale, 1.5) << photo;
+    }
+  }
+  // Without landmarks there are none in the frame.
+  auto plain = FramePortrait(SyntheticRequest({600, 800}, 11));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->landmarks.empty());
 }
 
 TEST(FramingTest, RefusesMissingInputs) {

@@ -77,6 +77,8 @@ struct WorkItem {
   cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
   cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
   cv::Mat framed;          // BGR 512x910 (step 4)
+  // The chosen person's 68 face landmarks in `framed` (step 4); empty without a frontal face.
+  std::vector<cv::Point2f> framed_landmarks;
   // The message as step 6 delivered it (audio with timings), which steps 7-8 mix and
   // animate; also the preset it applied.
   std::optional<voice::Speech> speech;

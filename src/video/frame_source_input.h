@@ -3,6 +3,7 @@
 // 8) fills it in and hands it to whichever FrameSource factory it was given.
 #pragma once
 
+#include <cstdint>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <vector>
@@ -19,6 +20,7 @@ struct FrameSourceInput {
   const voice::Speech& speech;
   double speech_offset_seconds = 0;  // where the speech's time 0 falls in the video
   int frame_count = 0;               // the video's frames at kVideoFps
+  uint64_t seed = 0;                 // varies what may vary (blinks, motion) between videos
 };
 
 }  // namespace vmsg::video

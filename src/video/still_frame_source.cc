@@ -8,7 +8,7 @@
 namespace vmsg::video {
 namespace {
 
-constexpr double kMaxZoom = 0.5;
+constexpr double kMaxZoom = 0.05;  // issue 7: the slow zoom is at most 5 %
 
 class StillFrameSource final : public FrameSource {
  public:
@@ -44,7 +44,7 @@ class StillFrameSource final : public FrameSource {
 
 Status StillZoomOptions::Validate() const {
   if (zoom < 0 || zoom > kMaxZoom || focus_x < 0 || focus_x > 1 || focus_y < 0 || focus_y > 1) {
-    return Status::InvalidArgument("still frames: zoom must be 0-0.5 and the focus in the frame",
+    return Status::InvalidArgument("still frames: zoom must be 0-0.05 and the focus in the frame",
                                    "invalid_video_options");
   }
   return Status::Ok();

@@ -13,12 +13,13 @@
 namespace vmsg::video {
 
 struct StillZoomOptions {
-  double zoom = 0.06;  // how much larger the last frame shows the picture than the first
+  double zoom = 0.05;  // how much larger the last frame shows the picture than the first (issue 7:
+                       // at most 5 %)
   // Where the zoom closes in when no landmarks are given, as fractions of the frame (step 4
   // puts the face in the upper part of the frame).
   double focus_x = 0.5;
   double focus_y = 0.38;
-  Status Validate() const;  // zoom in [0, 0.5], focus inside the frame
+  Status Validate() const;  // zoom in [0, 0.05], focus inside the frame
 };
 
 // InvalidArgument when `input.framed` is not 8-bit BGR of the video size, the frame count

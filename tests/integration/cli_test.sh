@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The vmsg command line as a user meets it: help, version, config, unavailable commands,
-# and `serve` answering /health and stopping cleanly on SIGTERM.
+# The vmsg command line as a user meets it: help, version, config, refusals, `serve`
+# answering /health and stopping cleanly on SIGTERM, and `generate` making a video.
 set -uo pipefail
 VMSG=$1
 SOURCE_DIR=$2
@@ -17,11 +17,11 @@ check() {  # check NAME COMMAND...: passes when the command succeeds
   local name=$1; shift
   if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
-# Prints the port a `vmsg serve` logging to $1 listens on, once it says so (up to 60 s: a
-# first start draws the backgrounds and seeds the system voices).
+# Prints the port a `vmsg serve` logging to $1 listens on, once it says so (up to 120 s: a
+# first start draws the backgrounds, seeds the system voices and renders the system music).
 wait_for_port() {
   local found=""
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1200); do
     found=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$1" | grep -o '[0-9]*$')
     [ -n "$found" ] && break
     sleep 0.1
@@ -45,8 +45,13 @@ err=$("$VMSG" bogus 2>&1 >/dev/null); rc=$?
 check "unknown command exits 2" test $rc -eq 2
 check "unknown command is named" grep -q "unknown command 'bogus'" <<<"$err"
 err=$("$VMSG" generate 2>&1); rc=$?
-check "generate is honest about being unavailable" test $rc -eq 3
-check "generate says why" grep -q "not available in this build" <<<"$err"
+check "generate without a photo is bad usage" test $rc -eq 2
+check "generate names what is missing" grep -q -- "--image PHOTO is required" <<<"$err"
+err=$("$VMSG" generate --image x.jpg 2>&1); rc=$?
+check "generate without text is bad usage" test $rc -eq 2
+check "generate asks for the text" grep -q -- "--text TEXT is required" <<<"$err"
+err=$("$VMSG" generate --image x.jpg --text hi --frobnicate 2>&1); rc=$?
+check "generate refuses an unknown setting" test $rc -eq 2
 err=$(VMSG_WORKERS=0 "$VMSG" worker 2>&1); rc=$?
 check "worker without workers is refused" test $rc -eq 2
 check "worker says why" grep -q "VMSG_WORKERS" <<<"$err"
@@ -89,7 +94,7 @@ check "unknown task has its code" grep -q '"code":"task_not_found"' <<<"$(head -
 check "health reports the workers" grep -q '"workers":{"busy":0' <<<"$(head -n1 <<<"$health")"
 # The four system voices are seeded at start-up.
 check "health reports the voice catalog" grep -q '"voice_profiles":{"last_updated":"[^"]*","profile_count":4,"status":"healthy"}' <<<"$(head -n1 <<<"$health")"
-check "health reports the BGM catalog" grep -q '"bgm_tracks":{"last_updated":"[^"]*","status":"healthy","track_count":0}' <<<"$(head -n1 <<<"$health")"
+check "health reports the BGM catalog" grep -q '"bgm_tracks":{"last_updated":"[^"]*","status":"healthy","track_count":5}' <<<"$(head -n1 <<<"$health")"
 check "catalog files created" test -f "$work/data/backend/storage/voices/voices_metadata.json" -a -f "$work/data/backend/storage/bgm/bgm_metadata.json"
 check "web UI served" grep -q '<title>vmsg</title>' <<<"$(curl -s "http://127.0.0.1:$port/")"
 check "openapi served" grep -q '"openapi":"3.1.0"' <<<"$(curl -s "http://127.0.0.1:$port/api/openapi.json")"
@@ -214,6 +219,25 @@ check "presign answers with the bucket's URL" grep -q "127.0.0.1:$moto_port/vmsg
 check "no local objects with s3" test ! -e "$work/data4/objects"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$moto_pid"; wait "$moto_pid" 2>/dev/null
+
+# `vmsg generate`: a real photo to an MP4 in-process, machine-readable and for people.
+faces=/usr/share/doc/libdlib19.1/examples/faces
+out=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/2008_001009.jpg" \
+  --text "おめでとう。" --prosody celebration -o "$work/gen.mp4" --json 2>"$work/gen.err"); rc=$?
+check "generate --json exits 0" test $rc -eq 0
+check "generate --json reports each step" test "$(grep -c '"event":"progress"' <<<"$out")" -eq 8
+check "generate --json ends with the result" grep -q '"event":"done".*"face_animated":true' <<<"$(tail -1 <<<"$out")"
+check "generate wrote an MP4" test "$(head -c 8 "$work/gen.mp4" | tail -c 4)" = "ftyp"
+check "generate wrote the thumbnail beside it" test "$(head -c 3 "$work/gen.jpg" | od -An -tx1 | tr -d ' ')" = "ffd8ff"
+err=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/2008_001009.jpg" \
+  --text "Happy birthday!" --voice nobody -o "$work/gen2.mp4" 2>&1); rc=$?
+check "generate with an unknown voice is refused" test $rc -eq 2
+check "the refusal lists the voices" grep -q "valid voice_id values" <<<"$err"
+err=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/dogs.jpg" --text "おめでとう" \
+  -o "$work/gen3.mp4" 2>&1); rc=$?
+check "a photo with nobody in it fails the generation" test $rc -eq 1
+check "the failure says why" grep -q "nobody was found in the photo" <<<"$err"
+check "a failed generation writes no file" test ! -e "$work/gen3.mp4"
 
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]

@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "state/sqlite_state.h"
 #include "test_client.h"
+#include "ws_client.h"
 
 namespace vmsg::http {
 namespace {
@@ -23,67 +24,11 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 using testing::Client;
 using testing::Get;
+using testing::WsClient;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bws = beast::websocket;
-
-// A WebSocket client whose every wait is bounded (10 s).
-class WsClient {
- public:
-  // Connects and performs the handshake; false (with the HTTP status in status()) when
-  // the server refused it.
-  bool Connect(uint16_t port, const std::string& target, const std::string& origin = "") {
-    beast::error_code ec;
-    ws_.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-    if (ec) return false;
-    ws_.set_option(bws::stream_base::decorator([origin](bws::request_type& req) {
-      if (!origin.empty()) req.set(beast::http::field::origin, origin);
-    }));
-    bool done = false;
-    ws_.async_handshake(response_, "127.0.0.1:" + std::to_string(port), target,
-                        [&](beast::error_code e) {
-                          ec = e;
-                          done = true;
-                        });
-    Run(done);
-    return done && !ec;
-  }
-
-  // The next text message; nullopt once the connection closed (see close_code()).
-  std::optional<std::string> Read() {
-    beast::flat_buffer buffer;
-    beast::error_code ec = asio::error::timed_out;
-    bool done = false;
-    ws_.async_read(buffer, [&](beast::error_code e, size_t) {
-      ec = e;
-      done = true;
-    });
-    Run(done);
-    if (ec) return std::nullopt;
-    return beast::buffers_to_string(buffer.data());
-  }
-
-  int status() const { return response_.result_int(); }
-  std::string header(std::string_view name) const { return std::string(response_[name]); }
-  bws::close_code close_code() const { return static_cast<bws::close_code>(ws_.reason().code); }
-
- private:
-  void Run(bool& done) {
-    ioc_.restart();
-    ioc_.run_for(10s);
-    if (!done) {
-      beast::error_code ignored;
-      ws_.next_layer().cancel(ignored);
-      ioc_.restart();
-      ioc_.run();
-    }
-  }
-
-  asio::io_context ioc_;
-  bws::stream<asio::ip::tcp::socket> ws_{ioc_};
-  bws::response_type response_;
-};
 
 class ProgressStreamTest : public ::testing::Test {
  protected:

@@ -30,7 +30,9 @@ const StepInfo& FramingStage::Step() const {
 std::vector<std::string> FramingStage::Inputs() const {
   return {std::string(kOriginalObject), std::string(kPersonsObject), std::string(kCutoutObject)};
 }
-std::vector<std::string> FramingStage::Outputs() const { return {std::string(kFramedObject)}; }
+std::vector<std::string> FramingStage::Outputs() const {
+  return {std::string(kFramedObject), std::string(kFramedFaceObject)};
+}
 
 Result<cv::Mat> FramingStage::Preset(const std::string& id) const {
   std::lock_guard lock(mutex_);
@@ -56,6 +58,7 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   request.cutout = item.cutout;
   request.cutout_rect = item.cutout_rect;
   if (person.face) request.face = *person.face;
+  request.landmarks = person.landmarks;
 
   const Request& r = item.request;
   if (r.keep_original_background) {
@@ -85,7 +88,35 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(std::string png, media::EncodePng(framed.image));
   VMSG_RETURN_IF_ERROR(
       ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
+  Json face = Json::object();
+  if (!framed.landmarks.empty()) {
+    Json points = Json::array();
+    for (const cv::Point2f& p : framed.landmarks) points.push_back({p.x, p.y});
+    face["landmarks"] = std::move(points);
+  }
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, kFramedFaceObject), face.dump(),
+                                     {.content_type = "application/json"}));
   item.framed = std::move(framed.image);
+  item.framed_landmarks = std::move(framed.landmarks);
+  return Status::Ok();
+}
+
+Status FramingStage::Restore(StageContext& ctx, WorkItem& item) const {
+  VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, kFramedFaceObject)));
+  const Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return Status::DataLoss("stored framed_face.json is not a JSON object");
+  item.framed_landmarks.clear();
+  if (!json.contains("landmarks")) return Status::Ok();
+  const Json& points = json["landmarks"];
+  if (!points.is_array() || points.size() != size_t(media::kLandmarkCount)) {
+    return Status::DataLoss("stored framed_face.json does not hold 68 landmarks");
+  }
+  for (const Json& p : points) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
+      return Status::DataLoss("stored framed_face.json has a malformed landmark");
+    }
+    item.framed_landmarks.emplace_back(p[0].get<float>(), p[1].get<float>());
+  }
   return Status::Ok();
 }
 

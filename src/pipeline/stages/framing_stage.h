@@ -30,6 +30,8 @@ class FramingStage final : public Stage {
   // refusal codes for a bad uploaded background. A request that keeps the original
   // background (step 3 stored an opaque crop) is framed over the original photo.
   Status Run(StageContext& ctx, WorkItem& item) const override;
+  // Loads the framed landmarks (framed_face.json) into the item; DataLoss when malformed.
+  Status Restore(StageContext& ctx, WorkItem& item) const override;
 
  private:
   explicit FramingStage(const Params& params) : params_(params) {}

@@ -13,6 +13,9 @@ inline constexpr std::string_view kOriginalObject = "original.jpg";
 inline constexpr std::string_view kPersonsObject = "persons.json";
 inline constexpr std::string_view kCutoutObject = "person_{person}_bg_removed.png";
 inline constexpr std::string_view kFramedObject = "optimized_512x910.png";
+// The framed face for step 8's animation: {"landmarks": [[x, y], ...]} (68 points in the
+// framed picture), or {} when the chosen person has no frontal face.
+inline constexpr std::string_view kFramedFaceObject = "framed_face.json";
 // person_{i}_crop.jpg: the person box plus this much of its size on every side.
 inline constexpr double kCropPadding = 0.2;
 

@@ -108,6 +108,18 @@ TEST_F(ImageStagesTest, APortraitGoesThroughAllFourSteps) {
   const cv::Rect face = *again->persons[0].face;
   EXPECT_EQ(face & cv::Rect(0, 0, framed.cols, framed.rows), face);
   EXPECT_LT(face.y + face.height / 2, framed.rows / 3);
+  // The landmarks carried into the frame lie where the detector finds them in it.
+  ASSERT_EQ(item.framed_landmarks.size(), size_t(media::kLandmarkCount));
+  const auto& found = again->persons[0].landmarks;
+  ASSERT_EQ(found.size(), size_t(media::kLandmarkCount));
+  double error = 0;
+  for (size_t i = 0; i < found.size(); ++i) error += cv::norm(found[i] - item.framed_landmarks[i]);
+  EXPECT_LT(error / double(found.size()), 0.05 * face.width);
+  auto stored = store_->GetBytes(dir + "framed_face.json");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const Json json = Json::parse(*stored);
+  ASSERT_EQ(json["landmarks"].size(), size_t(media::kLandmarkCount));
+  EXPECT_NEAR(json["landmarks"][30][0].get<double>(), item.framed_landmarks[30].x, 1e-3);
 }
 
 TEST_F(ImageStagesTest, EveryMalformedFileIsRefusedWithItsCodeAndNothingIsStored) {
@@ -160,6 +172,33 @@ TEST_F(ImageStagesTest, ARedeliveredTaskReusesWhatIsStored) {
   EXPECT_EQ(again.chosen_person, first.chosen_person);
   EXPECT_EQ(Stored("images/uploads/task-2/optimized_512x910.png").size(),
             cv::Size(media::kFrameWidth, media::kFrameHeight));
+}
+
+TEST_F(ImageStagesTest, AFullyStoredTaskRestoresTheFramedLandmarks) {
+  WorkItem first{.task_id = "task-4"};
+  first.request.upload = ReadFile(kFaces / "Tom_Cruise_avp_2014_4.jpg");
+  ASSERT_TRUE(Run(first).ok());
+  ASSERT_EQ(first.framed_landmarks.size(), size_t(media::kLandmarkCount));
+
+  WorkItem again{.task_id = "task-4"};
+  again.request = first.request;
+  ASSERT_TRUE(Run(again).ok());
+  EXPECT_EQ(again.reused, (std::vector<std::string>{"upload", "person_detection",
+                                                    "background_removal", "image_optimization"}));
+  ASSERT_EQ(again.framed_landmarks.size(), first.framed_landmarks.size());
+  for (size_t i = 0; i < first.framed_landmarks.size(); ++i) {
+    EXPECT_NEAR(again.framed_landmarks[i].x, first.framed_landmarks[i].x, 1e-3);
+    EXPECT_NEAR(again.framed_landmarks[i].y, first.framed_landmarks[i].y, 1e-3);
+  }
+
+  // A malformed record is data loss, not a face.
+  ASSERT_TRUE(store_
+                  ->Put("images/uploads/task-4/framed_face.json", R"({"landmarks": [[1, 2]]})",
+                        {.content_type = "application/json"})
+                  .ok());
+  WorkItem broken{.task_id = "task-4"};
+  broken.request = first.request;
+  EXPECT_EQ(Run(broken).code(), StatusCode::kDataLoss);
 }
 
 TEST_F(ImageStagesTest, AGroupPhotoGetsACropAndPreviewPerPersonAndTheChosenOneIsFramed) {

@@ -13,6 +13,7 @@
 #include "video/render.h"
 #include "video/still_frame_source.h"
 #include "video/subtitles.h"
+#include "video/talking_photo.h"
 #include "voice/speech_json.h"
 
 namespace vmsg::pipeline {
@@ -56,6 +57,21 @@ FrameSourceFactory StillFrameSourceFactory() {
   return [](const video::FrameSourceInput& input) { return video::NewStillFrameSource(input); };
 }
 
+FrameSourceFactory TalkingPhotoFactory() {
+  return [](const video::FrameSourceInput& input) -> Result<std::unique_ptr<video::FrameSource>> {
+    video::TalkingPhotoInput photo{
+        .framed = input.framed,
+        .landmarks = input.landmarks.value_or(std::vector<cv::Point2f>{}),
+        .speech = &input.speech,
+        .speech_offset_seconds = input.speech_offset_seconds,
+        .duration_seconds = static_cast<double>(input.frame_count) / video::kVideoFps,
+        .seed = input.seed};
+    VMSG_ASSIGN_OR_RETURN(std::unique_ptr<video::TalkingPhoto> frames,
+                          video::TalkingPhoto::Make(photo));
+    return std::unique_ptr<video::FrameSource>(std::move(frames));
+  };
+}
+
 Status RenderStage::Params::Validate() const {
   VMSG_RETURN_IF_ERROR(
       (video::Mp4Options{.preset = preset, .crf = crf, .threads = threads}.Validate()));
@@ -81,8 +97,9 @@ const StepInfo& RenderStage::Step() const {
 }
 
 std::vector<std::string> RenderStage::Inputs() const {
-  return {std::string(kFramedObject), std::string(kAdjustedVoiceObject),
-          std::string(kAdjustedTimingsObject), std::string(kMixedObject)};
+  return {std::string(kFramedObject), std::string(kFramedFaceObject),
+          std::string(kAdjustedVoiceObject), std::string(kAdjustedTimingsObject),
+          std::string(kMixedObject)};
 }
 
 std::vector<std::string> RenderStage::Outputs() const {
@@ -100,11 +117,15 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
 
   const int frame_count = video::FrameCountFor(mixed.duration_seconds(), video::kVideoFps);
-  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<video::FrameSource> frames,
-                        frames_({.framed = framed,
-                                 .speech = speech,
-                                 .speech_offset_seconds = params_.lead_seconds,
-                                 .frame_count = frame_count}));
+  VMSG_ASSIGN_OR_RETURN(
+      std::unique_ptr<video::FrameSource> frames,
+      frames_({.framed = framed,
+               .landmarks = item.framed_landmarks.empty() ? std::nullopt
+                                                          : std::optional(item.framed_landmarks),
+               .speech = speech,
+               .speech_offset_seconds = params_.lead_seconds,
+               .frame_count = frame_count,
+               .seed = std::hash<std::string>{}(item.task_id)}));
   std::unique_ptr<video::Subtitles> subtitles;
   if (params_.subtitles) {
     VMSG_ASSIGN_OR_RETURN(subtitles,

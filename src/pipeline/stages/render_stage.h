@@ -27,6 +27,10 @@ using FrameSourceFactory = std::function<Result<std::unique_ptr<video::FrameSour
 // The still picture with a slow zoom (video::NewStillFrameSource): no facial animation.
 FrameSourceFactory StillFrameSourceFactory();
 
+// The talking photo (video::TalkingPhoto): the face speaks, blinks and moves; a photo
+// without a usable face gets the gentle motion and zoom only.
+FrameSourceFactory TalkingPhotoFactory();
+
 class RenderStage final : public Stage {
  public:
   struct Params {

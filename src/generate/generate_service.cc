@@ -1,0 +1,271 @@
+// See generate_service.h.
+#include "generate/generate_service.h"
+
+#include <chrono>
+
+#include "media/backgrounds.h"
+#include "media/image_io.h"
+#include "pipeline/stages/image_pipeline.h"
+#include "pipeline/stages/mix_stage.h"
+#include "pipeline/stages/speech_stage.h"
+#include "voice/text.h"
+
+namespace vmsg::generate {
+namespace {
+
+constexpr char kComponent[] = "generate";
+
+// Reports each step to the task's progress record (through the worker's TaskContext), in the
+// request's language.
+class TaskProgressSink final : public pipeline::ProgressSink {
+ public:
+  TaskProgressSink(worker::TaskContext& task, bool english) : task_(task), english_(english) {}
+
+  Status Report(const pipeline::StepInfo& step) override {
+    return task_.ReportProgress(step.percentage, std::string(step.name),
+                                std::string(english_ ? step.message_en : step.message_ja));
+  }
+
+ private:
+  worker::TaskContext& task_;
+  bool english_;
+};
+
+Status Refuse(std::string reason, std::string message) {
+  return Status::InvalidArgument(std::move(message), std::move(reason));
+}
+
+bool SpeaksLanguage(const voice::VoiceParams& params, std::string_view language) {
+  if (language == "ja") return !params.japanese_voice.empty();
+  if (language == "en") return !params.english_voice.empty();
+  return true;
+}
+
+std::string BackgroundIdList() {
+  std::string ids;
+  for (const media::BackgroundPreset& p : media::BackgroundPresets()) {
+    ids += std::string(p.id) + ", ";
+  }
+  return ids + std::string(kOriginalBackground) + ", " + std::string(kBlurredBackground) + ", " +
+         std::string(kUploadedBackground);
+}
+
+bool IsPreset(std::string_view id) {
+  for (const media::BackgroundPreset& p : media::BackgroundPresets()) {
+    if (p.id == id) return true;
+  }
+  return false;
+}
+
+Status RequireObject(blob::ObjectStore& store, const std::string& key, std::string reason,
+                     std::string_view what) {
+  if (Status valid = blob::ValidateKey(key); !valid.ok()) {
+    return Refuse(std::move(reason),
+                  std::string(what) + " key is not a valid object key: " + valid.message());
+  }
+  VMSG_ASSIGN_OR_RETURN(bool exists, store.Exists(key));
+  if (!exists) return Refuse(std::move(reason), std::string(what) + " " + key + " is not stored");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> StoreUploadedImage(blob::ObjectStore& store, std::string_view task_id,
+                                       std::string_view name, const std::string& bytes) {
+  VMSG_ASSIGN_OR_RETURN(media::ImageHeader header, media::CheckUpload(bytes));
+  std::string_view extension = "jpg", content_type = "image/jpeg";
+  if (header.type == media::ImageType::kPng) {
+    extension = "png";
+    content_type = "image/png";
+  } else if (header.type == media::ImageType::kWebp) {
+    extension = "webp";
+    content_type = "image/webp";
+  }
+  const std::string key = "images/uploads/" + std::string(task_id) + "/" + std::string(name) + "." +
+                          std::string(extension);
+  VMSG_RETURN_IF_ERROR(store.Put(key, bytes, {.content_type = std::string(content_type)}));
+  return key;
+}
+
+Json GenerateResult::ToJson() const {
+  return {{"video_key", video_key},
+          {"thumbnail_key", thumbnail_key},
+          {"duration_seconds", duration_seconds},
+          {"processing_time_seconds", processing_time_seconds},
+          {"face_animated", face_animated},
+          {"reused_steps", reused_steps}};
+}
+
+Result<GenerateResult> GenerateResult::FromJson(std::string task_id, const Json& json) {
+  GenerateResult r;
+  r.task_id = std::move(task_id);
+  try {
+    r.video_key = json.at("video_key").get<std::string>();
+    r.thumbnail_key = json.at("thumbnail_key").get<std::string>();
+    r.duration_seconds = json.at("duration_seconds").get<double>();
+    r.processing_time_seconds = json.at("processing_time_seconds").get<double>();
+    r.face_animated = json.at("face_animated").get<bool>();
+    r.reused_steps = json.value("reused_steps", std::vector<std::string>{});
+  } catch (const Json::exception& e) {
+    return Status::DataLoss(std::string("a generation result is malformed: ") + e.what());
+  }
+  return r;
+}
+
+Result<std::unique_ptr<GenerateService>> GenerateService::Make(const GenerateDeps& deps,
+                                                               const GenerateOptions& options) {
+  if (deps.store == nullptr || deps.voices == nullptr || deps.bgm == nullptr ||
+      deps.detector == nullptr || deps.segmenter == nullptr || deps.clock == nullptr ||
+      deps.logger == nullptr) {
+    return Status::InvalidArgument("the generate service needs every dependency");
+  }
+  VMSG_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<pipeline::Stage>> stages,
+                        pipeline::NewImageStages({deps.detector, deps.segmenter}));
+  const voice::Speaker& speaker = deps.voices->speaker();
+  stages.push_back(std::make_unique<pipeline::SpeechStage>(speaker));
+  stages.push_back(std::make_unique<pipeline::ProsodyStage>(speaker));
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::MixStage> mix,
+                        pipeline::MixStage::Make({.mix = options.mix}));
+  stages.push_back(std::move(mix));
+  pipeline::RenderStage::Params render = options.render;
+  render.lead_seconds = options.mix.lead_seconds;
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::RenderStage> render_stage,
+                        pipeline::RenderStage::Make(render, pipeline::TalkingPhotoFactory()));
+  stages.push_back(std::move(render_stage));
+  VMSG_ASSIGN_OR_RETURN(pipeline::Pipeline chain, pipeline::Pipeline::Build(std::move(stages)));
+  return std::unique_ptr<GenerateService>(new GenerateService(deps, std::move(chain)));
+}
+
+std::string GenerateService::VoiceIdList() const {
+  std::string list;
+  if (Result<std::vector<std::string>> ids = deps_.voices->VoiceIds(); ids.ok()) {
+    for (const std::string& id : *ids) list += (list.empty() ? "" : ", ") + id;
+  }
+  return list;
+}
+
+std::string GenerateService::BgmIdList() const {
+  std::string list(kNoMusic);
+  if (Result<std::vector<meta::BgmTrack>> tracks = deps_.bgm->List(); tracks.ok()) {
+    for (const meta::BgmTrack& t : *tracks) list += ", " + t.id;
+  }
+  return list;
+}
+
+Status GenerateService::Check(const GenerateArgs& args) const {
+  Result<voice::CleanText> text =
+      voice::CleanMessageText(args.text, deps_.voices->speaker().options().max_chars);
+  if (!text.ok()) return text.status();
+  Result<voice::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
+  if (!params.ok()) {
+    const std::string reason = params.status().reason();
+    if (reason == "invalid_id" || reason == meta::VoiceProfile::kNotFoundReason) {
+      return Refuse("unknown_voice",
+                    "no voice '" + args.voice_id + "'; valid voice_id values: " + VoiceIdList());
+    }
+    return params.status();
+  }
+  if (!SpeaksLanguage(*params, args.language)) {
+    return Refuse("language_mismatch", "voice '" + args.voice_id + "' does not speak '" +
+                                           args.language + "'; choose a voice of that language");
+  }
+  if (args.bgm_id) {
+    Result<meta::BgmTrack> track = deps_.bgm->Get(*args.bgm_id);
+    if (!track.ok()) {
+      const std::string reason = track.status().reason();
+      if (reason == "invalid_id" || reason == meta::BgmTrack::kNotFoundReason) {
+        return Refuse("unknown_bgm",
+                      "no music '" + *args.bgm_id + "'; valid bgm_id values: " + BgmIdList());
+      }
+      return track.status();
+    }
+  }
+  if (!IsPreset(args.background_id) && args.background_id != kOriginalBackground &&
+      args.background_id != kBlurredBackground && args.background_id != kUploadedBackground) {
+    return Refuse("unknown_background", "no background '" + args.background_id +
+                                            "'; valid background_id values: " + BackgroundIdList());
+  }
+  if (args.background_id == kUploadedBackground) {
+    VMSG_RETURN_IF_ERROR(
+        RequireObject(*deps_.store, args.background_key, "background_not_found", "background"));
+  }
+  return RequireObject(*deps_.store, args.image_key, "image_not_found", "image");
+}
+
+Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args) const {
+  VMSG_RETURN_IF_ERROR(Check(args));
+  pipeline::Request request;
+  VMSG_ASSIGN_OR_RETURN(request.upload, deps_.store->GetBytes(args.image_key));
+  request.person_index = args.person_index;
+  if (args.background_id == kOriginalBackground) {
+    request.background = pipeline::BackgroundKind::kOriginal;
+  } else if (args.background_id == kBlurredBackground) {
+    request.background = pipeline::BackgroundKind::kBlurredOriginal;
+  } else if (args.background_id == kUploadedBackground) {
+    request.background = pipeline::BackgroundKind::kUploaded;
+    VMSG_ASSIGN_OR_RETURN(request.background_upload, deps_.store->GetBytes(args.background_key));
+  } else {
+    request.background = pipeline::BackgroundKind::kPreset;
+    request.background_id = args.background_id;
+  }
+  request.text = args.text;
+  VMSG_ASSIGN_OR_RETURN(request.voice, deps_.voices->ParamsFor(args.voice_id));
+  request.prosody = args.prosody;
+  if (args.bgm_id) {
+    VMSG_ASSIGN_OR_RETURN(meta::BgmTrack track, deps_.bgm->Get(*args.bgm_id));
+    request.music_key = track.file_path;
+  }
+  return request;
+}
+
+Result<GenerateResult> GenerateService::Run(const std::string& task_id, const GenerateArgs& args,
+                                            pipeline::ProgressSink& progress,
+                                            const worker::CancellationToken& cancel) const {
+  const auto started = std::chrono::steady_clock::now();
+  pipeline::WorkItem item;
+  item.task_id = task_id;
+  VMSG_ASSIGN_OR_RETURN(item.request, BuildRequest(args));
+  pipeline::StageContext ctx{*deps_.store, progress, cancel, *deps_.clock, *deps_.logger};
+  VMSG_RETURN_IF_ERROR(pipeline_.Run(ctx, item));
+  // Step 8 wrote what the result reports about the video beside it.
+  VMSG_ASSIGN_OR_RETURN(std::string info_bytes, deps_.store->GetBytes(pipeline::ObjectKey(
+                                                    item, pipeline::kVideoInfoObject)));
+  VMSG_ASSIGN_OR_RETURN(Json info, ParseJson(info_bytes));
+  GenerateResult result;
+  result.task_id = task_id;
+  result.video_key = pipeline::ObjectKey(item, pipeline::kVideoObject);
+  result.thumbnail_key = pipeline::ObjectKey(item, pipeline::kThumbnailObject);
+  if (!info.is_object() || !info.value("duration_seconds", Json()).is_number() ||
+      !info.value("face_animated", Json()).is_boolean()) {
+    return Status::DataLoss("the stored video.json of task " + task_id + " is malformed");
+  }
+  result.duration_seconds = info["duration_seconds"].get<double>();
+  result.face_animated = info["face_animated"].get<bool>();
+  result.reused_steps = item.reused;
+  result.processing_time_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  deps_.logger->Info(kComponent, "video generated",
+                     {{"task_id", task_id},
+                      {"duration_seconds", result.duration_seconds},
+                      {"processing_time_seconds", result.processing_time_seconds},
+                      {"face_animated", result.face_animated}});
+  return result;
+}
+
+worker::TaskHandler GenerateService::Handler() const {
+  return [this](worker::TaskContext& task) -> Result<Json> {
+    VMSG_ASSIGN_OR_RETURN(GenerateArgs args, GenerateArgsFromJson(task.job().args));
+    bool english = args.language == "en";
+    if (args.language.empty()) {
+      // Messages in the voice's language; Japanese when it speaks both.
+      Result<voice::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
+      english = params.ok() && params->japanese_voice.empty();
+    }
+    TaskProgressSink progress(task, english);
+    VMSG_ASSIGN_OR_RETURN(GenerateResult result,
+                          Run(task.job().task_id, args, progress, task.token()));
+    return result.ToJson();
+  };
+}
+
+}  // namespace vmsg::generate

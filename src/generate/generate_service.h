@@ -1,0 +1,104 @@
+// GenerateService: the whole video generation (the spec's "Data Flow Example: Video
+// Generation"): the eight pipeline steps over the object store, the voices and the music
+// catalog. The API checks a request with Check before it queues the task; a worker (or
+// `vmsg generate`, in-process) runs it with Run. The worker's task handler is Handler().
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "audio/mix.h"
+#include "blob/object_store.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/result.h"
+#include "generate/generate_args.h"
+#include "media/person_detector.h"
+#include "media/segmenter.h"
+#include "meta/catalog.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/stages/render_stage.h"
+#include "voices/voice_service.h"
+#include "worker/worker_pool.h"
+
+namespace vmsg::generate {
+
+// Checks an uploaded picture's header (media::CheckUpload's refusals: unsupported type,
+// corrupt, too large, too many pixels, too small) and stores it for task `task_id` as
+// images/uploads/{task_id}/{name}.{jpg|png|webp}; returns the key.
+Result<std::string> StoreUploadedImage(blob::ObjectStore& store, std::string_view task_id,
+                                       std::string_view name, const std::string& bytes);
+
+struct GenerateOptions {
+  audio::MixOptions mix;
+  pipeline::RenderStage::Params render;
+};
+
+// What a finished generation reports (the task's SUCCESS result).
+struct GenerateResult {
+  std::string task_id;
+  std::string video_key;
+  std::string thumbnail_key;
+  double duration_seconds = 0;
+  double processing_time_seconds = 0;
+  bool face_animated = false;
+  std::vector<std::string> reused_steps;  // steps skipped because a redelivery found them done
+
+  // {video_key, thumbnail_key, duration_seconds, processing_time_seconds, face_animated,
+  // reused_steps}
+  Json ToJson() const;
+  // DataLoss when a field is missing or of the wrong type.
+  static Result<GenerateResult> FromJson(std::string task_id, const Json& json);
+};
+
+struct GenerateDeps {
+  blob::ObjectStore* store = nullptr;
+  voices::VoiceService* voices = nullptr;
+  meta::BgmCatalog* bgm = nullptr;
+  const media::PersonDetector* detector = nullptr;
+  const media::Segmenter* segmenter = nullptr;
+  const Clock* clock = nullptr;
+  const Logger* logger = nullptr;
+};
+
+class GenerateService {
+ public:
+  // Builds the pipeline. InvalidArgument when a dependency is missing or an option is out
+  // of range. Every dependency must outlive the service.
+  static Result<std::unique_ptr<GenerateService>> Make(const GenerateDeps& deps,
+                                                       const GenerateOptions& options);
+
+  // Everything that can be checked before the task is queued, cheapest first, each refusal
+  // an InvalidArgument with a stable reason: the text (invalid_text, text_empty,
+  // text_too_long), unknown_voice, language_mismatch (the voice does not speak
+  // args.language), unknown_bgm, unknown_background (each listing the valid ids),
+  // image_not_found / background_not_found (the object is not in the store).
+  Status Check(const GenerateArgs& args) const;
+
+  // Runs the eight steps for `task_id`, reporting each step to `progress` and stopping at
+  // the next cancellation point once `cancel` fires. Steps whose outputs are already stored
+  // (a redelivered task) are reused. Errors: Check's, the stages' (e.g. no_person_detected,
+  // person_index_out_of_range, image_undecodable), Cancelled when cancelled, the store's.
+  Result<GenerateResult> Run(const std::string& task_id, const GenerateArgs& args,
+                             pipeline::ProgressSink& progress,
+                             const worker::CancellationToken& cancel) const;
+
+  // The worker's handler for kGenerateTaskName: the job's args are GenerateArgs::ToJson();
+  // progress goes to the task's progress record in the request's language.
+  worker::TaskHandler Handler() const;
+
+  // The valid ids, for error messages.
+  std::string VoiceIdList() const;
+  std::string BgmIdList() const;
+
+ private:
+  GenerateService(const GenerateDeps& deps, pipeline::Pipeline pipeline)
+      : deps_(deps), pipeline_(std::move(pipeline)) {}
+
+  Result<pipeline::Request> BuildRequest(const GenerateArgs& args) const;
+
+  GenerateDeps deps_;
+  pipeline::Pipeline pipeline_;
+};
+
+}  // namespace vmsg::generate

@@ -1,0 +1,398 @@
+// See generate_handlers.h.
+#include "http/handlers/generate_handlers.h"
+
+#include "http/blocking.h"
+#include "http/multipart.h"
+#include "http/multipart_body.h"
+#include "media/image_io.h"
+#include "pipeline/stages/image_objects.h"
+
+namespace vmsg::http {
+namespace {
+
+constexpr std::string_view kImageField = "image";
+constexpr std::string_view kBackgroundField = "background";
+constexpr size_t kMaxFormFields = 16;
+constexpr size_t kMaxFieldBytes = 16 * 1024;  // the text is far shorter; prosody JSON too
+constexpr size_t kMaxPartHeaderBytes = 4096;
+constexpr char kQueuedMessage[] = "順番を待っています...";
+constexpr std::string_view kQueuedStep = "queued";
+
+// Collects a generate form: the text fields as JSON strings, the photo and an optional
+// background picture, each refused as soon as it passes the upload limit.
+class GenerateForm final : public MultipartHandler {
+ public:
+  Status OnPartBegin(const PartInfo& part) override {
+    if (part.name == kImageField || part.name == kBackgroundField) {
+      std::string& file = part.name == kImageField ? image_ : background_;
+      bool& seen = part.name == kImageField ? has_image_ : has_background_;
+      if (seen) {
+        return Status::InvalidArgument("send one " + part.name + " per request", "too_many_images");
+      }
+      seen = true;
+      current_ = &file;
+      limit_ = media::kMaxUploadBytes;
+      what_ = part.name == kImageField ? "the photo" : "the background";
+      return Status::Ok();
+    }
+    if (part.filename.has_value()) {
+      return Status::InvalidArgument(
+          "unexpected file field '" + part.name + "' (files go in 'image' and 'background')",
+          "unknown_field");
+    }
+    if (++fields_ > kMaxFormFields) {
+      return Status::InvalidArgument("too many form fields", "too_many_fields");
+    }
+    if (values_.contains(part.name)) {
+      return Status::InvalidArgument("field '" + part.name + "' given twice", "invalid_request");
+    }
+    field_name_ = part.name;
+    field_value_.clear();
+    current_ = &field_value_;
+    limit_ = kMaxFieldBytes;
+    what_ = "field " + part.name;
+    return Status::Ok();
+  }
+
+  Status OnPartData(std::string_view data) override {
+    if (current_->size() + data.size() > limit_) {
+      if (current_ != &field_value_) {
+        return Status::InvalidArgument(
+            what_ + " is larger than " + std::to_string(limit_ / (1024 * 1024)) + " MiB",
+            std::string(media::kImageTooLarge));
+      }
+      return Status::InvalidArgument(what_ + " is longer than " + std::to_string(limit_) + " bytes",
+                                     "form_field_too_large");
+    }
+    current_->append(data);
+    return Status::Ok();
+  }
+
+  Status OnPartEnd() override {
+    if (current_ == &field_value_) {
+      // `prosody` may carry a JSON object; every other field is text.
+      Result<Json> parsed = field_name_ == "prosody" && field_value_.starts_with("{")
+                                ? ParseJson(field_value_)
+                                : Result<Json>(Json(field_value_));
+      if (!parsed.ok()) {
+        return Status::InvalidArgument("field 'prosody' is not valid JSON", "invalid_request");
+      }
+      values_[field_name_] = std::move(*parsed);
+    }
+    current_ = nullptr;
+    return Status::Ok();
+  }
+
+  Json& values() { return values_; }
+  bool has_image() const { return has_image_; }
+  bool has_background() const { return has_background_; }
+  std::string& image() { return image_; }
+  std::string& background() { return background_; }
+
+ private:
+  Json values_ = Json::object();
+  std::string image_, background_;
+  bool has_image_ = false, has_background_ = false;
+  std::string field_name_, field_value_;
+  std::string* current_ = nullptr;
+  size_t limit_ = 0;
+  size_t fields_ = 0;
+  std::string what_;
+};
+
+// Which stored photo a JSON request names: `image_id` (the detect endpoint's) or
+// `object_key` (a presigned upload of kind image). Removes the field from `fields`.
+Result<std::string> ImageKeyFromJson(Json& fields) {
+  const bool has_id = fields.contains("image_id");
+  const bool has_key = fields.contains("object_key");
+  if (has_id == has_key) {
+    return Status::InvalidArgument(
+        "name the photo with exactly one of 'image_id' (from /api/person-detection/detect) or "
+        "'object_key' (from a presigned upload), or send it as multipart 'image'",
+        "missing_image");
+  }
+  if (has_id) {
+    if (!fields["image_id"].is_string() || !IsUuidV4(fields["image_id"].get<std::string>())) {
+      return Status::InvalidArgument("field 'image_id' must be the id the detect endpoint gave",
+                                     "invalid_request");
+    }
+    const std::string id = fields["image_id"].get<std::string>();
+    fields.erase("image_id");
+    return "images/uploads/" + id + "/" + std::string(pipeline::kOriginalObject);
+  }
+  if (!fields["object_key"].is_string()) {
+    return Status::InvalidArgument("field 'object_key' must be a string", "invalid_request");
+  }
+  std::string key = fields["object_key"].get<std::string>();
+  fields.erase("object_key");
+  if (!key.starts_with("images/uploads/")) {
+    return Status::InvalidArgument("object_key must be an image upload (images/uploads/...)",
+                                   "invalid_object_key");
+  }
+  return key;
+}
+
+Response Accepted(const std::string& task_id) {
+  const Json body = {{"task_id", task_id},
+                     {"status", "PENDING"},
+                     {"status_url", "/api/video/status/" + task_id},
+                     {"result_url", "/api/video/result/" + task_id},
+                     {"websocket_url", "/api/ws/progress/" + task_id},
+                     {"events_url", "/api/sse/progress/" + task_id}};
+  Response r = Response::Json(202, body);
+  r.headers.Set("Location", "/api/video/status/" + task_id);
+  return r;
+}
+
+// Checks the request and queues the task (blocking: catalogs, store, queue). The PENDING
+// record and a first progress record are written before the job is queued, so a client may
+// follow the task the moment it has the id.
+Response CheckAndQueue(const GenerateServices& s, const std::string& task_id, Json fields,
+                       const Request& request) {
+  Result<generate::GenerateArgs> args = generate::ParseGenerateArgs(fields);
+  if (!args.ok()) return ProblemFromStatus(args.status(), request.request_id);
+  if (Status checked = s.generator->Check(*args); !checked.ok()) {
+    return ProblemFromStatus(checked, request.request_id);
+  }
+  state::TaskResult pending;
+  pending.task_id = task_id;
+  pending.status = state::TaskStatus::kPending;
+  if (Status put = s.results->Put(pending); !put.ok()) {
+    return ProblemFromStatus(put, request.request_id);
+  }
+  state::Progress queued;
+  queued.task_id = task_id;
+  queued.percentage = 0;
+  queued.message = kQueuedMessage;
+  queued.current_step = std::string(kQueuedStep);
+  queued.timestamp = s.clock->Now();
+  if (Status put = s.progress->Publish(queued); !put.ok()) {
+    return ProblemFromStatus(put, request.request_id);
+  }
+  const state::JobSpec job{.task_id = task_id,
+                           .task_name = std::string(generate::kGenerateTaskName),
+                           .args = args->ToJson(),
+                           .max_retries = s.max_retries};
+  if (Status queued_job = s.queue->Enqueue(job); !queued_job.ok()) {
+    return ProblemFromStatus(queued_job, request.request_id);
+  }
+  return Accepted(task_id);
+}
+
+boost::asio::awaitable<Response> GenerateFromForm(GenerateServices s, Request& request) {
+  Result<std::string> boundary =
+      BoundaryFromContentType(request.headers.Get("Content-Type").value_or(""));
+  if (!boundary.ok()) co_return ProblemFromStatus(boundary.status(), request.request_id);
+  GenerateForm form;
+  MultipartParser parser(*boundary,
+                         {.max_parts = kMaxFormFields + 2,
+                          .max_part_header_bytes = kMaxPartHeaderBytes,
+                          .max_part_bytes = media::kMaxUploadBytes + 1,
+                          .max_total_bytes = static_cast<size_t>(request.body_limit)},
+                         form);
+  if (Status read = co_await ReadMultipartBody(request, parser); !read.ok()) {
+    co_return ProblemFromStatus(read, request.request_id);
+  }
+  if (!form.has_image()) {
+    co_return ProblemResponse(400, "missing_image",
+                              "the form needs the photo in a field named \"image\"",
+                              request.request_id);
+  }
+  const std::string task_id = s.ids->NewUuid();
+  auto work = [&s, &form, &task_id, &request]() -> Response {
+    Json& fields = form.values();
+    if (fields.contains("image_id") || fields.contains("object_key") ||
+        fields.contains("image_key")) {
+      return ProblemResponse(400, "invalid_request",
+                             "send the photo either as the 'image' file or by id, not both",
+                             request.request_id);
+    }
+    // The fields are checked before anything is stored, so a bad request leaves nothing.
+    if (auto args = generate::ParseGenerateArgs(fields); !args.ok()) {
+      return ProblemFromStatus(args.status(), request.request_id);
+    }
+    std::vector<std::string> stored;  // what this request put in the store
+    Result<std::string> image =
+        generate::StoreUploadedImage(*s.store, task_id, "source", form.image());
+    if (!image.ok()) return ProblemFromStatus(image.status(), request.request_id);
+    fields["image_key"] = *image;
+    stored.push_back(*image);
+    if (form.has_background()) {
+      Result<std::string> background =
+          generate::StoreUploadedImage(*s.store, task_id, "background_source", form.background());
+      if (!background.ok()) {
+        (void)s.store->Delete(*image);
+        return ProblemFromStatus(background.status().WithContext("background"), request.request_id);
+      }
+      stored.push_back(*background);
+      fields["background_id"] = std::string(generate::kUploadedBackground);
+      fields["background_key"] = *background;
+    }
+    Response answer = CheckAndQueue(s, task_id, fields, request);
+    if (answer.status != 202) {
+      // Refused: the pictures stored for this request go again.
+      for (const std::string& key : stored) (void)s.store->Delete(key);
+    }
+    return answer;
+  };
+  Response response = co_await RunBlocking(*s.cpu, work);
+  co_return response;
+}
+
+boost::asio::awaitable<Response> GenerateFromJson(GenerateServices s, Request& request) {
+  Result<std::string> body = co_await ReadAll(request);
+  if (!body.ok()) co_return ProblemFromStatus(body.status(), request.request_id);
+  Result<Json> json = ParseJson(*body);
+  if (!json.ok()) co_return ProblemFromStatus(json.status(), request.request_id);
+  if (!json->is_object()) {
+    co_return ProblemResponse(400, "invalid_json", "expected a JSON object", request.request_id);
+  }
+  if (json->contains("image_key")) {
+    co_return ProblemResponse(400, "unknown_field",
+                              "name the photo with 'image_id' or 'object_key'", request.request_id);
+  }
+  Result<std::string> image_key = ImageKeyFromJson(*json);
+  if (!image_key.ok()) co_return ProblemFromStatus(image_key.status(), request.request_id);
+  (*json)["image_key"] = *image_key;
+  const std::string task_id = s.ids->NewUuid();
+  auto work = [&s, &task_id, &json, &request] {
+    return CheckAndQueue(s, task_id, std::move(*json), request);
+  };
+  Response response = co_await RunBlocking(*s.cpu, work);
+  co_return response;
+}
+
+boost::asio::awaitable<Response> Generate(GenerateServices s, Request& request) {
+  const std::string content_type(request.headers.Get("Content-Type").value_or(""));
+  if (content_type.starts_with("multipart/form-data")) {
+    co_return co_await GenerateFromForm(s, request);
+  }
+  if (content_type.starts_with("application/json")) {
+    co_return co_await GenerateFromJson(s, request);
+  }
+  co_return ProblemResponse(415, "unsupported_media_type",
+                            "send multipart/form-data (with the photo) or application/json "
+                            "(naming a stored photo)",
+                            request.request_id);
+}
+
+Response ResultOf(const GenerateServices& s, const Request& request) {
+  const std::string task_id(request.Param("task_id"));
+  if (!IsUuidV4(task_id)) {
+    return ProblemResponse(400, "invalid_task_id", "task ids are lower-case UUIDv4 strings",
+                           request.request_id);
+  }
+  Result<state::TaskResult> record = s.results->Get(task_id);
+  if (!record.ok()) {
+    if (record.status().IsNotFound()) {
+      return ProblemResponse(404, "task_not_found",
+                             "no task " + task_id + " (unknown, or its record has expired)",
+                             request.request_id);
+    }
+    return ProblemFromStatus(record.status(), request.request_id);
+  }
+  const std::string status(state::TaskStatusName(record->status));
+  switch (record->status) {
+    case state::TaskStatus::kSuccess:
+      break;
+    case state::TaskStatus::kFailure:
+    case state::TaskStatus::kRevoked: {
+      const std::string code = record->result.value("exc_type", std::string("generation_failed"));
+      const std::string message = record->result.value("exc_message", std::string());
+      const bool revoked = record->status == state::TaskStatus::kRevoked;
+      Response r =
+          ProblemResponse(revoked ? 409 : 422, revoked ? "task_revoked" : code,
+                          revoked ? "the task was cancelled" : message, request.request_id);
+      Result<Json> problem = ParseJson(std::get<std::string>(r.body));
+      if (problem.ok()) {
+        (*problem)["task_id"] = task_id;
+        (*problem)["status"] = status;
+        r.body = DumpJson(*problem);
+      }
+      return r;
+    }
+    default: {
+      Response r = Response::Json(202, {{"task_id", task_id}, {"status", status}});
+      r.headers.Set("Retry-After", "2");
+      return r;
+    }
+  }
+  Result<generate::GenerateResult> result =
+      generate::GenerateResult::FromJson(task_id, record->result);
+  if (!result.ok()) return ProblemFromStatus(result.status(), request.request_id);
+  Result<std::string> video = s.store->PresignGet(result->video_key, s.presign_expiry);
+  if (!video.ok()) return ProblemFromStatus(video.status(), request.request_id);
+  Result<std::string> thumbnail = s.store->PresignGet(result->thumbnail_key, s.presign_expiry);
+  if (!thumbnail.ok()) return ProblemFromStatus(thumbnail.status(), request.request_id);
+  const Json body = {{"task_id", task_id},
+                     {"status", status},
+                     {"video_url", *video},
+                     {"thumbnail_url", *thumbnail},
+                     {"expires_in", s.presign_expiry.count()},
+                     {"duration_seconds", result->duration_seconds},
+                     {"processing_time_seconds", result->processing_time_seconds},
+                     {"face_animated", result->face_animated}};
+  Response r = Response::Json(200, body);
+  r.headers.Set("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+void AddGenerateRoutes(Router& router, GenerateServices services) {
+  RouteOptions generate;
+  generate.max_body_bytes = 2 * media::kMaxUploadBytes + kGenerateFormOverheadBytes;
+  generate.rate_group = RateGroup::kGenerate;
+  generate.doc.summary = "Generate a video message";
+  generate.doc.description =
+      "multipart/form-data with the photo in `image` (JPEG, PNG or WebP, at most 10 MiB), an "
+      "optional background picture in `background`, and the fields below as text; or JSON "
+      "naming a stored photo by `image_id` (from /api/person-detection/detect) or `object_key` "
+      "(from a presigned upload). Fields: `text` (required), `voice_id` (default "
+      "default_female), `bgm_id` (a track id, or \"none\"/null for no music; default none), "
+      "`background_id` (a preset id, \"original\", \"blurred\", or \"upload\" with "
+      "`background_key`), `person_index` (default: the largest person), `prosody` (a preset "
+      "name, \"auto\", or {preset, speed, pitch, volume}), `speed` (0.5-2), `pitch` (±6 "
+      "semitones), `volume` (±12 dB), `language` (ja or en; default the voice's). Everything "
+      "is checked before the task is queued; an unknown id is refused with the valid ones.";
+  generate.doc.tags = {"video"};
+  generate.doc.responses = {
+      {"202",
+       {{"description",
+         "{task_id, status: PENDING, status_url, result_url, websocket_url, events_url}"}}},
+      {"400",
+       {{"description",
+         "A field is missing or invalid: invalid_request, unknown_field, missing_image, "
+         "invalid_text, text_empty, text_too_long, unknown_voice, language_mismatch, "
+         "unknown_bgm, unknown_background, invalid_prosody, image_not_found, "
+         "unsupported_image_type, image_corrupt, image_too_large"}}},
+      {"413", {{"description", "The request body is too large"}}},
+      {"415", {{"description", "Neither multipart/form-data nor JSON"}}},
+      {"429", {{"description", "Too many generations this hour; Retry-After says when"}}}};
+  router.Add(
+      "POST", "/api/video/generate", [services](Request& r) { return Generate(services, r); },
+      std::move(generate));
+
+  RouteOptions result;
+  result.max_body_bytes = 0;
+  result.rate_group = RateGroup::kApi;
+  result.doc.summary = "A generated video: signed URLs when done";
+  result.doc.tags = {"video"};
+  result.doc.responses = {
+      {"200",
+       {{"description",
+         "{task_id, status: SUCCESS, video_url, thumbnail_url, expires_in, duration_seconds, "
+         "processing_time_seconds, face_animated}; the URLs are signed and expire"}}},
+      {"202", {{"description", "Not finished: {task_id, status}; Retry-After"}}},
+      {"400", {{"description", "The id is not a task id"}}},
+      {"404", {{"description", "Unknown or expired task"}}},
+      {"409", {{"description", "The task was cancelled (task_revoked)"}}},
+      {"422",
+       {{"description",
+         "The task failed: `code` says why (e.g. no_person_detected, text_too_long), "
+         "`detail` in words"}}}};
+  router.Add("GET", "/api/video/result/{task_id}",
+             Sync([services](Request& r) { return ResultOf(services, r); }), std::move(result));
+}
+
+}  // namespace vmsg::http

@@ -1,0 +1,253 @@
+// System track seeding and user track uploads (see music_service.h).
+#include "music/music_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <thread>
+
+#include "audio/codec.h"
+#include "music/tempo.h"
+
+namespace vmsg::music {
+namespace {
+
+constexpr std::string_view kUserIdPrefix = "bgm_";
+constexpr size_t kUserIdHexDigits = 12;
+constexpr std::string_view kFallbackFilename = "upload";
+const blob::PutOptions kMp3{.content_type = "audio/mpeg"};
+// Demuxers (libavformat names) of the accepted kinds; the content decides, never the name.
+const std::vector<std::string_view> kAcceptedFormats = {"wav", "mp3", "mov,mp4,m4a,3gp,3g2,mj2",
+                                                        "ogg", "flac"};
+
+double RoundTo(double value, double step) { return std::round(value / step) * step; }
+
+}  // namespace
+
+std::string CleanFilename(std::string_view filename) {
+  if (size_t slash = filename.find_last_of("/\\"); slash != std::string_view::npos) {
+    filename = filename.substr(slash + 1);
+  }
+  std::string out;
+  for (char c : filename) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) out += c;
+  }
+  if (out.size() > meta::kMaxFilenameBytes) {
+    size_t cut = meta::kMaxFilenameBytes;
+    // Never end inside a UTF-8 sequence: back up to the start of the cut character.
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  if (out.empty()) out = std::string(kFallbackFilename);
+  return out;
+}
+
+MusicService::MusicService(meta::BgmCatalog& catalog, blob::ObjectStore& objects, IdGenerator& ids,
+                           MusicServiceOptions options)
+    : catalog_(catalog), objects_(objects), ids_(ids), options_(std::move(options)) {}
+
+Result<EncodedTrack> MusicService::Encode(const audio::Sound& full,
+                                          const audio::Sound& preview) const {
+  const audio::Mp3Options mp3{.bit_rate = options_.mp3_bit_rate};
+  EncodedTrack encoded;
+  VMSG_ASSIGN_OR_RETURN(encoded.file, audio::EncodeMp3(full, mp3));
+  VMSG_ASSIGN_OR_RETURN(encoded.preview, audio::EncodeMp3(preview, mp3));
+  return encoded;
+}
+
+Status MusicService::Store(const meta::BgmTrack& track, const EncodedTrack& encoded) {
+  VMSG_RETURN_IF_ERROR(objects_.Put(track.file_path, encoded.file, kMp3));
+  return objects_.Put(meta::BgmTrack::PreviewKey(track.id), encoded.preview, kMp3);
+}
+
+MusicSeedReport MusicService::EnsureSystemTracks() {
+  MusicSeedReport report;
+  struct Pending {
+    Score score;
+    std::optional<meta::BgmTrack> existing;
+    // Filled by the rendering thread (a plain pair rather than a Result: GCC 12 reports
+    // a false free-nonheap-object when a future holds the variant).
+    double seconds = 0;
+    double loudness_lufs = 0;
+    EncodedTrack encoded;
+    Status status;
+  };
+  std::vector<Pending> pending;
+  for (const EmbeddedScore& embedded : SystemScores()) {
+    const std::string id(embedded.id);
+    Result<meta::BgmTrack> existing = catalog_.Get(id);
+    if (existing.ok()) {
+      Result<bool> file = objects_.Exists(existing->file_path);
+      Result<bool> preview = objects_.Exists(meta::BgmTrack::PreviewKey(id));
+      if (file.ok() && *file && preview.ok() && *preview) {
+        report.kept.push_back(id);
+        continue;
+      }
+    } else if (existing.status().code() != StatusCode::kNotFound) {
+      report.failed.emplace_back(id, existing.status());
+      continue;
+    }
+    Result<Score> score = ParseScore(embedded.json);
+    if (!score.ok()) {
+      report.failed.emplace_back(id, score.status());
+      continue;
+    }
+    Pending p{.score = std::move(*score)};
+    if (existing.ok()) p.existing = std::move(*existing);
+    pending.push_back(std::move(p));
+  }
+  // Each track renders and encodes on its own thread: a fresh data dir costs the slowest
+  // track, not the sum (FluidSynth synthesizers share nothing).
+  TrackOptions track_options = options_.tracks;
+  track_options.render.sample_rate = options_.sample_rate;
+  std::vector<std::thread> threads;
+  for (Pending& p : pending) {
+    threads.emplace_back([this, &p, &track_options] {
+      Result<RenderedTrack> rendered = RenderTrack(p.score, track_options);
+      if (!rendered.ok()) {
+        p.status = rendered.status();
+        return;
+      }
+      p.seconds = rendered->loop.duration_seconds();
+      p.loudness_lufs = rendered->loudness.integrated_lufs;
+      Result<EncodedTrack> encoded = Encode(rendered->loop, rendered->preview);
+      if (encoded.ok()) {
+        p.encoded = std::move(*encoded);
+      } else {
+        p.status = encoded.status();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (Pending& p : pending) {
+    const std::string& id = p.score.id;
+    if (!p.status.ok()) {
+      report.failed.emplace_back(id, p.status);
+      continue;
+    }
+    meta::BgmTrack track =
+        p.existing ? *p.existing : meta::BgmTrack::Make(id, meta::BgmTrack::Type::kSystem);
+    if (Status stored = Store(track, p.encoded); !stored.ok()) {
+      report.failed.emplace_back(id, stored);
+      continue;
+    }
+    if (p.existing) {
+      report.kept.push_back(id);
+      continue;
+    }
+    track.name = p.score.name;
+    track.mood = p.score.mood;
+    track.bpm = static_cast<int>(std::lround(p.score.bpm));
+    track.duration_seconds = RoundTo(p.seconds, 0.001);
+    track.volume_db = RoundTo(p.loudness_lufs, 0.1);
+    track.metadata.description = p.score.description;
+    track.metadata.genre = p.score.genre;
+    track.metadata.seamless_loop = true;
+    Result<meta::BgmTrack> created = catalog_.Create(track);
+    if (created.ok()) {
+      report.created.push_back(id);
+    } else if (created.status().code() == StatusCode::kAlreadyExists) {
+      report.kept.push_back(id);  // another process seeded it first
+    } else {
+      report.failed.emplace_back(id, created.status());
+    }
+  }
+  return report;
+}
+
+Result<meta::BgmTrack> MusicService::CreateUserTrack(const NewUserTrack& upload) {
+  const UserTrackLimits& limits = options_.user;
+  // The form first: a bad name should not cost a decode.
+  if (upload.name.empty()) {
+    return Status::InvalidArgument("the track needs a name", std::string(kNameRequired));
+  }
+  if (upload.name.size() > meta::kMaxNameBytes) {
+    return Status::InvalidArgument(
+        "the name is longer than " + std::to_string(meta::kMaxNameBytes) + " bytes",
+        std::string(kNameTooLong));
+  }
+  if (upload.bytes.empty()) {
+    return Status::InvalidArgument("the form has no audio file (part 'file')",
+                                   std::string(kFileRequired));
+  }
+  if (upload.bytes.size() > limits.max_file_bytes) {
+    return Status::ResourceExhausted(
+        "the file is larger than " + std::to_string(limits.max_file_bytes) + " bytes",
+        std::string(kBgmTooLarge));
+  }
+  std::string hex = ids_.NewUuid();
+  hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+  meta::BgmTrack track =
+      meta::BgmTrack::Make(std::string(kUserIdPrefix) + hex.substr(0, kUserIdHexDigits),
+                           meta::BgmTrack::Type::kUser, upload.uploaded_by);
+  track.name = upload.name;
+  track.mood = upload.mood.empty() ? std::string(kDefaultUserMood) : upload.mood;
+  track.metadata.description =
+      upload.description.empty() ? std::string(kUserDescription) : upload.description;
+  track.metadata.original_filename = CleanFilename(upload.original_filename);
+  track.duration_seconds = 1;  // checked for real once the audio is known
+  VMSG_RETURN_IF_ERROR(track.Validate());
+
+  const audio::DecodeOptions decode{.sample_rate = options_.sample_rate,
+                                    .channels = 2,
+                                    .max_seconds = limits.max_seconds,
+                                    .accepted_formats = kAcceptedFormats};
+  Result<audio::Sound> decoded = audio::DecodeAudio(upload.bytes, decode);
+  if (!decoded.ok()) {
+    const std::string reason = decoded.status().reason();
+    if (reason == audio::kAudioTooLong) {
+      return Status::InvalidArgument(
+          "the track is longer than " + std::to_string(static_cast<int>(limits.max_seconds)) + " s",
+          std::string(kBgmTooLong));
+    }
+    if (reason == audio::kUnsupportedAudio) {
+      return Status::InvalidArgument(
+          "the file is not audio vmsg accepts (MP3, WAV, M4A, OGG or FLAC): " +
+              decoded.status().message(),
+          std::string(kUnsupportedFormat));
+    }
+    if (reason == audio::kAudioCorrupt) {
+      return Status::InvalidArgument("the audio cannot be decoded: " + decoded.status().message(),
+                                     std::string(kUndecodable));
+    }
+    return decoded.status();
+  }
+  audio::Sound sound = std::move(*decoded);
+  if (sound.duration_seconds() < limits.min_seconds) {
+    return Status::InvalidArgument(
+        "the track is shorter than " + std::to_string(limits.min_seconds) + " s",
+        std::string(kBgmTooShort));
+  }
+  VMSG_ASSIGN_OR_RETURN(audio::Loudness measured, audio::MeasureLoudness(sound));
+  if (!(measured.integrated_lufs >= limits.silent_below_lufs)) {
+    return Status::InvalidArgument("the track is silent", std::string(kBgmSilent));
+  }
+  Result<TempoEstimate> tempo = EstimateTempo(sound);
+  track.bpm = tempo.ok() ? std::clamp(static_cast<int>(std::lround(tempo->bpm)), meta::kMinBpm,
+                                      meta::kMaxBpm)
+                         : kUnknownBpm;
+  VMSG_ASSIGN_OR_RETURN(audio::Loudness normalised,
+                        audio::Normalize(sound, options_.tracks.loudness));
+  track.volume_db = RoundTo(normalised.integrated_lufs, 0.1);
+  track.duration_seconds = RoundTo(sound.duration_seconds(), 0.001);
+  const TrackOptions& t = options_.tracks;
+  const audio::Sound preview =
+      MakePreview(sound, std::min(t.preview_seconds, sound.duration_seconds()),
+                  t.preview_fade_in_seconds, t.preview_fade_out_seconds);
+  VMSG_RETURN_IF_ERROR(track.Validate());
+
+  VMSG_ASSIGN_OR_RETURN(EncodedTrack encoded, Encode(sound, preview));
+  if (Status stored = Store(track, encoded); !stored.ok()) {
+    (void)objects_.Delete(track.file_path);
+    return stored;
+  }
+  Result<meta::BgmTrack> created = catalog_.Create(track);
+  if (!created.ok()) {
+    // Best effort: objects without a record are orphans nobody can reach.
+    for (const std::string& key : track.ObjectKeys()) (void)objects_.Delete(key);
+  }
+  return created;
+}
+
+}  // namespace vmsg::music

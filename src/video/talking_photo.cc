@@ -1,0 +1,653 @@
+// See talking_photo.h. Every frame is one backward map: for each output pixel, where in the
+// framed picture its colour comes from. The map is a chain of three small inverses: the
+// camera (zoom and breathing, one affine map for the whole picture, drawn with warpAffine),
+// the head (a rotation and sway weighted to the head and fading out around it), and the face
+// (jaw, lips, eyelids), all defined directly as backward maps so nothing needs inverting.
+// Only the head's region goes through the chain (a remap of a few hundred pixels square);
+// the rest of the picture is the plain affine warp.
+#include "video/talking_photo.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+#include <random>
+
+#include "media/framing.h"
+#include "media/person_detector.h"
+
+namespace vmsg::video {
+namespace {
+
+// dlib's 68-point layout.
+constexpr int kJawFirst = 4, kJawLast = 12;  // the jaw line from below one ear to the other
+constexpr int kChin = 8, kNoseBottom = 33;
+constexpr int kOuterLeft = 48, kOuterRight = 54, kOuterTop = 51, kOuterBottom = 57;
+constexpr int kInnerLeft = 60, kInnerRight = 64;
+constexpr std::array kLowerInner = {60, 67, 66, 65, 64};
+constexpr std::array kUpperInner = {60, 61, 62, 63, 64};
+constexpr std::array<std::array<int, 4>, 2> kEyeUpper = {{{36, 37, 38, 39}, {42, 43, 44, 45}}};
+constexpr std::array<std::array<int, 4>, 2> kEyeLower = {{{36, 41, 40, 39}, {42, 47, 46, 45}}};
+
+// Face measurements below which the landmarks are taken as unusable (frame pixels).
+constexpr double kMinMouthWidth = 8;
+constexpr double kMinNoseToChin = 10;
+constexpr double kMinEyeWidth = 4;
+
+// The head, as an ellipse around the landmarks: its centre this far above the landmarks'
+// centre (fraction of their height), its radii as fractions of their width and height;
+// the head's motion fades out between the ellipse and kHeadFadeRadius times it.
+constexpr double kHeadCentreRaise = 0.3;
+constexpr double kHeadRadiusX = 0.6, kHeadRadiusY = 0.8;
+constexpr double kHeadFadeRadius = 1.5;
+// The head turns about a point in the neck, this far (fraction of the landmarks' height)
+// below the chin.
+constexpr double kNeckPivot = 0.25;
+
+// The jaw: below the lower lip the displacement grows from the lip's to the full opening
+// over this fraction of the lip-to-chin distance, and below the chin fades out over this
+// fraction of the nose-to-chin distance (the neck).
+constexpr double kJawRamp = 0.6;
+constexpr double kNeckFade = 0.6;
+// The lips' sideways squeeze fades out between the mouth's half width and this many times it,
+// and above and below the lips over this fraction of the half width (above, at most down to
+// the nose, which stays as it is).
+constexpr double kSqueezeReach = 2;
+constexpr double kSqueezeFade = 0.5;
+// The jaw moves with full weight within the mouth's width, fading out to nothing this
+// fraction of the way from the mouth corner to the jaw line's side.
+constexpr double kJawSideReach = 0.9;
+
+// The mouth cavity: darker at the top; its colours as fractions of the lips' colour.
+constexpr double kCavityTop = 0.28, kCavityBottom = 0.5;
+constexpr double kCavityFeather = 1.0;  // pixels
+constexpr double kMinGap = 1.5;         // a thinner gap is drawn fainter (pixels)
+// Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
+// their height as a fraction of the gap, at most a fraction of the mouth's width.
+constexpr double kTeethFraction = 0.3, kMaxTeethFraction = 0.06, kTeethOpacity = 0.9;
+// They fill the middle of the gap out to this fraction of its half width, then fade out over
+// the next, and darken by this fraction towards their lower edge.
+constexpr double kFrontTeeth = 0.4, kTeethFade = 0.4, kTeethShade = 0.25;
+// Their colour (BGR) on a face whose nose (its lower half) averages kTeethSkin, scaled with
+// the skin's brightness (not below kMinTeethBrightness: teeth stay lighter than skin).
+const cv::Vec3d kTeethColour(212, 226, 236);
+constexpr double kTeethSkin = 150, kMinTeethBrightness = 0.8;
+// The photo's own mouth counts as closed when its inner lips are this close (fraction of the
+// mouth's width).
+constexpr double kClosedInnerGap = 0.06;
+// The eyelid skin stretched down over the eye when it closes spans this fraction of the
+// eye's width above the lid.
+constexpr double kLidStretch = 0.35;
+constexpr double kLidEdge = 1.0;  // pixels
+// A blink closes over this fraction of its time and opens over the rest.
+constexpr double kBlinkClosing = 0.4;
+// The first blink comes this long into the video (seconds, a random point in between).
+constexpr double kFirstBlinkMin = 1.0, kFirstBlinkMax = 3.0;
+// No blink comes this close to the thumbnail frame (seconds).
+constexpr double kThumbnailBlinkMargin = 0.2;
+// A mouth this open or less counts as at rest for the thumbnail.
+constexpr double kRestOpen = 0.02;
+// The motion's slow sines (Hz): two for the turn, two for the sideways sway, one vertical.
+constexpr std::array kMotionHz = {0.11, 0.23, 0.07, 0.17, 0.13};
+constexpr size_t kPhaseCount = kMotionHz.size() + 1;  // and the breath
+// The turn and sideways sway mix their two sines in these shares (at most 1 together); the
+// vertical sway is this fraction of the sideways one.
+constexpr double kFirstWave = 0.6, kSecondWave = 0.4;
+constexpr double kVerticalSway = 0.5;
+
+double Smooth(double u) {
+  if (u <= 0) return 0;
+  if (u >= 1) return 1;
+  return u * u * (3 - 2 * u);
+}
+
+// A smooth y(x) through points in increasing x (a Catmull-Rom spline: straight segments
+// would show as corners in the lips' and lids' lines); constant beyond its ends.
+struct Curve {
+  std::vector<cv::Point2d> points;
+  double At(double x) const {
+    if (x <= points.front().x) return points.front().y;
+    if (x >= points.back().x) return points.back().y;
+    size_t i = 1;
+    while (points[i].x < x) ++i;
+    const cv::Point2d a = points[i - 1], b = points[i];
+    const double span = b.x - a.x;
+    if (span <= 0) return b.y;
+    const double u = (x - a.x) / span;
+    const double ta = Slope(i - 1) * span, tb = Slope(i) * span;
+    const double u2 = u * u, u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * a.y + (u3 - 2 * u2 + u) * ta + (-2 * u3 + 3 * u2) * b.y +
+           (u3 - u2) * tb;
+  }
+
+ private:
+  double Slope(size_t i) const {
+    const cv::Point2d& p = points[i > 0 ? i - 1 : 0];
+    const cv::Point2d& q = points[std::min(i + 1, points.size() - 1)];
+    return q.x > p.x ? (q.y - p.y) / (q.x - p.x) : 0;
+  }
+};
+
+template <size_t N>
+std::optional<Curve> CurveThrough(const std::vector<cv::Point2f>& lm,
+                                  const std::array<int, N>& at) {
+  Curve c;
+  for (const int i : at) {
+    if (!c.points.empty() && lm[size_t(i)].x < c.points.back().x) return std::nullopt;
+    c.points.emplace_back(lm[size_t(i)]);
+  }
+  return c;
+}
+
+struct Eye {
+  double left = 0, right = 0;  // corners' x
+  Curve upper, lower;
+  double stretch = 0;
+};
+
+double Uniform(std::mt19937_64& rng, double lo, double hi) {
+  return lo + (hi - lo) * double(rng() >> 11) * 0x1.0p-53;  // the same on every platform
+}
+
+}  // namespace
+
+struct TalkingPhoto::Geometry {
+  cv::Rect roi;         // framed pixels whose source may differ from the camera map's
+  cv::Mat head_weight;  // CV_32F over roi
+  cv::Point2d pivot;    // the head turns about it
+  cv::Point2d centre;   // of the landmarks; the zoom keeps it in place
+  // The face's roll: the mouth and eyes are handled in upright coordinates about `centre`.
+  double roll_cos = 1, roll_sin = 0;
+  cv::Point2d Upright(cv::Point2d p) const {
+    const cv::Point2d v = p - centre;
+    return {roll_cos * v.x + roll_sin * v.y + centre.x,
+            -roll_sin * v.x + roll_cos * v.y + centre.y};
+  }
+  cv::Point2d FromUpright(cv::Point2d p) const {
+    const cv::Point2d v = p - centre;
+    return {roll_cos * v.x - roll_sin * v.y + centre.x, roll_sin * v.x + roll_cos * v.y + centre.y};
+  }
+  cv::Rect2d features;   // frame pixels where the mouth or eyes may act
+  cv::Rect2d mouth_box;  // upright: where the jaw, lips and cavity act
+  // The mouth.
+  double cx = 0, half_outer = 0;                 // outer lips' centre and half width
+  double inner_cx = 0, inner_half = 0;           // inner lips'
+  double corner_left_y = 0, corner_right_y = 0;  // the inner corners' heights
+  Curve lower_inner, jaw;
+  double jaw_half = 0;  // the jaw's displacement ends this far sideways from cx
+  double max_open = 0;  // pixels, for a wide "a"
+  double ramp = 0, neck_fade = 0;
+  double lip_top = 0, lip_bottom = 0, squeeze_fade_top = 1, squeeze_fade_bottom = 1;
+  cv::Vec3d cavity_top, cavity_bottom, teeth;
+  bool teeth_hint = false;
+  std::array<Eye, 2> eyes;
+  cv::Rect2d eye_box[2];  // upright
+};
+
+namespace {
+
+using Geometry = TalkingPhoto::Geometry;
+
+std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Point2f>& frame_lm,
+                                double open_fraction) {
+  if (frame_lm.size() != size_t(media::kLandmarkCount)) return std::nullopt;
+  const cv::Rect2d frame(0, 0, framed.cols, framed.rows);
+  for (const cv::Point2f& p : frame_lm) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y) || !frame.contains(p)) return std::nullopt;
+  }
+  Geometry g;
+  // The face's own axes: a tilted head opens its mouth and closes its eyes along its tilt.
+  // The mouth and eyes are measured, and warped, in upright coordinates about the centre.
+  double x0 = frame_lm[0].x, x1 = x0, y0 = frame_lm[0].y, y1 = y0;
+  for (const cv::Point2f& p : frame_lm) {
+    x0 = std::min<double>(x0, p.x), x1 = std::max<double>(x1, p.x);
+    y0 = std::min<double>(y0, p.y), y1 = std::max<double>(y1, p.y);
+  }
+  g.centre = {(x0 + x1) / 2, (y0 + y1) / 2};
+  cv::Point2d eye_centre[2];
+  for (int i = 36; i < 48; ++i) eye_centre[i < 42 ? 0 : 1] += cv::Point2d(frame_lm[size_t(i)]) / 6;
+  const cv::Point2d across = eye_centre[1] - eye_centre[0];
+  if (across.x <= 0) return std::nullopt;
+  const double roll = std::atan2(across.y, across.x);
+  g.roll_cos = std::cos(roll);
+  g.roll_sin = std::sin(roll);
+  std::vector<cv::Point2f> lm;
+  for (const cv::Point2f& p : frame_lm) lm.emplace_back(g.Upright(p));
+  auto P = [&](int i) { return cv::Point2d(lm[size_t(i)]); };
+  const double mouth_width = P(kOuterRight).x - P(kOuterLeft).x;
+  const double nose_to_chin = P(kChin).y - P(kNoseBottom).y;
+  if (mouth_width < kMinMouthWidth || nose_to_chin < kMinNoseToChin) return std::nullopt;
+  if (P(kInnerRight).x - P(kInnerLeft).x < kMinMouthWidth / 2) return std::nullopt;
+
+  auto lower = CurveThrough(lm, kLowerInner);
+  std::array<int, kJawLast - kJawFirst + 1> jaw_at;
+  for (int i = kJawFirst; i <= kJawLast; ++i) jaw_at[size_t(i - kJawFirst)] = i;
+  auto jaw = CurveThrough(lm, jaw_at);
+  if (!lower || !jaw) return std::nullopt;
+  g.lower_inner = *lower;
+  g.jaw = *jaw;
+  g.cx = (P(kOuterLeft).x + P(kOuterRight).x) / 2;
+  g.half_outer = mouth_width / 2;
+  g.inner_cx = (P(kInnerLeft).x + P(kInnerRight).x) / 2;
+  g.inner_half = (P(kInnerRight).x - P(kInnerLeft).x) / 2;
+  g.corner_left_y = P(kInnerLeft).y;
+  g.corner_right_y = P(kInnerRight).y;
+  const double jaw_side = std::min(g.cx - P(kJawFirst).x, P(kJawLast).x - g.cx);
+  g.jaw_half =
+      std::max(g.half_outer * 1.3, g.half_outer + kJawSideReach * (jaw_side - g.half_outer));
+  g.max_open = open_fraction * nose_to_chin;
+  g.lip_top = P(kOuterTop).y;
+  g.lip_bottom = P(kOuterBottom).y;
+  g.squeeze_fade_bottom = kSqueezeFade * g.half_outer;
+  g.squeeze_fade_top = std::clamp(g.lip_top - P(kNoseBottom).y, 1.0, g.squeeze_fade_bottom);
+  g.ramp = std::max(2.0, kJawRamp * (P(kChin).y - P(66).y));
+  g.neck_fade = kNeckFade * nose_to_chin;
+
+  for (int e = 0; e < 2; ++e) {
+    auto upper_lid = CurveThrough(lm, kEyeUpper[size_t(e)]);
+    auto lower_lid = CurveThrough(lm, kEyeLower[size_t(e)]);
+    if (!upper_lid || !lower_lid) return std::nullopt;
+    Eye& eye = g.eyes[size_t(e)];
+    eye.upper = *upper_lid;
+    eye.lower = *lower_lid;
+    eye.left = eye.upper.points.front().x;
+    eye.right = eye.upper.points.back().x;
+    if (eye.right - eye.left < kMinEyeWidth) return std::nullopt;
+    eye.stretch = kLidStretch * (eye.right - eye.left);
+    double top = eye.upper.points[0].y, bottom = top;
+    for (const auto& p : eye.upper.points) top = std::min(top, p.y);
+    for (const auto& p : eye.lower.points) bottom = std::max(bottom, p.y);
+    g.eye_box[e] =
+        cv::Rect2d(eye.left, top - eye.stretch, eye.right - eye.left, bottom - top + eye.stretch);
+  }
+
+  // The head and where its motion reaches.
+  const double w = x1 - x0, h = y1 - y0;
+  const cv::Point2d head(g.centre.x, g.centre.y - kHeadCentreRaise * h);
+  const double rx = kHeadRadiusX * w, ry = kHeadRadiusY * h;
+  const cv::Point2d chin(frame_lm[kChin]);
+  g.pivot = {chin.x, chin.y + kNeckPivot * h};
+  const cv::Rect2d reach(head.x - kHeadFadeRadius * rx, head.y - kHeadFadeRadius * ry,
+                         2 * kHeadFadeRadius * rx, 2 * kHeadFadeRadius * ry);
+  // Where the jaw and lips move: the squeeze's reach around the mouth, and the jaw's down to
+  // where its displacement has faded out over the neck (perhaps below the head's reach).
+  const double half = std::max(g.jaw_half, kSqueezeReach * g.half_outer) + 2;
+  const double top =
+      std::min({g.lip_top - g.squeeze_fade_top, g.corner_left_y, g.corner_right_y}) - 2;
+  g.mouth_box =
+      cv::Rect2d(g.cx - half, top, 2 * half, P(kChin).y + g.max_open + g.neck_fade + 2 - top);
+  // The mouth's and eyes' boxes are upright: their corners in the frame bound where they act.
+  std::vector<cv::Point2f> corners;
+  for (const cv::Rect2d& box : {g.mouth_box, g.eye_box[0], g.eye_box[1]}) {
+    for (const cv::Point2d& c : {box.tl(), box.br(), cv::Point2d(box.x + box.width, box.y),
+                                 cv::Point2d(box.x, box.y + box.height)}) {
+      corners.emplace_back(g.FromUpright(c));
+    }
+  }
+  const cv::Rect features = cv::boundingRect(corners);
+  g.features = cv::Rect2d(features.x - 1, features.y - 1, features.width + 2, features.height + 2);
+  const cv::Rect2d local = reach | g.features;
+  g.roi = cv::Rect(cv::Point(int(std::floor(local.x)), int(std::floor(local.y))),
+                   cv::Point(int(std::ceil(local.br().x)), int(std::ceil(local.br().y)))) &
+          cv::Rect(0, 0, framed.cols, framed.rows);
+  g.head_weight.create(g.roi.size(), CV_32F);
+  for (int y = 0; y < g.roi.height; ++y) {
+    float* row = g.head_weight.ptr<float>(y);
+    for (int x = 0; x < g.roi.width; ++x) {
+      const double dx = (g.roi.x + x - head.x) / rx, dy = (g.roi.y + y - head.y) / ry;
+      const double r = std::sqrt(dx * dx + dy * dy);
+      row[x] = float(1 - Smooth((r - 1) / (kHeadFadeRadius - 1)));
+    }
+  }
+
+  // Colours for the cavity, from the lips (the outer lip polygon less the inner one).
+  std::vector<cv::Point> outer, inner;
+  for (int i = 48; i <= 59; ++i) outer.emplace_back(frame_lm[size_t(i)]);
+  for (int i = 60; i <= 67; ++i) inner.emplace_back(frame_lm[size_t(i)]);
+  cv::Mat lips(framed.size(), CV_8U, cv::Scalar(0));
+  cv::fillPoly(lips, std::vector{outer}, cv::Scalar(255));
+  cv::fillPoly(lips, std::vector{inner}, cv::Scalar(0));
+  cv::Scalar lip = cv::mean(framed, lips);
+  if (cv::countNonZero(lips) == 0) lip = cv::Scalar(90, 90, 150);
+  const cv::Vec3d lip_bgr(lip[0], lip[1], lip[2]);
+  g.cavity_top = lip_bgr * kCavityTop;
+  g.cavity_bottom = lip_bgr * kCavityBottom;
+  // Teeth as bright as the face is lit, measured on the lower half of the nose.
+  auto F = [&](int i) { return frame_lm[size_t(i)]; };
+  const cv::Rect nose = cv::Rect(cv::Point(int(F(31).x), int(F(29).y)),
+                                 cv::Point(int(F(35).x) + 1, int(F(33).y) + 1)) &
+                        cv::Rect(0, 0, framed.cols, framed.rows);
+  double brightness = 1;
+  if (!nose.empty()) {
+    const cv::Scalar skin = cv::mean(framed(nose));
+    brightness =
+        std::clamp((skin[0] + skin[1] + skin[2]) / 3 / kTeethSkin, kMinTeethBrightness, 1.1);
+  }
+  g.teeth = kTeethColour * brightness;
+  double inner_gap = 0;
+  for (size_t i = 1; i + 1 < kUpperInner.size(); ++i) {
+    inner_gap += P(kLowerInner[i]).y - P(kUpperInner[i]).y;
+  }
+  inner_gap /= double(kUpperInner.size() - 2);
+  g.teeth_hint = inner_gap < kClosedInnerGap * mouth_width;
+  return g;
+}
+
+// What happens in one frame.
+struct FrameState {
+  MouthPose mouth;
+  double blink = 0;
+  double angle = 0;  // radians
+  cv::Point2d sway;
+  double breath = 0;
+  double zoom = 1;
+};
+
+// A pixel of the mouth cavity to blend over the warped picture.
+struct CavityPixel {
+  int x = 0, y = 0;  // in the patch
+  cv::Vec3d colour;
+  double alpha = 0;
+};
+
+// Where an output point of the mouth region comes from, and the cavity drawn over it.
+struct MouthSample {
+  cv::Point2d source;
+  cv::Vec3d colour;  // of the cavity
+  double alpha = 0;  // its coverage; 0: none
+};
+
+// The jaw and lips at upright point `p` (after the head's inverse).
+MouthSample MouthInverse(const Geometry& g, const TalkingPhotoParams& params, const MouthPose& m,
+                         cv::Point2d p) {
+  MouthSample out;
+  double& alpha = out.alpha;
+  cv::Vec3d& colour = out.colour;
+  // The lips widen or narrow towards the mouth's centre (their rows, fading above and below).
+  const double open = m.open * g.max_open;
+  double xs = p.x;
+  if (m.spread != 0) {
+    const double k = m.spread > 0 ? m.spread * params.max_widen : m.spread * params.max_narrow;
+    const double ax = std::abs(p.x - g.cx) / g.half_outer;
+    const double mx = 1 - Smooth((ax - 1) / (kSqueezeReach - 1));
+    const double my = (1 - Smooth((g.lip_top - p.y) / g.squeeze_fade_top)) *
+                      (1 - Smooth((p.y - g.lip_bottom - open) / g.squeeze_fade_bottom));
+    xs = p.x - k * (p.x - g.cx) * mx * my;
+  }
+  out.source = {xs, p.y};
+  if (open <= 0) return out;
+  // Where the lower lip parts from the upper one: the inner lower lip between the corners,
+  // level with the corners beside them.
+  const double u = (xs - g.inner_cx) / g.inner_half;
+  const bool inside = std::abs(u) < 1;
+  const double tear =
+      inside ? g.lower_inner.At(xs) : (xs < g.inner_cx ? g.corner_left_y : g.corner_right_y);
+  const double v = inside ? 1 - u * u : 0;
+  const double lens = v * (2 - v);  // the gap's profile: full in the middle, shut at corners
+  const double gap = open * lens;
+  if (gap > 0) {
+    const double d = std::min(p.y - tear, tear + gap - p.y);
+    alpha = std::clamp(d / kCavityFeather + 0.5, 0.0, 1.0) * std::min(1.0, gap / kMinGap);
+    if (alpha > 0) {
+      const double depth = std::clamp((p.y - tear) / gap, 0.0, 1.0);
+      colour = g.cavity_top * (1 - depth) + g.cavity_bottom * depth;
+      if (g.teeth_hint) {
+        // The front teeth: in the middle of the mouth, not out to the corners, a little
+        // shaded towards their edges.
+        const double teeth = std::min(kTeethFraction * gap, kMaxTeethFraction * 2 * g.half_outer);
+        const double below = p.y - tear;
+        const double front = 1 - Smooth((std::abs(u) - kFrontTeeth) / kTeethFade);
+        const double ta = std::clamp(teeth - below + 0.5, 0.0, 1.0) * kTeethOpacity * front;
+        const double shade = 1 - kTeethShade * std::clamp(below / teeth, 0.0, 1.0);
+        colour = colour * (1 - ta) + g.teeth * (shade * ta);
+      }
+    }
+  }
+  if (p.y < tear) return out;
+  if (p.y < tear + gap) {
+    out.source.y = tear;
+    return out;
+  }
+  // Below the gap the lower lip, chin and jaw come down: by the gap at the lip, growing to
+  // the full opening towards the chin, fading out sideways and over the neck.
+  const double side = std::abs(xs - g.cx);
+  const double weight =
+      side <= g.half_outer ? 1 : 1 - Smooth((side - g.half_outer) / (g.jaw_half - g.half_outer));
+  if (weight <= 0) return out;
+  const double vertical = lens + (1 - lens) * Smooth((p.y - tear - gap) / g.ramp);
+  const double chin = g.jaw.At(xs) + open * weight;
+  const double neck = 1 - Smooth((p.y - chin) / g.neck_fade);
+  out.source.y = p.y - open * weight * vertical * neck;
+  return out;
+}
+
+// The eyelids: the upper lid comes down by `blink` of the eye's height, its skin stretched
+// from above; the eye below the lid stays where it is, covered.
+cv::Point2d EyeInverse(const Eye& eye, double blink, cv::Point2d p) {
+  if (p.x <= eye.left || p.x >= eye.right) return p;
+  const double upper = eye.upper.At(p.x);
+  const double height = std::max(0.0, eye.lower.At(p.x) - upper);
+  const double edge = upper + blink * height;
+  const double top = upper - eye.stretch;
+  if (p.y < top || p.y >= edge + kLidEdge) return p;
+  if (p.y >= edge) {
+    // The lid's edge (the lashes) meets the eye it covers over a pixel, not in a step.
+    return {p.x, upper + (p.y - edge) / kLidEdge * (edge + kLidEdge - upper)};
+  }
+  return {p.x, top + (p.y - top) * eye.stretch / (eye.stretch + blink * height)};
+}
+
+}  // namespace
+
+Status TalkingPhotoParams::Validate() const {
+  if (!(max_open_fraction >= 0 && max_open_fraction <= 0.3)) {
+    return Status::InvalidArgument("max_open_fraction must be within [0, 0.3]");
+  }
+  if (!(max_widen >= 0 && max_widen <= 0.3 && max_narrow >= 0 && max_narrow <= 0.3)) {
+    return Status::InvalidArgument("max_widen and max_narrow must be within [0, 0.3]");
+  }
+  if (!(min_blink_interval > 0 && max_blink_interval >= min_blink_interval &&
+        min_blink_seconds > 0 && max_blink_seconds >= min_blink_seconds &&
+        max_blink_seconds < min_blink_interval)) {
+    return Status::InvalidArgument("blink timings must be positive, ordered, shorter than gaps");
+  }
+  if (!(max_head_degrees >= 0 && max_head_degrees <= 3 && max_sway_pixels >= 0 &&
+        max_sway_pixels <= 10 && max_breath_stretch >= 0 && max_breath_stretch <= 0.02 &&
+        breath_seconds > 0)) {
+    return Status::InvalidArgument("head motion and breathing must be small and positive");
+  }
+  if (!(start_zoom >= 0 && zoom_growth >= 0 && start_zoom + zoom_growth <= 0.05)) {
+    return Status::InvalidArgument("the zoom may reach at most 5 %");
+  }
+  if (!(mouth.fps > 0 && mouth.smoothing_seconds > 0 && mouth.closure_seconds > 0)) {
+    return Status::InvalidArgument("viseme track timings must be positive");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput& input,
+                                                         const TalkingPhotoParams& params) {
+  VMSG_RETURN_IF_ERROR(params.Validate());
+  if (input.framed.cols != kVideoWidth || input.framed.rows != kVideoHeight ||
+      input.framed.type() != CV_8UC3) {
+    return Status::InvalidArgument("the talking photo needs the 512x910 BGR framed picture");
+  }
+  if (!input.landmarks.empty() && input.landmarks.size() != size_t(media::kLandmarkCount)) {
+    return Status::InvalidArgument("landmarks must be none or 68");
+  }
+  if (!(input.duration_seconds > 0) || !std::isfinite(input.duration_seconds)) {
+    return Status::InvalidArgument("the video needs a positive duration");
+  }
+  std::unique_ptr<TalkingPhoto> photo(new TalkingPhoto());
+  photo->params_ = params;
+  photo->framed_ = input.framed.clone();
+  const int frames = std::max(1, int(std::lround(input.duration_seconds * kVideoFps)));
+  try {
+    if (auto geometry = Measure(photo->framed_, input.landmarks, params.max_open_fraction)) {
+      photo->face_ = std::make_unique<const Geometry>(std::move(*geometry));
+    }
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("measuring the face failed: ") + e.what());
+  }
+  if (photo->face_ && input.speech != nullptr) {
+    VisemeTrackParams track = params.mouth;
+    track.fps = kVideoFps;
+    photo->mouth_ = MouthTrack(*input.speech, input.speech_offset_seconds, frames, track);
+  } else {
+    photo->mouth_.assign(size_t(frames), MouthPose{});
+  }
+
+  // The thumbnail: the first frame at rest between frames at rest, else the least open one.
+  int thumbnail = 0;
+  for (int i = 0; i < frames; ++i) {
+    if (photo->mouth_[size_t(i)].open < photo->mouth_[size_t(thumbnail)].open) thumbnail = i;
+    const bool rest = photo->mouth_[size_t(i)].open <= kRestOpen &&
+                      (i == 0 || photo->mouth_[size_t(i - 1)].open <= kRestOpen) &&
+                      (i + 1 == frames || photo->mouth_[size_t(i + 1)].open <= kRestOpen);
+    if (rest) {
+      thumbnail = i;
+      break;
+    }
+  }
+  photo->thumbnail_ = thumbnail;
+
+  std::mt19937_64 rng(input.seed);
+  for (size_t i = 0; i < kPhaseCount; ++i) {
+    photo->phases_.push_back(Uniform(rng, 0, 2 * std::numbers::pi));
+  }
+  if (photo->face_ && params.blinks) {
+    const double thumbnail_t = double(thumbnail) / kVideoFps;
+    double t = Uniform(rng, kFirstBlinkMin, kFirstBlinkMax);
+    while (t < input.duration_seconds) {
+      const double length = Uniform(rng, params.min_blink_seconds, params.max_blink_seconds);
+      const bool over_thumbnail = t < thumbnail_t + kThumbnailBlinkMargin &&
+                                  t + length > thumbnail_t - kThumbnailBlinkMargin;
+      if (!over_thumbnail) photo->blinks_.emplace_back(t, t + length);
+      t += Uniform(rng, params.min_blink_interval, params.max_blink_interval);
+    }
+  }
+  return photo;
+}
+
+TalkingPhoto::~TalkingPhoto() = default;
+
+int TalkingPhoto::frame_count() const { return int(mouth_.size()); }
+bool TalkingPhoto::face_animated() const { return face_ != nullptr; }
+int TalkingPhoto::thumbnail_frame() const { return thumbnail_; }
+
+MouthPose TalkingPhoto::mouth(int index) const {
+  return index >= 0 && index < frame_count() ? mouth_[size_t(index)] : MouthPose{};
+}
+
+double TalkingPhoto::blink(int index) const {
+  const double t = double(index) / kVideoFps;
+  for (const auto& [start, end] : blinks_) {
+    if (t < start || t >= end) continue;
+    const double phase = (t - start) / (end - start);
+    return phase < kBlinkClosing ? Smooth(phase / kBlinkClosing)
+                                 : 1 - Smooth((phase - kBlinkClosing) / (1 - kBlinkClosing));
+  }
+  return 0;
+}
+
+Result<cv::Mat> TalkingPhoto::Frame(int index) const {
+  if (index < 0 || index >= frame_count()) {
+    return Status::InvalidArgument("frame " + std::to_string(index) + " is out of range");
+  }
+  const double t = double(index) / kVideoFps;
+  const double duration = double(frame_count()) / kVideoFps;
+  const auto& ph = phases_;
+  const double two_pi = 2 * std::numbers::pi;
+  auto wave = [&](size_t i) { return std::sin(two_pi * kMotionHz[i] * t + ph[i]); };
+  FrameState s;
+  s.mouth = mouth_[size_t(index)];
+  s.blink = blink(index);
+  s.angle = params_.max_head_degrees * std::numbers::pi / 180 *
+            (kFirstWave * wave(0) + kSecondWave * wave(1));
+  s.sway = {params_.max_sway_pixels * (kFirstWave * wave(2) + kSecondWave * wave(3)),
+            kVerticalSway * params_.max_sway_pixels * wave(4)};
+  s.breath = params_.max_breath_stretch * 0.5 *
+             (1 - std::cos(two_pi * t / params_.breath_seconds + ph[kPhaseCount - 1]));
+  s.zoom = 1 + params_.start_zoom + params_.zoom_growth * Smooth(t / duration);
+
+  try {
+    // The camera, as an inverse map q -> (ax * qx + bx, ay * qy + by): the zoom about the
+    // face, the breath's stretch about the bottom edge, and (without a face to move) the sway.
+    const cv::Point2d centre =
+        face_ ? face_->centre : cv::Point2d(kVideoWidth / 2.0, media::kFaceCentreY * kVideoHeight);
+    const cv::Point2d sway = face_ ? cv::Point2d() : s.sway;
+    const double bottom = kVideoHeight;
+    const double ax = 1 / s.zoom, bx = centre.x - centre.x / s.zoom - sway.x;
+    // y = bottom - (bottom - y1) / (1 + breath), y1 = centre.y + (q - centre.y) / zoom - sway.y
+    const double ay = 1 / (s.zoom * (1 + s.breath));
+    const double by = bottom - (bottom - (centre.y - centre.y / s.zoom - sway.y)) / (1 + s.breath);
+    const cv::Matx23d inverse(ax, 0, bx, 0, ay, by);
+    cv::Mat out;
+    cv::warpAffine(framed_, out, inverse, framed_.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+    if (!face_) return out;
+    const Geometry& g = *face_;
+
+    // The output pixels whose camera source lies in the head's region.
+    const cv::Rect frame(0, 0, kVideoWidth, kVideoHeight);
+    const cv::Rect patch = cv::Rect(cv::Point(int(std::floor((g.roi.x - bx) / ax)),
+                                              int(std::floor((g.roi.y - by) / ay))),
+                                    cv::Point(int(std::ceil((g.roi.br().x - bx) / ax)) + 1,
+                                              int(std::ceil((g.roi.br().y - by) / ay)) + 1)) &
+                           frame;
+    if (patch.empty()) return out;
+    const double cos_a = std::cos(s.angle), sin_a = std::sin(s.angle);
+    cv::Mat map(patch.size(), CV_32FC2);
+    std::vector<CavityPixel> cavity;
+    for (int y = 0; y < patch.height; ++y) {
+      cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
+      const double fy = ay * (patch.y + y) + by;
+      const int wy = int(std::lround(fy)) - g.roi.y;
+      for (int x = 0; x < patch.width; ++x) {
+        cv::Point2d p(ax * (patch.x + x) + bx, fy);
+        const int wx = int(std::lround(p.x)) - g.roi.x;
+        if (wx >= 0 && wy >= 0 && wx < g.roi.width && wy < g.roi.height) {
+          const double w = g.head_weight.at<float>(wy, wx);
+          if (w > 0) {
+            // Undo the head's turn about the neck and its sway, weighted.
+            const cv::Point2d r = p - g.pivot - s.sway;
+            const cv::Point2d turned(cos_a * r.x + sin_a * r.y + g.pivot.x,
+                                     -sin_a * r.x + cos_a * r.y + g.pivot.y);
+            p += w * (turned - p);
+          }
+          if (g.features.contains(p)) {
+            cv::Point2d u = g.Upright(p);
+            const cv::Point2d upright = u;
+            if (g.mouth_box.contains(u)) {
+              const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
+              u = sample.source;
+              if (sample.alpha > 0) cavity.push_back({x, y, sample.colour, sample.alpha});
+            }
+            if (s.blink > 0) {
+              for (int e = 0; e < 2; ++e) {
+                if (g.eye_box[e].contains(u)) u = EyeInverse(g.eyes[size_t(e)], s.blink, u);
+              }
+            }
+            if (u != upright) p = g.FromUpright(u);
+          }
+        }
+        row[x] = cv::Vec2f(float(p.x), float(p.y));
+      }
+    }
+    cv::Mat region = out(patch);
+    cv::remap(framed_, region, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    for (const CavityPixel& c : cavity) {
+      cv::Vec3b& px = region.at<cv::Vec3b>(c.y, c.x);
+      for (int ch = 0; ch < 3; ++ch) {
+        px[ch] = cv::saturate_cast<uchar>(px[ch] * (1 - c.alpha) + c.colour[ch] * c.alpha);
+      }
+    }
+    return out;
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("drawing frame failed: ") + e.what());
+  }
+}
+
+}  // namespace vmsg::video

@@ -1,0 +1,99 @@
+// The talking photo (step 8): the framed picture brought to life for the length of the
+// message. The photo's own face is the rest pose; per frame a local warp opens the jaw and
+// shapes the lips to the speech's visemes (a mouth cavity fills the gap the lower lip leaves),
+// the eyelids close in natural blinks, the head sways and turns a little, the body breathes,
+// and the picture slowly zooms in on the face. A photo without a usable face gets the
+// breathing, sway and zoom only. See docs/video.md, "Talking photo".
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "common/result.h"
+#include "video/frame_source.h"
+#include "video/viseme_track.h"
+#include "voice/speech.h"
+
+namespace vmsg::video {
+
+struct TalkingPhotoParams {
+  // Jaw opening of a wide "a", as a fraction of the nose-to-chin distance.
+  double max_open_fraction = 0.12;
+  // How much the lips widen for a fully spread pose and narrow for a fully rounded one, as a
+  // fraction of the mouth's half width.
+  double max_widen = 0.08;
+  double max_narrow = 0.14;
+  // Blinks: the gap between two blinks' starts, and how long one lasts (seconds).
+  bool blinks = true;
+  double min_blink_interval = 3;
+  double max_blink_interval = 5;
+  double min_blink_seconds = 0.18;
+  double max_blink_seconds = 0.28;
+  // Head motion: the largest rotation (degrees) and sway (frame pixels), and breathing (the
+  // largest vertical stretch of the picture about its bottom edge, and the breath period).
+  double max_head_degrees = 0.4;
+  double max_sway_pixels = 1.5;
+  double max_breath_stretch = 0.004;
+  double breath_seconds = 4.2;
+  // The zoom: a little from the first frame (so that sway never shows the picture's edge),
+  // growing to start + growth by the last frame.
+  double start_zoom = 0.006;
+  double zoom_growth = 0.04;
+  VisemeTrackParams mouth;
+
+  Status Validate() const;
+};
+
+struct TalkingPhotoInput {
+  cv::Mat framed;                      // BGR kVideoWidth x kVideoHeight
+  std::vector<cv::Point2f> landmarks;  // dlib's 68 points in frame coordinates, or none
+  // The message: only its phonemes are read, and only while Make runs. Null: no speech.
+  const voice::Speech* speech = nullptr;
+  double speech_offset_seconds = 0;  // where the speech starts in the video
+  double duration_seconds = 0;       // the video's length
+  uint64_t seed = 0;                 // blinks and motion
+};
+
+class TalkingPhoto final : public FrameSource {
+ public:
+  // InvalidArgument for a picture of the wrong size or type, a landmark count other than 0
+  // or 68, a non-positive duration, or invalid params. Landmarks that do not describe a
+  // usable face (degenerate, or the mouth or eyes off the picture) are ignored: the photo
+  // is animated without its face (face_animated() is false).
+  static Result<std::unique_ptr<TalkingPhoto>> Make(const TalkingPhotoInput& input,
+                                                    const TalkingPhotoParams& params = {});
+  ~TalkingPhoto() override;
+
+  int frame_count() const override;
+  Result<cv::Mat> Frame(int index) const override;
+  int thumbnail_index() const override { return thumbnail_frame(); }
+  bool animates_face() const override { return face_animated(); }
+
+  // Whether the mouth, eyes and head move (the photo had a usable frontal face).
+  bool face_animated() const;
+  // A frame fit for the thumbnail: mouth at rest and eyes open (no blink is scheduled over
+  // it), as early as possible.
+  int thumbnail_frame() const;
+  // The mouth pose of frame `index` (closed when the face is not animated); for tests and
+  // the renderer's debugging.
+  MouthPose mouth(int index) const;
+  // How closed the eyelids are in frame `index`, 0 (open) .. 1 (shut).
+  double blink(int index) const;
+
+  struct Geometry;  // the face measured once (talking_photo.cc)
+
+ private:
+  TalkingPhoto() = default;
+
+  TalkingPhotoParams params_;
+  cv::Mat framed_;
+  std::unique_ptr<const Geometry> face_;  // null when the face is not animated
+  std::vector<MouthPose> mouth_;
+  std::vector<std::pair<double, double>> blinks_;  // [start, end) seconds
+  std::vector<double> phases_;                     // of the motion's slow sines
+  int thumbnail_ = 0;
+};
+
+}  // namespace vmsg::video

@@ -1,0 +1,410 @@
+// The whole generation flow in one process, as `vmsg serve` runs it: the real service
+// context (SQLite state, local object store, catalogs, system voices, models), its HTTP
+// server on loopback and one worker. A real photo from Debian's dlib examples goes in; an
+// MP4 comes out through a signed URL. Also: every refusal of POST /api/video/generate,
+// cancelling during step 8, and a redelivered task resuming at step 7.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "app/service_context.h"
+#include "audio/codec.h"
+#include "audio/loudness.h"
+#include "common/json.h"
+#include "config/config.h"
+#include "pipeline/stages/render_stage.h"
+#include "test_client.h"
+#include "video/mp4_probe.h"
+#include "ws_client.h"
+
+namespace vmsg {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using testing::Client;
+using ::testing::HasSubstr;
+using testing::WsClient;
+
+const std::filesystem::path kFaces = "/usr/share/doc/libdlib19.1/examples/faces";
+// One woman, facing the camera.
+constexpr char kPortrait[] = "2008_001009.jpg";
+constexpr char kMessage[] = "お誕生日おめでとう。素敵な一年になりますように。";
+constexpr auto kGenerationTimeout = std::chrono::seconds(120);
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+struct Part {
+  std::string name;
+  std::string value;
+  std::string filename;  // non-empty: a file
+};
+
+std::string Form(const std::vector<Part>& parts) {
+  std::string body;
+  for (const Part& p : parts) {
+    body += "--gb\r\nContent-Disposition: form-data; name=\"" + p.name + "\"";
+    if (!p.filename.empty()) {
+      body += "; filename=\"" + p.filename + "\"\r\nContent-Type: image/jpeg";
+    }
+    body += "\r\n\r\n" + p.value + "\r\n";
+  }
+  return body + "--gb--\r\n";
+}
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("vmsg_generate_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_dir_);
+    const std::string source =
+        std::getenv("VMSG_SOURCE_DIR") ? std::getenv("VMSG_SOURCE_DIR") : ".";
+    ConfigSources sources;
+    sources.flags = {"--data-dir=" + data_dir_.string(),
+                     "--web-dir=" + source + "/web",
+                     "--http-port=0",
+                     "--workers=1",
+                     "--rate-limit-generate=1000",
+                     "--rate-limit-uploads=1000",
+                     "--log-level=warning"};
+    Result<Config> config = LoadConfig(sources);
+    ASSERT_TRUE(config.ok()) << config.status();
+    auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock());
+    ASSERT_TRUE(ctx.ok()) << ctx.status();
+    services_ = ctx->release();
+    ASSERT_TRUE(services_->server().Start().ok());
+    ASSERT_TRUE(services_->workers()->Start().ok());
+  }
+
+  static void TearDownTestSuite() {
+    if (services_ != nullptr) {
+      services_->server().Shutdown();
+      services_->workers()->Shutdown();
+      services_->server().Wait();
+      delete services_;
+      services_ = nullptr;
+    }
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  void SetUp() override { ASSERT_NE(services_, nullptr) << "the service did not start"; }
+
+  static uint16_t port() { return services_->server().port(); }
+
+  static bhttp::response<bhttp::string_body> Send(const std::string& method,
+                                                  const std::string& target,
+                                                  const std::string& body = "",
+                                                  const std::string& content_type = "") {
+    Client c(port());
+    EXPECT_TRUE(c.connected());
+    std::string head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!content_type.empty()) head += "Content-Type: " + content_type + "\r\n";
+    if (!body.empty() || method == "POST") {
+      head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    c.Send(head + "\r\n" + body);
+    return c.Read();
+  }
+
+  static bhttp::response<bhttp::string_body> PostForm(const std::vector<Part>& parts) {
+    return Send("POST", "/api/video/generate", Form(parts), "multipart/form-data; boundary=gb");
+  }
+
+  static bhttp::response<bhttp::string_body> PostJson(const Json& body) {
+    return Send("POST", "/api/video/generate", DumpJson(body), "application/json");
+  }
+
+  static Json Body(const bhttp::response<bhttp::string_body>& r) {
+    Result<Json> j = ParseJson(r.body());
+    return j.ok() ? *j : Json(nullptr);
+  }
+
+  // Polls the result until it is no longer pending.
+  static bhttp::response<bhttp::string_body> WaitForResult(const std::string& task_id) {
+    const auto give_up = std::chrono::steady_clock::now() + kGenerationTimeout;
+    while (true) {
+      auto r = Send("GET", "/api/video/result/" + task_id);
+      if (r.result_int() != 202 || std::chrono::steady_clock::now() > give_up) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  // Task ids whose folder exists under images/uploads/ in the local store.
+  static std::set<std::string> StoredUploadFolders() {
+    std::set<std::string> folders;
+    const auto dir = data_dir_ / "objects" / "images" / "uploads";
+    if (!std::filesystem::exists(dir)) return folders;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      folders.insert(entry.path().filename().string());
+    }
+    return folders;
+  }
+
+  static std::vector<Part> PortraitForm(std::vector<Part> fields) {
+    fields.push_back({"image", ReadFile(kFaces / kPortrait), kPortrait});
+    return fields;
+  }
+
+  static inline std::filesystem::path data_dir_;
+  static inline ServiceContext* services_ = nullptr;
+};
+
+TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
+  auto accepted = PostForm(PortraitForm({{"text", kMessage},
+                                         {"voice_id", "default_female"},
+                                         {"background_id", "bg-pastel-confetti"},
+                                         {"bgm_id", "celebration_gentle"},
+                                         {"prosody", "celebration"}}));
+  ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
+  const Json task = Body(accepted);
+  const std::string task_id = task["task_id"];
+  EXPECT_EQ(task["status_url"], "/api/video/status/" + task_id);
+  EXPECT_EQ(task["result_url"], "/api/video/result/" + task_id);
+  ASSERT_EQ(task["websocket_url"], "/api/ws/progress/" + task_id);
+
+  // Follow the WebSocket until it closes after the final record.
+  WsClient ws;
+  ASSERT_TRUE(ws.Connect(port(), task["websocket_url"].get<std::string>()));
+  std::vector<int> percentages;
+  std::vector<std::string> steps;
+  const auto give_up = std::chrono::steady_clock::now() + kGenerationTimeout;
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::optional<std::string> message = ws.Read();
+    if (!message) {
+      if (!percentages.empty() && percentages.back() == 100) break;
+      continue;  // a 10 s wait with no update: keep reading until the deadline
+    }
+    Result<Json> record = ParseJson(*message);
+    ASSERT_TRUE(record.ok()) << *message;
+    percentages.push_back((*record)["percentage"].get<int>());
+    steps.push_back((*record)["current_step"].get<std::string>());
+    ASSERT_NE(percentages.back(), -1) << *message;
+    if (percentages.back() == 100) break;
+  }
+  ASSERT_FALSE(percentages.empty());
+  EXPECT_EQ(percentages.back(), 100);
+  EXPECT_TRUE(std::is_sorted(percentages.begin(), percentages.end()));
+  // The eight steps, in order, each seen once the stream caught up (a fast step may be
+  // overtaken by the next before the socket reads it, so only the order is required).
+  const std::vector<std::string> order = {
+      "upload",          "person_detection",   "background_removal", "image_optimization",
+      "voice_synthesis", "prosody_adjustment", "audio_mixing",       "video_generation"};
+  size_t next = 0;
+  for (const std::string& step : steps) {
+    auto it = std::find(order.begin() + static_cast<long>(next), order.end(), step);
+    if (it != order.end()) next = static_cast<size_t>(it - order.begin()) + 1;
+  }
+  EXPECT_GE(next, order.size() - 1) << "the last step seen was " << steps.back();
+
+  auto result = Send("GET", "/api/video/result/" + task_id);
+  ASSERT_EQ(result.result_int(), 200) << result.body();
+  const Json done = Body(result);
+  EXPECT_EQ(done["status"], "SUCCESS");
+  EXPECT_TRUE(done["face_animated"].get<bool>());
+  EXPECT_GT(done["duration_seconds"].get<double>(), 4.0);
+  EXPECT_GT(done["processing_time_seconds"].get<double>(), 0.0);
+
+  // The signed URLs download; a tampered signature does not.
+  const std::string video_url = done["video_url"];
+  auto video = Send("GET", video_url);
+  ASSERT_EQ(video.result_int(), 200);
+  Result<video::Mp4Info> probe = video::ProbeMp4(video.body());
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  EXPECT_EQ(probe->video_codec, "h264");
+  EXPECT_EQ(probe->pixel_format, "yuv420p");
+  EXPECT_EQ(probe->width, 512);
+  EXPECT_EQ(probe->height, 910);
+  EXPECT_DOUBLE_EQ(probe->fps, 25);
+  EXPECT_EQ(probe->audio_codec, "aac");
+  EXPECT_EQ(probe->sample_rate, 48000);
+  EXPECT_TRUE(probe->moov_before_mdat());
+  // The video lasts the speech plus 1 s of lead and 1.5 s of tail.
+  Result<std::string> speech_wav =
+      services_->objects().GetBytes("voices/generated/" + task_id + "/prosody_adjusted.wav");
+  ASSERT_TRUE(speech_wav.ok());
+  Result<audio::Sound> speech = audio::DecodeAudio(*speech_wav, 48000, 1);
+  ASSERT_TRUE(speech.ok());
+  EXPECT_NEAR(probe->duration_seconds, speech->duration_seconds() + 2.5, 0.1);
+  EXPECT_NEAR(done["duration_seconds"].get<double>(), probe->duration_seconds, 0.1);
+  // The soundtrack as delivered (AAC, decoded): broadcast loudness with headroom.
+  Result<audio::Sound> sound = audio::DecodeAudio(video.body(), 48000, 2);
+  ASSERT_TRUE(sound.ok()) << sound.status();
+  Result<audio::Loudness> loudness = audio::MeasureLoudness(*sound);
+  ASSERT_TRUE(loudness.ok());
+  EXPECT_NEAR(loudness->integrated_lufs, -14, 1);
+  EXPECT_LE(loudness->true_peak_dbtp, -1 + 0.3);  // AAC's own overshoot allowed, a little
+  auto thumbnail = Send("GET", done["thumbnail_url"].get<std::string>());
+  ASSERT_EQ(thumbnail.result_int(), 200);
+  const std::vector<uchar> jpeg(thumbnail.body().begin(), thumbnail.body().end());
+  const cv::Mat picture = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+  EXPECT_EQ(picture.cols, 512);
+  EXPECT_EQ(picture.rows, 910);
+  std::string tampered = video_url;
+  tampered.back() = tampered.back() == '0' ? '1' : '0';
+  EXPECT_EQ(Send("GET", tampered).result_int(), 403);
+}
+
+TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
+  const std::set<std::string> before = StoredUploadFolders();
+  struct Case {
+    std::vector<Part> fields;
+    std::string code;
+    std::string mentions;
+  };
+  const std::vector<Case> cases = {
+      {{{"text", kMessage}, {"voice_id", "nobody"}}, "unknown_voice", "default_male"},
+      {{{"text", kMessage}, {"bgm_id", "no_such_track"}}, "unknown_bgm", "none"},
+      {{{"text", kMessage}, {"background_id", "bg-nope"}}, "unknown_background", "blurred"},
+      {{{"text", std::string(2000, 'a')}}, "text_too_long", "200"},
+      {{{"text", "   "}}, "text_empty", ""},
+      {{{"text", kMessage}, {"speed", "9"}}, "invalid_prosody", "speed"},
+      {{{"text", kMessage}, {"voice_id", "english_female"}, {"language", "ja"}},
+       "language_mismatch",
+       "english_female"},
+      {{{"text", kMessage}, {"colour", "red"}}, "unknown_field", "colour"},
+  };
+  for (const Case& c : cases) {
+    auto r = PostForm(PortraitForm(c.fields));
+    EXPECT_EQ(r.result_int(), 400) << c.code << ": " << r.body();
+    const Json problem = Body(r);
+    EXPECT_EQ(problem["code"], c.code) << r.body();
+    EXPECT_THAT(problem.value("detail", ""), HasSubstr(c.mentions)) << c.code;
+  }
+  // Not a photo, and no photo at all.
+  auto text_file = PostForm({{"text", kMessage}, {"image", "just some text", "note.jpg"}});
+  EXPECT_EQ(text_file.result_int(), 400);
+  EXPECT_EQ(Body(text_file)["code"], "unsupported_image_type") << text_file.body();
+  auto no_photo = PostForm({{"text", kMessage}});
+  EXPECT_EQ(Body(no_photo)["code"], "missing_image");
+  // JSON naming photos that are not there.
+  auto unknown_image =
+      PostJson({{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"}, {"text", kMessage}});
+  EXPECT_EQ(unknown_image.result_int(), 400);
+  EXPECT_EQ(Body(unknown_image)["code"], "image_not_found") << unknown_image.body();
+  auto foreign_key = PostJson({{"object_key", "voices/system/default_male.wav"}, {"text", "x"}});
+  EXPECT_EQ(Body(foreign_key)["code"], "invalid_object_key");
+  auto both = PostJson({{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"},
+                        {"object_key", "images/uploads/a/original.jpg"},
+                        {"text", kMessage}});
+  EXPECT_EQ(Body(both)["code"], "missing_image");
+  auto plain = Send("POST", "/api/video/generate", "text=hi", "text/plain");
+  EXPECT_EQ(plain.result_int(), 415);
+  // None of these left a photo behind.
+  EXPECT_EQ(StoredUploadFolders(), before);
+
+  // Results: not a task id, an unknown one.
+  EXPECT_EQ(Send("GET", "/api/video/result/abc").result_int(), 400);
+  auto unknown = Send("GET", "/api/video/result/0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c");
+  EXPECT_EQ(unknown.result_int(), 404);
+  EXPECT_EQ(Body(unknown)["code"], "task_not_found");
+}
+
+TEST_F(GenerateTest, AFailedTaskReportsItsCodeNotATrace) {
+  // dogs.jpg has no person in it: the task is accepted (detection runs in the worker) and
+  // fails with the step's code.
+  auto accepted =
+      PostForm({{"text", kMessage}, {"image", ReadFile(kFaces / "dogs.jpg"), "dogs.jpg"}});
+  ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
+  auto result = WaitForResult(Body(accepted)["task_id"]);
+  EXPECT_EQ(result.result_int(), 422) << result.body();
+  const Json problem = Body(result);
+  EXPECT_EQ(problem["code"], "no_person_detected");
+  EXPECT_EQ(problem["status"], "FAILURE");
+  EXPECT_THAT(result.body(), ::testing::Not(HasSubstr(".cc")));
+}
+
+TEST_F(GenerateTest, CancellingDuringStepEightEndsRevokedWithNoVideo) {
+  // A longer message, so that step 8 runs long enough to be cancelled in the middle.
+  std::string text;
+  for (int i = 0; i < 4; ++i) text += "今日は本当におめでとうございます。";
+  auto accepted = PostForm(PortraitForm({{"text", text}}));
+  ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
+  const std::string task_id = Body(accepted)["task_id"];
+  const auto give_up = std::chrono::steady_clock::now() + kGenerationTimeout;
+  std::string step;
+  while (step != "video_generation" && std::chrono::steady_clock::now() < give_up) {
+    const Json status = Body(Send("GET", "/api/video/status/" + task_id));
+    if (status["progress"].is_object()) step = status["progress"]["current_step"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(step, "video_generation");
+  auto cancel = Send("DELETE", "/api/video/tasks/" + task_id);
+  ASSERT_EQ(cancel.result_int(), 202) << cancel.body();
+  auto result = WaitForResult(task_id);
+  EXPECT_EQ(result.result_int(), 409) << result.body();
+  EXPECT_EQ(Body(result)["code"], "task_revoked");
+  const Json status = Body(Send("GET", "/api/video/status/" + task_id));
+  EXPECT_EQ(status["status"], "REVOKED");
+  EXPECT_FALSE(
+      std::filesystem::exists(data_dir_ / "objects" / "videos" / task_id / "final_video.mp4"));
+}
+
+// Cancels the run when a chosen step is reported, as a worker that stops there would.
+class StopAtStep final : public pipeline::ProgressSink {
+ public:
+  StopAtStep(std::string step, worker::CancellationToken& token)
+      : step_(std::move(step)), token_(token) {}
+  Status Report(const pipeline::StepInfo& step) override {
+    if (step.name == step_) token_.Cancel(Status::Cancelled("worker stopped", "worker_shutdown"));
+    return Status::Ok();
+  }
+
+ private:
+  std::string step_;
+  worker::CancellationToken& token_;
+};
+
+TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
+  const generate::GenerateService& generator = services_->generator();
+  const std::string task_id = "5d1c1e8a-3f0b-4c55-8f3e-2a9b7c6d5e4f";
+  Result<std::string> key = generate::StoreUploadedImage(services_->objects(), task_id, "source",
+                                                         ReadFile(kFaces / kPortrait));
+  ASSERT_TRUE(key.ok()) << key.status();
+  generate::GenerateArgs args;
+  args.image_key = *key;
+  args.text = kMessage;
+
+  // First delivery: the worker stops as step 7 starts (steps 1-6 are stored).
+  worker::CancellationToken first_token;
+  StopAtStep stop("audio_mixing", first_token);
+  Result<generate::GenerateResult> first = generator.Run(task_id, args, stop, first_token);
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(first.status().IsCancelled()) << first.status();
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ / "objects" / "voices" / "generated" / task_id /
+                                       "final_mixed.mp3"));
+  const auto adjusted =
+      data_dir_ / "objects" / "voices" / "generated" / task_id / "prosody_adjusted.wav";
+  ASSERT_TRUE(std::filesystem::exists(adjusted));
+  const auto adjusted_written = std::filesystem::last_write_time(adjusted);
+
+  // Redelivery: steps 1-6 are reused, 7 and 8 run.
+  worker::CancellationToken second_token;
+  StopAtStep never("none", second_token);
+  Result<generate::GenerateResult> second = generator.Run(task_id, args, never, second_token);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(
+      second->reused_steps,
+      (std::vector<std::string>{"upload", "person_detection", "background_removal",
+                                "image_optimization", "voice_synthesis", "prosody_adjustment"}));
+  EXPECT_EQ(std::filesystem::last_write_time(adjusted), adjusted_written);
+  EXPECT_TRUE(std::filesystem::exists(data_dir_ / "objects" / "voices" / "generated" / task_id /
+                                      "final_mixed.mp3"));
+  EXPECT_TRUE(
+      std::filesystem::exists(data_dir_ / "objects" / "videos" / task_id / "final_video.mp4"));
+}
+
+}  // namespace
+}  // namespace vmsg
