@@ -77,5 +77,8 @@ test('a photo with nobody in it is explained', async () => {
   assert.equal(await page.locator('.person-box').count(), 0);
   assert.match(await page.textContent('#person-hint'), /人物が見つかりませんでした/);
   assert.equal(await page.isVisible('#photo-error'), false);
+  await page.fill('#message-text', 'こんにちは');
+  await page.click('#generate-button');
+  assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['人物が写った写真を選んでください（ステップ 1）']);
   await page.context().close();
 });

@@ -88,6 +88,7 @@ async function listen() {
 function missingItems() {
   const missing = [];
   if (!state.photo) missing.push('missing.photo');
+  else if (state.photo.persons.length === 0) missing.push('missing.person_none');
   else if (state.photo.persons.length > 1 && state.photo.personIndex == null) missing.push('missing.person');
   if (state.background === 'upload' && !state.backgroundKey) missing.push('missing.background');
   const n = messageLength();
@@ -122,8 +123,11 @@ function generateBody() {
     bgm_id: state.bgmId,
     background_id: state.background,
     prosody: style,
-    language: language(),
   };
+  // The voice decides the language (the server refuses a mismatch); progress texts come from
+  // the page's own translations whatever the server's messages are in.
+  const voice = state.voices.find((v) => v.id === state.voiceId);
+  if (voice && (voice.language === 'ja' || voice.language === 'en')) body.language = voice.language;
   if (state.photo.personIndex != null) body.person_index = state.photo.personIndex;
   if (state.background === 'upload') body.background_key = state.backgroundKey;
   return body;

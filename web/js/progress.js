@@ -89,7 +89,7 @@ export function followProgress(task, { onUpdate, onEnd, channels = ['ws', 'sse',
   }
 
   function startSse(index) {
-    const es = new EventSource(`/api/sse/progress/${encodeURIComponent(taskId)}`);
+    const es = new EventSource(task.events_url || `/api/sse/progress/${encodeURIComponent(taskId)}`);
     cleanup = () => es.close();
     es.addEventListener('progress', (e) => {
       try {
