@@ -66,7 +66,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   if (!(await page.evaluate(() => fetch('/api/bgm/tracks?type=system').then((r) => r.json()).then((b) => b.tracks.length)))) {
     assert.ok(openapi.paths['/api/bgm/tracks']?.post, 'no system music track to choose, and no track uploads');
     await page.click('#music-upload summary');
-    await page.setInputFiles('#music-file', await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ、ラララ。', 'default_female'));
+    await page.setInputFiles('#music-file', await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female'));
     await page.fill('#music-name', 'テストの曲');
     await page.click('#music-submit');
     await page.locator('#music-list .choice-row', { hasText: 'テストの曲' }).waitFor();
@@ -92,6 +92,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   const resultResponse = page.waitForResponse((r) => r.url().includes('/api/video/result/') && r.status() === 200, { timeout: GENERATE_TIMEOUT_MS });
   await page.click('#generate-button');
   await page.waitForSelector('#progress-panel:not([hidden])');
+  assert.equal(await page.isVisible('#generate-button'), false, 'no second generate while one runs');
   await screenshot(page, 'progress-ja-390x844');
   const result = await (await resultResponse).json();
   assert.equal(result.status, 'SUCCESS');
@@ -123,6 +124,8 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   assert.equal(new URL(video.poster).pathname, new URL(result.thumbnail_url, server.url).pathname);
   // Save: without file sharing in headless Chromium, a download link to the video.
   assert.equal(await page.getAttribute('#download-link', 'href'), result.video_url);
+  assert.notEqual(await page.isVisible('#download-link'), await page.isVisible('#share-button'), 'share or download, not both');
+  assert.equal(await page.isVisible('#generate-button'), true);
 
   await screenshot(page, 'result-ja-390x844');
   await page.setViewportSize({ width: 1280, height: 800 });

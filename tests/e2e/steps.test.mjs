@@ -87,7 +87,7 @@ test('▶ speaks the message with the chosen style', async () => {
 test('music of one\'s own: uploaded, previewed, listed and deleted', async () => {
   const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
   const page = await openPage(browser, server.url);
-  const wav = await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。', 'default_female');
+  const wav = await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female');
   await page.click('#music-upload summary');
   await page.setInputFiles('#music-file', wav);
   await page.fill('#music-name', 'テストの曲');

@@ -23,6 +23,8 @@ const STEPS = [
 const RESULT_RETRY_MS = 1000;
 const RESULT_RETRIES = 30;
 const TASK_KEY = 'vmsg.task';
+// The step name of the record generate writes before a worker takes the task.
+const QUEUED_STEP = 'queued';
 
 // ---- message ----
 
@@ -134,6 +136,7 @@ function generateBody() {
 }
 
 function stepIndexOf(record) {
+  if (record.current_step === QUEUED_STEP) return -1;
   const named = STEPS.findIndex(([name]) => name === record.current_step);
   if (named >= 0) return named;
   let index = 0;
@@ -157,7 +160,7 @@ function renderSteps(record) {
 }
 
 function progressMessage(record) {
-  if (!record) return t('progress.queued');
+  if (!record || record.current_step === QUEUED_STEP) return t('progress.queued');
   if (record.percentage >= 100) return t('progress.done');
   if (record.percentage < 0) return record.current_step === 'cancelled' ? t('progress.cancelled') : t('progress.failed');
   const key = `progress.steps.${record.current_step}`;
