@@ -50,10 +50,29 @@ std::string ReadFile(const std::filesystem::path& path) {
   return bytes.str();
 }
 
-// Counts nothing and shows nothing: the benchmark times the steps, not a display.
-class QuietProgress final : public pipeline::ProgressSink {
+// Notes when each step starts, so that the steps' own times can be printed.
+class StepTimes final : public pipeline::ProgressSink {
  public:
-  Status Report(const pipeline::StepInfo&) override { return Status::Ok(); }
+  Status Report(const pipeline::StepInfo& step) override {
+    starts_.emplace_back(std::string(step.name), SteadyClock::now());
+    return Status::Ok();
+  }
+  // "name 0.12s, ..." up to `end`.
+  std::string Summary(SteadyClock::time_point end) const {
+    std::string text;
+    for (size_t i = 0; i < starts_.size(); ++i) {
+      const auto until = i + 1 < starts_.size() ? starts_[i + 1].second : end;
+      char item[96];
+      std::snprintf(item, sizeof item, "%s%s %.2f", text.empty() ? "" : ", ",
+                    starts_[i].first.c_str(),
+                    std::chrono::duration<double>(until - starts_[i].second).count());
+      text += item;
+    }
+    return text;
+  }
+
+ private:
+  std::vector<std::pair<std::string, SteadyClock::time_point>> starts_;
 };
 
 double Median(std::vector<double> values) {
@@ -107,12 +126,13 @@ int Run(int argc, char** argv) {
     generate::GenerateArgs args;
     args.image_key = *key;
     args.text = kMessage;
-    QuietProgress progress;
+    StepTimes progress;
     worker::CancellationToken never;
     const auto started = SteadyClock::now();
     Result<generate::GenerateResult> result =
         services.generator().Run(task_id, args, progress, never);
     const double total = Seconds(started);
+    const std::string steps = progress.Summary(SteadyClock::now());
     if (!result.ok()) {
       std::fprintf(stderr, "generation failed: %s\n", result.status().ToString().c_str());
       return 1;
@@ -151,8 +171,8 @@ int Run(int argc, char** argv) {
     }
     if (!(*writer)->Finish().ok()) return 1;
     const double floor = Seconds(floor_started);
-    std::printf("run %d: pipeline %.2f s, encode-only %.2f s (%d frames)\n", run + 1, total, floor,
-                count);
+    std::printf("run %d: pipeline %.2f s, encode-only %.2f s (%d frames)\n  steps (s): %s\n",
+                run + 1, total, floor, count, steps.c_str());
     totals.push_back(total);
     floors.push_back(floor);
   }

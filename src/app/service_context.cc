@@ -186,6 +186,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // object is missing (the first start takes seconds); both roles, since workers mix it.
   music::MusicServiceOptions music_options;
   music_options.tracks.render.soundfont = c.soundfont;
+  if (const auto cache = ResolvedCacheDir(c); !cache.empty()) {
+    music_options.render_cache = cache / "music";
+  }
   ctx->music_ =
       std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_, music_options);
   const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();

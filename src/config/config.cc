@@ -356,6 +356,15 @@ const std::vector<Setting>& Settings() {
        "The General MIDI soundfont the system music is rendered with (Debian's "
        "fluid-soundfont-gm). Without it the system tracks are not seeded (a warning says why).",
        false, Path([](Config& c, auto p) { c.soundfont = std::move(p); })},
+      {"VMSG_CACHE_DIR", "auto",
+       "Where rendered system music is kept for reuse by any data directory on this machine "
+       "(a fresh one then copies instead of rendering): `auto` is $XDG_CACHE_HOME/vmsg or "
+       "~/.cache/vmsg, `off` keeps nothing, else a directory.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         c.cache_dir = std::string(v);
+         return Status::Ok();
+       }},
       {"VMSG_LOG_FORMAT", "text", "`text` for people, `json` for one JSON object per line.", false,
        [](Config& c, std::string_view v) -> Status {
          auto f = ParseLogFormat(v);
@@ -536,6 +545,18 @@ std::string RedactedValue(std::string_view name, std::string_view value) {
   const Setting* s = FindSetting(name);
   if (s != nullptr && s->secret && !value.empty()) return "[redacted]";
   return RedactUrlPassword(value);
+}
+
+std::filesystem::path ResolvedCacheDir(const Config& config) {
+  if (config.cache_dir == "off") return {};
+  if (config.cache_dir != "auto") return config.cache_dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
+    return std::filesystem::path(xdg) / "vmsg";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return std::filesystem::path(home) / ".cache" / "vmsg";
+  }
+  return {};
 }
 
 Result<Config> LoadConfig(const ConfigSources& sources) {

@@ -86,6 +86,8 @@ struct Config {
   int video_crf = 0;
   // The General MIDI soundfont the system music is rendered with.
   std::filesystem::path soundfont;
+  // VMSG_CACHE_DIR as given: "auto", "off" or a directory (see ResolvedCacheDir).
+  std::string cache_dir;
 
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
@@ -109,6 +111,10 @@ struct ConfigSources {
   std::optional<std::filesystem::path> env_file;
   bool env_file_explicit = false;
 };
+
+// The cache directory VMSG_CACHE_DIR names: empty for "off"; for "auto" $XDG_CACHE_HOME/vmsg,
+// else $HOME/.cache/vmsg, else empty (no home: no cache).
+std::filesystem::path ResolvedCacheDir(const Config& config);
 
 // Builds and validates the configuration. Every failure is InvalidArgument with a message
 // that names the setting, the bad value and where it came from, e.g.

@@ -1,8 +1,12 @@
 // System track seeding and user track uploads (see music_service.h).
 #include "music/music_service.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -21,6 +25,81 @@ const std::vector<std::string_view> kAcceptedFormats = {"wav", "mp3", "mov,mp4,m
                                                         "ogg", "flac"};
 
 double RoundTo(double value, double step) { return std::round(value / step) * step; }
+
+// A rendered system track as the cache keeps it: a header line, then the two MP3 files.
+constexpr std::string_view kCacheMagic = "vmsg-music-cache 1\n";
+
+struct CachedTrack {
+  double seconds = 0;
+  double loudness_lufs = 0;
+  EncodedTrack encoded;
+};
+
+// The cache file for `score_json` under these options: FNV-1a over every input that
+// shapes the bytes (the soundfont by path, size and modification time).
+std::filesystem::path CacheFile(const std::filesystem::path& dir, std::string_view id,
+                                std::string_view score_json, const TrackOptions& tracks,
+                                int sample_rate, int bit_rate) {
+  std::error_code ec;
+  const auto soundfont = tracks.render.soundfont;
+  const auto size = std::filesystem::file_size(soundfont, ec);
+  const auto mtime = std::filesystem::last_write_time(soundfont, ec).time_since_epoch().count();
+  const std::string inputs = std::string(score_json) + "|" + soundfont.string() + "|" +
+                             std::to_string(ec ? 0 : size) + "|" + std::to_string(mtime) + "|" +
+                             std::to_string(sample_rate) + "|" + std::to_string(bit_rate) + "|" +
+                             std::to_string(tracks.loudness.target_lufs) + "|" +
+                             std::to_string(tracks.loudness.max_true_peak_dbtp) + "|" +
+                             std::to_string(tracks.preview_seconds) + "|" +
+                             std::to_string(tracks.preview_fade_out_seconds);
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : inputs) hash = (hash ^ c) * 1099511628211ull;
+  char name[64];
+  std::snprintf(name, sizeof name, "-%016llx.bin", static_cast<unsigned long long>(hash));
+  return dir / (std::string(id) + name);
+}
+
+// A cached track, or nullopt when there is none or it is not whole (then it is rendered).
+std::optional<CachedTrack> ReadCache(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string magic(kCacheMagic.size(), '\0');
+  CachedTrack t;
+  size_t file_bytes = 0, preview_bytes = 0;
+  if (!in.read(magic.data(), static_cast<std::streamsize>(magic.size())) || magic != kCacheMagic ||
+      !(in >> t.seconds >> t.loudness_lufs >> file_bytes >> preview_bytes) || in.get() != '\n' ||
+      file_bytes == 0 || preview_bytes == 0 || file_bytes > (64u << 20) ||
+      preview_bytes > (64u << 20)) {
+    return std::nullopt;
+  }
+  t.encoded.file.resize(file_bytes);
+  t.encoded.preview.resize(preview_bytes);
+  if (!in.read(t.encoded.file.data(), static_cast<std::streamsize>(file_bytes)) ||
+      !in.read(t.encoded.preview.data(), static_cast<std::streamsize>(preview_bytes)) ||
+      in.peek() != std::char_traits<char>::eof()) {
+    return std::nullopt;
+  }
+  return t;
+}
+
+// Best effort: a cache that cannot be written only means rendering again next time. The
+// file appears whole or not at all (written aside, then renamed).
+void WriteCache(const std::filesystem::path& file, const CachedTrack& t) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  const auto temp = file.string() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << kCacheMagic << t.seconds << ' ' << t.loudness_lufs << ' ' << t.encoded.file.size() << ' '
+        << t.encoded.preview.size() << '\n'
+        << t.encoded.file << t.encoded.preview;
+    if (!out) {
+      std::filesystem::remove(temp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(temp, file, ec);
+  if (ec) std::filesystem::remove(temp, ec);
+}
 
 }  // namespace
 
@@ -65,6 +144,7 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
   MusicSeedReport report;
   struct Pending {
     Score score;
+    std::string json;  // the score as written (the render cache's key)
     std::optional<meta::BgmTrack> existing;
     // Filled by the rendering thread (a plain pair rather than a Result: GCC 12 reports
     // a false free-nonheap-object when a future holds the variant).
@@ -93,7 +173,7 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
       report.failed.emplace_back(id, score.status());
       continue;
     }
-    Pending p{.score = std::move(*score)};
+    Pending p{.score = std::move(*score), .json = std::string(embedded.json)};
     if (existing.ok()) p.existing = std::move(*existing);
     pending.push_back(std::move(p));
   }
@@ -104,6 +184,17 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
   std::vector<std::thread> threads;
   for (Pending& p : pending) {
     threads.emplace_back([this, &p, &track_options] {
+      std::filesystem::path cache;
+      if (!options_.render_cache.empty()) {
+        cache = CacheFile(options_.render_cache, p.score.id, p.json, track_options,
+                          options_.sample_rate, options_.mp3_bit_rate);
+        if (std::optional<CachedTrack> cached = ReadCache(cache)) {
+          p.seconds = cached->seconds;
+          p.loudness_lufs = cached->loudness_lufs;
+          p.encoded = std::move(cached->encoded);
+          return;
+        }
+      }
       Result<RenderedTrack> rendered = RenderTrack(p.score, track_options);
       if (!rendered.ok()) {
         p.status = rendered.status();
@@ -114,6 +205,7 @@ MusicSeedReport MusicService::EnsureSystemTracks() {
       Result<EncodedTrack> encoded = Encode(rendered->loop, rendered->preview);
       if (encoded.ok()) {
         p.encoded = std::move(*encoded);
+        if (!cache.empty()) WriteCache(cache, {p.seconds, p.loudness_lufs, p.encoded});
       } else {
         p.status = encoded.status();
       }

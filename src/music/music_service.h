@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,11 @@ struct NewUserTrack {
 
 struct MusicServiceOptions {
   TrackOptions tracks;  // rendering, loudness and previews (system and user)
+  // Where rendered system tracks are kept between data directories (VMSG_CACHE_DIR/music):
+  // a fresh data dir on the same machine copies them instead of rendering again. Entries
+  // are named by a hash of everything that shapes the sound (score, soundfont file, rate,
+  // bit rate), so a changed score renders anew. Empty: no cache.
+  std::filesystem::path render_cache;
   UserTrackLimits user;
   int sample_rate = 48000;  // of every stored track (stereo)
   int mp3_bit_rate = 192000;

@@ -221,5 +221,48 @@ TEST_F(SeedTest, AMissingSoundfontIsNamed) {
   EXPECT_TRUE(bgm_->List()->empty());
 }
 
+TEST_F(SeedTest, ARenderCacheLetsAFreshDataDirCopyInsteadOfRender) {
+  const std::filesystem::path cache = data_dir_ / "cache";
+  MusicServiceOptions options;
+  options.render_cache = cache;
+  MusicService first(*bgm_, store_, ids_, options);
+  ASSERT_EQ(first.EnsureSystemTracks().created.size(), 5u);
+  size_t entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) {
+    EXPECT_EQ(entry.path().extension(), ".bin");
+    ++entries;
+  }
+  EXPECT_EQ(entries, 5u);
+
+  // A second data dir with the same cache, one entry damaged: four tracks come from the
+  // cache, the damaged one is rendered again, and every byte and figure is the same.
+  const std::filesystem::path upbeat_entry = [&] {
+    for (const auto& entry : std::filesystem::directory_iterator(cache)) {
+      if (entry.path().filename().string().starts_with("celebration_upbeat-")) return entry.path();
+    }
+    return std::filesystem::path();
+  }();
+  ASSERT_FALSE(upbeat_entry.empty());
+  std::filesystem::resize_file(upbeat_entry, std::filesystem::file_size(upbeat_entry) / 2);
+  const auto second_dir = data_dir_ / "second";
+  auto second_bgm = std::move(meta::OpenBgmCatalog(second_dir, clock_)).value();
+  meta::testing::MemoryObjectStoreForTest second_store;
+  MusicService second(*second_bgm, second_store, ids_, options);
+  const MusicSeedReport report = second.EnsureSystemTracks();
+  ASSERT_EQ(report.created.size(), 5u);
+  const std::vector<meta::BgmTrack> tracks = bgm_->List().value();
+  for (const meta::BgmTrack& track : tracks) {
+    Result<meta::BgmTrack> copy = second_bgm->Get(track.id);
+    ASSERT_TRUE(copy.ok());
+    EXPECT_EQ(copy->duration_seconds, track.duration_seconds) << track.id;
+    EXPECT_EQ(copy->volume_db, track.volume_db) << track.id;
+    if (track.id != "celebration_upbeat") {
+      EXPECT_EQ(*second_store.GetBytes(track.file_path), *store_.GetBytes(track.file_path));
+    }
+  }
+  // The damaged entry was written again, whole.
+  EXPECT_GT(std::filesystem::file_size(upbeat_entry), 100000u);
+}
+
 }  // namespace
 }  // namespace vmsg::music

@@ -2,10 +2,34 @@
 #include "voice/speaker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 namespace vmsg::voice {
 namespace {
+
+// Every piece spoken, in order. The engines are thread-safe and Open JTalk runs as a
+// process per call, so the pieces are spoken side by side on up to one thread per core:
+// a message of several sentences takes about as long as its longest one.
+std::vector<Result<Speech>> SynthesizeAll(const SpeechSynthesizer& engine,
+                                          const std::vector<TextPiece>& pieces,
+                                          const SynthesisParams& params) {
+  std::vector<Result<Speech>> spoken(pieces.size(), Status::Internal("not spoken"));
+  const size_t threads =
+      std::min<size_t>(pieces.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < pieces.size(); i = next++) {
+      spoken[i] = engine.Synthesize(pieces[i].text, params);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  return spoken;
+}
 
 // The span of `speech` between its first and last non-pause phoneme, or nothing.
 std::optional<std::pair<double, double>> SoundSpan(const Speech& speech) {
@@ -83,8 +107,11 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
   speech.language = language;
   bool first = true;
   double pending_pause = options_.leading_silence;
-  for (const TextPiece& piece : SplitAtPauses(out.text.speech, language)) {
-    VMSG_ASSIGN_OR_RETURN(Speech spoken, engine->Synthesize(piece.text, params));
+  const std::vector<TextPiece> pieces = SplitAtPauses(out.text.speech, language);
+  std::vector<Result<Speech>> spoken_pieces = SynthesizeAll(*engine, pieces, params);
+  for (size_t index = 0; index < pieces.size(); ++index) {
+    const TextPiece& piece = pieces[index];
+    VMSG_ASSIGN_OR_RETURN(Speech spoken, std::move(spoken_pieces[index]));
     const auto span = SoundSpan(spoken);
     if (!span) {
       // The engine found nothing to say in this piece (symbols only): keep its pause.

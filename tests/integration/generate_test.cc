@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -20,9 +21,12 @@
 #include "audio/loudness.h"
 #include "common/json.h"
 #include "config/config.h"
+#include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/render_stage.h"
 #include "test_client.h"
 #include "video/mp4_probe.h"
+#include "voice/audio.h"
+#include "voice/speech_json.h"
 #include "ws_client.h"
 
 namespace vmsg {
@@ -246,6 +250,71 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   ASSERT_TRUE(loudness.ok());
   EXPECT_NEAR(loudness->integrated_lufs, -14, 1);
   EXPECT_LE(loudness->true_peak_dbtp, -1 + 0.3);  // AAC's own overshoot allowed, a little
+  // The lips follow the speech: in the mouth's box (from the stored landmarks) the picture
+  // changes at least twice as much from frame to frame while a phoneme is spoken as while
+  // nothing is, and it rests in the first and the last second.
+  Result<std::vector<cv::Mat>> frames = video::DecodeMp4Frames(video.body(), 100000);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  Result<std::string> face = services_->objects().GetBytes(
+      "images/uploads/" + task_id + "/" + std::string(pipeline::kFramedFaceObject));
+  ASSERT_TRUE(face.ok());
+  const Json landmarks = ParseJson(*face).value()["landmarks"];
+  ASSERT_EQ(landmarks.size(), 68u);
+  std::vector<cv::Point> mouth_points;
+  for (size_t i = 48; i < 68; ++i) {
+    mouth_points.emplace_back(landmarks[i][0].get<int>(), landmarks[i][1].get<int>());
+  }
+  const cv::Rect box = cv::boundingRect(mouth_points);
+  const cv::Rect mouth(box.x - box.width / 4, box.y - box.height / 4, box.width * 3 / 2,
+                       box.height * 2);
+  Result<std::string> timings = services_->objects().GetBytes("voices/generated/" + task_id +
+                                                              "/prosody_adjusted_timings.json");
+  ASSERT_TRUE(timings.ok());
+  Result<voice::Audio> spoken_audio = voice::DecodeWav(*speech_wav);
+  ASSERT_TRUE(spoken_audio.ok());
+  Result<voice::Speech> spoken =
+      voice::SpeechFromJson(ParseJson(*timings).value(), std::move(*spoken_audio));
+  ASSERT_TRUE(spoken.ok()) << spoken.status();
+  constexpr double kLead = 1.0;  // where the speech starts in the video
+  auto speaking = [&](double t) {
+    for (const voice::Phoneme& p : spoken->phonemes) {
+      if (p.symbol != voice::kPauseSymbol && p.symbol != "sil" && t >= kLead + p.start &&
+          t < kLead + p.end) {
+        return true;
+      }
+    }
+    return false;
+  };
+  double speech_change = 0, pause_change = 0, edge_change = 0;
+  int speech_frames = 0, pause_frames = 0, edge_frames = 0;
+  const int count = static_cast<int>(frames->size());
+  for (int i = 1; i < count; ++i) {
+    cv::Mat a, b, diff;
+    cv::cvtColor((*frames)[i - 1](mouth), a, cv::COLOR_BGR2GRAY);
+    cv::cvtColor((*frames)[i](mouth), b, cv::COLOR_BGR2GRAY);
+    cv::absdiff(a, b, diff);
+    const double change = cv::mean(diff)[0];
+    const double t = i / 25.0;
+    if (speaking(t)) {
+      speech_change += change;
+      ++speech_frames;
+    } else {
+      pause_change += change;
+      ++pause_frames;
+    }
+    if (i < 25 || i >= count - 25) {
+      edge_change += change;
+      ++edge_frames;
+    }
+  }
+  ASSERT_GT(speech_frames, 25);
+  ASSERT_GT(pause_frames, 25);
+  speech_change /= speech_frames;
+  pause_change /= pause_frames;
+  EXPECT_GE(speech_change, 2 * pause_change)
+      << "speech " << speech_change << ", pauses " << pause_change;
+  EXPECT_LT(edge_change / edge_frames, speech_change / 2);
+
   auto thumbnail = Send("GET", done["thumbnail_url"].get<std::string>());
   ASSERT_EQ(thumbnail.result_int(), 200);
   const std::vector<uchar> jpeg(thumbnail.body().begin(), thumbnail.body().end());
