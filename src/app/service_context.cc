@@ -15,6 +15,7 @@
 #include "http/handlers/upload_handlers.h"
 #include "http/handlers/voice_handlers.h"
 #include "media/backgrounds.h"
+#include "media/image_io.h"
 #include "media/person_detector.h"
 #include "media/segmenter.h"
 #include "state/redis_state.h"
@@ -292,6 +293,15 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   http::AddHealthRoute(ctx->router_, ctx->health_,
                        {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
   http::AddOpenApiRoute(ctx->router_, kVersion);
+  const voices::RecordingLimits recording =
+      ctx->voices_service_ ? ctx->voices_service_->limits() : voices::RecordingLimits{};
+  http::AddPublicConfigRoute(ctx->router_, {.text_max_chars = c.text_max_chars,
+                                            .upload_max_bytes = c.upload_max_bytes,
+                                            .image_max_bytes = media::kMaxUploadBytes,
+                                            .voice_max_files = recording.max_files,
+                                            .voice_max_file_bytes = recording.max_file_bytes,
+                                            .voice_min_seconds = recording.min_speech_seconds,
+                                            .voice_max_seconds = recording.max_speech_seconds});
   // The UI's catch-all comes last so that every API route shadows it.
   http::AddStaticFiles(ctx->router_, web_dir);
 

@@ -83,6 +83,9 @@ health=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/health")
 check "health answers 200" test "$(tail -n1 <<<"$health")" = 200
 check "health is JSON with status ok" grep -q '"status":"ok"' <<<"$(head -n1 <<<"$health")"
 check "data dir created" test -d "$work/data"
+config=$(curl -s "http://127.0.0.1:$port/api/config")
+check "api/config has the text limit" grep -q '"text_max_chars":200' <<<"$config"
+check "api/config has the upload limit" grep -q '"upload_max_bytes":10485760' <<<"$config"
 check "task state lives in the data dir" test -f "$work/data/state.sqlite3"
 check "health reports the state store" grep -q '"state":{"backend":"sqlite:' <<<"$(head -n1 <<<"$health")"
 status=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/api/video/status/3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f")

@@ -1,4 +1,4 @@
-// Health and OpenAPI handlers.
+// Health, OpenAPI and public-limits handlers.
 #include "http/handlers/system_handlers.h"
 
 namespace vmsg::http {
@@ -83,6 +83,29 @@ void AddOpenApiRoute(Router& router, std::string version) {
   router.Add("GET", "/api/openapi.json", Sync([self, version = std::move(version)](Request&) {
                return Response::Json(200, OpenApiDocument(*self, version));
              }),
+             std::move(options));
+}
+
+void AddPublicConfigRoute(Router& router, PublicLimits limits) {
+  RouteOptions options;
+  options.max_body_bytes = 0;
+  options.doc.summary = "The public limits a client checks against";
+  options.doc.tags = {"operations"};
+  options.doc.description =
+      "{text_max_chars, upload_max_bytes, image_max_bytes, voice_recording: {max_files, "
+      "max_file_bytes, min_seconds, max_seconds}, languages}: the message length "
+      "(VMSG_TEXT_MAX_CHARS), the presigned upload limit (VMSG_UPLOAD_MAX_BYTES), the photo "
+      "limit of /api/person-detection/detect and the custom-voice recording limits.";
+  const vmsg::Json body = {{"text_max_chars", limits.text_max_chars},
+                           {"upload_max_bytes", limits.upload_max_bytes},
+                           {"image_max_bytes", limits.image_max_bytes},
+                           {"voice_recording",
+                            {{"max_files", limits.voice_max_files},
+                             {"max_file_bytes", limits.voice_max_file_bytes},
+                             {"min_seconds", limits.voice_min_seconds},
+                             {"max_seconds", limits.voice_max_seconds}}},
+                           {"languages", {"ja", "en"}}};
+  router.Add("GET", "/api/config", Sync([body](Request&) { return Response::Json(200, body); }),
              std::move(options));
 }
 

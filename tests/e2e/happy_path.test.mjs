@@ -1,0 +1,170 @@
+// The whole journey in a browser: a real photo, choose a person, keep a preset background,
+// a Japanese message, preview and choose a voice and a track, generate, watch the progress
+// bar go through the steps to 100 %, and play the result: readyState >= 2 and the video's
+// duration within 0.2 s of the server's duration_seconds. No console errors on the way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { launch, openPage, screenshot } from './lib/browser.mjs';
+import { FACES, synthesizedSpeech } from './lib/fixtures.mjs';
+
+// A photo with several people (Debian's dlib examples), so a person is chosen by tapping.
+const GROUP_PHOTO = join(FACES, '2008_001009.jpg');
+const MESSAGE = 'お誕生日おめでとう！素敵な一年になりますように。';
+const DURATION_TOLERANCE_S = 0.2;
+const GENERATE_TIMEOUT_MS = 300000;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async () => {
+  const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
+  assert.ok(openapi.paths['/api/video/generate'], 'this build has no POST /api/video/generate yet');
+
+  const page = await openPage(browser, server.url);
+
+  // 1 Photo: several people found, tap the second.
+  await page.setInputFiles('#photo-input', GROUP_PHOTO);
+  await page.waitForSelector('.person-box');
+  const boxes = page.locator('.person-box');
+  const count = await boxes.count();
+  assert.ok(count >= 2, `expected several people, found ${count}`);
+  assert.match(await page.textContent('#person-hint'), /タップ/);
+  await boxes.nth(1).click();
+  assert.equal(await boxes.nth(1).getAttribute('aria-pressed'), 'true');
+  assert.equal(await boxes.nth(0).getAttribute('aria-pressed'), 'false');
+
+  // 2 Background: a preset is chosen from the start; keep it.
+  const background = await page.locator('input[name=background]:checked').getAttribute('value');
+  assert.match(background, /^bg-/);
+
+  // 3 Message, with the live counter.
+  await page.fill('#message-text', MESSAGE);
+  assert.equal(await page.textContent('#message-counter'), `${[...MESSAGE].length} / 200 文字`);
+
+  // 4 Voice: preview, then choose.
+  const voice = page.locator('#voice-list .choice-row[data-id="default_male"]');
+  await voice.locator('.preview-button').click();
+  await page.waitForFunction(() => {
+    const a = document.getElementById('preview-audio');
+    return !a.paused && a.currentTime > 0;
+  });
+  await voice.locator('input').check();
+
+  // 5 Music: preview the first system track, then choose it. A build whose catalog has no
+  // system track yet uses one uploaded through the page instead.
+  if (!(await page.evaluate(() => fetch('/api/bgm/tracks?type=system').then((r) => r.json()).then((b) => b.tracks.length)))) {
+    assert.ok(openapi.paths['/api/bgm/tracks']?.post, 'no system music track to choose, and no track uploads');
+    await page.click('#music-upload summary');
+    await page.setInputFiles('#music-file', await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female'));
+    await page.fill('#music-name', 'テストの曲');
+    await page.click('#music-submit');
+    await page.locator('#music-list .choice-row', { hasText: 'テストの曲' }).waitFor();
+  }
+  const track = page.locator('#music-list .choice-row').nth(1);
+  assert.ok(await track.count(), 'no music track to choose');
+  await track.locator('.preview-button').click();
+  await page.waitForFunction(() => {
+    const a = document.getElementById('preview-audio');
+    return !a.paused && a.currentTime > 0 && a.currentSrc.includes('/api/bgm/tracks/');
+  });
+  await track.locator('input').check();
+
+  // 7 Generate, recording every percentage and step the bar shows.
+  await page.evaluate(() => {
+    window.seen = [];
+    const bar = document.getElementById('progress-bar');
+    new MutationObserver(() => {
+      const active = document.querySelector('#progress-steps [aria-current="step"]');
+      window.seen.push({ pct: Number(bar.getAttribute('aria-valuenow')), step: active ? active.dataset.step : null });
+    }).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+  const resultResponse = page.waitForResponse((r) => r.url().includes('/api/video/result/') && r.status() === 200, { timeout: GENERATE_TIMEOUT_MS });
+  await page.click('#generate-button');
+  await page.waitForSelector('#progress-panel:not([hidden])');
+  assert.equal(await page.isVisible('#generate-button'), false, 'no second generate while one runs');
+  await screenshot(page, 'progress-ja-390x844');
+  const result = await (await resultResponse).json();
+  assert.equal(result.status, 'SUCCESS');
+  await page.waitForSelector('#result-panel:not([hidden])');
+
+  const seen = await page.evaluate(() => window.seen);
+  const pcts = seen.map((s) => s.pct);
+  assert.equal(pcts[pcts.length - 1], 100, `ended at ${pcts[pcts.length - 1]}`);
+  for (let i = 1; i < pcts.length; i++) assert.ok(pcts[i] >= pcts[i - 1], `went backwards: ${pcts}`);
+  const steps = new Set(seen.map((s) => s.step).filter(Boolean));
+  assert.ok(steps.size >= 3, `saw steps ${[...steps]}`);
+  assert.equal(await page.locator('#progress-steps .step-item.done').count(), 8);
+
+  // The result plays inline, the thumbnail as its poster.
+  const video = await page.evaluate(async () => {
+    const v = document.getElementById('result-video');
+    if (v.readyState < 2) await new Promise((r) => v.addEventListener('loadeddata', r, { once: true }));
+    v.muted = true;
+    await v.play();
+    await new Promise((r) => {
+      const check = () => (v.currentTime > 0.1 ? r() : requestAnimationFrame(check));
+      check();
+    });
+    return { readyState: v.readyState, duration: v.duration, poster: v.poster, src: v.currentSrc };
+  });
+  assert.ok(video.readyState >= 2);
+  assert.ok(Math.abs(video.duration - result.duration_seconds) <= DURATION_TOLERANCE_S,
+    `video ${video.duration} s, server ${result.duration_seconds} s`);
+  assert.equal(new URL(video.poster).pathname, new URL(result.thumbnail_url, server.url).pathname);
+  // Save: without file sharing in headless Chromium, a download link to the video.
+  assert.equal(await page.getAttribute('#download-link', 'href'), result.video_url);
+  assert.notEqual(await page.isVisible('#download-link'), await page.isVisible('#share-button'), 'share or download, not both');
+  assert.equal(await page.isVisible('#generate-button'), true);
+
+  await screenshot(page, 'result-ja-390x844');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await screenshot(page, 'result-ja-1280x800');
+  assert.deepEqual(page.problems, []);
+
+  // Make another: back to step 1 with an empty form.
+  await page.click('#again-button');
+  assert.equal(await page.isVisible('#result-panel'), false);
+  assert.equal(await page.inputValue('#message-text'), '');
+  await page.context().close();
+});
+
+// With no workers the task waits in the queue, so cancelling it is certain to come first.
+test('cancel while queued (after a reload): the page says so and the form is usable again', { timeout: 180000 }, async () => {
+  const queued = await startServer({ VMSG_WORKERS: '0' });
+  try {
+    const openapi = await (await fetch(`${queued.url}/api/openapi.json`)).json();
+    assert.ok(openapi.paths['/api/video/generate'], 'this build has no POST /api/video/generate yet');
+    const page = await openPage(browser, queued.url);
+    await page.setInputFiles('#photo-input', join(FACES, 'Tom_Cruise_avp_2014_4.jpg'));
+    await page.waitForSelector('.person-box');
+    await page.fill('#message-text', 'こんにちは');
+    await page.click('#generate-button');
+    await page.waitForSelector('#progress-panel:not([hidden])');
+    assert.equal(await page.isDisabled('#message-text'), true, 'the form is locked while a video is made');
+    assert.equal(await page.textContent('#progress-message'), '順番を待っています…');
+    // A reload picks the same task up again.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#progress-panel:not([hidden])');
+    await page.click('#cancel-button');
+    await page.waitForSelector('#generate-error:not([hidden])');
+    assert.match(await page.textContent('#generate-error'), /キャンセルしました/);
+    assert.equal(await page.isVisible('#progress-panel'), false);
+    assert.equal(await page.isDisabled('#message-text'), false);
+    assert.equal(await page.isVisible('#generate-button'), true);
+    await page.context().close();
+  } finally {
+    await queued.stop();
+  }
+});

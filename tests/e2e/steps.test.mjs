@@ -1,0 +1,158 @@
+// The steps before generation, one by one: a photo with one person is chosen at once, an
+// uploaded background goes through the presigned upload flow, the message counter follows
+// the server's limit and blocks an over-long text, the style's ▶ speaks the message, the
+// generate button lists what is still missing, and music of one's own is uploaded,
+// previewed and deleted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { launch, openPage } from './lib/browser.mjs';
+import { ONE_PERSON, FACES, synthesizedSpeech } from './lib/fixtures.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ VMSG_TEXT_MAX_CHARS: '40' });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('generate first lists what is missing, in the user\'s language', async () => {
+  const page = await openPage(browser, server.url);
+  await page.click('#generate-button');
+  const missing = await page.locator('#generate-missing li').allTextContents();
+  assert.deepEqual(missing, ['写真を選んでください（ステップ 1）', 'メッセージを入力してください（ステップ 3）']);
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['Choose a photo (step 1)', 'Type a message (step 3)']);
+  assert.equal(await page.isVisible('#progress-panel'), false);
+  await page.context().close();
+});
+
+test('one person is chosen at once; the counter follows VMSG_TEXT_MAX_CHARS', async () => {
+  const page = await openPage(browser, server.url);
+  await page.setInputFiles('#photo-input', ONE_PERSON);
+  await page.waitForSelector('.person-box');
+  assert.equal(await page.getAttribute('.person-box', 'aria-pressed'), 'true');
+  assert.equal(await page.textContent('#person-hint'), 'この人が話します。');
+  await page.fill('#message-text', 'あ'.repeat(41));
+  assert.equal(await page.textContent('#message-counter'), '41 / 40 文字');
+  assert.equal(await page.getAttribute('#message-text', 'aria-invalid'), 'true');
+  assert.equal(await page.textContent('#message-limit-live'), '上限を 1 文字超えています。');
+  await page.click('#generate-button');
+  assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['メッセージを短くしてください（ステップ 3）']);
+  await page.fill('#message-text', 'ありがとう');
+  assert.equal(await page.getAttribute('#message-text', 'aria-invalid'), 'false');
+  assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), []);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('an uploaded background goes through the presigned form', async () => {
+  const page = await openPage(browser, server.url);
+  await page.check('input[name=background][value=upload]', { force: true });
+  await page.waitForSelector('#background-upload:not([hidden])');
+  const form = page.waitForResponse((r) => r.url().endsWith('/api/uploads/presign'));
+  await page.setInputFiles('#background-input', `${FACES}/dogs.jpg`);
+  const presign = await (await form).json();
+  assert.match(presign.object_key, /^images\/uploads\/.+\/original\.jpg$/);
+  await page.waitForSelector('#background-preview:not([hidden])');
+  assert.equal(await page.textContent('#background-status'), '背景をアップロードしました。');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('▶ speaks the message with the chosen style', async () => {
+  const page = await openPage(browser, server.url);
+  await page.fill('#message-text', 'お誕生日おめでとう！');
+  await page.selectOption('#style-preset', 'celebration');
+  await page.fill('#style-speed', '1.2');
+  const synth = page.waitForRequest((r) => r.url().endsWith('/api/voice/synthesize'));
+  await page.click('#style-listen');
+  const body = JSON.parse((await synth).postData());
+  assert.deepEqual(body, { text: 'お誕生日おめでとう！', voice_id: 'default_female', prosody: 'celebration', speed: 1.2 });
+  await page.waitForFunction(() => {
+    const a = document.getElementById('preview-audio');
+    return !a.paused && a.currentTime > 0;
+  });
+  assert.equal(await page.textContent('#style-status'), '再生中（スタイル：お祝い）');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('music of one\'s own: uploaded, previewed, listed and deleted', async () => {
+  const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
+  const page = await openPage(browser, server.url);
+  const wav = await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female');
+  await page.click('#music-upload summary');
+  await page.setInputFiles('#music-file', wav);
+  await page.fill('#music-name', 'テストの曲');
+  await page.click('#music-submit');
+  if (!openapi.paths['/api/bgm/tracks']?.post) {
+    // This build has no track uploads yet: the page says so instead of failing silently.
+    await page.waitForSelector('#music-upload-error:not([hidden])');
+    assert.match(await page.textContent('#music-upload-error'), /音楽をアップロードできません/);
+    await page.context().close();
+    return;
+  }
+  const row = page.locator('#music-list .choice-row', { hasText: 'テストの曲' });
+  await row.waitFor();
+  assert.equal(await row.locator('input').isChecked(), true);
+  const id = await row.getAttribute('data-id');
+  await row.locator('.preview-button').click();
+  await page.waitForFunction(() => {
+    const a = document.getElementById('preview-audio');
+    return !a.paused && a.currentTime > 0;
+  });
+  await page.click('#tab-library');
+  const item = page.locator(`#library-music [data-id="${id}"]`);
+  await item.waitFor();
+  page.once('dialog', (d) => d.accept());
+  await item.locator('.button.danger').click();
+  await item.waitFor({ state: 'detached' });
+  assert.equal((await fetch(`${server.url}/api/bgm/tracks/${id}`)).status, 404);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('the progress follower falls back from WebSocket to SSE to polling', async () => {
+  const page = await openPage(browser, server.url);
+  const outcome = await page.evaluate(async () => {
+    const { followProgress } = await import('/js/progress.js');
+    const id = '0b5e2c1a-9d4e-4f6a-8b7c-1d2e3f4a5b6c';  // no such task
+    const seen = [];
+    const origWs = window.WebSocket;
+    const origEs = window.EventSource;
+    window.WebSocket = class extends origWs {
+      constructor(...a) { super(...a); seen.push('ws'); }
+    };
+    window.EventSource = class extends origEs {
+      constructor(...a) { super(...a); seen.push('sse'); }
+    };
+    const origFetch = window.fetch;
+    window.fetch = (url, ...rest) => {
+      if (String(url).includes('/api/video/status/')) seen.push('poll');
+      return origFetch(url, ...rest);
+    };
+    try {
+      return await new Promise((resolve) => {
+        followProgress(
+          { task_id: id, websocket_url: `/api/ws/progress/${id}`, status_url: `/api/video/status/${id}` },
+          { onUpdate: () => {}, onEnd: (record, error) => resolve({ record, code: error && error.code, seen }) },
+        );
+      });
+    } finally {
+      window.WebSocket = origWs;
+      window.EventSource = origEs;
+      window.fetch = origFetch;
+    }
+  });
+  assert.equal(outcome.code, 'task_not_found');
+  assert.deepEqual(outcome.seen.slice(0, 2), ['ws', 'sse']);
+  assert.ok(outcome.seen.filter((s) => s === 'poll').length >= 5, outcome.seen.join(','));
+  await page.context().close();
+});

@@ -1,0 +1,210 @@
+// Calls to vmsg's HTTP API. Every failure becomes an ApiError carrying the server's
+// problem+json `code`, its `detail` and, for 429, when to try again; describeError() turns
+// one into the user's language with what to do next.
+import { t, has, language, onLanguageChange } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = 'network_error', detail = '', retryAfter = null } = {}) {
+    super(detail || code);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.retryAfter = retryAfter;  // seconds, for 429 and 503
+  }
+}
+
+function retryAfterSeconds(res) {
+  const h = res.headers.get('Retry-After');
+  if (!h) return null;
+  if (/^\d+$/.test(h.trim())) return Number(h.trim());
+  const when = Date.parse(h);
+  return Number.isNaN(when) ? null : Math.max(0, Math.round((when - Date.now()) / 1000));
+}
+
+// An error found by the page itself (no server involved): an i18n key for the message and
+// one for what to do next.
+export class LocalError extends Error {
+  constructor(key, hintKey = '') {
+    super(key);
+    this.key = key;
+    this.hintKey = hintKey;
+  }
+}
+
+// Reads a failed response into an ApiError (problem+json when the server sent one).
+export async function errorFromResponse(res) {
+  let code = `http_${res.status}`;
+  let detail = '';
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) {
+    try {
+      const body = await res.json();
+      if (body && typeof body.code === 'string') code = body.code;
+      detail = body.detail || body.message || body.title || '';
+    } catch {
+      // a body that is not JSON after all: keep the status code
+    }
+  }
+  if (res.status === 429 && code === `http_429`) code = 'rate_limited';
+  return new ApiError({ status: res.status, code, detail, retryAfter: retryAfterSeconds(res) });
+}
+
+// fetch() that throws ApiError on a network failure or a status outside 2xx.
+export async function request(url, options = {}) {
+  let res;
+  try {
+    res = await fetch(url, options);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError({ code: 'network_error', detail: err.message });
+  }
+  if (!res.ok) throw await errorFromResponse(res);
+  return res;
+}
+
+export async function getJson(url, options = {}) {
+  const res = await request(url, options);
+  return res.json();
+}
+
+export async function sendJson(url, method, body, options = {}) {
+  return request(url, {
+    ...options,
+    method,
+    headers: { 'Content-Type': 'application/json', ...(options.headers || {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+// POSTs a FormData with upload progress (fetch cannot report it). Resolves to
+// {status, json}; rejects with ApiError. `onProgress(fraction)` sees 0..1 of the upload.
+export function postForm(url, form, { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.responseType = 'text';
+    if (onProgress) {
+      xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable) onProgress(e.loaded / e.total);
+      });
+    }
+    if (signal) signal.addEventListener('abort', () => xhr.abort());
+    xhr.addEventListener('load', () => {
+      let json = null;
+      try {
+        json = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        json = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve({ status: xhr.status, json, xhr });
+        return;
+      }
+      const h = xhr.getResponseHeader('Retry-After');
+      reject(new ApiError({
+        status: xhr.status,
+        code: (json && json.code) || (xhr.status === 429 ? 'rate_limited' : `http_${xhr.status}`),
+        detail: (json && (json.detail || json.message)) || '',
+        retryAfter: h && /^\d+$/.test(h) ? Number(h) : null,
+      }));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError({ code: 'network_error' })));
+    xhr.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    xhr.send(form);
+  });
+}
+
+// The presigned upload flow: ask for a form, POST the file with it, return the object key.
+export async function presignedUpload(kind, file, { onProgress } = {}) {
+  const res = await sendJson('/api/uploads/presign', 'POST', { kind, content_type: file.type });
+  const form = await res.json();
+  const body = new FormData();
+  for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
+  body.append('file', file);
+  await postForm(form.url, body, { onProgress });
+  return form.object_key;
+}
+
+function formatClock(date) {
+  return new Intl.DateTimeFormat(language() === 'ja' ? 'ja-JP' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
+}
+
+// When to try again, in words: "about 12 minutes (at 14:05)".
+export function describeWait(seconds) {
+  const at = formatClock(new Date(Date.now() + seconds * 1000));
+  if (seconds < 60) return t('errors.wait_seconds', { n: Math.max(1, Math.round(seconds)), at });
+  return t('errors.wait_minutes', { n: Math.ceil(seconds / 60), at });
+}
+
+// {message, hint} in the current language for any error thrown by these functions.
+// `context` picks a more specific text when one exists ("photo", "voice", ...).
+export function describeError(err, context = '') {
+  if (err instanceof LocalError) {
+    return { message: t(err.key), hint: err.hintKey ? t(err.hintKey) : '', detail: '', code: '' };
+  }
+  if (!(err instanceof ApiError)) {
+    return { message: t('errors.unexpected'), hint: t('hints.retry'), detail: String(err && err.message || err) };
+  }
+  const code = err.code;
+  let message;
+  if (context && has(`errors.${context}.${code}`)) message = t(`errors.${context}.${code}`);
+  else if (has(`errors.${code}`)) message = t(`errors.${code}`);
+  else if (context && has(`errors.${context}.fallback`)) message = t(`errors.${context}.fallback`);
+  else if (err.status >= 500) message = t('errors.server');
+  else message = t('errors.generic', { status: err.status });
+  let hint = '';
+  if (has(`hints.${code}`)) hint = t(`hints.${code}`);
+  else if (context && has(`hints.${context}_fallback`)) hint = t(`hints.${context}_fallback`);
+  else if (err.status >= 500 || code === 'network_error') hint = t('hints.retry');
+  if (code === 'rate_limited' || err.status === 429) {
+    hint = err.retryAfter != null ? t('hints.rate_limited_at', { when: describeWait(err.retryAfter) }) : t('hints.rate_limited');
+  }
+  return { message, hint, detail: err.detail, code };
+}
+
+// Puts an error into an alert element: the message, what to do next, and the server's own
+// words (in its language) for whoever needs the details.
+const shownErrors = new Map();  // alert element -> [err, context], redrawn on a language switch
+onLanguageChange(() => {
+  for (const [el, [err, context]] of shownErrors) {
+    if (!el.hidden) renderError(el, err, context);
+  }
+});
+
+export function showError(el, err, context = '') {
+  shownErrors.set(el, [err, context]);
+  renderError(el, err, context);
+}
+
+function renderError(el, err, context) {
+  const { message, hint, detail, code } = describeError(err, context);
+  el.replaceChildren();
+  const p = document.createElement('p');
+  p.className = 'alert-message';
+  p.textContent = message;
+  el.append(p);
+  if (hint) {
+    const h = document.createElement('p');
+    h.className = 'alert-hint';
+    h.textContent = hint;
+    el.append(h);
+  }
+  if (detail && code) {
+    const d = document.createElement('p');
+    d.className = 'alert-detail';
+    d.textContent = `${t('errors.server_said')} ${detail} (${code})`;
+    el.append(d);
+  }
+  el.dataset.code = code || '';
+  el.hidden = false;
+}
+
+export function clearError(el) {
+  shownErrors.delete(el);
+  el.hidden = true;
+  el.replaceChildren();
+  delete el.dataset.code;
+}
