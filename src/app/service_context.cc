@@ -305,6 +305,19 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // The UI's catch-all comes last so that every API route shadows it.
   http::AddStaticFiles(ctx->router_, web_dir);
 
+  // With S3 the page plays videos and previews and posts upload forms at the store's own
+  // origin, which the Content Security Policy must then allow: read off a presigned URL.
+  std::vector<std::string> media_origins;
+  if (local_objects == nullptr) {
+    if (Result<std::string> url =
+            ctx->objects_->PresignGet("healthcheck", std::chrono::seconds(60));
+        url.ok()) {
+      const size_t scheme = url->find("://");
+      const size_t path =
+          scheme == std::string::npos ? std::string::npos : url->find('/', scheme + 3);
+      if (path != std::string::npos) media_origins.push_back(url->substr(0, path));
+    }
+  }
   ctx->dispatcher_ = std::make_unique<http::Dispatcher>(
       ctx->router_,
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
@@ -313,7 +326,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                               .rate_limiter = ctx->state_.rate_limits.get(),
                               .api_requests_per_hour = c.rate_limit_api,
                               .uploads_per_hour = c.rate_limit_uploads,
-                              .generations_per_hour = c.rate_limit_generate},
+                              .generations_per_hour = c.rate_limit_generate,
+                              .media_origins = media_origins},
       *ctx->logger_, ctx->ids_);
   ctx->server_ = std::make_unique<http::Server>(
       http::ServerOptions{.host = c.http_host,

@@ -68,15 +68,23 @@ std::string ClientAddress(std::string_view peer, std::optional<std::string_view>
   return client;
 }
 
-const char kContentSecurityPolicy[] =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; worker-src 'self'; "
-    "manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'";
+std::string ContentSecurityPolicy(const std::vector<std::string>& media_origins) {
+  std::string extra;
+  for (const std::string& origin : media_origins) extra += " " + origin;
+  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:" +
+         extra + "; media-src 'self' blob:" + extra + "; connect-src 'self'" + extra +
+         "; font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+         "base-uri 'none'; form-action 'self'" +
+         extra + "; frame-ancestors 'none'";
+}
 
 Dispatcher::Dispatcher(const Router& router, DispatcherOptions options, const Logger& logger,
                        IdGenerator& ids)
-    : router_(router), options_(std::move(options)), logger_(logger), ids_(ids) {}
+    : router_(router),
+      options_(std::move(options)),
+      content_security_policy_(ContentSecurityPolicy(options_.media_origins)),
+      logger_(logger),
+      ids_(ids) {}
 
 bool Dispatcher::OriginAllowed(std::string_view origin) const {
   return std::find(options_.cors_origins.begin(), options_.cors_origins.end(), origin) !=
@@ -192,7 +200,7 @@ void Dispatcher::Decorate(const Request& request, Response& response) const {
   h.Set("X-Request-Id", request.request_id);
   if (!h.Has("X-Content-Type-Options")) h.Set("X-Content-Type-Options", "nosniff");
   if (!h.Has("Referrer-Policy")) h.Set("Referrer-Policy", "no-referrer");
-  if (!h.Has("Content-Security-Policy")) h.Set("Content-Security-Policy", kContentSecurityPolicy);
+  if (!h.Has("Content-Security-Policy")) h.Set("Content-Security-Policy", content_security_policy_);
   if (!h.Has("X-Frame-Options")) h.Set("X-Frame-Options", "DENY");
   if (!h.Has("Cache-Control")) h.Set("Cache-Control", "no-store");
   if (!options_.cors_origins.empty()) h.Add("Vary", "Origin");

@@ -25,7 +25,14 @@ struct DispatcherOptions {
   int64_t api_requests_per_hour = 600;
   int64_t uploads_per_hour = 60;
   int64_t generations_per_hour = 10;
+  // Origins besides the page's own that the page loads media from and posts upload forms
+  // to (the S3 endpoint's, whose presigned URLs it uses): added to the Content Security
+  // Policy's img-src, media-src, connect-src and form-action.
+  std::vector<std::string> media_origins;
 };
+
+// The Content Security Policy the dispatcher sends, with `media_origins` allowed as above.
+std::string ContentSecurityPolicy(const std::vector<std::string>& media_origins);
 
 // The client's address: the peer itself, unless the peer is a trusted proxy and sent
 // X-Forwarded-For, in which case the right-most address in that chain that is not a
@@ -52,6 +59,7 @@ class Dispatcher {
 
   const Router& router_;
   DispatcherOptions options_;
+  std::string content_security_policy_;
   const Logger& logger_;
   IdGenerator& ids_;
 };

@@ -85,6 +85,25 @@ TEST_F(DispatcherTest, EveryResponseCarriesSecurityHeaders) {
   }
 }
 
+TEST(ContentSecurityPolicyTest, MediaOriginsAreAllowedForMediaFetchesAndFormsOnly) {
+  const std::string plain = ContentSecurityPolicy({});
+  EXPECT_THAT(plain, HasSubstr("media-src 'self' blob:;"));
+  EXPECT_THAT(plain, HasSubstr("form-action 'self';"));
+  const std::string s3 = ContentSecurityPolicy({"https://bucket.s3.example"});
+  for (const char* directive : {"img-src", "media-src", "connect-src", "form-action"}) {
+    const size_t at = s3.find(directive);
+    ASSERT_NE(at, std::string::npos) << directive;
+    const std::string value = s3.substr(at, s3.find(';', at) - at);
+    EXPECT_THAT(value, HasSubstr("https://bucket.s3.example")) << directive;
+  }
+  for (const char* directive : {"script-src", "style-src", "default-src", "worker-src"}) {
+    const size_t at = s3.find(directive);
+    EXPECT_THAT(s3.substr(at, s3.find(';', at) - at),
+                ::testing::Not(HasSubstr("bucket.s3.example")))
+        << directive;
+  }
+}
+
 TEST_F(DispatcherTest, RoutingErrorsAreProblems) {
   Response r = Dispatch("GET", "/missing");
   EXPECT_EQ(r.status, 404);

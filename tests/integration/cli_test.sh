@@ -217,6 +217,8 @@ presign=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"kind":"image","content_type":"image/jpeg"}' "http://127.0.0.1:$port/api/uploads/presign")
 check "presign answers with the bucket's URL" grep -q "127.0.0.1:$moto_port/vmsg-cli-test" <<<"$presign"
 check "no local objects with s3" test ! -e "$work/data4/objects"
+csp=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/" | grep -i '^content-security-policy')
+check "the page may play media from the bucket's origin" grep -q "media-src 'self' blob: http://127.0.0.1:$moto_port;" <<<"$csp"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$moto_pid"; wait "$moto_pid" 2>/dev/null
 
