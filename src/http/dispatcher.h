@@ -4,6 +4,8 @@
 // The server drives it per request; tests and the fuzzer drive it directly.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,19 @@
 #include "state/state.h"
 
 namespace vmsg::http {
+
+// What the dispatcher tells its observer about each request (for metrics).
+struct RequestOutcome {
+  // The matched route's pattern ("/api/video/status/{task_id}"), never the raw path, so
+  // that labels stay a bounded set; kUnmatchedRoute when no route matched (400, 404, 405).
+  std::string_view route;
+  std::string_view method;  // as the client sent it
+  int status = 0;
+  // From the start of Handle until the response was ready (a streamed body's transfer
+  // is not included), on the monotonic clock.
+  std::chrono::steady_clock::duration elapsed{};
+};
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
 struct DispatcherOptions {
   uint64_t default_max_body_bytes = 1 << 20;
@@ -25,6 +40,9 @@ struct DispatcherOptions {
   int64_t api_requests_per_hour = 600;
   int64_t uploads_per_hour = 60;
   int64_t generations_per_hour = 10;
+  // Told of every response; empty: nobody. Called on the request's thread: cheap and
+  // thread-safe.
+  std::function<void(const RequestOutcome&)> observer;
 };
 
 // The client's address: the peer itself, unless the peer is a trusted proxy and sent
