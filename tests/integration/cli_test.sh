@@ -133,6 +133,17 @@ check "metrics show the workers" grep -q '^vmsg_workers_idle 2$' <<<"$metrics"
 check "metrics show the queue" grep -q '^vmsg_queue_jobs{state="ready"} 0$' <<<"$metrics"
 check "metrics show the catalogs" grep -q '^vmsg_catalog_records{catalog="voices"} 4$' <<<"$metrics"
 check "metrics count object store calls" grep -Eq '^vmsg_object_store_requests_total\{operation="put"\} [1-9]' <<<"$metrics"
+# The Prometheus project's own parser (python3-prometheus-client) as the format's oracle.
+check "metrics parse with the Prometheus client's parser" /usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+families = {f.name: f for f in text_string_to_metric_families(sys.stdin.read())}
+h = families["vmsg_http_request_duration_seconds"]
+assert h.type == "histogram", h.type
+assert any(s.name.endswith("_bucket") and s.labels.get("le") == "+Inf" for s in h.samples)
+assert families["vmsg_http_requests"].type == "counter"
+assert families["vmsg_queue_jobs"].type == "gauge"
+' <<<"$metrics"
 kill -TERM "$server_pid"
 stopped=no
 for _ in $(seq 1 100); do
