@@ -133,6 +133,8 @@ check "metrics show the workers" grep -q '^vmsg_workers_idle 2$' <<<"$metrics"
 check "metrics show the queue" grep -q '^vmsg_queue_jobs{state="ready"} 0$' <<<"$metrics"
 check "metrics show the catalogs" grep -q '^vmsg_catalog_records{catalog="voices"} 4$' <<<"$metrics"
 check "metrics count object store calls" grep -Eq '^vmsg_object_store_requests_total\{operation="put"\} [1-9]' <<<"$metrics"
+# Listed once in the background at start-up (a few ms for the local store), long done by now.
+check "metrics show the store's size" grep -Eq '^vmsg_object_store_bytes [1-9]' <<<"$metrics"
 # The Prometheus project's own parser (python3-prometheus-client) as the format's oracle.
 check "metrics parse with the Prometheus client's parser" /usr/bin/python3 -c '
 import sys
