@@ -19,6 +19,7 @@ PACKAGES=(
   libpugixml-dev                      # S3's XML responses
   python3-boto3                       # botocore as an offline SigV4 oracle in tests
   python3-numpy                       # tests load the voice embeddings (.npy) with NumPy
+  python3-prometheus-client           # the official parser checks /metrics' text format in tests
   libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
   open-jtalk open-jtalk-mecab-naist-jdic  # Japanese speech (the voice is in contrib, below)
   flite1-dev                          # English speech

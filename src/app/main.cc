@@ -1,6 +1,7 @@
 // vmsg's command line: `vmsg <command> [flags]`. Each command has --help.
 #include <pthread.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "app/generate_command.h"
 #include "app/service_context.h"
+#include "app/status_command.h"
 #include "app/stores.h"
 #include "config/config.h"
 #include "meta/backup.h"
@@ -26,9 +28,11 @@ Usage: vmsg <command> [flags]
 
 Commands:
   serve          Run the HTTP server (API and web UI) on VMSG_HTTP_HOST:VMSG_HTTP_PORT
+                 and workers (--no-worker: the API only)
   worker         Run task workers only, without the HTTP server
   generate       Make a video from a photo and a message on the command line
   backup         Back up the voice and music catalogs to the object store, list or restore
+  status         Summarise the deployment's health (state, queue, catalogs, store, Redis)
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
   version        Print the version
@@ -37,10 +41,13 @@ Every setting can be given as an environment variable, in a .env file (--env-fil
 or as a flag: VMSG_HTTP_PORT=9000 is --http-port=9000. Run `vmsg <command> --help` for more.
 )";
 
-constexpr std::string_view kServeHelp = R"(Usage: vmsg serve [--env-file PATH] [--setting=value ...]
+constexpr std::string_view kServeHelp =
+    R"(Usage: vmsg serve [--no-worker] [--env-file PATH] [--setting=value ...]
 
-Runs the HTTP server (the API, /health, /api/openapi.json and the web UI from
+Runs the HTTP server (the API, /health, /metrics, /api/openapi.json and the web UI from
 VMSG_WEB_DIR) and VMSG_WORKERS worker threads.
+--no-worker: the API only, no worker threads whatever VMSG_WORKERS says; queued tasks
+wait for a `vmsg worker` on the same task state (REDIS_URL, or the same VMSG_DATA_DIR).
 Stops gracefully on SIGINT or SIGTERM: no new connections, requests in flight get
 VMSG_SHUTDOWN_GRACE to finish. A second signal stops at once.
 Settings: see `vmsg config print`.
@@ -63,6 +70,8 @@ Runs VMSG_WORKERS worker threads, without the HTTP server, on the configured tas
 SIGTERM, handing tasks it was running back to the queue at once.
 Workers run vmsg.generate_video; a job of any other task name fails at once with
 NotRegistered.
+Serves only /metrics and /health on VMSG_HTTP_HOST:VMSG_METRICS_PORT (default 9100;
+0: no listener).
 )";
 
 constexpr std::string_view kBackupHelp =
@@ -152,6 +161,14 @@ int RunBackup(const std::string& sub, std::vector<std::string> flags) {
 // Runs `vmsg serve` (HTTP, and workers unless VMSG_WORKERS=0) or `vmsg worker` (workers
 // only) until SIGINT/SIGTERM, then stops gracefully; a second signal stops at once.
 int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
+  // --no-worker (serve only): an API-only process, whatever VMSG_WORKERS says.
+  bool no_worker = false;
+  if (role == ServiceContext::Role::kServe) {
+    if (auto it = std::find(flags.begin(), flags.end(), "--no-worker"); it != flags.end()) {
+      no_worker = true;
+      flags.erase(it);
+    }
+  }
   // Block the stop signals before any thread starts, so only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -161,6 +178,7 @@ int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
 
   Result<Config> config = LoadFromProcess(std::move(flags));
   if (!config.ok()) return Fail(config.status());
+  if (no_worker) config->workers = 0;
   if (role == ServiceContext::Role::kWorker && config->workers == 0) {
     return Fail(Status::InvalidArgument("vmsg worker needs VMSG_WORKERS of at least 1"));
   }
@@ -171,6 +189,9 @@ int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
   if (http) {
     if (Status s = services.server().Start(); !s.ok()) return Fail(s);
   }
+  if (auto* metrics = services.metrics_server()) {
+    if (Status s = metrics->Start(); !s.ok()) return Fail(s);
+  }
   if (auto* pool = services.workers()) {
     if (Status s = pool->Start(); !s.ok()) return Fail(s);
   }
@@ -180,6 +201,10 @@ int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
                           std::to_string(services.server().port()) + "/"
                     : std::string("-")},
        {"workers", services.workers() != nullptr ? services.config().workers : 0},
+       {"metrics_url", services.metrics_server() != nullptr
+                           ? "http://" + services.config().http_host + ":" +
+                                 std::to_string(services.metrics_server()->port()) + "/metrics"
+                           : std::string("-")},
        {"data_dir", services.config().data_dir.string()},
        {"version", kVersion}});
 
@@ -193,8 +218,10 @@ int RunService(std::vector<std::string> flags, ServiceContext::Role role) {
   });
   second_signal.detach();
   if (http) services.server().Shutdown();
+  if (auto* metrics = services.metrics_server()) metrics->Shutdown();
   if (auto* pool = services.workers()) pool->Shutdown();  // hands running tasks back at once
   if (http) services.server().Wait();
+  if (auto* metrics = services.metrics_server()) metrics->Wait();
   services.logger().Info("vmsg", "stopped");
   return 0;
 }
@@ -260,6 +287,13 @@ int Run(std::vector<std::string> args) {
       return 0;
     }
     return RunService(std::move(rest), ServiceContext::Role::kWorker);
+  }
+  if (command == "status") {
+    if (WantsHelp(rest)) {
+      std::cout << kStatusHelp;
+      return 0;
+    }
+    return RunStatusCommand(std::move(rest));
   }
   if (command == "generate") {
     if (WantsHelp(rest)) {

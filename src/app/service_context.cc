@@ -18,6 +18,7 @@
 #include "media/image_io.h"
 #include "media/person_detector.h"
 #include "media/segmenter.h"
+#include "metrics/counting_object_store.h"
 #include "state/redis_state.h"
 #include "state/sqlite_state.h"
 
@@ -55,6 +56,7 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   std::unique_ptr<ServiceContext> ctx(new ServiceContext(std::move(config), std::move(clock)));
   const Config& c = ctx->config_;
   ctx->logger_ = Logger::ToStderr(c.log_format, c.log_level, *ctx->clock_);
+  ctx->metrics_ = std::make_unique<ServiceMetrics>();
 
   ctx->health_.Add("data_dir", [dir = c.data_dir] {
     http::HealthChecks::Check check;
@@ -109,7 +111,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // Media objects: the local store under the data dir unless an S3 bucket is configured.
   VMSG_ASSIGN_OR_RETURN(OpenedObjectStore opened, OpenObjectStore(c, *ctx->clock_));
   blob::LocalObjectStore* local_objects = opened.local;
-  ctx->objects_ = std::move(opened.store);
+  ctx->objects_ =
+      metrics::NewCountingObjectStore(std::move(opened.store), ctx->metrics_->registry());
   if (local_objects != nullptr && role == Role::kServe) {
     // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
     // serving process runs it).
@@ -244,7 +247,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                        .detector = ctx->detector_.get(),
                                        .segmenter = ctx->segmenter_.get(),
                                        .clock = ctx->clock_.get(),
-                                       .logger = ctx->logger_.get()},
+                                       .logger = ctx->logger_.get(),
+                                       .stage_observer = ctx->metrics_.get()},
                                       {.render = {.preset = c.video_preset, .crf = c.video_crf}}));
   if (role == Role::kServe) {
     http::AddGenerateRoutes(
@@ -290,6 +294,26 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     });
   }
 
+  // Metrics: the pool's counters per scrape; the figures that need I/O sampled in the
+  // background (the whole-store listing by the serving process only, not by every worker).
+  if (ctx->workers_ != nullptr) ctx->metrics_->WatchWorkers(*ctx->workers_, c.workers);
+  if (role != Role::kGenerate) {
+    MetricsSources sources{.queue = ctx->state_.queue.get(),
+                           .voices = ctx->voices_.get(),
+                           .bgm = ctx->bgm_.get(),
+                           .store = role == Role::kServe ? ctx->objects_.get() : nullptr,
+                           .logger = ctx->logger_.get()};
+    if (!c.redis_url.empty()) {
+      VMSG_ASSIGN_OR_RETURN(
+          sources.redis,
+          state::NewRedisClient({.url = c.redis_url,
+                                 .max_connections = 1,
+                                 .socket_timeout = c.redis_socket_timeout,
+                                 .connect_timeout = c.redis_socket_connect_timeout}));
+    }
+    ctx->metrics_sampling_ = ctx->metrics_->StartSampling(std::move(sources));
+  }
+  AddMetricsRoute(ctx->router_, ctx->metrics_->registry());
   http::AddHealthRoute(ctx->router_, ctx->health_,
                        {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
   http::AddOpenApiRoute(ctx->router_, kVersion);
@@ -318,6 +342,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       if (path != std::string::npos) media_origins.push_back(url->substr(0, path));
     }
   }
+  auto observe_request = [metrics = ctx->metrics_.get()](const http::RequestOutcome& o) {
+    metrics->ObserveRequest(o);
+  };
   ctx->dispatcher_ = std::make_unique<http::Dispatcher>(
       ctx->router_,
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
@@ -327,7 +354,8 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                               .api_requests_per_hour = c.rate_limit_api,
                               .uploads_per_hour = c.rate_limit_uploads,
                               .generations_per_hour = c.rate_limit_generate,
-                              .media_origins = media_origins},
+                              .media_origins = media_origins,
+                              .observer = observe_request},
       *ctx->logger_, ctx->ids_);
   ctx->server_ = std::make_unique<http::Server>(
       http::ServerOptions{.host = c.http_host,
@@ -339,6 +367,25 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                           .idle_timeout = c.http_idle_timeout,
                           .shutdown_grace = c.shutdown_grace},
       *ctx->dispatcher_, *ctx->logger_);
+  if (role == Role::kWorker && c.metrics_port != 0) {
+    // A worker has no API; this listener lets Prometheus and load balancers reach it.
+    http::AddHealthRoute(ctx->metrics_router_, ctx->health_,
+                         {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
+    AddMetricsRoute(ctx->metrics_router_, ctx->metrics_->registry());
+    ctx->metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
+        ctx->metrics_router_, http::DispatcherOptions{.observer = observe_request}, *ctx->logger_,
+        ctx->ids_);
+    ctx->metrics_server_ = std::make_unique<http::Server>(
+        http::ServerOptions{.host = c.http_host,
+                            .port = c.metrics_port,
+                            .threads = 1,
+                            .max_header_bytes = static_cast<uint32_t>(c.http_max_header_bytes),
+                            .max_connections = c.http_max_connections,
+                            .request_timeout = c.http_request_timeout,
+                            .idle_timeout = c.http_idle_timeout,
+                            .shutdown_grace = c.shutdown_grace},
+        *ctx->metrics_dispatcher_, *ctx->logger_);
+  }
   return ctx;
 }
 

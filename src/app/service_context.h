@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "app/service_metrics.h"
 #include "blob/object_store.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -49,6 +50,9 @@ class ServiceContext {
   const Config& config() const { return config_; }
   const Logger& logger() const { return *logger_; }
   http::Server& server() { return *server_; }
+  // `vmsg worker`'s listener for /metrics and /health (VMSG_METRICS_PORT); null otherwise.
+  http::Server* metrics_server() { return metrics_server_.get(); }
+  ServiceMetrics& metrics() { return *metrics_; }
   // Null when VMSG_WORKERS is 0 (an API-only serve).
   worker::WorkerPool* workers() { return workers_.get(); }
   // Media objects: the local store, or S3 when S3_BUCKET is set.
@@ -73,6 +77,8 @@ class ServiceContext {
   std::unique_ptr<voice::SpeechSynthesizer> english_speech_;
   std::unique_ptr<voices::VoiceService> voices_service_;
   std::unique_ptr<PeriodicTask> state_sweep_;
+  // Before everything that reports to it (object store, pipeline, workers, dispatchers).
+  std::unique_ptr<ServiceMetrics> metrics_;
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
@@ -84,8 +90,13 @@ class ServiceContext {
   std::unique_ptr<boost::asio::thread_pool> cpu_;
   std::unique_ptr<generate::GenerateService> generator_;
   std::unique_ptr<worker::WorkerPool> workers_;
+  // After the state, catalogs and store it samples, so it stops before they go.
+  std::unique_ptr<MetricsSampling> metrics_sampling_;
   std::unique_ptr<http::Dispatcher> dispatcher_;
   std::unique_ptr<http::Server> server_;
+  http::Router metrics_router_;
+  std::unique_ptr<http::Dispatcher> metrics_dispatcher_;
+  std::unique_ptr<http::Server> metrics_server_;
 };
 
 }  // namespace vmsg

@@ -133,6 +133,11 @@ const std::vector<Setting>& Settings() {
        }},
       {"VMSG_HTTP_PORT", "8080", "TCP port of the HTTP server (0 picks a free port).", false,
        Integer(0, 65535, [](Config& c, int64_t v) { c.http_port = static_cast<uint16_t>(v); })},
+      {"VMSG_METRICS_PORT", "9100",
+       "TCP port on which `vmsg worker` serves only `/metrics` and `/health` (0: none). "
+       "`vmsg serve` has `/metrics` on its HTTP port.",
+       false,
+       Integer(0, 65535, [](Config& c, int64_t v) { c.metrics_port = static_cast<uint16_t>(v); })},
       {"VMSG_HTTP_THREADS", "2", "Threads serving HTTP connections.", false,
        Integer(1, 256, [](Config& c, int64_t v) { c.http_threads = static_cast<int>(v); })},
       {"VMSG_HTTP_MAX_HEADER_BYTES", "16KiB",

@@ -25,6 +25,8 @@ struct Config {
 
   std::string http_host;
   uint16_t http_port = 0;
+  // `vmsg worker`'s listener for /metrics and /health; 0: none.
+  uint16_t metrics_port = 0;
   int http_threads = 0;
   uint64_t http_max_header_bytes = 0;
   uint64_t http_max_body_bytes = 0;

@@ -61,6 +61,19 @@ TEST_F(ConfigTest, VideoEncodingSettings) {
   EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("VMSG_VIDEO_CRF"));
 }
 
+TEST_F(ConfigTest, MetricsPortOfTheWorker) {
+  Result<Config> defaults = LoadConfig({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->metrics_port, 9100);
+  ConfigSources s;
+  s.flags = {"--metrics-port=0"};
+  Result<Config> off = LoadConfig(s);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->metrics_port, 0);
+  s.flags = {"--metrics-port=70000"};
+  EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("VMSG_METRICS_PORT"));
+}
+
 TEST_F(ConfigTest, LaterSourcesWin) {
   ConfigSources s;
   s.env_file = WriteEnvFile("VMSG_HTTP_PORT=7000\nVMSG_HTTP_THREADS=3\nVMSG_LOG_LEVEL=debug\n");

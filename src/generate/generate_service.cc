@@ -225,7 +225,12 @@ Result<GenerateResult> GenerateService::Run(const std::string& task_id, const Ge
   pipeline::WorkItem item;
   item.task_id = task_id;
   VMSG_ASSIGN_OR_RETURN(item.request, BuildRequest(args));
-  pipeline::StageContext ctx{*deps_.store, progress, cancel, *deps_.clock, *deps_.logger};
+  pipeline::StageContext ctx{.store = *deps_.store,
+                             .progress = progress,
+                             .cancel = cancel,
+                             .clock = *deps_.clock,
+                             .logger = *deps_.logger,
+                             .observer = deps_.stage_observer};
   VMSG_RETURN_IF_ERROR(pipeline_.Run(ctx, item));
   // Step 8 wrote what the result reports about the video beside it.
   VMSG_ASSIGN_OR_RETURN(std::string info_bytes, deps_.store->GetBytes(pipeline::ObjectKey(

@@ -59,6 +59,7 @@ struct GenerateDeps {
   const media::Segmenter* segmenter = nullptr;
   const Clock* clock = nullptr;
   const Logger* logger = nullptr;
+  pipeline::StageObserver* stage_observer = nullptr;  // optional: per-stage timings (metrics)
 };
 
 class GenerateService {

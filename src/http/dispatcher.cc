@@ -107,6 +107,9 @@ Response Dispatcher::Preflight(const Request& request, const RouteMatch& match) 
 }
 
 boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
+  // Latency on the monotonic clock: a wall-clock step must not show as a negative or huge
+  // duration.
+  const auto started = std::chrono::steady_clock::now();
   const auto incoming_id = request.headers.Get("X-Request-Id");
   request.request_id = incoming_id && IsAcceptableRequestId(*incoming_id)
                            ? std::string(*incoming_id)
@@ -161,6 +164,13 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   }
   if (!request.body->complete()) response.close = true;
   Decorate(request, response);
+  if (options_.observer) {
+    options_.observer(
+        {.route = match.route != nullptr ? std::string_view(match.route->pattern) : kUnmatchedRoute,
+         .method = request.method,
+         .status = response.status,
+         .elapsed = std::chrono::steady_clock::now() - started});
+  }
   co_return response;
 }
 

@@ -4,6 +4,8 @@
 // The server drives it per request; tests and the fuzzer drive it directly.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,19 @@
 #include "state/state.h"
 
 namespace vmsg::http {
+
+// What the dispatcher tells its observer about each request (for metrics).
+struct RequestOutcome {
+  // The matched route's pattern ("/api/video/status/{task_id}"), never the raw path, so
+  // that labels stay a bounded set; kUnmatchedRoute when no route matched (400, 404, 405).
+  std::string_view route;
+  std::string_view method;  // as the client sent it
+  int status = 0;
+  // From the start of Handle until the response was ready (a streamed body's transfer
+  // is not included), on the monotonic clock.
+  std::chrono::steady_clock::duration elapsed{};
+};
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
 struct DispatcherOptions {
   uint64_t default_max_body_bytes = 1 << 20;
@@ -29,6 +44,9 @@ struct DispatcherOptions {
   // to (the S3 endpoint's, whose presigned URLs it uses): added to the Content Security
   // Policy's img-src, media-src, connect-src and form-action.
   std::vector<std::string> media_origins;
+  // Told of every response; empty: nobody. Called on the request's thread: cheap and
+  // thread-safe.
+  std::function<void(const RequestOutcome&)> observer;
 };
 
 // The Content Security Policy the dispatcher sends, with `media_origins` allowed as above.

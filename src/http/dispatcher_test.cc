@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <tuple>
 
 #include "common/ids.h"
 #include "http/run_sync.h"
@@ -41,7 +42,9 @@ class DispatcherTest : public ::testing::Test {
   Response Dispatch(std::string method, std::string path, std::string body = "",
                     std::vector<std::pair<std::string, std::string>> headers = {},
                     std::vector<std::string> cors = {}) {
-    Dispatcher d(router_, {.default_max_body_bytes = 1000, .cors_origins = cors}, logger_, ids_);
+    Dispatcher d(router_,
+                 {.default_max_body_bytes = 1000, .cors_origins = cors, .observer = observer_},
+                 logger_, ids_);
     StringBodyReader reader(std::move(body), 4);
     Request r;
     r.method = std::move(method);
@@ -57,6 +60,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   FakeClock clock_{TimePoint{}};
+  std::function<void(const RequestOutcome&)> observer_;
   std::string log_;
   Logger logger_;
   IdGenerator ids_{7};
@@ -71,6 +75,25 @@ TEST_F(DispatcherTest, GeneratesOrKeepsRequestIds) {
   EXPECT_EQ(r.headers.Get("X-Request-Id"), "client-abc.1");
   r = Dispatch("GET", "/hello", "", {{"X-Request-Id", "bad id\nInjected: 1"}});
   EXPECT_TRUE(IsUuidV4(*r.headers.Get("X-Request-Id")));
+}
+
+TEST_F(DispatcherTest, ObserverSeesTheRoutePatternMethodAndStatus) {
+  router_.Add("GET", "/items/{id}", Sync([](Request&) { return Response::Empty(204); }));
+  std::vector<std::tuple<std::string, std::string, int>> seen;
+  observer_ = [&seen](const RequestOutcome& o) {
+    EXPECT_GE(o.elapsed.count(), 0);
+    seen.emplace_back(std::string(o.route), std::string(o.method), o.status);
+  };
+  Dispatch("GET", "/items/42");
+  Dispatch("GET", "/items/43");
+  Dispatch("GET", "/nowhere");
+  Dispatch("DELETE", "/hello");
+  Dispatch("GET", "/throw");
+  using Seen = std::tuple<std::string, std::string, int>;
+  EXPECT_THAT(
+      seen, ::testing::ElementsAre(Seen{"/items/{id}", "GET", 204}, Seen{"/items/{id}", "GET", 204},
+                                   Seen{"unmatched", "GET", 404}, Seen{"unmatched", "DELETE", 405},
+                                   Seen{"/throw", "GET", 500}));
 }
 
 TEST_F(DispatcherTest, EveryResponseCarriesSecurityHeaders) {

@@ -84,7 +84,12 @@ Status Pipeline::Run(StageContext& ctx, WorkItem& item) const {
       ctx.logger.Info("pipeline", "step reused", {{"task_id", item.task_id}, {"step", step.name}});
       continue;
     }
+    // Monotonic, like the task's processing time: a wall-clock step is not a duration.
+    const auto started = std::chrono::steady_clock::now();
     VMSG_RETURN_IF_ERROR(stage->Run(ctx, item).WithContext(context));
+    if (ctx.observer != nullptr) {
+      ctx.observer->StageDone(step.name, std::chrono::steady_clock::now() - started);
+    }
   }
   return Status::Ok();
 }

@@ -109,6 +109,32 @@ TEST(PipelineTest, RunsInOrderReportsProgressAndResumesFromStoredOutputs) {
   EXPECT_EQ(again.reused, (std::vector<std::string>{"a"}));
 }
 
+TEST(PipelineTest, ObserverHearsOfEveryStageThatRanButNotOfReusedOnes) {
+  struct Recorder final : StageObserver {
+    void StageDone(std::string_view stage, std::chrono::steady_clock::duration elapsed) override {
+      EXPECT_GE(elapsed.count(), 0);
+      stages.emplace_back(stage);
+    }
+    std::vector<std::string> stages;
+  } recorder;
+  Fixture f;
+  f.ctx.observer = &recorder;
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
+                                                 std::vector<std::string>{"a.txt"}));
+  stages.push_back(std::make_unique<ConcatStage>("b", 15, std::vector<std::string>{"a.txt"},
+                                                 std::vector<std::string>{"b.txt"}));
+  auto pipeline = Pipeline::Build(std::move(stages));
+  ASSERT_TRUE(pipeline.ok());
+  WorkItem item{.task_id = "t3"};
+  ASSERT_TRUE(pipeline->Run(f.ctx, item).ok());
+  EXPECT_EQ(recorder.stages, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(f.store->Delete("images/uploads/t3/b.txt").ok());
+  WorkItem again{.task_id = "t3"};
+  ASSERT_TRUE(pipeline->Run(f.ctx, again).ok());
+  EXPECT_EQ(recorder.stages, (std::vector<std::string>{"a", "b", "b"}));
+}
+
 TEST(PipelineTest, StopsBeforeTheNextStageWhenCancelled) {
   Fixture f;
   std::vector<std::unique_ptr<Stage>> stages;

@@ -3,6 +3,7 @@
 // outputs (object names) that Pipeline checks before any work flows.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -87,6 +88,14 @@ struct WorkItem {
   std::vector<std::string> reused;  // names of the stages skipped because their output existed
 };
 
+// Told how long each stage took that ran and succeeded (reused and failed stages are not
+// reported), for metrics. Called on the thread running the pipeline: cheap, thread-safe.
+class StageObserver {
+ public:
+  virtual ~StageObserver() = default;
+  virtual void StageDone(std::string_view stage, std::chrono::steady_clock::duration elapsed) = 0;
+};
+
 // Everything a stage may use besides the work item. Nothing in it is owned.
 struct StageContext {
   blob::ObjectStore& store;
@@ -94,6 +103,7 @@ struct StageContext {
   const worker::CancellationToken& cancel;
   const Clock& clock;
   const Logger& logger;
+  StageObserver* observer = nullptr;  // optional
 };
 
 class Stage {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The vmsg command line as a user meets it: help, version, config, refusals, `serve`
-# answering /health and stopping cleanly on SIGTERM, and `generate` making a video.
+# answering /health and /metrics and stopping cleanly on SIGTERM, `serve --no-worker`,
+# the worker's metrics listener, `vmsg status`, and `generate` making a video.
 set -uo pipefail
 VMSG=$1
 SOURCE_DIR=$2
@@ -33,8 +34,10 @@ cd "$work"
 out=$("$VMSG" --help); rc=$?
 check "help exits 0" test $rc -eq 0
 check "help lists commands" grep -q "config print" <<<"$out"
+check "help lists status" grep -q "^  status " <<<"$out"
+check "serve --help documents --no-worker" grep -q -- "--no-worker" <<<"$("$VMSG" serve --help)"
 "$VMSG" >/dev/null; check "no command exits 2" test $? -eq 2
-for cmd in serve worker generate config version; do
+for cmd in serve worker generate config version status; do
   out=$("$VMSG" $cmd --help); rc=$?
   check "$cmd --help exits 0" test $rc -eq 0
   check "$cmd --help prints usage" grep -q "Usage: vmsg $cmd" <<<"$out"
@@ -125,6 +128,27 @@ check "a background thumbnail is served" \
   test "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$port/api/backgrounds/bg-gold-bokeh/thumbnail")" = "200 image/jpeg"
 check "an unknown background is 404" \
   test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/backgrounds/bg-nope/image")" = 404
+metrics=$(curl -s -D "$work/metrics.headers" "http://127.0.0.1:$port/metrics")
+check "metrics served as the Prometheus text format" grep -qi '^Content-Type: text/plain; version=0.0.4' "$work/metrics.headers"
+check "metrics count requests by route pattern" grep -q '^vmsg_http_requests_total{route="/api/video/status/{task_id}",method="GET",status="404"} 1$' <<<"$metrics"
+check "metrics time requests" grep -q '^vmsg_http_request_duration_seconds_bucket{route="/health",le="+Inf"} [1-9]' <<<"$metrics"
+check "metrics show the workers" grep -q '^vmsg_workers_idle 2$' <<<"$metrics"
+check "metrics show the queue" grep -q '^vmsg_queue_jobs{state="ready"} 0$' <<<"$metrics"
+check "metrics show the catalogs" grep -q '^vmsg_catalog_records{catalog="voices"} 4$' <<<"$metrics"
+check "metrics count object store calls" grep -Eq '^vmsg_object_store_requests_total\{operation="put"\} [1-9]' <<<"$metrics"
+# Listed once in the background at start-up (a few ms for the local store), long done by now.
+check "metrics show the store's size" grep -Eq '^vmsg_object_store_bytes [1-9]' <<<"$metrics"
+# The Prometheus project's own parser (python3-prometheus-client) as the format's oracle.
+check "metrics parse with the Prometheus client's parser" /usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+families = {f.name: f for f in text_string_to_metric_families(sys.stdin.read())}
+h = families["vmsg_http_request_duration_seconds"]
+assert h.type == "histogram", h.type
+assert any(s.name.endswith("_bucket") and s.labels.get("le") == "+Inf" for s in h.samples)
+assert families["vmsg_http_requests"].type == "counter"
+assert families["vmsg_queue_jobs"].type == "gauge"
+' <<<"$metrics"
 kill -TERM "$server_pid"
 stopped=no
 for _ in $(seq 1 100); do
@@ -137,12 +161,55 @@ server_pid=""
 check "serve exits 0 after SIGTERM" test $rc -eq 0
 check "serve logs the stop" grep -q "stopped" "$work/serve.log"
 
-# worker: runs without HTTP (and without a web directory), stops on SIGTERM.
-VMSG_WEB_DIR="$work/no-web" VMSG_DATA_DIR="$work/data" VMSG_WORKERS=3 \
+# vmsg status on the data dir serve made: healthy, with the catalogs' counts.
+out=$(VMSG_DATA_DIR="$work/data" "$VMSG" status); rc=$?
+check "status exits 0 when healthy" test $rc -eq 0
+check "status shows the state store" grep -Eq '^state +ok +sqlite:.*round trip [0-9.]+ ms$' <<<"$out"
+check "status shows the queue" grep -Eq '^queue +ok +ready 0, delayed 0, reserved 0, dead 0$' <<<"$out"
+check "status shows the voices" grep -Eq '^voices +ok +4 records' <<<"$out"
+check "status shows the music" grep -Eq '^bgm +ok +5 records' <<<"$out"
+check "status shows the object store" grep -Eq '^objects +ok +local, reachable$' <<<"$out"
+check "status sums up" test "$(tail -n1 <<<"$out")" = healthy
+out=$(REDIS_URL="unix://$work/gone.sock" \
+  VMSG_DATA_DIR="$work/data" "$VMSG" status); rc=$?
+check "status exits 1 when the state store is down" test $rc -eq 1
+check "status names what failed" grep -Eq '^state +FAIL ' <<<"$out"
+check "status says unhealthy" test "$(tail -n1 <<<"$out")" = UNHEALTHY
+
+# serve --no-worker: the API only, whatever VMSG_WORKERS says; a queued task stays queued.
+VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data" VMSG_WEB_DIR="$SOURCE_DIR/web" VMSG_WORKERS=3 \
+  "$VMSG" serve --no-worker >"$work/api.log" 2>&1 &
+server_pid=$!
+port=$(wait_for_port "$work/api.log")
+check "serve --no-worker reports its port" test -n "$port"
+check "serve --no-worker logs no workers" grep -q "serving .*workers=0" "$work/api.log"
+health=$(curl -s "http://127.0.0.1:$port/health")
+check "health without workers" test -z "$(grep -o '"workers"' <<<"$health")"
+queued=$(curl -s -w '\n%{http_code}' -F "image=@$faces/2008_001009.jpg;type=image/jpeg" \
+  -F "text=Hello there." "http://127.0.0.1:$port/api/video/generate")
+check "generate is accepted without workers" test "$(tail -n1 <<<"$queued")" = 202
+task_id=$(grep -o '"task_id":"[^"]*"' <<<"$queued" | cut -d'"' -f4)
+check "a task id is answered" test -n "$task_id"
+check "no worker metrics without workers" test -z "$(curl -s "http://127.0.0.1:$port/metrics" | grep '^vmsg_workers_')"
+out=$(VMSG_DATA_DIR="$work/data" "$VMSG" status)
+check "status sees the queued task" grep -Eq '^queue +ok +ready 1,' <<<"$out"
+check "the queued task stays queued" grep -q '"status":"PENDING"' <<<"$(curl -s "http://127.0.0.1:$port/api/video/status/$task_id")"
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
+
+# worker: runs without HTTP (and without a web directory), serves /metrics and /health on
+# VMSG_METRICS_PORT, stops on SIGTERM. It takes the task queued above.
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+VMSG_WEB_DIR="$work/no-web" VMSG_DATA_DIR="$work/data" VMSG_WORKERS=3 VMSG_METRICS_PORT="$metrics_port" \
   "$VMSG" worker >"$work/worker.log" 2>&1 &
 worker_pid=$!
 for _ in $(seq 1 100); do grep -q "working" "$work/worker.log" && break; sleep 0.1; done
 check "worker starts its threads" grep -q "working url=- workers=3" "$work/worker.log"
+check "worker logs its metrics URL" grep -q "metrics_url=http://127.0.0.1:$metrics_port/metrics" "$work/worker.log"
+wmetrics=$(curl -s "http://127.0.0.1:$metrics_port/metrics")
+check "worker serves metrics" grep -q '^# TYPE vmsg_tasks_total counter$' <<<"$wmetrics"
+check "worker metrics show its threads" test "$(grep -E '^vmsg_workers_(busy|idle) ' <<<"$wmetrics" | awk '{s+=$2} END {print s}')" = 3
+check "worker serves health" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/health")" = 200
+check "worker serves nothing else" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/api/video/status/$task_id")" = 404
 kill -TERM "$worker_pid"; wait "$worker_pid"; rc=$?
 check "worker exits 0 after SIGTERM" test $rc -eq 0
 check "worker logs the stop" grep -q "stopped" "$work/worker.log"
@@ -161,6 +228,10 @@ port=$(wait_for_port "$work/serve2.log")
 check "serve on redis reports its port" test -n "$port"
 health=$(curl -s "http://127.0.0.1:$port/health")
 check "health reports the redis store" grep -q "\"backend\":\"unix://$work/redis/redis.sock?db=1\"" <<<"$health"
+check "metrics show redis figures" grep -Eq '^vmsg_redis_used_memory_bytes [1-9]' <<<"$(curl -s "http://127.0.0.1:$port/metrics")"
+out=$(REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_DATA_DIR="$work/data2" "$VMSG" status); rc=$?
+check "status on redis exits 0" test $rc -eq 0
+check "status on redis shows the server" grep -Eq '^redis +ok +memory [0-9.]+ MiB, [0-9]+ ops/s' <<<"$out"
 check "no sqlite file with redis" test ! -e "$work/data2/state.sqlite3"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null

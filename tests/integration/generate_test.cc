@@ -324,6 +324,19 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   std::string tampered = video_url;
   tampered.back() = tampered.back() == '0' ? '1' : '0';
   EXPECT_EQ(Send("GET", tampered).result_int(), 403);
+
+  // The run shows in /metrics: a success and the time of each step that ran.
+  auto scraped = Send("GET", "/metrics");
+  ASSERT_EQ(scraped.result_int(), 200);
+  std::smatch m;
+  const std::string text = scraped.body();
+  ASSERT_TRUE(
+      std::regex_search(text, m, std::regex(R"(\nvmsg_tasks_total\{state="success"\} (\d+))")));
+  EXPECT_GE(std::stoi(m[1]), 1);
+  for (const std::string& step : order) {
+    EXPECT_THAT(text, HasSubstr("vmsg_stage_duration_seconds_count{stage=\"" + step + "\"} "))
+        << step;
+  }
 }
 
 TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
