@@ -139,7 +139,7 @@ TEST_F(CatalogTest, CreateGetListUpdate) {
   EXPECT_EQ(voices_->Get("mine")->name, "Renamed");
 
   // The file holds exactly the spec's shape.
-  vmsg::Json file = *ParseJson(ReadFile(voices_->path()));
+  vmsg::Json file = *ParseJson(ReadFile(VoiceCatalogPath(data_dir_)));
   EXPECT_EQ(file["version"], "1.0");
   EXPECT_EQ(file["last_updated"], "2025-01-02T08:30:45Z");
   EXPECT_EQ(file["profiles"][0], voices_->Get("mine")->ToJson());
@@ -196,8 +196,8 @@ TEST_F(CatalogTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
 TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
   ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
   ASSERT_TRUE(bgm_->Create(Track("song")).ok());
-  std::ofstream(voices_->path(), std::ios::trunc) << "{\"profiles\": [";
-  const std::string torn = ReadFile(voices_->path());
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << "{\"profiles\": [";
+  const std::string torn = ReadFile(VoiceCatalogPath(data_dir_));
 
   for (Status s : {voices_->List().status(), voices_->Get("mine").status(),
                    voices_->Create(Voice("two")).status(), voices_->Delete("mine", store_).status(),
@@ -206,7 +206,7 @@ TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
     EXPECT_EQ(s.reason(), "catalog_corrupt");
     EXPECT_NE(s.message().find("voices_metadata.json"), std::string::npos);
   }
-  EXPECT_EQ(ReadFile(voices_->path()), torn);
+  EXPECT_EQ(ReadFile(VoiceCatalogPath(data_dir_)), torn);
 
   EXPECT_EQ(bgm_->List()->size(), 1u);
   EXPECT_TRUE(bgm_->Create(Track("song2")).ok());
@@ -215,21 +215,21 @@ TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
 
 TEST_F(CatalogTest, AnInvalidOrDuplicateEntryMakesTheFileCorrupt) {
   ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
-  vmsg::Json doc = *ParseJson(ReadFile(voices_->path()));
+  vmsg::Json doc = *ParseJson(ReadFile(VoiceCatalogPath(data_dir_)));
   doc["profiles"].push_back(doc["profiles"][0]);
-  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << doc.dump();
   EXPECT_NE(voices_->List().status().message().find("two entries with id \"mine\""),
             std::string::npos);
 
   doc["profiles"].erase(1);
   doc["profiles"][0]["reference_audio_path"] = "videos/x/final_video.mp4";
-  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << doc.dump();
   Status s = voices_->Delete("mine", store_).status();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("profiles[0]"), std::string::npos) << s;
   EXPECT_NE(s.message().find("reference_audio_path"), std::string::npos) << s;
 
-  std::ofstream(voices_->path(), std::ios::trunc)
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc)
       << R"({"profiles": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.1"})";
   EXPECT_EQ(voices_->List().status().code(), StatusCode::kDataLoss);
 }
@@ -265,7 +265,7 @@ constexpr int kRecordsPerWriter = 200;
 // ninth polls the file: all 1600 land, and the reader only ever sees complete documents
 // whose count never goes down.
 TEST_F(CatalogTest, EightWriterProcessesLoseNothingAndReadersNeverSeeATornFile) {
-  const std::filesystem::path path = voices_->path();
+  const std::filesystem::path path = VoiceCatalogPath(data_dir_);
   int reader_pipe[2];
   int stop_pipe[2];
   ASSERT_EQ(::pipe(reader_pipe), 0);
