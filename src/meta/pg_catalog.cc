@@ -181,32 +181,49 @@ class PgPool {
  public:
   explicit PgPool(std::string url) : url_(WithConnectTimeout(url)) {}
 
-  // Runs `fn` on a connection; a database exception becomes a Status.
+  // Runs `fn` on a connection; a database exception becomes a Status. A pooled connection
+  // found broken (the server restarted, or an administrator ended it) is replaced and `fn`
+  // run once more: the transaction it was in cannot have committed. A failure during COMMIT
+  // is in doubt (pqxx::in_doubt_error, not broken_connection) and is never retried.
   template <typename T>
   Result<T> With(const std::function<Result<T>(pqxx::connection&)>& fn) {
-    std::unique_ptr<pqxx::connection> c;
-    {
-      std::unique_lock lock(mutex_);
-      available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxPgConnections; });
-      if (!idle_.empty()) {
-        c = std::move(idle_.back());
-        idle_.pop_back();
-      } else {
-        ++open_;
-      }
-    }
+    bool pooled = false;
+    std::unique_ptr<pqxx::connection> c = Take(pooled);
     Result<T> result = Status::Internal("unreachable");
-    try {
-      if (c == nullptr) {
-        c = std::make_unique<pqxx::connection>(url_);
-        PrepareStatements<VoiceProfile>(*c);
-        PrepareStatements<BgmTrack>(*c);
-        PrepareState(*c);
+    for (bool retried = false;; retried = true) {
+      try {
+        if (c == nullptr) c = Connect();
+        result = fn(*c);
+      } catch (const pqxx::broken_connection& e) {
+        result = DatabaseError(e);
+        c.reset();
+        if (pooled && !retried) continue;
+      } catch (const std::exception& e) {
+        result = DatabaseError(e);
       }
-      result = fn(*c);
-    } catch (const std::exception& e) {
-      result = DatabaseError(e);
+      break;
     }
+    Give(std::move(c));
+    return result;
+  }
+
+ private:
+  // An idle connection (`pooled`), or null with a slot reserved for a new one.
+  std::unique_ptr<pqxx::connection> Take(bool& pooled) {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < kMaxPgConnections; });
+    pooled = !idle_.empty();
+    if (!pooled) {
+      ++open_;
+      return nullptr;
+    }
+    std::unique_ptr<pqxx::connection> c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+
+  // Returns a healthy connection to the pool; frees the slot of a broken or missing one.
+  void Give(std::unique_ptr<pqxx::connection> c) {
     {
       std::lock_guard lock(mutex_);
       if (c != nullptr && c->is_open()) {
@@ -216,10 +233,16 @@ class PgPool {
       }
     }
     available_.notify_one();
-    return result;
   }
 
- private:
+  std::unique_ptr<pqxx::connection> Connect() const {
+    auto c = std::make_unique<pqxx::connection>(url_);
+    PrepareStatements<VoiceProfile>(*c);
+    PrepareStatements<BgmTrack>(*c);
+    PrepareState(*c);
+    return c;
+  }
+
   const std::string url_;
   std::mutex mutex_;
   std::condition_variable available_;

@@ -251,6 +251,25 @@ TEST_F(PgCatalogTest, ACorruptRowMakesThatCatalogDataLossWhileTheOtherWorks) {
   EXPECT_EQ(catalogs->bgm->List()->size(), 1u);
 }
 
+// The pool's connections are ended under it (as by a server restart): the next operations
+// reconnect instead of failing.
+TEST_F(PgCatalogTest, ConnectionsEndedByTheServerAreReplaced) {
+  const std::string url = FreshDatabase();
+  Result<PgCatalogs> catalogs = OpenPgCatalogs(url, clock_);
+  ASSERT_TRUE(catalogs.ok()) << catalogs.status();
+  ASSERT_TRUE(catalogs->voices->Create(Voice("before")).ok());
+  ASSERT_TRUE(catalogs->bgm->List().ok());
+  EXPECT_EQ(Query(url,
+                  "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity WHERE "
+                  "datname = current_database() AND pid <> pg_backend_pid()"),
+            "t");
+  Result<std::vector<VoiceProfile>> listed = catalogs->voices->List();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->size(), 1u);
+  EXPECT_TRUE(catalogs->voices->Create(Voice("after")).ok());
+  EXPECT_EQ(catalogs->voices->List()->size(), 2u);
+}
+
 TEST_F(PgCatalogTest, AnUnreachableDatabaseIsUnavailable) {
   const std::string url = "postgresql://vmsg@/none?host=" + Server().dir().string() + "&port=1";
   Result<PgCatalogs> catalogs = OpenPgCatalogs(url, clock_);
