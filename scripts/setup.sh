@@ -13,6 +13,7 @@ PACKAGES=(
   nlohmann-json3-dev
   libsqlite3-dev                      # embedded task state
   libhiredis-dev redis-server         # distributed task state (and its tests)
+  libpqxx-dev postgresql              # the catalogs in PostgreSQL (VMSG_METADATA_URL) and its tests
   python3-celery python3-redis        # Celery interoperability test (/usr/bin/python3)
   libgtest-dev libgmock-dev
   libssl-dev libcurl4-openssl-dev     # S3 object store: SigV4 (OpenSSL) over libcurl

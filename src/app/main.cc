@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "app/catalogs.h"
 #include "app/generate_command.h"
+#include "app/metadata_command.h"
 #include "app/service_context.h"
 #include "app/status_command.h"
 #include "app/stores.h"
@@ -32,6 +34,7 @@ Commands:
   worker         Run task workers only, without the HTTP server
   generate       Make a video from a photo and a message on the command line
   backup         Back up the voice and music catalogs to the object store, list or restore
+  metadata       Move the catalogs between the JSON files and PostgreSQL (migrate --to ...)
   status         Summarise the deployment's health (state, queue, catalogs, store, Redis)
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
@@ -141,18 +144,18 @@ int RunBackup(const std::string& sub, std::vector<std::string> flags) {
     for (const std::string& d : *dates) std::cout << d << "\n";
     return 0;
   }
-  auto voices = meta::OpenVoiceCatalog(config->data_dir, *clock);
-  if (!voices.ok()) return failed(voices.status());
-  auto bgm = meta::OpenBgmCatalog(config->data_dir, *clock);
-  if (!bgm.ok()) return failed(bgm.status());
+  Result<OpenedCatalogs> catalogs = OpenCatalogs(*config, *clock);
+  if (!catalogs.ok()) return failed(catalogs.status());
+  auto& voices = catalogs->voices;
+  auto& bgm = catalogs->bgm;
   if (sub == "metadata") {
-    Result<meta::BackupReport> report = meta::BackupCatalogs(**voices, **bgm, store, *clock);
+    Result<meta::BackupReport> report = meta::BackupCatalogs(*voices, *bgm, store, *clock);
     if (!report.ok()) return failed(report.status());
     for (const std::string& key : report->written) std::cout << "wrote " << key << "\n";
     for (const std::string& key : report->pruned) std::cout << "pruned " << key << "\n";
     return 0;
   }
-  Status restored = meta::RestoreCatalogs(**voices, **bgm, store, date);
+  Status restored = meta::RestoreCatalogs(*voices, *bgm, store, date);
   if (!restored.ok()) return failed(restored);
   std::cout << "restored the catalogs from the backup of " << date << "\n";
   return 0;
@@ -280,6 +283,13 @@ int Run(std::vector<std::string> args) {
       return 2;
     }
     return RunBackup(sub, std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
+  if (command == "metadata") {
+    if (rest.empty() || WantsHelp(rest)) {
+      std::cout << kMetadataHelp;
+      return rest.empty() ? 2 : 0;
+    }
+    return RunMetadataCommand(std::move(rest));
   }
   if (command == "worker") {
     if (WantsHelp(rest)) {

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <thread>
 
+#include "app/catalogs.h"
 #include "app/stores.h"
 #include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
@@ -178,9 +179,12 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   }
 
   // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
-  // missing; a corrupt one opens and shows as unhealthy).
-  VMSG_ASSIGN_OR_RETURN(ctx->voices_, meta::OpenVoiceCatalog(c.data_dir, *ctx->clock_));
-  VMSG_ASSIGN_OR_RETURN(ctx->bgm_, meta::OpenBgmCatalog(c.data_dir, *ctx->clock_));
+  // missing; a corrupt one opens and shows as unhealthy), or PostgreSQL (VMSG_METADATA_URL).
+  {
+    VMSG_ASSIGN_OR_RETURN(OpenedCatalogs catalogs, OpenCatalogs(c, *ctx->clock_));
+    ctx->voices_ = std::move(catalogs.voices);
+    ctx->bgm_ = std::move(catalogs.bgm);
+  }
   http::AddCatalogHealthChecks(ctx->health_, *ctx->voices_, *ctx->bgm_);
   http::AddCatalogRoutes(
       ctx->router_,

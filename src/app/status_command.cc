@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/catalogs.h"
 #include "app/stores.h"
 #include "common/clock.h"
 #include "config/config.h"
@@ -132,9 +133,15 @@ int RunStatusCommand(std::vector<std::string> flags) {
   }
 
   // Catalogs.
-  auto voices = meta::OpenVoiceCatalog(c.data_dir, *clock);
+  // The catalogs the configuration names: the JSON files, or PostgreSQL.
+  Result<OpenedCatalogs> catalogs = OpenCatalogs(c, *clock);
+  Result<std::unique_ptr<meta::VoiceCatalog>> voices =
+      catalogs.ok() ? Result<std::unique_ptr<meta::VoiceCatalog>>(std::move(catalogs->voices))
+                    : Result<std::unique_ptr<meta::VoiceCatalog>>(catalogs.status());
+  Result<std::unique_ptr<meta::BgmCatalog>> bgm =
+      catalogs.ok() ? Result<std::unique_ptr<meta::BgmCatalog>>(std::move(catalogs->bgm))
+                    : Result<std::unique_ptr<meta::BgmCatalog>>(catalogs.status());
   CatalogLine(report, "voices", voices);
-  auto bgm = meta::OpenBgmCatalog(c.data_dir, *clock);
   CatalogLine(report, "bgm", bgm);
 
   // Object store.

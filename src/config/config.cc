@@ -123,6 +123,18 @@ const std::vector<Setting>& Settings() {
        "Directory holding all state of the embedded deployment (created if missing). Two "
        "instances with different data directories never share anything.",
        false, Path([](Config& c, auto p) { c.data_dir = std::move(p); })},
+      {"VMSG_METADATA_URL", "",
+       "PostgreSQL for the voice and music catalogs (`postgresql://user:password@host:port/db`; "
+       "the schema is migrated at start). Empty: the spec's JSON files in the data directory. "
+       "`vmsg metadata migrate` moves them between the two.",
+       false,
+       [](Config& c, std::string_view v) -> Status {
+         if (!v.empty() && !v.starts_with("postgresql://") && !v.starts_with("postgres://")) {
+           return Bad("expected postgresql://user:password@host:port/db");
+         }
+         c.metadata_url = std::string(v);
+         return Status::Ok();
+       }},
       {"VMSG_WEB_DIR", "./web", "Directory of the browser UI's static files, served at `/`.", false,
        Path([](Config& c, auto p) { c.web_dir = std::move(p); })},
       {"VMSG_HTTP_HOST", "127.0.0.1", "Address the HTTP server listens on.", false,

@@ -20,6 +20,8 @@ namespace vmsg {
 struct Config {
   // Where all state of the embedded deployment lives.
   std::filesystem::path data_dir;
+  // The catalogs' PostgreSQL database. Empty: the JSON files under data_dir.
+  std::string metadata_url;
   // The browser UI's static files.
   std::filesystem::path web_dir;
 

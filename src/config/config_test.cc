@@ -215,6 +215,24 @@ TEST_F(ConfigTest, RedisUrlsFollowTheSpecLayout) {
   EXPECT_THAT(LoadConfig(s).status().message(), HasSubstr("need REDIS_URL"));
 }
 
+TEST_F(ConfigTest, MetadataUrlIsPostgresOrEmptyAndItsPasswordIsRedacted) {
+  Result<Config> c = LoadConfig({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->metadata_url, "");
+  ConfigSources s;
+  s.environment = {{"VMSG_METADATA_URL", "postgresql://vmsg:s3cret@db:5432/vmsg"}};
+  c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metadata_url, "postgresql://vmsg:s3cret@db:5432/vmsg");
+  EXPECT_THAT(FormatConfig(*c),
+              HasSubstr("VMSG_METADATA_URL=postgresql://vmsg:[redacted]@db:5432/vmsg"));
+  EXPECT_THAT(FormatConfig(*c), Not(HasSubstr("s3cret")));
+  s.environment = {{"VMSG_METADATA_URL", "mysql://u:pw@db/x"}};
+  Status bad = LoadConfig(s).status();
+  EXPECT_THAT(bad.message(), HasSubstr("VMSG_METADATA_URL=\"mysql://u:[redacted]@db/x\""));
+  EXPECT_THAT(bad.message(), Not(HasSubstr("pw@")));
+}
+
 TEST_F(ConfigTest, WorkerSettings) {
   Result<Config> c = LoadConfig({});
   ASSERT_TRUE(c.ok());

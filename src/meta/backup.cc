@@ -53,7 +53,7 @@ Status BackUp(const Catalog<Record>& catalog, std::string_view name, std::string
               blob::ObjectStore& store, BackupReport& report) {
   Result<vmsg::Json> document = catalog.Document();
   if (!document.ok()) {
-    return document.status().WithContext("not backing up " + catalog.path().string());
+    return document.status().WithContext("not backing up " + catalog.Location());
   }
   const std::string key = Key(date, name);
   VMSG_RETURN_IF_ERROR(store.Put(key, DumpJson(*document, 2) + "\n", {"application/json"}));

@@ -102,7 +102,7 @@ TEST_F(BackupTest, RestoreBringsBackBothCatalogsAndRepairsACorruptFile) {
   clock_.Advance(2h);
   AddVoice("later_voice");
   ASSERT_TRUE(bgm_->Delete("kept_track", *store_).ok());
-  std::ofstream(voices_->path(), std::ios::trunc) << "{ not json";
+  std::ofstream(VoiceCatalogPath(dir_ / "data"), std::ios::trunc) << "{ not json";
   EXPECT_EQ(voices_->Snapshot().status().code(), StatusCode::kDataLoss);
 
   ASSERT_TRUE(RestoreCatalogs(*voices_, *bgm_, *store_, "20250102").ok());
@@ -150,7 +150,8 @@ TEST_F(BackupTest, ACorruptCatalogIsNotBackedUpButTheOtherIs) {
   ASSERT_TRUE(BackupCatalogs(*voices_, *bgm_, *store_, clock_).ok());  // a good old copy
   const std::string good_copy = Object("backups/metadata/20250102/voices_metadata.json");
   clock_.Advance(24h * 9);
-  std::ofstream(voices_->path(), std::ios::trunc) << "{\"profiles\": 5, \"version\": \"1.0\"}";
+  std::ofstream(VoiceCatalogPath(dir_ / "data"), std::ios::trunc)
+      << "{\"profiles\": 5, \"version\": \"1.0\"}";
   Result<BackupReport> report = BackupCatalogs(*voices_, *bgm_, *store_, clock_);
   EXPECT_EQ(report.status().code(), StatusCode::kDataLoss);
   EXPECT_TRUE(*store_->Exists("backups/metadata/20250111/bgm_metadata.json"));

@@ -1,50 +1,23 @@
-// The catalog template, instantiated for voice profiles and BGM tracks.
+// The catalog template, instantiated for voice profiles and BGM tracks, and its JSON-file
+// backend.
 #include "meta/catalog.h"
 
 #include <algorithm>
 #include <set>
 
 namespace vmsg::meta {
-namespace {
 
 template <typename Record>
-Status NotFound(std::string_view id) {
+Status CatalogNotFound(std::string_view id) {
   return Status::NotFound("no " + std::string(Record::kNoun) + " " + std::string(id),
                           std::string(Record::kNotFoundReason));
 }
 
 template <typename Record>
-auto FindById(std::vector<Record>& records, std::string_view id) {
-  return std::find_if(records.begin(), records.end(), [id](const Record& r) { return r.id == id; });
-}
-
-template <typename Record>
-vmsg::Json EmptyDocument(TimePoint now) {
-  return {{std::string(Record::kCollection), vmsg::Json::array()},
-          {"last_updated", FormatIso8601(now)},
-          {"version", std::string(kCatalogVersion)}};
-}
-
-template <typename Record>
-Result<std::unique_ptr<Catalog<Record>>> OpenCatalog(std::filesystem::path path, const Clock& clock,
-                                                     CatalogOptions options) {
-  vmsg::Json empty = EmptyDocument<Record>(clock.Now());
-  VMSG_ASSIGN_OR_RETURN(
-      auto file,
-      JsonDocumentFile::Open({.path = std::move(path),
-                              .version = std::string(kCatalogVersion),
-                              .empty_document = std::move(empty),
-                              .durable = options.durable,
-                              .after_temp_written = std::move(options.after_temp_written)}));
-  return std::make_unique<Catalog<Record>>(std::move(file), clock);
-}
-
-}  // namespace
-
-template <typename Record>
-Result<CatalogSnapshot<Record>> Catalog<Record>::Parse(const vmsg::Json& document) const {
+Result<CatalogSnapshot<Record>> ParseCatalogDocument(const vmsg::Json& document,
+                                                     std::string_view location) {
   auto corrupt = [&](const std::string& why) {
-    return Status::DataLoss("catalog file " + path().string() + " " + why +
+    return Status::DataLoss("catalog " + std::string(location) + " " + why +
                                 "; it is left untouched and writes are refused until it is "
                                 "repaired or restored from a backup",
                             "catalog_corrupt");
@@ -79,16 +52,38 @@ Result<CatalogSnapshot<Record>> Catalog<Record>::Parse(const vmsg::Json& documen
 }
 
 template <typename Record>
-Result<CatalogSnapshot<Record>> Catalog<Record>::Snapshot() const {
-  VMSG_ASSIGN_OR_RETURN(vmsg::Json document, file_->Read());
-  return Parse(document);
+vmsg::Json MakeCatalogDocument(const std::vector<Record>& records, TimePoint last_updated) {
+  vmsg::Json list = vmsg::Json::array();
+  for (const Record& r : records) list.push_back(r.ToJson());
+  return vmsg::Json{{std::string(Record::kCollection), std::move(list)},
+                    {"last_updated", FormatIso8601(last_updated)},
+                    {"version", std::string(kCatalogVersion)}};
 }
 
 template <typename Record>
-Result<vmsg::Json> Catalog<Record>::Document() const {
-  VMSG_ASSIGN_OR_RETURN(vmsg::Json document, file_->Read());
-  VMSG_RETURN_IF_ERROR(Parse(document).status());
-  return document;
+Status CheckUpdatedRecord(const Record& before, const Record& after) {
+  if (after.id != before.id || after.type != before.type) {
+    return Status::InvalidArgument(
+        "the id and type of a " + std::string(Record::kNoun) + " cannot change", "immutable_field");
+  }
+  return after.Validate();
+}
+
+template <typename Record>
+Status CheckDeletable(const Record& record) {
+  if (record.is_system()) {
+    return Status::PermissionDenied(
+        std::string(Record::kNoun) + " " + record.id + " is a system entry", "system_entry");
+  }
+  return Status::Ok();
+}
+
+DeleteOutcome DeleteObjects(const std::vector<std::string>& keys, blob::ObjectStore& store) {
+  DeleteOutcome outcome;
+  for (const std::string& key : keys) {
+    if (!store.Delete(key).ok()) outcome.objects_not_deleted.push_back(key);
+  }
+  return outcome;
 }
 
 template <typename Record>
@@ -103,113 +98,154 @@ Status Catalog<Record>::CheckDocument(const vmsg::Json& document) const {
   if (version == document.end() || *version != kCatalogVersion) {
     return invalid("its version is not \"" + std::string(kCatalogVersion) + "\"");
   }
-  if (Status parsed = Parse(document).status(); !parsed.ok()) return invalid(parsed.message());
+  if (Status parsed = ParseCatalogDocument<Record>(document, Location()).status(); !parsed.ok()) {
+    return invalid(parsed.message());
+  }
   return Status::Ok();
 }
 
-template <typename Record>
-Status Catalog<Record>::Restore(const vmsg::Json& document) {
-  VMSG_RETURN_IF_ERROR(CheckDocument(document));
-  return file_->Replace(document);
-}
+namespace {
 
 template <typename Record>
-Result<Record> Catalog<Record>::Get(std::string_view id) const {
-  VMSG_RETURN_IF_ERROR(ValidateId(id));
-  VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
-  auto it = FindById(snapshot.records, id);
-  if (it == snapshot.records.end()) return NotFound<Record>(id);
-  return std::move(*it);
+auto FindById(std::vector<Record>& records, std::string_view id) {
+  return std::find_if(records.begin(), records.end(), [id](const Record& r) { return r.id == id; });
 }
 
+// Every operation reads the file afresh (the file is the truth, shared with other
+// processes); every write is a locked read-modify-write of the whole document.
 template <typename Record>
-Result<std::vector<Record>> Catalog<Record>::List(std::optional<Type> type) const {
-  VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
-  if (type) {
-    std::erase_if(snapshot.records, [&](const Record& r) { return r.type != *type; });
+class JsonCatalog final : public Catalog<Record> {
+ public:
+  using Type = typename Record::Type;
+
+  JsonCatalog(std::unique_ptr<JsonDocumentFile> file, const Clock& clock)
+      : file_(std::move(file)), clock_(clock) {}
+
+  Result<CatalogSnapshot<Record>> Snapshot() const override {
+    VMSG_ASSIGN_OR_RETURN(vmsg::Json document, file_->Read());
+    return Parse(document);
   }
-  return std::move(snapshot.records);
-}
 
-template <typename Record>
-Status Catalog<Record>::Modify(const std::function<Status(std::vector<Record>&)>& change) {
-  return file_->Modify([&](vmsg::Json& document) -> Status {
-    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Parse(document));
-    VMSG_RETURN_IF_ERROR(change(snapshot.records));
-    vmsg::Json list = vmsg::Json::array();
-    for (const Record& r : snapshot.records) list.push_back(r.ToJson());
-    document = vmsg::Json{{std::string(Record::kCollection), std::move(list)},
-                          {"last_updated", FormatIso8601(clock_.Now())},
-                          {"version", std::string(kCatalogVersion)}};
-    return Status::Ok();
-  });
-}
-
-template <typename Record>
-Result<Record> Catalog<Record>::Create(Record record) {
-  record.created_at = clock_.Now();
-  VMSG_RETURN_IF_ERROR(record.Validate());
-  auto change = [&](std::vector<Record>& records) -> Status {
-    if (FindById(records, record.id) != records.end()) {
-      return Status::AlreadyExists(
-          "a " + std::string(Record::kNoun) + " with id " + record.id + " already exists",
-          "already_exists");
-    }
-    records.push_back(record);
-    return Status::Ok();
-  };
-  VMSG_RETURN_IF_ERROR(Modify(change));
-  return record;
-}
-
-template <typename Record>
-Result<Record> Catalog<Record>::Update(std::string_view id,
-                                       const std::function<Status(Record&)>& mutate) {
-  VMSG_RETURN_IF_ERROR(ValidateId(id));
-  Record updated;
-  auto change = [&](std::vector<Record>& records) -> Status {
-    auto it = FindById(records, id);
-    if (it == records.end()) return NotFound<Record>(id);
-    Record candidate = *it;
-    VMSG_RETURN_IF_ERROR(mutate(candidate));
-    if (candidate.id != it->id || candidate.type != it->type) {
-      return Status::InvalidArgument(
-          "the id and type of a " + std::string(Record::kNoun) + " cannot change",
-          "immutable_field");
-    }
-    VMSG_RETURN_IF_ERROR(candidate.Validate());
-    *it = candidate;
-    updated = std::move(candidate);
-    return Status::Ok();
-  };
-  VMSG_RETURN_IF_ERROR(Modify(change));
-  return updated;
-}
-
-template <typename Record>
-Result<DeleteOutcome> Catalog<Record>::Delete(std::string_view id, blob::ObjectStore& store) {
-  VMSG_RETURN_IF_ERROR(ValidateId(id));
-  Record removed;
-  auto change = [&](std::vector<Record>& records) -> Status {
-    auto it = FindById(records, id);
-    if (it == records.end()) return NotFound<Record>(id);
-    if (it->is_system()) {
-      return Status::PermissionDenied(
-          std::string(Record::kNoun) + " " + std::string(id) + " is a system entry",
-          "system_entry");
-    }
-    removed = std::move(*it);
-    records.erase(it);
-    return Status::Ok();
-  };
-  VMSG_RETURN_IF_ERROR(Modify(change));
-  DeleteOutcome outcome;
-  // Outside the lock: object stores may be slow, and the keys are already unreachable.
-  for (const std::string& key : removed.ObjectKeys()) {
-    if (!store.Delete(key).ok()) outcome.objects_not_deleted.push_back(key);
+  Result<vmsg::Json> Document() const override {
+    VMSG_ASSIGN_OR_RETURN(vmsg::Json document, file_->Read());
+    VMSG_RETURN_IF_ERROR(Parse(document).status());
+    return document;
   }
-  return outcome;
+
+  Status Restore(const vmsg::Json& document) override {
+    VMSG_RETURN_IF_ERROR(this->CheckDocument(document));
+    return file_->Replace(document);
+  }
+
+  Result<Record> Get(std::string_view id) const override {
+    VMSG_RETURN_IF_ERROR(ValidateId(id));
+    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
+    auto it = FindById(snapshot.records, id);
+    if (it == snapshot.records.end()) return CatalogNotFound<Record>(id);
+    return std::move(*it);
+  }
+
+  Result<std::vector<Record>> List(std::optional<Type> type) const override {
+    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
+    if (type) {
+      std::erase_if(snapshot.records, [&](const Record& r) { return r.type != *type; });
+    }
+    return std::move(snapshot.records);
+  }
+
+  Result<Record> Create(Record record) override {
+    record.created_at = clock_.Now();
+    VMSG_RETURN_IF_ERROR(record.Validate());
+    auto change = [&](std::vector<Record>& records) -> Status {
+      if (FindById(records, record.id) != records.end()) {
+        return Status::AlreadyExists(
+            "a " + std::string(Record::kNoun) + " with id " + record.id + " already exists",
+            "already_exists");
+      }
+      records.push_back(record);
+      return Status::Ok();
+    };
+    VMSG_RETURN_IF_ERROR(Modify(change));
+    return record;
+  }
+
+  Result<Record> Update(std::string_view id,
+                        const std::function<Status(Record&)>& mutate) override {
+    VMSG_RETURN_IF_ERROR(ValidateId(id));
+    Record updated;
+    auto change = [&](std::vector<Record>& records) -> Status {
+      auto it = FindById(records, id);
+      if (it == records.end()) return CatalogNotFound<Record>(id);
+      Record candidate = *it;
+      VMSG_RETURN_IF_ERROR(mutate(candidate));
+      VMSG_RETURN_IF_ERROR(CheckUpdatedRecord(*it, candidate));
+      *it = candidate;
+      updated = std::move(candidate);
+      return Status::Ok();
+    };
+    VMSG_RETURN_IF_ERROR(Modify(change));
+    return updated;
+  }
+
+  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) override {
+    VMSG_RETURN_IF_ERROR(ValidateId(id));
+    Record removed;
+    auto change = [&](std::vector<Record>& records) -> Status {
+      auto it = FindById(records, id);
+      if (it == records.end()) return CatalogNotFound<Record>(id);
+      VMSG_RETURN_IF_ERROR(CheckDeletable(*it));
+      removed = std::move(*it);
+      records.erase(it);
+      return Status::Ok();
+    };
+    VMSG_RETURN_IF_ERROR(Modify(change));
+    // Outside the lock: object stores may be slow, and the keys are already unreachable.
+    return DeleteObjects(removed.ObjectKeys(), store);
+  }
+
+  std::string Location() const override { return "file " + file_->path().string(); }
+
+ private:
+  // Any invalid record makes the whole file DataLoss.
+  Result<CatalogSnapshot<Record>> Parse(const vmsg::Json& document) const {
+    return ParseCatalogDocument<Record>(document, Location());
+  }
+
+  // Runs `change` on the records under the lock and writes them back with a new
+  // last_updated.
+  Status Modify(const std::function<Status(std::vector<Record>&)>& change) {
+    return file_->Modify([&](vmsg::Json& document) -> Status {
+      VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Parse(document));
+      VMSG_RETURN_IF_ERROR(change(snapshot.records));
+      document = MakeCatalogDocument(snapshot.records, clock_.Now());
+      return Status::Ok();
+    });
+  }
+
+  std::unique_ptr<JsonDocumentFile> file_;
+  const Clock& clock_;
+};
+
+template <typename Record>
+vmsg::Json EmptyDocument(TimePoint now) {
+  return MakeCatalogDocument(std::vector<Record>{}, now);
 }
+
+template <typename Record>
+Result<std::unique_ptr<Catalog<Record>>> OpenCatalog(std::filesystem::path path, const Clock& clock,
+                                                     CatalogOptions options) {
+  vmsg::Json empty = EmptyDocument<Record>(clock.Now());
+  VMSG_ASSIGN_OR_RETURN(
+      auto file,
+      JsonDocumentFile::Open({.path = std::move(path),
+                              .version = std::string(kCatalogVersion),
+                              .empty_document = std::move(empty),
+                              .durable = options.durable,
+                              .after_temp_written = std::move(options.after_temp_written)}));
+  return std::unique_ptr<Catalog<Record>>(new JsonCatalog<Record>(std::move(file), clock));
+}
+
+}  // namespace
 
 std::filesystem::path VoiceCatalogPath(const std::filesystem::path& data_dir) {
   return data_dir / "backend" / "storage" / "voices" / "voices_metadata.json";
@@ -229,7 +265,16 @@ Result<std::unique_ptr<BgmCatalog>> OpenBgmCatalog(const std::filesystem::path& 
   return OpenCatalog<BgmTrack>(BgmCatalogPath(data_dir), clock, std::move(options));
 }
 
-template class Catalog<VoiceProfile>;
-template class Catalog<BgmTrack>;
+#define VMSG_CATALOG_INSTANTIATE(Record)                                                   \
+  template class Catalog<Record>;                                                          \
+  template Status CatalogNotFound<Record>(std::string_view);                               \
+  template Result<CatalogSnapshot<Record>> ParseCatalogDocument<Record>(const vmsg::Json&, \
+                                                                        std::string_view); \
+  template vmsg::Json MakeCatalogDocument<Record>(const std::vector<Record>&, TimePoint);  \
+  template Status CheckUpdatedRecord<Record>(const Record&, const Record&);                \
+  template Status CheckDeletable<Record>(const Record&);
+VMSG_CATALOG_INSTANTIATE(VoiceProfile)
+VMSG_CATALOG_INSTANTIATE(BgmTrack)
+#undef VMSG_CATALOG_INSTANTIATE
 
 }  // namespace vmsg::meta

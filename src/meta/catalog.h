@@ -1,8 +1,8 @@
 // The voice and BGM catalogs: typed CRUD over the spec's two JSON metadata files
 // (<data_dir>/backend/storage/voices/voices_metadata.json, .../bgm/bgm_metadata.json),
-// each a JsonDocumentFile. One template serves both: a Record (records.h) names its
-// collection ("profiles", "tracks"), converts itself to and from JSON, validates itself and
-// lists the objects it owns in the ObjectStore.
+// each a JsonDocumentFile, or over PostgreSQL tables (pg_catalog.h). One template serves both: a
+// Record (records.h) names its collection ("profiles", "tracks"), converts itself to and from JSON,
+// validates itself and lists the objects it owns in the ObjectStore.
 //
 // Every operation reads the file afresh (the file is the truth, shared with other
 // processes); every write is a locked read-modify-write, so concurrent writers anywhere
@@ -40,32 +40,36 @@ struct DeleteOutcome {
   std::vector<std::string> objects_not_deleted;
 };
 
+// The catalog interface, with two backends: the spec's JSON file (OpenVoiceCatalog,
+// OpenBgmCatalog below) and PostgreSQL (pg_catalog.h). Callers hold a Catalog<Record> and
+// never know which; both keep the same contract, checked by one conformance suite.
 template <typename Record>
 class Catalog {
  public:
   using Type = typename Record::Type;
 
-  Catalog(std::unique_ptr<JsonDocumentFile> file, const Clock& clock)
-      : file_(std::move(file)), clock_(clock) {}
+  virtual ~Catalog() = default;
 
-  // Every record and the file's last_updated. DataLoss when the file is corrupt.
-  Result<CatalogSnapshot<Record>> Snapshot() const;
+  // Every record and the catalog's last_updated. DataLoss when the file is corrupt;
+  // Unavailable when the database cannot be reached.
+  virtual Result<CatalogSnapshot<Record>> Snapshot() const = 0;
 
   // NotFound (reason Record::kNotFoundReason) when no record has `id`; InvalidArgument
   // ("invalid_id") for a malformed id, checked before anything else.
-  Result<Record> Get(std::string_view id) const;
+  virtual Result<Record> Get(std::string_view id) const = 0;
 
-  // The records of `type`, or all.
-  Result<std::vector<Record>> List(std::optional<Type> type = std::nullopt) const;
+  // The records of `type`, or all, in creation order.
+  virtual Result<std::vector<Record>> List(std::optional<Type> type = std::nullopt) const = 0;
 
   // Adds `record` with created_at set to now. InvalidArgument when it does not validate,
   // AlreadyExists when its id is taken. Returns the record as stored.
-  Result<Record> Create(Record record);
+  virtual Result<Record> Create(Record record) = 0;
 
   // Lets `mutate` change the record `id` under the lock and stores the result. Its id and
   // type cannot change (InvalidArgument "immutable_field"); the result must validate.
   // NotFound when absent; `mutate`'s own error is returned and nothing is written.
-  Result<Record> Update(std::string_view id, const std::function<Status(Record&)>& mutate);
+  virtual Result<Record> Update(std::string_view id,
+                                const std::function<Status(Record&)>& mutate) = 0;
 
   // Removes the record, then its objects from `store`. PermissionDenied (reason
   // "system_entry") for a system entry, NotFound when absent. The record goes first: a
@@ -73,31 +77,22 @@ class Catalog {
   // that names missing media. The objects are deleted after the lock is released (a slow
   // store must not stall every writer), so a caller that re-creates the same id must do so
   // after Delete has returned.
-  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store);
+  virtual Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) = 0;
 
-  // The whole file as JSON, checked as Snapshot checks it (for backups). DataLoss when the
-  // file is corrupt.
-  Result<vmsg::Json> Document() const;
+  // The whole catalog as the spec's JSON document, checked as Snapshot checks it (for
+  // backups and migrations). DataLoss when the file is corrupt.
+  virtual Result<vmsg::Json> Document() const = 0;
 
   // OK when `document` is a valid catalog of this kind (its version, every record, unique
   // ids); InvalidArgument (reason "invalid_backup") otherwise.
   Status CheckDocument(const vmsg::Json& document) const;
 
-  // Replaces the whole file with `document` (a backup) after CheckDocument; nothing is
-  // written when it fails. Works on a corrupt file: this is how one is repaired.
-  Status Restore(const vmsg::Json& document);
+  // Replaces the whole catalog with `document` (a backup) after CheckDocument, atomically;
+  // nothing is written when it fails. Works on a corrupt file: this is how one is repaired.
+  virtual Status Restore(const vmsg::Json& document) = 0;
 
-  const std::filesystem::path& path() const { return file_->path(); }
-
- private:
-  // Parses the document's records; any invalid record makes the whole file DataLoss.
-  Result<CatalogSnapshot<Record>> Parse(const vmsg::Json& document) const;
-  // Runs `change` on the records under the lock and writes them back with a new
-  // last_updated.
-  Status Modify(const std::function<Status(std::vector<Record>&)>& change);
-
-  std::unique_ptr<JsonDocumentFile> file_;
-  const Clock& clock_;
+  // Where the catalog lives, for messages: the file's path or the database table.
+  virtual std::string Location() const = 0;
 };
 
 using VoiceCatalog = Catalog<VoiceProfile>;
@@ -121,6 +116,34 @@ Result<std::unique_ptr<VoiceCatalog>> OpenVoiceCatalog(const std::filesystem::pa
                                                        CatalogOptions options = {});
 Result<std::unique_ptr<BgmCatalog>> OpenBgmCatalog(const std::filesystem::path& data_dir,
                                                    const Clock& clock, CatalogOptions options = {});
+
+// Shared by the backends (catalog.cc).
+
+// NotFound naming the record, with Record::kNotFoundReason.
+template <typename Record>
+Status CatalogNotFound(std::string_view id);
+
+// The records of a catalog document in order with its last_updated; DataLoss (reason
+// "catalog_corrupt") naming `location` when any part is invalid or two ids repeat.
+template <typename Record>
+Result<CatalogSnapshot<Record>> ParseCatalogDocument(const vmsg::Json& document,
+                                                     std::string_view location);
+
+// The spec's document holding `records`.
+template <typename Record>
+vmsg::Json MakeCatalogDocument(const std::vector<Record>& records, TimePoint last_updated);
+
+// InvalidArgument ("immutable_field") when `after` changed the id or type of `before`,
+// else after.Validate().
+template <typename Record>
+Status CheckUpdatedRecord(const Record& before, const Record& after);
+
+// PermissionDenied ("system_entry") for a system record.
+template <typename Record>
+Status CheckDeletable(const Record& record);
+
+// Deletes each key from `store`, returning those that could not be deleted.
+DeleteOutcome DeleteObjects(const std::vector<std::string>& keys, blob::ObjectStore& store);
 
 extern template class Catalog<VoiceProfile>;
 extern template class Catalog<BgmTrack>;

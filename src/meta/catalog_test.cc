@@ -1,6 +1,8 @@
-// The catalogs: CRUD over the spec's files, deletes that take the media with them, a
-// corrupt catalog that refuses writes while the other keeps working, and eight writer
-// processes racing a polling reader without losing an update or showing a torn file.
+// The catalogs: CRUD, deletes that take the media with them and threads that lose nothing,
+// on both backends (the JSON files and PostgreSQL, CatalogConformanceTest); and for the
+// files, the spec's shape, a corrupt catalog that refuses writes while the other keeps
+// working, and eight writer processes racing a polling reader without losing an update or
+// showing a torn file.
 #include "meta/catalog.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -15,6 +18,8 @@
 #include <thread>
 
 #include "meta/object_store_for_test.h"
+#include "meta/pg_catalog.h"
+#include "meta/pg_test_server.h"
 
 namespace vmsg::meta {
 namespace {
@@ -73,6 +78,80 @@ class CatalogTest : public ::testing::Test {
   MemoryObjectStoreForTest store_;
 };
 
+// One PostgreSQL server for the whole test binary; each test gets a database of its own.
+PgTestServer* SharedPgServer(Status& error) {
+  static Result<std::unique_ptr<PgTestServer>> server = PgTestServer::Start();
+  if (!server.ok()) {
+    error = server.status();
+    return nullptr;
+  }
+  return server->get();
+}
+
+// The backend-independent contract, run on the JSON files ("json") and on PostgreSQL
+// ("postgres").
+class CatalogConformanceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static int databases = 0;
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("vmsg_catalog_conf_" + std::to_string(::getpid()) + "_" + name);
+    std::filesystem::remove_all(data_dir_);
+    if (GetParam() == "postgres") {
+      Status error;
+      PgTestServer* server = SharedPgServer(error);
+      ASSERT_NE(server, nullptr) << error;
+      Result<std::string> url = server->CreateDatabase("conf_" + std::to_string(++databases));
+      ASSERT_TRUE(url.ok()) << url.status();
+      url_ = *url;
+    }
+    auto [voices, bgm] = Open();
+    ASSERT_NE(voices, nullptr);
+    voices_ = std::move(voices);
+    bgm_ = std::move(bgm);
+  }
+  void TearDown() override { std::filesystem::remove_all(data_dir_); }
+
+  // Another pair of catalogs over the same storage (as another process would open them).
+  std::pair<std::unique_ptr<VoiceCatalog>, std::unique_ptr<BgmCatalog>> Open() {
+    if (GetParam() == "postgres") {
+      Result<PgCatalogs> pg = OpenPgCatalogs(url_, clock_);
+      EXPECT_TRUE(pg.ok()) << pg.status();
+      if (!pg.ok()) return {};
+      return {std::move(pg->voices), std::move(pg->bgm)};
+    }
+    return {std::move(OpenVoiceCatalog(data_dir_, clock_)).value(),
+            std::move(OpenBgmCatalog(data_dir_, clock_)).value()};
+  }
+
+  std::filesystem::path data_dir_;
+  std::string url_;
+  FakeClock clock_{*ParseIso8601("2025-01-02T08:30:00Z")};
+  std::unique_ptr<VoiceCatalog> voices_;
+  std::unique_ptr<BgmCatalog> bgm_;
+  MemoryObjectStoreForTest store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogConformanceTest, ::testing::Values("json", "postgres"),
+                         [](const auto& param) { return param.param; });
+
+TEST_P(CatalogConformanceTest, StartsEmptyAtTheOpeningTime) {
+  Result<CatalogSnapshot<VoiceProfile>> voices = voices_->Snapshot();
+  ASSERT_TRUE(voices.ok()) << voices.status();
+  EXPECT_TRUE(voices->records.empty());
+  EXPECT_EQ(FormatIso8601(voices->last_updated), "2025-01-02T08:30:00Z");
+  EXPECT_EQ(*bgm_->Document(),
+            vmsg::Json::parse(
+                R"({"tracks": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.0"})"));
+  // Opening again later leaves the catalog as it was.
+  clock_.Advance(std::chrono::hours(1));
+  auto [voices2, bgm2] = Open();
+  ASSERT_NE(voices2, nullptr);
+  EXPECT_EQ(FormatIso8601(voices2->Snapshot()->last_updated), "2025-01-02T08:30:00Z");
+}
+
 TEST_F(CatalogTest, FilesAreCreatedEmptyAtTheSpecsPaths) {
   const auto voices = data_dir_ / "backend/storage/voices/voices_metadata.json";
   const auto bgm = data_dir_ / "backend/storage/bgm/bgm_metadata.json";
@@ -85,7 +164,7 @@ TEST_F(CatalogTest, FilesAreCreatedEmptyAtTheSpecsPaths) {
   EXPECT_EQ(voices_->List()->size(), 0u);
 }
 
-TEST_F(CatalogTest, CreateGetListUpdate) {
+TEST_P(CatalogConformanceTest, CreateGetListUpdate) {
   clock_.Advance(std::chrono::seconds(15));
   Result<VoiceProfile> created = voices_->Create(Voice("mine"));
   ASSERT_TRUE(created.ok()) << created.status();
@@ -137,15 +216,56 @@ TEST_F(CatalogTest, CreateGetListUpdate) {
   EXPECT_TRUE(
       voices_->Update("none", [](VoiceProfile&) { return Status::Ok(); }).status().IsNotFound());
   EXPECT_EQ(voices_->Get("mine")->name, "Renamed");
+  EXPECT_EQ(voices_->Update("mine", [](VoiceProfile&) { return Status::Cancelled("no"); })
+                .status()
+                .code(),
+            StatusCode::kCancelled);
+  EXPECT_EQ(FormatIso8601(voices_->Snapshot()->last_updated), "2025-01-02T08:30:45Z");
 
-  // The file holds exactly the spec's shape.
-  vmsg::Json file = *ParseJson(ReadFile(voices_->path()));
-  EXPECT_EQ(file["version"], "1.0");
-  EXPECT_EQ(file["last_updated"], "2025-01-02T08:30:45Z");
-  EXPECT_EQ(file["profiles"][0], voices_->Get("mine")->ToJson());
+  // The document holds exactly the spec's shape, in creation order.
+  vmsg::Json doc = *voices_->Document();
+  EXPECT_EQ(doc["version"], "1.0");
+  EXPECT_EQ(doc["last_updated"], "2025-01-02T08:30:45Z");
+  ASSERT_EQ(doc["profiles"].size(), 2u);
+  EXPECT_EQ(doc["profiles"][0], voices_->Get("mine")->ToJson());
+  EXPECT_EQ(doc["profiles"][1]["id"], "default_female");
 }
 
-TEST_F(CatalogTest, DeleteRemovesTheEntryAndItsObjects) {
+TEST_P(CatalogConformanceTest, EveryFieldSurvivesAndRestoreReplacesTheWhole) {
+  VoiceProfile v = Voice("quotes");
+  v.name = "O'Brien \"日本語\" \\ voice";
+  v.metadata = {.description = "a; DROP TABLE voice_profiles; --",
+                .sample_rate = 44100,
+                .duration_seconds = 0.1 + 0.2};
+  ASSERT_TRUE(voices_->Create(v).ok());
+  BgmTrack system = Track("loop", BgmTrack::Type::kSystem);
+  system.duration_seconds = 1.0 / 3;
+  system.volume_db = -0.5;
+  ASSERT_TRUE(bgm_->Create(system).ok());
+  ASSERT_TRUE(bgm_->Create(Track("upload")).ok());
+  EXPECT_EQ(voices_->Get("quotes")->ToJson()["name"], v.name);
+  EXPECT_EQ(voices_->Get("quotes")->metadata.duration_seconds, 0.1 + 0.2);
+  EXPECT_EQ(bgm_->Get("loop")->duration_seconds, 1.0 / 3);
+  EXPECT_EQ(bgm_->Get("loop")->metadata.seamless_loop, true);
+  EXPECT_EQ(bgm_->Get("upload")->metadata.original_filename, "song.mp3");
+  EXPECT_FALSE(bgm_->Get("upload")->metadata.genre.has_value());
+
+  const vmsg::Json voices_then = *voices_->Document(), bgm_then = *bgm_->Document();
+  clock_.Advance(std::chrono::minutes(5));
+  ASSERT_TRUE(voices_->Create(Voice("later")).ok());
+  ASSERT_TRUE(bgm_->Delete("upload", store_).ok());
+  ASSERT_TRUE(voices_->Restore(voices_then).ok());
+  ASSERT_TRUE(bgm_->Restore(bgm_then).ok());
+  EXPECT_EQ(*voices_->Document(), voices_then);
+  EXPECT_EQ(*bgm_->Document(), bgm_then);
+
+  vmsg::Json bad = voices_then;
+  bad["profiles"].push_back(bad["profiles"][0]);
+  EXPECT_EQ(voices_->Restore(bad).reason(), "invalid_backup");
+  EXPECT_EQ(*voices_->Document(), voices_then);
+}
+
+TEST_P(CatalogConformanceTest, DeleteRemovesTheEntryAndItsObjects) {
   VoiceProfile v = *voices_->Create(Voice("mine"));
   ASSERT_TRUE(store_.Put(v.embedding_path, "npy", {}).ok());
   ASSERT_TRUE(store_.Put(v.reference_audio_path, "wav", {}).ok());
@@ -168,7 +288,7 @@ TEST_F(CatalogTest, DeleteRemovesTheEntryAndItsObjects) {
   EXPECT_TRUE(bgm_->List()->empty());
 }
 
-TEST_F(CatalogTest, SystemEntriesCannotBeDeleted) {
+TEST_P(CatalogConformanceTest, SystemEntriesCannotBeDeleted) {
   ASSERT_TRUE(voices_->Create(Voice("default_female", VoiceProfile::Type::kSystem)).ok());
   ASSERT_TRUE(store_.Put("voices/system/default_female.wav", "wav", {}).ok());
   Result<DeleteOutcome> out = voices_->Delete("default_female", store_);
@@ -181,7 +301,7 @@ TEST_F(CatalogTest, SystemEntriesCannotBeDeleted) {
   EXPECT_EQ(bgm_->Delete("celebration_upbeat", store_).status().reason(), "system_entry");
 }
 
-TEST_F(CatalogTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
+TEST_P(CatalogConformanceTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
   VoiceProfile v = *voices_->Create(Voice("mine"));
   ASSERT_TRUE(store_.Put(v.embedding_path, "npy", {}).ok());
   ASSERT_TRUE(store_.Put(v.reference_audio_path, "wav", {}).ok());
@@ -196,8 +316,8 @@ TEST_F(CatalogTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
 TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
   ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
   ASSERT_TRUE(bgm_->Create(Track("song")).ok());
-  std::ofstream(voices_->path(), std::ios::trunc) << "{\"profiles\": [";
-  const std::string torn = ReadFile(voices_->path());
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << "{\"profiles\": [";
+  const std::string torn = ReadFile(VoiceCatalogPath(data_dir_));
 
   for (Status s : {voices_->List().status(), voices_->Get("mine").status(),
                    voices_->Create(Voice("two")).status(), voices_->Delete("mine", store_).status(),
@@ -206,7 +326,7 @@ TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
     EXPECT_EQ(s.reason(), "catalog_corrupt");
     EXPECT_NE(s.message().find("voices_metadata.json"), std::string::npos);
   }
-  EXPECT_EQ(ReadFile(voices_->path()), torn);
+  EXPECT_EQ(ReadFile(VoiceCatalogPath(data_dir_)), torn);
 
   EXPECT_EQ(bgm_->List()->size(), 1u);
   EXPECT_TRUE(bgm_->Create(Track("song2")).ok());
@@ -215,31 +335,32 @@ TEST_F(CatalogTest, ACorruptCatalogRefusesWritesWhileTheOtherWorks) {
 
 TEST_F(CatalogTest, AnInvalidOrDuplicateEntryMakesTheFileCorrupt) {
   ASSERT_TRUE(voices_->Create(Voice("mine")).ok());
-  vmsg::Json doc = *ParseJson(ReadFile(voices_->path()));
+  vmsg::Json doc = *ParseJson(ReadFile(VoiceCatalogPath(data_dir_)));
   doc["profiles"].push_back(doc["profiles"][0]);
-  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << doc.dump();
   EXPECT_NE(voices_->List().status().message().find("two entries with id \"mine\""),
             std::string::npos);
 
   doc["profiles"].erase(1);
   doc["profiles"][0]["reference_audio_path"] = "videos/x/final_video.mp4";
-  std::ofstream(voices_->path(), std::ios::trunc) << doc.dump();
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc) << doc.dump();
   Status s = voices_->Delete("mine", store_).status();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("profiles[0]"), std::string::npos) << s;
   EXPECT_NE(s.message().find("reference_audio_path"), std::string::npos) << s;
 
-  std::ofstream(voices_->path(), std::ios::trunc)
+  std::ofstream(VoiceCatalogPath(data_dir_), std::ios::trunc)
       << R"({"profiles": [], "last_updated": "2025-01-02T08:30:00Z", "version": "1.1"})";
   EXPECT_EQ(voices_->List().status().code(), StatusCode::kDataLoss);
 }
 
 // flock locks belong to open file descriptions: each operation opens its own, so threads of
 // one process exclude each other as processes do.
-TEST_F(CatalogTest, ThreadsSharingOneCatalogLoseNothing) {
+TEST_P(CatalogConformanceTest, ThreadsSharingOneCatalogLoseNothing) {
   constexpr int kThreads = 4;
   constexpr int kEach = 50;
-  auto other = std::move(OpenBgmCatalog(data_dir_, clock_)).value();
+  std::unique_ptr<BgmCatalog> other = Open().second;
+  ASSERT_NE(other, nullptr);
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
@@ -265,7 +386,7 @@ constexpr int kRecordsPerWriter = 200;
 // ninth polls the file: all 1600 land, and the reader only ever sees complete documents
 // whose count never goes down.
 TEST_F(CatalogTest, EightWriterProcessesLoseNothingAndReadersNeverSeeATornFile) {
-  const std::filesystem::path path = voices_->path();
+  const std::filesystem::path path = VoiceCatalogPath(data_dir_);
   int reader_pipe[2];
   int stop_pipe[2];
   ASSERT_EQ(::pipe(reader_pipe), 0);

@@ -208,7 +208,8 @@ TEST_F(CatalogHttpTest, HealthReportsTheSpecsMetadataChecks) {
 }
 
 TEST_F(CatalogHttpTest, ACorruptCatalogAnswers503AndShowsInHealthWhileTheOtherWorks) {
-  std::ofstream(voices_->path(), std::ios::trunc) << R"({"profiles": [], "version": "9.9"})";
+  std::ofstream(meta::VoiceCatalogPath(data_dir_), std::ios::trunc)
+      << R"({"profiles": [], "version": "9.9"})";
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles", 503), "catalog_unavailable");
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles/mine", 503), "catalog_unavailable");
   EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 503), "catalog_unavailable");
