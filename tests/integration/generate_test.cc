@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/render_stage.h"
+#include "running_service.h"
 #include "test_client.h"
 #include "video/mp4_probe.h"
 #include "voice/audio.h"
@@ -71,37 +72,18 @@ std::string Form(const std::vector<Part>& parts) {
 class GenerateTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_dir_ = std::filesystem::temp_directory_path() /
-                ("vmsg_generate_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(data_dir_);
-    const std::string source =
-        std::getenv("VMSG_SOURCE_DIR") ? std::getenv("VMSG_SOURCE_DIR") : ".";
-    ConfigSources sources;
-    sources.flags = {"--data-dir=" + data_dir_.string(),
-                     "--web-dir=" + source + "/web",
-                     "--http-port=0",
-                     "--workers=1",
-                     "--rate-limit-generate=1000",
-                     "--rate-limit-uploads=1000",
-                     "--log-level=warning"};
-    Result<Config> config = LoadConfig(sources);
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock());
-    ASSERT_TRUE(ctx.ok()) << ctx.status();
-    services_ = ctx->release();
-    ASSERT_TRUE(services_->server().Start().ok());
-    ASSERT_TRUE(services_->workers()->Start().ok());
+    auto started = testing::RunningService::Start(
+        "vmsg_generate_test", {"--rate-limit-generate=1000", "--rate-limit-uploads=1000"});
+    ASSERT_TRUE(started.ok()) << started.status();
+    service_ = started->release();
+    data_dir_ = service_->data_dir();
+    services_ = &service_->services();
   }
 
   static void TearDownTestSuite() {
-    if (services_ != nullptr) {
-      services_->server().Shutdown();
-      services_->workers()->Shutdown();
-      services_->server().Wait();
-      delete services_;
-      services_ = nullptr;
-    }
-    std::filesystem::remove_all(data_dir_);
+    delete service_;
+    service_ = nullptr;
+    services_ = nullptr;
   }
 
   void SetUp() override { ASSERT_NE(services_, nullptr) << "the service did not start"; }
@@ -163,6 +145,7 @@ class GenerateTest : public ::testing::Test {
   }
 
   static inline std::filesystem::path data_dir_;
+  static inline testing::RunningService* service_ = nullptr;
   static inline ServiceContext* services_ = nullptr;
 };
 

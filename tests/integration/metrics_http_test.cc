@@ -13,6 +13,7 @@
 #include "app/service_context.h"
 #include "config/config.h"
 #include "metrics/registry.h"
+#include "running_service.h"
 #include "test_client.h"
 
 namespace vmsg {
@@ -26,32 +27,17 @@ using ::testing::Not;
 class MetricsHttpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_dir_ = std::filesystem::temp_directory_path() /
-                ("vmsg_metrics_http_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(data_dir_);
-    const std::string source =
-        std::getenv("VMSG_SOURCE_DIR") ? std::getenv("VMSG_SOURCE_DIR") : ".";
-    ConfigSources sources;
-    sources.flags = {"--data-dir=" + data_dir_.string(), "--web-dir=" + source + "/web",
-                     "--http-port=0", "--workers=1", "--log-level=warning"};
-    Result<Config> config = LoadConfig(sources);
-    ASSERT_TRUE(config.ok()) << config.status();
-    auto ctx = ServiceContext::Create(std::move(*config), NewSystemClock());
-    ASSERT_TRUE(ctx.ok()) << ctx.status();
-    services_ = ctx->release();
-    ASSERT_TRUE(services_->server().Start().ok());
-    ASSERT_TRUE(services_->workers()->Start().ok());
+    auto started = testing::RunningService::Start("vmsg_metrics_http_test");
+    ASSERT_TRUE(started.ok()) << started.status();
+    service_ = started->release();
+    data_dir_ = service_->data_dir();
+    services_ = &service_->services();
   }
 
   static void TearDownTestSuite() {
-    if (services_ != nullptr) {
-      services_->server().Shutdown();
-      services_->workers()->Shutdown();
-      services_->server().Wait();
-      delete services_;
-      services_ = nullptr;
-    }
-    std::filesystem::remove_all(data_dir_);
+    delete service_;
+    service_ = nullptr;
+    services_ = nullptr;
   }
 
   void SetUp() override { ASSERT_NE(services_, nullptr) << "the service did not start"; }
@@ -79,6 +65,7 @@ class MetricsHttpTest : public ::testing::Test {
   }
 
   static inline std::filesystem::path data_dir_;
+  static inline testing::RunningService* service_ = nullptr;
   static inline ServiceContext* services_ = nullptr;
 };
 
