@@ -225,6 +225,13 @@ int RunGenerateCommand(std::vector<std::string> args) {
   sigaddset(&stop_signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // The request and the photo first: a mistake there should not wait for the models.
+  Result<generate::GenerateArgs> parsed = generate::ParseGenerateArgs(line->fields);
+  if (!parsed.ok()) return Failed(line->json, parsed.status(), 2);
+  generate::GenerateArgs request = std::move(*parsed);
+  Result<std::string> photo = ReadFile(line->image);
+  if (!photo.ok()) return Failed(line->json, photo.status(), 2);
+
   // The progress display is the output here: the log says only what went wrong, unless
   // asked for more.
   bool log_level_given = std::getenv("VMSG_LOG_LEVEL") != nullptr;
@@ -239,17 +246,13 @@ int RunGenerateCommand(std::vector<std::string> args) {
   if (!ctx.ok()) return Failed(line->json, ctx.status(), 2);
   ServiceContext& services = **ctx;
 
-  Result<generate::GenerateArgs> parsed = generate::ParseGenerateArgs(line->fields);
-  if (!parsed.ok()) return Failed(line->json, parsed.status(), 2);
-  generate::GenerateArgs request = std::move(*parsed);
-  Result<std::string> photo = ReadFile(line->image);
-  if (!photo.ok()) return Failed(line->json, photo.status(), 2);
   const std::string task_id = IdGenerator().NewUuid();
   Result<std::string> image_key =
       generate::StoreUploadedImage(services.objects(), task_id, "source", *photo);
   if (!image_key.ok()) return Failed(line->json, image_key.status(), 2);
   request.image_key = *image_key;
   if (Status checked = services.generator().Check(request); !checked.ok()) {
+    (void)services.objects().Delete(*image_key);  // refused: keep nothing of it
     return Failed(line->json, checked, 2);
   }
 

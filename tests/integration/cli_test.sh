@@ -55,6 +55,10 @@ check "generate without text is bad usage" test $rc -eq 2
 check "generate asks for the text" grep -q -- "--text TEXT is required" <<<"$err"
 err=$("$VMSG" generate --image x.jpg --text hi --frobnicate 2>&1); rc=$?
 check "generate refuses an unknown setting" test $rc -eq 2
+err=$(VMSG_DATA_DIR="$work/unused" "$VMSG" generate --image x.jpg --text hi --speed 9 2>&1); rc=$?
+check "generate refuses a speed out of range" test $rc -eq 2
+check "the refusal names the speed" grep -q "speed must be" <<<"$err"
+check "a refused request leaves no data dir behind" test ! -e "$work/unused"
 err=$(VMSG_WORKERS=0 "$VMSG" worker 2>&1); rc=$?
 check "worker without workers is refused" test $rc -eq 2
 check "worker says why" grep -q "VMSG_WORKERS" <<<"$err"
