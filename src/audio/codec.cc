@@ -25,7 +25,6 @@ extern "C" {
 namespace vmsg::audio {
 namespace {
 
-constexpr int kIoBufferBytes = 64 * 1024;
 constexpr double kInt16Scale = 32767.0;
 
 std::string AvError(int code) {
@@ -119,16 +118,9 @@ int64_t SeekWrite(void* opaque, int64_t offset, int whence) {
 }
 
 Result<IoPtr> NewIo(void* opaque, bool writable) {
-  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
-  if (buffer == nullptr) return LibavFailure("allocating an I/O buffer", AVERROR(ENOMEM));
   AVIOContext* io =
-      writable
-          ? avio_alloc_context(buffer, kIoBufferBytes, 1, opaque, nullptr, WritePacket, SeekWrite)
-          : avio_alloc_context(buffer, kIoBufferBytes, 0, opaque, ReadPacket, nullptr, SeekRead);
-  if (io == nullptr) {
-    av_free(buffer);
-    return LibavFailure("allocating an I/O context", AVERROR(ENOMEM));
-  }
+      NewMemoryIo(opaque, writable, ReadPacket, WritePacket, writable ? SeekWrite : SeekRead);
+  if (io == nullptr) return LibavFailure("allocating an I/O context", AVERROR(ENOMEM));
   return IoPtr(io);
 }
 

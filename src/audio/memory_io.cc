@@ -6,9 +6,24 @@
 extern "C" {
 #include <libavformat/avio.h>
 #include <libavutil/error.h>
+#include <libavutil/mem.h>
 }
 
 namespace vmsg::audio {
+namespace {
+constexpr int kIoBufferBytes = 64 * 1024;
+}  // namespace
+
+AVIOContext* NewMemoryIo(void* opaque, bool writable, int (*read)(void*, uint8_t*, int),
+                         int (*write)(void*, uint8_t*, int), int64_t (*seek)(void*, int64_t, int)) {
+  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
+  if (buffer == nullptr) return nullptr;
+  AVIOContext* io =
+      writable ? avio_alloc_context(buffer, kIoBufferBytes, 1, opaque, nullptr, write, seek)
+               : avio_alloc_context(buffer, kIoBufferBytes, 0, opaque, read, nullptr, seek);
+  if (io == nullptr) av_free(buffer);
+  return io;
+}
 
 int64_t SeekInMemory(size_t& at, int64_t size, int64_t offset, int whence, bool may_pass_end) {
   int64_t target = 0;

@@ -15,8 +15,6 @@ extern "C" {
 namespace vmsg::video::libav {
 namespace {
 
-constexpr int kIoBufferBytes = 64 * 1024;
-
 // A reader's position over fixed bytes or over a MemoryFile that may still grow.
 struct ReadCursor {
   std::string_view fixed;
@@ -57,16 +55,9 @@ int64_t SeekWrite(void* opaque, int64_t offset, int whence) {
 }
 
 Result<IoPtr> NewContext(void* opaque, bool writable) {
-  auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));
-  if (buffer == nullptr) return Failure("allocating an I/O buffer", AVERROR(ENOMEM));
-  AVIOContext* io =
-      writable
-          ? avio_alloc_context(buffer, kIoBufferBytes, 1, opaque, nullptr, WritePacket, SeekWrite)
-          : avio_alloc_context(buffer, kIoBufferBytes, 0, opaque, ReadPacket, nullptr, SeekRead);
-  if (io == nullptr) {
-    av_free(buffer);
-    return Failure("allocating an I/O context", AVERROR(ENOMEM));
-  }
+  AVIOContext* io = audio::NewMemoryIo(opaque, writable, ReadPacket, WritePacket,
+                                       writable ? SeekWrite : SeekRead);
+  if (io == nullptr) return Failure("allocating an I/O context", AVERROR(ENOMEM));
   return IoPtr(io);
 }
 
