@@ -1,10 +1,12 @@
 // The few cryptographic and encoding primitives the object stores share (OpenSSL-backed):
-// SHA-256, HMAC-SHA256, hex, base64, AWS-style URI encoding and a constant-time compare.
+// SHA-256, HMAC-SHA256, hex, AWS-style URI encoding and a constant-time compare.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/base64.h"  // Base64Encode, Base64Decode
 
 namespace vmsg::blob {
 
@@ -15,11 +17,6 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 // Lower-case hex of arbitrary bytes.
 std::string HexEncode(std::string_view bytes);
 std::string Sha256Hex(std::string_view data);
-
-// Standard base64 with padding (RFC 4648 section 4).
-std::string Base64Encode(std::string_view bytes);
-// Strict: nullopt for characters outside the alphabet or bad padding.
-std::optional<std::string> Base64Decode(std::string_view text);
 
 // Percent-encodes every byte except A-Z a-z 0-9 - _ . ~ (upper-case hex), as SigV4 requires;
 // '/' is kept when `keep_slash` (object keys in paths).

@@ -359,12 +359,12 @@ TEST_P(ObjectStoreConformance, PresignedPostRefusesWhatItsPolicyForbids) {
   for (const auto& [n, v] : fields) {
     if (n == "policy") policy = v;
   }
-  std::string decoded = *blob::Base64Decode(policy);
+  std::string decoded = *Base64Decode(policy);
   const size_t max_at = decoded.find("1024");
   ASSERT_NE(max_at, std::string::npos) << decoded;
   decoded.replace(max_at, 4, "9999");
-  r = HttpPostForm(post->url, With(fields, "policy", blob::Base64Encode(decoded)), "d.jpg",
-                   "image/jpeg", std::string(2000, 'j'));
+  r = HttpPostForm(post->url, With(fields, "policy", Base64Encode(decoded)), "d.jpg", "image/jpeg",
+                   std::string(2000, 'j'));
   EXPECT_EQ(r.status, 403) << r.body;
   // None of them stored anything.
   auto page = store().List(K(""), "", 1000);

@@ -153,12 +153,12 @@ TEST_F(UploadHttpTest, ATamperedPolicyOrSignatureIsRefused) {
   const Json form = PresignJson("image", "image/png");
   const Fields fields = FieldsOf(form);
   // A policy allowing a bigger file, with the old signature.
-  std::string doc = *blob::Base64Decode(form["fields"]["policy"].get<std::string>());
+  std::string doc = *Base64Decode(form["fields"]["policy"].get<std::string>());
   const size_t at = doc.find("10485760");
   ASSERT_NE(at, std::string::npos);
   doc.replace(at, 8, "99999999");
-  FetchResult r = HttpPostForm(form["url"], With(fields, "policy", blob::Base64Encode(doc)),
-                               "a.png", "image/png", "png");
+  FetchResult r = HttpPostForm(form["url"], With(fields, "policy", Base64Encode(doc)), "a.png",
+                               "image/png", "png");
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(CodeOf(r), "signature_mismatch");
   // A signature changed in one digit.
