@@ -42,6 +42,11 @@ ServiceMetrics::ServiceMetrics()
           {"stage"})),
       queue_jobs_(
           registry_.AddGauge("vmsg_queue_jobs", "Jobs in the task queue, by state.", {"state"})),
+      queue_ready_(registry_.AddGauge(
+          "vmsg_queue_ready_jobs",
+          "Jobs ready to run, by queue and priority (9 most urgent; on Redis, Celery's four "
+          "priority lists, counted at their most urgent priority: 9, 6, 3, 0).",
+          {"queue", "priority"})),
       catalog_records_(registry_.AddGauge("vmsg_catalog_records",
                                           "Entries in the voice and music catalogs.", {"catalog"})),
       store_objects_(registry_.AddGauge(
@@ -99,6 +104,16 @@ void ServiceMetrics::SampleFast(MetricsSources& sources) {
       queue_jobs_.With({"delayed"}).Set(static_cast<double>(stats->delayed));
       queue_jobs_.With({"reserved"}).Set(static_cast<double>(stats->reserved));
       queue_jobs_.With({"dead"}).Set(static_cast<double>(stats->dead));
+      // A priority that has emptied reads 0 rather than its last depth.
+      for (int priority : ready_priorities_) {
+        if (!stats->ready_by_priority.contains(priority)) {
+          queue_ready_.With({"celery", std::to_string(priority)}).Set(0);
+        }
+      }
+      for (const auto& [priority, count] : stats->ready_by_priority) {
+        queue_ready_.With({"celery", std::to_string(priority)}).Set(static_cast<double>(count));
+        ready_priorities_.insert(priority);
+      }
     } else {
       SampleFailed(sources, "queue", stats.status());
     }

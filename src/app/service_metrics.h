@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -91,6 +92,8 @@ class ServiceMetrics final : public pipeline::StageObserver {
   metrics::Family<metrics::Histogram>& request_seconds_;
   metrics::Family<metrics::Histogram>& stage_seconds_;
   metrics::Family<metrics::Gauge>& queue_jobs_;
+  metrics::Family<metrics::Gauge>& queue_ready_;
+  std::set<int> ready_priorities_;  // priorities reported so far (sampled on one thread)
   metrics::Family<metrics::Gauge>& catalog_records_;
   metrics::Family<metrics::Gauge>& store_objects_;
   metrics::Family<metrics::Gauge>& store_bytes_;

@@ -116,4 +116,9 @@ std::optional<TimePoint> ParseIso8601(std::string_view text) {
          std::chrono::duration_cast<Duration>(fraction);
 }
 
+std::optional<TimePoint> ParseIso8601AssumingUtc(std::string_view text) {
+  if (std::optional<TimePoint> t = ParseIso8601(text)) return t;
+  return ParseIso8601(std::string(text) + "Z");
+}
+
 }  // namespace vmsg

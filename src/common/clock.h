@@ -42,5 +42,8 @@ std::string FormatIso8601(TimePoint t);
 std::string FormatIso8601Millis(TimePoint t);
 // Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; nullopt when malformed.
 std::optional<TimePoint> ParseIso8601(std::string_view text);
+// As ParseIso8601, and a time without an offset is UTC (Python's naive datetimes, as
+// Celery writes date_done and eta).
+std::optional<TimePoint> ParseIso8601AssumingUtc(std::string_view text);
 
 }  // namespace vmsg

@@ -42,6 +42,14 @@ TEST(ClockTest, ParsesAndRoundTrips) {
   EXPECT_EQ(ParseIso8601(FormatIso8601(t)), t);
 }
 
+TEST(ClockTest, NaiveTimesCanBeReadAsUtc) {
+  const TimePoint t = At(2025, 1, 2, 10, 30, 0);
+  EXPECT_FALSE(ParseIso8601("2025-01-02T10:30:00.123456").has_value());
+  EXPECT_EQ(ParseIso8601AssumingUtc("2025-01-02T10:30:00.123456"), t + 123456us);
+  EXPECT_EQ(ParseIso8601AssumingUtc("2025-01-02T19:30:00+09:00"), t);
+  EXPECT_FALSE(ParseIso8601AssumingUtc("2025-01-02T10:30").has_value());
+}
+
 TEST(ClockTest, RejectsMalformedTimes) {
   for (const char* bad :
        {"", "2025-01-02", "2025-01-02T10:30:00", "2025-13-02T10:30:00Z", "2025-02-30T10:30:00Z",

@@ -89,7 +89,7 @@ Status ParseProsody(const Json& value, voice::ProsodyParams& prosody) {
 
 const std::set<std::string, std::less<>>& KnownFields() {
   static const std::set<std::string, std::less<>> kKnown = {
-      "image_key",    "text",    "voice_id", "bgm_id", "background_id", "background_key",
+      "object_key",   "text",    "voice_id", "bgm_id", "background_id", "background_key",
       "person_index", "prosody", "speed",    "pitch",  "volume",        "language"};
   return kKnown;
 }
@@ -102,7 +102,7 @@ Json GenerateArgs::ToJson() const {
                        {"speed", prosody.speed},
                        {"pitch", prosody.pitch_semitones},
                        {"volume", prosody.volume_db}};
-  Json json = {{"image_key", image_key},
+  Json json = {{"object_key", image_key},
                {"text", text},
                {"voice_id", voice_id},
                {"bgm_id", bgm_id ? Json(*bgm_id) : Json(nullptr)},
@@ -112,6 +112,16 @@ Json GenerateArgs::ToJson() const {
   if (!background_key.empty()) json["background_key"] = background_key;
   if (!language.empty()) json["language"] = language;
   return json;
+}
+
+Status CheckImageObjectKey(std::string_view key) {
+  if (!key.starts_with(kImageUploadPrefix) || key.size() == kImageUploadPrefix.size() ||
+      key.find("..") != std::string_view::npos) {
+    return Status::InvalidArgument(
+        "object_key must be an image upload (" + std::string(kImageUploadPrefix) + "...)",
+        "invalid_object_key");
+  }
+  return Status::Ok();
 }
 
 Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
@@ -129,8 +139,9 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
   GenerateArgs args;
   if (!fields.contains("text")) return Bad("text", "present (the message to speak)");
   VMSG_ASSIGN_OR_RETURN(args.text, StringField(fields["text"], "text"));
-  if (fields.contains("image_key")) {
-    VMSG_ASSIGN_OR_RETURN(args.image_key, StringField(fields["image_key"], "image_key"));
+  if (fields.contains("object_key")) {
+    VMSG_ASSIGN_OR_RETURN(args.image_key, StringField(fields["object_key"], "object_key"));
+    VMSG_RETURN_IF_ERROR(CheckImageObjectKey(args.image_key));
   }
   if (fields.contains("voice_id")) {
     VMSG_ASSIGN_OR_RETURN(args.voice_id, StringField(fields["voice_id"], "voice_id"));
@@ -168,7 +179,7 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
 
 Result<GenerateArgs> GenerateArgsFromJson(const Json& json) {
   VMSG_ASSIGN_OR_RETURN(GenerateArgs args, ParseGenerateArgs(json));
-  if (args.image_key.empty()) return Bad("image_key", "the photo's object key");
+  if (args.image_key.empty()) return Bad("object_key", "the photo's object key");
   return args;
 }
 

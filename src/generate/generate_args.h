@@ -25,8 +25,16 @@ inline constexpr std::string_view kDefaultVoice = "default_female";
 // bgm_id meaning "no music" (JSON null means the same).
 inline constexpr std::string_view kNoMusic = "none";
 
+// Where uploaded photos live in the object store: the detect endpoint's, the generate
+// request's own and presigned uploads of kind "image" all go under it.
+inline constexpr std::string_view kImageUploadPrefix = "images/uploads/";
+
+// InvalidArgument "invalid_object_key" unless `key` names an object under kImageUploadPrefix
+// (a client may name only its own uploads, never a generated file or another prefix).
+Status CheckImageObjectKey(std::string_view key);
+
 struct GenerateArgs {
-  std::string image_key;  // the photo in the object store
+  std::string image_key;  // the photo in the object store (`object_key` in JSON)
   std::string text;
   std::string voice_id{kDefaultVoice};
   std::optional<std::string> bgm_id;  // absent: no music
@@ -36,23 +44,24 @@ struct GenerateArgs {
   voice::ProsodyParams prosody;  // preset absent: chosen from the message
   std::string language;          // "ja" or "en"; empty: the voice's (messages in Japanese)
 
-  // {image_key, text, voice_id, bgm_id (or null), background_id, background_key?,
+  // {object_key, text, voice_id, bgm_id (or null), background_id, background_key?,
   // person_index (or null), prosody: {preset (or "auto"), speed, pitch, volume}, language?}
   Json ToJson() const;
 };
 
 // Parses the request's fields (the API's JSON body, a multipart form turned into JSON, or a
-// Celery task's kwargs). `text`, `voice_id`, `bgm_id` ("none" or null: no music),
-// `background_id`, `background_key`, `person_index` (integer >= 0), `prosody` (a preset
-// name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume`
-// (numbers; top-level ones override the object's) and `language` ("ja" or "en"). Numbers
-// may be given as numeric strings (form fields are text). The image comes separately and
-// is not checked here. Errors: InvalidArgument "invalid_request" naming the field and what
-// it must be; "invalid_prosody" from the prosody checks; unknown fields are refused
+// Celery task's kwargs). `object_key` (checked by CheckImageObjectKey), `text`, `voice_id`,
+// `bgm_id` ("none" or null: no music), `background_id`, `background_key`, `person_index` (integer
+// >= 0), `prosody` (a preset name, "auto", or an object {preset, speed, pitch, volume}), `speed`,
+// `pitch`, `volume` (numbers; top-level ones override the object's) and `language` ("ja" or "en").
+// Numbers may be given as numeric strings (form fields are text). The image comes separately and is
+// not checked here. Errors: InvalidArgument "invalid_request" naming the field and what it must be;
+// "invalid_prosody" from the prosody checks; unknown fields are refused
 // ("unknown_field") so a misspelt option never goes unnoticed.
 Result<GenerateArgs> ParseGenerateArgs(const Json& fields);
 
-// As ParseGenerateArgs, and `image_key` must be present (a task's stored arguments).
+// As ParseGenerateArgs, and `object_key` must be present (a task's stored arguments, or the
+// kwargs a Celery client sent).
 Result<GenerateArgs> GenerateArgsFromJson(const Json& json);
 
 }  // namespace vmsg::generate

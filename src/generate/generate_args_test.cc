@@ -8,7 +8,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Json Minimal() { return {{"text", "お誕生日おめでとう"}, {"image_key", "images/uploads/x/a.jpg"}}; }
+Json Minimal() {
+  return {{"text", "お誕生日おめでとう"}, {"object_key", "images/uploads/x/a.jpg"}};
+}
 
 TEST(GenerateArgsTest, DefaultsWhenOnlyTextAndImageAreGiven) {
   Result<GenerateArgs> args = GenerateArgsFromJson(Minimal());
@@ -117,11 +119,23 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(GenerateArgsTest, StoredArgumentsNeedTheImage) {
   Json fields = Minimal();
-  fields.erase("image_key");
+  fields.erase("object_key");
   EXPECT_TRUE(ParseGenerateArgs(fields).ok());
   Result<GenerateArgs> args = GenerateArgsFromJson(fields);
   ASSERT_FALSE(args.ok());
-  EXPECT_THAT(args.status().message(), HasSubstr("image_key"));
+  EXPECT_THAT(args.status().message(), HasSubstr("object_key"));
+}
+
+TEST(GenerateArgsTest, TheImageMustBeAnUpload) {
+  for (const char* key : {"videos/x/final_video.mp4", "images/uploads/", "images/uploadsx/a.jpg",
+                          "images/uploads/../../videos/x/final_video.mp4", "bgm/system/a.mp3"}) {
+    Json fields = Minimal();
+    fields["object_key"] = key;
+    Result<GenerateArgs> args = ParseGenerateArgs(fields);
+    ASSERT_FALSE(args.ok()) << key;
+    EXPECT_EQ(args.status().reason(), "invalid_object_key") << key;
+  }
+  EXPECT_TRUE(CheckImageObjectKey("images/uploads/0b9c/source.jpg").ok());
 }
 
 TEST(GenerateArgsTest, NotAnObjectIsInvalidJson) {

@@ -12,6 +12,8 @@
 
 #include "common/ids.h"
 #include "common/json.h"
+#include "state/redis_common.h"
+#include "state/redis_job_queue.h"
 
 namespace vmsg::state {
 namespace {
@@ -29,41 +31,14 @@ constexpr std::string_view kSessionPrefix = "ws:session:";
 constexpr std::string_view kRateLimitPrefix = "ratelimit:";
 constexpr std::string_view kExpiryKey = "vmsg:expiry";
 
-int64_t ToMillis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint FromMillis(int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::milliseconds(ms)));
-}
-int64_t Millis(Duration d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
-std::string Str(int64_t n) { return std::to_string(n); }
-
 std::string Key(std::string_view prefix, std::string_view id) {
   std::string key(prefix);
   key += id;
   return key;
 }
 
-Result<int64_t> ParseInt64(std::string_view text, std::string_view what) {
-  int64_t value = 0;
-  // Scores may come back as "1.7e12" from older servers; whole numbers otherwise.
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc() && end == text.data() + text.size()) return value;
-  double d = 0;
-  auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), d);
-  if (dec == std::errc() && dend == text.data() + text.size()) return static_cast<int64_t>(d);
-  return Status::DataLoss("redis: " + std::string(what) + " is not a number: '" +
-                          std::string(text) + "'");
-}
-
 Status Corrupt(const std::string& key, const Status& status) {
   return Status::DataLoss("state record " + key + " is malformed: " + status.message());
-}
-
-Status Unexpected(std::string_view what) {
-  return Status::Internal("redis: unexpected reply from " + std::string(what));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -161,7 +136,7 @@ class Records {
         RedisReply reply,
         client_->Eval(kReadRecord, {key, std::string(kExpiryKey)}, {Str(ToMillis(clock_.Now()))}));
     if (reply.IsNil()) return std::optional<Read>();
-    if (reply.elements.size() != 2) return Unexpected("record read");
+    if (reply.elements.size() != 2) return UnexpectedReply("record read");
     Read read{reply.elements[0].str, std::nullopt};
     if (!reply.elements[1].str.empty()) {
       VMSG_ASSIGN_OR_RETURN(read.expires_at_ms, ParseInt64(reply.elements[1].str, "expiry"));
@@ -389,7 +364,7 @@ class RedisRateLimiter final : public RateLimiter {
                               kRateLimitHit, {Key(kRateLimitPrefix, key), std::string(kExpiryKey)},
                               {Str(ToMillis(now)), Str(Millis(kRateLimitWindow)),
                                FormatIso8601(now), Str(Millis(kRateLimitWindow))}));
-    if (reply.elements.size() != 2) return Unexpected("rate limit hit");
+    if (reply.elements.size() != 2) return UnexpectedReply("rate limit hit");
     RateDecision decision;
     decision.count = reply.elements[0].integer;
     VMSG_ASSIGN_OR_RETURN(int64_t window_end_ms,
@@ -406,474 +381,6 @@ class RedisRateLimiter final : public RateLimiter {
   std::shared_ptr<Records> records_;
 };
 
-// ---------------------------------------------------------------------------------------
-// Job queue, under vmsg:queue: in the broker DB.
-//
-//   job:{id}   hash: task_name, args (JSON), priority, attempt, max_retries, enqueued_at_ms,
-//              expirations, seq, state (ready|delayed|reserved), token, cancel
-//   ready      zset id -> (kMaxPriority - priority) * 1e13 + seq (most urgent first)
-//   delayed    zset id -> due ms (delays and retry backoffs)
-//   reserved   zset id -> reservation expiry ms
-//   dead       list of JSON records, newest first
-//   wake       list of wake-up tokens for blocked fetchers (capped)
-//   seq        counter giving FIFO order within a priority
-
-constexpr int kMaxWakeTokens = 64;
-
-std::string QueueLua(std::string_view body) {
-  std::string lua = R"lua(
-local P = 'vmsg:queue:'
-local READY, DELAYED, RESERVED, DEAD, WAKE, SEQ =
-  P .. 'ready', P .. 'delayed', P .. 'reserved', P .. 'dead', P .. 'wake', P .. 'seq'
-local function jobkey(id) return P .. 'job:' .. id end
-local function ready_score(jk)
-  local f = redis.call('HMGET', jk, 'priority', 'seq')
-  return string.format('%.0f', (MAX_PRIORITY - tonumber(f[1])) * 1e13 + tonumber(f[2]))
-end
-local function wake(n)
-  for i = 1, math.min(n, MAX_WAKE) do redis.call('RPUSH', WAKE, '1') end
-  redis.call('LTRIM', WAKE, -MAX_WAKE, -1)
-end
--- Pops the most urgent ready job and records the reservation in the same step. {id, name,
--- args, priority, attempt, max_retries, enqueued_at_ms} or false.
-local function fetch(expires_ms, token)
-  local top = redis.call('ZRANGE', READY, 0, 0)
-  if #top == 0 then return false end
-  local id = top[1]
-  local jk = jobkey(id)
-  redis.call('ZREM', READY, id)
-  redis.call('HSET', jk, 'state', 'reserved', 'token', token)
-  redis.call('ZADD', RESERVED, expires_ms, id)
-  local f = redis.call('HMGET', jk, 'task_name', 'args', 'priority', 'attempt', 'max_retries',
-                       'enqueued_at_ms')
-  return {id, f[1], f[2], f[3], f[4], f[5], f[6]}
-end
--- true when the reservation was held (and is now gone), false when stale.
-local function ack(id, token)
-  local jk = jobkey(id)
-  local f = redis.call('HMGET', jk, 'state', 'token')
-  if f[1] ~= 'reserved' or f[2] ~= token then return false end
-  redis.call('ZREM', RESERVED, id)
-  redis.call('DEL', jk)
-  return true
-end
-local function bury(id, jk, err, now)
-  local f = redis.call('HMGET', jk, 'task_name', 'args', 'priority', 'attempt', 'max_retries',
-                       'enqueued_at_ms')
-  redis.call('LPUSH', DEAD, cjson.encode({task_id = id, task_name = f[1], args = f[2],
-    priority = f[3], attempt = f[4], max_retries = f[5], enqueued_at_ms = f[6], error = err,
-    died_at_ms = now}))
-  redis.call('ZREM', READY, id)
-  redis.call('ZREM', DELAYED, id)
-  redis.call('ZREM', RESERVED, id)
-  redis.call('DEL', jk)
-end
-)lua";
-  auto replace = [&lua](std::string_view name, const std::string& value) {
-    for (size_t at = lua.find(name); at != std::string::npos; at = lua.find(name, at)) {
-      lua.replace(at, name.size(), value);
-    }
-  };
-  replace("MAX_PRIORITY", std::to_string(kMaxPriority));
-  replace("MAX_WAKE", std::to_string(kMaxWakeTokens));
-  lua += body;
-  return lua;
-}
-
-// ARGV: id, name, args, priority, max_retries, now_ms, due_ms (0: ready now). 1, or 0 when
-// the id is already queued, delayed or reserved.
-const RedisScript kEnqueue(QueueLua(R"lua(
-local id = ARGV[1]
-local jk = jobkey(id)
-if redis.call('EXISTS', jk) == 1 then return 0 end
-local seq = redis.call('INCR', SEQ)
-local delayed = ARGV[7] ~= '0'
-redis.call('HSET', jk, 'task_name', ARGV[2], 'args', ARGV[3], 'priority', ARGV[4], 'attempt', 0,
-           'max_retries', ARGV[5], 'enqueued_at_ms', ARGV[6], 'expirations', 0, 'seq', seq,
-           'state', delayed and 'delayed' or 'ready')
-if delayed then
-  redis.call('ZADD', DELAYED, ARGV[7], id)
-else
-  redis.call('ZADD', READY, ready_score(jk), id)
-  wake(1)
-end
-return 1
-)lua"));
-
-// ARGV: reservation expiry ms, token. The fetched job (see fetch above) or nil.
-const RedisScript kFetch(QueueLua(R"lua(
-return fetch(ARGV[1], ARGV[2])
-)lua"));
-
-// ARGV: id, token. 1 acked, 0 stale.
-const RedisScript kAck(QueueLua(R"lua(
-return ack(ARGV[1], ARGV[2]) and 1 or 0
-)lua"));
-
-// ARGV: reservation expiry ms, number of done jobs d, then d pairs of done id and token,
-// then one token per job wanted. {stale count, job, job, ...}: as many jobs as were ready.
-const RedisScript kAckAndFetch(QueueLua(R"lua(
-local d = tonumber(ARGV[2])
-local stale = 0
-for i = 0, d - 1 do
-  if not ack(ARGV[3 + 2 * i], ARGV[4 + 2 * i]) then stale = stale + 1 end
-end
-local out = {stale}
-for i = 3 + 2 * d, #ARGV do
-  local job = fetch(ARGV[1], ARGV[i])
-  if not job then break end
-  out[#out + 1] = job
-end
-return out
-)lua"));
-
-// ARGV: id, token, retryable (1/0), due ms, error, now ms. 0 stale, 1 rescheduled, 2 dead.
-// A job whose cancellation was requested is never rescheduled.
-const RedisScript kFail(QueueLua(R"lua(
-local id = ARGV[1]
-local jk = jobkey(id)
-local f = redis.call('HMGET', jk, 'state', 'token', 'attempt', 'max_retries', 'cancel')
-if f[1] ~= 'reserved' or f[2] ~= ARGV[2] then return 0 end
-redis.call('ZREM', RESERVED, id)
-if ARGV[3] == '1' and tonumber(f[3]) < tonumber(f[4]) and f[5] ~= '1' then
-  redis.call('HINCRBY', jk, 'attempt', 1)
-  redis.call('HSET', jk, 'state', 'delayed')
-  redis.call('HDEL', jk, 'token')
-  redis.call('ZADD', DELAYED, ARGV[4], id)
-  return 1
-end
-bury(id, jk, ARGV[5], ARGV[6])
-return 2
-)lua"));
-
-// ARGV: id, token. 1 released, 0 stale.
-const RedisScript kRelease(QueueLua(R"lua(
-local id = ARGV[1]
-local jk = jobkey(id)
-local f = redis.call('HMGET', jk, 'state', 'token')
-if f[1] ~= 'reserved' or f[2] ~= ARGV[2] then return 0 end
-redis.call('ZREM', RESERVED, id)
-redis.call('HSET', jk, 'state', 'ready')
-redis.call('HDEL', jk, 'token')
-redis.call('ZADD', READY, ready_score(jk), id)
-wake(1)
-return 1
-)lua"));
-
-// ARGV: id. 0 unknown, 1 removed or flagged.
-const RedisScript kCancel(QueueLua(R"lua(
-local id = ARGV[1]
-local jk = jobkey(id)
-local state = redis.call('HGET', jk, 'state')
-if not state then return 0 end
-if state == 'reserved' then
-  redis.call('HSET', jk, 'cancel', '1')
-  return 1
-end
-redis.call('ZREM', READY, id)
-redis.call('ZREM', DELAYED, id)
-redis.call('DEL', jk)
-return 1
-)lua"));
-
-// ARGV: now ms. How many delayed jobs became ready.
-const RedisScript kEnqueueDue(QueueLua(R"lua(
-local ids = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', ARGV[1])
-for _, id in ipairs(ids) do
-  local jk = jobkey(id)
-  redis.call('ZREM', DELAYED, id)
-  redis.call('HSET', jk, 'state', 'ready')
-  redis.call('ZADD', READY, ready_score(jk), id)
-end
-if #ids > 0 then wake(#ids) end
-return #ids
-)lua"));
-
-// ARGV: now ms. Expired reservations go back to ready with attempt + 1, or to the dead set
-// once attempt + 1 would pass max_retries. How many were handled.
-const RedisScript kReapExpired(QueueLua(R"lua(
-local ids = redis.call('ZRANGEBYSCORE', RESERVED, '-inf', ARGV[1])
-local requeued = 0
-for _, id in ipairs(ids) do
-  local jk = jobkey(id)
-  local f = redis.call('HMGET', jk, 'attempt', 'max_retries', 'expirations')
-  if tonumber(f[1]) + 1 > tonumber(f[2]) then
-    bury(id, jk, 'worker lost (visibility timeout expired ' .. (tonumber(f[3]) + 1) .. ' times)',
-         ARGV[1])
-  else
-    redis.call('ZREM', RESERVED, id)
-    redis.call('HINCRBY', jk, 'attempt', 1)
-    redis.call('HINCRBY', jk, 'expirations', 1)
-    redis.call('HSET', jk, 'state', 'ready')
-    redis.call('HDEL', jk, 'token')
-    redis.call('ZADD', READY, ready_score(jk), id)
-    requeued = requeued + 1
-  end
-end
-if requeued > 0 then wake(requeued) end
-return #ids
-)lua"));
-
-const RedisScript kStats(QueueLua(R"lua(
-return {redis.call('ZCARD', READY), redis.call('ZCARD', DELAYED), redis.call('ZCARD', RESERVED),
-        redis.call('LLEN', DEAD)}
-)lua"));
-
-constexpr std::string_view kWakeKey = "vmsg:queue:wake";
-constexpr std::string_view kDeadKey = "vmsg:queue:dead";
-
-Result<int> ParseSmallInt(std::string_view text, std::string_view what) {
-  VMSG_ASSIGN_OR_RETURN(int64_t value, ParseInt64(text, what));
-  return static_cast<int>(value);
-}
-
-// Fields in the order of kFetch's reply, starting at `first` (the task id).
-Result<Job> ReadJob(const std::vector<RedisReply>& f, size_t first) {
-  if (f.size() < first + 7) return Unexpected("job read");
-  Job job;
-  job.task_id = f[first].str;
-  job.task_name = f[first + 1].str;
-  auto args = ParseJson(f[first + 2].str);
-  if (!args.ok()) {
-    return Status::DataLoss("arguments of job " + job.task_id +
-                            " are not JSON: " + args.status().message());
-  }
-  job.args = std::move(*args);
-  VMSG_ASSIGN_OR_RETURN(job.priority, ParseSmallInt(f[first + 3].str, "priority"));
-  VMSG_ASSIGN_OR_RETURN(job.attempt, ParseSmallInt(f[first + 4].str, "attempt"));
-  VMSG_ASSIGN_OR_RETURN(job.max_retries, ParseSmallInt(f[first + 5].str, "max_retries"));
-  VMSG_ASSIGN_OR_RETURN(int64_t enqueued, ParseInt64(f[first + 6].str, "enqueued_at_ms"));
-  job.enqueued_at = FromMillis(enqueued);
-  return job;
-}
-
-Result<DeadJob> ReadDead(const std::string& text) {
-  auto json = ParseJson(text);
-  if (!json.ok()) return Status::DataLoss("dead job record is not JSON");
-  std::vector<RedisReply> fields;
-  for (const char* name :
-       {"task_id", "task_name", "args", "priority", "attempt", "max_retries", "enqueued_at_ms"}) {
-    RedisReply r;
-    auto value = GetString(*json, name);
-    if (!value.ok()) return Status::DataLoss("dead job record: " + value.status().message());
-    r.str = *value;
-    fields.push_back(std::move(r));
-  }
-  DeadJob dead;
-  VMSG_ASSIGN_OR_RETURN(dead.job, ReadJob(fields, 0));
-  auto error = GetString(*json, "error");
-  auto died = GetString(*json, "died_at_ms");
-  if (!error.ok() || !died.ok()) return Status::DataLoss("dead job record lacks error or time");
-  dead.error = *error;
-  VMSG_ASSIGN_OR_RETURN(int64_t died_ms, ParseInt64(*died, "died_at_ms"));
-  dead.died_at = FromMillis(died_ms);
-  return dead;
-}
-
-class RedisJobQueue final : public JobQueue {
- public:
-  RedisJobQueue(std::shared_ptr<RedisClient> client, const Clock& clock,
-                std::function<double()> jitter)
-      : client_(std::move(client)), clock_(clock), jitter_(std::move(jitter)) {
-    if (!jitter_) jitter_ = DefaultJitter();
-  }
-
-  Status Enqueue(const JobSpec& spec) override {
-    VMSG_RETURN_IF_ERROR(ValidateJobSpec(spec));
-    const TimePoint now = clock_.Now();
-    const bool delayed = spec.delay > Duration::zero();
-    VMSG_ASSIGN_OR_RETURN(
-        RedisReply reply,
-        client_->Eval(kEnqueue, {},
-                      {spec.task_id, spec.task_name, DumpJson(spec.args), Str(spec.priority),
-                       Str(spec.max_retries), Str(ToMillis(now)),
-                       delayed ? Str(ToMillis(now + spec.delay)) : "0"}));
-    if (reply.integer == 0) {
-      return Status::AlreadyExists("job " + spec.task_id + " is already queued");
-    }
-    return Status::Ok();
-  }
-
-  // Tries the queue, then blocks on the wake-up list (real time) until an event or the
-  // poll interval, and tries again; never busy-loops.
-  Result<std::optional<Reservation>> Fetch(Duration visibility_timeout,
-                                           Duration max_wait) override {
-    if (visibility_timeout <= Duration::zero()) {
-      return Status::InvalidArgument("visibility timeout must be positive");
-    }
-    return FetchOrWait(visibility_timeout, max_wait, /*try_first=*/true);
-  }
-
-  // Fetch's loop. `try_first` false: the caller has just found the queue empty, so the loop
-  // starts by waiting rather than asking again.
-  Result<std::optional<Reservation>> FetchOrWait(Duration visibility_timeout, Duration max_wait,
-                                                 bool try_first) {
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::max(max_wait, Duration::zero()));
-    for (bool attempt = try_first;; attempt = true) {
-      if (attempt) {
-        VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> reservation, TryFetch(visibility_timeout));
-        if (reservation) return reservation;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::optional<Reservation>();
-      const auto wait = std::min<std::chrono::milliseconds>(left, kRedisFetchPollInterval);
-      char seconds[32];
-      std::snprintf(seconds, sizeof(seconds), "%.3f", static_cast<double>(wait.count()) / 1000.0);
-      VMSG_ASSIGN_OR_RETURN(
-          RedisReply ignored,
-          client_->BlockingCommand({"BLPOP", std::string(kWakeKey), seconds}, Duration(wait)));
-      (void)ignored;
-    }
-  }
-
-  Status Ack(const Reservation& reservation) override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Eval(kAck, {}, {reservation.job.task_id, reservation.token}));
-    if (reply.integer == 0) return StaleReservation(reservation);
-    return Status::Ok();
-  }
-
-  Result<AckAndFetchResult> AckAndFetch(const std::vector<Reservation>& done,
-                                        Duration visibility_timeout, Duration max_wait,
-                                        int max_jobs) override {
-    if (visibility_timeout <= Duration::zero()) {
-      return Status::InvalidArgument("visibility timeout must be positive");
-    }
-    VMSG_RETURN_IF_ERROR(CheckBatch(max_jobs));
-    const TimePoint expires_at = clock_.Now() + visibility_timeout;
-    std::vector<std::string> args{Str(ToMillis(expires_at)), Str(done.size())};
-    for (const Reservation& r : done) {
-      args.push_back(r.job.task_id);
-      args.push_back(r.token);
-    }
-    std::vector<std::string> tokens;
-    for (int i = 0; i < max_jobs; ++i) {
-      tokens.push_back(tokens_.NewUuid());
-      args.push_back(tokens.back());
-    }
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply, client_->Eval(kAckAndFetch, {}, args));
-    if (reply.elements.empty() || reply.elements[0].type != RedisReply::Type::kInteger) {
-      return Unexpected("ack and fetch");
-    }
-    AckAndFetchResult out;
-    out.stale = static_cast<int>(reply.elements[0].integer);
-    for (size_t i = 1; i < reply.elements.size(); ++i) {
-      Reservation r;
-      r.token = tokens[i - 1];
-      r.expires_at = expires_at;
-      VMSG_ASSIGN_OR_RETURN(r.job, ReadJob(reply.elements[i].elements, 0));
-      out.fetched.push_back(std::move(r));
-    }
-    if (out.fetched.empty()) {
-      // Nothing was ready (the script just looked): wait as Fetch does, acks already done.
-      VMSG_ASSIGN_OR_RETURN(std::optional<Reservation> next,
-                            FetchOrWait(visibility_timeout, max_wait, /*try_first=*/false));
-      if (next) out.fetched.push_back(std::move(*next));
-    }
-    return out;
-  }
-
-  Result<bool> Fail(const Reservation& reservation, const Status& error) override {
-    const TimePoint now = clock_.Now();
-    Duration backoff;
-    {
-      std::lock_guard lock(jitter_mutex_);
-      backoff = RetryBackoff(reservation.job.attempt, jitter_());
-    }
-    VMSG_ASSIGN_OR_RETURN(
-        RedisReply reply,
-        client_->Eval(kFail, {},
-                      {reservation.job.task_id, reservation.token, error.IsRetryable() ? "1" : "0",
-                       Str(ToMillis(now + backoff)), error.ToString(), Str(ToMillis(now))}));
-    if (reply.integer == 0) return StaleReservation(reservation);
-    return reply.integer == 1;
-  }
-
-  Status Release(const Reservation& reservation) override {
-    VMSG_ASSIGN_OR_RETURN(
-        RedisReply reply,
-        client_->Eval(kRelease, {}, {reservation.job.task_id, reservation.token}));
-    if (reply.integer == 0) return StaleReservation(reservation);
-    return Status::Ok();
-  }
-
-  Status Cancel(const std::string& task_id) override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply, client_->Eval(kCancel, {}, {task_id}));
-    if (reply.integer == 0) return Status::NotFound("no queued, delayed or running job " + task_id);
-    return Status::Ok();
-  }
-
-  // False for an id the queue no longer holds (never queued, removed, acked or dead).
-  Result<bool> IsCancelRequested(const std::string& task_id) override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Command({"HGET", "vmsg:queue:job:" + task_id, "cancel"}));
-    return !reply.IsNil() && reply.str == "1";
-  }
-
-  Result<int64_t> EnqueueDue() override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Eval(kEnqueueDue, {}, {Str(ToMillis(clock_.Now()))}));
-    return reply.integer;
-  }
-
-  Result<int64_t> ReapExpired() override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Eval(kReapExpired, {}, {Str(ToMillis(clock_.Now()))}));
-    return reply.integer;
-  }
-
-  Result<QueueStats> Stats() override {
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply, client_->Eval(kStats, {}, {}));
-    if (reply.elements.size() != 4) return Unexpected("queue stats");
-    return QueueStats{reply.elements[0].integer, reply.elements[1].integer,
-                      reply.elements[2].integer, reply.elements[3].integer};
-  }
-
-  Result<std::vector<DeadJob>> ListDead(int64_t limit) override {
-    if (limit < 0) return Status::InvalidArgument("limit must not be negative");
-    std::vector<DeadJob> dead;
-    if (limit == 0) return dead;
-    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
-                          client_->Command({"LRANGE", std::string(kDeadKey), "0", Str(limit - 1)}));
-    for (const auto& element : reply.elements) {
-      VMSG_ASSIGN_OR_RETURN(DeadJob job, ReadDead(element.str));
-      dead.push_back(std::move(job));
-    }
-    return dead;
-  }
-
- private:
-  static Status StaleReservation(const Reservation& reservation) {
-    return Status::NotFound("reservation of job " + reservation.job.task_id + " is no longer held");
-  }
-
-  Reservation NewReservation(Duration visibility_timeout) {
-    Reservation reservation;
-    reservation.token = tokens_.NewUuid();
-    reservation.expires_at = clock_.Now() + visibility_timeout;
-    return reservation;
-  }
-
-  Result<std::optional<Reservation>> TryFetch(Duration visibility_timeout) {
-    Reservation reservation = NewReservation(visibility_timeout);
-    VMSG_ASSIGN_OR_RETURN(
-        RedisReply reply,
-        client_->Eval(kFetch, {}, {Str(ToMillis(reservation.expires_at)), reservation.token}));
-    if (reply.IsNil()) return std::optional<Reservation>();
-    VMSG_ASSIGN_OR_RETURN(reservation.job, ReadJob(reply.elements, 0));
-    return std::optional<Reservation>(std::move(reservation));
-  }
-
-  std::shared_ptr<RedisClient> client_;
-  const Clock& clock_;
-  std::mutex jitter_mutex_;
-  std::function<double()> jitter_;  // GUARDED_BY(jitter_mutex_)
-  IdGenerator tokens_;
-};
-
 }  // namespace
 
 Result<StateBackend> NewRedisBackend(const RedisOptions& results_and_state,
@@ -885,8 +392,8 @@ Result<StateBackend> NewRedisBackend(const RedisOptions& results_and_state,
   std::shared_ptr<RedisClient> state(std::move(state_client));
   auto records = std::make_shared<Records>(state, clock);
   StateBackend backend;
-  backend.queue = std::make_unique<RedisJobQueue>(
-      std::shared_ptr<RedisClient>(std::move(broker_client)), clock, std::move(jitter));
+  backend.queue = NewRedisJobQueue(std::shared_ptr<RedisClient>(std::move(broker_client)), clock,
+                                   std::move(jitter));
   backend.results = std::make_unique<RedisTaskResults>(records);
   backend.progress = std::make_unique<RedisProgressStore>(records);
   backend.sessions = std::make_unique<RedisSessionStore>(records);
@@ -895,7 +402,7 @@ Result<StateBackend> NewRedisBackend(const RedisOptions& results_and_state,
   backend.ping = [state]() -> Result<Duration> {
     const auto start = std::chrono::steady_clock::now();
     VMSG_ASSIGN_OR_RETURN(RedisReply pong, state->Command({"PING"}));
-    if (pong.str != "PONG") return Unexpected("PING");
+    if (pong.str != "PONG") return UnexpectedReply("PING");
     return std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
   };
   return backend;

@@ -5,7 +5,9 @@
 // - results_and_state DB (spec: DB 1, CELERY_RESULT_BACKEND): celery-task-meta-{id},
 //   progress:{id}, ws:session:{id}, ratelimit:{ip} (a hash: count, window_start) and the
 //   sidecar sorted set vmsg:expiry.
-// - broker DB (spec: DB 0, CELERY_BROKER_URL): the job queue under vmsg:queue:.
+// - broker DB (spec: DB 0, CELERY_BROKER_URL): the job queue as Celery task messages on
+//   kombu's lists, with kombu's unacked bookkeeping and ours under vmsg:queue:
+//   (redis_job_queue.cc), so Celery clients and workers share it.
 //
 // Expiry: every record gets the real Redis TTL the spec asks for (cleanup in production)
 // and also its expiry by the injected Clock in vmsg:expiry (member = key, score = ms).

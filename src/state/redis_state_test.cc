@@ -1,16 +1,26 @@
 // Redis-specific tests: URL parsing, the exact keys, JSON and TTLs the spec fixes (read back
 // with raw commands), persistence of the queue across a server restart, reconnects, the
-// pool limit, the sweep, and that no password reaches the description.
+// pool limit, the sweep, and that no password reaches the description. The queue's Celery
+// layout is checked both ways against Debian's python3-celery: its clients queue tasks we
+// take, its worker runs tasks we queue, and it reads our results.
 #include "state/redis_state.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
+#include "common/base64.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "state/celery_message.h"
 #include "state/redis_client.h"
 #include "state/redis_test_server.h"
 
@@ -133,23 +143,47 @@ TEST_F(RedisStateTest, TaskResultIsCelerysRecordWithADayTtlAndIsPublished) {
   EXPECT_EQ(in_broker->integer, 0);
 }
 
-// Runs tests/celery/read_result.py with Debian's Python (python3-celery): what a Celery
-// application reads for `task_id` from our results database.
-Json ReadWithCelery(const std::filesystem::path& socket, const std::string& task_id) {
+std::filesystem::path SourceDir() {
   const char* env = std::getenv("VMSG_SOURCE_DIR");
-  const std::filesystem::path source = env != nullptr ? env : VMSG_DEFAULT_SOURCE_DIR;
-  const std::string command = "/usr/bin/python3 '" +
-                              (source / "tests/celery/read_result.py").string() + "' '" +
-                              socket.string() + "' 1 " + task_id + " 2>&1";
+  return env != nullptr ? env : VMSG_DEFAULT_SOURCE_DIR;
+}
+
+// Single-quoted for /bin/sh.
+std::string ShellQuote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The kombu URL of a test server's broker DB.
+std::string KombuUrl(const std::filesystem::path& socket) {
+  return "redis+socket://" + socket.string() + "?virtual_host=0";
+}
+
+// Runs tests/celery/interop.py with Debian's Python (python3-celery) and returns the JSON
+// it prints, or {"error": output} when it fails.
+Json RunCelery(const std::filesystem::path& socket, const std::vector<std::string>& args) {
+  std::string command = "/usr/bin/python3 " +
+                        ShellQuote((SourceDir() / "tests/celery/interop.py").string()) + " " +
+                        ShellQuote(KombuUrl(socket));
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
+  command += " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return {{"error", "popen failed"}};
   std::string out;
   char buffer[4096];
   while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
   const int rc = ::pclose(pipe);
-  auto json = ParseJson(out);
+  // The last line is the answer (Celery may warn before it).
+  const size_t last = out.find_last_of('\n', out.size() >= 2 ? out.size() - 2 : 0);
+  auto json = ParseJson(last == std::string::npos ? out : out.substr(last + 1));
   if (rc != 0 || !json.ok()) return {{"error", out}};
   return *json;
+}
+
+// What a Celery application reads for `task_id` from our results database.
+Json ReadWithCelery(const std::filesystem::path& socket, const std::string& task_id) {
+  return RunCelery(socket, {"read", task_id});
 }
 
 TEST_F(RedisStateTest, CeleryClientReadsOurResults) {
@@ -323,6 +357,231 @@ TEST_F(RedisStateTest, ScriptsReloadAfterScriptFlush) {
   auto stats = backend_.queue->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->ready, 1);
+}
+
+Json JsonAt(RedisReply reply) {
+  auto json = ParseJson(reply.str);
+  return json.ok() ? *json : Json();
+}
+
+TEST_F(RedisStateTest, JobsAreCeleryProtocol2MessagesOnKombusLists) {
+  JobSpec urgent;
+  urgent.task_id = ids_.NewUuid();
+  urgent.task_name = "vmsg.generate_video";
+  urgent.args = {{"text", "お誕生日おめでとう"}, {"object_key", "images/uploads/a/original.jpg"}};
+  urgent.priority = kMaxPriority;
+  JobSpec normal = urgent;
+  normal.task_id = ids_.NewUuid();
+  normal.priority = 5;
+  ASSERT_TRUE(backend_.queue->Enqueue(urgent).ok());
+  ASSERT_TRUE(backend_.queue->Enqueue(normal).ok());
+
+  // Priority 9 is Celery's 0 (the queue's own list); 5 is Celery's 4, in the step-3 list.
+  EXPECT_EQ(raw_broker_->Command({"LLEN", "celery"})->integer, 1);
+  EXPECT_EQ(raw_broker_->Command({"LLEN", std::string("celery\x06\x16") + "3"})->integer, 1);
+  const Json message = JsonAt(*raw_broker_->Command({"LINDEX", "celery", "0"}));
+  ASSERT_TRUE(message.is_object()) << message;
+  EXPECT_EQ(message["content-type"], "application/json");
+  EXPECT_EQ(message["content-encoding"], "utf-8");
+  EXPECT_EQ(message["headers"]["task"], "vmsg.generate_video");
+  EXPECT_EQ(message["headers"]["id"], urgent.task_id);
+  EXPECT_EQ(message["headers"]["root_id"], urgent.task_id);
+  EXPECT_EQ(message["headers"]["retries"], 0);
+  EXPECT_EQ(message["headers"]["lang"], "py");
+  EXPECT_TRUE(message["headers"]["eta"].is_null());
+  EXPECT_EQ(message["properties"]["correlation_id"], urgent.task_id);
+  EXPECT_EQ(message["properties"]["priority"], 0);
+  EXPECT_EQ(message["properties"]["body_encoding"], "base64");
+  EXPECT_EQ(message["properties"]["delivery_info"],
+            Json({{"exchange", ""}, {"routing_key", "celery"}}));
+  std::optional<std::string> body = Base64Decode(message["body"].get<std::string>());
+  ASSERT_TRUE(body.has_value());
+  const Json payload = ParseJson(*body).value();
+  ASSERT_EQ(payload.size(), 3u);
+  EXPECT_EQ(payload[0], Json::array());
+  EXPECT_EQ(payload[1], urgent.args);
+  EXPECT_EQ(
+      payload[2],
+      Json(
+          {{"callbacks", nullptr}, {"errbacks", nullptr}, {"chain", nullptr}, {"chord", nullptr}}));
+
+  // A delivery is kombu's: the message under its tag in `unacked`, its time in
+  // `unacked_index`; the ack removes both.
+  auto r = backend_.queue->Fetch(30s, 0s);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->job.task_id, urgent.task_id);
+  EXPECT_EQ((*r)->job.priority, kMaxPriority);
+  EXPECT_EQ((*r)->job.args, urgent.args);
+  const Json entry = JsonAt(*raw_broker_->Command({"HGET", "unacked", (*r)->token}));
+  ASSERT_TRUE(entry.is_array() && entry.size() == 3u) << entry;
+  EXPECT_EQ(entry[0], message);
+  EXPECT_EQ(entry[1], "");
+  EXPECT_EQ(entry[2], "celery");
+  const RedisReply score = *raw_broker_->Command({"ZSCORE", "unacked_index", (*r)->token});
+  const double now_s = std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
+  EXPECT_NEAR(std::stod(score.str), now_s, 0.001);
+  ASSERT_TRUE(backend_.queue->Ack(**r).ok());
+  EXPECT_EQ(raw_broker_->Command({"HLEN", "unacked"})->integer, 0);
+  EXPECT_EQ(raw_broker_->Command({"ZCARD", "unacked_index"})->integer, 0);
+  EXPECT_EQ(raw_broker_->Command({"LLEN", "celery"})->integer, 0);
+
+  auto stats = backend_.queue->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->ready, 1);
+  EXPECT_EQ(stats->ready_by_priority.at(6), 1);
+  EXPECT_EQ(stats->ready_by_priority.at(9), 0);
+
+  // An expired delivery goes back first in line, marked redelivered as kombu marks it.
+  auto second = backend_.queue->Fetch(30s, 0s);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  clock_.Advance(30s);
+  EXPECT_EQ(*backend_.queue->ReapExpired(), 1);
+  const Json redelivered =
+      JsonAt(*raw_broker_->Command({"LINDEX", std::string("celery\x06\x16") + "3", "0"}));
+  EXPECT_EQ(redelivered["headers"]["redelivered"], true);
+  EXPECT_EQ(redelivered["properties"]["delivery_info"]["redelivered"], true);
+  EXPECT_EQ(redelivered["headers"]["id"], normal.task_id);
+}
+
+TEST_F(RedisStateTest, ReaperWaitsWhileKombusRestorerHoldsItsLock) {
+  JobSpec spec;
+  spec.task_id = ids_.NewUuid();
+  spec.task_name = "t";
+  ASSERT_TRUE(backend_.queue->Enqueue(spec).ok());
+  auto r = backend_.queue->Fetch(30s, 0s);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  clock_.Advance(31s);
+  ASSERT_TRUE(raw_broker_->Command({"SET", "unacked_mutex", "other", "EX", "60"}).ok());
+  EXPECT_EQ(*backend_.queue->ReapExpired(), 0);
+  ASSERT_TRUE(raw_broker_->Command({"DEL", "unacked_mutex"}).ok());
+  EXPECT_EQ(*backend_.queue->ReapExpired(), 1);
+}
+
+TEST_F(RedisStateTest, CeleryClientsQueueTasksOurWorkersTake) {
+  const auto socket = server_->dir() / "redis.sock";
+  const Json kwargs = {{"text", "こんにちは"}, {"object_key", "images/uploads/b/original.png"}};
+  Json sent =
+      RunCelery(socket, {"send", DumpJson({{"name", "vmsg.generate_video"}, {"kwargs", kwargs}})});
+  ASSERT_TRUE(sent.contains("task_id")) << sent;
+  Json urgent = RunCelery(
+      socket,
+      {"send", DumpJson({{"name", "vmsg.generate_video"}, {"kwargs", kwargs}, {"priority", 0}})});
+  Json batch = RunCelery(
+      socket,
+      {"send", DumpJson({{"name", "vmsg.generate_video"}, {"kwargs", kwargs}, {"priority", 8}})});
+  Json positional =
+      RunCelery(socket, {"send", DumpJson({{"name", "vmsg.generate_video"}, {"args", {1, 2}}})});
+  Json later = RunCelery(
+      socket,
+      {"send",
+       DumpJson({{"name", "vmsg.generate_video"}, {"kwargs", kwargs}, {"countdown", 3600}})});
+  for (const Json* j : {&urgent, &batch, &positional, &later}) {
+    ASSERT_TRUE(j->contains("task_id")) << *j;
+  }
+
+  // The clock stands far behind the real one, so the countdown's eta is ahead: that one is
+  // put aside; the others come in Celery's priority order (0 first), then sending order.
+  std::vector<Reservation> taken;
+  while (true) {
+    auto r = backend_.queue->Fetch(30s, 0s);
+    ASSERT_TRUE(r.ok()) << r.status();
+    if (!r->has_value()) break;
+    taken.push_back(**r);
+  }
+  ASSERT_EQ(taken.size(), 4u);
+  EXPECT_EQ(taken[0].job.task_id, sent["task_id"]);  // Celery's default priority is 0 too
+  EXPECT_EQ(taken[1].job.task_id, urgent["task_id"]);
+  EXPECT_EQ(taken[2].job.task_id, positional["task_id"]);
+  EXPECT_EQ(taken[3].job.task_id, batch["task_id"]);
+  EXPECT_EQ(taken[0].job.task_name, "vmsg.generate_video");
+  EXPECT_EQ(taken[0].job.args, kwargs);
+  EXPECT_EQ(taken[0].job.priority, kMaxPriority);
+  EXPECT_EQ(taken[0].job.attempt, 0);
+  EXPECT_EQ(taken[0].job.max_retries, 3);
+  EXPECT_TRUE(taken[0].job.refusal.empty());
+  EXPECT_EQ(taken[3].job.priority, 1);
+  EXPECT_NE(taken[2].job.refusal.find("keyword arguments only"), std::string::npos);
+  EXPECT_EQ(backend_.queue->Stats()->delayed, 1);
+  for (const Reservation& r : taken) EXPECT_TRUE(backend_.queue->Ack(r).ok());
+
+  // A queued Celery message can be cancelled like ours.
+  Json cancel_me =
+      RunCelery(socket, {"send", DumpJson({{"name", "vmsg.generate_video"}, {"kwargs", kwargs}})});
+  ASSERT_TRUE(cancel_me.contains("task_id")) << cancel_me;
+  EXPECT_TRUE(backend_.queue->Cancel(cancel_me["task_id"]).ok());
+  EXPECT_FALSE(backend_.queue->Fetch(30s, 0s)->has_value());
+
+  // A message that is not JSON at all goes to the dead list, named as such.
+  ASSERT_TRUE(raw_broker_->Command({"LPUSH", "celery", "\x80\x04pickle"}).ok());
+  EXPECT_FALSE(backend_.queue->Fetch(30s, 0s)->has_value());
+  auto dead = backend_.queue->ListDead(1);
+  ASSERT_TRUE(dead.ok() && dead->size() == 1u) << dead.status();
+  EXPECT_NE(dead->front().error.find("not a Celery protocol 2"), std::string::npos);
+}
+
+// A child process writing to `log`, stopped with SIGTERM (then SIGKILL) when the test ends.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                       0644);
+    ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+    ::posix_spawn_file_actions_destroy(&actions);
+  }
+  ~ChildProcess() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST_F(RedisStateTest, CeleryWorkerRunsTasksWeQueue) {
+  const auto socket = server_->dir() / "redis.sock";
+  const auto log = server_->dir() / "celery_worker.log";
+  ChildProcess worker({"/usr/bin/python3", (SourceDir() / "tests/celery/interop.py").string(),
+                       KombuUrl(socket), "worker"},
+                      log);
+  ASSERT_TRUE(worker.started());
+  JobSpec spec;
+  spec.task_id = ids_.NewUuid();
+  spec.task_name = "vmsg_interop.echo";
+  spec.args = {{"text", "日本語のメッセージ"}, {"n", 7}};
+  spec.priority = 2;  // Celery's 7
+  ASSERT_TRUE(backend_.queue->Enqueue(spec).ok());
+
+  // The Python worker takes it from our list, runs it and stores Celery's result record,
+  // which we read back. Real time: the worker needs a moment to start.
+  Result<TaskResult> done = Status::NotFound("not yet");
+  for (int i = 0; i < 300; ++i) {
+    done = backend_.results->Get(spec.task_id);
+    if (done.ok() && done->status == TaskStatus::kSuccess) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  auto worker_log = [&log] {
+    std::ifstream in(log);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_TRUE(done.ok()) << done.status() << "\n" << worker_log();
+  ASSERT_EQ(done->status, TaskStatus::kSuccess) << done->result << "\n" << worker_log();
+  EXPECT_EQ(done->result["kwargs"], spec.args);
+  EXPECT_EQ(done->result["retries"], 0);
+  EXPECT_EQ(done->result["priority"], 7);
+  EXPECT_EQ(raw_broker_->Command({"LLEN", std::string("celery\x06\x16") + "6"})->integer, 0);
 }
 
 }  // namespace

@@ -894,6 +894,17 @@ class SqliteJobQueue final : public JobQueue {
       if (state == kReserved) stats.reserved = count;
       if (state == "dead") stats.dead = count;
     }
+    VMSG_ASSIGN_OR_RETURN(
+        Statement by_priority,
+        Statement::Prepare(db_->db,
+                           "SELECT priority, COUNT(*) FROM jobs WHERE state = ? GROUP BY priority",
+                           "count ready jobs by priority"));
+    by_priority.Bind(kReady);
+    while (true) {
+      VMSG_ASSIGN_OR_RETURN(bool has_row, by_priority.Step());
+      if (!has_row) break;
+      stats.ready_by_priority[static_cast<int>(by_priority.Int(0))] = by_priority.Int(1);
+    }
     return stats;
   }
 

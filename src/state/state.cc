@@ -13,7 +13,7 @@ Json TimeOrNull(const std::optional<TimePoint>& t) {
 
 Result<TimePoint> TimeField(const Json& json, std::string_view key) {
   VMSG_ASSIGN_OR_RETURN(std::string text, GetString(json, key));
-  auto t = ParseIso8601(text);
+  auto t = ParseIso8601AssumingUtc(text);  // Celery's own records have naive times
   if (!t) {
     return Status::InvalidArgument("field '" + std::string(key) + "' is not an ISO 8601 time",
                                    "invalid_field");

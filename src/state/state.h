@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ struct Job {
   int attempt = 0;  // 0 on first delivery, +1 per retry or redelivery after expiry
   int max_retries = 0;
   TimePoint enqueued_at;
+  // Set only for jobs another producer queued (a Celery client on Redis):
+  // `refusal`, when the message cannot run as it is (not protocol 2 JSON, positional
+  // arguments): the worker records FAILURE with it and never runs a handler;
+  // `expires`, Celery's expiry: a job taken after it is revoked, as Celery does.
+  std::string refusal;
+  std::optional<TimePoint> expires;
 };
 
 // A fetched job, invisible to other fetchers until `expires_at`.
@@ -66,6 +73,9 @@ struct DeadJob {
 
 struct QueueStats {
   int64_t ready = 0;
+  // Ready jobs by priority. Redis keeps Celery's four lists per queue (see
+  // celery_message.h), so there the keys are 9, 6, 3 and 0, each counting its list.
+  std::map<int, int64_t> ready_by_priority;
   int64_t delayed = 0;  // delayed and waiting-to-retry jobs
   int64_t reserved = 0;
   int64_t dead = 0;
@@ -95,7 +105,8 @@ class JobQueue {
   // AlreadyExists when a job with this task id is queued, delayed or reserved.
   virtual Status Enqueue(const JobSpec& spec) = 0;
 
-  // Takes the most urgent ready job (highest priority, then oldest) and reserves it for
+  // Takes the most urgent ready job (highest priority, then oldest; Redis groups the ten
+  // priorities in Celery's four steps: 9-7, 6-4, 3-1 and 0) and reserves it for
   // `visibility_timeout`. Waits up to `max_wait` for one to become ready (a zero wait
   // returns at once); nullopt when none did. Delayed jobs become ready only through
   // EnqueueDue. Thread-safe; each job goes to one fetcher at a time.

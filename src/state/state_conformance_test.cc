@@ -140,6 +140,12 @@ TEST_P(StateConformanceTest, HigherPriorityFirstThenOldestFirst) {
     ASSERT_TRUE(backend_.queue->Enqueue(s).ok());
     clock_.Advance(1ms);
   }
+  auto stats = backend_.queue->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->ready_by_priority.at(kMaxPriority), 2);  // b and d
+  int64_t counted = 0;
+  for (const auto& [priority, count] : stats->ready_by_priority) counted += count;
+  EXPECT_EQ(counted, 5);
   std::string order;
   while (auto r = FetchNow()) order += r->job.task_name;
   EXPECT_EQ(order, "bdcae");

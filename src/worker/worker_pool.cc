@@ -21,6 +21,7 @@ constexpr std::string_view kTimeLimitExcType = "TimeLimitExceeded";
 constexpr std::string_view kRevokedExcType = "TaskRevokedError";
 constexpr std::string_view kNotRegisteredReason = "NotRegistered";
 constexpr std::string_view kHandlerExceptionReason = "handler_exception";
+constexpr std::string_view kInvalidMessageReason = "invalid_task_message";
 constexpr int kMinPercentage = -1;
 constexpr int kMaxPercentage = 100;
 constexpr int kFailedPercentage = -1;
@@ -390,6 +391,20 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
     }
   } unregister{this, index};
 
+  // A message another producer queued that cannot run, or that expired while it waited
+  // (Celery revokes those).
+  if (!job.refusal.empty()) {
+    FailWithError(reservation,
+                  Status::InvalidArgument(job.refusal, std::string(kInvalidMessageReason)));
+    return false;
+  }
+  if (job.expires && *job.expires <= clock_.Now()) {
+    Revoke(reservation, Status::Cancelled("the task expired at " + FormatIso8601(*job.expires) +
+                                              " before a worker took it",
+                                          std::string(kUserCancelReason)));
+    return false;
+  }
+
   const TaskHandler* handler = registry_.Find(job.task_name);
   if (handler == nullptr) {
     FailWithError(reservation, Status::InvalidArgument(
@@ -420,7 +435,7 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   if (why.reason() == kShutdownReason) {
     ReleaseForShutdown(reservation);
   } else if (why.reason() == kUserCancelReason) {
-    Revoke(reservation);
+    Revoke(reservation, why);
   } else if (why.reason() == kTimeLimitReason) {
     FailTimeLimit(reservation);
   } else {
@@ -455,9 +470,8 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
   return true;
 }
 
-void WorkerPool::Revoke(const state::Reservation& reservation) {
+void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why) {
   const std::string& task_id = reservation.job.task_id;
-  const Status why = UserCancelStatus();
   revoked_.fetch_add(1);
   PutFinal(
       MakeResult(task_id, state::TaskStatus::kRevoked,

@@ -134,6 +134,8 @@ struct WorkerCounters {
 //   retryable error    -> Fail; RETRY when rescheduled, else as a permanent error
 //   permanent error    -> FAILURE {exc_type, exc_message}, progress -1, Fail (dead)
 //   shutdown           -> Release (ready again at once, attempt unchanged), no record
+//   refused message    -> FAILURE with Job::refusal, Fail (dead), no handler runs
+//   expired (Celery)   -> REVOKED, Ack, no handler runs
 // The outcome is recorded before the queue is told (Ack, or Fail of a permanent error);
 // only for a retryable error does the queue's answer decide the record, so it comes first.
 // A handler returning a value wins over a cancellation that arrived meanwhile: the work is
@@ -186,7 +188,8 @@ class WorkerPool {
   Result<Json> RunHandler(const TaskHandler& handler, TaskContext& ctx);
   // Stores the outcome; true when the job now only needs its ack.
   bool Succeed(const state::Reservation& reservation, Json result);
-  void Revoke(const state::Reservation& reservation);
+  // REVOKED with `why`'s message (a user's cancel, or Celery's expiry), then Ack.
+  void Revoke(const state::Reservation& reservation, const Status& why);
   void FailTimeLimit(const state::Reservation& reservation);
   void FailWithError(const state::Reservation& reservation, const Status& error);
   void ReleaseForShutdown(const state::Reservation& reservation);

@@ -237,6 +237,29 @@ out=$(REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_DATA_DIR="$work/data2"
 check "status on redis exits 0" test $rc -eq 0
 check "status on redis shows the server" grep -Eq '^redis +ok +memory [0-9.]+ MiB, [0-9]+ ops/s' <<<"$out"
 check "no sqlite file with redis" test ! -e "$work/data2/state.sqlite3"
+
+# Celery clients (Debian's python3-celery) queue vmsg.generate_video with the HTTP request's
+# fields and read the outcome with AsyncResult.get(); the API answers for their tasks too.
+celery=(/usr/bin/python3 "$SOURCE_DIR/tests/celery/interop.py" "redis+socket://$work/redis/redis.sock?virtual_host=0")
+detect=$(curl -s -F "image=@/usr/share/doc/libdlib19.1/examples/faces/2008_001009.jpg;type=image/jpeg" \
+  "http://127.0.0.1:$port/api/person-detection/detect")
+image_id=$(grep -Eo '"image_id":"[0-9a-f-]{36}"' <<<"$detect" | cut -d'"' -f4)
+check "the photo for celery is stored" test -n "$image_id"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"おめでとう\",\"voice_id\":\"default_female\",\"bgm_id\":null}}")
+celery_task=$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)
+check "celery send_task queues the generation" test -n "$celery_task"
+got=$("${celery[@]}" wait "$celery_task" 180)
+check "celery AsyncResult.get() returns SUCCESS" grep -q '"state": "SUCCESS"' <<<"$got"
+check "celery gets the result dict" grep -q "\"video_key\": \"videos/$celery_task/final_video.mp4\"" <<<"$got"
+check "the API answers for a celery task" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/video/result/$celery_task")" = 200
+sent=$("${celery[@]}" send '{"name":"vmsg.generate_video","args":["images/uploads/x/original.jpg"]}')
+got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
+check "celery positional args fail" grep -q '"state": "FAILURE"' <<<"$got"
+check "celery positional args are explained" grep -q "keyword arguments only" <<<"$got"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\",\"voice_id\":\"nobody\"}}")
+got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
+check "celery unknown voice fails" grep -q '"state": "FAILURE"' <<<"$got"
+check "celery unknown voice names the voice" grep -q "nobody" <<<"$got"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
 err=$(REDIS_URL="unix://$work/redis/gone.sock" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data3" \

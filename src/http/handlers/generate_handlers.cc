@@ -100,9 +100,10 @@ class GenerateForm final : public MultipartHandler {
   std::string what_;
 };
 
-// Which stored photo a JSON request names: `image_id` (the detect endpoint's) or
-// `object_key` (a presigned upload of kind image). Removes the field from `fields`.
-Result<std::string> ImageKeyFromJson(Json& fields) {
+// A JSON request names its photo with `image_id` (the detect endpoint's) or `object_key` (a
+// presigned upload of kind image, checked by the args parser). Turns an image_id into the
+// object_key it stands for.
+Status ResolveImageId(Json& fields) {
   const bool has_id = fields.contains("image_id");
   const bool has_key = fields.contains("object_key");
   if (has_id == has_key) {
@@ -111,25 +112,16 @@ Result<std::string> ImageKeyFromJson(Json& fields) {
         "'object_key' (from a presigned upload), or send it as multipart 'image'",
         "missing_image");
   }
-  if (has_id) {
-    if (!fields["image_id"].is_string() || !IsUuidV4(fields["image_id"].get<std::string>())) {
-      return Status::InvalidArgument("field 'image_id' must be the id the detect endpoint gave",
-                                     "invalid_request");
-    }
-    const std::string id = fields["image_id"].get<std::string>();
-    fields.erase("image_id");
-    return "images/uploads/" + id + "/" + std::string(pipeline::kOriginalObject);
+  if (has_key) return Status::Ok();
+  if (!fields["image_id"].is_string() || !IsUuidV4(fields["image_id"].get<std::string>())) {
+    return Status::InvalidArgument("field 'image_id' must be the id the detect endpoint gave",
+                                   "invalid_request");
   }
-  if (!fields["object_key"].is_string()) {
-    return Status::InvalidArgument("field 'object_key' must be a string", "invalid_request");
-  }
-  std::string key = fields["object_key"].get<std::string>();
-  fields.erase("object_key");
-  if (!key.starts_with("images/uploads/")) {
-    return Status::InvalidArgument("object_key must be an image upload (images/uploads/...)",
-                                   "invalid_object_key");
-  }
-  return key;
+  const std::string id = fields["image_id"].get<std::string>();
+  fields.erase("image_id");
+  fields["object_key"] =
+      std::string(generate::kImageUploadPrefix) + id + "/" + std::string(pipeline::kOriginalObject);
+  return Status::Ok();
 }
 
 Response Accepted(const std::string& task_id) {
@@ -172,6 +164,9 @@ Response CheckAndQueue(const GenerateServices& s, const std::string& task_id, Js
   const state::JobSpec job{.task_id = task_id,
                            .task_name = std::string(generate::kGenerateTaskName),
                            .args = args->ToJson(),
+                           // Someone waits for it: the most urgent, which on Redis is
+                           // Celery's default priority 0 on the plain "celery" list.
+                           .priority = state::kMaxPriority,
                            .max_retries = s.max_retries};
   if (Status queued_job = s.queue->Enqueue(job); !queued_job.ok()) {
     return ProblemFromStatus(queued_job, request.request_id);
@@ -201,8 +196,7 @@ boost::asio::awaitable<Response> GenerateFromForm(GenerateServices s, Request& r
   const std::string task_id = s.ids->NewUuid();
   auto work = [&s, &form, &task_id, &request]() -> Response {
     Json& fields = form.values();
-    if (fields.contains("image_id") || fields.contains("object_key") ||
-        fields.contains("image_key")) {
+    if (fields.contains("image_id") || fields.contains("object_key")) {
       return ProblemResponse(400, "invalid_request",
                              "send the photo either as the 'image' file or by id, not both",
                              request.request_id);
@@ -215,7 +209,7 @@ boost::asio::awaitable<Response> GenerateFromForm(GenerateServices s, Request& r
     Result<std::string> image =
         generate::StoreUploadedImage(*s.store, task_id, "source", form.image());
     if (!image.ok()) return ProblemFromStatus(image.status(), request.request_id);
-    fields["image_key"] = *image;
+    fields["object_key"] = *image;
     stored.push_back(*image);
     if (form.has_background()) {
       Result<std::string> background =
@@ -247,13 +241,9 @@ boost::asio::awaitable<Response> GenerateFromJson(GenerateServices s, Request& r
   if (!json->is_object()) {
     co_return ProblemResponse(400, "invalid_json", "expected a JSON object", request.request_id);
   }
-  if (json->contains("image_key")) {
-    co_return ProblemResponse(400, "unknown_field",
-                              "name the photo with 'image_id' or 'object_key'", request.request_id);
+  if (Status named = ResolveImageId(*json); !named.ok()) {
+    co_return ProblemFromStatus(named, request.request_id);
   }
-  Result<std::string> image_key = ImageKeyFromJson(*json);
-  if (!image_key.ok()) co_return ProblemFromStatus(image_key.status(), request.request_id);
-  (*json)["image_key"] = *image_key;
   const std::string task_id = s.ids->NewUuid();
   auto work = [&s, &task_id, &json, &request] {
     return CheckAndQueue(s, task_id, std::move(*json), request);
