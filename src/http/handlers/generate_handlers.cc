@@ -2,6 +2,7 @@
 #include "http/handlers/generate_handlers.h"
 
 #include "http/blocking.h"
+#include "http/handlers/upload_handlers.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
 #include "media/image_io.h"
@@ -125,10 +126,7 @@ Result<std::string> ImageKeyFromJson(Json& fields) {
   }
   std::string key = fields["object_key"].get<std::string>();
   fields.erase("object_key");
-  if (!key.starts_with("images/uploads/")) {
-    return Status::InvalidArgument("object_key must be an image upload (images/uploads/...)",
-                                   "invalid_object_key");
-  }
+  VMSG_RETURN_IF_ERROR(CheckUploadKey("image", key));
   return key;
 }
 
