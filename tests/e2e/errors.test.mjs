@@ -58,6 +58,45 @@ test('an oversized photo shows the store\'s refusal of the upload and asks for a
   await page.context().close();
 });
 
+// S3 itself cannot be reached here: its answers to a form POST (the XML of its documented
+// errors) are played back in place of the local store's, to check the page reads them.
+const S3_REFUSALS = [
+  {
+    code: 'EntityTooLarge',
+    message: 'Your proposed upload exceeds the maximum allowed size',
+    ja: [/大きすぎます/, /小さい写真/],
+    en: [/too large/, /smaller photo/],
+  },
+  {
+    code: 'AccessDenied',
+    message: 'Invalid according to Policy: Policy expired.',
+    ja: [/期限が切れました/, /もう一度選んで/],
+    en: [/expired/, /again/],
+  },
+];
+
+for (const refusal of S3_REFUSALS) {
+  test(`S3's XML refusal ${refusal.code} of a photo upload reads as the page's own message`, async () => {
+    const page = await openPage(browser, server.url);
+    await page.route('**/api/uploads', (route) => route.fulfill({
+      status: refusal.code === 'AccessDenied' ? 403 : 400,
+      contentType: 'application/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>`,
+    }));
+    await page.setInputFiles('#photo-input', ONE_PERSON);
+    await page.waitForSelector('#photo-error:not([hidden])');
+    assert.equal(await page.getAttribute('#photo-error', 'data-source'), 'store');
+    assert.equal(await page.getAttribute('#photo-error', 'data-code'), refusal.code);
+    const text = await page.textContent('#photo-error');
+    for (const re of refusal.ja) assert.match(text, re);
+    assert.ok(text.includes(refusal.message), text);  // the store's own words, in small print
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    for (const re of refusal.en) assert.match(await page.textContent('#photo-error'), re);
+    await page.context().close();
+  });
+}
+
 test('a text file is refused as a photo', async () => {
   const page = await openPage(browser, server.url);
   const detects = [];
