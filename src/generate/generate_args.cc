@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "blob/object_store.h"
+
 namespace vmsg::generate {
 namespace {
 
@@ -116,7 +118,7 @@ Json GenerateArgs::ToJson() const {
 
 Status CheckImageObjectKey(std::string_view key) {
   if (!key.starts_with(kImageUploadPrefix) || key.size() == kImageUploadPrefix.size() ||
-      key.find("..") != std::string_view::npos) {
+      !blob::ValidateKey(key).ok()) {
     return Status::InvalidArgument(
         "object_key must be an image upload (" + std::string(kImageUploadPrefix) + "...)",
         "invalid_object_key");

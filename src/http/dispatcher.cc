@@ -144,7 +144,9 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
     request.body_limit = route.options.max_body_bytes.value_or(options_.default_max_body_bytes);
     request.body->SetLimit(request.body_limit);
     const auto length = ContentLength(request);
-    if (auto limited = RateLimit(request, route.options.rate_group)) {
+    const RateGroup group = route.options.rate_group_of ? route.options.rate_group_of(request)
+                                                        : route.options.rate_group;
+    if (auto limited = RateLimit(request, group)) {
       response = std::move(*limited);
     } else if (length && *length > request.body_limit) {
       response = ProblemResponse(

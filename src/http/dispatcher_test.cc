@@ -234,6 +234,43 @@ TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(DispatcherTest, ARouteMayPickItsRateGroupPerRequest) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vmsg_dispatcher_rate_of_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
+  ASSERT_TRUE(state.ok()) << state.status();
+  // As the detect route: a file is an upload, a JSON body (a key) an API call.
+  RouteOptions either;
+  either.rate_group = RateGroup::kUpload;
+  either.rate_group_of = [](const Request& r) {
+    return r.headers.Get("Content-Type") == "application/json" ? RateGroup::kApi
+                                                               : RateGroup::kUpload;
+  };
+  router_.Add("POST", "/either", Sync([](Request&) { return Response::Empty(204); }), either);
+  Dispatcher d(
+      router_,
+      {.rate_limiter = state->rate_limits.get(), .api_requests_per_hour = 3, .uploads_per_hour = 1},
+      logger_, ids_);
+  auto call = [&](std::string type) {
+    StringBodyReader body("");
+    Request r;
+    r.method = "POST";
+    r.path = "/either";
+    r.remote_address = "192.0.2.1";
+    r.headers.Set("Content-Type", std::move(type));
+    r.body = &body;
+    return RunSync(d.Handle(r)).status;
+  };
+  EXPECT_EQ(call("multipart/form-data; boundary=b"), 204);
+  EXPECT_EQ(call("multipart/form-data; boundary=b"), 429);  // the upload budget is used up
+  EXPECT_EQ(call("application/json"), 204);                 // the API budget is not
+  EXPECT_EQ(call("application/json"), 204);
+  EXPECT_EQ(call("application/json"), 204);
+  EXPECT_EQ(call("application/json"), 429);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ClientAddressTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
   const std::vector<std::string> trusted = {"10.0.0.1", "10.0.0.2"};
   EXPECT_EQ(ClientAddress("203.0.113.9", std::nullopt, trusted), "203.0.113.9");

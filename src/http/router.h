@@ -39,6 +39,9 @@ struct RouteOptions {
   // Largest body this route accepts; the server's default when unset.
   std::optional<uint64_t> max_body_bytes;
   RateGroup rate_group = RateGroup::kNone;
+  // When set, picks the budget per request instead of rate_group: for a route that takes
+  // either a file (an upload) or the key of one already counted when its form was signed.
+  std::function<RateGroup(const Request&)> rate_group_of;
   RouteDoc doc;
 };
 

@@ -1,13 +1,17 @@
 // Errors from the server as a person meets them: shown in their language with what to do
-// next. An oversized photo, a text file passed off as a photo, and the hourly upload budget
-// running out (VMSG_RATE_LIMIT_UPLOADS=1), which must say when to try again.
+// next. An oversized photo (refused by the object store the presigned form uploads to), a
+// text file passed off as a photo (refused by detect, which reads the stored object), and
+// the hourly upload budget running out (VMSG_RATE_LIMIT_UPLOADS=1), which must say when to
+// try again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { launch, openPage, screenshot } from './lib/browser.mjs';
 import { FACES, ONE_PERSON, oversizedPhoto, scratchFile } from './lib/fixtures.mjs';
 
-const MIB = 1024 * 1024;
+// Over the photo limit, but within what the local store's form endpoint reads: the refusal
+// is then the upload policy's (S3's EntityTooLarge; entity_too_large from the local store).
+const OVER_LIMIT_BYTES = 64 * 1024;
 let server;
 let browser;
 
@@ -20,13 +24,27 @@ after(async () => {
   await server?.stop();
 });
 
-test('an oversized photo shows the server\'s refusal and asks for a smaller photo', async () => {
+test('an oversized photo shows the store\'s refusal of the upload and asks for a smaller photo', async () => {
   const page = await openPage(browser, server.url);
   const limit = await page.evaluate(() => fetch('/api/config').then((r) => r.json()).then((c) => c.image_max_bytes));
-  await page.setInputFiles('#photo-input', oversizedPhoto(limit + MIB));
+  const uploads = [];
+  const detects = [];
+  page.on('response', (res) => {
+    if (res.request().method() !== 'POST') return;
+    const path = new URL(res.url()).pathname;
+    if (path === '/api/uploads') uploads.push(res);
+    if (path === '/api/person-detection/detect') detects.push(res);
+  });
+  await page.setInputFiles('#photo-input', oversizedPhoto(limit + OVER_LIMIT_BYTES));
   await page.waitForSelector('#photo-error:not([hidden])');
+  // The store refused the upload itself, and detect was never asked.
+  assert.equal(uploads.length, 1);
+  assert.equal(uploads[0].status(), 400);
+  assert.equal((await uploads[0].json()).code, 'entity_too_large');
+  assert.equal(detects.length, 0);
+  assert.equal(await page.getAttribute('#photo-error', 'data-source'), 'store');
   const code = await page.getAttribute('#photo-error', 'data-code');
-  assert.ok(['image_too_large', 'payload_too_large'].includes(code), code);
+  assert.ok(['entity_too_large', 'EntityTooLarge'].includes(code), code);
   const text = await page.textContent('#photo-error');
   assert.match(text, /大きすぎます/);
   assert.match(text, /小さい/);  // what to do next
@@ -35,16 +53,65 @@ test('an oversized photo shows the server\'s refusal and asks for a smaller phot
   await page.click('#lang-toggle');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
   assert.match(await page.textContent('#photo-error'), /too large/);
+  assert.match(await page.textContent('#photo-error'), /smaller photo/);
   await screenshot(page, 'error-oversized-en-390x844');
   await page.context().close();
 });
 
+// S3 itself cannot be reached here: its answers to a form POST (the XML of its documented
+// errors) are played back in place of the local store's, to check the page reads them.
+const S3_REFUSALS = [
+  {
+    code: 'EntityTooLarge',
+    message: 'Your proposed upload exceeds the maximum allowed size',
+    ja: [/大きすぎます/, /小さい写真/],
+    en: [/too large/, /smaller photo/],
+  },
+  {
+    code: 'AccessDenied',
+    message: 'Invalid according to Policy: Policy expired.',
+    ja: [/期限が切れました/, /もう一度選んで/],
+    en: [/expired/, /again/],
+  },
+];
+
+for (const refusal of S3_REFUSALS) {
+  test(`S3's XML refusal ${refusal.code} of a photo upload reads as the page's own message`, async () => {
+    const page = await openPage(browser, server.url);
+    await page.route('**/api/uploads', (route) => route.fulfill({
+      status: refusal.code === 'AccessDenied' ? 403 : 400,
+      contentType: 'application/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>`,
+    }));
+    await page.setInputFiles('#photo-input', ONE_PERSON);
+    await page.waitForSelector('#photo-error:not([hidden])');
+    assert.equal(await page.getAttribute('#photo-error', 'data-source'), 'store');
+    assert.equal(await page.getAttribute('#photo-error', 'data-code'), refusal.code);
+    const text = await page.textContent('#photo-error');
+    for (const re of refusal.ja) assert.match(text, re);
+    assert.ok(text.includes(refusal.message), text);  // the store's own words, in small print
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    for (const re of refusal.en) assert.match(await page.textContent('#photo-error'), re);
+    await page.context().close();
+  });
+}
+
 test('a text file is refused as a photo', async () => {
   const page = await openPage(browser, server.url);
+  const detects = [];
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname === '/api/person-detection/detect') detects.push(res);
+  });
   const path = scratchFile('not-a-photo.jpg', 'this is a text file, not a photo\n'.repeat(100));
   await page.setInputFiles('#photo-input', path);
   await page.waitForSelector('#photo-error:not([hidden])');
+  // The upload went through; detect refused what was stored.
+  assert.equal(detects.length, 1);
+  assert.equal(detects[0].status(), 400);
+  assert.equal(await page.getAttribute('#photo-error', 'data-source'), 'api');
   assert.equal(await page.getAttribute('#photo-error', 'data-code'), 'unsupported_image_type');
+  assert.equal(await page.isVisible('#photo-stage'), false);
   const text = await page.textContent('#photo-error');
   assert.match(text, /形式は使えません/);
   assert.match(text, /JPEG・PNG・WebP/);
@@ -73,7 +140,7 @@ test('a used-up upload budget says when to try again', async () => {
 test('a photo with nobody in it is explained', async () => {
   const page = await openPage(browser, server.url);
   await page.setInputFiles('#photo-input', `${FACES}/dogs.jpg`);
-  await page.waitForSelector('#photo-stage:not([hidden])');
+  await page.waitForSelector('#photo-stage:not([hidden]):not([aria-busy])');
   assert.equal(await page.locator('.person-box').count(), 0);
   assert.match(await page.textContent('#person-hint'), /人物が見つかりませんでした/);
   assert.equal(await page.isVisible('#photo-error'), false);

@@ -33,9 +33,24 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
 
   const page = await openPage(browser, server.url);
 
-  // 1 Photo: several people found, tap the second.
+  // 1 Photo: uploaded with a presigned form, then named to detect by its object key;
+  // several people found, tap the second.
+  const photoRequests = [];
+  page.on('request', (req) => {
+    const path = new URL(req.url()).pathname;
+    if (req.method() === 'POST' && ['/api/uploads/presign', '/api/uploads', '/api/person-detection/detect'].includes(path)) {
+      photoRequests.push({ path, type: req.headers()['content-type'] || '', body: path === '/api/uploads' ? null : req.postData() });
+    }
+  });
   await page.setInputFiles('#photo-input', GROUP_PHOTO);
   await page.waitForSelector('.person-box');
+  assert.deepEqual(photoRequests.map((r) => r.path), ['/api/uploads/presign', '/api/uploads', '/api/person-detection/detect']);
+  assert.deepEqual(JSON.parse(photoRequests[0].body), { kind: 'image', content_type: 'image/jpeg' });
+  assert.match(photoRequests[1].type, /^multipart\/form-data/);
+  const detect = photoRequests[2];
+  assert.match(detect.type, /^application\/json/);
+  assert.match(JSON.parse(detect.body).object_key, /^images\/uploads\/[0-9a-f-]{36}\/original\.jpg$/);
+  assert.equal(await page.getAttribute('#photo-stage', 'aria-busy'), null);
   const boxes = page.locator('.person-box');
   const count = await boxes.count();
   assert.ok(count >= 2, `expected several people, found ${count}`);

@@ -1,15 +1,18 @@
 // Calls to vmsg's HTTP API. Every failure becomes an ApiError carrying the server's
 // problem+json `code`, its `detail` and, for 429, when to try again; describeError() turns
-// one into the user's language with what to do next.
+// one into the user's language with what to do next. A presigned upload goes to the object
+// store (vmsg's local store, or S3 with its XML errors): its refusals are ApiErrors with
+// source 'store' and the store's own code (EntityTooLarge, entity_too_large, AccessDenied...).
 import { t, has, language, onLanguageChange } from './i18n.js';
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'network_error', detail = '', retryAfter = null } = {}) {
+  constructor({ status = 0, code = 'network_error', detail = '', retryAfter = null, source = 'api' } = {}) {
     super(detail || code);
     this.status = status;
     this.code = code;
     this.detail = detail;
     this.retryAfter = retryAfter;  // seconds, for 429 and 503
+    this.source = source;  // 'api' (vmsg) or 'store' (where a presigned form uploads)
   }
 }
 
@@ -76,9 +79,21 @@ export async function sendJson(url, method, body, options = {}) {
   });
 }
 
+// An S3-style XML error body: <Error><Code>EntityTooLarge</Code><Message>...</Message></Error>.
+function xmlError(text) {
+  if (!text || !text.trimStart().startsWith('<')) return null;
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  const code = doc.querySelector('Error > Code');
+  if (!code) return null;
+  const message = doc.querySelector('Error > Message');
+  return { code: code.textContent.trim(), detail: message ? message.textContent.trim() : '' };
+}
+
 // POSTs a FormData with upload progress (fetch cannot report it). Resolves to
 // {status, json}; rejects with ApiError. `onProgress(fraction)` sees 0..1 of the upload.
-export function postForm(url, form, { onProgress, signal } = {}) {
+// `store`: the URL is an object store's form endpoint (a presigned upload), whose refusals
+// may be S3's XML.
+export function postForm(url, form, { onProgress, signal, store = false } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
@@ -101,28 +116,59 @@ export function postForm(url, form, { onProgress, signal } = {}) {
         return;
       }
       const h = xhr.getResponseHeader('Retry-After');
+      const xml = store && !json ? xmlError(xhr.responseText) : null;
       reject(new ApiError({
         status: xhr.status,
-        code: (json && json.code) || (xhr.status === 429 ? 'rate_limited' : `http_${xhr.status}`),
-        detail: (json && (json.detail || json.message)) || '',
+        code: (xml && xml.code) || (json && json.code) || (xhr.status === 429 ? 'rate_limited' : `http_${xhr.status}`),
+        detail: (xml && xml.detail) || (json && (json.detail || json.message)) || '',
         retryAfter: h && /^\d+$/.test(h) ? Number(h) : null,
+        source: store ? 'store' : 'api',
       }));
     });
-    xhr.addEventListener('error', () => reject(new ApiError({ code: 'network_error' })));
+    xhr.addEventListener('error', () => reject(new ApiError({ code: 'network_error', source: store ? 'store' : 'api' })));
     xhr.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
     xhr.send(form);
   });
 }
 
-// The presigned upload flow: ask for a form, POST the file with it, return the object key.
-export async function presignedUpload(kind, file, { onProgress } = {}) {
-  const res = await sendJson('/api/uploads/presign', 'POST', { kind, content_type: file.type });
+// The presigned upload flow: ask vmsg for a form, POST the file with it straight to the
+// object store (vmsg's own /api/uploads, or S3 with S3_BUCKET set), return the object key.
+// Refusals of the form come from vmsg, refusals of the file from the store (source 'store').
+export async function presignedUpload(kind, file, { onProgress, signal } = {}) {
+  const res = await sendJson('/api/uploads/presign', 'POST', { kind, content_type: file.type }, { signal });
   const form = await res.json();
   const body = new FormData();
   for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
   body.append('file', file);
-  await postForm(form.url, body, { onProgress });
+  await postForm(form.url, body, { onProgress, signal, store: true });
   return form.object_key;
+}
+
+// What a store's refusal of an upload means, as an i18n key under errors. and hints.: the
+// codes of S3's XML errors and of vmsg's local store (problem+json), which refuse alike.
+const STORE_REFUSALS = {
+  EntityTooLarge: 'upload_too_large',
+  entity_too_large: 'upload_too_large',
+  payload_too_large: 'upload_too_large',  // the local store's request limit, before the policy's
+  http_413: 'upload_too_large',
+  EntityTooSmall: 'upload_too_small',
+  entity_too_small: 'upload_too_small',
+  policy_expired: 'upload_expired',
+  ExpiredToken: 'upload_expired',
+  AccessDenied: 'upload_denied',
+  SignatureDoesNotMatch: 'upload_denied',
+  InvalidPolicyDocument: 'upload_denied',
+  signature_mismatch: 'upload_denied',
+  policy_condition_failed: 'upload_denied',
+  malformed_policy: 'upload_denied',
+  network_error: 'network_error',
+};
+
+function storeRefusal(err) {
+  // S3 answers an expired policy with AccessDenied, "Invalid according to Policy: Policy expired."
+  if (err.code === 'AccessDenied' && /expired/i.test(err.detail)) return 'upload_expired';
+  if (err.code === 'rate_limited' || err.status === 429) return 'rate_limited';
+  return STORE_REFUSALS[err.code] || (err.status >= 500 ? 'upload_failed' : 'upload_denied');
 }
 
 function formatClock(date) {
@@ -143,26 +189,29 @@ export function describeWait(seconds) {
 // `context` picks a more specific text when one exists ("photo", "voice", ...).
 export function describeError(err, context = '') {
   if (err instanceof LocalError) {
-    return { message: t(err.key), hint: err.hintKey ? t(err.hintKey) : '', detail: '', code: '' };
+    return { message: t(err.key), hint: err.hintKey ? t(err.hintKey) : '', detail: '', code: '', source: '' };
   }
   if (!(err instanceof ApiError)) {
     return { message: t('errors.unexpected'), hint: t('hints.retry'), detail: String(err && err.message || err) };
   }
-  const code = err.code;
+  // The store's codes are its own (S3's or the local store's): read through our meaning of
+  // them. The code shown with the details stays the store's.
+  const key = err.source === 'store' ? storeRefusal(err) : err.code;
   let message;
-  if (context && has(`errors.${context}.${code}`)) message = t(`errors.${context}.${code}`);
-  else if (has(`errors.${code}`)) message = t(`errors.${code}`);
+  if (context && has(`errors.${context}.${key}`)) message = t(`errors.${context}.${key}`);
+  else if (has(`errors.${key}`)) message = t(`errors.${key}`);
   else if (context && has(`errors.${context}.fallback`)) message = t(`errors.${context}.fallback`);
   else if (err.status >= 500) message = t('errors.server');
   else message = t('errors.generic', { status: err.status });
   let hint = '';
-  if (has(`hints.${code}`)) hint = t(`hints.${code}`);
+  if (context && has(`hints.${context}_${key}`)) hint = t(`hints.${context}_${key}`);
+  else if (has(`hints.${key}`)) hint = t(`hints.${key}`);
   else if (context && has(`hints.${context}_fallback`)) hint = t(`hints.${context}_fallback`);
-  else if (err.status >= 500 || code === 'network_error') hint = t('hints.retry');
-  if (code === 'rate_limited' || err.status === 429) {
+  else if (err.status >= 500 || key === 'network_error') hint = t('hints.retry');
+  if (key === 'rate_limited' || err.status === 429) {
     hint = err.retryAfter != null ? t('hints.rate_limited_at', { when: describeWait(err.retryAfter) }) : t('hints.rate_limited');
   }
-  return { message, hint, detail: err.detail, code };
+  return { message, hint, detail: err.detail, code: err.code, source: err.source };
 }
 
 // Puts an error into an alert element: the message, what to do next, and the server's own
@@ -180,7 +229,7 @@ export function showError(el, err, context = '') {
 }
 
 function renderError(el, err, context) {
-  const { message, hint, detail, code } = describeError(err, context);
+  const { message, hint, detail, code, source } = describeError(err, context);
   el.replaceChildren();
   const p = document.createElement('p');
   p.className = 'alert-message';
@@ -199,6 +248,7 @@ function renderError(el, err, context) {
     el.append(d);
   }
   el.dataset.code = code || '';
+  el.dataset.source = source || '';  // 'store' when the object store refused an upload
   el.hidden = false;
 }
 
@@ -207,4 +257,5 @@ export function clearError(el) {
   el.hidden = true;
   el.replaceChildren();
   delete el.dataset.code;
+  delete el.dataset.source;
 }

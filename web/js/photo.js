@@ -1,7 +1,9 @@
-// Step 1: the photo. The file (picked, dropped or taken with the camera) goes to the
-// detect endpoint, which stores it (its image_id is what generate takes) and finds the
-// people; they are drawn as boxes over the preview, one to tap, chosen at once when alone.
-import { postForm, showError, clearError } from './api.js';
+// Step 1: the photo. The file (picked, dropped or taken with the camera) is uploaded with a
+// presigned form (the same flow as a background picture), shown, and then named by its
+// object key to the detect endpoint, which checks and stores it (its image_id is what
+// generate takes) and finds the people; they are drawn as boxes over the preview, one to
+// tap, chosen at once when alone. The stage is aria-busy while the people are looked for.
+import { presignedUpload, sendJson, showError, clearError } from './api.js';
 import { t, onLanguageChange, formatBytes } from './i18n.js';
 import { state, changed, $, el } from './state.js';
 
@@ -73,19 +75,26 @@ export async function handlePhoto(file) {
   changed();
   if (objectUrl) URL.revokeObjectURL(objectUrl);
   objectUrl = URL.createObjectURL(file);
-  $('photo-stage').hidden = true;
+  const stage = $('photo-stage');
+  stage.hidden = true;
   $('person-boxes').replaceChildren();
   setStatus(t('photo.uploading', { percent: 0 }));
-  const form = new FormData();
-  form.append('image', file, file.name || 'photo.jpg');
   try {
-    const { json } = await postForm('/api/person-detection/detect', form, {
+    const objectKey = await presignedUpload('image', file, {
       onProgress: (f) => {
         // In steps of 10 %, so that a screen reader is not flooded with numbers.
         if (seq === uploadSeq) setStatus(f < 1 ? t('photo.uploading', { percent: Math.floor(f * 10) * 10 }) : t('photo.detecting'));
       },
     });
     if (seq !== uploadSeq) return;  // a newer photo replaced this one
+    // Uploaded: the photo is shown while the people are looked for.
+    $('photo-preview').src = objectUrl;
+    stage.setAttribute('aria-busy', 'true');
+    stage.hidden = false;
+    setStatus(t('photo.detecting'));
+    const res = await sendJson('/api/person-detection/detect', 'POST', { object_key: objectKey });
+    const json = await res.json();
+    if (seq !== uploadSeq) return;
     state.photo = {
       imageId: json.image_id,
       width: json.width,
@@ -93,14 +102,15 @@ export async function handlePhoto(file) {
       persons: json.persons || [],
       personIndex: json.persons && json.persons.length === 1 ? json.persons[0].index : null,
     };
-    $('photo-preview').src = objectUrl;
-    $('photo-stage').hidden = false;
+    stage.removeAttribute('aria-busy');
     setStatus(json.person_count > 0 ? t('photo.found', { n: json.person_count }) : t('photo.found_none'));
     drawBoxes();
     updateHint();
     changed();
   } catch (err) {
     if (seq !== uploadSeq) return;
+    stage.hidden = true;
+    stage.removeAttribute('aria-busy');
     setStatus('');
     showError($('photo-error'), err, 'photo');
   }
@@ -110,6 +120,7 @@ export function resetPhoto() {
   uploadSeq++;
   state.photo = null;
   $('photo-stage').hidden = true;
+  $('photo-stage').removeAttribute('aria-busy');
   $('person-boxes').replaceChildren();
   $('photo-input').value = '';
   $('photo-camera').value = '';

@@ -1,6 +1,8 @@
 // The photo endpoints of the generation flow:
 //   POST /api/person-detection/detect   store a photo (step 1) and find the people in it
-//                                       (step 2), so that the user can choose one
+//                                       (step 2), so that the user can choose one; the
+//                                       photo sent as multipart or named by the object key
+//                                       of a presigned upload
 //   GET  /api/backgrounds               the background choices, with thumbnails
 //   GET  /api/backgrounds/{id}/thumbnail, /api/backgrounds/{id}/image
 // Detection runs on the CPU pool, never on the server's I/O threads.
@@ -21,6 +23,8 @@ namespace vmsg::http {
 
 // The multipart body of a detect request: the photo and a little framing.
 inline constexpr uint64_t kDetectFormOverheadBytes = 64 * 1024;
+// The JSON body of a detect request names an uploaded object: {"object_key": "..."}.
+inline constexpr uint64_t kMaxDetectJsonBytes = 4096;
 
 struct ImageServices {
   blob::ObjectStore* store = nullptr;

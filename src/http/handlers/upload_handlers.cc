@@ -9,6 +9,7 @@
 #include "http/multipart.h"
 #include "http/multipart_body.h"
 #include "http/static_files.h"
+#include "media/image_io.h"
 
 namespace vmsg::http {
 namespace {
@@ -72,10 +73,15 @@ boost::asio::awaitable<Response> Presign(UploadServices s, Request& request) {
   const std::string upload_id = s.ids->NewUuid();
   Result<std::string> key = UploadKeyFor(*kind, *content_type, upload_id);
   if (!key.ok()) co_return ProblemFromStatus(key.status(), request.request_id);
+  // A photo larger than the detect endpoint and the pipeline take is refused by the store
+  // itself, while it streams, rather than after the whole upload.
+  const uint64_t max_bytes = *kind == "image"
+                                 ? std::min<uint64_t>(s.upload_max_bytes, media::kMaxUploadBytes)
+                                 : s.upload_max_bytes;
   Result<blob::PresignedPost> post = s.store->PresignPost({.key = *key,
                                                            .content_type = *content_type,
                                                            .min_bytes = 0,
-                                                           .max_bytes = s.upload_max_bytes,
+                                                           .max_bytes = max_bytes,
                                                            .expires_in = s.presign_expiry});
   if (!post.ok()) co_return ProblemFromStatus(post.status(), request.request_id);
   Json fields = Json::object();
@@ -84,7 +90,7 @@ boost::asio::awaitable<Response> Presign(UploadServices s, Request& request) {
                        {"fields", fields},
                        {"object_key", post->object_key},
                        {"upload_id", upload_id},
-                       {"max_bytes", s.upload_max_bytes},
+                       {"max_bytes", max_bytes},
                        {"expires_at", FormatIso8601(post->expires_at)}};
   co_return Response::Json(200, answer);
 }
@@ -261,6 +267,20 @@ Result<std::string> UploadKeyFor(std::string_view kind, std::string_view content
   return Status::InvalidArgument("the upload kind is image, voice or bgm", "unknown_upload_kind");
 }
 
+Status CheckUploadKey(std::string_view kind, std::string_view key) {
+  for (const KindLayout& layout : Layouts()) {
+    if (layout.kind != kind) continue;
+    if (!key.starts_with(layout.prefix) || key.size() == layout.prefix.size() ||
+        !blob::ValidateKey(key).ok()) {
+      return Status::InvalidArgument("object_key must be a " + std::string(kind) + " upload (" +
+                                         std::string(layout.prefix) + "...)",
+                                     "invalid_object_key");
+    }
+    return Status::Ok();
+  }
+  return Status::InvalidArgument("the upload kind is image, voice or bgm", "unknown_upload_kind");
+}
+
 void AddUploadRoutes(Router& router, UploadServices services) {
   RouteOptions presign;
   presign.max_body_bytes = kMaxPresignBodyBytes;
@@ -270,7 +290,8 @@ void AddUploadRoutes(Router& router, UploadServices services) {
       "Body {kind: image|voice|bgm, content_type}. Answers {url, fields, object_key, upload_id, "
       "max_bytes, expires_at}: POST multipart/form-data to `url` with every field of `fields` "
       "and then the file as the last field, named `file`. The form is valid until expires_at "
-      "and takes at most max_bytes with exactly that Content-Type. Keys: "
+      "and takes at most max_bytes (for an image, also at most the photo limit) with exactly that "
+      "Content-Type. Keys: "
       "images/uploads/{upload_id}/original.{ext}, voices/custom/uploads/{upload_id}/"
       "reference.{ext}, bgm/user/uploads/{upload_id}/original.{ext}.";
   presign.doc.tags = {"uploads"};
