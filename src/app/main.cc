@@ -34,7 +34,8 @@ Commands:
   worker         Run task workers only, without the HTTP server
   generate       Make a video from a photo and a message on the command line
   backup         Back up the voice and music catalogs to the object store, list or restore
-  metadata       Move the catalogs between the JSON files and PostgreSQL (migrate --to ...)
+  metadata       Move the catalogs between the JSON files and PostgreSQL (migrate --to ...),
+                 or remove one user entry as the operator (delete voice|track ID)
   status         Summarise the deployment's health (state, queue, catalogs, store, Redis)
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)

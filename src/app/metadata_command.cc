@@ -1,4 +1,4 @@
-// `vmsg metadata migrate` (see metadata_command.h).
+// `vmsg metadata migrate` and `vmsg metadata delete` (see metadata_command.h).
 #include "app/metadata_command.h"
 
 #include <unistd.h>
@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/catalogs.h"
+#include "app/stores.h"
 #include "meta/catalog_copy.h"
 #include "meta/pg_catalog.h"
 
@@ -26,6 +27,13 @@ field by field. A target that already holds records is left alone unless --repla
 The source is never changed. Stop `vmsg serve` and the workers first: writes made during the
 move may be left behind. Then set or clear VMSG_METADATA_URL and start them again.
 
+       vmsg metadata delete voice|track ID [--env-file PATH] [--setting=value ...]
+
+Removes one custom voice or user track with its media from the configured catalog and object
+store, whoever owns it: the operator's way to remove entries no browser may delete over the
+API (those made before owners were recorded). System entries are refused. Safe while vmsg
+runs (the catalog's own lock).
+
 Exit status: 0 done, 1 failed (the message says why), 2 bad usage or configuration.
 )";
 
@@ -36,9 +44,41 @@ int Usage(const std::string& why) {
   return 2;
 }
 
+int Failed(const Status& status) {
+  std::cerr << "vmsg metadata: " << status.message() << "\n";
+  return 1;
+}
+
+// `delete voice|track ID [flags]`.
+int RunDelete(std::vector<std::string> args) {
+  if (args.size() < 3 || (args[1] != "voice" && args[1] != "track")) {
+    return Usage("delete needs voice or track, then an id");
+  }
+  const bool voice = args[1] == "voice";
+  const std::string id = args[2];
+  Result<Config> config = LoadConfig(
+      SourcesFromProcess(environ, std::vector<std::string>(args.begin() + 3, args.end())));
+  if (!config.ok()) return Usage(config.status().message());
+  auto clock = NewSystemClock();
+  Result<OpenedCatalogs> catalogs = OpenCatalogs(*config, *clock);
+  if (!catalogs.ok()) return Failed(catalogs.status());
+  Result<OpenedObjectStore> objects = OpenObjectStore(*config, *clock);
+  if (!objects.ok()) return Failed(objects.status());
+  // No owner check: this is the operator, not a browser. System entries stay refused.
+  Result<meta::DeleteOutcome> outcome = voice ? catalogs->voices->Delete(id, *objects->store)
+                                              : catalogs->bgm->Delete(id, *objects->store);
+  if (!outcome.ok()) return Failed(outcome.status());
+  std::cout << "deleted " << (voice ? "voice profile " : "BGM track ") << id << "\n";
+  for (const std::string& key : outcome->objects_not_deleted) {
+    std::cout << "object not deleted (remove it by hand): " << key << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunMetadataCommand(std::vector<std::string> args) {
+  if (!args.empty() && args[0] == "delete") return RunDelete(std::move(args));
   if (args.empty() || args[0] != "migrate") {
     return Usage(args.empty() ? "missing command" : "unknown command '" + args[0] + "'");
   }
@@ -61,10 +101,7 @@ int RunMetadataCommand(std::vector<std::string> args) {
   if (!config.ok()) return Usage(config.status().message());
   if (config->metadata_url.empty()) return Usage("VMSG_METADATA_URL names no database");
 
-  auto failed = [](const Status& status) {
-    std::cerr << "vmsg metadata: " << status.message() << "\n";
-    return 1;
-  };
+  auto failed = [](const Status& status) { return Failed(status); };
   auto clock = NewSystemClock();
   Result<OpenedCatalogs> json = OpenJsonCatalogs(*config, *clock);
   if (!json.ok()) return failed(json.status());

@@ -237,8 +237,9 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
   }
   if (role == Role::kServe) {
-    http::AddVoiceRoutes(ctx->router_,
-                         {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get()});
+    http::AddVoiceRoutes(
+        ctx->router_,
+        {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
     http::AddBgmRoutes(ctx->router_,
                        {.music = ctx->music_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
   }

@@ -1,8 +1,8 @@
 // The anonymous client id: vmsg has no accounts, so a browser is known by a random id in
 // the `vmsg_client` cookie, issued on its first upload and sent back with every request
-// after. User BGM tracks record it as uploaded_by (and it names their objects:
-// bgm/user/{client_id}_{bgm_id}.mp3). It identifies a browser, not a person, and proves
-// nothing: never use it to authorise anything.
+// after. It identifies a browser, not a person. Being 128 random bits that only that browser
+// holds (HttpOnly), it is what makes the browser the owner of the voices and tracks it
+// uploads (owner.h); it is never stored or shown itself, only its owner id.
 #pragma once
 
 #include <chrono>

@@ -78,6 +78,27 @@ Status CheckDeletable(const Record& record) {
   return Status::Ok();
 }
 
+template <typename Record>
+bool IsOwnedBy(const Record& record, std::string_view owner) {
+  return !owner.empty() && !record.is_system() && record.owner() && *record.owner() == owner;
+}
+
+template <typename Record>
+Status CheckOwner(const Record& record, std::string_view owner) {
+  VMSG_RETURN_IF_ERROR(CheckDeletable(record));
+  if (IsOwnedBy(record, owner)) return Status::Ok();
+  std::string why;
+  if (owner.empty()) {
+    why = "this client has no id (the vmsg_client cookie), so it owns no entry";
+  } else if (!record.owner()) {
+    why = "it records no owner (it was made before owners were recorded)";
+  } else {
+    why = "it belongs to another client";
+  }
+  return Status::PermissionDenied(
+      "the " + std::string(Record::kNoun) + " " + record.id + " is not yours: " + why, "not_owner");
+}
+
 DeleteOutcome DeleteObjects(const std::vector<std::string>& keys, blob::ObjectStore& store) {
   DeleteOutcome outcome;
   for (const std::string& key : keys) {
@@ -187,13 +208,16 @@ class JsonCatalog final : public Catalog<Record> {
     return updated;
   }
 
-  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) override {
+  using Catalog<Record>::Delete;
+  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store,
+                               const typename Catalog<Record>::DeleteCheck& may_delete) override {
     VMSG_RETURN_IF_ERROR(ValidateId(id));
     Record removed;
     auto change = [&](std::vector<Record>& records) -> Status {
       auto it = FindById(records, id);
       if (it == records.end()) return CatalogNotFound<Record>(id);
       VMSG_RETURN_IF_ERROR(CheckDeletable(*it));
+      if (may_delete) VMSG_RETURN_IF_ERROR(may_delete(*it));
       removed = std::move(*it);
       records.erase(it);
       return Status::Ok();
@@ -272,7 +296,9 @@ Result<std::unique_ptr<BgmCatalog>> OpenBgmCatalog(const std::filesystem::path& 
                                                                         std::string_view); \
   template vmsg::Json MakeCatalogDocument<Record>(const std::vector<Record>&, TimePoint);  \
   template Status CheckUpdatedRecord<Record>(const Record&, const Record&);                \
-  template Status CheckDeletable<Record>(const Record&);
+  template Status CheckDeletable<Record>(const Record&);                                   \
+  template Status CheckOwner<Record>(const Record&, std::string_view);                     \
+  template bool IsOwnedBy<Record>(const Record&, std::string_view);
 VMSG_CATALOG_INSTANTIATE(VoiceProfile)
 VMSG_CATALOG_INSTANTIATE(BgmTrack)
 #undef VMSG_CATALOG_INSTANTIATE

@@ -71,13 +71,23 @@ class Catalog {
   virtual Result<Record> Update(std::string_view id,
                                 const std::function<Status(Record&)>& mutate) = 0;
 
+  // Decides, under the catalog's lock, whether a found record may go (see CheckOwner).
+  using DeleteCheck = std::function<Status(const Record&)>;
+
   // Removes the record, then its objects from `store`. PermissionDenied (reason
-  // "system_entry") for a system entry, NotFound when absent. The record goes first: a
-  // failure after that leaves orphaned objects (reported in the outcome), never a record
-  // that names missing media. The objects are deleted after the lock is released (a slow
-  // store must not stall every writer), so a caller that re-creates the same id must do so
-  // after Delete has returned.
-  virtual Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) = 0;
+  // "system_entry") for a system entry, NotFound when absent; then `may_delete` (when set)
+  // sees the record under the lock, and its error is returned with nothing deleted, so the
+  // record it approved is the one that goes. The record goes first: a failure after that
+  // leaves orphaned objects (reported in the outcome), never a record that names missing
+  // media. The objects are deleted after the lock is released (a slow store must not stall
+  // every writer), so a caller that re-creates the same id must do so after Delete has
+  // returned.
+  virtual Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store,
+                                       const DeleteCheck& may_delete) = 0;
+  // Delete with no check beyond the system one (operators, tests).
+  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) {
+    return Delete(id, store, DeleteCheck());
+  }
 
   // The whole catalog as the spec's JSON document, checked as Snapshot checks it (for
   // backups and migrations). DataLoss when the file is corrupt.
@@ -141,6 +151,18 @@ Status CheckUpdatedRecord(const Record& before, const Record& after);
 // PermissionDenied ("system_entry") for a system record.
 template <typename Record>
 Status CheckDeletable(const Record& record);
+
+// Whether the client with owner id `owner` (empty: a client without one) may change or
+// delete `record`: only the owner a user record names (Record::owner()). PermissionDenied
+// "system_entry" for a system record (as CheckDeletable), and "not_owner" when `owner` is
+// empty, when the record is another's, or when it names no owner (a custom voice made before
+// owners were recorded: only an operator may remove it).
+template <typename Record>
+Status CheckOwner(const Record& record, std::string_view owner);
+
+// Whether `record` is a user record owned by `owner` (never for an empty `owner`).
+template <typename Record>
+bool IsOwnedBy(const Record& record, std::string_view owner);
 
 // Deletes each key from `store`, returning those that could not be deleted.
 DeleteOutcome DeleteObjects(const std::vector<std::string>& keys, blob::ObjectStore& store);

@@ -301,6 +301,50 @@ TEST_P(CatalogConformanceTest, SystemEntriesCannotBeDeleted) {
   EXPECT_EQ(bgm_->Delete("celebration_upbeat", store_).status().reason(), "system_entry");
 }
 
+TEST_P(CatalogConformanceTest, OnlyTheOwnerMayDeleteAUserEntry) {
+  VoiceProfile owned = Voice("owned");
+  owned.metadata.uploaded_by = "owner_a";
+  ASSERT_TRUE(voices_->Create(owned).ok());
+  ASSERT_TRUE(voices_->Create(Voice("legacy")).ok());  // made before owners were recorded
+  for (const std::string& key : {owned.embedding_path, owned.reference_audio_path}) {
+    ASSERT_TRUE(store_.Put(key, "bytes", {}).ok());
+  }
+  EXPECT_EQ(voices_->Get("owned")->owner(), "owner_a");  // the owner survives the backend
+  auto as = [](std::string owner) {
+    return [owner](const VoiceProfile& r) { return CheckOwner(r, owner); };
+  };
+  for (const std::string& other : {std::string("owner_b"), std::string()}) {
+    Result<DeleteOutcome> out = voices_->Delete("owned", store_, as(other));
+    EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied) << other;
+    EXPECT_EQ(out.status().reason(), "not_owner") << other;
+  }
+  EXPECT_EQ(voices_->Delete("legacy", store_, as("owner_a")).status().reason(), "not_owner");
+  EXPECT_TRUE(voices_->Get("owned").ok());
+  EXPECT_TRUE(store_.Has(owned.reference_audio_path));
+  EXPECT_TRUE(store_.Has(owned.embedding_path));
+  ASSERT_TRUE(voices_->Delete("owned", store_, as("owner_a")).ok());
+  EXPECT_FALSE(store_.Has(owned.reference_audio_path));
+  EXPECT_TRUE(voices_->Get("owned").status().IsNotFound());
+  // An operator (no check) still removes an entry without an owner.
+  EXPECT_TRUE(voices_->Delete("legacy", store_).ok());
+
+  // A system entry answers as before, whoever asks.
+  ASSERT_TRUE(voices_->Create(Voice("default_female", VoiceProfile::Type::kSystem)).ok());
+  EXPECT_EQ(voices_->Delete("default_female", store_, as("owner_a")).status().reason(),
+            "system_entry");
+
+  ASSERT_TRUE(bgm_->Create(Track("song")).ok());  // uploaded_by user123
+  ASSERT_TRUE(store_.Put("bgm/user/user123_song.mp3", "mp3", {}).ok());
+  auto track_as = [](std::string owner) {
+    return [owner](const BgmTrack& r) { return CheckOwner(r, owner); };
+  };
+  EXPECT_EQ(bgm_->Delete("song", store_, track_as("owner_a")).status().reason(), "not_owner");
+  EXPECT_TRUE(bgm_->Get("song").ok());
+  EXPECT_TRUE(store_.Has("bgm/user/user123_song.mp3"));
+  ASSERT_TRUE(bgm_->Delete("song", store_, track_as("user123")).ok());
+  EXPECT_FALSE(store_.Has("bgm/user/user123_song.mp3"));
+}
+
 TEST_P(CatalogConformanceTest, ObjectsThatCannotBeDeletedAreReportedAfterTheEntryIsGone) {
   VoiceProfile v = *voices_->Create(Voice("mine"));
   ASSERT_TRUE(store_.Put(v.embedding_path, "npy", {}).ok());

@@ -339,7 +339,9 @@ class PgCatalog final : public Catalog<Record> {
     });
   }
 
-  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store) override {
+  using Catalog<Record>::Delete;
+  Result<DeleteOutcome> Delete(std::string_view id, blob::ObjectStore& store,
+                               const typename Catalog<Record>::DeleteCheck& may_delete) override {
     VMSG_RETURN_IF_ERROR(ValidateId(id));
     VMSG_ASSIGN_OR_RETURN(
         Record removed, pool_->With<Record>([&](pqxx::connection& c) -> Result<Record> {
@@ -349,6 +351,7 @@ class PgCatalog final : public Catalog<Record> {
           if (rows.empty()) return CatalogNotFound<Record>(id);
           VMSG_ASSIGN_OR_RETURN(Record record, FromRow(rows[0]));
           VMSG_RETURN_IF_ERROR(CheckDeletable(record));
+          if (may_delete) VMSG_RETURN_IF_ERROR(may_delete(record));
           tx.exec_prepared(table_ + "_delete", std::string(id));
           Touch(tx);
           tx.commit();

@@ -68,9 +68,10 @@ Status CheckDerived(std::string_view field, std::string_view value, std::string_
   return Invalid(field, "must be \"" + std::string(expected) + "\"");
 }
 
-// `object` must be an object with exactly `keys`.
+// `object` must be an object with exactly `keys`, and any of `optional_keys`.
 Status ExactFields(const vmsg::Json& object, std::string_view what,
-                   std::initializer_list<std::string_view> keys) {
+                   std::initializer_list<std::string_view> keys,
+                   std::initializer_list<std::string_view> optional_keys = {}) {
   if (!object.is_object()) return Invalid(what, "must be an object");
   for (std::string_view key : keys) {
     if (!object.contains(key)) {
@@ -79,7 +80,8 @@ Status ExactFields(const vmsg::Json& object, std::string_view what,
     }
   }
   for (const auto& [key, value] : object.items()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end() &&
+        std::find(optional_keys.begin(), optional_keys.end(), key) == optional_keys.end()) {
       return Status::InvalidArgument(std::string(what) + ": unknown field '" + key + "'",
                                      "invalid_field");
     }
@@ -160,6 +162,12 @@ Status VoiceProfile::Validate() const {
   VMSG_RETURN_IF_ERROR(
       CheckDerived("reference_audio_path", reference_audio_path, ReferenceAudioKey(type, id)));
   VMSG_RETURN_IF_ERROR(CheckDerived("preview_url", preview_url, PreviewUrl(id)));
+  if (metadata.uploaded_by) {
+    if (type == Type::kSystem) {
+      return Invalid("metadata.uploaded_by", "is only for custom voices");
+    }
+    VMSG_RETURN_IF_ERROR(ValidateId(*metadata.uploaded_by).WithContext("metadata.uploaded_by"));
+  }
   VMSG_RETURN_IF_ERROR(CheckText("metadata.description", metadata.description, kMaxDescriptionBytes,
                                  /*may_be_empty=*/true));
   VMSG_RETURN_IF_ERROR(
@@ -169,6 +177,10 @@ Status VoiceProfile::Validate() const {
 }
 
 vmsg::Json VoiceProfile::ToJson() const {
+  vmsg::Json m = {{"description", metadata.description},
+                  {"sample_rate", metadata.sample_rate},
+                  {"duration_seconds", metadata.duration_seconds}};
+  if (metadata.uploaded_by) m["uploaded_by"] = *metadata.uploaded_by;
   return {{"id", id},
           {"name", name},
           {"type", TypeName(type)},
@@ -178,10 +190,7 @@ vmsg::Json VoiceProfile::ToJson() const {
           {"reference_audio_path", reference_audio_path},
           {"preview_url", preview_url},
           {"created_at", FormatIso8601(created_at)},
-          {"metadata",
-           {{"description", metadata.description},
-            {"sample_rate", metadata.sample_rate},
-            {"duration_seconds", metadata.duration_seconds}}}};
+          {"metadata", m}};
 }
 
 Result<VoiceProfile> VoiceProfile::FromJson(const vmsg::Json& json) {
@@ -203,9 +212,12 @@ Result<VoiceProfile> VoiceProfile::FromJson(const vmsg::Json& json) {
   VMSG_ASSIGN_OR_RETURN(p.preview_url, GetString(json, "preview_url"));
   VMSG_ASSIGN_OR_RETURN(p.created_at, GetTime(json, "created_at"));
   const vmsg::Json& m = json["metadata"];
-  VMSG_RETURN_IF_ERROR(
-      ExactFields(m, "metadata", {"description", "sample_rate", "duration_seconds"}));
+  VMSG_RETURN_IF_ERROR(ExactFields(
+      m, "metadata", {"description", "sample_rate", "duration_seconds"}, {"uploaded_by"}));
   VMSG_ASSIGN_OR_RETURN(p.metadata.description, GetString(m, "description"));
+  if (m.contains("uploaded_by")) {
+    VMSG_ASSIGN_OR_RETURN(p.metadata.uploaded_by, GetString(m, "uploaded_by"));
+  }
   VMSG_ASSIGN_OR_RETURN(p.metadata.sample_rate,
                         GetBoundedInt(m, "sample_rate", kMinSampleRate, kMaxSampleRate));
   VMSG_ASSIGN_OR_RETURN(p.metadata.duration_seconds, GetNumber(m, "duration_seconds"));

@@ -9,6 +9,10 @@
 //   voice embedding        voices/embeddings/{id}.npy  (float32 vector; the spec's .pkl)
 //   BGM file               bgm/system/{id}.mp3 | bgm/user/{uploaded_by}_{id}.mp3
 //   BGM preview clip       bgm/previews/{id}.mp3 (optional: the whole file stands in)
+// A user's record (a custom voice, a user track) names its owner in metadata.uploaded_by: the
+// spec's field on user tracks, and the same field as an optional extra on custom voices
+// (absent on those made before owners were recorded). It is an owner id, never the client's
+// cookie itself (http/owner.h), so records and listings can be public.
 // preview_url is the API path that redirects to the media: /api/voice-clone/profiles/{id}/
 // preview and /api/bgm/tracks/{id}/preview.
 #pragma once
@@ -52,6 +56,8 @@ struct VoiceProfile {
     std::string description;
     int sample_rate = 24000;
     double duration_seconds = 0;
+    // Custom voices only, and optional (an extra beyond the spec's fields): who made it.
+    std::optional<std::string> uploaded_by;
   };
 
   std::string id;
@@ -79,11 +85,15 @@ struct VoiceProfile {
   static std::string_view TypeName(Type type);
 
   bool is_system() const { return type == Type::kSystem; }
+  // The owner id of a custom voice; nullopt for a system voice or one made before owners
+  // were recorded.
+  const std::optional<std::string>& owner() const { return metadata.uploaded_by; }
   // Every field in range and every path the one derived from id and type.
   // InvalidArgument naming the field.
   Status Validate() const;
   vmsg::Json ToJson() const;
-  // Exactly the spec's fields, no more, no fewer, then Validate.
+  // Exactly the spec's fields (and, in metadata, the optional uploaded_by), no more, no
+  // fewer, then Validate.
   static Result<VoiceProfile> FromJson(const vmsg::Json& json);
   // The objects that belong to the profile and go when it is deleted.
   std::vector<std::string> ObjectKeys() const;
@@ -129,6 +139,8 @@ struct BgmTrack {
   static std::string_view TypeName(Type type);
 
   bool is_system() const { return type == Type::kSystem; }
+  // The owner id of a user track (metadata.uploaded_by); nullopt for a system track.
+  const std::optional<std::string>& owner() const { return metadata.uploaded_by; }
   Status Validate() const;
   vmsg::Json ToJson() const;
   static Result<BgmTrack> FromJson(const vmsg::Json& json);

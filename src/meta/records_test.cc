@@ -126,6 +126,43 @@ TEST(VoiceProfileTest, RequiresExactlyTheSpecsFields) {
   EXPECT_FALSE(VoiceProfile::FromJson(vmsg::Json::array()).ok());
 }
 
+// The spec's second voice profile (a custom one), made before owners were recorded.
+vmsg::Json SpecCustomVoice() {
+  return vmsg::Json::parse(R"({
+    "id": "openvoice_custom_user123", "name": "My Custom Voice", "type": "custom",
+    "language": "ja", "gender": "male",
+    "embedding_path": "voices/embeddings/openvoice_custom_user123.npy",
+    "reference_audio_path": "voices/custom/openvoice_custom_user123.wav",
+    "preview_url": "/api/voice-clone/profiles/openvoice_custom_user123/preview",
+    "created_at": "2025-01-02T08:30:00Z",
+    "metadata": {"description": "User-uploaded reference audio", "sample_rate": 24000,
+                 "duration_seconds": 8.7}})");
+}
+
+TEST(VoiceProfileTest, ACustomVoiceMayNameItsOwnerASystemVoiceNever) {
+  // Without an owner (the spec's shape, and every voice made before owners were recorded).
+  Result<VoiceProfile> legacy = VoiceProfile::FromJson(SpecCustomVoice());
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  EXPECT_FALSE(legacy->owner().has_value());
+  EXPECT_EQ(legacy->ToJson(), SpecCustomVoice());
+
+  vmsg::Json owned = SpecCustomVoice();
+  owned["metadata"]["uploaded_by"] = "0123456789abcdef0123456789abcdef";
+  Result<VoiceProfile> p = VoiceProfile::FromJson(owned);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->owner(), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(p->ToJson(), owned);
+
+  for (const vmsg::Json& bad : {vmsg::Json("../x"), vmsg::Json(""), vmsg::Json(5)}) {
+    vmsg::Json j = SpecCustomVoice();
+    j["metadata"]["uploaded_by"] = bad;
+    EXPECT_TRUE(VoiceProfile::FromJson(j).status().IsInvalidArgument()) << bad;
+  }
+  vmsg::Json system = SpecVoice();
+  system["metadata"]["uploaded_by"] = "user123";
+  EXPECT_TRUE(VoiceProfile::FromJson(system).status().IsInvalidArgument());
+}
+
 TEST(BgmTrackTest, SpecExamplesRoundTrip) {
   for (const vmsg::Json& j : {SpecSystemTrack(), SpecUserTrack()}) {
     Result<BgmTrack> t = BgmTrack::FromJson(j);

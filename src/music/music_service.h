@@ -50,7 +50,7 @@ struct NewUserTrack {
   std::string name;
   std::string original_filename;  // as the client named the file (reduced to a base name)
   std::string bytes;              // the file
-  std::string uploaded_by;        // the client id (an id: ^[a-z0-9_-]{1,64}$)
+  std::string uploaded_by;        // the uploader's owner id (http/owner.h; a meta id)
   std::string mood;               // empty: kDefaultUserMood
   std::string description;        // empty: kUserDescription
 };

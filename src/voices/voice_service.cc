@@ -147,6 +147,7 @@ Result<meta::VoiceProfile> VoiceService::CreateCustom(const NewVoice& voice) {
   profile.metadata.description = voice.description;
   profile.metadata.sample_rate = limits_.sample_rate;
   profile.metadata.duration_seconds = 1;  // checked for real once the audio is known
+  if (!voice.uploaded_by.empty()) profile.metadata.uploaded_by = voice.uploaded_by;
   // The form first: a bad name should not cost a decode.
   VMSG_RETURN_IF_ERROR(profile.Validate());
 

@@ -44,6 +44,8 @@ struct NewVoice {
   std::string gender;    // empty: "neutral"
   std::string description;
   std::vector<std::string> recordings;  // file bytes, 1..max_files
+  // The owner id of the client making it (http/owner.h; a meta id); empty: no owner.
+  std::string uploaded_by;
 };
 
 class VoiceService {
@@ -70,9 +72,10 @@ class VoiceService {
 
   // Decodes, checks and cleans the recordings, matches a voice to them and stores the
   // reference audio (voices/custom/{id}.wav), the embedding and the profile (type custom,
-  // id "custom_" + 12 hex digits). Errors: InvalidArgument for the form (invalid_name,
-  // invalid_language, invalid_gender, invalid_description) and the recordings' refusal
-  // codes (recording.h); ResourceExhausted file_too_large; the store's and catalog's errors.
+  // id "custom_" + 12 hex digits, metadata.uploaded_by the voice's uploaded_by when set).
+  // Errors: InvalidArgument for the form (invalid_name, invalid_language, invalid_gender,
+  // invalid_description, invalid_field for uploaded_by) and the recordings' refusal codes
+  // (recording.h); ResourceExhausted file_too_large; the store's and catalog's errors.
   // Nothing is left behind when it fails.
   Result<meta::VoiceProfile> CreateCustom(const NewVoice& voice);
 

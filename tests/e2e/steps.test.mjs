@@ -2,7 +2,7 @@
 // uploaded background goes through the presigned upload flow, the message counter follows
 // the server's limit and blocks an over-long text, the style's ▶ speaks the message, the
 // generate button lists what is still missing, and music of one's own is uploaded,
-// previewed and deleted.
+// previewed and deleted (by its uploader only).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
@@ -108,6 +108,19 @@ test('music of one\'s own: uploaded, previewed, listed and deleted', async () =>
     const a = document.getElementById('preview-audio');
     return !a.paused && a.currentTime > 0;
   });
+  // Another browser (a context of its own, so without this one's vmsg_client cookie) can
+  // pick the track in step 5, but its library does not offer it, and the server refuses its
+  // delete.
+  const other = await openPage(browser, server.url);
+  await other.locator(`#music-list [data-id="${id}"]`).waitFor();
+  await other.click('#tab-library');
+  assert.equal(await other.isVisible('#library-music-empty'), true);
+  assert.equal(await other.locator(`#library-music [data-id="${id}"]`).count(), 0);
+  await other.context().close();
+  const refused = await fetch(`${server.url}/api/bgm/tracks/${id}`, { method: 'DELETE' });
+  assert.equal(refused.status, 403);
+  assert.equal((await refused.json()).code, 'not_owner');
+
   await page.click('#tab-library');
   const item = page.locator(`#library-music [data-id="${id}"]`);
   await item.waitFor();

@@ -57,6 +57,15 @@ test('a custom voice from an uploaded recording, previewed, then deleted', async
     assert.equal(await row.locator('.preview-button').getAttribute('aria-pressed'), 'true');
     await screenshot(page, 'voice-created-ja-390x844');
 
+    // Another browser (a context of its own, without this one's vmsg_client cookie) may pick
+    // the voice but does not find it in its library.
+    const other = await openPage(browser, server.url);
+    await other.locator(`#voice-list [data-id="${id}"]`).waitFor();
+    await other.click('#tab-library');
+    assert.equal(await other.locator(`#library-voices [data-id="${id}"]`).count(), 0);
+    assert.equal(await other.isVisible('#library-voices-empty'), true);
+    await other.context().close();
+
     // The library lists it; ▶ works there too; delete asks first, then it is gone everywhere.
     await page.click('#tab-library');
     const item = page.locator(`#library-voices [data-id="${id}"]`);

@@ -1,7 +1,8 @@
 // The BGM upload endpoint over real loopback HTTP with a real catalog file and real
 // decoding and analysis: POST /api/bgm/tracks with a generated WAV and MP3 (record, stored
-// objects, list, the vmsg_client cookie), each refusal from real bad input, and deleting
-// user and system tracks through the catalog routes.
+// objects, list, the vmsg_client cookie and the owner id derived from it), each refusal from
+// real bad input, and deleting user tracks (by their owner only) and system tracks through the
+// catalog routes.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/system_handlers.h"
+#include "http/owner.h"
 #include "http/router.h"
 #include "meta/object_store_for_test.h"
 #include "test_client.h"
@@ -110,6 +112,17 @@ class BgmHttpTest : public ::testing::Test {
     EXPECT_FALSE(c.error()) << c.error().message();
     return r;
   }
+  // A DELETE with the vmsg_client cookie `client` when it is not empty.
+  bhttp::response<bhttp::string_body> Delete(const std::string& path, const std::string& client) {
+    Client c(server_->port());
+    EXPECT_TRUE(c.connected());
+    std::string head = "DELETE " + path + " HTTP/1.1\r\nHost: x\r\n";
+    if (!client.empty()) head += "Cookie: vmsg_client=" + client + "\r\n";
+    c.Send(head + "\r\n");
+    auto r = c.Read();
+    EXPECT_FALSE(c.error()) << c.error().message();
+    return r;
+  }
   static std::string Code(const bhttp::response<bhttp::string_body>& r) {
     Result<vmsg::Json> body = ParseJson(r.body());
     return body.ok() ? body->value("code", "") : "";
@@ -138,7 +151,8 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   auto r =
       Upload(Form({{"name", "My Wedding Song"}, {"mood", "romantic"}}, "wedding_song.wav", wav));
   ASSERT_EQ(r.result_int(), 201) << r.body();
-  // The browser had no id: it gets one, and the track is recorded as uploaded by it.
+  // The browser had no id: it gets one, and the track is recorded as uploaded by it, by its
+  // owner id: the cookie itself appears nowhere a client can read.
   const std::string cookie(r[bhttp::field::set_cookie]);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(cookie, m, std::regex("^vmsg_client=([0-9a-f]{32}); Path=/;")))
@@ -151,7 +165,10 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   EXPECT_EQ(r[bhttp::field::location], "/api/bgm/tracks/" + id);
   EXPECT_EQ(track["name"], "My Wedding Song");
   EXPECT_EQ(track["type"], "user");
-  EXPECT_EQ(track["file_path"], "bgm/user/" + client + "_" + id + ".mp3");
+  const std::string owner = OwnerIdOf(client);
+  EXPECT_NE(owner, client);
+  EXPECT_EQ(r.body().find(client), std::string::npos);
+  EXPECT_EQ(track["file_path"], "bgm/user/" + owner + "_" + id + ".mp3");
   EXPECT_EQ(track["preview_url"], "/api/bgm/tracks/" + id + "/preview");
   EXPECT_NEAR(track["duration_seconds"].get<double>(), 12, 0.01);
   EXPECT_NEAR(track["bpm"].get<int>(), 120, 4);
@@ -160,7 +177,7 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   EXPECT_EQ(track["created_at"], "2025-01-02T09:15:00Z");
   EXPECT_EQ(track["metadata"], vmsg::Json({{"description", "User-uploaded custom BGM"},
                                            {"original_filename", "wedding_song.wav"},
-                                           {"uploaded_by", client}}));
+                                           {"uploaded_by", owner}}));
 
   // The stored MP3 is the track, normalised; the preview is there too.
   Result<std::string> mp3 = store_.GetBytes(track["file_path"].get<std::string>());
@@ -179,7 +196,7 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   ASSERT_EQ(r.result_int(), 201) << r.body();
   EXPECT_FALSE(r.count(bhttp::field::set_cookie));
   const vmsg::Json second = ParseJson(r.body()).value();
-  EXPECT_EQ(second["metadata"]["uploaded_by"], client);
+  EXPECT_EQ(second["metadata"]["uploaded_by"], owner);
   EXPECT_EQ(second["metadata"]["original_filename"], "second.mp3");
   EXPECT_EQ(second["mood"], "custom");
   EXPECT_NEAR(second["bpm"].get<int>(), 100, 3);
@@ -190,13 +207,13 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
   r = Upload(Form({{"name", "Third"}}, "third.wav", wav), "vmsg_client=../../x");
   ASSERT_EQ(r.result_int(), 201) << r.body();
   const std::string fresh(r[bhttp::field::set_cookie]);
-  EXPECT_TRUE(fresh.starts_with("vmsg_client=")) << fresh;
-  EXPECT_EQ(fresh.find(client), std::string::npos);
+  ASSERT_TRUE(std::regex_search(fresh, m, std::regex("^vmsg_client=([0-9a-f]{32});"))) << fresh;
+  const std::string fresh_client = m[1];
+  EXPECT_NE(fresh_client, client);
   const vmsg::Json third = ParseJson(r.body()).value();
-  EXPECT_EQ(third["metadata"]["uploaded_by"].get<std::string>().size(), 32u);
-  ASSERT_EQ(
-      server_->Send("DELETE", "/api/bgm/tracks/" + third["id"].get<std::string>()).result_int(),
-      200);
+  EXPECT_EQ(third["metadata"]["uploaded_by"], OwnerIdOf(fresh_client));
+  ASSERT_EQ(Delete("/api/bgm/tracks/" + third["id"].get<std::string>(), fresh_client).result_int(),
+            200);
 
   // Both are listed, and are in the catalog file.
   Client c(server_->port());
@@ -275,11 +292,22 @@ TEST_F(BgmHttpTest, EachRefusalHasItsCode) {
   EXPECT_TRUE(bgm_->List()->empty());
 }
 
-TEST_F(BgmHttpTest, UserTracksCanBeDeletedSystemTracksCannot) {
+TEST_F(BgmHttpTest, OnlyTheUploaderDeletesAUserTrackSystemTracksNoOne) {
   auto r = Upload(Form({{"name", "Mine"}}, "mine.wav", audio::EncodeWav(Melody(4, 48000))));
   ASSERT_EQ(r.result_int(), 201) << r.body();
   const vmsg::Json track = ParseJson(r.body()).value();
   const std::string id = track["id"];
+  std::smatch m;
+  const std::string cookie(r[bhttp::field::set_cookie]);
+  ASSERT_TRUE(std::regex_search(cookie, m, std::regex("^vmsg_client=([0-9a-f]{32});"))) << cookie;
+  const std::string uploader = m[1];
+  // Another browser uploads too, and so has a cookie of its own.
+  r = Upload(Form({{"name", "Theirs"}}, "theirs.wav", audio::EncodeWav(Melody(3, 48000))));
+  ASSERT_EQ(r.result_int(), 201) << r.body();
+  const std::string other_cookie(r[bhttp::field::set_cookie]);
+  ASSERT_TRUE(std::regex_search(other_cookie, m, std::regex("^vmsg_client=([0-9a-f]{32});")));
+  const std::string other = m[1];
+  ASSERT_NE(other, uploader);
   meta::BgmTrack system = meta::BgmTrack::Make("celebration_upbeat", meta::BgmTrack::Type::kSystem);
   system.name = "Celebration Upbeat";
   system.mood = "cheerful";
@@ -288,16 +316,32 @@ TEST_F(BgmHttpTest, UserTracksCanBeDeletedSystemTracksCannot) {
   system.metadata.seamless_loop = true;
   ASSERT_TRUE(bgm_->Create(system).ok());
 
-  r = server_->Send("DELETE", "/api/bgm/tracks/" + id);
+  // The other browser, a request without the cookie, and one sending the track's public
+  // uploaded_by as its cookie are refused; the record and its media stay.
+  for (const std::string& client : {other, std::string(), OwnerIdOf(uploader)}) {
+    SCOPED_TRACE("client '" + client + "'");
+    r = Delete("/api/bgm/tracks/" + id, client);
+    EXPECT_EQ(r.result_int(), 403) << r.body();
+    EXPECT_EQ(r[bhttp::field::content_type], "application/problem+json");
+    EXPECT_EQ(Code(r), "not_owner");
+  }
+  EXPECT_EQ(bgm_->Get(id)->ToJson(), track);
+  EXPECT_TRUE(*store_.Exists(track["file_path"].get<std::string>()));
+  EXPECT_TRUE(*store_.Exists("bgm/previews/" + id + ".mp3"));
+
+  r = Delete("/api/bgm/tracks/" + id, uploader);
   EXPECT_EQ(r.result_int(), 200) << r.body();
   EXPECT_FALSE(*store_.Exists(track["file_path"].get<std::string>()));
   EXPECT_FALSE(*store_.Exists("bgm/previews/" + id + ".mp3"));
   EXPECT_EQ(bgm_->Get(id).status().code(), StatusCode::kNotFound);
 
-  r = server_->Send("DELETE", "/api/bgm/tracks/celebration_upbeat");
-  EXPECT_EQ(r.result_int(), 403);
-  EXPECT_EQ(Code(r), "system_entry");
+  for (const std::string& client : {uploader, std::string()}) {
+    r = Delete("/api/bgm/tracks/celebration_upbeat", client);
+    EXPECT_EQ(r.result_int(), 403);
+    EXPECT_EQ(Code(r), "system_entry");
+  }
   EXPECT_TRUE(bgm_->Get("celebration_upbeat").ok());
+  EXPECT_EQ(bgm_->List(meta::BgmTrack::Type::kUser)->size(), 1u);  // the other's stays
 }
 
 TEST(ClientIdTest, ReadsOnlyIdsVmsgIssues) {

@@ -1,6 +1,7 @@
 // The catalog endpoints and their /health checks over real loopback HTTP, on real catalog
-// files: listing with the type filter, one entry, deletes (and the media they take with
-// them), previews redirecting to presigned URLs, and every error code a client can see.
+// files: listing with the type and owner filters, one entry, deletes by their owner only (and
+// the media they take with them), previews redirecting to presigned URLs, and every error
+// code a client can see.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "http/dispatcher.h"
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/system_handlers.h"
+#include "http/owner.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "meta/object_store_for_test.h"
@@ -28,17 +30,23 @@ using testing::Client;
 using testing::Get;
 using testing::TestServer;
 
+// Two browsers' vmsg_client cookies; A made "mine" and "wedding".
+const std::string kClientA = "0123456789abcdef0123456789abcdef";
+const std::string kClientB = "fedcba9876543210fedcba9876543210";
+
 meta::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
   VoiceProfile p = VoiceProfile::Make(std::move(id), type);
   p.name = "Voice " + p.id;
   p.language = "ja";
   p.gender = "female";
   p.metadata = {.description = "日本語の声", .sample_rate = 24000, .duration_seconds = 5.2};
+  if (type == VoiceProfile::Type::kCustom) p.metadata.uploaded_by = OwnerIdOf(kClientA);
   return p;
 }
 
-meta::BgmTrack Track(std::string id, BgmTrack::Type type) {
-  BgmTrack t = BgmTrack::Make(std::move(id), type, type == BgmTrack::Type::kUser ? "user123" : "");
+meta::BgmTrack Track(std::string id, BgmTrack::Type type, const std::string& client = kClientA) {
+  BgmTrack t =
+      BgmTrack::Make(std::move(id), type, type == BgmTrack::Type::kUser ? OwnerIdOf(client) : "");
   t.name = "Track " + t.id;
   t.duration_seconds = 180.5;
   t.mood = "cheerful";
@@ -65,9 +73,10 @@ class CatalogHttpTest : public ::testing::Test {
     ASSERT_TRUE(voices_->Create(Voice("mine", VoiceProfile::Type::kCustom)).ok());
     ASSERT_TRUE(bgm_->Create(Track("celebration_upbeat", BgmTrack::Type::kSystem)).ok());
     ASSERT_TRUE(bgm_->Create(Track("wedding", BgmTrack::Type::kUser)).ok());
-    for (const char* key : {"voices/system/default_female.wav", "voices/custom/mine.wav",
-                            "voices/embeddings/mine.npy", "bgm/system/celebration_upbeat.mp3",
-                            "bgm/user/user123_wedding.mp3", "bgm/previews/wedding.mp3"}) {
+    for (const std::string& key : std::vector<std::string>{
+             "voices/system/default_female.wav", "voices/custom/mine.wav",
+             "voices/embeddings/mine.npy", "bgm/system/celebration_upbeat.mp3",
+             "bgm/user/" + OwnerIdOf(kClientA) + "_wedding.mp3", "bgm/previews/wedding.mp3"}) {
       ASSERT_TRUE(store_.Put(key, "audio", {}).ok());
     }
 
@@ -84,21 +93,31 @@ class CatalogHttpTest : public ::testing::Test {
     std::filesystem::remove_all(data_dir_);
   }
 
-  bhttp::response<bhttp::string_body> Send(const std::string& method, const std::string& path) {
-    return server_->Send(method, path);
+  // One request, with the vmsg_client cookie `client` when it is not empty.
+  bhttp::response<bhttp::string_body> Send(const std::string& method, const std::string& path,
+                                           const std::string& client = "") {
+    Client c(server_->port());
+    EXPECT_TRUE(c.connected());
+    std::string head = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n";
+    if (!client.empty()) head += "Cookie: lang=ja; vmsg_client=" + client + "\r\n";
+    c.Send(head + "\r\n");
+    auto r = c.Read();
+    EXPECT_FALSE(c.error()) << c.error().message();
+    return r;
   }
 
   // The problem+json code of an error response with `status`.
-  std::string ProblemCode(const std::string& method, const std::string& path, int status) {
-    auto r = Send(method, path);
+  std::string ProblemCode(const std::string& method, const std::string& path, int status,
+                          const std::string& client = "") {
+    auto r = Send(method, path, client);
     EXPECT_EQ(r.result_int(), status) << method << " " << path << ": " << r.body();
     EXPECT_EQ(r[bhttp::field::content_type], "application/problem+json");
     Result<vmsg::Json> body = ParseJson(r.body());
     return body.ok() ? body->value("code", "") : "";
   }
 
-  vmsg::Json JsonOf(const std::string& path) {
-    auto r = Send("GET", path);
+  vmsg::Json JsonOf(const std::string& path, const std::string& client = "") {
+    auto r = Send("GET", path, client);
     EXPECT_EQ(r.result_int(), 200) << path << ": " << r.body();
     return ParseJson(r.body()).value_or(vmsg::Json());
   }
@@ -135,6 +154,72 @@ TEST_F(CatalogHttpTest, ListsWithTheTypeFilter) {
   EXPECT_EQ(JsonOf("/api/bgm/tracks")["tracks"].size(), 2u);
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles?type=user", 400), "invalid_type");
   EXPECT_EQ(ProblemCode("GET", "/api/bgm/tracks?type=custom", 400), "invalid_type");
+}
+
+TEST_F(CatalogHttpTest, OwnerMeListsOnlyTheCallersOwnEntries) {
+  ASSERT_TRUE(bgm_->Create(Track("other", BgmTrack::Type::kUser, kClientB)).ok());
+  ASSERT_TRUE(bgm_->Create(Track("second", BgmTrack::Type::kUser)).ok());
+  VoiceProfile legacy = Voice("legacy", VoiceProfile::Type::kCustom);
+  legacy.metadata.uploaded_by.reset();
+  ASSERT_TRUE(voices_->Create(legacy).ok());
+
+  EXPECT_EQ(Ids(JsonOf("/api/voice-clone/profiles?owner=me", kClientA)["profiles"]),
+            std::vector<std::string>{"mine"});
+  EXPECT_EQ(JsonOf("/api/voice-clone/profiles?owner=me", kClientA)["profiles"][0],
+            voices_->Get("mine")->ToJson());
+  EXPECT_EQ(Ids(JsonOf("/api/bgm/tracks?owner=me", kClientA)["tracks"]),
+            (std::vector<std::string>{"wedding", "second"}));
+  EXPECT_EQ(Ids(JsonOf("/api/bgm/tracks?owner=me&type=user", kClientB)["tracks"]),
+            std::vector<std::string>{"other"});
+  EXPECT_TRUE(JsonOf("/api/bgm/tracks?owner=me&type=system", kClientA)["tracks"].empty());
+  EXPECT_TRUE(JsonOf("/api/voice-clone/profiles?owner=me", kClientB)["profiles"].empty());
+  // No cookie owns nothing; without owner=me everyone's entries are listed, as before.
+  EXPECT_TRUE(JsonOf("/api/voice-clone/profiles?owner=me")["profiles"].empty());
+  EXPECT_TRUE(JsonOf("/api/bgm/tracks?owner=me")["tracks"].empty());
+  EXPECT_EQ(JsonOf("/api/bgm/tracks", kClientB)["tracks"].size(), 4u);
+  // Owner ids are never taken from the query: a client cannot ask for someone else's.
+  EXPECT_EQ(ProblemCode("GET", "/api/bgm/tracks?owner=" + OwnerIdOf(kClientA), 400),
+            "invalid_owner");
+  EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles?owner=", 400), "invalid_owner");
+}
+
+TEST_F(CatalogHttpTest, OnlyTheOwnerDeletesAndOthersLeaveEverythingUntouched) {
+  VoiceProfile legacy = Voice("legacy", VoiceProfile::Type::kCustom);
+  legacy.metadata.uploaded_by.reset();  // made before owners were recorded
+  ASSERT_TRUE(voices_->Create(legacy).ok());
+  const std::string track_key = "bgm/user/" + OwnerIdOf(kClientA) + "_wedding.mp3";
+  const vmsg::Json voice_before = voices_->Get("mine")->ToJson();
+  const vmsg::Json track_before = bgm_->Get("wedding")->ToJson();
+
+  // Another browser, a browser without the cookie, one with a malformed cookie, and one that
+  // sends the public owner id as its cookie: each is refused with not_owner.
+  for (const std::string& client :
+       {kClientB, std::string(), std::string("not-a-client-id"), OwnerIdOf(kClientA)}) {
+    SCOPED_TRACE("client '" + client + "'");
+    EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 403, client), "not_owner");
+    EXPECT_EQ(ProblemCode("DELETE", "/api/bgm/tracks/wedding", 403, client), "not_owner");
+  }
+  EXPECT_EQ(voices_->Get("mine")->ToJson(), voice_before);
+  EXPECT_EQ(bgm_->Get("wedding")->ToJson(), track_before);
+  for (const std::string& key :
+       {std::string("voices/custom/mine.wav"), std::string("voices/embeddings/mine.npy"), track_key,
+        std::string("bgm/previews/wedding.mp3")}) {
+    EXPECT_TRUE(store_.Has(key)) << key;
+  }
+  // A voice that records no owner is no one's; a system entry answers as it always has.
+  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/legacy", 403, kClientA), "not_owner");
+  EXPECT_EQ(ProblemCode("DELETE", "/api/bgm/tracks/celebration_upbeat", 403, kClientA),
+            "system_entry");
+  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/default_female", 403, kClientA),
+            "system_entry");
+  // Unknown ids are still 404, whoever asks.
+  EXPECT_EQ(ProblemCode("DELETE", "/api/bgm/tracks/nothing", 404, kClientB), "track_not_found");
+
+  auto r = Send("DELETE", "/api/bgm/tracks/wedding", kClientA);
+  ASSERT_EQ(r.result_int(), 200) << r.body();
+  EXPECT_FALSE(store_.Has(track_key));
+  EXPECT_FALSE(store_.Has("bgm/previews/wedding.mp3"));
+  EXPECT_EQ(ProblemCode("GET", "/api/bgm/tracks/wedding", 404), "track_not_found");
 }
 
 TEST_F(CatalogHttpTest, GetsOneEntryAfterCheckingItsId) {
@@ -176,7 +261,7 @@ TEST_F(CatalogHttpTest, DeletesCustomEntriesWithTheirMediaButNotSystemOnes) {
   EXPECT_EQ(ProblemCode("DELETE", "/api/bgm/tracks/celebration_upbeat", 403), "system_entry");
   EXPECT_TRUE(store_.Has("voices/system/default_female.wav"));
 
-  auto r = Send("DELETE", "/api/voice-clone/profiles/mine");
+  auto r = Send("DELETE", "/api/voice-clone/profiles/mine", kClientA);
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(*ParseJson(r.body()),
             vmsg::Json(
@@ -184,14 +269,15 @@ TEST_F(CatalogHttpTest, DeletesCustomEntriesWithTheirMediaButNotSystemOnes) {
   EXPECT_FALSE(store_.Has("voices/custom/mine.wav"));
   EXPECT_FALSE(store_.Has("voices/embeddings/mine.npy"));
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles/mine", 404), "profile_not_found");
-  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 404), "profile_not_found");
+  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 404, kClientA),
+            "profile_not_found");
 
   store_.FailDeletesOf("bgm/previews/wedding.mp3");
-  r = Send("DELETE", "/api/bgm/tracks/wedding");
+  r = Send("DELETE", "/api/bgm/tracks/wedding", kClientA);
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ((*ParseJson(r.body()))["objects_not_deleted"],
             vmsg::Json::array({"bgm/previews/wedding.mp3"}));
-  EXPECT_FALSE(store_.Has("bgm/user/user123_wedding.mp3"));
+  EXPECT_FALSE(store_.Has("bgm/user/" + OwnerIdOf(kClientA) + "_wedding.mp3"));
   EXPECT_EQ(ProblemCode("DELETE", "/api/bgm/tracks/..", 400), "invalid_id");
 }
 
@@ -212,7 +298,8 @@ TEST_F(CatalogHttpTest, ACorruptCatalogAnswers503AndShowsInHealthWhileTheOtherWo
       << R"({"profiles": [], "version": "9.9"})";
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles", 503), "catalog_unavailable");
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles/mine", 503), "catalog_unavailable");
-  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 503), "catalog_unavailable");
+  EXPECT_EQ(ProblemCode("DELETE", "/api/voice-clone/profiles/mine", 503, kClientA),
+            "catalog_unavailable");
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles/mine/preview", 503),
             "catalog_unavailable");
   EXPECT_TRUE(store_.Has("voices/custom/mine.wav"));

@@ -340,6 +340,24 @@ VMSG_DATA_DIR="$back" VMSG_METADATA_URL="postgresql://vmsg:pw@/none?host=$work/n
   "$VMSG" metadata migrate --to json --replace >/dev/null 2>"$work/err"
 check "an unreachable database fails" test $? -eq 1
 check "the password is not shown" bash -c "! grep -q pw@ '$work/err'"
+# The operator's delete (`vmsg metadata delete`): "mine" records no owner, so no browser may
+# delete it over the API; the operator removes it with its media, from the files and from
+# the database.
+mkdir -p "$back/objects/voices/custom" && echo wav >"$back/objects/voices/custom/mine.wav"
+out=$(VMSG_DATA_DIR="$back" "$VMSG" metadata delete voice mine 2>&1)
+check "metadata delete exits 0" test $? -eq 0
+check "metadata delete says so" grep -q "deleted voice profile mine" <<<"$out"
+check "metadata delete removed the media" test ! -e "$back/objects/voices/custom/mine.wav"
+check "metadata delete removed the record" \
+  bash -c "! grep -q '\"mine\"' '$back/backend/storage/voices/voices_metadata.json'"
+VMSG_DATA_DIR="$back" "$VMSG" metadata delete voice mine >/dev/null 2>&1
+check "metadata delete of a missing voice fails" test $? -eq 1
+VMSG_DATA_DIR="$back" "$VMSG" metadata delete song mine >/dev/null 2>&1
+check "metadata delete of an unknown kind is a usage error" test $? -eq 2
+VMSG_DATA_DIR="$mdata" VMSG_METADATA_URL="$pg_url" "$VMSG" metadata delete voice mine >/dev/null 2>&1
+check "metadata delete from postgres exits 0" test $? -eq 0
+VMSG_DATA_DIR="$mdata" VMSG_METADATA_URL="$pg_url" "$VMSG" metadata delete voice mine >/dev/null 2>&1
+check "metadata delete from postgres: then it is gone" test $? -eq 1
 # The postmaster itself (runuser passes no signals on).
 kill -INT "$(head -1 "$pg_dir/data/postmaster.pid")"; wait "$pg_pid" 2>/dev/null
 rm -rf "$pg_dir"

@@ -1,7 +1,8 @@
 // The voice endpoints over real loopback HTTP with the real engines, a real catalog file
 // and seeded system voices: POST /api/voice/synthesize (audio and every error code a
 // client can see) and POST /api/voice-clone/profiles (a custom voice from a multipart form,
-// then spoken; each refusal from a real bad file).
+// owned by the browser that made it, then spoken and deleted by that browser only; each
+// refusal from a real bad file).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "http/handlers/catalog_handlers.h"
 #include "http/handlers/system_handlers.h"
 #include "http/handlers/voice_handlers.h"
+#include "http/owner.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "meta/object_store_for_test.h"
@@ -81,7 +83,7 @@ class VoiceHttpTest : public ::testing::Test {
     service_ = std::make_unique<voices::VoiceService>(*voices_, store_, jtalk_, flite_,
                                                       voice::SpeakerOptions{.max_chars = 40}, ids_);
     ASSERT_TRUE(service_->EnsureSystemVoices().failed.empty());
-    AddVoiceRoutes(router_, {.voices = service_.get(), .cpu = &cpu_});
+    AddVoiceRoutes(router_, {.voices = service_.get(), .cpu = &cpu_, .ids = &ids_});
     AddCatalogRoutes(router_, {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
     AddOpenApiRoute(router_, "test");
     server_ = TestServer::Start(router_, logger_, ids_);
@@ -102,6 +104,17 @@ class VoiceHttpTest : public ::testing::Test {
   }
   bhttp::response<bhttp::string_body> Create(const std::string& form) {
     return Post("/api/voice-clone/profiles", "multipart/form-data; boundary=vb", form);
+  }
+  // A DELETE with the vmsg_client cookie `client` when it is not empty.
+  bhttp::response<bhttp::string_body> Delete(const std::string& path, const std::string& client) {
+    Client c(server_->port());
+    EXPECT_TRUE(c.connected());
+    std::string head = "DELETE " + path + " HTTP/1.1\r\nHost: x\r\n";
+    if (!client.empty()) head += "Cookie: vmsg_client=" + client + "\r\n";
+    c.Send(head + "\r\n");
+    auto r = c.Read();
+    EXPECT_FALSE(c.error()) << c.error().message();
+    return r;
   }
   static std::string Code(const bhttp::response<bhttp::string_body>& r) {
     Result<vmsg::Json> body = ParseJson(r.body());
@@ -198,6 +211,14 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
   EXPECT_EQ(profile["metadata"]["sample_rate"], 24000);
   EXPECT_EQ(r[bhttp::field::location], "/api/voice-clone/profiles/" + id);
   EXPECT_TRUE(store_.Has("voices/custom/" + id + ".wav"));
+  // The browser had no id: it gets one and owns the voice, recorded by its owner id.
+  const std::string cookie(r[bhttp::field::set_cookie]);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(cookie, m, std::regex("^vmsg_client=([0-9a-f]{32}); Path=/;")))
+      << cookie;
+  const std::string client = m[1];
+  EXPECT_EQ(profile["metadata"]["uploaded_by"], OwnerIdOf(client));
+  EXPECT_EQ(r.body().find(client), std::string::npos);
 
   auto spoken = Synthesize(
       {{"text", "今日はとても良い天気ですね。"}, {"voice_id", id}, {"prosody", "neutral"}});
@@ -215,11 +236,20 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
       recording_median, truth, got);
   EXPECT_LT(std::abs(voice::SemitonesBetween(truth, got)), 1.0);
 
-  // It is in the catalog like any profile, and deletes like one.
-  Client c(server_->port());
-  c.Send("DELETE /api/voice-clone/profiles/" + id + " HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.Read().result_int(), 200);
+  // It is in the catalog like any profile; only the browser that made it deletes it.
+  for (const std::string& other :
+       {std::string("fedcba9876543210fedcba9876543210"), std::string()}) {
+    auto refused = Delete("/api/voice-clone/profiles/" + id, other);
+    EXPECT_EQ(refused.result_int(), 403) << refused.body();
+    EXPECT_EQ(Code(refused), "not_owner");
+  }
+  EXPECT_EQ(voices_->Get(id)->ToJson(), profile);
+  EXPECT_TRUE(store_.Has("voices/custom/" + id + ".wav"));
+  EXPECT_TRUE(store_.Has("voices/embeddings/" + id + ".npy"));
+  EXPECT_EQ(Delete("/api/voice-clone/profiles/" + id, client).result_int(), 200);
   EXPECT_FALSE(store_.Has("voices/custom/" + id + ".wav"));
+  EXPECT_FALSE(store_.Has("voices/embeddings/" + id + ".npy"));
+  EXPECT_TRUE(voices_->Get(id).status().IsNotFound());
 }
 
 TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {

@@ -1,5 +1,7 @@
 // Steps 4 and 5 (voices and music) and the "my voices & music" view: the catalogs with ▶
 // previews, making a custom voice from a recording, uploading a track, deleting one's own.
+// "One's own" is what the server says (?owner=me: made by this browser's vmsg_client cookie),
+// so the view never offers to delete another browser's voice or track.
 import { getJson, request, postForm, showError, clearError, LocalError } from './api.js';
 import { t, has, language, onLanguageChange, formatBytes } from './i18n.js';
 import { Recorder, recordingSupported } from './recorder.js';
@@ -61,6 +63,9 @@ function initAudioEvents() {
   audio.addEventListener('error', done);
 }
 
+// This browser's own custom voices and user tracks, as the server lists them (?owner=me).
+const mine = { voices: [], tracks: [] };
+
 // ---- voices ----
 
 function voiceDescription(v) {
@@ -93,8 +98,12 @@ function renderVoices() {
 
 export async function loadVoices() {
   try {
-    const body = await getJson('/api/voice-clone/profiles');
+    const [body, own] = await Promise.all([
+      getJson('/api/voice-clone/profiles'),
+      getJson('/api/voice-clone/profiles?owner=me'),
+    ]);
     state.voices = body.profiles || [];
+    mine.voices = own.profiles || [];
     if (!state.voices.some((v) => v.id === state.voiceId)) {
       const preferred = language() === 'en' ? 'english_female' : 'default_female';
       state.voiceId = (state.voices.find((v) => v.id === preferred) || state.voices[0] || {}).id || null;
@@ -249,8 +258,9 @@ let musicLoaded = false;
 
 export async function loadMusic() {
   try {
-    const body = await getJson('/api/bgm/tracks');
+    const [body, own] = await Promise.all([getJson('/api/bgm/tracks'), getJson('/api/bgm/tracks?owner=me')]);
     state.tracks = body.tracks || [];
+    mine.tracks = own.tracks || [];
     if (!musicLoaded) {
       // The first visit starts with the first system track; "no music" stays a choice.
       const first = state.tracks.find((x) => x.type === 'system');
@@ -320,8 +330,7 @@ function manageRow(item, kind) {
 }
 
 function renderLibrary() {
-  const voices = state.voices.filter((v) => v.type === 'custom');
-  const tracks = state.tracks.filter((x) => x.type === 'user');
+  const { voices, tracks } = mine;
   $('library-voices').replaceChildren(...voices.map((v) => manageRow(v, 'voice')));
   $('library-music').replaceChildren(...tracks.map((x) => manageRow(x, 'music')));
   $('library-voices-empty').hidden = voices.length > 0;

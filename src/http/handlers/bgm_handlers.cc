@@ -7,6 +7,7 @@
 #include "http/client_id.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
+#include "http/owner.h"
 
 namespace vmsg::http {
 namespace {
@@ -108,7 +109,7 @@ boost::asio::awaitable<Response> CreateRoute(music::MusicService& service,
   if (!read.ok()) co_return ProblemFromStatus(read, request.request_id);
 
   const ClientId client = ClientIdFor(request, ids);
-  form.track().uploaded_by = client.id;
+  form.track().uploaded_by = OwnerIdOf(client.id);
   // The frame (form, request) outlives the work: this coroutine waits for it.
   auto work = [&service, &form, &request, &client] {
     Result<meta::BgmTrack> created = service.CreateUserTrack(form.track());
@@ -144,9 +145,10 @@ void AddBgmRoutes(Router& router, BgmRouteServices services) {
       std::to_string(static_cast<int>(limits.max_seconds)) +
       " s, at least 2 s; optional mood (a lower-case word, default custom) and description. "
       "vmsg decodes it, measures its loudness and tempo (onset strength and autocorrelation), "
-      "normalises it to -14 LUFS and stores it as MP3 with a 20-second preview. The track is "
-      "recorded as uploaded by the browser's anonymous id (cookie vmsg_client, issued on the "
-      "first upload). Answers 201 with the track (type user).";
+      "normalises it to -14 LUFS and stores it as MP3 with a 20-second preview. The track "
+      "belongs to the browser (cookie vmsg_client, issued on the first upload): "
+      "metadata.uploaded_by is its owner id (a one-way hash of the cookie), and only that "
+      "browser may delete the track. Answers 201 with the track (type user).";
   create.doc.tags = {"music"};
   create.doc.request_body = {
       {"required", true},

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "http/owner.h"
+
 namespace vmsg::http {
 namespace {
 
@@ -38,10 +40,23 @@ Response ListRecords(meta::Catalog<Record>& catalog, const RouteNames& names,
                              request.request_id);
     }
   }
+  // owner=me: only the caller's own entries (none without a cookie). The only value: owner
+  // ids are never compared with anything a client types.
+  bool mine_only = false;
+  if (std::optional<std::string> owner = request.QueryParam("owner"); owner) {
+    if (*owner != kOwnerMe) {
+      return ProblemResponse(400, "invalid_owner", "owner must be \"me\"", request.request_id);
+    }
+    mine_only = true;
+  }
   Result<std::vector<Record>> records = catalog.List(type);
   if (!records.ok()) return CatalogProblem<Record>(records.status(), request);
+  const std::string caller = mine_only ? OwnerIdFor(request).value_or("") : "";
   vmsg::Json list = vmsg::Json::array();
-  for (const Record& r : *records) list.push_back(r.ToJson());
+  for (const Record& r : *records) {
+    if (mine_only && !meta::IsOwnedBy(r, caller)) continue;
+    list.push_back(r.ToJson());
+  }
   return Response::Json(200, {{std::string(Record::kCollection), std::move(list)}});
 }
 
@@ -57,7 +72,9 @@ template <typename Record>
 Response DeleteRecord(meta::Catalog<Record>& catalog, blob::ObjectStore& objects,
                       const RouteNames& names, const Request& request) {
   const std::string id(request.Param(names.param));
-  Result<meta::DeleteOutcome> outcome = catalog.Delete(id, objects);
+  const std::string caller = OwnerIdFor(request).value_or("");
+  Result<meta::DeleteOutcome> outcome = catalog.Delete(
+      id, objects, [&caller](const Record& r) { return meta::CheckOwner(r, caller); });
   if (!outcome.ok()) return CatalogProblem<Record>(outcome.status(), request);
   return Response::Json(
       200, {{"id", id}, {"deleted", true}, {"objects_not_deleted", outcome->objects_not_deleted}});
@@ -115,10 +132,15 @@ void AddRoutes(Router& router, meta::Catalog<Record>& catalog, blob::ObjectStore
                        {{"description", "{\"" + std::string(Record::kCollection) +
                                             "\": [...]} in creation order, each entry with "
                                             "exactly the metadata file's fields"}}},
-                      {"400", {{"description", "type is not " + names.type_names}}},
+                      {"400",
+                       {{"description", "type is not " + names.type_names +
+                                            " (invalid_type), or owner is not me "
+                                            "(invalid_owner)"}}},
                       {"503", unavailable}},
-                     "Optional query parameter `type` (" + names.type_names +
-                         ") keeps only entries of that type."));
+                     "Optional query parameters: `type` (" + names.type_names +
+                         ") keeps only entries of that type; `owner=me` keeps only the "
+                         "caller's own (those its vmsg_client cookie made; none without "
+                         "one)."));
   router.Add("GET", one,
              Sync([&catalog, names](Request& r) { return GetRecord(catalog, names, r); }),
              Options("One " + noun, names,
@@ -135,9 +157,15 @@ void AddRoutes(Router& router, meta::Catalog<Record>& catalog, blob::ObjectStore
                          "{id, deleted: true, objects_not_deleted: [keys the store could not "
                          "delete]}"}}},
                       {"400", bad_id},
-                      {"403", {{"description", "A system entry (code system_entry)"}}},
+                      {"403",
+                       {{"description",
+                         "A system entry (code system_entry), or not the caller's own "
+                         "(code not_owner: another browser's, one that records no owner, or "
+                         "a request without the vmsg_client cookie)"}}},
                       {"404", not_found},
-                      {"503", unavailable}}));
+                      {"503", unavailable}},
+                     "Only the browser that made an entry (its vmsg_client cookie) may "
+                     "delete it."));
   router.Add("GET", one + "/preview", Sync([&catalog, &objects, ttl, names](Request& r) {
                return Preview(catalog, objects, ttl, names, r);
              }),

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <string_view>
 
 #include "blob/object_store.h"
 #include "http/handlers/system_handlers.h"
@@ -16,6 +17,8 @@ namespace vmsg::http {
 // How long a preview's presigned URL stays valid: long enough to play it, short enough that
 // a shared link soon stops working.
 inline constexpr std::chrono::seconds kPreviewUrlTtl = std::chrono::minutes(15);
+// The one value of the list routes' `owner` query parameter.
+inline constexpr std::string_view kOwnerMe = "me";
 
 struct CatalogServices {
   meta::VoiceCatalog* voices = nullptr;
@@ -26,7 +29,9 @@ struct CatalogServices {
 };
 
 // Registers GET/DELETE /api/voice-clone/profiles[/{id}], GET .../{id}/preview and the same
-// under /api/bgm/tracks. The services must outlive the router.
+// under /api/bgm/tracks. A DELETE succeeds only for the entry's owner (meta::CheckOwner with
+// the caller's owner id, owner.h); GET ...?owner=me lists only the caller's entries. The
+// services must outlive the router.
 void AddCatalogRoutes(Router& router, CatalogServices services);
 
 // Adds the spec's metadata health checks: "voice_profiles" {status, profile_count,

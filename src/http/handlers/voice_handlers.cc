@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "http/blocking.h"
+#include "http/client_id.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
+#include "http/owner.h"
 #include "voice/audio.h"
 
 namespace vmsg::http {
@@ -180,16 +182,20 @@ boost::asio::awaitable<Status> ReadVoiceForm(Request& request,
 }
 
 boost::asio::awaitable<Response> CreateRoute(voices::VoiceService& service,
-                                             boost::asio::thread_pool& pool, Request& request) {
+                                             boost::asio::thread_pool& pool, IdGenerator& ids,
+                                             Request& request) {
   VoiceForm form(service.limits());
   const Status read = co_await ReadVoiceForm(request, service.limits(), form);
   if (!read.ok()) co_return ProblemFromStatus(read, request.request_id);
+  const ClientId client = ClientIdFor(request, ids);
+  form.voice().uploaded_by = OwnerIdOf(client.id);
   // The frame (form, request) outlives the work: this coroutine waits for it.
-  auto work = [&service, &form, &request] {
+  auto work = [&service, &form, &request, &client] {
     Result<meta::VoiceProfile> created = service.CreateCustom(form.voice());
     if (!created.ok()) return ProblemFromStatus(created.status(), request.request_id);
     Response r = Response::Json(201, created->ToJson());
     r.headers.Set("Location", "/api/voice-clone/profiles/" + created->id);
+    if (client.issued) SetClientCookie(r, client.id);
     return r;
   };
   Response response = co_await RunBlocking(pool, work);
@@ -200,9 +206,10 @@ boost::asio::awaitable<Response> CreateRoute(voices::VoiceService& service,
 
 void AddVoiceRoutes(Router& router, VoiceRouteServices services) {
   if (services.voices == nullptr) std::abort();  // wiring bug
-  if (services.cpu == nullptr) std::abort();
+  if (services.cpu == nullptr || services.ids == nullptr) std::abort();
   voices::VoiceService& service = *services.voices;
   boost::asio::thread_pool* pool = services.cpu;
+  IdGenerator* ids = services.ids;
   const voices::RecordingLimits& limits = service.limits();
 
   RouteOptions synth;
@@ -260,7 +267,10 @@ void AddVoiceRoutes(Router& router, VoiceRouteServices services) {
       "trimmed. vmsg measures the speaker's median pitch and range, formant scale and speaking "
       "rate and derives engine parameters (pitch shift, Open JTalk all-pass constant, speed) "
       "so that speech in the voice has the recording's median pitch within a semitone. This "
-      "is not neural cloning. Answers 201 with the profile (type custom).";
+      "is not neural cloning. The voice belongs to the browser (cookie vmsg_client, issued "
+      "when it has none): metadata.uploaded_by is its owner id (a one-way hash of the "
+      "cookie), and only that browser may delete the voice. Answers 201 with the profile "
+      "(type custom).";
   create.doc.tags = {"voices"};
   create.doc.request_body = {
       {"required", true},
@@ -280,7 +290,10 @@ void AddVoiceRoutes(Router& router, VoiceRouteServices services) {
                 {"maxItems", limits.max_files},
                 {"items", {{"type", "string"}, {"format", "binary"}}}}}}}}}}}}}};
   create.doc.responses = {
-      {"201", {{"description", "The new profile, exactly the metadata file's fields"}}},
+      {"201",
+       {{"description",
+         "The new profile, exactly the metadata file's fields (with metadata.uploaded_by); "
+         "Set-Cookie vmsg_client when the browser had no id yet"}}},
       {"400",
        {{"description",
          "invalid_field (name, language, gender, description), unsupported_audio, "
@@ -290,7 +303,8 @@ void AddVoiceRoutes(Router& router, VoiceRouteServices services) {
       {"429", {{"description", "The hourly upload budget is used up"}}}};
   router.Add(
       "POST", "/api/voice-clone/profiles",
-      [&service, pool](Request& r) { return CreateRoute(service, *pool, r); }, std::move(create));
+      [&service, pool, ids](Request& r) { return CreateRoute(service, *pool, *ids, r); },
+      std::move(create));
 }
 
 }  // namespace vmsg::http

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <cstddef>
 
+#include "common/ids.h"
 #include "http/router.h"
 #include "voices/voice_service.h"
 
@@ -26,9 +27,12 @@ inline constexpr std::string_view kDefaultVoiceId = "default_female";
 struct VoiceRouteServices {
   voices::VoiceService* voices = nullptr;   // not null; must outlive the router
   boost::asio::thread_pool* cpu = nullptr;  // not null; where synthesis and analysis run
+  IdGenerator* ids = nullptr;               // not null; issues vmsg_client cookies
 };
 
-// Registers POST /api/voice/synthesize and POST /api/voice-clone/profiles.
+// Registers POST /api/voice/synthesize and POST /api/voice-clone/profiles. A custom voice
+// belongs to the browser that made it (its vmsg_client cookie, issued when it has none;
+// owner.h), recorded as metadata.uploaded_by.
 void AddVoiceRoutes(Router& router, VoiceRouteServices services);
 
 }  // namespace vmsg::http
