@@ -401,6 +401,12 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   if (options_.track_started) {
     PutResult(MakeResult(job.task_id, state::TaskStatus::kStarted, started_meta_));
   }
+  // Which process took which task, for following one task across several workers.
+  logger_.Info(kComponent, "task started",
+               {{"task_id", job.task_id},
+                {"task", job.task_name},
+                {"attempt", job.attempt},
+                {"worker", index}});
 
   busy_.fetch_add(1);
   TaskContext ctx(job, token, queue_, progress_, clock_, options_.task_time_limit, logger_);
