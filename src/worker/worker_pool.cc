@@ -24,6 +24,9 @@ constexpr std::string_view kHandlerExceptionReason = "handler_exception";
 constexpr int kMinPercentage = -1;
 constexpr int kMaxPercentage = 100;
 constexpr int kFailedPercentage = -1;
+// Backoff between tries to record a finished task's outcome (doubling up to the maximum).
+constexpr Duration kOutcomeRetryFirstBackoff = std::chrono::milliseconds(100);
+constexpr Duration kOutcomeRetryMaxBackoff = std::chrono::seconds(2);
 
 Json StartedMeta() {
   char host[256] = {};
@@ -145,6 +148,7 @@ Status WorkerOptions::Validate() const {
       {"fetch_wait", fetch_wait},
       {"scheduler_interval", scheduler_interval},
       {"reaper_interval", reaper_interval},
+      {"outcome_retry_budget", outcome_retry_budget},
   };
   for (const auto& [name, value] : durations) {
     if (value <= Duration::zero()) {
@@ -449,9 +453,28 @@ Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx
 
 bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
   const std::string& task_id = reservation.job.task_id;
-  Status recorded = results_.PutFinal(
-      MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result)),
-      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage)));
+  const state::TaskResult record =
+      MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result));
+  const state::Progress done =
+      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage));
+  Status recorded = results_.PutFinal(record, done);
+  // A short outage of the state store (a Redis restart) must not throw the finished work
+  // away: try again with backoff while the budget and the reservation last, so that no
+  // other worker runs the task meanwhile.
+  const auto give_up = std::chrono::steady_clock::now() + ToSteady(options_.outcome_retry_budget);
+  Duration backoff = kOutcomeRetryFirstBackoff;
+  while (!recorded.ok() && recorded.IsRetryable() &&
+         std::chrono::steady_clock::now() + ToSteady(backoff) < give_up &&
+         clock_.Now() + backoff < reservation.expires_at) {
+    logger_.Warning(
+        kComponent, "recording a result failed; trying again",
+        {{"task_id", task_id},
+         {"retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()},
+         {"error", recorded.ToString()}});
+    if (!SleepUnlessStopping(backoff)) break;
+    backoff = std::min(backoff * 2, kOutcomeRetryMaxBackoff);
+    recorded = results_.PutFinal(record, done);
+  }
   if (!recorded.ok()) {
     // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
     FailWithError(reservation, recorded.WithContext("recording the result of " + task_id));
