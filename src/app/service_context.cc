@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/catalogs.h"
+#include "app/redis_check.h"
 #include "app/stores.h"
 #include "http/handlers/bgm_handlers.h"
 #include "http/handlers/catalog_handlers.h"
@@ -72,6 +73,7 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   // Task state: Redis when configured, else the embedded SQLite store in the data dir.
   std::function<Result<int64_t>()> sweep;
   if (!c.redis_url.empty()) {
+    if (role != Role::kGenerate) VMSG_RETURN_IF_ERROR(CheckRedisAtStartup(c, *ctx->logger_));
     auto redis = [&c](const std::string& url) {
       return state::RedisOptions{.url = url,
                                  .max_connections = c.redis_max_connections,
@@ -111,6 +113,10 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   });
   // Media objects: the local store under the data dir unless an S3 bucket is configured.
   VMSG_ASSIGN_OR_RETURN(OpenedObjectStore opened, OpenObjectStore(c, *ctx->clock_));
+  if (!opened.checked.empty()) {
+    ctx->logger_->Info("objects", "bucket checked",
+                       {{"bucket", c.s3_bucket}, {"found", opened.checked}});
+  }
   blob::LocalObjectStore* local_objects = opened.local;
   ctx->objects_ =
       metrics::NewCountingObjectStore(std::move(opened.store), ctx->metrics_->registry());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/catalogs.h"
+#include "app/redis_check.h"
 #include "app/stores.h"
 #include "common/clock.h"
 #include "config/config.h"
@@ -27,7 +28,8 @@ needs to be running): the task state backend (SQLite, or Redis with REDIS_URL) a
 round-trip latency, the queue's depths (ready, delayed, reserved, dead) and the most
 recent dead tasks, the voice and music catalogs' record counts, whether the object store
 (local, or S3 with S3_BUCKET) is reachable, and with REDIS_URL Redis's memory, operations
-per second, keyspace hits and misses and last RDB save.
+per second, keyspace hits and misses and last RDB save, and its persistence (AOF and
+appendfsync, RDB save points, last save status).
 Exit status: 0 all healthy, 1 something unhealthy, 2 bad usage or configuration.
 )";
 
@@ -175,6 +177,14 @@ int RunStatusCommand(std::vector<std::string> flags) {
                                             static_cast<int64_t>(f["rdb_last_save_time"]))));
       }
       report.Line("redis", true, details);
+      // How Redis keeps the queue across a restart; without persistence it is still up,
+      // so the line stays ok and says what is at risk.
+      if (Result<RedisPersistence> p = ReadRedisPersistence(**client); p.ok()) {
+        report.Line(
+            "persist", true,
+            (p->Durable() ? "" : "WARNING no AOF and no RDB: a restart loses every task; ") +
+                p->Summary());
+      }
     }
   }
   std::cout << (report.healthy() ? "healthy" : "UNHEALTHY") << "\n";

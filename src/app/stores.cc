@@ -1,25 +1,76 @@
+// Opening the configured object store, with the start-up checks of an S3 bucket.
 #include "app/stores.h"
 
 #include "blob/s3_store.h"
 
 namespace vmsg {
+namespace {
+
+std::string DescribeRule(const blob::LifecycleRule& r) {
+  std::string out = r.id + " (" + r.prefix;
+  if (r.expiration_days > 0) out += ", expire " + std::to_string(r.expiration_days) + " d";
+  if (r.transition_days > 0) {
+    out += ", " + r.transition_storage_class + " after " + std::to_string(r.transition_days) + " d";
+  }
+  return out + ")";
+}
+
+bool SameRule(const blob::LifecycleRule& a, const blob::LifecycleRule& b) {
+  return a.id == b.id && a.prefix == b.prefix && a.expiration_days == b.expiration_days &&
+         a.transition_days == b.transition_days &&
+         (a.transition_days == 0 || a.transition_storage_class == b.transition_storage_class);
+}
+
+// The S3 client's options from the S3_* settings.
+Result<blob::S3Options> S3OptionsFor(const Config& c) {
+  VMSG_ASSIGN_OR_RETURN(
+      const bool path_style,
+      blob::S3UsePathStyle(c.s3_addressing_style, c.s3_endpoint_url, c.s3_bucket));
+  return blob::S3Options{.endpoint = c.s3_endpoint_url,
+                         .region = c.s3_region,
+                         .bucket = c.s3_bucket,
+                         .access_key = c.aws_access_key_id,
+                         .secret_key = c.aws_secret_access_key,
+                         .path_style = path_style,
+                         .create_bucket = c.s3_create_bucket,
+                         .multipart_threshold = c.s3_multipart_threshold,
+                         .request_timeout = c.s3_request_timeout,
+                         .max_retries = c.s3_max_retries};
+}
+
+// Reads the bucket's lifecycle configuration back and checks that every spec rule is there
+// as given; returns "lifecycle rules <the rules found>".
+Result<std::string> VerifyS3Lifecycle(const Config& c, const Clock& clock) {
+  VMSG_ASSIGN_OR_RETURN(const blob::S3Options s3_options, S3OptionsFor(c));
+  Result<std::vector<blob::LifecycleRule>> found = blob::GetS3BucketLifecycle(s3_options, clock);
+  if (!found.ok()) {
+    return found.status().WithContext("S3_BUCKET=" + c.s3_bucket +
+                                      ": reading back its lifecycle rules");
+  }
+  std::string described;
+  for (const blob::LifecycleRule& r : *found) {
+    described += (described.empty() ? "" : "; ") + DescribeRule(r);
+  }
+  for (const blob::LifecycleRule& want : blob::SpecLifecycleRules()) {
+    bool present = false;
+    for (const blob::LifecycleRule& r : *found) present = present || SameRule(r, want);
+    if (!present) {
+      return Status::FailedPrecondition("S3_BUCKET=" + c.s3_bucket + ": lifecycle rule " +
+                                            DescribeRule(want) +
+                                            " is missing after applying it; the bucket has: " +
+                                            (described.empty() ? "none" : described),
+                                        "bucket_lifecycle");
+    }
+  }
+  return "lifecycle rules " + described;
+}
+
+}  // namespace
 
 Result<OpenedObjectStore> OpenObjectStore(const Config& c, const Clock& clock) {
   OpenedObjectStore opened;
   if (!c.s3_bucket.empty()) {
-    VMSG_ASSIGN_OR_RETURN(
-        const bool path_style,
-        blob::S3UsePathStyle(c.s3_addressing_style, c.s3_endpoint_url, c.s3_bucket));
-    const blob::S3Options s3_options{.endpoint = c.s3_endpoint_url,
-                                     .region = c.s3_region,
-                                     .bucket = c.s3_bucket,
-                                     .access_key = c.aws_access_key_id,
-                                     .secret_key = c.aws_secret_access_key,
-                                     .path_style = path_style,
-                                     .create_bucket = c.s3_create_bucket,
-                                     .multipart_threshold = c.s3_multipart_threshold,
-                                     .request_timeout = c.s3_request_timeout,
-                                     .max_retries = c.s3_max_retries};
+    VMSG_ASSIGN_OR_RETURN(const blob::S3Options s3_options, S3OptionsFor(c));
     // Checks the bucket (creating it when S3_CREATE_BUCKET says so).
     auto s3 = blob::NewS3ObjectStore(s3_options, clock);
     if (!s3.ok()) return s3.status().WithContext("S3_BUCKET=" + c.s3_bucket);
@@ -28,6 +79,18 @@ Result<OpenedObjectStore> OpenObjectStore(const Config& c, const Clock& clock) {
     if (!versioned.ok()) {
       return versioned.WithContext("S3_BUCKET=" + c.s3_bucket + ": enabling versioning");
     }
+    Result<std::string> versioning = blob::GetS3BucketVersioning(s3_options, clock);
+    if (!versioning.ok()) {
+      return versioning.status().WithContext("S3_BUCKET=" + c.s3_bucket +
+                                             ": reading back its versioning");
+    }
+    if (*versioning != "Enabled") {
+      return Status::FailedPrecondition(
+          "S3_BUCKET=" + c.s3_bucket + ": versioning reads back as \"" + *versioning +
+              "\" after enabling it (the spec keeps every version; does the store support it?)",
+          "bucket_versioning");
+    }
+    opened.checked = "versioning " + *versioning;
     opened.store = std::move(*s3);
   } else {
     VMSG_ASSIGN_OR_RETURN(
@@ -39,7 +102,15 @@ Result<OpenedObjectStore> OpenObjectStore(const Config& c, const Clock& clock) {
     opened.store = std::move(local);
   }
   Status rules = opened.store->ApplyLifecycle(blob::SpecLifecycleRules());
-  if (!rules.ok()) return rules.WithContext("applying the lifecycle rules");
+  if (!rules.ok()) {
+    return rules.WithContext(
+        (c.s3_bucket.empty() ? std::string("local store") : "S3_BUCKET=" + c.s3_bucket) +
+        ": applying the lifecycle rules");
+  }
+  if (opened.local == nullptr) {
+    VMSG_ASSIGN_OR_RETURN(std::string lifecycle, VerifyS3Lifecycle(c, clock));
+    opened.checked += ", " + lifecycle;
+  }
   return opened;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "blob/local_store.h"
 #include "blob/object_store.h"
@@ -18,9 +19,15 @@ struct OpenedObjectStore {
   // The same store when it is the local one (it needs a lifecycle sweeper and serves its
   // own URLs); null on S3.
   blob::LocalObjectStore* local = nullptr;
+  // On S3, what the start-up checks read back from the bucket after setting it up
+  // ("versioning Enabled, lifecycle rules ..."); empty for the local store.
+  std::string checked;
 };
 
 // Errors name the setting at fault (S3's own answer for a wrong bucket, endpoint or key).
+// On S3 the versioning and lifecycle settings are read back after being applied: a bucket
+// that does not report them (a store that ignores them) is FailedPrecondition, naming what
+// it reported.
 Result<OpenedObjectStore> OpenObjectStore(const Config& config, const Clock& clock);
 
 }  // namespace vmsg

@@ -25,6 +25,9 @@ constexpr std::string_view kInvalidMessageReason = "invalid_task_message";
 constexpr int kMinPercentage = -1;
 constexpr int kMaxPercentage = 100;
 constexpr int kFailedPercentage = -1;
+// Backoff between tries to record a finished task's outcome (doubling up to the maximum).
+constexpr Duration kOutcomeRetryFirstBackoff = std::chrono::milliseconds(100);
+constexpr Duration kOutcomeRetryMaxBackoff = std::chrono::seconds(2);
 
 Json StartedMeta() {
   char host[256] = {};
@@ -146,6 +149,7 @@ Status WorkerOptions::Validate() const {
       {"fetch_wait", fetch_wait},
       {"scheduler_interval", scheduler_interval},
       {"reaper_interval", reaper_interval},
+      {"outcome_retry_budget", outcome_retry_budget},
   };
   for (const auto& [name, value] : durations) {
     if (value <= Duration::zero()) {
@@ -416,6 +420,12 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   if (options_.track_started) {
     PutResult(MakeResult(job.task_id, state::TaskStatus::kStarted, started_meta_));
   }
+  // Which process took which task, for following one task across several workers.
+  logger_.Info(kComponent, "task started",
+               {{"task_id", job.task_id},
+                {"task", job.task_name},
+                {"attempt", job.attempt},
+                {"worker", index}});
 
   busy_.fetch_add(1);
   TaskContext ctx(job, token, queue_, progress_, clock_, options_.task_time_limit, logger_);
@@ -458,9 +468,28 @@ Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx
 
 bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
   const std::string& task_id = reservation.job.task_id;
-  Status recorded = results_.PutFinal(
-      MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result)),
-      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage)));
+  const state::TaskResult record =
+      MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result));
+  const state::Progress done =
+      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage));
+  Status recorded = results_.PutFinal(record, done);
+  // A short outage of the state store (a Redis restart) must not throw the finished work
+  // away: try again with backoff while the budget and the reservation last, so that no
+  // other worker runs the task meanwhile.
+  const auto give_up = std::chrono::steady_clock::now() + ToSteady(options_.outcome_retry_budget);
+  Duration backoff = kOutcomeRetryFirstBackoff;
+  while (!recorded.ok() && recorded.IsRetryable() &&
+         std::chrono::steady_clock::now() + ToSteady(backoff) < give_up &&
+         clock_.Now() + backoff < reservation.expires_at) {
+    logger_.Warning(
+        kComponent, "recording a result failed; trying again",
+        {{"task_id", task_id},
+         {"retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count()},
+         {"error", recorded.ToString()}});
+    if (!SleepUnlessStopping(backoff)) break;
+    backoff = std::min(backoff * 2, kOutcomeRetryMaxBackoff);
+    recorded = results_.PutFinal(record, done);
+  }
   if (!recorded.ok()) {
     // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
     FailWithError(reservation, recorded.WithContext("recording the result of " + task_id));

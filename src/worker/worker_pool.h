@@ -109,6 +109,10 @@ struct WorkerOptions {
   int prefetch = 1;  // jobs each thread reserves per fetch (1..state::kMaxFetchBatch)
   Duration scheduler_interval = std::chrono::seconds(1);  // EnqueueDue period
   Duration reaper_interval = std::chrono::seconds(5);     // ReapExpired period
+  // How long a worker keeps trying, with backoff, to record a finished task's outcome
+  // while the state store is unavailable (a Redis restart), within the job's reservation;
+  // after that the job is left to the queue, which runs it again.
+  Duration outcome_retry_budget = std::chrono::seconds(60);
 
   // InvalidArgument naming the first field out of range (all durations must be positive).
   Status Validate() const;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -225,6 +226,69 @@ TEST_F(WorkerPoolTest, SuccessRecordsStartedThenResultAndFinalProgress) {
   EXPECT_EQ(stats.ready + stats.delayed + stats.dead, 0);
   EXPECT_TRUE(WaitFor([&] { return pool_->Counters().busy == 0; }));
   EXPECT_EQ(pool_->Counters().succeeded, 1);
+}
+
+// The result store as during a Redis restart: its first `failures` PutFinal calls fail
+// with Unavailable; everything else reaches the real store.
+class UnavailableForAWhile final : public state::TaskResults {
+ public:
+  UnavailableForAWhile(state::TaskResults& real, int failures) : real_(real), left_(failures) {}
+  Status Put(const state::TaskResult& result) override { return real_.Put(result); }
+  Status PutFinal(const state::TaskResult& result, const state::Progress& progress) override {
+    ++calls_;
+    if (left_ != 0) {
+      if (left_ > 0) --left_;
+      return Status::Unavailable("redis: connect to redis://127.0.0.1:6379/1: Connection refused");
+    }
+    return real_.PutFinal(result, progress);
+  }
+  Result<state::TaskResult> Get(const std::string& task_id) override { return real_.Get(task_id); }
+  int calls() const { return calls_.load(); }
+
+ private:
+  state::TaskResults& real_;
+  std::atomic<int> left_;  // -1: fails for ever
+  std::atomic<int> calls_{0};
+};
+
+TEST_F(WorkerPoolTest, OutcomeIsRecordedAfterAShortStateOutage) {
+  UnavailableForAWhile results(*backend_.results, 3);
+  pool_ = std::make_unique<WorkerPool>(*backend_.queue, results, *backend_.progress,
+                                       RegistryWith("vmsg.test",
+                                                    [](TaskContext&) -> Result<Json> {
+                                                      return Json{{"n", 1}};
+                                                    }),
+                                       FastOptions(), clock_, logger_);
+  ASSERT_TRUE(pool_->Start().ok());
+  Enqueue("t-outage", "vmsg.test");
+
+  ASSERT_TRUE(WaitForStatus("t-outage", TaskStatus::kSuccess));
+  EXPECT_EQ(results.calls(), 4);
+  EXPECT_EQ(ResultOf("t-outage").result, (Json{{"n", 1}}));
+  ASSERT_TRUE(WaitFor([&] { return pool_->Counters().succeeded == 1; }));
+  pool_->Shutdown();  // acks the success
+  const state::QueueStats stats = Stats();
+  EXPECT_EQ(stats.ready + stats.delayed + stats.reserved + stats.dead, 0);
+  EXPECT_EQ(pool_->Counters().retried, 0);
+}
+
+TEST_F(WorkerPoolTest, OutcomeLeftToTheQueueWhenTheOutageOutlastsTheBudget) {
+  UnavailableForAWhile results(*backend_.results, -1);
+  WorkerOptions options = FastOptions();
+  options.outcome_retry_budget = std::chrono::milliseconds(300);
+  pool_ = std::make_unique<WorkerPool>(*backend_.queue, results, *backend_.progress,
+                                       RegistryWith("vmsg.test",
+                                                    [](TaskContext&) -> Result<Json> {
+                                                      return Json{{"n", 1}};
+                                                    }),
+                                       options, clock_, logger_);
+  ASSERT_TRUE(pool_->Start().ok());
+  Enqueue("t-long-outage", "vmsg.test");
+
+  // Retryable, so the queue runs it again later; nothing is lost.
+  ASSERT_TRUE(WaitForStatus("t-long-outage", TaskStatus::kRetry));
+  EXPECT_GE(results.calls(), 2);
+  EXPECT_EQ(Stats().delayed, 1);
 }
 
 TEST_F(WorkerPoolTest, TrackStartedOffWritesNoStartedRecord) {

@@ -237,6 +237,9 @@ out=$(REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_DATA_DIR="$work/data2"
 check "status on redis exits 0" test $rc -eq 0
 check "status on redis shows the server" grep -Eq '^redis +ok +memory [0-9.]+ MiB, [0-9]+ ops/s' <<<"$out"
 check "no sqlite file with redis" test ! -e "$work/data2/state.sqlite3"
+check "serve reports redis's persistence at start-up" \
+  grep -q 'redis: persistence .*settings="AOF on (appendfsync everysec, last write ok), RDB save 900 1 300 10 60 10000, last save ok"' "$work/serve2.log"
+check "status on redis shows its persistence" grep -Eq '^persist +ok +AOF on \(appendfsync everysec' <<<"$out"
 
 # Celery clients (Debian's python3-celery) queue vmsg.generate_video with the HTTP request's
 # fields and read the outcome with AsyncResult.get(); the API answers for their tasks too.
@@ -262,6 +265,30 @@ check "celery unknown voice fails" grep -q '"state": "FAILURE"' <<<"$got"
 check "celery unknown voice names the voice" grep -q "nobody" <<<"$got"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
+# A Redis that keeps nothing across a restart: a worker starts, but says so.
+mkdir -p "$work/redis-volatile"
+redis-server --port 0 --unixsocket "$work/redis-volatile/redis.sock" --dir "$work/redis-volatile" \
+  --appendonly no --save '' --daemonize no >"$work/redis-volatile/log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 100); do [ -S "$work/redis-volatile/redis.sock" ] && break; sleep 0.05; done
+REDIS_URL="unix://$work/redis-volatile/redis.sock" VMSG_DATA_DIR="$work/data2" VMSG_WORKERS=1 \
+  VMSG_METRICS_PORT=0 "$VMSG" worker >"$work/volatile.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 600); do grep -q "working" "$work/volatile.log" && break; sleep 0.1; done
+check "a worker on a volatile redis still starts" grep -q "working url=-" "$work/volatile.log"
+check "a volatile redis is warned about" \
+  grep -q 'warning redis: persistence off: neither AOF nor RDB .*settings="AOF off, RDB off' "$work/volatile.log"
+out=$(REDIS_URL="unix://$work/redis-volatile/redis.sock" VMSG_DATA_DIR="$work/data2" "$VMSG" status)
+check "status warns about a volatile redis" grep -Eq '^persist +ok +WARNING no AOF and no RDB' <<<"$out"
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
+# Nothing listens on a freshly freed port: start-up fails at once, naming the server.
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+err=$(REDIS_URL="redis://:sekret@127.0.0.1:$closed_port/0" REDIS_SOCKET_CONNECT_TIMEOUT=500ms \
+  VMSG_DATA_DIR="$work/data3" VMSG_WORKERS=1 VMSG_METRICS_PORT=0 "$VMSG" worker 2>&1); rc=$?
+check "unreachable redis stops a worker" test $rc -eq 2
+check "unreachable redis is named" grep -q "Redis at redis://127.0.0.1:$closed_port/0 (REDIS_URL) is not reachable" <<<"$err"
+check "unreachable redis's password is not shown" test -z "$(grep -o sekret <<<"$err")"
 err=$(REDIS_URL="unix://$work/redis/gone.sock" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data3" \
   VMSG_WEB_DIR="$SOURCE_DIR/web" "$VMSG" serve 2>&1); rc=$?
 check "unreachable redis stops serve" test $rc -eq 2
@@ -385,6 +412,8 @@ lifecycle=$(curl -s "http://127.0.0.1:$moto_port/vmsg-cli-test?lifecycle")
 check "start-up put the spec's lifecycle rules" grep -q "TransitionToColdStorageAfter90Days" <<<"$lifecycle"
 versioning=$(curl -s "http://127.0.0.1:$moto_port/vmsg-cli-test?versioning")
 check "start-up enabled versioning" grep -q "Enabled" <<<"$versioning"
+check "start-up reads back versioning and the lifecycle rules" \
+  grep -q 'objects: bucket checked bucket=vmsg-cli-test found="versioning Enabled, lifecycle rules .*TransitionToColdStorageAfter90Days (voices/custom/, GLACIER after 90 d)' "$work/serve4.log"
 presign=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"kind":"image","content_type":"image/jpeg"}' "http://127.0.0.1:$port/api/uploads/presign")
 check "presign answers with the bucket's URL" grep -q "127.0.0.1:$moto_port/vmsg-cli-test" <<<"$presign"
