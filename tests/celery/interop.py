@@ -9,7 +9,7 @@ the same server's DB 1, as vmsg keeps them.
       SUCCESS, null otherwise.
   interop.py BROKER send SPEC_JSON
       Queues a task with send_task. SPEC_JSON: {"name", "kwargs", "args"?, "priority"?,
-      "countdown"?, "expires"?, "task_id"?}. Prints {"task_id"}.
+      "countdown"?, "expires"? (seconds, or an ISO time), "task_id"?}. Prints {"task_id"}.
   interop.py BROKER wait TASK_ID TIMEOUT
       AsyncResult(task_id).get(timeout): {"state", "result"}, or {"state", "error",
       "exc_type"} when get() raises (a task's failure, or the timeout).
@@ -19,6 +19,7 @@ the same server's DB 1, as vmsg keeps them.
 """
 import json
 import sys
+from datetime import datetime
 
 from celery import Celery
 from celery.result import AsyncResult
@@ -45,6 +46,8 @@ def read(app: Celery, task_id: str) -> dict:
 
 def send(app: Celery, spec: dict) -> dict:
     options = {k: spec[k] for k in ("priority", "countdown", "expires", "task_id") if k in spec}
+    if isinstance(options.get("expires"), str):  # an ISO time rather than seconds from now
+        options["expires"] = datetime.fromisoformat(options["expires"])
     sent = app.send_task(spec["name"], args=spec.get("args", []),
                          kwargs=spec.get("kwargs", {}), **options)
     return {"task_id": sent.id}

@@ -263,6 +263,10 @@ sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"obje
 got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
 check "celery unknown voice fails" grep -q '"state": "FAILURE"' <<<"$got"
 check "celery unknown voice names the voice" grep -q "nobody" <<<"$got"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"expires\":\"2001-01-01T00:00:00+00:00\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\"}}")
+got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
+check "celery expired task is revoked" grep -q '"state": "REVOKED"' <<<"$got"
+check "celery expired task says so" grep -q "expired" <<<"$got"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
 # A Redis that keeps nothing across a restart: a worker starts, but says so.
