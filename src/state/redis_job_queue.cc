@@ -172,6 +172,27 @@ local function fetch(token, now_ms, now_s, visibility_ms, default_retries)
   end
   return false
 end
+-- Ends delivery `token` of task `id` so that the caller can put its message elsewhere: the
+-- task's key and the message, or nil when the delivery is stale (or its message is lost).
+local function take_back(id, token)
+  local tk = taskkey(id)
+  local f = redis.call('HMGET', tk, 'state', 'tag')
+  if f[1] ~= 'reserved' or f[2] ~= token then return nil end
+  local msg = held_message(token)
+  unhold(token)
+  if not msg then
+    redis.call('DEL', tk)
+    return nil
+  end
+  redis.call('HDEL', tk, 'tag')
+  return tk, msg
+end
+-- Keeps a message aside until `due` ms (a delay, a retry's backoff, Celery's eta).
+local function hold_until(id, tk, msg, due)
+  redis.call('HSET', tk, 'state', 'delayed')
+  redis.call('HSET', HELD, id, cjson.encode(msg))
+  redis.call('ZADD', DELAYED, due, id)
+end
 -- true when the delivery was held (and is now done), false when stale.
 local function ack(id, token)
   local tk = taskkey(id)
@@ -260,10 +281,9 @@ unhold(token)
 if ARGV[3] == '1' and msg and tonumber(f[3]) < tonumber(f[4]) and f[5] ~= '1' then
   local attempt = tonumber(f[3]) + 1
   msg.headers.retries = attempt
-  redis.call('HSET', tk, 'state', 'delayed', 'attempt', attempt)
+  redis.call('HSET', tk, 'attempt', attempt)
   redis.call('HDEL', tk, 'tag')
-  redis.call('HSET', HELD, id, cjson.encode(msg))
-  redis.call('ZADD', DELAYED, ARGV[4], id)
+  hold_until(id, tk, msg, ARGV[4])
   return 1
 end
 dead_record(id, msg_task(msg), msg and cjson.encode(msg) or '', f[3], f[4], f[6], ARGV[5],
@@ -275,37 +295,17 @@ return 2
 // ARGV: id, token, due ms. Holds a message whose Celery eta is still ahead until then
 // (attempt unchanged). 1 held, 0 stale.
 const RedisScript kDefer(QueueLua(R"lua(
-local id, token = ARGV[1], ARGV[2]
-local tk = taskkey(id)
-local f = redis.call('HMGET', tk, 'state', 'tag')
-if f[1] ~= 'reserved' or f[2] ~= token then return 0 end
-local msg = held_message(token)
-unhold(token)
-if not msg then
-  redis.call('DEL', tk)
-  return 0
-end
-redis.call('HSET', tk, 'state', 'delayed')
-redis.call('HDEL', tk, 'tag')
-redis.call('HSET', HELD, id, cjson.encode(msg))
-redis.call('ZADD', DELAYED, ARGV[3], id)
+local tk, msg = take_back(ARGV[1], ARGV[2])
+if not tk then return 0 end
+hold_until(ARGV[1], tk, msg, ARGV[3])
 return 1
 )lua"));
 
 // ARGV: id, token. 1 released (first in line again, as kombu restores), 0 stale.
 const RedisScript kRelease(QueueLua(R"lua(
-local id, token = ARGV[1], ARGV[2]
-local tk = taskkey(id)
-local f = redis.call('HMGET', tk, 'state', 'tag')
-if f[1] ~= 'reserved' or f[2] ~= token then return 0 end
-local msg = held_message(token)
-unhold(token)
-if not msg then
-  redis.call('DEL', tk)
-  return 0
-end
+local tk, msg = take_back(ARGV[1], ARGV[2])
+if not tk then return 0 end
 redis.call('HSET', tk, 'state', 'ready')
-redis.call('HDEL', tk, 'tag')
 redis.call('RPUSH', list_for(msg), cjson.encode(msg))
 wake(1)
 return 1

@@ -114,14 +114,7 @@ class BgmHttpTest : public ::testing::Test {
   }
   // A DELETE with the vmsg_client cookie `client` when it is not empty.
   bhttp::response<bhttp::string_body> Delete(const std::string& path, const std::string& client) {
-    Client c(server_->port());
-    EXPECT_TRUE(c.connected());
-    std::string head = "DELETE " + path + " HTTP/1.1\r\nHost: x\r\n";
-    if (!client.empty()) head += "Cookie: vmsg_client=" + client + "\r\n";
-    c.Send(head + "\r\n");
-    auto r = c.Read();
-    EXPECT_FALSE(c.error()) << c.error().message();
-    return r;
+    return testing::DeleteAs(server_->port(), path, client);
   }
   static std::string Code(const bhttp::response<bhttp::string_body>& r) {
     Result<vmsg::Json> body = ParseJson(r.body());

@@ -120,4 +120,15 @@ std::string Get(std::string_view path, std::string_view extra = "") {
          "\r\n";
 }
 
+// A DELETE of `path` on a new connection, carrying the vmsg_client cookie `client` when it
+// is not empty; result 0 when the exchange failed.
+inline bhttp::response<bhttp::string_body> DeleteAs(uint16_t port, const std::string& path,
+                                                    const std::string& client) {
+  Client c(port);
+  std::string head = "DELETE " + path + " HTTP/1.1\r\nHost: x\r\n";
+  if (!client.empty()) head += "Cookie: vmsg_client=" + client + "\r\n";
+  c.Send(head + "\r\n");
+  return c.Read();
+}
+
 }  // namespace vmsg::testing
