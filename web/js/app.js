@@ -280,13 +280,17 @@ function showResult(result) {
   $('result-title').focus();
 }
 
+function canShareFile(file) {
+  try {
+    return Boolean(navigator.canShare({ files: [file] }));
+  } catch {
+    return false;  // a browser that throws on files instead of saying no
+  }
+}
+
 function shareProbe() {
   if (!navigator.share || !navigator.canShare) return false;
-  try {
-    return navigator.canShare({ files: [new File([new Uint8Array(1)], 'vmsg.mp4', { type: 'video/mp4' })] });
-  } catch {
-    return false;
-  }
+  return canShareFile(new File([new Uint8Array(1)], 'vmsg.mp4', { type: 'video/mp4' }));
 }
 
 // Save / share. The share sheet needs the MP4 as a File; a cancelled sheet (AbortError) is
@@ -318,7 +322,7 @@ async function share() {
       showError(errorBox, err, 'share');
       return;
     }
-    if (!navigator.canShare({ files: [file] })) {
+    if (!canShareFile(file)) {
       offerDownload();
       $('download-link').click();
       return;
