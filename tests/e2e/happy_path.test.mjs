@@ -2,12 +2,19 @@
 // a Japanese message, preview and choose a voice and a track, generate, watch the progress
 // bar go through the steps to 100 %, and play the result: readyState >= 2 and the video's
 // duration within 0.2 s of the server's duration_seconds. No console errors on the way.
+// Then save / share on that finished video, with navigator.share and navigator.canShare
+// stood in for (lib/share_stand_in.mjs: the share sheet is the operating system's and does
+// not exist headless): the page is opened again on the finished task through its own
+// reload pick-up, so no second video is made.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, sep } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
 import { startServer } from './lib/server.mjs';
 import { launch, openPage, screenshot } from './lib/browser.mjs';
 import { FACES, synthesizedSpeech } from './lib/fixtures.mjs';
+import { shareStandIn } from './lib/share_stand_in.mjs';
 
 // A photo with several people (Debian's dlib examples), so a person is chosen by tapping.
 const GROUP_PHOTO = join(FACES, '2008_001009.jpg');
@@ -17,6 +24,9 @@ const GENERATE_TIMEOUT_MS = 300000;
 
 let server;
 let browser;
+// The finished generation, for the save / share test: the result, and the task as the page
+// kept it for this tab (sessionStorage 'vmsg.task') while the video was being made.
+let finished = null;
 
 before(async () => {
   server = await startServer();
@@ -108,10 +118,13 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   await page.click('#generate-button');
   await page.waitForSelector('#progress-panel:not([hidden])');
   assert.equal(await page.isVisible('#generate-button'), false, 'no second generate while one runs');
+  const keptTask = await page.evaluate(() => sessionStorage.getItem('vmsg.task'));
+  assert.ok(keptTask, 'the running task is kept for a reload');
   await screenshot(page, 'progress-ja-390x844');
   const result = await (await resultResponse).json();
   assert.equal(result.status, 'SUCCESS');
   await page.waitForSelector('#result-panel:not([hidden])');
+  finished = { result, keptTask };
 
   const seen = await page.evaluate(() => window.seen);
   const pcts = seen.map((s) => s.pct);
@@ -152,6 +165,150 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   assert.equal(await page.isVisible('#result-panel'), false);
   assert.equal(await page.inputValue('#message-text'), '');
   await page.context().close();
+});
+
+// Save / share on the finished video. Each page starts with the task the first page kept
+// (the page's own pick-up after a reload; the task is finished, so it shows the result) and
+// a stand-in for navigator.share / navigator.canShare in one of four browsers' shapes.
+test('save / share: the share sheet gets the MP4 where files can be shared, the download link elsewhere', { timeout: 120000 }, async (t) => {
+  if (!finished) {
+    t.skip('no finished video (the test above failed)');
+    return;
+  }
+  const { result, keptTask } = finished;
+  const started = Date.now();
+  const served = Buffer.from(await (await fetch(new URL(result.video_url, server.url))).arrayBuffer());
+  const servedSha256 = createHash('sha256').update(served).digest('hex');
+  const seedTask = (kept) => {
+    // Once per tab, as the first page wrote it; a later reload sees what the page left.
+    if (!sessionStorage.getItem('vmsg.e2e-seeded')) {
+      sessionStorage.setItem('vmsg.e2e-seeded', '1');
+      sessionStorage.setItem('vmsg.task', kept);
+    }
+  };
+  const removeShare = () => {
+    delete Navigator.prototype.share;
+    delete Navigator.prototype.canShare;
+  };
+  const openOnResult = async (standIn) => {
+    const page = await openPage(browser, server.url, { init: [[seedTask, keptTask], standIn] });
+    await page.waitForSelector('#result-panel:not([hidden])');
+    // The same video (its link is signed afresh for each result answer).
+    const pathOf = (u) => new URL(u, server.url).pathname;
+    assert.equal(pathOf(await page.getAttribute('#download-link', 'href')), pathOf(result.video_url));
+    return page;
+  };
+  const recording = (page) => page.evaluate(() => window.__shareStandIn);
+
+  // Where files cannot be shared, only the download link: no share function at all (today's
+  // headless Chromium on Linux; removed in case a later one has it), share without canShare
+  // (the browsers that share text and links only), canShare saying no to files.
+  await Promise.all([
+    [removeShare],
+    [shareStandIn, 'no-canshare'],
+    [shareStandIn, 'no-files'],
+  ].map(async (standIn) => {
+    const page = await openOnResult(standIn);
+    const label = standIn[1] || 'no navigator.share';
+    assert.equal(await page.isVisible('#share-button'), false, `${label}: share button shown`);
+    assert.equal(await page.isVisible('#download-link'), true, `${label}: no download link`);
+    if (standIn[1]) {
+      const rec = await recording(page);
+      assert.deepEqual(rec.shareCalls, [], `${label}: share was called`);
+      if (standIn[1] === 'no-files') {
+        assert.equal(rec.canShareCalls.length, 1, `${label}: canShare asked ${rec.canShareCalls.length} times`);
+        assert.deepEqual(rec.canShareCalls[0].keys, ['files']);
+        assert.equal(rec.canShareCalls[0].files[0].type, 'video/mp4');
+      }
+    }
+    assert.deepEqual(page.problems, [], label);
+    await page.context().close();
+  }));
+
+  // Where canShare says yes to files but no to this one: the tap downloads it.
+  {
+    const page = await openOnResult([shareStandIn, 'tiny-files']);
+    assert.equal(await page.isVisible('#share-button'), true);
+    const download = page.waitForEvent('download');
+    await page.click('#share-button');
+    const saved = await download;
+    assert.equal(saved.suggestedFilename(), 'vmsg.mp4');
+    assert.equal(new URL(saved.url()).pathname, new URL(result.video_url, server.url).pathname);
+    assert.equal(await page.isVisible('#download-link'), true);
+    assert.equal(await page.isVisible('#share-error'), false);
+    const rec = await recording(page);
+    assert.deepEqual(rec.shareCalls, []);
+    assert.equal(rec.canShareCalls.at(-1).files[0].size, served.length);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+
+  // Where canShare says yes to files: the share button, and no download link until needed.
+  const page = await openOnResult([shareStandIn, 'files']);
+  assert.equal(await page.isVisible('#share-button'), true, 'no share button where files can be shared');
+  assert.equal(await page.isVisible('#download-link'), false, 'share and download both shown');
+  const shareOnce = async (outcome) => {
+    const before = (await recording(page)).shareCalls.length;
+    await page.evaluate((o) => window.__shareStandIn.outcomes.push(o), outcome);
+    await page.click('#share-button');
+    await page.waitForFunction((n) => window.__shareStandIn.shareCalls.length === n + 1 &&
+      document.getElementById('share-status').textContent === '', before);
+    return (await recording(page)).shareCalls[before];
+  };
+
+  // 1 The user cancels the sheet (AbortError): the page stays as it was, no error.
+  const call = await shareOnce('AbortError');
+  assert.deepEqual(call.keys, ['files', 'title']);
+  assert.equal(call.title, 'ビデオメッセージ');
+  assert.equal(call.activation, true, 'share called without the user\'s activation (the real one refuses)');
+  assert.equal(call.files.length, 1);
+  const [file] = call.files;
+  assert.equal(file.isFile, true);
+  assert.equal(file.name, 'vmsg.mp4');
+  assert.equal(file.type, 'video/mp4');
+  assert.equal(file.size, served.length, `shared ${file.size} bytes, the video URL serves ${served.length}`);
+  assert.equal(Buffer.from(file.head, 'hex').subarray(4, 8).toString('latin1'), 'ftyp');
+  assert.equal(file.sha256, servedSha256, 'the shared file is not the video the server serves');
+  // canShare was asked again about that very file before share.
+  const asked = (await recording(page)).canShareCalls.at(-1);
+  assert.deepEqual(asked.files, [{ isFile: true, name: 'vmsg.mp4', type: 'video/mp4', size: served.length }]);
+  assert.equal(await page.isVisible('#share-error'), false, 'a cancelled sheet shows an error');
+  assert.equal(await page.isVisible('#download-link'), false);
+  assert.equal(await page.isEnabled('#share-button'), true);
+
+  // 2 Another refusal (NotAllowedError): the page's own message, in the page's language (and
+  // again after a switch), and the download link as the way to save instead.
+  await shareOnce('NotAllowedError');
+  await page.waitForSelector('#share-error:not([hidden])');
+  assert.match(await page.textContent('#share-error'), /動画を共有できませんでした。/);
+  assert.doesNotMatch(await page.textContent('#share-error'), /NotAllowed|stand-in/);
+  assert.equal(await page.isVisible('#download-link'), true, 'no download link after a refused share');
+  await screenshot(page, 'share-refused-ja-390x844');
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.match(await page.textContent('#share-error'), /The video could not be shared\./);
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'ja');
+
+  // 3 Usable after both: a share that succeeds clears the message.
+  const again = await shareOnce('resolve');
+  assert.equal(again.files[0].size, served.length);
+  assert.equal(await page.isVisible('#share-error'), false, 'the message outlived a successful share');
+  assert.deepEqual(page.problems, []);
+
+  // 4 The video gone from the store (removed under the server): the tap says so.
+  const videoPath = new URL(result.video_url, server.url).pathname;
+  const stored = readdirSync(server.dataDir, { recursive: true }).map(String)
+    .filter((p) => p.endsWith(videoPath.split('/').slice(-2).join(sep)));
+  assert.equal(stored.length, 1, `the stored video: ${stored}`);
+  rmSync(join(server.dataDir, stored[0]));
+  await page.click('#share-button');
+  await page.waitForSelector('#share-error:not([hidden])');
+  assert.match(await page.textContent('#share-error'), /動画がサーバーにもうありません。もう一度動画を作ってください。/);
+  assert.equal((await recording(page)).shareCalls.length, 3, 'a missing video went to the share sheet');
+  assert.deepEqual(page.problems, ['console: Failed to load resource: the server responded with a status of 404 (Not Found)']);
+  await page.context().close();
+  t.diagnostic(`save / share checks took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
 // With no workers the task waits in the queue, so cancelling it is certain to come first.

@@ -3,9 +3,10 @@
 # `npm ci` (from package-lock.json, through the registry npm is configured with) when
 # tests/e2e/node_modules is missing. Usage: run_e2e.sh VMSG_BIN SOURCE_DIR ARTIFACTS_DIR TEST...
 set -euo pipefail
-VMSG_BIN=$1
-SOURCE_DIR=$2
-ARTIFACTS=$3
+# Absolute paths: the tests run from tests/e2e (a relative build/vmsg would not be found).
+VMSG_BIN=$(realpath -m "$1")
+SOURCE_DIR=$(realpath -m "$2")
+ARTIFACTS=$(realpath -m "$3")
 shift 3
 E2E_DIR="$SOURCE_DIR/tests/e2e"
 for tool in node npm; do

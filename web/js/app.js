@@ -272,6 +272,7 @@ function showResult(result) {
   renderResultInfo();
   const download = $('download-link');
   download.href = result.video_url;
+  clearError($('share-error'));
   const canShare = shareProbe();
   $('share-button').hidden = !canShare;
   download.hidden = canShare;
@@ -279,36 +280,64 @@ function showResult(result) {
   $('result-title').focus();
 }
 
-function shareProbe() {
-  if (!navigator.share || !navigator.canShare) return false;
+function canShareFile(file) {
   try {
-    return navigator.canShare({ files: [new File([new Uint8Array(1)], 'vmsg.mp4', { type: 'video/mp4' })] });
+    return Boolean(navigator.canShare({ files: [file] }));
   } catch {
-    return false;
+    return false;  // a browser that throws on files instead of saying no
   }
 }
 
+function shareProbe() {
+  if (!navigator.share || !navigator.canShare) return false;
+  return canShareFile(new File([new Uint8Array(1)], 'vmsg.mp4', { type: 'video/mp4' }));
+}
+
+// Save / share. The share sheet needs the MP4 as a File; a cancelled sheet (AbortError) is
+// the user's choice and says nothing. Any other refusal (NotAllowedError when the browser
+// or the user's settings refuse, a TypeError for data it will not take) says so in the
+// page's own words and offers the download link instead, so the video can still be saved.
+// A failed fetch of the video says what went wrong. A browser that can share files but not
+// this one (too large, say) downloads it.
+let sharing = false;  // one share at a time: a second tap while the sheet opens does nothing
+
+function offerDownload() {
+  $('download-link').hidden = false;
+}
+
 async function share() {
+  if (sharing) return;
+  sharing = true;
   const status = $('share-status');
+  const errorBox = $('share-error');
+  clearError(errorBox);
   try {
     status.textContent = t('result.preparing');
-    const blob = await (await request(resultVideoUrl)).blob();
-    const file = new File([blob], 'vmsg.mp4', { type: 'video/mp4' });
-    if (navigator.canShare && navigator.canShare({ files: [file] })) {
+    let file;
+    try {
+      const blob = await (await request(resultVideoUrl)).blob();
+      file = new File([blob], 'vmsg.mp4', { type: 'video/mp4' });
+    } catch (err) {
+      // Downloading would fail the same way: the message says what to do.
+      showError(errorBox, err, 'share');
+      return;
+    }
+    if (!canShareFile(file)) {
+      offerDownload();
+      $('download-link').click();
+      return;
+    }
+    try {
       await navigator.share({ files: [file], title: t('result.share_title') });
-      status.textContent = '';
-      return;
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      showError(errorBox, new LocalError('errors.share_failed', 'hints.share_failed'));
+      offerDownload();
     }
-  } catch (err) {
-    if (err && err.name === 'AbortError') {
-      status.textContent = '';
-      return;
-    }
+  } finally {
+    status.textContent = '';
+    sharing = false;
   }
-  // No file sharing here: fall back to downloading.
-  status.textContent = '';
-  $('download-link').hidden = false;
-  $('download-link').click();
 }
 
 async function generate(event) {
@@ -399,6 +428,7 @@ function makeAnother() {
   video.load();
   $('result-panel').hidden = true;
   $('share-status').textContent = '';
+  clearError($('share-error'));
   resetPhoto();
   $('message-text').value = '';
   showMissing = false;

@@ -20,8 +20,10 @@ export async function launch(extraArgs = []) {
 }
 
 // A page with its problems recorded: page.problems lists console errors and uncaught errors.
-export async function openPage(browser, url, { viewport = { width: 390, height: 844 }, locale = 'ja-JP' } = {}) {
+// `init` lists [script, arg] pairs run in the page before its own scripts (addInitScript).
+export async function openPage(browser, url, { viewport = { width: 390, height: 844 }, locale = 'ja-JP', init = [] } = {}) {
   const context = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  for (const [script, arg] of init) await context.addInitScript(script, arg);
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (msg) => {
