@@ -190,9 +190,11 @@ status_json() {  # status_json TASK_ID [NODE]
 state_of() { grep -o '"status":"[A-Z]*"' <<<"$1" | head -1 | cut -d'"' -f4; }
 percent_of() { grep -o '"percentage":-\?[0-9]*' <<<"$1" | head -1 | cut -d: -f2; }
 
+for i in $(seq 1 9); do submit "$i"; done
 submit 0
 # Task 0 went to node 1: follow it at the same time over node 2's WebSocket and SSE stream
-# (progress crosses nodes through Redis) and over node 1's SSE stream.
+# (progress crosses nodes through Redis) and over node 1's SSE stream. Queued behind nine
+# others, it starts long after the followers have connected, however slowly they start.
 declare -A follower_pid
 follow() {  # follow NAME ws|sse NODE: output in $work/NAME.out, errors in $work/NAME.log
   python3 "$HERE/follow_progress.py" "$2" 127.0.0.1 "${api_port[$3]}" "${task_ids[0]}" \
@@ -203,7 +205,6 @@ follow() {  # follow NAME ws|sse NODE: output in $work/NAME.out, errors in $work
 follow ws-node2 ws 2
 follow sse-node2 sse 2
 follow sse-node1 sse 1
-for i in $(seq 1 9); do submit "$i"; done
 note "10 tasks submitted"
 
 # ---- Rate limits are shared: node 1 spends the whole upload budget of this address, then
