@@ -6,7 +6,9 @@
 # happen: (a) a worker is SIGKILLed in the middle of a task, which another worker then
 # finishes exactly once; (b) redis-server is shut down and started again (AOF on), losing
 # no task; (c) the S3 endpoint hangs (SIGSTOP) for a few seconds. Progress of one task is
-# followed over the WebSocket of the API node that did not take the request.
+# followed at the same time over the WebSocket and the SSE stream of the API node that did
+# not take the request and over the SSE stream of the one that did; the upload rate budget,
+# counted in Redis, is shown to be shared by both API nodes.
 # Talks to vmsg only through its processes and HTTP/WebSocket APIs.
 set -uo pipefail
 VMSG=$1
@@ -67,17 +69,23 @@ free_port() {
 }
 # The port a `vmsg serve` logging to $1 listens on, once it says so (up to 120 s: a first
 # start seeds the system voices and music into the bucket).
-# Sets $found (not a command substitution, so a stop signal is acted on at once).
+# Sets $found (not a command substitution, so a stop signal is acted on at once). Gives up
+# at once when the process ($2) has exited.
 wait_for_port() {
   found=""
   for _ in $(seq 1 1200); do
     found=$(grep -o 'listening address=127.0.0.1 port=[0-9]*' "$1" | grep -o '[0-9]*$')
     [ -n "$found" ] && break
+    kill -0 "$2" 2>/dev/null || break
     sleep 0.1
   done
 }
-wait_for_line() {  # wait_for_line FILE PATTERN SECONDS
-  for _ in $(seq 1 $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+wait_for_line() {  # wait_for_line FILE PATTERN SECONDS [PID: give up when it has exited]
+  for _ in $(seq 1 $(($3 * 10))); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && return 1
+    sleep 0.1
+  done
   return 1
 }
 
@@ -119,12 +127,15 @@ check "bucket created" s3 "c.create_bucket(Bucket='$bucket')"
 # ---- Two API nodes and two workers: own data dirs, shared Redis and bucket. Faults need
 # short limits: a task may run 40 s, a dead worker's task is redelivered after 45 s, one S3
 # request may hang 2 s and is tried twice (so an 8 s outage outlasts the client's retries).
+# The upload budget is small (the generations draw on their own) to be exhausted on purpose.
+upload_limit=3
 common=(REDIS_URL="redis://127.0.0.1:$redis_port/0"
         S3_BUCKET=$bucket S3_ENDPOINT_URL="http://127.0.0.1:$moto_port" S3_REGION=us-east-1
         AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
         S3_REQUEST_TIMEOUT=2s S3_MAX_RETRIES=1
         CELERY_TASK_TIME_LIMIT=40 VMSG_VISIBILITY_TIMEOUT=45s
         VMSG_RATE_LIMIT_GENERATE=1000 VMSG_RATE_LIMIT_API=1000000
+        VMSG_RATE_LIMIT_UPLOADS=$upload_limit
         VMSG_WEB_DIR="$SOURCE_DIR/web" VMSG_CPU_THREADS=1 VMSG_HTTP_THREADS=2)
 declare -A api_pid
 start_api() {  # start_api N
@@ -144,12 +155,12 @@ start_api 1
 start_api 2
 start_worker 1
 start_worker 2
-wait_for_port "$work/api1.log"; port1=$found
-wait_for_port "$work/api2.log"; port2=$found
+wait_for_port "$work/api1.log" "${api_pid[1]}"; port1=$found
+wait_for_port "$work/api2.log" "${api_pid[2]}"; port2=$found
 check "API node 1 listens" test -n "$port1"
 check "API node 2 listens" test -n "$port2"
-check "worker 1 works" wait_for_line "$work/worker1.log" "working url=- workers=1" 120
-check "worker 2 works" wait_for_line "$work/worker2.log" "working url=- workers=1" 120
+check "worker 1 works" wait_for_line "$work/worker1.log" "working url=- workers=1" 120 "${worker_pid[1]}"
+check "worker 2 works" wait_for_line "$work/worker2.log" "working url=- workers=1" 120 "${worker_pid[2]}"
 [ $failures -eq 0 ] || exit 1
 api_port=("" "$port1" "$port2")
 for n in 1 2; do
@@ -179,13 +190,45 @@ status_json() {  # status_json TASK_ID [NODE]
 state_of() { grep -o '"status":"[A-Z]*"' <<<"$1" | head -1 | cut -d'"' -f4; }
 percent_of() { grep -o '"percentage":-\?[0-9]*' <<<"$1" | head -1 | cut -d: -f2; }
 
-submit 0
-# Task 0 went to node 1: follow it on node 2's WebSocket.
-python3 "$HERE/ws_progress.py" 127.0.0.1 "$port2" "${task_ids[0]}" >"$work/ws.out" 2>"$work/ws.log" &
-ws_pid=$!
-remember $ws_pid
 for i in $(seq 1 9); do submit "$i"; done
+submit 0
+# Task 0 went to node 1: follow it at the same time over node 2's WebSocket and SSE stream
+# (progress crosses nodes through Redis) and over node 1's SSE stream. Queued behind nine
+# others, it starts long after the followers have connected, however slowly they start.
+declare -A follower_pid
+follow() {  # follow NAME ws|sse NODE: output in $work/NAME.out, errors in $work/NAME.log
+  python3 "$HERE/follow_progress.py" "$2" 127.0.0.1 "${api_port[$3]}" "${task_ids[0]}" \
+    >"$work/$1.out" 2>"$work/$1.log" &
+  follower_pid[$1]=$!
+  remember $!
+}
+follow ws-node2 ws 2
+follow sse-node2 sse 2
+follow sse-node1 sse 1
 note "10 tasks submitted"
+
+# ---- Rate limits are shared: node 1 spends the whole upload budget of this address, then
+# node 2 refuses the next request; both count in one Redis record.
+presign() {  # presign NODE: the HTTP status, Retry-After in $work/presign.headers
+  curl -s -o /dev/null -D "$work/presign.headers" -w '%{http_code}' \
+    -H 'Content-Type: application/json' -d '{"kind":"image","content_type":"image/jpeg"}' \
+    "http://127.0.0.1:${api_port[$1]}/api/uploads/presign"
+}
+for n in $(seq 1 $upload_limit); do
+  check "upload $n of $upload_limit is allowed by node 1" test "$(presign 1)" = 200
+done
+check "node 2 refuses upload $((upload_limit + 1)) with 429" test "$(presign 2)" = 429
+retry_after=$(grep -i '^retry-after:' "$work/presign.headers" | tr -dc '0-9')
+check "node 2's 429 says when to retry (Retry-After: ${retry_after:-none})" \
+  test "${retry_after:-0}" -ge 1 -a "${retry_after:-0}" -le 3600
+check "node 1 refuses too" test "$(presign 1)" = 429
+# The state lives in Redis database 1 (see /health); the key is ratelimit:{group}:{address}.
+rate_count=$(redis-cli -p "$redis_port" -n 1 hget ratelimit:upload:127.0.0.1 count)
+check "Redis counts the uploads of both nodes in one window (count $rate_count)" \
+  test "$rate_count" = $((upload_limit + 2))
+check "the window expires within the hour" \
+  test "$(redis-cli -p "$redis_port" -n 1 pttl ratelimit:upload:127.0.0.1)" -le 3600000
+note "upload budget: $upload_limit on node 1, then 429 on node 2 (Retry-After ${retry_after:-?} s), Redis count $rate_count"
 
 # ---- Fault (a): SIGKILL worker 1 while it is in the middle of a task.
 victim=""
@@ -194,7 +237,8 @@ for _ in $(seq 1 600); do
   # Not task 0: its WebSocket must see one uninterrupted run.
   if [ -n "$candidate" ] && [ "$candidate" != "${task_ids[0]}" ]; then
     pct=$(percent_of "$(status_json "$candidate")")
-    if [ -n "$pct" ] && [ "$pct" -ge 5 ] && [ "$pct" -le 80 ]; then
+    # Two steps short of the end at most, so that it cannot finish before the signal lands.
+    if [ -n "$pct" ] && [ "$pct" -ge 5 ] && [ "$pct" -le 70 ]; then
       kill -9 "${worker_pid[1]}"
       victim=$candidate
       break
@@ -207,15 +251,20 @@ wait "${worker_pid[1]}" 2>/dev/null
 forget "${worker_pid[1]}"
 note "worker 1 SIGKILLed at ${pct:-?} % of $victim"
 
-# The WebSocket on the other node saw task 0 move forward to 100 %.
-for _ in $(seq 1 1200); do kill -0 "$ws_pid" 2>/dev/null || break; sleep 0.1; done
-wait "$ws_pid"; ws_rc=$?
-forget "$ws_pid"
-check "the WebSocket follower ended cleanly" test $ws_rc -eq 0
-check "the WebSocket saw several steps" test "$(sort -un "$work/ws.out" | wc -l)" -ge 3
-check "the WebSocket's percentages never went back" test "$(cat "$work/ws.out")" = "$(sort -n "$work/ws.out")"
-check "the WebSocket ended at 100 %" test "$(tail -n1 "$work/ws.out")" = 100
-note "WebSocket on node 2 followed task 0: $(tr '\n' ' ' <"$work/ws.out")"
+# Every follower saw task 0 move forward to 100 %, and its stream end there.
+for name in ws-node2 sse-node2 sse-node1; do
+  pid=${follower_pid[$name]}
+  for _ in $(seq 1 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$pid"; rc=$?
+  forget "$pid"
+  out=$work/$name.out
+  check "the $name follower ended cleanly after the final record" test $rc -eq 0
+  [ $rc -eq 0 ] || cat "$work/$name.log"
+  check "the $name follower saw several steps" test "$(sort -un "$out" | wc -l)" -ge 3
+  check "the $name follower's percentages never went back" test "$(cat "$out")" = "$(sort -n "$out")"
+  check "the $name follower ended at 100 %" test "$(tail -n1 "$out")" = 100
+  note "$name followed task 0: $(tr '\n' ' ' <"$out")"
+done
 
 # The killed worker's task goes to worker 2 once its reservation expires; then a
 # replacement worker joins.
@@ -223,7 +272,8 @@ check "the victim is redelivered to worker 2" \
   wait_for_line "$work/worker2.log" "task started task_id=$victim" 90
 note "victim redelivered to worker 2"
 start_worker 3
-check "the replacement worker works" wait_for_line "$work/worker3.log" "working url=- workers=1" 120
+check "the replacement worker works" \
+  wait_for_line "$work/worker3.log" "working url=- workers=1" 120 "${worker_pid[3]}"
 
 # ---- Fault (b): restart redis-server with tasks queued, running and finished.
 for i in $(seq 10 19); do submit "$i"; done
