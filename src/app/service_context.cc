@@ -23,6 +23,7 @@
 #include "metrics/counting_object_store.h"
 #include "state/redis_state.h"
 #include "state/sqlite_state.h"
+#include "worker/revoke.h"
 
 namespace vmsg {
 
@@ -85,6 +86,25 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                                  redis(c.celery_broker_url), *ctx->clock_));
     VMSG_ASSIGN_OR_RETURN(sweep,
                           state::NewRedisSweeper(redis(c.celery_result_backend), *ctx->clock_));
+    if (role != Role::kGenerate) {
+      // Every process takes a Celery client's revoke: whichever finds the task queued
+      // removes it and records REVOKED; a running one is flagged for its worker.
+      ServiceContext* self = ctx.get();
+      VMSG_ASSIGN_OR_RETURN(
+          ctx->celery_control_,
+          state::CeleryControlListener::Start(
+              redis(c.celery_broker_url),
+              [self](const std::string& task_id) {
+                Result<worker::RevokeOutcome> revoked = worker::RevokeTask(
+                    *self->state_.queue, *self->state_.results, *self->clock_, task_id);
+                if (!revoked.ok() && !revoked.status().IsNotFound()) {
+                  self->logger_->Warning(
+                      "celery", "revoke failed",
+                      {{"task_id", task_id}, {"error", revoked.status().ToString()}});
+                }
+              },
+              *ctx->logger_));
+    }
   } else {
     const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
     VMSG_ASSIGN_OR_RETURN(ctx->state_, state::NewSqliteBackend(sqlite, *ctx->clock_));

@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "meta/catalog.h"
 #include "music/music_service.h"
+#include "state/celery_control.h"
 #include "state/state.h"
 #include "voice/synthesizer.h"
 #include "voices/voice_service.h"
@@ -69,6 +70,8 @@ class ServiceContext {
   http::Router router_;
   http::HealthChecks health_;
   state::StateBackend state_;
+  // With Redis: Celery clients' revoke broadcasts (destroyed before the state it uses).
+  std::unique_ptr<state::CeleryControlListener> celery_control_;
   std::unique_ptr<meta::VoiceCatalog> voices_;
   std::unique_ptr<meta::BgmCatalog> bgm_;
   // Speech: the engines (Japanese null when Open JTalk is not installed) and the voices

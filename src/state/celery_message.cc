@@ -24,6 +24,34 @@ Result<std::optional<TimePoint>> OptionalTime(const Json& headers, const char* n
   return t;
 }
 
+// The envelope's body as JSON: only JSON content, base64 (or plain) encoded.
+Result<Json> DecodeBody(const Json& envelope) {
+  const Json properties = envelope.value("properties", Json::object());
+  const std::string content_type = envelope.value("content-type", Json("")).is_string()
+                                       ? envelope.value("content-type", std::string())
+                                       : std::string();
+  if (content_type != "application/json") {
+    return Status::InvalidArgument(
+        "Celery message has content type '" + content_type +
+            "'; vmsg accepts only application/json (set task_serializer='json')",
+        "unsupported_content");
+  }
+  auto body_it = envelope.find("body");
+  if (body_it == envelope.end() || !body_it->is_string()) return Invalid("body must be a string");
+  std::string body = body_it->get<std::string>();
+  const Json encoding = properties.value("body_encoding", Json(nullptr));
+  if (encoding == "base64") {
+    std::optional<std::string> decoded = Base64Decode(body);
+    if (!decoded) return Invalid("body is not base64 although body_encoding says so");
+    body = std::move(*decoded);
+  } else if (!encoding.is_null() && encoding != "utf-8") {
+    return Invalid("unknown body_encoding " + DumpJson(encoding));
+  }
+  Result<Json> payload = ParseJson(body);
+  if (!payload.ok()) return Invalid("body is not JSON");
+  return payload;
+}
+
 std::string Repr(const Json& value) { return DumpJson(value); }
 
 Json TimeOrNull(const std::optional<TimePoint>& t) {
@@ -107,31 +135,9 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view raw) {
     return Invalid("headers and properties must be objects");
   }
 
-  const std::string content_type = envelope.value("content-type", Json("")).is_string()
-                                       ? envelope.value("content-type", std::string())
-                                       : std::string();
-  if (content_type != "application/json") {
-    return Status::InvalidArgument(
-        "Celery message has content type '" + content_type +
-            "'; vmsg accepts only application/json (set task_serializer='json')",
-        "unsupported_content");
-  }
-  auto body_it = envelope.find("body");
-  if (body_it == envelope.end() || !body_it->is_string()) return Invalid("body must be a string");
-  std::string body = body_it->get<std::string>();
-  const Json encoding = properties.value("body_encoding", Json(nullptr));
-  if (encoding == "base64") {
-    std::optional<std::string> decoded = Base64Decode(body);
-    if (!decoded) return Invalid("body is not base64 although body_encoding says so");
-    body = std::move(*decoded);
-  } else if (!encoding.is_null() && encoding != "utf-8") {
-    return Invalid("unknown body_encoding " + DumpJson(encoding));
-  }
-  Result<Json> payload = ParseJson(body);
-  if (!payload.ok()) return Invalid("body is not JSON");
-
+  VMSG_ASSIGN_OR_RETURN(Json payload, DecodeBody(envelope));
   if (!headers.contains("task")) {
-    if (payload->is_object() && payload->contains("task")) {
+    if (payload.is_object() && payload.contains("task")) {
       return Status::InvalidArgument(
           "Celery message uses protocol 1 (the task in the body); vmsg speaks protocol 2 "
           "(Celery 4 and later, task_protocol=2)",
@@ -146,12 +152,12 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view raw) {
   m.task = headers["task"].get<std::string>();
   m.id = headers["id"].get<std::string>();
   if (m.task.empty() || m.id.empty()) return Invalid("headers.task and headers.id must be set");
-  if (!payload->is_array() || payload->size() != 3 || !(*payload)[0].is_array() ||
-      !(*payload)[1].is_object()) {
+  if (!payload.is_array() || payload.size() != 3 || !payload[0].is_array() ||
+      !payload[1].is_object()) {
     return Invalid("body must be [args, kwargs, embed]");
   }
-  m.args = (*payload)[0];
-  m.kwargs = (*payload)[1];
+  m.args = payload[0];
+  m.kwargs = payload[1];
   if (const Json retries = headers.value("retries", Json(0)); retries.is_number_integer()) {
     m.retries = retries.get<int>();
   } else if (!retries.is_null()) {
@@ -176,6 +182,42 @@ Result<TaskMessage> DecodeTaskMessage(std::string_view raw) {
     if (info.value("routing_key", Json(nullptr)).is_string()) m.routing_key = info["routing_key"];
   }
   return m;
+}
+
+std::string PidboxChannel(int db) { return "/" + std::to_string(db) + ".celery.pidbox"; }
+
+Result<ControlCommand> DecodeControlCommand(std::string_view raw) {
+  Result<Json> parsed = ParseJson(raw);
+  if (!parsed.ok() || !parsed->is_object())
+    return Invalid("a control message must be a JSON object");
+  VMSG_ASSIGN_OR_RETURN(Json body, DecodeBody(*parsed));
+  if (!body.is_object() || !body.value("method", Json(nullptr)).is_string()) {
+    return Invalid("a control message's body must name its method");
+  }
+  ControlCommand command;
+  command.method = body["method"].get<std::string>();
+  command.arguments = body.value("arguments", Json::object());
+  const Json destination = body.value("destination", Json(nullptr));
+  command.addressed = !destination.is_null() || !body.value("pattern", Json(nullptr)).is_null();
+  const Json headers = parsed->value("headers", Json::object());
+  if (headers.is_object() && headers.value("expires", Json(0)).is_number()) {
+    const double expires = headers["expires"].get<double>();
+    if (expires > 0) command.expires = expires;
+  }
+  return command;
+}
+
+std::vector<std::string> RevokedTaskIds(const ControlCommand& command) {
+  std::vector<std::string> ids;
+  if (command.method != "revoke" || !command.arguments.is_object()) return ids;
+  const Json task_id = command.arguments.value("task_id", Json(nullptr));
+  if (task_id.is_string()) ids.push_back(task_id.get<std::string>());
+  if (task_id.is_array()) {
+    for (const Json& id : task_id) {
+      if (id.is_string()) ids.push_back(id.get<std::string>());
+    }
+  }
+  return ids;
 }
 
 }  // namespace vmsg::state::celery

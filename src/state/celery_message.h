@@ -77,4 +77,23 @@ std::string EncodeTaskMessage(const TaskMessage& message);
 // type, naming it).
 Result<TaskMessage> DecodeTaskMessage(std::string_view raw);
 
+// Celery's broadcast commands (`app.control.revoke(...)`, ...) travel in the same envelope
+// over kombu's fanout: a PUBLISH on this channel of the broker's server, with the body
+// {method, arguments, destination, pattern, matcher} and headers {clock, expires}.
+std::string PidboxChannel(int db);
+
+struct ControlCommand {
+  std::string method;  // "revoke", "ping", ...
+  Json arguments;
+  bool addressed = false;         // meant for named workers only (destination or pattern)
+  std::optional<double> expires;  // Unix seconds after which it no longer applies
+};
+
+// InvalidArgument (reasons as DecodeTaskMessage's) for anything but a JSON command.
+Result<ControlCommand> DecodeControlCommand(std::string_view raw);
+
+// The task ids a `revoke` names (arguments.task_id: one id or a list); none for any other
+// command.
+std::vector<std::string> RevokedTaskIds(const ControlCommand& command);
+
 }  // namespace vmsg::state::celery

@@ -135,5 +135,47 @@ TEST(CeleryMessageTest, KombusListsAndPriorities) {
   EXPECT_EQ(ToCeleryPriority(0), 9);
 }
 
+TEST(CeleryMessageTest, ReadsRevokeBroadcasts) {
+  // What Celery 5.2 publishes on /0.celery.pidbox for app.control.revoke('abc-123').
+  const Json body = {
+      {"method", "revoke"},
+      {"arguments", {{"task_id", "abc-123"}, {"terminate", false}, {"signal", "SIGTERM"}}},
+      {"destination", nullptr},
+      {"pattern", nullptr},
+      {"matcher", nullptr}};
+  Json envelope = {{"body", Base64Encode(DumpJson(body))},
+                   {"content-encoding", "utf-8"},
+                   {"content-type", "application/json"},
+                   {"headers", {{"clock", 1}, {"expires", 1796098077.78}}},
+                   {"properties",
+                    {{"delivery_mode", 2},
+                     {"delivery_info", {{"exchange", "celery.pidbox"}, {"routing_key", ""}}},
+                     {"priority", 0},
+                     {"body_encoding", "base64"},
+                     {"delivery_tag", "f485"}}}};
+  Result<ControlCommand> command = DecodeControlCommand(DumpJson(envelope));
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->method, "revoke");
+  EXPECT_FALSE(command->addressed);
+  EXPECT_EQ(command->expires, 1796098077.78);
+  EXPECT_EQ(RevokedTaskIds(*command), std::vector<std::string>{"abc-123"});
+
+  Json several = body;
+  several["arguments"]["task_id"] = {"a1", "a2"};
+  several["destination"] = {"celery@elsewhere"};
+  envelope["body"] = Base64Encode(DumpJson(several));
+  command = DecodeControlCommand(DumpJson(envelope));
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->addressed);
+  EXPECT_EQ(RevokedTaskIds(*command), (std::vector<std::string>{"a1", "a2"}));
+
+  Json ping = body;
+  ping["method"] = "ping";
+  envelope["body"] = Base64Encode(DumpJson(ping));
+  EXPECT_TRUE(RevokedTaskIds(*DecodeControlCommand(DumpJson(envelope))).empty());
+  EXPECT_FALSE(DecodeControlCommand("not json").ok());
+  EXPECT_EQ(PidboxChannel(0), "/0.celery.pidbox");
+}
+
 }  // namespace
 }  // namespace vmsg::state::celery

@@ -18,7 +18,6 @@ constexpr std::string_view kCancelledStep = "cancelled";
 constexpr std::string_view kTimeLimitProgressText = "time limit exceeded";
 // Celery's names for these exceptions, so Celery tools read the records as usual.
 constexpr std::string_view kTimeLimitExcType = "TimeLimitExceeded";
-constexpr std::string_view kRevokedExcType = "TaskRevokedError";
 constexpr std::string_view kNotRegisteredReason = "NotRegistered";
 constexpr std::string_view kHandlerExceptionReason = "handler_exception";
 constexpr std::string_view kInvalidMessageReason = "invalid_task_message";

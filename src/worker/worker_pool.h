@@ -43,6 +43,8 @@ inline constexpr int kTotalSteps = 8;
 // Final progress messages (DESIGN.md section 4).
 inline constexpr std::string_view kDoneMessage = "完了しました！";
 inline constexpr std::string_view kCancelledMessage = "キャンセルされました";
+// The exception a REVOKED record names, as Celery's own.
+inline constexpr std::string_view kRevokedExcType = "TaskRevokedError";
 inline constexpr std::string_view kErrorMessagePrefix = "エラーが発生しました: ";
 
 // What a handler gets for one delivery of one job. Its methods are meant for the handler's

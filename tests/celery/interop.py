@@ -13,6 +13,8 @@ the same server's DB 1, as vmsg keeps them.
   interop.py BROKER wait TASK_ID TIMEOUT
       AsyncResult(task_id).get(timeout): {"state", "result"}, or {"state", "error",
       "exc_type"} when get() raises (a task's failure, or the timeout).
+  interop.py BROKER revoke TASK_ID
+      app.control.revoke(task_id): Celery's broadcast to every worker. Prints {"sent"}.
   interop.py BROKER worker
       A Celery worker (one process, solo pool) for the task "vmsg_interop.echo", which
       returns {"kwargs", "retries", "priority"}; runs until SIGTERM.
@@ -83,6 +85,9 @@ def main() -> int:
         out = read(app, sys.argv[3])
     elif command == "send":
         out = send(app, json.loads(sys.argv[3]))
+    elif command == "revoke":
+        app.control.revoke(sys.argv[3])
+        out = {"sent": sys.argv[3]}
     elif command == "wait":
         out = wait(app, sys.argv[3], float(sys.argv[4]))
     else:

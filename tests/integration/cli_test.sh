@@ -198,6 +198,11 @@ check "no worker metrics without workers" test -z "$(curl -s "http://127.0.0.1:$
 out=$(VMSG_DATA_DIR="$work/data" "$VMSG" status)
 check "status sees the queued task" grep -Eq '^queue +ok +ready 1,' <<<"$out"
 check "the queued task stays queued" grep -q '"status":"PENDING"' <<<"$(curl -s "http://127.0.0.1:$port/api/video/status/$task_id")"
+# A task cancelled before any worker took it is REVOKED at once, and its result says so.
+second=$(curl -s -F "image=@$faces/2008_001009.jpg;type=image/jpeg" -F "text=Bye." \
+  "http://127.0.0.1:$port/api/video/generate" | grep -o '"task_id":"[^"]*"' | cut -d'"' -f4)
+check "cancel of a queued task revokes it" grep -q '"status":"REVOKED"' <<<"$(curl -s -X DELETE "http://127.0.0.1:$port/api/video/tasks/$second")"
+check "the revoked task's result is 409 task_revoked" grep -q '"code":"task_revoked"' <<<"$(curl -s "http://127.0.0.1:$port/api/video/result/$second")"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 
 # worker: runs without HTTP (and without a web directory), serves /metrics and /health on
@@ -267,6 +272,17 @@ sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"expires\":\"2001
 got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
 check "celery expired task is revoked" grep -q '"state": "REVOKED"' <<<"$got"
 check "celery expired task says so" grep -q "expired" <<<"$got"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"countdown\":3600,\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\"}}")
+later_task=$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)
+for _ in $(seq 1 50); do  # a worker takes it and holds it until its eta
+  [ "$(redis-cli -s "$work/redis/redis.sock" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed ] && break
+  sleep 0.1
+done
+check "celery countdown task is held" test "$(redis-cli -s "$work/redis/redis.sock" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed
+"${celery[@]}" revoke "$later_task" >/dev/null
+got=$("${celery[@]}" wait "$later_task" 30)
+check "celery app.control.revoke revokes a held task" grep -q '"state": "REVOKED"' <<<"$got"
+check "the API reports the celery revoke" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/video/result/$later_task")" = 409
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
 # A Redis that keeps nothing across a restart: a worker starts, but says so.

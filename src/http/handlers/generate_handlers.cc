@@ -287,8 +287,10 @@ Response ResultOf(const GenerateServices& s, const Request& request) {
       break;
     case state::TaskStatus::kFailure:
     case state::TaskStatus::kRevoked: {
-      const std::string code = record->result.value("exc_type", std::string("generation_failed"));
-      const std::string message = record->result.value("exc_message", std::string());
+      // Records written by other producers may carry no exception object.
+      const Json info = record->result.is_object() ? record->result : Json::object();
+      const std::string code = info.value("exc_type", std::string("generation_failed"));
+      const std::string message = info.value("exc_message", std::string());
       const bool revoked = record->status == state::TaskStatus::kRevoked;
       Response r =
           ProblemResponse(revoked ? 409 : 422, revoked ? "task_revoked" : code,

@@ -7,11 +7,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/ids.h"
+#include "worker/revoke.h"
 
 namespace vmsg::http {
 namespace {
-
-constexpr char kCancelledMessage[] = "キャンセルされました";
 
 std::optional<Response> InvalidId(const Request& request) {
   if (IsUuidV4(request.Param("task_id"))) return std::nullopt;
@@ -43,44 +42,24 @@ Response Status(const TaskServices& s, const Request& request) {
 Response Cancel(const TaskServices& s, const Request& request) {
   if (auto bad = InvalidId(request)) return *bad;
   const std::string task_id(request.Param("task_id"));
-  if (vmsg::Status cancelled = s.queue->Cancel(task_id); !cancelled.ok()) {
-    if (!cancelled.IsNotFound()) return ProblemFromStatus(cancelled, request.request_id);
-    Result<state::TaskResult> result = s.results->Get(task_id);
-    if (result.ok() && state::IsTerminal(result->status)) {
-      return ProblemResponse(409, "task_finished",
-                             "task " + task_id + " has already ended with status " +
-                                 std::string(state::TaskStatusName(result->status)),
-                             request.request_id);
-    }
-    return ProblemResponse(404, "task_not_found", "no queued or running task " + task_id,
-                           request.request_id);
-  }
-  Result<bool> running = s.queue->IsCancelRequested(task_id);
-  if (!running.ok()) return ProblemFromStatus(running.status(), request.request_id);
-  if (*running) {
+  Result<worker::RevokeOutcome> revoked =
+      worker::RevokeTask(*s.queue, *s.results, *s.clock, task_id);
+  if (revoked.ok() && *revoked == worker::RevokeOutcome::kRevoking) {
     // The worker stops at its next cancellation point and records REVOKED itself.
     return Response::Json(202, {{"task_id", task_id}, {"status", "REVOKING"}});
   }
-  // It never started: record the outcome here.
-  const TimePoint now = s.clock->Now();
-  state::TaskResult revoked;
-  revoked.task_id = task_id;
-  revoked.status = state::TaskStatus::kRevoked;
-  revoked.date_done = now;
-  if (vmsg::Status put = s.results->Put(revoked); !put.ok()) {
-    return ProblemFromStatus(put, request.request_id);
+  if (revoked.ok()) return Response::Json(200, {{"task_id", task_id}, {"status", "REVOKED"}});
+  if (!revoked.status().IsNotFound())
+    return ProblemFromStatus(revoked.status(), request.request_id);
+  Result<state::TaskResult> result = s.results->Get(task_id);
+  if (result.ok() && state::IsTerminal(result->status)) {
+    return ProblemResponse(409, "task_finished",
+                           "task " + task_id + " has already ended with status " +
+                               std::string(state::TaskStatusName(result->status)),
+                           request.request_id);
   }
-  state::Progress progress;
-  progress.task_id = task_id;
-  progress.percentage = -1;
-  progress.message = kCancelledMessage;
-  progress.current_step = "cancelled";
-  progress.timestamp = now;
-  progress.final = true;
-  if (vmsg::Status put = s.progress->Publish(progress); !put.ok()) {
-    return ProblemFromStatus(put, request.request_id);
-  }
-  return Response::Json(200, {{"task_id", task_id}, {"status", "REVOKED"}});
+  return ProblemResponse(404, "task_not_found", "no queued or running task " + task_id,
+                         request.request_id);
 }
 
 using NextUpdate = Result<std::optional<state::Progress>>;
