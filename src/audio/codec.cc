@@ -27,12 +27,6 @@ namespace {
 
 constexpr double kInt16Scale = 32767.0;
 
-std::string AvError(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
-
 Status Unsupported(const std::string& message) {
   return Status::InvalidArgument("audio: " + message, std::string(kUnsupportedAudio));
 }
@@ -46,32 +40,15 @@ Status LibavFailure(const std::string& what, int code) {
   return Status::Internal("audio: " + what + ": " + AvError(code));
 }
 
-struct FormatInputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct FormatOutputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_free_context(c); }
-};
-struct CodecDeleter {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
 struct IoDeleter {
   void operator()(AVIOContext* c) const {
     av_freep(&c->buffer);
     avio_context_free(&c);
   }
 };
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
 struct SwrDeleter {
   void operator()(SwrContext* s) const { swr_free(&s); }
 };
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using IoPtr = std::unique_ptr<AVIOContext, IoDeleter>;
 

@@ -14,6 +14,12 @@ namespace {
 constexpr int kIoBufferBytes = 64 * 1024;
 }  // namespace
 
+std::string AvError(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, text, sizeof text);
+  return text;
+}
+
 AVIOContext* NewMemoryIo(void* opaque, bool writable, int (*read)(void*, uint8_t*, int),
                          int (*write)(void*, uint8_t*, int), int64_t (*seek)(void*, int64_t, int)) {
   auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferBytes));

@@ -1,15 +1,41 @@
-// What libav's custom I/O over bytes in memory needs from us, shared by the audio decoder and
-// the video writer and probe.
+// What the audio codec and the video writer and probe share of libav*: custom I/O over bytes
+// in memory, owning pointers to libav's objects and the text of its error codes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 #include <libavformat/avio.h>
 }
 
 namespace vmsg::audio {
+
+// The text of a libav error code.
+std::string AvError(int code);
+
+struct FormatInputDeleter {
+  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
+};
+struct FormatOutputDeleter {
+  void operator()(AVFormatContext* c) const { avformat_free_context(c); }
+};
+struct CodecDeleter {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct FrameDeleter {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+using CodecPtr = std::unique_ptr<AVCodecContext, CodecDeleter>;
+using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
+using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 
 // An I/O context over `opaque` with a buffer of its own: writable through `write` and
 // `seek`, or readable through `read` and `seek`. Null when memory runs out (nothing is

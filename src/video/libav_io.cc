@@ -85,14 +85,8 @@ int CloseReader(AVFormatContext* /*s*/, AVIOContext* pb) {
 
 }  // namespace
 
-std::string Error(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
-
 Status Failure(const std::string& what, int code) {
-  return Status::Internal("video: " + what + ": " + Error(code));
+  return Status::Internal("video: " + what + ": " + AvError(code));
 }
 
 void IoDeleter::operator()(AVIOContext* c) const {

@@ -14,40 +14,29 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "audio/memory_io.h"
 #include "common/result.h"
 
 namespace vmsg::video::libav {
 
-std::string Error(int code);
+// The owning pointers and error text the audio codec uses too.
+using audio::AvError;
+using audio::CodecPtr;
+using audio::FormatInputDeleter;
+using audio::FormatOutputDeleter;
+using audio::FramePtr;
+using audio::PacketPtr;
 
 // Internal("video: <what>: <libav's message>"): out of memory and the like.
 Status Failure(const std::string& what, int code);
 
-struct FormatInputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct FormatOutputDeleter {
-  void operator()(AVFormatContext* c) const { avformat_free_context(c); }
-};
-struct CodecDeleter {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
 struct IoDeleter {
   void operator()(AVIOContext* c) const;
-};
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
 };
 struct SwsDeleter {
   void operator()(SwsContext* s) const { sws_freeContext(s); }
 };
-using CodecPtr = std::unique_ptr<AVCodecContext, CodecDeleter>;
 using IoPtr = std::unique_ptr<AVIOContext, IoDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 
 // A file in memory that a muxer writes, seeks back into and (for a second pass) reads.

@@ -31,10 +31,10 @@ Result<Demuxer> OpenDemuxer(std::string_view bytes) {
   raw->pb = d.io.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   int rc = avformat_open_input(&raw, nullptr, nullptr, nullptr);
-  if (rc < 0) return Unreadable("not a media file: " + libav::Error(rc));
+  if (rc < 0) return Unreadable("not a media file: " + libav::AvError(rc));
   d.format.reset(raw);
   if ((rc = avformat_find_stream_info(raw, nullptr)) < 0) {
-    return Unreadable("no stream information: " + libav::Error(rc));
+    return Unreadable("no stream information: " + libav::AvError(rc));
   }
   return d;
 }
@@ -102,7 +102,7 @@ Result<std::vector<cv::Mat>> DecodeMp4Frames(std::string_view bytes, int count) 
   if (!codec) return libav::Failure("allocating a decoder", AVERROR(ENOMEM));
   int rc = avcodec_parameters_to_context(codec.get(), d.format->streams[index]->codecpar);
   if (rc < 0 || (rc = avcodec_open2(codec.get(), decoder, nullptr)) < 0) {
-    return Unreadable("cannot open the decoder: " + libav::Error(rc));
+    return Unreadable("cannot open the decoder: " + libav::AvError(rc));
   }
   libav::PacketPtr packet(av_packet_alloc());
   libav::FramePtr frame(av_frame_alloc());
@@ -113,7 +113,7 @@ Result<std::vector<cv::Mat>> DecodeMp4Frames(std::string_view bytes, int count) 
     while (static_cast<int>(out.size()) < count) {
       const int got = avcodec_receive_frame(codec.get(), frame.get());
       if (got == AVERROR(EAGAIN) || got == AVERROR_EOF) return Status::Ok();
-      if (got < 0) return Unreadable("decoding: " + libav::Error(got));
+      if (got < 0) return Unreadable("decoding: " + libav::AvError(got));
       if (!sws) {
         sws.reset(sws_getContext(frame->width, frame->height,
                                  static_cast<AVPixelFormat>(frame->format), frame->width,
@@ -133,7 +133,7 @@ Result<std::vector<cv::Mat>> DecodeMp4Frames(std::string_view bytes, int count) 
   while (static_cast<int>(out.size()) < count && av_read_frame(d.format.get(), packet.get()) >= 0) {
     if (packet->stream_index == index) {
       rc = avcodec_send_packet(codec.get(), packet.get());
-      if (rc < 0 && rc != AVERROR(EAGAIN)) return Unreadable("decoding: " + libav::Error(rc));
+      if (rc < 0 && rc != AVERROR(EAGAIN)) return Unreadable("decoding: " + libav::AvError(rc));
     }
     av_packet_unref(packet.get());
     VMSG_RETURN_IF_ERROR(drain());
