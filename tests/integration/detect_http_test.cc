@@ -39,24 +39,16 @@ Json BodyOf(const FetchResult& r) {
   return j.ok() ? *j : Json(nullptr);
 }
 
-class DetectHttpTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto started =
-        testing::RunningService::Start("vmsg_detect_http_test", {"--rate-limit-uploads=1000"});
-    ASSERT_TRUE(started.ok()) << started.status();
-    service_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete service_;
-    service_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(service_, nullptr) << "the service did not start"; }
+class DetectHttpTest : public testing::SharedServiceTest<DetectHttpTest> {
+ public:
+  static constexpr const char* kServiceName = "vmsg_detect_http_test";
+  static std::vector<std::string> ServiceFlags() { return {"--rate-limit-uploads=1000"}; }
 
+ protected:
   static std::string Url(const std::string& path) {
-    return "http://127.0.0.1:" + std::to_string(service_->port()) + path;
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
-  static blob::ObjectStore& store() { return service_->services().objects(); }
+  static blob::ObjectStore& store() { return services().objects(); }
   // A form's URL as a browser resolves it (the local store's is relative to the page).
   static std::string FormUrl(const Json& form) {
     const std::string url = form["url"];
@@ -87,18 +79,14 @@ class DetectHttpTest : public ::testing::Test {
   // The ids under images/uploads/ in the local store.
   static std::set<std::string> UploadFolders() {
     std::set<std::string> out;
-    const auto dir = service_->data_dir() / "objects" / "images" / "uploads";
+    const auto dir = data_dir() / "objects" / "images" / "uploads";
     if (!std::filesystem::exists(dir)) return out;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
       out.insert(e.path().filename().string());
     }
     return out;
   }
-
-  static testing::RunningService* service_;
 };
-
-testing::RunningService* DetectHttpTest::service_ = nullptr;
 
 TEST_F(DetectHttpTest, APresignedUploadIsDetectedByItsKeyAsAMultipartPhotoIs) {
   const std::string photo = ReadFile(kFaces / kGroup);

@@ -69,27 +69,14 @@ std::string Form(const std::vector<Part>& parts) {
   return body + "--gb--\r\n";
 }
 
-class GenerateTest : public ::testing::Test {
+class GenerateTest : public testing::SharedServiceTest<GenerateTest> {
+ public:
+  static constexpr const char* kServiceName = "vmsg_generate_test";
+  static std::vector<std::string> ServiceFlags() {
+    return {"--rate-limit-generate=1000", "--rate-limit-uploads=1000"};
+  }
+
  protected:
-  static void SetUpTestSuite() {
-    auto started = testing::RunningService::Start(
-        "vmsg_generate_test", {"--rate-limit-generate=1000", "--rate-limit-uploads=1000"});
-    ASSERT_TRUE(started.ok()) << started.status();
-    service_ = started->release();
-    data_dir_ = service_->data_dir();
-    services_ = &service_->services();
-  }
-
-  static void TearDownTestSuite() {
-    delete service_;
-    service_ = nullptr;
-    services_ = nullptr;
-  }
-
-  void SetUp() override { ASSERT_NE(services_, nullptr) << "the service did not start"; }
-
-  static uint16_t port() { return services_->server().port(); }
-
   static bhttp::response<bhttp::string_body> Send(const std::string& method,
                                                   const std::string& target,
                                                   const std::string& body = "",
@@ -131,7 +118,7 @@ class GenerateTest : public ::testing::Test {
   // Task ids whose folder exists under images/uploads/ in the local store.
   static std::set<std::string> StoredUploadFolders() {
     std::set<std::string> folders;
-    const auto dir = data_dir_ / "objects" / "images" / "uploads";
+    const auto dir = data_dir() / "objects" / "images" / "uploads";
     if (!std::filesystem::exists(dir)) return folders;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       folders.insert(entry.path().filename().string());
@@ -143,10 +130,6 @@ class GenerateTest : public ::testing::Test {
     fields.push_back({"image", ReadFile(kFaces / kPortrait), kPortrait});
     return fields;
   }
-
-  static inline std::filesystem::path data_dir_;
-  static inline testing::RunningService* service_ = nullptr;
-  static inline ServiceContext* services_ = nullptr;
 };
 
 TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
@@ -220,7 +203,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   EXPECT_TRUE(probe->moov_before_mdat());
   // The video lasts the speech plus 1 s of lead and 1.5 s of tail.
   Result<std::string> speech_wav =
-      services_->objects().GetBytes("voices/generated/" + task_id + "/prosody_adjusted.wav");
+      services().objects().GetBytes("voices/generated/" + task_id + "/prosody_adjusted.wav");
   ASSERT_TRUE(speech_wav.ok());
   Result<audio::Sound> speech = audio::DecodeAudio(*speech_wav, 48000, 1);
   ASSERT_TRUE(speech.ok());
@@ -238,7 +221,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   // nothing is, and it rests in the first and the last second.
   Result<std::vector<cv::Mat>> frames = video::DecodeMp4Frames(video.body(), 100000);
   ASSERT_TRUE(frames.ok()) << frames.status();
-  Result<std::string> face = services_->objects().GetBytes(
+  Result<std::string> face = services().objects().GetBytes(
       "images/uploads/" + task_id + "/" + std::string(pipeline::kFramedFaceObject));
   ASSERT_TRUE(face.ok());
   const Json landmarks = ParseJson(*face).value()["landmarks"];
@@ -250,7 +233,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   const cv::Rect box = cv::boundingRect(mouth_points);
   const cv::Rect mouth(box.x - box.width / 4, box.y - box.height / 4, box.width * 3 / 2,
                        box.height * 2);
-  Result<std::string> timings = services_->objects().GetBytes("voices/generated/" + task_id +
+  Result<std::string> timings = services().objects().GetBytes("voices/generated/" + task_id +
                                                               "/prosody_adjusted_timings.json");
   ASSERT_TRUE(timings.ok());
   Result<voice::Audio> spoken_audio = voice::DecodeWav(*speech_wav);
@@ -414,7 +397,7 @@ TEST_F(GenerateTest, CancellingDuringStepEightEndsRevokedWithNoVideo) {
   const Json status = Body(Send("GET", "/api/video/status/" + task_id));
   EXPECT_EQ(status["status"], "REVOKED");
   EXPECT_FALSE(
-      std::filesystem::exists(data_dir_ / "objects" / "videos" / task_id / "final_video.mp4"));
+      std::filesystem::exists(data_dir() / "objects" / "videos" / task_id / "final_video.mp4"));
 }
 
 // Cancels the run when a chosen step is reported, as a worker that stops there would.
@@ -433,9 +416,9 @@ class StopAtStep final : public pipeline::ProgressSink {
 };
 
 TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
-  const generate::GenerateService& generator = services_->generator();
+  const generate::GenerateService& generator = services().generator();
   const std::string task_id = "5d1c1e8a-3f0b-4c55-8f3e-2a9b7c6d5e4f";
-  Result<std::string> key = generate::StoreUploadedImage(services_->objects(), task_id, "source",
+  Result<std::string> key = generate::StoreUploadedImage(services().objects(), task_id, "source",
                                                          ReadFile(kFaces / kPortrait));
   ASSERT_TRUE(key.ok()) << key.status();
   generate::GenerateArgs args;
@@ -448,10 +431,10 @@ TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
   Result<generate::GenerateResult> first = generator.Run(task_id, args, stop, first_token);
   ASSERT_FALSE(first.ok());
   EXPECT_TRUE(first.status().IsCancelled()) << first.status();
-  EXPECT_FALSE(std::filesystem::exists(data_dir_ / "objects" / "voices" / "generated" / task_id /
+  EXPECT_FALSE(std::filesystem::exists(data_dir() / "objects" / "voices" / "generated" / task_id /
                                        "final_mixed.mp3"));
   const auto adjusted =
-      data_dir_ / "objects" / "voices" / "generated" / task_id / "prosody_adjusted.wav";
+      data_dir() / "objects" / "voices" / "generated" / task_id / "prosody_adjusted.wav";
   ASSERT_TRUE(std::filesystem::exists(adjusted));
   const auto adjusted_written = std::filesystem::last_write_time(adjusted);
 
@@ -465,10 +448,10 @@ TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
       (std::vector<std::string>{"upload", "person_detection", "background_removal",
                                 "image_optimization", "voice_synthesis", "prosody_adjustment"}));
   EXPECT_EQ(std::filesystem::last_write_time(adjusted), adjusted_written);
-  EXPECT_TRUE(std::filesystem::exists(data_dir_ / "objects" / "voices" / "generated" / task_id /
+  EXPECT_TRUE(std::filesystem::exists(data_dir() / "objects" / "voices" / "generated" / task_id /
                                       "final_mixed.mp3"));
   EXPECT_TRUE(
-      std::filesystem::exists(data_dir_ / "objects" / "videos" / task_id / "final_video.mp4"));
+      std::filesystem::exists(data_dir() / "objects" / "videos" / task_id / "final_video.mp4"));
 }
 
 }  // namespace

@@ -24,26 +24,13 @@ using testing::Client;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class MetricsHttpTest : public ::testing::Test {
+class MetricsHttpTest : public testing::SharedServiceTest<MetricsHttpTest> {
+ public:
+  static constexpr const char* kServiceName = "vmsg_metrics_http_test";
+
  protected:
-  static void SetUpTestSuite() {
-    auto started = testing::RunningService::Start("vmsg_metrics_http_test");
-    ASSERT_TRUE(started.ok()) << started.status();
-    service_ = started->release();
-    data_dir_ = service_->data_dir();
-    services_ = &service_->services();
-  }
-
-  static void TearDownTestSuite() {
-    delete service_;
-    service_ = nullptr;
-    services_ = nullptr;
-  }
-
-  void SetUp() override { ASSERT_NE(services_, nullptr) << "the service did not start"; }
-
   static bhttp::response<bhttp::string_body> Get(const std::string& target) {
-    Client c(services_->server().port());
+    Client c(services().server().port());
     EXPECT_TRUE(c.connected());
     c.Send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     return c.Read();
@@ -63,10 +50,6 @@ class MetricsHttpTest : public ::testing::Test {
     EXPECT_EQ(std::string(r[bhttp::field::content_type]), std::string(metrics::kContentType));
     return "\n" + r.body();
   }
-
-  static inline std::filesystem::path data_dir_;
-  static inline testing::RunningService* service_ = nullptr;
-  static inline ServiceContext* services_ = nullptr;
 };
 
 TEST_F(MetricsHttpTest, RequestsAreCountedAndTimedUnderTheirRoutePattern) {

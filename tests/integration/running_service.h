@@ -3,6 +3,7 @@
 // workers), for tests that exercise the product end to end.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -59,6 +60,35 @@ class RunningService {
   RunningService() = default;
   std::filesystem::path data_dir_;
   std::unique_ptr<ServiceContext> services_;
+};
+
+// A fixture whose tests share one RunningService, started once for the suite. `Derived`
+// names its data dir with a public `static constexpr const char* kServiceName` and may add
+// flags with a public `static std::vector<std::string> ServiceFlags()`.
+template <typename Derived>
+class SharedServiceTest : public ::testing::Test {
+ public:
+  static std::vector<std::string> ServiceFlags() { return {}; }
+
+ protected:
+  static void SetUpTestSuite() {
+    auto started = RunningService::Start(Derived::kServiceName, Derived::ServiceFlags());
+    ASSERT_TRUE(started.ok()) << started.status();
+    service_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete service_;
+    service_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(service_, nullptr) << "the service did not start"; }
+
+  static RunningService& service() { return *service_; }
+  static ServiceContext& services() { return service_->services(); }
+  static const std::filesystem::path& data_dir() { return service_->data_dir(); }
+  static uint16_t port() { return service_->port(); }
+
+ private:
+  static inline RunningService* service_ = nullptr;
 };
 
 }  // namespace vmsg::testing
