@@ -166,14 +166,6 @@ class JsonCatalog final : public Catalog<Record> {
     return std::move(*it);
   }
 
-  Result<std::vector<Record>> List(std::optional<Type> type) const override {
-    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
-    if (type) {
-      std::erase_if(snapshot.records, [&](const Record& r) { return r.type != *type; });
-    }
-    return std::move(snapshot.records);
-  }
-
   Result<Record> Create(Record record) override {
     record.created_at = clock_.Now();
     VMSG_RETURN_IF_ERROR(record.Validate());

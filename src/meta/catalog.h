@@ -58,8 +58,14 @@ class Catalog {
   // ("invalid_id") for a malformed id, checked before anything else.
   virtual Result<Record> Get(std::string_view id) const = 0;
 
-  // The records of `type`, or all, in creation order.
-  virtual Result<std::vector<Record>> List(std::optional<Type> type = std::nullopt) const = 0;
+  // The records of `type`, or all, in creation order (the snapshot's, filtered).
+  Result<std::vector<Record>> List(std::optional<Type> type = std::nullopt) const {
+    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
+    if (type) {
+      std::erase_if(snapshot.records, [&](const Record& r) { return r.type != *type; });
+    }
+    return std::move(snapshot.records);
+  }
 
   // Adds `record` with created_at set to now. InvalidArgument when it does not validate,
   // AlreadyExists when its id is taken. Returns the record as stored.

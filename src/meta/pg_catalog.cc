@@ -291,14 +291,6 @@ class PgCatalog final : public Catalog<Record> {
     });
   }
 
-  Result<std::vector<Record>> List(std::optional<Type> type) const override {
-    VMSG_ASSIGN_OR_RETURN(CatalogSnapshot<Record> snapshot, Snapshot());
-    if (type) {
-      std::erase_if(snapshot.records, [&](const Record& r) { return r.type != *type; });
-    }
-    return std::move(snapshot.records);
-  }
-
   Result<Record> Create(Record record) override {
     record.created_at = clock_.Now();
     VMSG_RETURN_IF_ERROR(record.Validate());
