@@ -3,29 +3,20 @@
 // text file passed off as a photo (refused by detect, which reads the stored object), and
 // the hourly upload budget running out (VMSG_RATE_LIMIT_UPLOADS=1), which must say when to
 // try again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
-import { launch, openPage, screenshot } from './lib/browser.mjs';
+import { sharedServerAndBrowser } from './lib/suite.mjs';
+import { openPage, screenshot } from './lib/browser.mjs';
 import { FACES, ONE_PERSON, oversizedPhoto, scratchFile } from './lib/fixtures.mjs';
 
 // Over the photo limit, but within what the local store's form endpoint reads: the refusal
 // is then the upload policy's (S3's EntityTooLarge; entity_too_large from the local store).
 const OVER_LIMIT_BYTES = 64 * 1024;
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = sharedServerAndBrowser();
 
 test('an oversized photo shows the store\'s refusal of the upload and asks for a smaller photo', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   const limit = await page.evaluate(() => fetch('/api/config').then((r) => r.json()).then((c) => c.image_max_bytes));
   const uploads = [];
   const detects = [];
@@ -77,7 +68,7 @@ const S3_REFUSALS = [
 
 for (const refusal of S3_REFUSALS) {
   test(`S3's XML refusal ${refusal.code} of a photo upload reads as the page's own message`, async () => {
-    const page = await openPage(browser, server.url);
+    const page = await openPage(suite.browser, suite.server.url);
     await page.route('**/api/uploads', (route) => route.fulfill({
       status: refusal.code === 'AccessDenied' ? 403 : 400,
       contentType: 'application/xml',
@@ -98,7 +89,7 @@ for (const refusal of S3_REFUSALS) {
 }
 
 test('a text file is refused as a photo', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   const detects = [];
   page.on('response', (res) => {
     if (new URL(res.url()).pathname === '/api/person-detection/detect') detects.push(res);
@@ -121,7 +112,7 @@ test('a text file is refused as a photo', async () => {
 test('a used-up upload budget says when to try again', async () => {
   const limited = await startServer({ VMSG_RATE_LIMIT_UPLOADS: '1' });
   try {
-    const page = await openPage(browser, limited.url);
+    const page = await openPage(suite.browser, limited.url);
     await page.setInputFiles('#photo-input', ONE_PERSON);
     await page.waitForSelector('.person-box');
     await page.setInputFiles('#photo-input', ONE_PERSON);
@@ -138,7 +129,7 @@ test('a used-up upload budget says when to try again', async () => {
 });
 
 test('a photo with nobody in it is explained', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.setInputFiles('#photo-input', `${FACES}/dogs.jpg`);
   await page.waitForSelector('#photo-stage:not([hidden]):not([aria-busy])');
   assert.equal(await page.locator('.person-box').count(), 0);

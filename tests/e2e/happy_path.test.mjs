@@ -6,13 +6,14 @@
 // stood in for (lib/share_stand_in.mjs: the share sheet is the operating system's and does
 // not exist headless): the page is opened again on the finished task through its own
 // reload pick-up, so no second video is made.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join, sep } from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
 import { startServer } from './lib/server.mjs';
-import { launch, openPage, screenshot } from './lib/browser.mjs';
+import { sharedServerAndBrowser } from './lib/suite.mjs';
+import { openPage, screenshot } from './lib/browser.mjs';
 import { FACES, synthesizedSpeech } from './lib/fixtures.mjs';
 import { shareStandIn } from './lib/share_stand_in.mjs';
 
@@ -22,26 +23,16 @@ const MESSAGE = 'お誕生日おめでとう！素敵な一年になりますよ
 const DURATION_TOLERANCE_S = 0.2;
 const GENERATE_TIMEOUT_MS = 300000;
 
-let server;
-let browser;
+const suite = sharedServerAndBrowser();
 // The finished generation, for the save / share test: the result, and the task as the page
 // kept it for this tab (sessionStorage 'vmsg.task') while the video was being made.
 let finished = null;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async () => {
-  const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
+  const openapi = await (await fetch(`${suite.server.url}/api/openapi.json`)).json();
   assert.ok(openapi.paths['/api/video/generate'], 'this build has no POST /api/video/generate yet');
 
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
 
   // 1 Photo: uploaded with a presigned form, then named to detect by its object key;
   // several people found, tap the second.
@@ -91,7 +82,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   if (!(await page.evaluate(() => fetch('/api/bgm/tracks?type=system').then((r) => r.json()).then((b) => b.tracks.length)))) {
     assert.ok(openapi.paths['/api/bgm/tracks']?.post, 'no system music track to choose, and no track uploads');
     await page.click('#music-upload summary');
-    await page.setInputFiles('#music-file', await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female'));
+    await page.setInputFiles('#music-file', await synthesizedSpeech(suite.server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female'));
     await page.fill('#music-name', 'テストの曲');
     await page.click('#music-submit');
     await page.locator('#music-list .choice-row', { hasText: 'テストの曲' }).waitFor();
@@ -149,7 +140,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   assert.ok(video.readyState >= 2);
   assert.ok(Math.abs(video.duration - result.duration_seconds) <= DURATION_TOLERANCE_S,
     `video ${video.duration} s, server ${result.duration_seconds} s`);
-  assert.equal(new URL(video.poster).pathname, new URL(result.thumbnail_url, server.url).pathname);
+  assert.equal(new URL(video.poster).pathname, new URL(result.thumbnail_url, suite.server.url).pathname);
   // Save: without file sharing in headless Chromium, a download link to the video.
   assert.equal(await page.getAttribute('#download-link', 'href'), result.video_url);
   assert.notEqual(await page.isVisible('#download-link'), await page.isVisible('#share-button'), 'share or download, not both');
@@ -177,7 +168,7 @@ test('save / share: the share sheet gets the MP4 where files can be shared, the 
   }
   const { result, keptTask } = finished;
   const started = Date.now();
-  const served = Buffer.from(await (await fetch(new URL(result.video_url, server.url))).arrayBuffer());
+  const served = Buffer.from(await (await fetch(new URL(result.video_url, suite.server.url))).arrayBuffer());
   const servedSha256 = createHash('sha256').update(served).digest('hex');
   const seedTask = (kept) => {
     // Once per tab, as the first page wrote it; a later reload sees what the page left.
@@ -191,10 +182,10 @@ test('save / share: the share sheet gets the MP4 where files can be shared, the 
     delete Navigator.prototype.canShare;
   };
   const openOnResult = async (standIn) => {
-    const page = await openPage(browser, server.url, { init: [[seedTask, keptTask], standIn] });
+    const page = await openPage(suite.browser, suite.server.url, { init: [[seedTask, keptTask], standIn] });
     await page.waitForSelector('#result-panel:not([hidden])');
     // The same video (its link is signed afresh for each result answer).
-    const pathOf = (u) => new URL(u, server.url).pathname;
+    const pathOf = (u) => new URL(u, suite.server.url).pathname;
     assert.equal(pathOf(await page.getAttribute('#download-link', 'href')), pathOf(result.video_url));
     return page;
   };
@@ -233,7 +224,7 @@ test('save / share: the share sheet gets the MP4 where files can be shared, the 
     await page.click('#share-button');
     const saved = await download;
     assert.equal(saved.suggestedFilename(), 'vmsg.mp4');
-    assert.equal(new URL(saved.url()).pathname, new URL(result.video_url, server.url).pathname);
+    assert.equal(new URL(saved.url()).pathname, new URL(result.video_url, suite.server.url).pathname);
     assert.equal(await page.isVisible('#download-link'), true);
     assert.equal(await page.isVisible('#share-error'), false);
     const rec = await recording(page);
@@ -297,11 +288,11 @@ test('save / share: the share sheet gets the MP4 where files can be shared, the 
   assert.deepEqual(page.problems, []);
 
   // 4 The video gone from the store (removed under the server): the tap says so.
-  const videoPath = new URL(result.video_url, server.url).pathname;
-  const stored = readdirSync(server.dataDir, { recursive: true }).map(String)
+  const videoPath = new URL(result.video_url, suite.server.url).pathname;
+  const stored = readdirSync(suite.server.dataDir, { recursive: true }).map(String)
     .filter((p) => p.endsWith(videoPath.split('/').slice(-2).join(sep)));
   assert.equal(stored.length, 1, `the stored video: ${stored}`);
-  rmSync(join(server.dataDir, stored[0]));
+  rmSync(join(suite.server.dataDir, stored[0]));
   await page.click('#share-button');
   await page.waitForSelector('#share-error:not([hidden])');
   assert.match(await page.textContent('#share-error'), /動画がサーバーにもうありません。もう一度動画を作ってください。/);
@@ -317,7 +308,7 @@ test('cancel while queued (after a reload): the page says so and the form is usa
   try {
     const openapi = await (await fetch(`${queued.url}/api/openapi.json`)).json();
     assert.ok(openapi.paths['/api/video/generate'], 'this build has no POST /api/video/generate yet');
-    const page = await openPage(browser, queued.url);
+    const page = await openPage(suite.browser, queued.url);
     await page.setInputFiles('#photo-input', join(FACES, 'Tom_Cruise_avp_2014_4.jpg'));
     await page.waitForSelector('.person-box');
     await page.fill('#message-text', 'こんにちは');

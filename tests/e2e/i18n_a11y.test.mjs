@@ -1,25 +1,16 @@
 // The page as a first visitor sees it: Japanese by default, English with one switch (kept
 // across a reload), every control named, no sideways scrolling on a 390 px phone,
 // screenshots at 390x844 and 1280x800, the PWA manifest, icons and service worker.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startServer, sourceDir } from './lib/server.mjs';
-import { launch, openPage, screenshot } from './lib/browser.mjs';
+import { sourceDir } from './lib/server.mjs';
+import { sharedServerAndBrowser } from './lib/suite.mjs';
+import { openPage, screenshot } from './lib/browser.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = sharedServerAndBrowser();
 
 const visibleTexts = (page) => page.evaluate(() => {
   const out = [];
@@ -30,7 +21,7 @@ const visibleTexts = (page) => page.evaluate(() => {
 });
 
 test('Japanese by default; one switch makes every visible text English, kept after reload', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   assert.equal(await page.getAttribute('html', 'lang'), 'ja');
   assert.equal(await page.textContent('#view-create h1'), 'ビデオメッセージを作る');
   assert.equal(await page.textContent('#h-photo'), '1写真');
@@ -62,7 +53,7 @@ test('Japanese by default; one switch makes every visible text English, kept aft
 });
 
 test('every control has an accessible name and the phone layout never scrolls sideways', async () => {
-  const page = await openPage(browser, server.url, { viewport: { width: 390, height: 844 } });
+  const page = await openPage(suite.browser, suite.server.url, { viewport: { width: 390, height: 844 } });
   const unnamed = await page.evaluate(() => {
     const bad = [];
     for (const c of document.querySelectorAll('button, input, select, textarea, a[href]')) {
@@ -89,7 +80,7 @@ test('every control has an accessible name and the phone layout never scrolls si
 
 test('screenshots at 390x844 and 1280x800, in both languages', async () => {
   for (const [w, h] of [[390, 844], [1280, 800]]) {
-    const page = await openPage(browser, server.url, { viewport: { width: w, height: h } });
+    const page = await openPage(suite.browser, suite.server.url, { viewport: { width: w, height: h } });
     await screenshot(page, `start-ja-${w}x${h}`);
     await page.click('#lang-toggle');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
@@ -121,12 +112,12 @@ function pngPixels(bytes) {
 }
 
 test('PWA: manifest, icons drawn by our own script, a service worker caching only the shell', async () => {
-  const manifest = await (await fetch(`${server.url}/manifest.webmanifest`)).json();
+  const manifest = await (await fetch(`${suite.server.url}/manifest.webmanifest`)).json();
   assert.equal(manifest.start_url, '/');
   assert.equal(manifest.display, 'standalone');
   const { renderIcon, iconSvg, ICONS } = await import(join(sourceDir(), 'scripts', 'make-web-icons.mjs'));
   for (const icon of manifest.icons) {
-    const res = await fetch(`${server.url}${icon.src}`);
+    const res = await fetch(`${suite.server.url}${icon.src}`);
     assert.equal(res.status, 200, icon.src);
   }
   for (const [name, [size, maskable]] of Object.entries(ICONS)) {
@@ -136,7 +127,7 @@ test('PWA: manifest, icons drawn by our own script, a service worker caching onl
   }
   assert.equal(readFileSync(join(sourceDir(), 'web', 'icons', 'icon.svg'), 'utf8'), iconSvg());
 
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.evaluate(() => navigator.serviceWorker.ready);
   // Use the API the way the page does, then look at what the worker kept.
   await page.evaluate(() => fetch('/api/backgrounds').then((r) => r.json()));

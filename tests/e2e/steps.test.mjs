@@ -3,26 +3,16 @@
 // the server's limit and blocks an over-long text, the style's ▶ speaks the message, the
 // generate button lists what is still missing, and music of one's own is uploaded,
 // previewed and deleted (by its uploader only).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
-import { launch, openPage } from './lib/browser.mjs';
+import { sharedServerAndBrowser } from './lib/suite.mjs';
+import { openPage } from './lib/browser.mjs';
 import { ONE_PERSON, FACES, synthesizedSpeech } from './lib/fixtures.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ VMSG_TEXT_MAX_CHARS: '40' });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = sharedServerAndBrowser({ VMSG_TEXT_MAX_CHARS: '40' });
 
 test('generate first lists what is missing, in the user\'s language', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.click('#generate-button');
   const missing = await page.locator('#generate-missing li').allTextContents();
   assert.deepEqual(missing, ['写真を選んでください（ステップ 1）', 'メッセージを入力してください（ステップ 3）']);
@@ -34,7 +24,7 @@ test('generate first lists what is missing, in the user\'s language', async () =
 });
 
 test('one person is chosen at once; the counter follows VMSG_TEXT_MAX_CHARS', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.setInputFiles('#photo-input', ONE_PERSON);
   await page.waitForSelector('.person-box');
   assert.equal(await page.getAttribute('.person-box', 'aria-pressed'), 'true');
@@ -53,7 +43,7 @@ test('one person is chosen at once; the counter follows VMSG_TEXT_MAX_CHARS', as
 });
 
 test('an uploaded background goes through the presigned form', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.check('input[name=background][value=upload]', { force: true });
   await page.waitForSelector('#background-upload:not([hidden])');
   const form = page.waitForResponse((r) => r.url().endsWith('/api/uploads/presign'));
@@ -67,7 +57,7 @@ test('an uploaded background goes through the presigned form', async () => {
 });
 
 test('▶ speaks the message with the chosen style', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   await page.fill('#message-text', 'お誕生日おめでとう！');
   await page.selectOption('#style-preset', 'celebration');
   await page.fill('#style-speed', '1.2');
@@ -85,9 +75,9 @@ test('▶ speaks the message with the chosen style', async () => {
 });
 
 test('music of one\'s own: uploaded, previewed, listed and deleted', async () => {
-  const openapi = await (await fetch(`${server.url}/api/openapi.json`)).json();
-  const page = await openPage(browser, server.url);
-  const wav = await synthesizedSpeech(server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female');
+  const openapi = await (await fetch(`${suite.server.url}/api/openapi.json`)).json();
+  const page = await openPage(suite.browser, suite.server.url);
+  const wav = await synthesizedSpeech(suite.server.url, 'ラララ、ラララ、ラララ。今日は楽しい一日です。ラララ、ラララ。', 'default_female');
   await page.click('#music-upload summary');
   await page.setInputFiles('#music-file', wav);
   await page.fill('#music-name', 'テストの曲');
@@ -111,13 +101,13 @@ test('music of one\'s own: uploaded, previewed, listed and deleted', async () =>
   // Another browser (a context of its own, so without this one's vmsg_client cookie) can
   // pick the track in step 5, but its library does not offer it, and the server refuses its
   // delete.
-  const other = await openPage(browser, server.url);
+  const other = await openPage(suite.browser, suite.server.url);
   await other.locator(`#music-list [data-id="${id}"]`).waitFor();
   await other.click('#tab-library');
   assert.equal(await other.isVisible('#library-music-empty'), true);
   assert.equal(await other.locator(`#library-music [data-id="${id}"]`).count(), 0);
   await other.context().close();
-  const refused = await fetch(`${server.url}/api/bgm/tracks/${id}`, { method: 'DELETE' });
+  const refused = await fetch(`${suite.server.url}/api/bgm/tracks/${id}`, { method: 'DELETE' });
   assert.equal(refused.status, 403);
   assert.equal((await refused.json()).code, 'not_owner');
 
@@ -127,13 +117,13 @@ test('music of one\'s own: uploaded, previewed, listed and deleted', async () =>
   page.once('dialog', (d) => d.accept());
   await item.locator('.button.danger').click();
   await item.waitFor({ state: 'detached' });
-  assert.equal((await fetch(`${server.url}/api/bgm/tracks/${id}`)).status, 404);
+  assert.equal((await fetch(`${suite.server.url}/api/bgm/tracks/${id}`)).status, 404);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 
 test('the progress follower falls back from WebSocket to SSE to polling', async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(suite.browser, suite.server.url);
   const outcome = await page.evaluate(async () => {
     const { followProgress } = await import('/js/progress.js');
     const id = '0b5e2c1a-9d4e-4f6a-8b7c-1d2e3f4a5b6c';  // no such task
