@@ -26,6 +26,7 @@
 #include "running_service.h"
 #include "test_client.h"
 #include "video/mp4_probe.h"
+#include "video/test_mp4.h"
 #include "voice/audio.h"
 #include "voice/speech_json.h"
 #include "ws_client.h"
@@ -193,14 +194,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   ASSERT_EQ(video.result_int(), 200);
   Result<video::Mp4Info> probe = video::ProbeMp4(video.body());
   ASSERT_TRUE(probe.ok()) << probe.status();
-  EXPECT_EQ(probe->video_codec, "h264");
-  EXPECT_EQ(probe->pixel_format, "yuv420p");
-  EXPECT_EQ(probe->width, 512);
-  EXPECT_EQ(probe->height, 910);
-  EXPECT_DOUBLE_EQ(probe->fps, 25);
-  EXPECT_EQ(probe->audio_codec, "aac");
-  EXPECT_EQ(probe->sample_rate, 48000);
-  EXPECT_TRUE(probe->moov_before_mdat());
+  video::testing::ExpectPhoneMp4(*probe);
   // The video lasts the speech plus 1 s of lead and 1.5 s of tail.
   Result<std::string> speech_wav =
       services().objects().GetBytes("voices/generated/" + task_id + "/prosody_adjusted.wav");

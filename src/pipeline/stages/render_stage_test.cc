@@ -18,6 +18,7 @@
 #include "video/mp4_probe.h"
 #include "video/still_frame_source.h"
 #include "video/subtitles.h"
+#include "video/test_mp4.h"
 #include "voice/speaker.h"
 #include "voice/speech_json.h"
 #include "voice/system_voices.h"
@@ -125,15 +126,8 @@ TEST_F(RenderStageTest, RendersTheStoredInputsIntoTheSpecsVideo) {
   ASSERT_TRUE(mp4.ok());
   auto info = video::ProbeMp4(*mp4);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->video_codec, "h264");
-  EXPECT_EQ(info->audio_codec, "aac");
-  EXPECT_EQ(info->width, 512);
-  EXPECT_EQ(info->height, 910);
-  EXPECT_DOUBLE_EQ(info->fps, 25.0);
-  EXPECT_EQ(info->pixel_format, "yuv420p");
-  EXPECT_EQ(info->sample_rate, 48000);
+  video::testing::ExpectPhoneMp4(*info);
   EXPECT_EQ(info->channels, 2);
-  EXPECT_TRUE(info->moov_before_mdat());
   EXPECT_NEAR(info->duration_seconds, mixed_seconds, 0.05);
   EXPECT_EQ(info->video_frames, video::FrameCountFor(mixed_seconds, 25));
 
