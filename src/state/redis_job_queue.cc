@@ -449,7 +449,9 @@ std::string TaskNameOf(std::string_view raw) {
 
 // A job from the message and our bookkeeping. A message we cannot run still becomes a job,
 // with `refusal` saying why, so that its worker records the failure for the sender.
-Result<Job> JobFromMessage(std::string task_id, std::string_view raw, std::string_view attempt,
+// `message` is `raw` decoded.
+Result<Job> JobFromMessage(std::string task_id, std::string_view raw,
+                           const Result<celery::TaskMessage>& message, std::string_view attempt,
                            std::string_view max_retries, std::string_view enqueued_at_ms) {
   Job job;
   job.task_id = std::move(task_id);
@@ -457,7 +459,6 @@ Result<Job> JobFromMessage(std::string task_id, std::string_view raw, std::strin
   VMSG_ASSIGN_OR_RETURN(job.max_retries, ParseSmallInt(max_retries, "max_retries"));
   VMSG_ASSIGN_OR_RETURN(int64_t enqueued, ParseInt64(enqueued_at_ms, "enqueued_at_ms"));
   job.enqueued_at = FromMillis(enqueued);
-  Result<celery::TaskMessage> message = celery::DecodeTaskMessage(raw);
   if (!message.ok()) {
     job.task_name = TaskNameOf(raw);
     job.args = Json::object();
@@ -475,12 +476,6 @@ Result<Job> JobFromMessage(std::string task_id, std::string_view raw, std::strin
   return job;
 }
 
-// The eta of a message another producer queued, when it has one.
-std::optional<TimePoint> EtaOf(std::string_view raw) {
-  Result<celery::TaskMessage> message = celery::DecodeTaskMessage(raw);
-  return message.ok() ? message->eta : std::nullopt;
-}
-
 Result<DeadJob> ReadDead(const std::string& text) {
   auto json = ParseJson(text);
   if (!json.ok() || !json->is_object()) return Status::DataLoss("dead job record is not JSON");
@@ -496,7 +491,8 @@ Result<DeadJob> ReadDead(const std::string& text) {
                           enqueued.status(), error.status(), died.status()}) {
     if (!s.ok()) return Status::DataLoss("dead job record: " + s.message());
   }
-  VMSG_ASSIGN_OR_RETURN(dead.job, JobFromMessage(*id, *message, *attempt, *max_retries, *enqueued));
+  VMSG_ASSIGN_OR_RETURN(dead.job, JobFromMessage(*id, *message, celery::DecodeTaskMessage(*message),
+                                                 *attempt, *max_retries, *enqueued));
   if (dead.job.task_name.empty()) dead.job.task_name = json->value("task_name", std::string());
   dead.error = *error;
   VMSG_ASSIGN_OR_RETURN(int64_t died_ms, ParseInt64(*died, "died_at_ms"));
@@ -700,16 +696,19 @@ class RedisJobQueue final : public JobQueue {
                                                      const std::string& token,
                                                      TimePoint expires_at) {
     if (f.size() != 5) return UnexpectedReply("job fetch");
-    if (std::optional<TimePoint> eta = EtaOf(f[1].str); eta && *eta > clock_.Now()) {
-      VMSG_ASSIGN_OR_RETURN(RedisReply deferred,
-                            client_->Eval(kDefer, {}, {f[0].str, token, Str(ToMillis(*eta))}));
+    const Result<celery::TaskMessage> message = celery::DecodeTaskMessage(f[1].str);
+    if (message.ok() && message->eta && *message->eta > clock_.Now()) {
+      VMSG_ASSIGN_OR_RETURN(
+          RedisReply deferred,
+          client_->Eval(kDefer, {}, {f[0].str, token, Str(ToMillis(*message->eta))}));
       (void)deferred;
       return std::optional<Reservation>();
     }
     Reservation r;
     r.token = token;
     r.expires_at = expires_at;
-    VMSG_ASSIGN_OR_RETURN(r.job, JobFromMessage(f[0].str, f[1].str, f[2].str, f[3].str, f[4].str));
+    VMSG_ASSIGN_OR_RETURN(
+        r.job, JobFromMessage(f[0].str, f[1].str, message, f[2].str, f[3].str, f[4].str));
     return std::optional<Reservation>(std::move(r));
   }
 
