@@ -1,8 +1,8 @@
 #include "http/handlers/image_handlers.h"
 
+#include "generate/generate_args.h"
 #include "http/blocking.h"
 #include "http/handlers/static_handler.h"
-#include "http/handlers/upload_handlers.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
 #include "media/backgrounds.h"
@@ -148,7 +148,7 @@ boost::asio::awaitable<Response> DetectFromKey(const ImageServices& s, Request& 
                               "presigned upload of kind image",
                               request.request_id);
   }
-  if (Status checked = CheckUploadKey("image", *key); !checked.ok()) {
+  if (Status checked = generate::CheckImageObjectKey(*key); !checked.ok()) {
     co_return ProblemFromStatus(checked, request.request_id);
   }
   auto read = [&s, &key] { return ReadUploadedPhoto(*s.store, *key); };

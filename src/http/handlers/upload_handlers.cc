@@ -5,6 +5,7 @@
 #include <array>
 
 #include "blob/crypto.h"
+#include "generate/generate_args.h"
 #include "http/handlers/static_handler.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
@@ -32,7 +33,7 @@ struct KindLayout {
 const std::vector<KindLayout>& Layouts() {
   static const std::vector<KindLayout> kLayouts = {
       {"image",
-       "images/uploads/",
+       generate::kImageUploadPrefix,
        "/original",
        {{"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"}}},
       {"voice",
@@ -263,20 +264,6 @@ Result<std::string> UploadKeyFor(std::string_view kind, std::string_view content
     }
     return Status::InvalidArgument("a " + std::string(kind) + " upload is one of " + allowed,
                                    "unsupported_content_type");
-  }
-  return Status::InvalidArgument("the upload kind is image, voice or bgm", "unknown_upload_kind");
-}
-
-Status CheckUploadKey(std::string_view kind, std::string_view key) {
-  for (const KindLayout& layout : Layouts()) {
-    if (layout.kind != kind) continue;
-    if (!key.starts_with(layout.prefix) || key.size() == layout.prefix.size() ||
-        !blob::ValidateKey(key).ok()) {
-      return Status::InvalidArgument("object_key must be a " + std::string(kind) + " upload (" +
-                                         std::string(layout.prefix) + "...)",
-                                     "invalid_object_key");
-    }
-    return Status::Ok();
   }
   return Status::InvalidArgument("the upload kind is image, voice or bgm", "unknown_upload_kind");
 }

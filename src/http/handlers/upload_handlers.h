@@ -46,12 +46,6 @@ struct UploadServices {
 Result<std::string> UploadKeyFor(std::string_view kind, std::string_view content_type,
                                  std::string_view upload_id);
 
-// OK when `key` can name an upload of `kind` ("image", "voice", "bgm"): a valid key under
-// that kind's uploads prefix (images/uploads/, ...). The routes that take an object key from
-// a client check it with this, so that no request reads or overwrites any other object.
-// InvalidArgument "invalid_object_key" otherwise ("unknown_upload_kind" for a bad kind).
-Status CheckUploadKey(std::string_view kind, std::string_view key);
-
 // Registers the routes. The services must outlive the router.
 void AddUploadRoutes(Router& router, UploadServices services);
 
