@@ -4,13 +4,8 @@
 #include "state/redis_state.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
-#include <mutex>
-#include <random>
 #include <string_view>
 
-#include "common/ids.h"
 #include "common/json.h"
 #include "state/redis_common.h"
 #include "state/redis_job_queue.h"
