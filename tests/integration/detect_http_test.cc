@@ -75,17 +75,6 @@ class DetectHttpTest : public testing::SharedServiceTest<DetectHttpTest> {
   static FetchResult DetectKey(const std::string& key) {
     return HttpPostJson(Url("/api/person-detection/detect"), DumpJson({{"object_key", key}}));
   }
-
-  // The ids under images/uploads/ in the local store.
-  static std::set<std::string> UploadFolders() {
-    std::set<std::string> out;
-    const auto dir = data_dir() / "objects" / "images" / "uploads";
-    if (!std::filesystem::exists(dir)) return out;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      out.insert(e.path().filename().string());
-    }
-    return out;
-  }
 };
 
 TEST_F(DetectHttpTest, APresignedUploadIsDetectedByItsKeyAsAMultipartPhotoIs) {

@@ -116,17 +116,6 @@ class GenerateTest : public testing::SharedServiceTest<GenerateTest> {
     }
   }
 
-  // Task ids whose folder exists under images/uploads/ in the local store.
-  static std::set<std::string> StoredUploadFolders() {
-    std::set<std::string> folders;
-    const auto dir = data_dir() / "objects" / "images" / "uploads";
-    if (!std::filesystem::exists(dir)) return folders;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      folders.insert(entry.path().filename().string());
-    }
-    return folders;
-  }
-
   static std::vector<Part> PortraitForm(std::vector<Part> fields) {
     fields.push_back({"image", ReadFile(kFaces / kPortrait), kPortrait});
     return fields;
@@ -300,7 +289,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
 }
 
 TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
-  const std::set<std::string> before = StoredUploadFolders();
+  const std::set<std::string> before = UploadFolders();
   struct Case {
     std::vector<Part> fields;
     std::string code;
@@ -345,7 +334,7 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
   auto plain = Send("POST", "/api/video/generate", "text=hi", "text/plain");
   EXPECT_EQ(plain.result_int(), 415);
   // None of these left a photo behind.
-  EXPECT_EQ(StoredUploadFolders(), before);
+  EXPECT_EQ(UploadFolders(), before);
 
   // Results: not a task id, an unknown one.
   EXPECT_EQ(Send("GET", "/api/video/result/abc").result_int(), 400);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,18 @@ class SharedServiceTest : public ::testing::Test {
   static ServiceContext& services() { return service_->services(); }
   static const std::filesystem::path& data_dir() { return service_->data_dir(); }
   static uint16_t port() { return service_->port(); }
+
+  // The folders under images/uploads/ in the local store (one per upload, detect request or
+  // generate request that stored a photo).
+  static std::set<std::string> UploadFolders() {
+    std::set<std::string> folders;
+    const auto dir = data_dir() / "objects" / "images" / "uploads";
+    if (!std::filesystem::exists(dir)) return folders;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      folders.insert(entry.path().filename().string());
+    }
+    return folders;
+  }
 
  private:
   static inline RunningService* service_ = nullptr;
