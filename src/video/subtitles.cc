@@ -1,7 +1,7 @@
 // Subtitles in four steps: the written text is split into characters, each tied to the
 // written word (morpheme) it belongs to and given a share of that word's spoken time; the
-// characters are broken into lines with the font's advances (kinsoku rules for Japanese,
-// spaces for English) and the lines grouped into pages; each page becomes one ASS event
+// characters are laid out into pages of lines with the font's advances (every layout priced,
+// the cheapest kept: see "lines and pages" below); each page becomes one ASS event
 // whose \kf tags sweep the highlight over each word while it is spoken; libass renders the
 // event at each frame's time and its coverage bitmaps are blended onto the frame.
 #include "video/subtitles.h"
@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <sstream>
 
 extern "C" {
@@ -28,12 +29,11 @@ extern "C" {
 namespace vmsg::video {
 namespace {
 
-// A line broken at a word boundary must be at least this full; otherwise it is broken
-// between any two characters the kinsoku rules allow.
-constexpr double kMinWordBreakFill = 0.6;
 // Advances are measured without kerning; this much of the width is kept in reserve.
 constexpr double kWidthReserve = 0.02;
 constexpr int kCentisecondsPerSecond = 100;
+// A line's height, as a multiple of the font size (Noto Sans CJK's ascent and descent).
+constexpr double kLineHeight = 1.45;
 constexpr int kMillisecondsPerSecond = 1000;
 
 Status Invalid(const std::string& message) {
@@ -231,6 +231,7 @@ struct Char {
 struct TimedWord {
   double start = 0;
   double end = 0;
+  voice::WordBreak break_before = voice::WordBreak::kWord;
 };
 
 // Ties every character of `text` to one of `words`: each word's (normalised) spelling is
@@ -268,7 +269,8 @@ std::vector<Char> MapOntoWords(const std::vector<char32_t>& text,
   };
   auto flush_pending = [&](size_t to) {
     // The pending words become one timed word over the text between.
-    TimedWord merged{words[pending.front()].start, words[pending.back()].end};
+    TimedWord merged{words[pending.front()].start, words[pending.back()].end,
+                     words[pending.front()].break_before};
     timed.push_back(merged);
     const int id = static_cast<int>(timed.size() - 1);
     for (size_t i = cursor; i < to; ++i) assigned[i] = id;
@@ -304,7 +306,7 @@ std::vector<Char> MapOntoWords(const std::vector<char32_t>& text,
         pending.clear();  // nothing written for them: their time stays a gap
       }
     }
-    timed.push_back({words[w].start, words[w].end});
+    timed.push_back({words[w].start, words[w].end, words[w].break_before});
     const int id = static_cast<int>(timed.size() - 1);
     assign_gap(cursor, first, id - 1, id);  // id - 1: -1 for the first word
     for (size_t i = first; i < last; ++i) assigned[i] = id;
@@ -347,11 +349,38 @@ void SpreadTimes(std::vector<Char>& chars, const std::vector<TimedWord>& timed) 
 }
 
 // --- lines and pages -------------------------------------------------------------------------
+//
+// The text is laid out as a whole: every way of cutting it into pages of at most max_lines
+// lines is weighed, and the cheapest wins. A cut's price depends on where it falls (after a
+// sentence's end costs nothing, after a comma little, at an accent phrase's start or between
+// words more, inside a bunsetsu much more, inside a word only when nothing else fits); a cut
+// between pages costs more than one between lines; a page's lines should be of even width; a
+// page of fewer than kMinPageChars characters (or a single English word) is not allowed unless
+// the whole text is that short.
 
 struct Line {
   size_t begin = 0;  // [begin, end) of the characters, spaces at either edge trimmed
   size_t end = 0;
 };
+
+constexpr double kForbidden = 1e18;
+constexpr size_t kMinPageChars = 4;
+// What a cut costs, by where it falls.
+constexpr double kCutAfterSentence = 0;
+constexpr double kCutAfterClause = 1;
+constexpr double kCutBeforePhrase = 2;
+constexpr double kCutBetweenWords = 3;
+constexpr double kCutInsideBunsetsu = 8;
+constexpr double kCutInsideJapaneseWord = 20;
+constexpr double kCutInsideLatinWord = 1000;  // only when a word is wider than a line
+// How the parts of a page's price add up.
+constexpr double kPagePrice = 10;
+constexpr double kPageCutWeight = 4;
+constexpr double kLineCutWeight = 1.5;
+constexpr double kLinePrice = 2;
+constexpr double kBalanceWeight = 30;
+constexpr double kThinPageWidth = 0.35;  // of a line: thinner pages cost kThinPagePrice more
+constexpr double kThinPagePrice = 15;
 
 // May a line break before chars[i] (the previous line keeping [.., i))?
 bool MayBreakBefore(const std::vector<Char>& chars, size_t i) {
@@ -362,52 +391,183 @@ bool MayBreakBefore(const std::vector<Char>& chars, size_t i) {
   return !(IsWordChar(prev) && IsWordChar(next));
 }
 
-// Preferred breaks: at spaces and between written words.
-bool WordBoundary(const std::vector<Char>& chars, size_t i) {
-  return IsSpace(chars[i - 1].cp) || IsSpace(chars[i].cp) || chars[i - 1].word != chars[i].word;
+bool EndsSentence(char32_t c) {
+  static constexpr std::u32string_view kEnds = U"。！？!?．.";
+  return kEnds.find(c) != std::u32string_view::npos;
 }
 
-std::vector<Line> BreakLines(const std::vector<Char>& chars, double max_width) {
-  std::vector<Line> lines;
-  size_t begin = 0;
-  auto trim = [&](size_t b, size_t e) {
-    while (b < e && IsSpace(chars[b].cp)) ++b;
-    while (e > b && IsSpace(chars[e - 1].cp)) --e;
-    return Line{b, e};
-  };
-  auto width = [&](size_t b, size_t e) {
-    const Line t = trim(b, e);
-    double w = 0;
-    for (size_t i = t.begin; i < t.end; ++i) w += chars[i].width;
-    return w;
-  };
-  while (begin < chars.size()) {
-    while (begin < chars.size() && IsSpace(chars[begin].cp)) ++begin;
-    if (begin == chars.size()) break;
-    size_t fit = begin + 1;  // one character always goes, however wide
-    while (fit < chars.size() && width(begin, fit + 1) <= max_width) ++fit;
-    if (fit == chars.size()) {
-      lines.push_back(trim(begin, fit));
-      break;
+bool EndsClause(char32_t c) {
+  static constexpr std::u32string_view kEnds = U"、，,;；:：…‥」』）)”’—";
+  return kEnds.find(c) != std::u32string_view::npos;
+}
+
+class Layout {
+ public:
+  Layout(const std::vector<Char>& chars, const std::vector<TimedWord>& timed, double max_width,
+         int max_lines, bool english)
+      : chars_(chars),
+        timed_(timed),
+        max_width_(max_width),
+        max_lines_(max_lines),
+        english_(english) {
+    prefix_.assign(chars.size() + 1, 0);
+    visible_.assign(chars.size() + 1, 0);
+    for (size_t i = 0; i < chars.size(); ++i) {
+      prefix_[i + 1] = prefix_[i] + chars[i].width;
+      visible_[i + 1] = visible_[i] + (IsSpace(chars[i].cp) ? 0 : 1);
     }
-    // Break before `fit` or earlier: the last word boundary that fills the line well enough,
-    // else the last break kinsoku allows, else (one unbreakable run) where it overflows.
-    std::optional<size_t> at_word;
-    std::optional<size_t> at_char;
-    for (size_t b = fit; b > begin; --b) {
-      if (!MayBreakBefore(chars, b)) continue;
-      if (!at_char) at_char = b;
-      if (WordBoundary(chars, b) && width(begin, b) >= kMinWordBreakFill * max_width) {
-        at_word = b;
-        break;
+    // Where a cut may fall: before a visible character, where kinsoku allows; the text's
+    // two ends.
+    cuts_.push_back({0, 0});
+    for (size_t i = 1; i < chars.size(); ++i) {
+      if (IsSpace(chars[i].cp)) continue;
+      if (!MayBreakBefore(chars, i)) continue;
+      cuts_.push_back({i, CutPrice(i)});
+    }
+    cuts_.push_back({chars.size(), 0});
+  }
+
+  // Pages of lines; each line trimmed of spaces.
+  std::vector<std::vector<Line>> Pages() const {
+    const size_t n = cuts_.size();
+    std::vector<double> best(n, kForbidden);
+    std::vector<size_t> from(n, 0), middle(n, 0);
+    best[0] = 0;
+    for (size_t b = 1; b < n; ++b) {
+      for (size_t a = 0; a < b; ++a) {
+        if (best[a] >= kForbidden) continue;
+        const auto [price, split] = PagePrice(a, b);
+        if (best[a] + price < best[b]) {
+          best[b] = best[a] + price;
+          from[b] = a;
+          middle[b] = split;
+        }
       }
     }
-    const size_t cut = at_word.value_or(at_char.value_or(fit));
-    lines.push_back(trim(begin, cut));
-    begin = cut;
+    if (best[n - 1] >= kForbidden) return Greedy();
+    std::vector<std::vector<Line>> pages;
+    for (size_t b = n - 1; b > 0; b = from[b]) {
+      const size_t a = from[b];
+      std::vector<Line> lines;
+      if (middle[b] == 0) {
+        lines.push_back(Trim(cuts_[a].at, cuts_[b].at));
+      } else {
+        lines.push_back(Trim(cuts_[a].at, cuts_[middle[b]].at));
+        lines.push_back(Trim(cuts_[middle[b]].at, cuts_[b].at));
+      }
+      pages.push_back(std::move(lines));
+    }
+    std::reverse(pages.begin(), pages.end());
+    return pages;
   }
-  return lines;
-}
+
+ private:
+  struct Cut {
+    size_t at = 0;  // before chars[at]
+    double price = 0;
+  };
+
+  Line Trim(size_t b, size_t e) const {
+    while (b < e && IsSpace(chars_[b].cp)) ++b;
+    while (e > b && IsSpace(chars_[e - 1].cp)) --e;
+    return {b, e};
+  }
+
+  double Width(size_t b, size_t e) const {
+    const Line t = Trim(b, e);
+    return prefix_[t.end] - prefix_[t.begin];
+  }
+
+  double CutPrice(size_t i) const {
+    size_t j = i;  // the last visible character before the cut
+    while (j > 0 && IsSpace(chars_[j - 1].cp)) --j;
+    if (j == 0) return 0;
+    const Char& before = chars_[j - 1];
+    const Char& after = chars_[i];
+    if (EndsSentence(before.cp)) return kCutAfterSentence;
+    if (EndsClause(before.cp)) return kCutAfterClause;
+    if (before.word != after.word) {
+      switch (timed_[size_t(after.word)].break_before) {
+        case voice::WordBreak::kPhrase:
+          return kCutBeforePhrase;
+        case voice::WordBreak::kNone:
+          return kCutInsideBunsetsu;
+        default:
+          return kCutBetweenWords;
+      }
+    }
+    return IsWordChar(before.cp) && IsWordChar(after.cp) ? kCutInsideLatinWord
+                                                         : kCutInsideJapaneseWord;
+  }
+
+  // Whether [b, e) is too little for a page of its own (when the text has more than that).
+  bool TooSmall(size_t b, size_t e) const {
+    const size_t all = visible_.back();
+    if (english_) {
+      const Line t = Trim(b, e);
+      std::set<int> words;
+      for (size_t i = t.begin; i < t.end; ++i) {
+        if (!IsSpace(chars_[i].cp) && !IsPunctuation(chars_[i].cp)) words.insert(chars_[i].word);
+      }
+      std::set<int> every;
+      for (const Char& c : chars_) {
+        if (!IsSpace(c.cp) && !IsPunctuation(c.cp)) every.insert(c.word);
+      }
+      if (words.size() < 2 && every.size() >= 2) return true;
+    }
+    return visible_[e] - visible_[b] < kMinPageChars && all >= kMinPageChars;
+  }
+
+  // The cheapest page from cuts a to b, and the cut between its lines (0: one line).
+  std::pair<double, size_t> PagePrice(size_t a, size_t b) const {
+    const size_t from = cuts_[a].at, to = cuts_[b].at;
+    if (TooSmall(from, to)) return {kForbidden, 0};
+    double base = kPagePrice + (b + 1 < cuts_.size() ? kPageCutWeight * cuts_[b].price : 0);
+    const double width = Width(from, to);
+    if (width < kThinPageWidth * max_width_) base += kThinPagePrice;
+    std::pair<double, size_t> best{kForbidden, 0};
+    if (width <= max_width_) best = {base + kLinePrice, 0};
+    if (max_lines_ < 2) return best;
+    for (size_t m = a + 1; m < b; ++m) {
+      const double w1 = Width(from, cuts_[m].at), w2 = Width(cuts_[m].at, to);
+      if (w1 > max_width_) break;  // widths only grow with m
+      if (w2 > max_width_) continue;
+      const double balance = (w1 - w2) / max_width_;
+      const double price = base + 2 * kLinePrice + kLineCutWeight * cuts_[m].price +
+                           kBalanceWeight * balance * balance;
+      if (price < best.first) best = {price, m};
+    }
+    return best;
+  }
+
+  // When no layout keeps to the rules (a single word wider than a line), lines are filled
+  // greedily and cut wherever they overflow.
+  std::vector<std::vector<Line>> Greedy() const {
+    std::vector<Line> lines;
+    size_t begin = 0;
+    while (begin < chars_.size()) {
+      size_t end = begin + 1;
+      while (end < chars_.size() && Width(begin, end + 1) <= max_width_) ++end;
+      lines.push_back(Trim(begin, end));
+      begin = end;
+    }
+    std::vector<std::vector<Line>> pages;
+    for (size_t i = 0; i < lines.size(); i += size_t(max_lines_)) {
+      pages.emplace_back(lines.begin() + ptrdiff_t(i),
+                         lines.begin() + ptrdiff_t(std::min(lines.size(), i + size_t(max_lines_))));
+    }
+    return pages;
+  }
+
+  const std::vector<Char>& chars_;
+  const std::vector<TimedWord>& timed_;
+  const double max_width_;
+  const int max_lines_;
+  const bool english_;
+  std::vector<double> prefix_;   // widths of chars_[0, i)
+  std::vector<size_t> visible_;  // visible characters in chars_[0, i)
+  std::vector<Cut> cuts_;
+};
 
 std::string AssTime(int centiseconds) {
   char text[32];
@@ -520,6 +680,26 @@ class AssSubtitles final : public Subtitles {
   std::unique_ptr<ASS_Track, TrackDeleter> track_;
 };
 
+// The band the text is centred in: the options' own, unless it would cover `avoid`; then as
+// high as the band is, just below `avoid` (or, without room there, just above it), within the
+// frame's margins (those the options' band keeps from the frame's edges).
+std::pair<int, int> BandClearOf(const SubtitleOptions& o) {
+  const int height = o.band_bottom - o.band_top;
+  if (o.avoid.empty() || o.band_bottom <= o.avoid.y || o.band_top >= o.avoid.br().y) {
+    return {o.band_top, o.band_bottom};
+  }
+  const int margin = std::max(0, o.frame_height - o.band_bottom);
+  // A block of max_lines lines, with the outline, at libass's line height.
+  const int need = int(std::ceil(o.max_lines * o.font_size * kLineHeight)) + 2 * o.outline;
+  const int below_top = o.avoid.br().y, below_room = o.frame_height - margin - below_top;
+  if (below_room >= need) return {below_top, below_top + std::min(height, below_room)};
+  const int above_bottom = o.avoid.y, above_room = above_bottom - margin;
+  if (above_room >= need) return {above_bottom - std::min(height, above_room), above_bottom};
+  // Nowhere clear: the side with more room.
+  if (below_room >= above_room) return {o.frame_height - margin - need, o.frame_height - margin};
+  return {margin, margin + need};
+}
+
 }  // namespace
 
 Status SubtitleOptions::Validate() const {
@@ -532,7 +712,7 @@ Status SubtitleOptions::Validate() const {
     return Invalid("the margins leave no room for text");
   }
   if (outline < 0 || outline > font_size / 4) return Invalid("outline out of range");
-  if (max_lines < 1 || max_lines * font_size > band_bottom - band_top) {
+  if (max_lines < 1 || max_lines > 2 || max_lines * font_size > band_bottom - band_top) {
     return Invalid("max_lines do not fit in the band");
   }
   return Status::Ok();
@@ -572,7 +752,7 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
     timed.clear();
     const bool spaced = speech.language == voice::Language::kEnglish;
     for (const voice::SpeechUnit& u : speech.words.empty() ? speech.units : speech.words) {
-      timed.push_back({u.start, u.end});
+      timed.push_back({u.start, u.end, u.break_before});
       const int id = static_cast<int>(timed.size() - 1);
       if (spaced && !chars.empty()) chars.push_back({U' ', id});
       for (char32_t c : DecodeUtf8(u.text)) {
@@ -590,17 +770,14 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
 
   const double max_width =
       (options.frame_width - 2 * options.margin_x - 2 * options.outline) * (1 - kWidthReserve);
-  const std::vector<Line> lines = BreakLines(chars, max_width);
+  const std::vector<std::vector<Line>> page_lines =
+      Layout(chars, timed, max_width, options.max_lines,
+             speech.language == voice::Language::kEnglish)
+          .Pages();
 
-  // Pages of max_lines lines; each shows from its first character's time until the next
-  // page starts (the last until its last character has been spoken).
+  // Each page shows from its first character's time until the next page starts (the last
+  // until its last character has been spoken).
   std::vector<SubtitlePage> pages;
-  std::vector<std::vector<Line>> page_lines;
-  for (size_t i = 0; i < lines.size(); i += static_cast<size_t>(options.max_lines)) {
-    const size_t n = std::min(lines.size() - i, static_cast<size_t>(options.max_lines));
-    page_lines.emplace_back(lines.begin() + static_cast<ptrdiff_t>(i),
-                            lines.begin() + static_cast<ptrdiff_t>(i + n));
-  }
   for (const std::vector<Line>& pl : page_lines) {
     SubtitlePage page;
     page.start = chars[pl.front().begin].start;
@@ -630,7 +807,8 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
       << ",0,1\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, "
          "Effect, Text\n";
   const int centre_x = options.frame_width / 2;
-  const int centre_y = (options.band_top + options.band_bottom) / 2;
+  const auto [band_top, band_bottom] = BandClearOf(options);
+  const int centre_y = (band_top + band_bottom) / 2;
   for (size_t p = 0; p < pages.size(); ++p) {
     const int start_cs = Centiseconds(pages[p].start);
     const int end_cs = std::max(start_cs + 1, Centiseconds(pages[p].end));

@@ -1,8 +1,11 @@
 // Karaoke subtitles: the message as written, laid out in a band near the bottom of the frame
-// and highlighted unit by unit (moras for Japanese, words for English) as it is spoken.
-// The layout (line breaks with Japanese kinsoku rules, pages of at most two lines) is done
-// here with the font's own advances; libass renders an ASS script built in memory, and its
-// images are blended onto the BGR frames.
+// (moved clear of the face's eyes and mouth) and highlighted unit by unit (moras for
+// Japanese, words for English) as it is spoken. The layout is done here with the font's own
+// advances: pages of at most two balanced lines, cut where the language allows (kinsoku
+// rules) and preferably where it pauses (sentence and clause ends, accent phrases, words,
+// never inside a bunsetsu unless nothing else fits), no page of fewer than four characters
+// or of a single English word. libass renders an ASS script built in memory, and its images
+// are blended onto the BGR frames.
 #pragma once
 
 #include <memory>
@@ -32,7 +35,11 @@ struct SubtitleOptions {
   int margin_x = 28;
   int font_size = 40;  // pixels (libass's \fs at a 1:1 script resolution)
   int outline = 3;     // black outline, pixels
-  int max_lines = 2;   // per page
+  int max_lines = 2;   // per page: 1 or 2
+  // A region of the frame the text must stay clear of (the eyes and mouth); empty: none.
+  // When the band would cover it, the band moves below it, or above it when there is no room
+  // below.
+  cv::Rect avoid;
   // Colours as BGR.
   cv::Scalar text_colour{255, 255, 255};
   cv::Scalar highlight_colour{0, 215, 255};  // amber: spoken already

@@ -264,6 +264,150 @@ TEST(SubtitlesTest, ANumberReadOutTakesTheWrittenDigits) {
   EXPECT_NE(subs->script().find("{\\kf40}1,000"), std::string::npos) << subs->script();
 }
 
+// --- paging ---------------------------------------------------------------------------------
+
+// Japanese speech of bunsetsu: each {word, break} one after another, 0.25 s each.
+voice::Speech Bunsetsu(const std::vector<std::pair<std::string, voice::WordBreak>>& words) {
+  std::vector<std::string> texts;
+  for (const auto& [w, b] : words) texts.push_back(w);
+  voice::Speech speech = testing::TimedSpeech(texts, 0.25, voice::Language::kJapanese);
+  for (size_t i = 0; i < words.size(); ++i) speech.words[i].break_before = words[i].second;
+  return speech;
+}
+
+size_t Characters(const std::string& utf8) {
+  size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80 && c != ' ' ? 1 : 0;
+  return n;
+}
+
+constexpr auto kNone = voice::WordBreak::kNone;
+constexpr auto kWord = voice::WordBreak::kWord;
+constexpr auto kPhrase = voice::WordBreak::kPhrase;
+
+TEST(SubtitlesTest, NoPageHoldsFewerThanFourCharacters) {
+  // ありがとう repeated, then です。 which may start a line of its own: for some lengths a
+  // greedy layout leaves it alone on the last page.
+  for (int k = 1; k <= 12; ++k) {
+    std::vector<std::pair<std::string, voice::WordBreak>> words;
+    std::string text;
+    for (int i = 0; i < k; ++i) {
+      words.push_back({"ありがとう", kPhrase});
+      text += "ありがとう";
+    }
+    words.push_back({"です", kWord});
+    text += "です。";
+    auto subs = Make(Bunsetsu(words), text, 0);
+    ASSERT_NE(subs, nullptr);
+    std::string shown;
+    for (const SubtitlePage& p : subs->pages()) {
+      size_t chars = 0;
+      for (const std::string& l : p.lines) {
+        chars += Characters(l);
+        shown += l;
+      }
+      EXPECT_GE(chars, 4u) << "k=" << k << ": a page of " << p.lines.front();
+    }
+    EXPECT_EQ(shown, text);
+  }
+}
+
+TEST(SubtitlesTest, LinesAndPagesBreakBetweenPhrasesNeverInsideABunsetsu) {
+  // 素敵な / 一年に / なりますように, the particles and auxiliaries bound to their word.
+  const std::vector<std::pair<std::string, voice::WordBreak>> sentence = {
+      {"素敵", kPhrase}, {"な", kNone},   {"一", kPhrase}, {"年", kNone}, {"に", kNone},
+      {"なり", kPhrase}, {"ます", kNone}, {"よう", kNone}, {"に", kNone}};
+  std::vector<std::pair<std::string, voice::WordBreak>> words;
+  std::string text;
+  std::vector<bool> may_cut_before;  // per character of the text
+  for (int r = 0; r < 5; ++r) {
+    for (const auto& [w, b] : sentence) {
+      words.push_back({w, b});
+      for (size_t i = 0; i < Characters(w); ++i) may_cut_before.push_back(i == 0 && b != kNone);
+      text += w;
+    }
+  }
+  auto subs = Make(Bunsetsu(words), text, 0);
+  ASSERT_NE(subs, nullptr);
+  ASSERT_GE(subs->pages().size(), 2u);
+  size_t at = 0;
+  for (const SubtitlePage& p : subs->pages()) {
+    for (const std::string& l : p.lines) {
+      EXPECT_TRUE(may_cut_before[at]) << "a line starts inside a bunsetsu: " << l;
+      at += Characters(l);
+    }
+  }
+  EXPECT_EQ(at, may_cut_before.size());
+}
+
+TEST(SubtitlesTest, APagesTwoLinesAreBalanced) {
+  // Seven three-character phrases: about a line and a half. A greedy layout fills the first
+  // line and leaves a stub on the second.
+  std::vector<std::pair<std::string, voice::WordBreak>> words;
+  std::string text;
+  for (int i = 0; i < 7; ++i) {
+    words.push_back({"ありが", kPhrase});
+    text += "ありが";
+  }
+  auto subs = Make(Bunsetsu(words), text, 0);
+  ASSERT_NE(subs, nullptr);
+  ASSERT_EQ(subs->pages().size(), 1u);
+  const auto& lines = subs->pages()[0].lines;
+  ASSERT_EQ(lines.size(), 2u);
+  const double a = double(Characters(lines[0])), b = double(Characters(lines[1]));
+  EXPECT_LE(std::abs(a - b), 3) << lines[0] << " / " << lines[1];
+}
+
+TEST(SubtitlesTest, APageBreaksAtASentencesEndWhenOneIsNear) {
+  const std::string text = "今日はありがとう。明日もよろしくお願いします。また会いましょう。";
+  const std::vector<std::pair<std::string, voice::WordBreak>> words = {
+      {"今日", kPhrase}, {"は", kNone},         {"ありがとう", kPhrase}, {"明日", kPhrase},
+      {"も", kNone},     {"よろしく", kPhrase}, {"お願い", kPhrase},     {"し", kNone},
+      {"ます", kNone},   {"また", kPhrase},     {"会い", kPhrase},       {"ましょ", kNone},
+      {"う", kNone}};
+  auto subs = Make(Bunsetsu(words), text, 0);
+  ASSERT_NE(subs, nullptr);
+  for (size_t i = 0; i + 1 < subs->pages().size(); ++i) {
+    EXPECT_TRUE(subs->pages()[i].lines.back().ends_with("。")) << subs->pages()[i].lines.back();
+  }
+}
+
+TEST(SubtitlesTest, NoEnglishPageIsASingleWord) {
+  const std::vector<std::string> all = {"thank", "you", "so",  "much", "for",  "everything",
+                                        "you",   "did", "for", "me",   "this", "wonderful",
+                                        "year",  "see", "you", "soon", "my",   "friend"};
+  for (size_t n = 2; n <= all.size(); ++n) {
+    const std::vector<std::string> words(all.begin(), all.begin() + ptrdiff_t(n));
+    std::string text;
+    for (const std::string& w : words) text += (text.empty() ? "" : " ") + w;
+    text += ".";
+    auto subs = Make(testing::TimedSpeech(words, 0.3, voice::Language::kEnglish), text, 0);
+    ASSERT_NE(subs, nullptr);
+    for (const SubtitlePage& p : subs->pages()) {
+      std::string page;
+      for (const std::string& l : p.lines) page += l + " ";
+      EXPECT_NE(std::count(page.begin(), page.end(), ' '), 1) << "n=" << n << ": " << page;
+    }
+  }
+}
+
+TEST(SubtitlesTest, TheTextStaysClearOfTheEyesAndMouth) {
+  const voice::Speech speech =
+      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  // A face low in the frame (a close-up): its mouth would sit in the usual band.
+  for (const cv::Rect avoid : {cv::Rect(120, 560, 280, 190), cv::Rect(120, 500, 280, 380)}) {
+    SubtitleOptions options;
+    options.avoid = avoid;
+    auto made = Subtitles::Make(speech, kBirthday, 0, options);
+    ASSERT_TRUE(made.ok()) << made.status();
+    for (double t = 0.1; t < 0.3 * double(kBirthdayWords.size()); t += 0.3) {
+      const cv::Mat changed = Changed(Drawn(**made, t));
+      ASSERT_GT(cv::countNonZero(changed), 0) << t;
+      EXPECT_EQ(cv::countNonZero(changed(avoid)), 0) << "at " << t << " with " << avoid;
+    }
+  }
+}
+
 TEST(SubtitlesTest, DrawingCostPerFrame) {
   const voice::Speech speech =
       testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);

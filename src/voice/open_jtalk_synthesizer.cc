@@ -189,11 +189,26 @@ void BuildMoras(Speech& speech) {
 
 // The morphemes of the trace's "[Text analysis result]" section with their mora counts:
 // "surface,pos,...,reading,pronunciation,accent/moras,chain rule,chain flag". The surface
-// may itself hold commas ("," is a morpheme), so fields are counted from the right.
+// may itself hold commas ("," is a morpheme), so fields are counted from the right. The chain
+// flag is 1 when the morpheme continues the accent phrase before it.
 struct Morpheme {
   std::string surface;
   size_t moras = 0;
+  std::string pos;         // 名詞, 助詞, 接頭詞, ...
+  std::string pos_detail;  // 接尾, 格助詞, ...
+  bool chained = false;
 };
+
+// Where a line of text may break before `m` (the morpheme after `previous`): never inside a
+// bunsetsu, best where an accent phrase starts.
+WordBreak BreakBefore(const Morpheme& m, const Morpheme* previous) {
+  if (previous == nullptr) return WordBreak::kPhrase;
+  if (previous->pos == "接頭詞" || m.pos == "助詞" || m.pos == "助動詞" || m.pos_detail == "接尾" ||
+      m.pos_detail == "非自立") {
+    return WordBreak::kNone;
+  }
+  return m.chained ? WordBreak::kWord : WordBreak::kPhrase;
+}
 
 std::vector<Morpheme> ParseAnalysis(const std::string& trace) {
   constexpr size_t kFieldsAfterSurface = 12;
@@ -215,6 +230,9 @@ std::vector<Morpheme> ParseAnalysis(const std::string& trace) {
     const size_t surface_fields = fields.size() - kFieldsAfterSurface;
     Morpheme m;
     for (size_t i = 0; i < surface_fields; ++i) m.surface += (i ? "," : "") + fields[i];
+    m.pos = fields[surface_fields];
+    m.pos_detail = fields[surface_fields + 1];
+    m.chained = fields.back() == "1";
     const std::string& accent = fields[fields.size() - kAccentFieldFromEnd];
     const size_t slash = accent.find('/');
     if (slash == std::string::npos) return {};
@@ -232,8 +250,12 @@ void BuildWords(Speech& speech, const std::vector<Morpheme>& morphemes) {
   for (const Morpheme& m : morphemes) total += m.moras;
   if (total != speech.units.size()) return;
   size_t unit = 0;
+  const Morpheme* previous = nullptr;
   for (const Morpheme& m : morphemes) {
-    if (m.moras == 0) continue;
+    if (m.moras == 0) {
+      previous = nullptr;  // punctuation: the text's own break
+      continue;
+    }
     const SpeechUnit& first = speech.units[unit];
     const SpeechUnit& last = speech.units[unit + m.moras - 1];
     SpeechUnit word;
@@ -243,8 +265,10 @@ void BuildWords(Speech& speech, const std::vector<Morpheme>& morphemes) {
     word.viseme = first.viseme;
     word.first_phoneme = first.first_phoneme;
     word.end_phoneme = last.end_phoneme;
+    word.break_before = BreakBefore(m, previous);
     speech.words.push_back(std::move(word));
     unit += m.moras;
+    previous = &m;
   }
 }
 

@@ -20,6 +20,17 @@ std::string_view LanguageCode(Language language) {
   return language == Language::kJapanese ? "ja" : "en";
 }
 
+std::string_view WordBreakName(WordBreak wb) {
+  switch (wb) {
+    case WordBreak::kNone:
+      return "none";
+    case WordBreak::kPhrase:
+      return "phrase";
+    default:
+      return "word";
+  }
+}
+
 std::string_view VisemeName(Viseme viseme) {
   switch (viseme) {
     case Viseme::kClosed:

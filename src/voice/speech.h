@@ -35,6 +35,15 @@ struct Phoneme {
   Viseme viseme = Viseme::kClosed;
 };
 
+// How freely written text may break before a word (subtitles' lines and pages): kNone inside
+// a Japanese bunsetsu (before a particle, an auxiliary verb or a suffix, after a prefix),
+// kWord between words, kPhrase where an accent phrase starts (Open JTalk's analysis).
+// Punctuation in the written text adds its own, stronger breaks.
+enum class WordBreak { kNone, kWord, kPhrase };
+
+// "none", "word", "phrase".
+std::string_view WordBreakName(WordBreak wb);
+
 // A mora (Japanese) or a word (English) spanning phonemes [first_phoneme, end_phoneme).
 struct SpeechUnit {
   std::string text;  // katakana for a mora, the lower-case word for English
@@ -43,6 +52,7 @@ struct SpeechUnit {
   Viseme viseme = Viseme::kClosed;  // the shape that dominates the unit (its vowel's)
   size_t first_phoneme = 0;
   size_t end_phoneme = 0;
+  WordBreak break_before = WordBreak::kWord;  // for words; units keep the default
 };
 
 // Audio with its timings. Invariants kept by every function that produces one: phonemes

@@ -8,17 +8,33 @@ namespace {
 constexpr std::array<Viseme, 6> kVisemes = {Viseme::kClosed, Viseme::kA, Viseme::kI,
                                             Viseme::kU,      Viseme::kE, Viseme::kO};
 
-Json UnitsToJson(const std::vector<SpeechUnit>& units) {
+constexpr std::array<WordBreak, 3> kWordBreaks = {WordBreak::kNone, WordBreak::kWord,
+                                                  WordBreak::kPhrase};
+
+Json UnitsToJson(const std::vector<SpeechUnit>& units, bool with_breaks) {
   Json out = Json::array();
   for (const SpeechUnit& u : units) {
-    out.push_back({{"text", u.text},
-                   {"start", u.start},
-                   {"end", u.end},
-                   {"viseme", VisemeName(u.viseme)},
-                   {"first_phoneme", u.first_phoneme},
-                   {"end_phoneme", u.end_phoneme}});
+    Json unit = {{"text", u.text},
+                 {"start", u.start},
+                 {"end", u.end},
+                 {"viseme", VisemeName(u.viseme)},
+                 {"first_phoneme", u.first_phoneme},
+                 {"end_phoneme", u.end_phoneme}};
+    if (with_breaks) unit["break"] = WordBreakName(u.break_before);
+    out.push_back(std::move(unit));
   }
   return out;
+}
+
+// Timings stored before words carried breaks have none: every word boundary is a word's.
+Result<WordBreak> WordBreakFrom(const Json& unit) {
+  if (!unit.contains("break")) return WordBreak::kWord;
+  const Json& j = unit["break"];
+  if (!j.is_string()) return Status::DataLoss("break is not a string");
+  for (WordBreak wb : kWordBreaks) {
+    if (WordBreakName(wb) == j.get<std::string>()) return wb;
+  }
+  return Status::DataLoss("unknown break '" + j.get<std::string>() + "'");
 }
 
 Result<Viseme> VisemeFrom(const Json& j) {
@@ -44,6 +60,7 @@ Result<std::vector<SpeechUnit>> UnitsFrom(const Json& list) {
       return Status::DataLoss(std::string("a timing unit is malformed: ") + e.what());
     }
     VMSG_ASSIGN_OR_RETURN(u.viseme, VisemeFrom(j.at("viseme")));
+    VMSG_ASSIGN_OR_RETURN(u.break_before, WordBreakFrom(j));
     units.push_back(std::move(u));
   }
   return units;
@@ -62,7 +79,7 @@ Json SpeechTimingsToJson(const Speech& speech) {
   return {
       {"language", LanguageCode(speech.language)}, {"duration_seconds", speech.duration_seconds()},
       {"sample_rate", speech.audio.sample_rate},   {"phonemes", std::move(phonemes)},
-      {"units", UnitsToJson(speech.units)},        {"words", UnitsToJson(speech.words)}};
+      {"units", UnitsToJson(speech.units, false)}, {"words", UnitsToJson(speech.words, true)}};
 }
 
 Result<Speech> SpeechFromJson(const Json& json, Audio audio) {

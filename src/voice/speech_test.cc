@@ -105,12 +105,21 @@ namespace {
 TEST(SpeechJsonTest, TimingsRoundTripOntoTheirAudio) {
   Speech ka = Ka();
   ka.words = ka.units;
+  ka.words[0].break_before = WordBreak::kPhrase;
   const Json json = SpeechTimingsToJson(ka);
   EXPECT_EQ(json["language"], "ja");
   EXPECT_EQ(json["phonemes"].size(), ka.phonemes.size());
+  EXPECT_EQ(json["words"][0]["break"], "phrase");
   auto back = SpeechFromJson(json, ka.audio);
   ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->words[0].break_before, WordBreak::kPhrase);
   EXPECT_EQ(SpeechTimingsToJson(*back), json);
+  // Timings stored before words carried breaks read as plain word boundaries.
+  Json older = json;
+  older["words"][0].erase("break");
+  auto old = SpeechFromJson(older, ka.audio);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->words[0].break_before, WordBreak::kWord);
 }
 
 TEST(SpeechJsonTest, MalformedOrMismatchedTimingsAreDataLoss) {
@@ -122,7 +131,9 @@ TEST(SpeechJsonTest, MalformedOrMismatchedTimingsAreDataLoss) {
   no_language.erase("language");
   Json bad_unit = json;
   bad_unit["units"][0].erase("start");
-  for (const Json& j : {bad_viseme, no_language, bad_unit, Json::array()}) {
+  Json bad_break = json;
+  bad_break["words"][0]["break"] = "maybe";
+  for (const Json& j : {bad_viseme, no_language, bad_unit, bad_break, Json::array()}) {
     EXPECT_EQ(SpeechFromJson(j, ka.audio).status().code(), StatusCode::kDataLoss) << j;
   }
   Audio longer = ka.audio;  // timings that stop short of the audio they claim

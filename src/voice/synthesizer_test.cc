@@ -83,6 +83,22 @@ TEST(OpenJTalkTest, WordsKeepCommasAndFollowNormalisedSpelling) {
   EXPECT_TRUE(CheckTimings(*speech).ok()) << CheckTimings(*speech);
 }
 
+TEST(OpenJTalkTest, WordsSayWhereTextMayBreak) {
+  // Accent phrases start at 素敵, 一 and なり; particles, auxiliaries, suffixes and what follows
+  // a prefix stay with the word before them.
+  auto speech =
+      Jtalk().Synthesize("お誕生日おめでとうございます。素敵な一年になりますように。", Ja());
+  ASSERT_TRUE(speech.ok()) << speech.status();
+  std::vector<std::string> seen;
+  for (const auto& w : speech->words) {
+    seen.push_back(w.text + ":" + std::string(WordBreakName(w.break_before)));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"お:phrase", "誕生:none", "日:none", "おめでとう:word",
+                                            "ござい:none", "ます:none", "素敵:phrase", "な:none",
+                                            "一:phrase", "年:none", "に:none", "なり:phrase",
+                                            "ます:none", "よう:none", "に:none"}));
+}
+
 TEST(OpenJTalkTest, SpeedScalesDurationAndTimings) {
   auto normal = Jtalk().Synthesize("ありがとうございます", Ja());
   auto fast = Jtalk().Synthesize("ありがとうございます", Ja(0, 1.5));

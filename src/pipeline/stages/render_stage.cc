@@ -20,6 +20,10 @@ namespace vmsg::pipeline {
 namespace {
 
 constexpr double kMaxLeadSeconds = 10.0;
+// The subtitles keep clear of the eyes and mouth (the landmarks from the brows down, dlib's
+// 17-67), with this much of the frame's height around them for the head's motion.
+constexpr int kFirstFeatureLandmark = 17;
+constexpr double kFeatureMargin = 0.03;
 constexpr int kMinJpegQuality = 50;
 constexpr int kMaxJpegQuality = 100;
 
@@ -49,6 +53,17 @@ Status LoadSpeech(StageContext& ctx, WorkItem& item) {
   VMSG_ASSIGN_OR_RETURN(voice::Speech speech, voice::SpeechFromJson(*json, std::move(audio)));
   item.speech = std::move(speech);
   return Status::Ok();
+}
+
+// The eyes-to-mouth region of the framed face, or an empty rectangle without landmarks.
+cv::Rect FaceFeatures(const std::vector<cv::Point2f>& landmarks, cv::Size frame) {
+  if (landmarks.size() != size_t(media::kLandmarkCount)) return {};
+  const std::vector<cv::Point2f> features(landmarks.begin() + kFirstFeatureLandmark,
+                                          landmarks.end());
+  const cv::Rect box = cv::boundingRect(features);
+  const int margin = int(kFeatureMargin * frame.height);
+  return cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) &
+         cv::Rect(0, 0, frame.width, frame.height);
 }
 
 }  // namespace
@@ -128,8 +143,10 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
                .seed = std::hash<std::string>{}(item.task_id)}));
   std::unique_ptr<video::Subtitles> subtitles;
   if (params_.subtitles) {
-    VMSG_ASSIGN_OR_RETURN(subtitles,
-                          video::Subtitles::Make(speech, item.request.text, params_.lead_seconds));
+    const video::SubtitleOptions options{.avoid =
+                                             FaceFeatures(item.framed_landmarks, framed.size())};
+    VMSG_ASSIGN_OR_RETURN(subtitles, video::Subtitles::Make(speech, item.request.text,
+                                                            params_.lead_seconds, options));
   }
   const video::RenderOptions options{
       .encode = {.preset = params_.preset, .crf = params_.crf, .threads = params_.threads}};
