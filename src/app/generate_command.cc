@@ -36,6 +36,8 @@ Makes a video message in-process, with the same pipeline and catalogs as `vmsg s
   --bgm ID|none       a music track id, or none (default: none)
   --background ID     a preset id, original or blurred (default: bg-pastel-confetti)
   --person N          which detected person (default: the largest)
+  --framing MODE      auto (head and shoulders to half length, as the photo allows), bust,
+                      half or full (the whole person) (default: auto)
   --prosody NAME      neutral, celebration, energetic, joyful, calm or auto (default: auto)
   --speed X           0.5-2 (default 1)
   --language ja|en    the message's language (default: the voice's)
@@ -66,7 +68,8 @@ const std::map<std::string, std::string, std::less<>>& FieldOptions() {
       {"--text", "text"},           {"--voice", "voice_id"},
       {"--bgm", "bgm_id"},          {"--background", "background_id"},
       {"--person", "person_index"}, {"--prosody", "prosody"},
-      {"--speed", "speed"},         {"--language", "language"}};
+      {"--speed", "speed"},         {"--language", "language"},
+      {"--framing", "framing"}};
   return kOptions;
 }
 

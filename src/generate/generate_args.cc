@@ -91,8 +91,9 @@ Status ParseProsody(const Json& value, voice::ProsodyParams& prosody) {
 
 const std::set<std::string, std::less<>>& KnownFields() {
   static const std::set<std::string, std::less<>> kKnown = {
-      "object_key",   "text",    "voice_id", "bgm_id", "background_id", "background_key",
-      "person_index", "prosody", "speed",    "pitch",  "volume",        "language"};
+      "object_key",     "text",         "voice_id", "bgm_id",  "background_id",
+      "background_key", "person_index", "framing",  "prosody", "speed",
+      "pitch",          "volume",       "language"};
   return kKnown;
 }
 
@@ -110,6 +111,7 @@ Json GenerateArgs::ToJson() const {
                {"bgm_id", bgm_id ? Json(*bgm_id) : Json(nullptr)},
                {"background_id", background_id},
                {"person_index", person_index ? Json(*person_index) : Json(nullptr)},
+               {"framing", std::string(media::FramingName(framing))},
                {"prosody", std::move(prosody_json)}};
   if (!background_key.empty()) json["background_key"] = background_key;
   if (!language.empty()) json["language"] = language;
@@ -167,6 +169,10 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
   }
   if (fields.contains("person_index") && !fields["person_index"].is_null()) {
     VMSG_ASSIGN_OR_RETURN(args.person_index, IndexField(fields["person_index"], "person_index"));
+  }
+  if (fields.contains("framing")) {
+    VMSG_ASSIGN_OR_RETURN(std::string framing, StringField(fields["framing"], "framing"));
+    VMSG_ASSIGN_OR_RETURN(args.framing, media::ParseFraming(framing));
   }
   if (fields.contains("prosody"))
     VMSG_RETURN_IF_ERROR(ParseProsody(fields["prosody"], args.prosody));

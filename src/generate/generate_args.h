@@ -9,6 +9,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "media/framing_mode.h"
 #include "voice/prosody.h"
 
 namespace vmsg::generate {
@@ -41,22 +42,25 @@ struct GenerateArgs {
   std::string background_id{kDefaultBackground};
   std::string background_key;  // the uploaded background, for kUploadedBackground
   std::optional<int> person_index;
+  media::Framing framing = media::Framing::kAuto;
   voice::ProsodyParams prosody;  // preset absent: chosen from the message
   std::string language;          // "ja" or "en"; empty: the voice's (messages in Japanese)
 
   // {object_key, text, voice_id, bgm_id (or null), background_id, background_key?,
-  // person_index (or null), prosody: {preset (or "auto"), speed, pitch, volume}, language?}
+  // person_index (or null), framing, prosody: {preset (or "auto"), speed, pitch, volume},
+  // language?}
   Json ToJson() const;
 };
 
 // Parses the request's fields (the API's JSON body, a multipart form turned into JSON, or a
 // Celery task's kwargs). `object_key` (checked by CheckImageObjectKey), `text`, `voice_id`,
 // `bgm_id` ("none" or null: no music), `background_id`, `background_key`, `person_index` (integer
-// >= 0), `prosody` (a preset name, "auto", or an object {preset, speed, pitch, volume}), `speed`,
-// `pitch`, `volume` (numbers; top-level ones override the object's) and `language` ("ja" or "en").
-// Numbers may be given as numeric strings (form fields are text). The image comes separately and is
-// not checked here. Errors: InvalidArgument "invalid_request" naming the field and what it must be;
-// "invalid_prosody" from the prosody checks; unknown fields are refused
+// >= 0), `framing` (auto, bust, half or full; "invalid_framing" otherwise), `prosody` (a preset
+// name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume` (numbers;
+// top-level ones override the object's) and `language` ("ja" or "en"). Numbers may be given as
+// numeric strings (form fields are text). The image comes separately and is not checked here.
+// Errors: InvalidArgument "invalid_request" naming the field and what it must be; "invalid_prosody"
+// from the prosody checks; unknown fields are refused
 // ("unknown_field") so a misspelt option never goes unnoticed.
 Result<GenerateArgs> ParseGenerateArgs(const Json& fields);
 

@@ -197,6 +197,7 @@ Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args
   pipeline::Request request;
   VMSG_ASSIGN_OR_RETURN(request.upload, deps_.store->GetBytes(args.image_key));
   request.person_index = args.person_index;
+  request.framing = args.framing;
   if (args.background_id == kOriginalBackground) {
     request.background = pipeline::BackgroundKind::kOriginal;
   } else if (args.background_id == kBlurredBackground) {

@@ -6,72 +6,205 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "media/matting.h"
+
 namespace vmsg::media {
 namespace {
 
-// A face box is about this fraction of the person box's height when there is no face.
-constexpr double kAssumedFaceFraction = 0.2;
 // Rounding when the cutout was scaled: its height may be off by this many pixels.
 constexpr double kScaleSlack = 1.5;
-
-struct Transform {
-  double scale = 1;
-  double tx = 0, ty = 0;  // frame = original * scale + t
-  cv::Rect2d ToFrame(const cv::Rect2d& r) const {
-    return {r.x * scale + tx, r.y * scale + ty, r.width * scale, r.height * scale};
-  }
-  cv::Rect2d ToOriginal(const cv::Rect2d& r) const {
-    return {(r.x - tx) / scale, (r.y - ty) / scale, r.width / scale, r.height / scale};
-  }
-};
+// Source pixels of margin around what lands in the frame, for the resampling filters (Lanczos
+// reads four on either side).
+constexpr int kResampleMargin = 4;
+// The unsharp mask after an enlargement: its amount, and its sigma per unit of scale.
+constexpr double kUnsharpAmount = 0.35;
+constexpr double kUnsharpSigmaPerScale = 0.5;
+constexpr double kMinUpscaleToSharpen = 1.15;
+// The most a matte's soft edge is steepened when it is enlarged.
+constexpr double kMaxEdgeGain = 2.5;
+// The photo fades into its fill over this many frame pixels at its edges inside the frame.
+constexpr int kFillSeam = 9;
 
 cv::Rect Round(const cv::Rect2d& r) {
   return cv::Rect(cv::Point(int(std::floor(r.x)), int(std::floor(r.y))),
                   cv::Point(int(std::ceil(r.x + r.width)), int(std::ceil(r.y + r.height))));
 }
 
-// Draws `source` (a region of some image, whose top-left lies at `origin` in that image's
-// coordinates) transformed by `t` into `frame`; returns the frame region drawn and the
-// resized pixels.
-std::pair<cv::Rect, cv::Mat> Place(const cv::Mat& source, cv::Point origin, const Transform& t,
-                                   cv::Size frame) {
+// A source image drawn into the frame: where it lands (within the frame) and its pixels there.
+struct Placed {
+  cv::Rect where;
+  cv::Mat pixels;
+};
+
+// Draws `source` into a frame of `frame` size by frame = source * k + offset, resizing only the
+// part that lands in the frame.
+Placed Place(const cv::Mat& source, double k, cv::Point2d offset, cv::Size frame,
+             int interpolation) {
   const cv::Rect frame_rect(0, 0, frame.width, frame.height);
-  // The part of `source` that lands in the frame, with a pixel of margin for the filter.
-  const cv::Rect2d visible = t.ToOriginal(cv::Rect2d(frame_rect));
-  cv::Rect src = Round(visible) - origin;
-  src.x -= 1;
-  src.y -= 1;
-  src.width += 2;
-  src.height += 2;
+  const cv::Rect2d visible(-offset.x / k, -offset.y / k, frame.width / k, frame.height / k);
+  cv::Rect src = Round(visible);
+  src.x -= kResampleMargin;
+  src.y -= kResampleMargin;
+  src.width += 2 * kResampleMargin;
+  src.height += 2 * kResampleMargin;
   src &= cv::Rect(0, 0, source.cols, source.rows);
   if (src.empty()) return {};
-  const cv::Rect dst = Round(t.ToFrame(cv::Rect2d(src + origin))) & frame_rect;
-  if (dst.empty()) return {};
-  // Resize the visible source so that it maps exactly onto its frame position, then cut the
-  // part inside the frame.
-  const cv::Rect2d whole = t.ToFrame(cv::Rect2d(src + origin));
+  const cv::Rect2d whole(src.x * k + offset.x, src.y * k + offset.y, src.width * k, src.height * k);
   const cv::Size size(std::max(1, int(std::lround(whole.width))),
                       std::max(1, int(std::lround(whole.height))));
   cv::Mat resized;
-  cv::resize(source(src), resized, size, 0, 0, t.scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+  cv::resize(source(src), resized, size, 0, 0, interpolation);
   const cv::Point at(int(std::lround(whole.x)), int(std::lround(whole.y)));
   const cv::Rect inside = cv::Rect(at, size) & frame_rect;
   if (inside.empty()) return {};
   return {inside, resized(inside - at)};
 }
 
-void Composite(cv::Mat& frame, const cv::Rect& where, const cv::Mat& bgra) {
-  for (int y = 0; y < where.height; ++y) {
-    cv::Vec3b* out = frame.ptr<cv::Vec3b>(where.y + y) + where.x;
-    const cv::Vec4b* in = bgra.ptr<cv::Vec4b>(y);
-    for (int x = 0; x < where.width; ++x) {
-      const int a = in[x][3];
-      if (a == 0) continue;
+int InterpolationFor(double scale) {
+  if (scale < 1) return cv::INTER_AREA;
+  return scale > 1 ? cv::INTER_LANCZOS4 : cv::INTER_LINEAR;
+}
+
+// A light unsharp mask for enlarged pixels: Lanczos keeps edges but spreads them over about a
+// source pixel, which the mask tightens.
+void Sharpen(cv::Mat& pixels, double scale) {
+  if (scale < kMinUpscaleToSharpen) return;
+  cv::Mat blurred;
+  cv::GaussianBlur(pixels, blurred, cv::Size(0, 0), kUnsharpSigmaPerScale * scale);
+  cv::addWeighted(pixels, 1 + kUnsharpAmount, blurred, -kUnsharpAmount, 0, pixels);
+}
+
+// The whole frame from the photo's placed pixels: where the photo has none, its reflection
+// blurred, with the photo fading into that fill over a few pixels.
+cv::Mat FillFrame(const Placed& photo, cv::Size frame, double fill_sigma) {
+  const cv::Rect& w = photo.where;
+  if (w == cv::Rect(0, 0, frame.width, frame.height)) return photo.pixels.clone();
+  cv::Mat padded, fill;
+  cv::copyMakeBorder(photo.pixels, padded, w.y, frame.height - w.y - w.height, w.x,
+                     frame.width - w.x - w.width, cv::BORDER_REFLECT_101);
+  cv::GaussianBlur(padded, fill, cv::Size(0, 0), fill_sigma);
+  cv::Mat covered(frame, CV_32F, cv::Scalar(0));
+  covered(w).setTo(1);
+  cv::boxFilter(covered, covered, CV_32F, cv::Size(kFillSeam, kFillSeam), cv::Point(-1, -1), true,
+                cv::BORDER_REPLICATE);
+  cv::Mat weight = cv::max(covered * 2 - 1, 0.0);
+  cv::Mat weight3;
+  cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+  cv::Mat a, b, out;
+  padded.convertTo(a, CV_32FC3);
+  fill.convertTo(b, CV_32FC3);
+  cv::Mat mixed = a.mul(weight3) + b.mul(cv::Scalar::all(1) - weight3);
+  mixed.convertTo(out, CV_8UC3);
+  return out;
+}
+
+// `foreground` over `background` by `alpha`, in place.
+void Composite(cv::Mat& background, const cv::Mat& foreground, const cv::Mat& alpha) {
+  for (int y = 0; y < background.rows; ++y) {
+    cv::Vec3b* out = background.ptr<cv::Vec3b>(y);
+    const cv::Vec3b* in = foreground.ptr<cv::Vec3b>(y);
+    const uchar* a = alpha.ptr<uchar>(y);
+    for (int x = 0; x < background.cols; ++x) {
+      if (a[x] == 0) continue;
       for (int c = 0; c < 3; ++c) {
-        out[x][c] = uchar((in[x][c] * a + out[x][c] * (255 - a) + 127) / 255);
+        out[x][c] = uchar((in[x][c] * a[x] + out[x][c] * (255 - a[x]) + 127) / 255);
       }
     }
   }
+}
+
+// The face the rules measure: from the landmarks, else the face box, else the top of the
+// person's matte.
+FaceGeometry FaceOf(const FrameRequest& r, const cv::Mat& alpha) {
+  if (auto from_landmarks = FaceFromLandmarks(r.landmarks); from_landmarks.ok()) {
+    return *from_landmarks;
+  }
+  if (!r.face.empty()) return FaceFromBox(cv::Rect2d(r.face));
+  std::vector<cv::Point> points;
+  cv::findNonZero(alpha > 0, points);
+  cv::Rect2d body(r.cutout_rect);
+  if (!points.empty()) {
+    const cv::Rect b = cv::boundingRect(points);
+    const double sx = double(r.cutout_rect.width) / alpha.cols;
+    const double sy = double(r.cutout_rect.height) / alpha.rows;
+    body = cv::Rect2d(r.cutout_rect.x + b.x * sx, r.cutout_rect.y + b.y * sy, b.width * sx,
+                      b.height * sy);
+  }
+  return FaceFromBody(body);
+}
+
+Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
+  if (r.original.empty() || r.original.type() != CV_8UC3) {
+    return Status::InvalidArgument("framing needs the original BGR photo");
+  }
+  if (r.cutout.empty() || r.cutout.type() != CV_8UC4 || r.cutout_rect.empty()) {
+    return Status::InvalidArgument("framing needs a BGRA cutout and its rectangle");
+  }
+  if (r.frame.width < 16 || r.frame.height < 16) {
+    return Status::InvalidArgument("the frame must be at least 16x16");
+  }
+  const double cutout_scale = double(r.cutout.cols) / r.cutout_rect.width;
+  if (std::abs(r.cutout_rect.height * cutout_scale - r.cutout.rows) > kScaleSlack) {
+    return Status::InvalidArgument("the cutout's shape does not match its rectangle");
+  }
+  if (r.background == FrameBackground::kImage && r.background_image.empty()) {
+    return Status::InvalidArgument("framing needs a background image");
+  }
+  cv::Mat cutout_alpha;
+  cv::extractChannel(r.cutout, cutout_alpha, 3);
+  const FaceGeometry face = FaceOf(r, cutout_alpha);
+  VMSG_ASSIGN_OR_RETURN(PersonShape shape,
+                        MeasurePerson(cutout_alpha, r.cutout_rect, r.original.size(), face));
+  VMSG_ASSIGN_OR_RETURN(Composition c,
+                        Compose({.photo = r.original.size(),
+                                 .frame = r.frame,
+                                 .face = face,
+                                 .person = shape,
+                                 .framing = r.framing,
+                                 .photo_background = r.background != FrameBackground::kImage}));
+
+  // The photo's pixels at the frame's scale, and the person's matte over them.
+  Placed photo = Place(r.original, c.scale, {c.tx, c.ty}, r.frame, InterpolationFor(c.scale));
+  if (photo.where.empty()) return Status::Internal("the composition shows none of the photo");
+  Sharpen(photo.pixels, c.scale);
+  const cv::Mat pixels = FillFrame(photo, r.frame, kFillBlurFraction * r.frame.width);
+  const double k = c.scale / cutout_scale;
+  const Placed person =
+      Place(cutout_alpha, k, {r.cutout_rect.x * c.scale + c.tx, r.cutout_rect.y * c.scale + c.ty},
+            r.frame, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  Framed framed;
+  framed.alpha = cv::Mat(r.frame, CV_8UC1, cv::Scalar(0));
+  if (!person.where.empty()) {
+    // Enlarging the matte widens its soft edge with it: steepen the ramp by the enlargement
+    // (up to a limit), so the edge stays as soft as a photo's own edges at the frame's size.
+    const double gain = std::clamp(k, 1.0, kMaxEdgeGain);
+    person.pixels.convertTo(framed.alpha(person.where), CV_8U, gain, 127.5 * (1 - gain));
+  }
+
+  switch (r.background) {
+    case FrameBackground::kOriginal:
+      framed.image = pixels;
+      break;
+    case FrameBackground::kBlurredOriginal:
+      framed.image = BlurBehind(pixels, framed.alpha, kBackgroundBlurFraction * r.frame.width);
+      Composite(framed.image, EstimateForeground(pixels, framed.alpha), framed.alpha);
+      break;
+    case FrameBackground::kImage:
+      framed.image = CoverResize(r.background_image, r.frame);
+      Composite(framed.image, EstimateForeground(pixels, framed.alpha), framed.alpha);
+      break;
+  }
+  framed.composition = c;
+  framed.figures = Figures(c, face, r.frame);
+  const cv::Rect2d face_box = r.face.empty() ? cv::Rect2d(face.centre_x - face.height() / 2,
+                                                          face.top, face.height(), face.height())
+                                             : cv::Rect2d(r.face);
+  framed.face = Round(c.ToFrame(face_box));
+  for (const cv::Point2f& p : r.landmarks) {
+    const cv::Point2d q = c.ToFrame(cv::Point2d(p));
+    framed.landmarks.emplace_back(float(q.x), float(q.y));
+  }
+  return framed;
 }
 
 }  // namespace
@@ -88,12 +221,6 @@ cv::Mat CoverResize(const cv::Mat& image, cv::Size size) {
   return resized(crop).clone();
 }
 
-namespace {
-
-Result<Framed> FramePortraitOrThrow(const FrameRequest& r);
-
-}  // namespace
-
 Result<Framed> FramePortrait(const FrameRequest& request) {
   // OpenCV reports failures by exception; none may leave this module.
   try {
@@ -102,102 +229,5 @@ Result<Framed> FramePortrait(const FrameRequest& request) {
     return Status::Internal(std::string("framing failed: ") + e.what());
   }
 }
-
-namespace {
-
-Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
-  if (r.original.empty() || r.original.type() != CV_8UC3) {
-    return Status::InvalidArgument("framing needs the original BGR photo");
-  }
-  if (r.cutout.empty() || r.cutout.type() != CV_8UC4 || r.cutout_rect.empty()) {
-    return Status::InvalidArgument("framing needs a BGRA cutout and its rectangle");
-  }
-  const double cutout_scale = double(r.cutout.cols) / r.cutout_rect.width;
-  if (std::abs(r.cutout_rect.height * cutout_scale - r.cutout.rows) > kScaleSlack) {
-    return Status::InvalidArgument("the cutout's shape does not match its rectangle");
-  }
-  if (r.background == FrameBackground::kImage && r.background_image.empty()) {
-    return Status::InvalidArgument("framing needs a background image");
-  }
-  const cv::Size frame_size(kFrameWidth, kFrameHeight);
-  cv::Rect2d face(r.face);
-  if (r.face.empty()) {
-    // No face: treat the top of the person box as the head.
-    const double side = r.cutout_rect.height * kAssumedFaceFraction;
-    face =
-        cv::Rect2d(r.cutout_rect.x + (r.cutout_rect.width - side) / 2, r.cutout_rect.y, side, side);
-  }
-
-  const cv::Point2d centre(face.x + face.width / 2, face.y + face.height / 2);
-  const bool body_leaves_photo = r.cutout_rect.y + r.cutout_rect.height >= r.original.rows;
-  const double below_face = r.cutout_rect.y + r.cutout_rect.height - centre.y;
-  Transform t;
-  t.scale = kFaceHeightFraction * kFrameHeight / face.height;
-  if (body_leaves_photo && below_face > 0) {
-    // A body cut by the photo's bottom edge should reach the frame's bottom edge too, rather
-    // than end mid-frame: a larger face, within limits, then a lower one.
-    const double reach = (1 - kLowestFaceCentreY) * kFrameHeight / below_face;
-    t.scale = std::clamp(reach, t.scale, kMaxFaceHeightFraction * kFrameHeight / face.height);
-  }
-  t.scale = std::min(t.scale, kMaxUpscale);
-  t.tx = kFrameWidth / 2.0 - centre.x * t.scale;
-  t.ty = kFaceCentreY * kFrameHeight - centre.y * t.scale;
-  const double cutout_bottom = (r.cutout_rect.y + r.cutout_rect.height) * t.scale + t.ty;
-  if (body_leaves_photo && cutout_bottom < kFrameHeight) {
-    t.ty +=
-        std::min(kFrameHeight - cutout_bottom, (kLowestFaceCentreY - kFaceCentreY) * kFrameHeight);
-  }
-
-  Framed framed;
-  framed.scale = t.scale;
-  if (r.background == FrameBackground::kImage) {
-    framed.image = CoverResize(r.background_image, frame_size);
-  } else {
-    // The photo itself, with a blurred cover of it wherever the photo does not reach.
-    framed.image = CoverResize(r.original, frame_size);
-    cv::GaussianBlur(framed.image, framed.image, cv::Size(0, 0), kBackgroundBlurSigma);
-    auto [where, pixels] = Place(r.original, {0, 0}, t, frame_size);
-    if (!where.empty()) {
-      pixels.copyTo(framed.image(where));
-      if (r.background == FrameBackground::kBlurredOriginal) {
-        cv::GaussianBlur(framed.image, framed.image, cv::Size(0, 0), kBackgroundBlurSigma);
-      }
-    }
-  }
-  // The cutout's own pixels map to the frame by the same transform after undoing its scale.
-  Transform cutout_t = t;
-  cutout_t.scale = t.scale / cutout_scale;
-  const cv::Point cutout_origin(int(std::lround(r.cutout_rect.x * cutout_scale)),
-                                int(std::lround(r.cutout_rect.y * cutout_scale)));
-  auto [where, person] = Place(r.cutout, cutout_origin, cutout_t, frame_size);
-  if (!where.empty()) {
-    // Edges of the photo that end inside the frame fade out rather than end in a line.
-    const int fade = int(kEdgeFadeFraction * kFrameHeight);
-    const bool fade_bottom = where.y + where.height < kFrameHeight && where.height > fade;
-    const bool fade_left = where.x > 0 && where.width > 2 * fade;
-    const bool fade_right = where.x + where.width < kFrameWidth && where.width > 2 * fade;
-    if (fade_bottom || fade_left || fade_right) {
-      person = person.clone();  // Place may return a view of a buffer it shares
-      for (int y = 0; y < where.height; ++y) {
-        cv::Vec4b* row = person.ptr<cv::Vec4b>(y);
-        const double keep_y = fade_bottom ? std::min(1.0, double(where.height - y) / fade) : 1;
-        for (int x = 0; x < where.width; ++x) {
-          double keep = keep_y;
-          if (fade_left) keep = std::min(keep, double(x + 1) / fade);
-          if (fade_right) keep = std::min(keep, double(where.width - x) / fade);
-          if (keep < 1) row[x][3] = uchar(row[x][3] * keep);
-        }
-      }
-    }
-    Composite(framed.image, where, person);
-  }
-  framed.face = Round(t.ToFrame(face));
-  for (const cv::Point2f& p : r.landmarks) {
-    framed.landmarks.emplace_back(float(p.x * t.scale + t.tx), float(p.y * t.scale + t.ty));
-  }
-  return framed;
-}
-
-}  // namespace
 
 }  // namespace vmsg::media

@@ -1,57 +1,59 @@
-// Face-aware 9:16 framing for a phone screen: the person scaled so the face has a set height,
-// the face centred horizontally in the upper third, the shoulders below it, composited over
-// a background. Downscaling uses area averaging; upscaling is bicubic and capped.
+// Step 4's picture: the chosen person framed for a phone screen by the framing engine
+// (composition.h), over the background the request chose. Three kinds of background:
+//   - an image (a preset or an upload): the person's matte composited over it, the edge's
+//     colours decontaminated so the photo's old background does not halo;
+//   - the original photo: a crop of the photo itself with the same composition, a blurred
+//     fill only where the photo has no pixels;
+//   - the blurred original: that same crop with everything but the person blurred, weighted
+//     by the matte (portrait-mode bokeh).
+// The photo's pixels are resized once, from the original, to the frame's scale: area
+// averaging down, Lanczos with a light unsharp mask up (at most kMaxUpscale).
 #pragma once
 
 #include <opencv2/core.hpp>
 #include <vector>
 
 #include "common/result.h"
+#include "media/composition.h"
 
 namespace vmsg::media {
 
 inline constexpr int kFrameWidth = 512;
 inline constexpr int kFrameHeight = 910;
-// The face box's height as a fraction of the frame's, when the photo allows it; up to the
-// larger fraction when that lets a body that leaves the photo at the bottom fill the frame
-// down to its bottom edge.
-inline constexpr double kFaceHeightFraction = 0.2;
-inline constexpr double kMaxFaceHeightFraction = 0.25;
-// Where the photo's edge ends inside the frame (a body above the frame's bottom, a crop
-// narrower than the frame), the person fades out over this fraction of the frame's height
-// instead of ending in a hard line.
-inline constexpr double kEdgeFadeFraction = 0.06;
-// The face centre's height in the frame (upper third), and how far down it may move so that
-// a body that leaves the photo at the bottom also reaches the frame's bottom.
-inline constexpr double kFaceCentreY = 0.27;
-inline constexpr double kLowestFaceCentreY = 0.32;
-// Never enlarge the photo more than this (a small face stays small rather than blurry).
-inline constexpr double kMaxUpscale = 1.5;
-// "Blurred original": Gaussian sigma in frame pixels.
-inline constexpr double kBackgroundBlurSigma = 14;
+// Bokeh of the blurred original, and the fill where the photo has no pixels: Gaussian sigma
+// as a fraction of the frame's width.
+inline constexpr double kBackgroundBlurFraction = 0.025;
+inline constexpr double kFillBlurFraction = 0.05;
 
 enum class FrameBackground { kImage, kOriginal, kBlurredOriginal };
 
 struct FrameRequest {
   cv::Mat original;  // BGR photo (orientation applied)
-  cv::Mat cutout;    // BGRA: the person with alpha, cut from `original` at cutout_rect
+  // BGRA: the person with their matte, cut from `original` at cutout_rect (possibly scaled
+  // down); only its alpha is used: colours come from the original at the frame's scale.
+  cv::Mat cutout;
   cv::Rect cutout_rect;
-  cv::Rect face;  // in `original` coordinates; empty: use the top of the person box
-  // The face's landmarks in `original` coordinates (dlib's 68, or none); Framed carries them
-  // into the frame for the talking-photo animation.
+  cv::Rect face;  // in `original` coordinates; empty: the head is taken from the matte's top
+  // The face's landmarks in `original` coordinates (dlib's 68, or none); they place the face
+  // better than its box, and Framed carries them into the frame for the animation.
   std::vector<cv::Point2f> landmarks;
+  Framing framing = Framing::kAuto;
+  cv::Size frame{kFrameWidth, kFrameHeight};
   FrameBackground background = FrameBackground::kImage;
   cv::Mat background_image;  // BGR, any size (cover-cropped to the frame), for kImage
 };
 
 struct Framed {
-  cv::Mat image;  // BGR kFrameWidth x kFrameHeight
-  cv::Rect face;  // the face box in the frame
-  double scale = 1;
+  cv::Mat image;                       // BGR of the request's frame size
+  cv::Mat alpha;                       // CV_8UC1 of the frame size: the person's matte in the frame
+  cv::Rect face;                       // the face box in the frame
   std::vector<cv::Point2f> landmarks;  // the request's landmarks in frame coordinates
+  Composition composition;             // photo to frame
+  CompositionFigures figures;          // the face's share, eye line and centring
+  double scale() const { return composition.scale; }
 };
 
-// InvalidArgument when an input is missing or of the wrong type.
+// InvalidArgument when an input is missing or of the wrong type; Internal when OpenCV fails.
 Result<Framed> FramePortrait(const FrameRequest& request);
 
 // Scales and centre-crops `image` to cover `size` exactly.

@@ -20,7 +20,7 @@ class IsnetSegmenter final : public Segmenter {
 
   std::string_view Name() const override { return "isnet"; }
 
-  Result<cv::Mat> Segment(const cv::Mat& bgr, const PersonHint&) const override {
+  Result<cv::Mat> Segment(const cv::Mat& bgr, const PersonHint& hint) const override {
     if (bgr.empty() || bgr.type() != CV_8UC3) {
       return Status::InvalidArgument("segmentation needs an 8-bit BGR image");
     }
@@ -42,7 +42,9 @@ class IsnetSegmenter final : public Segmenter {
     cv::Mat resized, alpha;
     cv::resize(matte, resized, bgr.size(), 0, 0, cv::INTER_LINEAR);
     resized.convertTo(alpha, CV_8U, 255);
-    return alpha;
+    // ISNet keeps every salient thing (everyone in a group photo): the same one-person rules
+    // as GrabCut's seeds.
+    return LimitToOnePerson(alpha, hint);
   }
 
  private:

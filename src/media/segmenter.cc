@@ -5,6 +5,7 @@
 #include "media/segmenter.h"
 
 #include <algorithm>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 
 #include "media/image_io.h"
@@ -31,6 +32,105 @@ constexpr double kBodyCoreAxis = 0.15;
 // The image border is surely background, except where the torso leaves the picture.
 constexpr double kBorderFraction = 0.02;
 constexpr int kMinBorder = 2;
+// The neck: surely the person from the face's middle down to the chest, this wide (in face
+// widths), so that the sure seeds are one connected region.
+constexpr double kNeckCoreHalfWidth = 0.18;
+// People, for the one-person rules: a head (an ellipse around the face box, hair included)
+// and a torso (a vertical segment from the chin down). A pixel inside someone's head
+// belongs to the nearest head: heads are in front of whatever torso runs behind them. Other
+// pixels belong to the nearest torso, distances in shoulder half-widths; another person claims
+// a pixel only within kOtherReach and by kChosenMargin nearer than the chosen person, so that
+// doubtful pixels stay for GrabCut to decide.
+constexpr double kTorsoLengthFaces = 4.0;  // from the chin
+constexpr double kShoulderHalfWidthFaces = 1.4;
+constexpr double kOtherReach = 1.2;
+constexpr double kChosenMargin = 1.15;
+// Within this distance of another person's torso axis the pixel is surely theirs; further out
+// their claim is only probable, and GrabCut decides by colour.
+constexpr double kOtherCore = 0.5;
+// Without a face, the torso runs down the body box's middle from this far down it, and its
+// half-width is this fraction of the box's width.
+constexpr double kBodyAxisTop = 0.1;
+constexpr double kBodyHalfWidth = 0.4;
+// The soft edge kept around the chosen region, as a fraction of the matte's longer side.
+constexpr double kEdgeKeepFraction = 0.01;
+// The matte is refined only within this many working pixels of the binary edge.
+constexpr int kBandWorkingPixels = 2;
+constexpr int kOpaque = 128;
+// LimitToOnePerson decides who is where at this size (longer side).
+constexpr int kOwnershipSide = 256;
+
+// A person's head and torso, and the distances to them.
+struct Figure {
+  std::optional<cv::Point2d> head_centre;  // absent without a face
+  cv::Point2d head_radii{1, 1};
+  cv::Point2d torso_top, torso_bottom;
+  double torso_unit = 1;
+  // 0 at the head's centre, 1 on its ellipse; infinite without a head.
+  double HeadDistance(cv::Point2d p) const {
+    if (!head_centre) return std::numeric_limits<double>::infinity();
+    return std::hypot((p.x - head_centre->x) / head_radii.x, (p.y - head_centre->y) / head_radii.y);
+  }
+  // From the torso's axis, in shoulder half-widths; infinite when the torso is hidden.
+  double TorsoDistance(cv::Point2d p) const {
+    if (torso_bottom.y <= torso_top.y) return std::numeric_limits<double>::infinity();
+    const double y = std::clamp(p.y, torso_top.y, torso_bottom.y);
+    return std::hypot(p.x - torso_top.x, p.y - y) / torso_unit;
+  }
+  // Whether `front`'s head lies on this torso, below this figure's chin: then this person
+  // stands behind `front`, and their torso is hidden from the top of that head down.
+  void HideBehind(const Figure& front) {
+    if (!front.head_centre || std::abs(front.head_centre->x - torso_top.x) > front.head_radii.x) {
+      return;
+    }
+    if (front.head_centre->y <= torso_top.y) return;
+    torso_bottom.y = std::min(torso_bottom.y, front.head_centre->y - front.head_radii.y);
+  }
+};
+
+Figure FigureOf(const std::optional<cv::Rect>& face, const cv::Rect& body, cv::Size size,
+                double scale) {
+  Figure f;
+  if (face && !face->empty()) {
+    const cv::Rect2d b(face->x * scale, face->y * scale, face->width * scale, face->height * scale);
+    const double cx = b.x + b.width / 2, chin = b.y + b.height;
+    f.head_centre = cv::Point2d(cx, b.y + b.height / 2 - kHeadLift * b.height);
+    f.head_radii = {std::max(1.0, kHeadAxisX * b.width), std::max(1.0, kHeadAxisY * b.height)};
+    f.torso_top = {cx, chin};
+    f.torso_bottom = {cx, chin + kTorsoLengthFaces * b.height};
+    f.torso_unit = std::max(1.0, kShoulderHalfWidthFaces * b.width);
+    return f;
+  }
+  const cv::Rect2d b = body.empty() ? cv::Rect2d(0, 0, size.width, size.height)
+                                    : cv::Rect2d(body.x * scale, body.y * scale, body.width * scale,
+                                                 body.height * scale);
+  const double cx = b.x + b.width / 2;
+  f.torso_top = {cx, b.y + kBodyAxisTop * b.height};
+  f.torso_bottom = {cx, b.y + b.height};
+  f.torso_unit = std::max(1.0, kBodyHalfWidth * b.width);
+  return f;
+}
+
+// The seed point of the chosen person: the face's centre, or the body's.
+// The chosen person and the others, each torso cut where another's head hides it.
+std::pair<Figure, std::vector<Figure>> Figures(const PersonHint& hint, cv::Size size,
+                                               double scale) {
+  Figure chosen = FigureOf(hint.face, hint.body, size, scale);
+  std::vector<Figure> others;
+  for (const PersonBoxes& o : hint.others) others.push_back(FigureOf(o.face, o.body, size, scale));
+  const Figure original = chosen;
+  for (Figure& o : others) {
+    chosen.HideBehind(o);
+    o.HideBehind(original);
+  }
+  return {chosen, others};
+}
+
+cv::Point SeedPoint(const PersonHint& hint, cv::Size size, double scale) {
+  const Figure figure = FigureOf(hint.face, hint.body, size, scale);
+  const cv::Point2d p = figure.head_centre.value_or((figure.torso_top + figure.torso_bottom) * 0.5);
+  return {std::clamp(int(p.x), 0, size.width - 1), std::clamp(int(p.y), 0, size.height - 1)};
+}
 
 class GrabCutSegmenter final : public Segmenter {
  public:
@@ -67,7 +167,12 @@ class GrabCutSegmenter final : public Segmenter {
     cv::Mat sure = (mask == cv::GC_FGD);
     cv::Mat person = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
     person = KeepConnectedTo(person, sure);
-    return Refine(bgr, small, person);
+    // GrabCut at a small size gives the mixed pixels of the outline to the person: choke the
+    // mask by a working pixel (not along the image's border, where the body leaves it) so
+    // that the old background does not cling to the refined edge.
+    cv::Mat choked;
+    cv::erode(person, choked, cv::Mat(), cv::Point(-1, -1), options_.choke, cv::BORDER_REPLICATE);
+    return LimitToOnePerson(Refine(bgr, small, choked), hint);
   }
 
   cv::Mat Seeds(cv::Size size, const PersonHint& hint, double scale) const {
@@ -102,6 +207,9 @@ class GrabCutSegmenter final : public Segmenter {
           {int(centre.x - kShoulderHalfWidth * w), size.height},
           {int(centre.x - kShoulderHalfWidth * w), int(chin + kShoulderDrop * h)}};
       cv::fillConvexPoly(mask, torso, cv::Scalar(cv::GC_PR_FGD));
+      // Other people are background, even inside this person's torso shape (someone
+      // standing behind the shoulder); only the sure seeds below override them.
+      MarkOthers(mask, OtherPeopleMask(size, hint, scale));
       // Surely the person: the face's middle, the forehead and hairline just above the face
       // box (dlib's box starts at the eyebrows; seeding there gives GrabCut the hair's
       // colour, which dark backgrounds otherwise claim), and a strip down the chest.
@@ -110,13 +218,21 @@ class GrabCutSegmenter final : public Segmenter {
       cv::ellipse(mask, cv::Point(int(centre.x), face.y),
                   cv::Size(int(kHairlineAxisX * w), int(kHairlineAxisY * h)), 0, 0, 360,
                   cv::Scalar(cv::GC_FGD), cv::FILLED);
+      // The chest only down to where someone in front hides it (their head on this torso).
+      const int visible = int(Figures(hint, size, scale).first.torso_bottom.y);
       const cv::Rect chest(
           cv::Point(int(centre.x - kChestCoreHalfWidth * w), int(chin + kChestCoreTop * h)),
-          cv::Point(int(centre.x + kChestCoreHalfWidth * w), int(chin + kChestCoreBottom * h)));
+          cv::Point(int(centre.x + kChestCoreHalfWidth * w),
+                    std::min(visible, int(chin + kChestCoreBottom * h))));
       mask(chest & bounds).setTo(cv::GC_FGD);
+      const cv::Rect neck(cv::Point(int(centre.x - kNeckCoreHalfWidth * w), int(centre.y)),
+                          cv::Point(int(centre.x + kNeckCoreHalfWidth * w),
+                                    std::min(visible, int(chin + kChestCoreTop * h) + 1)));
+      mask(neck & bounds).setTo(cv::GC_FGD);
     } else {
       const cv::Rect body = hint.body.empty() ? bounds : (scaled(hint.body) & bounds);
       mask(body).setTo(cv::GC_PR_FGD);
+      MarkOthers(mask, OtherPeopleMask(size, hint, scale));
       const cv::Point centre(body.x + body.width / 2, body.y + body.height / 2);
       cv::ellipse(mask, centre,
                   cv::Size(std::max(1, int(body.width * kBodyCoreAxis)),
@@ -124,6 +240,11 @@ class GrabCutSegmenter final : public Segmenter {
                   0, 0, 360, cv::Scalar(cv::GC_FGD), cv::FILLED);
     }
     return mask;
+  }
+
+  static void MarkOthers(cv::Mat& mask, const cv::Mat& others) {
+    mask.setTo(cv::GC_PR_BGD, others == kProbablySomeoneElse);
+    mask.setTo(cv::GC_BGD, others == kSurelySomeoneElse);
   }
 
   // Drops islands: only the parts of `person` connected to a sure seed are the person.
@@ -176,6 +297,19 @@ class GrabCutSegmenter final : public Segmenter {
     cv::Mat q = a.mul(guide_full) + b;
     cv::Mat alpha;
     q.convertTo(alpha, CV_8U, 255);  // saturates to 0..255
+    // Soft only near the edge GrabCut found: far from it the guide's colours must not bring
+    // back pieces of a background that merely looks like the person.
+    cv::Mat edge;
+    cv::resize(mask, edge, full.size(), 0, 0, cv::INTER_NEAREST);
+    const int band =
+        std::max(1, int(std::lround(kBandWorkingPixels * full.cols / double(small.cols))));
+    const cv::Mat kernel =
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * band + 1, 2 * band + 1));
+    cv::Mat inside, reach;
+    cv::erode(edge, inside, kernel);
+    cv::dilate(edge, reach, kernel);
+    alpha.setTo(255, inside);
+    alpha.setTo(0, reach == 0);
     return alpha;
   }
 
@@ -183,6 +317,94 @@ class GrabCutSegmenter final : public Segmenter {
 };
 
 }  // namespace
+
+cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
+  cv::Mat out(size, CV_8UC1, cv::Scalar(kNobodyElse));
+  if (hint.others.empty()) return out;
+  const auto [chosen, others] = Figures(hint, size, scale);
+  auto scaled = [scale](const cv::Rect& r) {
+    return cv::Rect2d(r.x * scale, r.y * scale, r.width * scale, r.height * scale);
+  };
+  const cv::Rect2d own_face = hint.face ? scaled(*hint.face) : cv::Rect2d();
+  std::vector<cv::Rect2d> other_faces;
+  for (const PersonBoxes& o : hint.others) {
+    if (o.face) other_faces.push_back(scaled(*o.face));
+  }
+  auto in_other_face = [&](cv::Point2d p) {
+    if (own_face.contains(p)) return false;
+    for (const cv::Rect2d& f : other_faces) {
+      if (f.contains(p)) return true;
+    }
+    return false;
+  };
+  for (int y = 0; y < size.height; ++y) {
+    uchar* row = out.ptr<uchar>(y);
+    for (int x = 0; x < size.width; ++x) {
+      const cv::Point2d p(x, y);
+      // Another person's face box is theirs wherever it is not the chosen face's own.
+      if (in_other_face(p)) {
+        row[x] = kSurelySomeoneElse;
+        continue;
+      }
+      // Then heads: inside any head, the nearest head's owner has the pixel.
+      double nearest_head = chosen.HeadDistance(p);
+      bool other_head = false;
+      for (const Figure& o : others) {
+        const double d = o.HeadDistance(p);
+        if (d < nearest_head) {
+          nearest_head = d;
+          other_head = true;
+        }
+      }
+      if (nearest_head < 1) {
+        row[x] = other_head ? kSurelySomeoneElse : kNobodyElse;
+        continue;
+      }
+      const double mine = chosen.TorsoDistance(p);
+      for (const Figure& o : others) {
+        const double theirs = o.TorsoDistance(p);
+        if (theirs < kOtherReach && theirs * kChosenMargin < mine) {
+          row[x] =
+              std::max(row[x], theirs < kOtherCore ? kSurelySomeoneElse : kProbablySomeoneElse);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+cv::Mat LimitToOnePerson(const cv::Mat& alpha, const PersonHint& hint) {
+  cv::Mat out = alpha.clone();
+  // Who is where changes slowly across the picture: it is worked out at a small size.
+  const double scale = std::min(1.0, double(kOwnershipSide) / std::max(out.cols, out.rows));
+  cv::Mat others = OtherPeopleMask(ScaledSize(out.size(), scale), hint, scale);
+  cv::resize(others, others, out.size(), 0, 0, cv::INTER_NEAREST);
+  out.setTo(0, others == kSurelySomeoneElse);
+  const cv::Mat person = out >= kOpaque;
+  cv::Mat labels, stats, centroids;
+  const int count = cv::connectedComponentsWithStats(person, labels, stats, centroids, 8, CV_32S);
+  if (count <= 1) return out;
+  // The region under the seed point, or else the largest.
+  const cv::Point seed = SeedPoint(hint, out.size(), 1.0);
+  int keep = labels.at<int>(seed);
+  if (keep == 0) {
+    for (int i = 1; i < count; ++i) {
+      if (keep == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(keep, cv::CC_STAT_AREA)) {
+        keep = i;
+      }
+    }
+  }
+  // Every other region goes; the kept one's soft edge (alpha under half) lies just outside
+  // it: a thin ring of that stays.
+  const cv::Mat region = labels == keep;
+  out.setTo(0, person & ~region);
+  const int ring = std::max(2, int(kEdgeKeepFraction * std::max(out.cols, out.rows)));
+  cv::Mat near;
+  cv::dilate(region, near,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * ring + 1, 2 * ring + 1)));
+  out.setTo(0, near == 0);
+  return out;
+}
 
 std::unique_ptr<Segmenter> NewGrabCutSegmenter(const GrabCutOptions& options) {
   return std::make_unique<GrabCutSegmenter>(options);

@@ -91,6 +91,88 @@ TEST(SegmenterTest, RealPortraitsAreOpaqueAtTheFaceAndClearAtTheCorners) {
   }
 }
 
+// Two synthetic people side by side; the left one is cut out.
+struct Pair {
+  cv::Mat image;
+  cv::Mat left_mask;
+  cv::Rect left_face, right_face;
+};
+
+Pair SideBySide(uint64_t seed) {
+  const auto left = pipeline::testing::MakeSyntheticPortrait(cv::Size(400, 600), seed);
+  const auto right = pipeline::testing::MakeSyntheticPortrait(cv::Size(400, 600), seed + 100);
+  Pair pair;
+  cv::hconcat(left.image, right.image, pair.image);
+  cv::hconcat(left.mask, cv::Mat::zeros(right.mask.size(), CV_8UC1), pair.left_mask);
+  pair.left_face = left.face;
+  pair.right_face = right.face + cv::Point(400, 0);
+  return pair;
+}
+
+int Components(const cv::Mat& alpha) {
+  cv::Mat labels;
+  return cv::connectedComponents(alpha > 127, labels, 8) - 1;
+}
+
+TEST(SegmenterTest, TheCutOutHoldsOnePersonOnly) {
+  const auto segmenter = NewGrabCutSegmenter();
+  for (uint64_t seed = 31; seed <= 33; ++seed) {
+    const Pair pair = SideBySide(seed);
+    PersonHint hint{.face = pair.left_face};
+    hint.others.push_back({.face = pair.right_face});
+    auto alpha = segmenter->Segment(pair.image, hint);
+    ASSERT_TRUE(alpha.ok()) << alpha.status();
+    Dump("pair_" + std::to_string(seed) + ".png", *alpha);
+    EXPECT_LE(cv::countNonZero((*alpha)(pair.right_face) > 127), 0.01 * pair.right_face.area())
+        << "seed " << seed;
+    EXPECT_EQ(Components(*alpha), 1) << "seed " << seed;
+    EXPECT_GE(MaskIoU(*alpha > 127, pair.left_mask > 127), 0.85) << "seed " << seed;
+  }
+}
+
+TEST(SegmenterTest, SomeoneStandingBehindTheHeadIsLeftOut) {
+  // A second face right above the chosen one (a child leaning over a parent's shoulders, as
+  // in dlib's 2008_001009): their torso runs down behind the chosen head, which stays whole.
+  const auto scene = pipeline::testing::MakeSyntheticPortrait(cv::Size(600, 1000), 41);
+  cv::Mat image = scene.image.clone();
+  const cv::Rect behind(scene.face.x + 10, scene.face.y - int(1.25 * scene.face.height),
+                        int(scene.face.width * 0.8), int(scene.face.height * 0.8));
+  cv::ellipse(image, (behind.tl() + behind.br()) / 2, behind.size() / 2, 0, 0, 360,
+              cv::Scalar(120, 160, 215), cv::FILLED);
+  PersonHint hint{.face = scene.face};
+  hint.others.push_back({.face = behind});
+  const cv::Mat others = OtherPeopleMask(image.size(), hint, 1.0);
+  // The chosen face and chest are not anyone else's (the other's torso is hidden behind the
+  // chosen head); the other face is.
+  const cv::Rect& f = scene.face;
+  const cv::Rect chest(f.x + f.width / 4, f.y + f.height + f.height / 5, f.width / 2, f.height);
+  EXPECT_EQ(cv::countNonZero(others(f)), 0);
+  EXPECT_EQ(cv::countNonZero(others(chest)), 0);
+  EXPECT_GE(cv::countNonZero(others(behind) == kSurelySomeoneElse), 0.95 * behind.area());
+  auto alpha = NewGrabCutSegmenter()->Segment(image, hint);
+  ASSERT_TRUE(alpha.ok());
+  EXPECT_LE(cv::countNonZero((*alpha)(behind) > 127), 0.01 * behind.area());
+  EXPECT_GE(cv::countNonZero((*alpha)(scene.face) > 127), 0.9 * scene.face.area());
+}
+
+TEST(SegmenterTest, AnyMatteIsLimitedToTheChosenPersonsOwnRegion) {
+  // As a neural matte of a group photo looks: everyone salient, plus a stray island.
+  const Pair pair = SideBySide(51);
+  cv::Mat alpha(pair.image.size(), CV_8UC1, cv::Scalar(0));
+  cv::rectangle(alpha, cv::Rect(60, 100, 280, 500), cv::Scalar(255), cv::FILLED);
+  cv::rectangle(alpha, cv::Rect(460, 100, 280, 500), cv::Scalar(255), cv::FILLED);
+  cv::rectangle(alpha, cv::Rect(10, 10, 20, 20), cv::Scalar(255), cv::FILLED);
+  PersonHint hint{.face = pair.left_face};
+  hint.others.push_back({.face = pair.right_face});
+  const cv::Mat one = LimitToOnePerson(alpha, hint);
+  EXPECT_EQ(Components(one), 1);
+  EXPECT_EQ(cv::countNonZero(one(pair.right_face)), 0);
+  EXPECT_EQ(one.at<uchar>(20, 20), 0);
+  EXPECT_EQ(one.at<uchar>(pair.left_face.y + pair.left_face.height / 2,
+                          pair.left_face.x + pair.left_face.width / 2),
+            255);
+}
+
 // The neural segmenter runs only where scripts/install-isnet-model.sh has installed the model
 // (VMSG_ISNET_MODEL, or data/models/ under VMSG_SOURCE_DIR).
 std::filesystem::path IsnetModel() {

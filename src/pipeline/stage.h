@@ -13,8 +13,10 @@
 
 #include "blob/object_store.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "media/composition.h"
 #include "media/person_detector.h"
 #include "voice/prosody.h"
 #include "voice/speaker.h"
@@ -55,6 +57,7 @@ struct Request {
   std::string background_upload;                     // for kUploaded: the image's bytes
   // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
   bool keep_original_background = false;
+  media::Framing framing = media::Framing::kAuto;  // step 4's composition
 
   // Steps 5-6: the message, the voice that speaks it, and the delivery asked for.
   std::string text;
@@ -78,8 +81,12 @@ struct WorkItem {
   cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
   cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
   cv::Mat framed;          // BGR 512x910 (step 4)
+  cv::Mat framed_alpha;    // the person's matte in `framed` (step 4; not stored)
   // The chosen person's 68 face landmarks in `framed` (step 4); empty without a frontal face.
   std::vector<cv::Point2f> framed_landmarks;
+  // How step 4 composed the frame ({framing, scale, upscale_capped, face_share, eye_line,
+  // centre_offset}), for video.json; null when unknown (a task framed by an older version).
+  Json composition;
   // The message as step 6 delivered it (audio with timings), which steps 7-8 mix and
   // animate; also the preset it applied.
   std::optional<voice::Speech> speech;

@@ -32,6 +32,8 @@ constexpr std::array<std::array<int, 4>, 2> kEyeUpper = {{{36, 37, 38, 39}, {42,
 constexpr std::array<std::array<int, 4>, 2> kEyeLower = {{{36, 41, 40, 39}, {42, 47, 46, 45}}};
 
 // Face measurements below which the landmarks are taken as unusable (frame pixels).
+// Without a face, the zoom is centred where a framed face's eyes would be.
+constexpr double kNoFaceZoomCentreY = (media::kMinEyeLine + media::kMaxEyeLine) / 2;
 constexpr double kMinMouthWidth = 8;
 constexpr double kMinNoseToChin = 10;
 constexpr double kMinEyeWidth = 4;
@@ -576,7 +578,7 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     // The camera, as an inverse map q -> (ax * qx + bx, ay * qy + by): the zoom about the
     // face, the breath's stretch about the bottom edge, and (without a face to move) the sway.
     const cv::Point2d centre =
-        face_ ? face_->centre : cv::Point2d(kVideoWidth / 2.0, media::kFaceCentreY * kVideoHeight);
+        face_ ? face_->centre : cv::Point2d(kVideoWidth / 2.0, kNoFaceZoomCentreY * kVideoHeight);
     const cv::Point2d sway = face_ ? cv::Point2d() : s.sway;
     const double bottom = kVideoHeight;
     const double ax = 1 / s.zoom, bx = centre.x - centre.x / s.zoom - sway.x;

@@ -38,7 +38,7 @@ std::vector<std::string> BackgroundRemovalStage::Outputs() const {
 Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
   VMSG_ASSIGN_OR_RETURN(cv::Mat original, LoadOriginal(ctx, item));
-  const cv::Rect rect = CutoutRect(person.bbox, original.size());
+  const cv::Rect rect = CutoutRect(person, original.size());
   cv::Mat crop = original(rect);
   const int longer = std::max(crop.cols, crop.rows);
   if (longer > params_.max_cutout_side) {
@@ -57,6 +57,12 @@ Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   } else {
     media::PersonHint hint{.body = scaled(person.bbox)};
     if (person.face) hint.face = scaled(*person.face);
+    for (const media::Person& other : item.detection->persons) {
+      if (other.index == person.index) continue;
+      media::PersonBoxes boxes{.body = scaled(other.bbox)};
+      if (other.face) boxes.face = scaled(*other.face);
+      hint.others.push_back(boxes);
+    }
     VMSG_ASSIGN_OR_RETURN(alpha, params_.segmenter->Segment(crop, hint));
   }
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());

@@ -52,13 +52,14 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   if (item.cutout.empty()) {
     VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kCutoutObject)));
     VMSG_ASSIGN_OR_RETURN(item.cutout, media::DecodeStored(png, cv::IMREAD_UNCHANGED));
-    item.cutout_rect = CutoutRect(person.bbox, request.original.size());
+    item.cutout_rect = CutoutRect(person, request.original.size());
     if (item.cutout.type() != CV_8UC4) return Status::DataLoss("the stored cutout is not RGBA");
   }
   request.cutout = item.cutout;
   request.cutout_rect = item.cutout_rect;
   if (person.face) request.face = *person.face;
   request.landmarks = person.landmarks;
+  request.framing = item.request.framing;
 
   const Request& r = item.request;
   if (r.keep_original_background) {
@@ -89,6 +90,12 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(
       ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
   Json face = Json::object();
+  face["composition"] = {{"framing", std::string(media::FramingName(request.framing))},
+                         {"scale", framed.composition.scale},
+                         {"upscale_capped", framed.composition.upscale_capped},
+                         {"face_share", framed.figures.face_share},
+                         {"eye_line", framed.figures.eye_line},
+                         {"centre_offset", framed.figures.centre_offset}};
   if (!framed.landmarks.empty()) {
     Json points = Json::array();
     for (const cv::Point2f& p : framed.landmarks) points.push_back({p.x, p.y});
@@ -97,7 +104,9 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, kFramedFaceObject), face.dump(),
                                      {.content_type = "application/json"}));
   item.framed = std::move(framed.image);
+  item.framed_alpha = std::move(framed.alpha);
   item.framed_landmarks = std::move(framed.landmarks);
+  item.composition = std::move(face["composition"]);
   return Status::Ok();
 }
 
@@ -106,6 +115,7 @@ Status FramingStage::Restore(StageContext& ctx, WorkItem& item) const {
   const Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return Status::DataLoss("stored framed_face.json is not a JSON object");
   item.framed_landmarks.clear();
+  item.composition = json.value("composition", Json());
   if (!json.contains("landmarks")) return Status::Ok();
   const Json& points = json["landmarks"];
   if (!points.is_array() || points.size() != size_t(media::kLandmarkCount)) {

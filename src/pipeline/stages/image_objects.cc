@@ -17,10 +17,16 @@ cv::Rect PaddedBox(const cv::Rect& box, cv::Size image) {
          cv::Rect(0, 0, image.width, image.height);
 }
 
-cv::Rect CutoutRect(const cv::Rect& box, cv::Size image) {
-  cv::Rect rect = PaddedBox(box, image);
+cv::Rect CutoutRect(const media::Person& person, cv::Size image) {
+  cv::Rect rect = PaddedBox(person.bbox, image);
+  if (person.face) {
+    const cv::Rect& f = *person.face;
+    const int reach = int(kCutoutReachFaces * f.width);
+    const int centre = f.x + f.width / 2;
+    rect |= cv::Rect(centre - reach, rect.y, 2 * reach, rect.height);
+  }
   rect.height = image.height - rect.y;
-  return rect;
+  return rect & cv::Rect(0, 0, image.width, image.height);
 }
 
 Result<cv::Mat> LoadOriginal(StageContext& ctx, WorkItem& item) {

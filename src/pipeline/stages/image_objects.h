@@ -13,11 +13,14 @@ inline constexpr std::string_view kOriginalObject = "original.jpg";
 inline constexpr std::string_view kPersonsObject = "persons.json";
 inline constexpr std::string_view kCutoutObject = "person_{person}_bg_removed.png";
 inline constexpr std::string_view kFramedObject = "optimized_512x910.png";
-// The framed face for step 8's animation: {"landmarks": [[x, y], ...]} (68 points in the
-// framed picture), or {} when the chosen person has no frontal face.
+// The framed face for step 8's animation and video.json: {"landmarks": [[x, y], ...]} (68
+// points in the framed picture; absent when the chosen person has no frontal face) and
+// {"composition": {framing, scale, upscale_capped, face_share, eye_line, centre_offset}}.
 inline constexpr std::string_view kFramedFaceObject = "framed_face.json";
 // person_{i}_crop.jpg: the person box plus this much of its size on every side.
 inline constexpr double kCropPadding = 0.2;
+// The cut-out region reaches this many face widths to either side of the face's centre.
+inline constexpr double kCutoutReachFaces = 3.0;
 
 // person_{i}_crop.jpg
 std::string CropObject(int person_index);
@@ -25,9 +28,11 @@ std::string CropObject(int person_index);
 // The person box grown by kCropPadding on each side, within the image.
 cv::Rect PaddedBox(const cv::Rect& box, cv::Size image);
 
-// What step 3 cuts out: the padded box, extended down to the photo's bottom edge (the body
-// goes on below the box, and the frame shows it down to the shoulders and chest).
-cv::Rect CutoutRect(const cv::Rect& box, cv::Size image);
+// What step 3 cuts out: the padded person box, widened to kCutoutReachFaces face widths on
+// either side of a face (however the framing shows the person, the region's own sides stay
+// outside the frame), extended down to the photo's bottom edge (the body goes on below the
+// box). Within the image.
+cv::Rect CutoutRect(const media::Person& person, cv::Size image);
 
 // The orientation-corrected original: item.original, or else loaded from the store (and
 // kept in the item).

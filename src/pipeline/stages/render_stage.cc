@@ -154,13 +154,20 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
                         video::RenderVideo(*frames, subtitles.get(), mixed, options, ctx.cancel));
   VMSG_ASSIGN_OR_RETURN(std::string jpeg,
                         media::EncodeJpeg(video.thumbnail, params_.thumbnail_jpeg_quality));
-  const Json info = {{"duration_seconds", video.duration_seconds},
-                     {"frames", video.frames},
-                     {"fps", video::kVideoFps},
-                     {"width", video::kVideoWidth},
-                     {"height", video::kVideoHeight},
-                     {"face_animated", frames->animates_face()},
-                     {"subtitles", params_.subtitles}};
+  Json info = {{"duration_seconds", video.duration_seconds},
+               {"frames", video.frames},
+               {"fps", video::kVideoFps},
+               {"width", video::kVideoWidth},
+               {"height", video::kVideoHeight},
+               {"face_animated", frames->animates_face()},
+               {"subtitles", params_.subtitles}};
+  // How the photo was framed: the composition asked for, the photo's enlargement and whether
+  // the face wanted more than the limit allows.
+  if (item.composition.is_object()) {
+    info["framing"] = item.composition.value("framing", "auto");
+    info["upscale"] = item.composition.value("scale", 1.0);
+    info["upscale_capped"] = item.composition.value("upscale_capped", false);
+  }
   // The video last: once it exists, its companions do too.
   VMSG_RETURN_IF_ERROR(
       ctx.store.Put(ObjectKey(item, kThumbnailObject), jpeg, {.content_type = "image/jpeg"}));
