@@ -11,8 +11,8 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 
-.PHONY: all setup configure build run test test-unit fuzz-build fuzz test-sanitize bench format \
-        format-check lint clean help
+.PHONY: all setup configure build run test test-unit test-photos fuzz-build fuzz test-sanitize \
+        bench gallery format format-check lint clean help
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make test-sanitize  the whole suite built with ASan and UBSan (build-asan/)"
 	@echo "make fuzz           run the libFuzzer harnesses for FUZZ_SECONDS each"
 	@echo "make bench          benchmarks, each against its peer in the same run"
+	@echo "make gallery        framed stills and video frames of the test photos in build/gallery.png"
 	@echo "make format         clang-format every source file"
 	@echo "make lint           clang-tidy over src/"
 
@@ -44,17 +45,22 @@ fuzz-build: setup
 	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only" -DVMSG_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS)
 
-test-unit: build
+# The real photos the composition tests and the gallery use (from Debian's packages).
+TEST_PHOTOS = build/test-photos
+test-photos: setup
+	@scripts/test-photos.sh $(TEST_PHOTOS)
+
+test-unit: build test-photos
 	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure
 
 fuzz: fuzz-build
 	cd $(FUZZ_DIR) && ctest -j $(JOBS) --output-on-failure
 
-test: format-check build fuzz-build
+test: format-check build fuzz-build test-photos
 	cd $(BUILD_DIR) && ctest -j $(JOBS) --output-on-failure
 	cd $(FUZZ_DIR) && ctest -j $(JOBS) --output-on-failure
 
-test-sanitize: setup
+test-sanitize: setup test-photos
 	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
 	  -DVMSG_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
@@ -65,6 +71,9 @@ bench: build
 	$(BUILD_DIR)/bench/voice/voice_bench
 	$(BUILD_DIR)/bench/image/image_bench --runs 5
 	$(BUILD_DIR)/bench/generate/generate_bench --runs 3
+
+gallery: build test-photos
+	$(BUILD_DIR)/tests/gallery/vmsg-gallery $(BUILD_DIR)/gallery.png $(TEST_PHOTOS)/*
 
 format:
 	clang-format -i $(SOURCES)

@@ -43,6 +43,10 @@ function(vmsg_library name)
   target_link_libraries(vmsg_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
+# Real photos for the composition tests, put there by scripts/test-photos.sh (make test).
+set(VMSG_TEST_PHOTOS "${PROJECT_SOURCE_DIR}/build/test-photos" CACHE PATH
+    "Folder of the test photos (scripts/test-photos.sh)")
+
 # vmsg_test(NAME SOURCES ... [DEPS ...] [LABELS ...]): a GoogleTest binary run by CTest.
 function(vmsg_test name)
   if(VMSG_FUZZ)
@@ -57,5 +61,5 @@ function(vmsg_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600
-                       ENVIRONMENT "VMSG_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+                       ENVIRONMENT "VMSG_SOURCE_DIR=${PROJECT_SOURCE_DIR};VMSG_TEST_PHOTOS=${VMSG_TEST_PHOTOS}")
 endfunction()
