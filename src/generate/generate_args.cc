@@ -7,6 +7,7 @@
 #include <set>
 
 #include "blob/object_store.h"
+#include "common/ids.h"
 
 namespace vmsg::generate {
 namespace {
@@ -89,6 +90,47 @@ Status ParseProsody(const Json& value, voice::ProsodyParams& prosody) {
   return ParseAdjustments(value, "prosody.", prosody);
 }
 
+// The picture's choices, shared by a generation and a preview: person_index, background_id,
+// background_key (an image upload, confined as object_key is) and framing.
+template <typename Args>
+Status ParsePictureChoices(const Json& fields, Args& args) {
+  if (fields.contains("background_id")) {
+    VMSG_ASSIGN_OR_RETURN(args.background_id,
+                          StringField(fields["background_id"], "background_id"));
+  }
+  if (fields.contains("background_key")) {
+    VMSG_ASSIGN_OR_RETURN(args.background_key,
+                          StringField(fields["background_key"], "background_key"));
+    VMSG_RETURN_IF_ERROR(CheckImageObjectKey(args.background_key));
+  }
+  if (args.background_id == kUploadedBackground && args.background_key.empty()) {
+    return Bad("background_key",
+               "the uploaded background's object key when background_id is "
+               "\"upload\"");
+  }
+  if (fields.contains("person_index") && !fields["person_index"].is_null()) {
+    VMSG_ASSIGN_OR_RETURN(args.person_index, IndexField(fields["person_index"], "person_index"));
+  }
+  if (fields.contains("framing")) {
+    VMSG_ASSIGN_OR_RETURN(std::string framing, StringField(fields["framing"], "framing"));
+    VMSG_ASSIGN_OR_RETURN(args.framing, media::ParseFraming(framing));
+  }
+  return Status::Ok();
+}
+
+// "unknown_field" for a field not in `known`, listing them.
+Status RefuseUnknownFields(const Json& fields, const std::set<std::string, std::less<>>& known) {
+  for (const auto& [key, unused] : fields.items()) {
+    if (!known.contains(key)) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument("unknown field '" + key + "' (known: " + list + ")",
+                                     "unknown_field");
+    }
+  }
+  return Status::Ok();
+}
+
 const std::set<std::string, std::less<>>& KnownFields() {
   static const std::set<std::string, std::less<>> kKnown = {
       "object_key",     "text",         "voice_id", "bgm_id",  "background_id",
@@ -132,14 +174,7 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
   if (!fields.is_object()) {
     return Status::InvalidArgument("expected a JSON object", "invalid_json");
   }
-  for (const auto& [key, unused] : fields.items()) {
-    if (!KnownFields().contains(key)) {
-      std::string known;
-      for (const std::string& k : KnownFields()) known += (known.empty() ? "" : ", ") + k;
-      return Status::InvalidArgument("unknown field '" + key + "' (known: " + known + ")",
-                                     "unknown_field");
-    }
-  }
+  VMSG_RETURN_IF_ERROR(RefuseUnknownFields(fields, KnownFields()));
   GenerateArgs args;
   if (!fields.contains("text")) return Bad("text", "present (the message to speak)");
   VMSG_ASSIGN_OR_RETURN(args.text, StringField(fields["text"], "text"));
@@ -154,26 +189,7 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
     VMSG_ASSIGN_OR_RETURN(std::string bgm, StringField(fields["bgm_id"], "bgm_id"));
     if (!bgm.empty() && bgm != kNoMusic) args.bgm_id = std::move(bgm);
   }
-  if (fields.contains("background_id")) {
-    VMSG_ASSIGN_OR_RETURN(args.background_id,
-                          StringField(fields["background_id"], "background_id"));
-  }
-  if (fields.contains("background_key")) {
-    VMSG_ASSIGN_OR_RETURN(args.background_key,
-                          StringField(fields["background_key"], "background_key"));
-  }
-  if (args.background_id == kUploadedBackground && args.background_key.empty()) {
-    return Bad("background_key",
-               "the uploaded background's object key when background_id is "
-               "\"upload\"");
-  }
-  if (fields.contains("person_index") && !fields["person_index"].is_null()) {
-    VMSG_ASSIGN_OR_RETURN(args.person_index, IndexField(fields["person_index"], "person_index"));
-  }
-  if (fields.contains("framing")) {
-    VMSG_ASSIGN_OR_RETURN(std::string framing, StringField(fields["framing"], "framing"));
-    VMSG_ASSIGN_OR_RETURN(args.framing, media::ParseFraming(framing));
-  }
+  VMSG_RETURN_IF_ERROR(ParsePictureChoices(fields, args));
   if (fields.contains("prosody"))
     VMSG_RETURN_IF_ERROR(ParseProsody(fields["prosody"], args.prosody));
   VMSG_RETURN_IF_ERROR(ParseAdjustments(fields, "", args.prosody));
@@ -182,6 +198,40 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
     VMSG_ASSIGN_OR_RETURN(args.language, StringField(fields["language"], "language"));
     if (args.language != "ja" && args.language != "en") return Bad("language", "\"ja\" or \"en\"");
   }
+  return args;
+}
+
+Result<PreviewArgs> ParsePreviewArgs(const Json& fields) {
+  if (!fields.is_object()) {
+    return Status::InvalidArgument("expected a JSON object", "invalid_json");
+  }
+  static const std::set<std::string, std::less<>> kKnown = {
+      "image_id",      "object_key",     "person", "person_index",
+      "background_id", "background_key", "framing"};
+  VMSG_RETURN_IF_ERROR(RefuseUnknownFields(fields, kKnown));
+  if (fields.contains("image_id") == fields.contains("object_key")) {
+    return Status::InvalidArgument(
+        "name the photo with exactly one of 'image_id' (from /api/person-detection/detect) or "
+        "'object_key' (from a presigned upload)",
+        "missing_image");
+  }
+  if (fields.contains("person") && fields.contains("person_index")) {
+    return Bad("person", "left out when person_index is given (they are the same)");
+  }
+  PreviewArgs args;
+  if (fields.contains("image_id")) {
+    VMSG_ASSIGN_OR_RETURN(args.image_id, StringField(fields["image_id"], "image_id"));
+    if (!IsUuidV4(args.image_id)) return Bad("image_id", "the id the detect endpoint gave");
+  } else {
+    VMSG_ASSIGN_OR_RETURN(args.image_key, StringField(fields["object_key"], "object_key"));
+    VMSG_RETURN_IF_ERROR(CheckImageObjectKey(args.image_key));
+  }
+  Json choices = fields;
+  if (choices.contains("person")) {
+    choices["person_index"] = choices["person"];
+    if (choices["person_index"].is_null()) return Bad("person", "a whole number");
+  }
+  VMSG_RETURN_IF_ERROR(ParsePictureChoices(choices, args));
   return args;
 }
 

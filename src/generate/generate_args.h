@@ -54,7 +54,8 @@ struct GenerateArgs {
 
 // Parses the request's fields (the API's JSON body, a multipart form turned into JSON, or a
 // Celery task's kwargs). `object_key` (checked by CheckImageObjectKey), `text`, `voice_id`,
-// `bgm_id` ("none" or null: no music), `background_id`, `background_key`, `person_index` (integer
+// `bgm_id` ("none" or null: no music), `background_id`, `background_key` (an image upload, as
+// object_key), `person_index` (integer
 // >= 0), `framing` (auto, bust, half or full; "invalid_framing" otherwise), `prosody` (a preset
 // name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume` (numbers;
 // top-level ones override the object's) and `language` ("ja" or "en"). Numbers may be given as
@@ -63,6 +64,24 @@ struct GenerateArgs {
 // from the prosody checks; unknown fields are refused
 // ("unknown_field") so a misspelt option never goes unnoticed.
 Result<GenerateArgs> ParseGenerateArgs(const Json& fields);
+
+// What a framed preview asks for (POST /api/image/frame): the photo, by the detect endpoint's
+// image id or a presigned upload's object key, and the picture's choices as a generation
+// would make them.
+struct PreviewArgs {
+  std::string image_id;   // a photo the detect endpoint stored
+  std::string image_key;  // or a presigned image upload (`object_key`)
+  std::optional<int> person_index;
+  std::string background_id{kDefaultBackground};
+  std::string background_key;
+  media::Framing framing = media::Framing::kAuto;
+};
+
+// Parses {image_id | object_key, person_index (or person), background_id, background_key,
+// framing}: exactly one of image_id (a UUIDv4) and object_key (CheckImageObjectKey); the
+// others as ParseGenerateArgs checks them. Errors: InvalidArgument "missing_image",
+// "invalid_request", "invalid_object_key", "invalid_framing", "unknown_field".
+Result<PreviewArgs> ParsePreviewArgs(const Json& fields);
 
 // As ParseGenerateArgs, and `object_key` must be present (a task's stored arguments, or the
 // kwargs a Celery client sent).

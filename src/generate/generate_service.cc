@@ -5,8 +5,10 @@
 
 #include "media/backgrounds.h"
 #include "media/image_io.h"
+#include "pipeline/progress.h"
 #include "pipeline/stages/image_pipeline.h"
 #include "pipeline/stages/mix_stage.h"
+#include "pipeline/stages/person_detection_stage.h"
 #include "pipeline/stages/speech_stage.h"
 #include "voice/text.h"
 
@@ -133,7 +135,10 @@ Result<std::unique_ptr<GenerateService>> GenerateService::Make(const GenerateDep
                         pipeline::RenderStage::Make(render, pipeline::TalkingPhotoFactory()));
   stages.push_back(std::move(render_stage));
   VMSG_ASSIGN_OR_RETURN(pipeline::Pipeline chain, pipeline::Pipeline::Build(std::move(stages)));
-  return std::unique_ptr<GenerateService>(new GenerateService(deps, std::move(chain)));
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::FramePreviewer> previewer,
+                        pipeline::FramePreviewer::Make(deps.segmenter));
+  return std::unique_ptr<GenerateService>(
+      new GenerateService(deps, std::move(chain), std::move(previewer)));
 }
 
 std::string GenerateService::VoiceIdList() const {
@@ -150,6 +155,81 @@ std::string GenerateService::BgmIdList() const {
     for (const meta::BgmTrack& t : *tracks) list += ", " + t.id;
   }
   return list;
+}
+
+Status GenerateService::CheckBackground(const std::string& background_id,
+                                        const std::string& background_key) const {
+  if (!IsPreset(background_id) && background_id != kOriginalBackground &&
+      background_id != kBlurredBackground && background_id != kUploadedBackground) {
+    return Refuse("unknown_background", "no background '" + background_id +
+                                            "'; valid background_id values: " + BackgroundIdList());
+  }
+  if (background_id == kUploadedBackground) {
+    VMSG_RETURN_IF_ERROR(
+        RequireObject(*deps_.store, background_key, "background_not_found", "background"));
+  }
+  return Status::Ok();
+}
+
+template <typename Args>
+Status GenerateService::SetPictureChoices(const Args& args, pipeline::Request& request) const {
+  request.person_index = args.person_index;
+  request.framing = args.framing;
+  if (args.background_id == kOriginalBackground) {
+    request.background = pipeline::BackgroundKind::kOriginal;
+  } else if (args.background_id == kBlurredBackground) {
+    request.background = pipeline::BackgroundKind::kBlurredOriginal;
+  } else if (args.background_id == kUploadedBackground) {
+    request.background = pipeline::BackgroundKind::kUploaded;
+    VMSG_ASSIGN_OR_RETURN(request.background_upload, deps_.store->GetBytes(args.background_key));
+  } else {
+    request.background = pipeline::BackgroundKind::kPreset;
+    request.background_id = args.background_id;
+  }
+  return Status::Ok();
+}
+
+Result<FramePreview> GenerateService::Preview(const PreviewArgs& args,
+                                              const std::string& new_image_id) const {
+  VMSG_RETURN_IF_ERROR(CheckBackground(args.background_id, args.background_key));
+  std::unique_ptr<pipeline::ProgressSink> progress = pipeline::NewDiscardingProgressSink();
+  const worker::CancellationToken never_cancelled;
+  pipeline::StageContext ctx{.store = *deps_.store,
+                             .progress = *progress,
+                             .cancel = never_cancelled,
+                             .clock = *deps_.clock,
+                             .logger = *deps_.logger};
+  pipeline::WorkItem item;
+  item.task_id = args.image_id;
+  if (!args.image_key.empty()) {
+    // A presigned upload: checked and searched as the detect endpoint does, under a new id.
+    Result<std::string> photo = deps_.store->GetBytes(args.image_key);
+    if (!photo.ok() && photo.status().IsNotFound()) {
+      return Status::NotFound("no uploaded photo " + args.image_key + " (it may have expired)",
+                              "image_not_found");
+    }
+    if (!photo.ok()) return photo.status();
+    VMSG_ASSIGN_OR_RETURN(
+        media::Detection detection,
+        pipeline::DetectPersonsInUpload(ctx, *deps_.detector, new_image_id, std::move(*photo)));
+    item.task_id = new_image_id;
+    // A person the photo does not have is refused with nothing left stored.
+    const int count = int(detection.persons.size());
+    if (count == 0 || (args.person_index && *args.person_index >= count)) {
+      for (const std::string& key : pipeline::DetectedObjectKeys(new_image_id, detection)) {
+        (void)deps_.store->Delete(key);  // best effort: the lifecycle sweeps what stays
+      }
+      if (count == 0) {
+        return Refuse("no_person_detected", "nobody was found in the photo");
+      }
+      return Refuse("person_index_out_of_range",
+                    "person_index " + std::to_string(*args.person_index) + " does not exist (" +
+                        std::to_string(count) + " persons found)");
+    }
+  }
+  VMSG_RETURN_IF_ERROR(SetPictureChoices(args, item.request));
+  VMSG_ASSIGN_OR_RETURN(media::Framed framed, previewer_->Frame(ctx, item));
+  return FramePreview{.image_id = item.task_id, .still = std::move(framed.image)};
 }
 
 Status GenerateService::Check(const GenerateArgs& args) const {
@@ -180,15 +260,7 @@ Status GenerateService::Check(const GenerateArgs& args) const {
       return track.status();
     }
   }
-  if (!IsPreset(args.background_id) && args.background_id != kOriginalBackground &&
-      args.background_id != kBlurredBackground && args.background_id != kUploadedBackground) {
-    return Refuse("unknown_background", "no background '" + args.background_id +
-                                            "'; valid background_id values: " + BackgroundIdList());
-  }
-  if (args.background_id == kUploadedBackground) {
-    VMSG_RETURN_IF_ERROR(
-        RequireObject(*deps_.store, args.background_key, "background_not_found", "background"));
-  }
+  VMSG_RETURN_IF_ERROR(CheckBackground(args.background_id, args.background_key));
   return RequireObject(*deps_.store, args.image_key, "image_not_found", "image");
 }
 
@@ -196,19 +268,7 @@ Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args
   VMSG_RETURN_IF_ERROR(Check(args));
   pipeline::Request request;
   VMSG_ASSIGN_OR_RETURN(request.upload, deps_.store->GetBytes(args.image_key));
-  request.person_index = args.person_index;
-  request.framing = args.framing;
-  if (args.background_id == kOriginalBackground) {
-    request.background = pipeline::BackgroundKind::kOriginal;
-  } else if (args.background_id == kBlurredBackground) {
-    request.background = pipeline::BackgroundKind::kBlurredOriginal;
-  } else if (args.background_id == kUploadedBackground) {
-    request.background = pipeline::BackgroundKind::kUploaded;
-    VMSG_ASSIGN_OR_RETURN(request.background_upload, deps_.store->GetBytes(args.background_key));
-  } else {
-    request.background = pipeline::BackgroundKind::kPreset;
-    request.background_id = args.background_id;
-  }
+  VMSG_RETURN_IF_ERROR(SetPictureChoices(args, request));
   request.text = args.text;
   VMSG_ASSIGN_OR_RETURN(request.voice, deps_.voices->ParamsFor(args.voice_id));
   request.prosody = args.prosody;

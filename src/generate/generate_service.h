@@ -17,6 +17,7 @@
 #include "media/segmenter.h"
 #include "meta/catalog.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/stages/frame_preview.h"
 #include "pipeline/stages/render_stage.h"
 #include "voices/voice_service.h"
 #include "worker/worker_pool.h"
@@ -49,6 +50,12 @@ struct GenerateResult {
   Json ToJson() const;
   // DataLoss when a field is missing or of the wrong type.
   static Result<GenerateResult> FromJson(std::string task_id, const Json& json);
+};
+
+// A framed preview and the detected photo it was made from.
+struct FramePreview {
+  std::string image_id;  // the detect endpoint's id of the photo (new for an object_key)
+  cv::Mat still;         // BGR, the frame's size
 };
 
 struct GenerateDeps {
@@ -84,6 +91,15 @@ class GenerateService {
                              pipeline::ProgressSink& progress,
                              const worker::CancellationToken& cancel) const;
 
+  // The framed still a generation with these choices would make (steps 3 and 4), for the
+  // page to show before generating. A photo named by an upload's object key is first checked
+  // and searched as the detect endpoint does, stored under `new_image_id` (the answer's
+  // image_id, for the next preview). Errors: unknown_background, background_not_found;
+  // NotFound image_not_found; step 1's refusals for the photo; person_index_out_of_range,
+  // no_person_detected; the store's. Seconds of CPU at most (a cut-out per image and
+  // person, kept; then only the framing). Thread-safe.
+  Result<FramePreview> Preview(const PreviewArgs& args, const std::string& new_image_id) const;
+
   // The worker's handler for kGenerateTaskName: the job's args are GenerateArgs::ToJson();
   // progress goes to the task's progress record in the request's language.
   worker::TaskHandler Handler() const;
@@ -93,13 +109,20 @@ class GenerateService {
   std::string BgmIdList() const;
 
  private:
-  GenerateService(const GenerateDeps& deps, pipeline::Pipeline pipeline)
-      : deps_(deps), pipeline_(std::move(pipeline)) {}
+  GenerateService(const GenerateDeps& deps, pipeline::Pipeline pipeline,
+                  std::unique_ptr<pipeline::FramePreviewer> previewer)
+      : deps_(deps), pipeline_(std::move(pipeline)), previewer_(std::move(previewer)) {}
 
   Result<pipeline::Request> BuildRequest(const GenerateArgs& args) const;
+  // unknown_background, or background_not_found for an uploaded background not stored.
+  Status CheckBackground(const std::string& background_id, const std::string& background_key) const;
+  // The person, framing and background of a generation or preview into the request.
+  template <typename Args>
+  Status SetPictureChoices(const Args& args, pipeline::Request& request) const;
 
   GenerateDeps deps_;
   pipeline::Pipeline pipeline_;
+  std::unique_ptr<pipeline::FramePreviewer> previewer_;
 };
 
 }  // namespace vmsg::generate

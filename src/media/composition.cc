@@ -97,7 +97,9 @@ double Place(double v, const Interval& must, std::initializer_list<Interval> pre
 }
 
 // The vertical offset: the eye line in its range, the torso's end at or below the frame's
-// bottom, a top cut at or above the frame's top (cuts first when they cannot all hold).
+// bottom, a top cut at or above the frame's top. When they cannot all hold (the photo too
+// small to enlarge further), the cuts win, but the eyes sink no lower than
+// kLowestEyeLineForCuts: a face at the very bottom would be worse than a torso that ends.
 double PlaceVertically(const CompositionRequest& r, double scale, double eye_target) {
   const double h = r.frame.height;
   const double eye = r.face.eye_line * scale;
@@ -107,9 +109,10 @@ double PlaceVertically(const CompositionRequest& r, double scale, double eye_tar
   const Interval eyes{kMinEyeLine * h - eye, kMaxEyeLine * h - eye};
   const Interval cover{h - r.photo.height * scale, 0};
   const double ideal = eye_target * h - eye;
-  if (cuts.empty()) return cuts.lo;  // a photo too short for both: the torso's cut wins
-  if (r.photo_background) return Place(ideal, cuts, {eyes.And(cover), eyes});
-  return Place(ideal, cuts, {eyes});
+  const double lowest = kLowestEyeLineForCuts * h - eye;
+  if (cuts.empty()) return std::min(cuts.lo, lowest);  // the torso's cut wins, within reason
+  if (r.photo_background) return std::min(Place(ideal, cuts, {eyes.And(cover), eyes}), lowest);
+  return std::min(Place(ideal, cuts, {eyes}), lowest);
 }
 
 // The horizontal offset at `vertical`: the face centred within the tolerance, side cuts (those

@@ -14,7 +14,8 @@
 // When the rules cannot all hold, the cut rule wins over the face's size (a tightly cropped
 // head-and-neck photo becomes a close-up, up to kMaxCloseUpShare), and the upscale limit wins
 // over the face's size (a tiny face stays smaller than kMinFaceShare; `upscale_capped` says
-// so). Pure geometry: no pixels are touched here, so every rule is testable on numbers.
+// so); the cut rule then wins over the eye line, down to kLowestEyeLineForCuts. Pure geometry: no
+// pixels are touched here, so every rule is testable on numbers.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -40,6 +41,9 @@ inline constexpr double kCentreTolerance = 0.04;
 inline constexpr double kMaxCloseUpShare = 0.6;
 inline constexpr double kMaxCloseUpWidth = 0.9;
 inline constexpr double kMaxUpscale = 3.0;
+// When the cut rule can only hold with the eyes below kMaxEyeLine (the photo cannot be
+// enlarged further), they may sink to this, no lower.
+inline constexpr double kLowestEyeLineForCuts = 0.5;
 
 // The face as the rules measure it, in photo coordinates.
 struct FaceGeometry {

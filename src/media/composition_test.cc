@@ -105,15 +105,40 @@ TEST(CompositionTest, ATightHeadshotBecomesACloseUpRatherThanAFloatingHead) {
 
 TEST(CompositionTest, ACloseUpKeepsTheWholeFaceInThePicture) {
   // A wide face, the photo cut just below the chin: the face may grow only until it is 90 %
-  // of the frame's width; the eye line gives way so that the cut still reaches the bottom.
+  // of the frame's width; the eye line gives way so that the cut comes as low as it can, but
+  // the eyes stay in the upper half.
   const cv::Size photo(600, 700);
   FaceGeometry face = Face(300, 380, 400);
   face.width = 440;
   const Composition c = ComposeOk(
       {.photo = photo, .frame = kFrame, .face = face, .person = CutAtBottom(face, photo)});
   EXPECT_LE(face.width * c.scale, kMaxCloseUpWidth * kFrame.width + 1e-6);
-  EXPECT_GE(FrameY(c, photo.height), kFrame.height - 0.5);
-  EXPECT_GT(Figures(c, face, kFrame).eye_line, kMaxEyeLine);
+  const double eye_line = Figures(c, face, kFrame).eye_line;
+  EXPECT_GT(eye_line, kMaxEyeLine);
+  EXPECT_NEAR(eye_line, kLowestEyeLineForCuts, 1e-9);
+  // With a little more of the neck in the photo, a narrower face reaches the bottom with the
+  // eyes in their range.
+  face.width = 320;
+  const cv::Size taller(600, 800);
+  const Composition narrow = ComposeOk(
+      {.photo = taller, .frame = kFrame, .face = face, .person = CutAtBottom(face, taller)});
+  EXPECT_GE(FrameY(narrow, taller.height), kFrame.height - 0.5);
+  EXPECT_LE(Figures(narrow, face, kFrame).eye_line, kMaxEyeLine + 1e-9);
+}
+
+TEST(CompositionTest, ASmallFaceWhoseBodyIsHiddenKeepsItsEyesInTheUpperHalf) {
+  // Someone behind another person's head: their torso hidden just below the chin, the face
+  // too small to enlarge enough. The cut may pull the eyes down, but not below half way.
+  const cv::Size photo(500, 400);
+  const FaceGeometry face = Face(250, 100, 60);
+  PersonShape person = CutAtBottom(face, photo);
+  person.torso_end = face.chin + 0.3 * face.height();
+  const Composition c =
+      ComposeOk({.photo = photo, .frame = kFrame, .face = face, .person = person});
+  EXPECT_TRUE(c.upscale_capped || c.scale == kMaxUpscale);
+  const CompositionFigures f = Figures(c, face, kFrame);
+  EXPECT_GT(f.eye_line, kMaxEyeLine);
+  EXPECT_LE(f.eye_line, kLowestEyeLineForCuts + 1e-9);
 }
 
 TEST(CompositionTest, ATinyFaceIsEnlargedAtMostThreeTimesAndSaysSo) {

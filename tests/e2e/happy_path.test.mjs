@@ -13,7 +13,7 @@ import { join, sep } from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
 import { startServer } from './lib/server.mjs';
 import { sharedServerAndBrowser } from './lib/suite.mjs';
-import { openPage, screenshot } from './lib/browser.mjs';
+import { openPage, screenshot, artifactsDir } from './lib/browser.mjs';
 import { FACES, synthesizedSpeech } from './lib/fixtures.mjs';
 import { shareStandIn } from './lib/share_stand_in.mjs';
 
@@ -56,13 +56,31 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   const count = await boxes.count();
   assert.ok(count >= 2, `expected several people, found ${count}`);
   assert.match(await page.textContent('#person-hint'), /タップ/);
+  const isFrame = (r) => r.url().endsWith('/api/image/frame') && r.status() === 200;
+  const firstFrame = page.waitForResponse(isFrame);
   await boxes.nth(1).click();
   assert.equal(await boxes.nth(1).getAttribute('aria-pressed'), 'true');
   assert.equal(await boxes.nth(0).getAttribute('aria-pressed'), 'false');
 
-  // 2 Background: a preset is chosen from the start; keep it.
+  // 2 Background: a preset is chosen from the start; keep it. The framing preview shows the
+  // chosen person over it; a closer framing is chosen and previewed again.
   const background = await page.locator('input[name=background]:checked').getAttribute('value');
   assert.match(background, /^bg-/);
+  const frame = await firstFrame;
+  const person = Number(await boxes.nth(1).getAttribute('data-index'));
+  const imageId = frame.request().postDataJSON().image_id;
+  assert.match(imageId, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(frame.request().postDataJSON(), { image_id: imageId, person_index: person, background_id: background, framing: 'auto' });
+  assert.equal(frame.headers()['content-type'], 'image/jpeg');
+  await page.waitForFunction(() => {
+    const img = document.getElementById('framing-image');
+    return img.complete && img.naturalWidth === 512 && img.naturalHeight === 910;
+  });
+  assert.equal(await page.textContent('#framing-status'), 'プレビューができました。');
+  await page.locator('#step-background').screenshot({ path: join(artifactsDir(), 'framing-ja-390x844.png') });
+  const closer = page.waitForResponse(isFrame);
+  await page.check('#framing-bust');
+  assert.equal((await closer).request().postDataJSON().framing, 'bust');
 
   // 3 Message, with the live counter.
   await page.fill('#message-text', MESSAGE);
@@ -106,7 +124,11 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
     }).observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
   });
   const resultResponse = page.waitForResponse((r) => r.url().includes('/api/video/result/') && r.status() === 200, { timeout: GENERATE_TIMEOUT_MS });
+  const generateRequest = page.waitForRequest((r) => r.url().endsWith('/api/video/generate'));
   await page.click('#generate-button');
+  const asked = (await generateRequest).postDataJSON();
+  assert.equal(asked.framing, 'bust');
+  assert.equal(asked.image_id, imageId);
   await page.waitForSelector('#progress-panel:not([hidden])');
   assert.equal(await page.isVisible('#generate-button'), false, 'no second generate while one runs');
   const keptTask = await page.evaluate(() => sessionStorage.getItem('vmsg.task'));

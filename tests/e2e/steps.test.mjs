@@ -56,6 +56,52 @@ test('an uploaded background goes through the presigned form', async () => {
   await page.context().close();
 });
 
+test('the framing preview follows the framing and the background, and says why it fails', async () => {
+  const page = await openPage(suite.browser, suite.server.url);
+  assert.equal(await page.textContent('#framing-status'), '写真と人物を選ぶと、構図のプレビューが表示されます。');
+  assert.equal(await page.isVisible('#framing-preview'), false);
+  const isFrame = (r) => r.url().endsWith('/api/image/frame');
+  const first = page.waitForResponse(isFrame);
+  await page.setInputFiles('#photo-input', ONE_PERSON);
+  assert.equal((await first).status(), 200);
+  await page.waitForSelector('#framing-preview:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('framing-image').naturalHeight === 910);
+  const firstSrc = await page.getAttribute('#framing-image', 'src');
+  // The original background: another request, another picture.
+  const second = page.waitForResponse(isFrame);
+  await page.check('input[name=background][value=original]', { force: true });
+  const body = (await second).request().postDataJSON();
+  assert.equal(body.background_id, 'original');
+  assert.equal(body.framing, 'auto');
+  await page.waitForFunction((src) => document.getElementById('framing-image').src !== src, firstSrc);
+  // Three quick changes make one request, for the last of them.
+  let frames = 0;
+  page.on('request', (r) => { if (isFrame(r)) frames += 1; });
+  const last = page.waitForResponse(isFrame);
+  await page.check('#framing-half');
+  await page.check('#framing-full');
+  await page.check('#framing-bust');
+  assert.equal((await last).request().postDataJSON().framing, 'bust');
+  await page.waitForTimeout(400);
+  assert.equal(frames, 1);
+  // In English too.
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await page.textContent('#framing-status'), 'Preview ready.');
+  assert.equal(await page.textContent('label[for=framing-bust] .choice-name'), 'Close');
+  // A refusal is explained in the page's words.
+  await page.route('**/api/image/frame', (route) => route.fulfill({
+    status: 404,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ status: 404, code: 'image_not_found', detail: 'gone' }),
+  }));
+  await page.check('#framing-half');
+  await page.waitForSelector('#framing-error:not([hidden])');
+  assert.match(await page.textContent('#framing-error'), /photo was not found/);
+  assert.deepEqual(page.problems.filter((p) => !p.includes('404')), []);
+  await page.context().close();
+});
+
 test('▶ speaks the message with the chosen style', async () => {
   const page = await openPage(suite.browser, suite.server.url);
   await page.fill('#message-text', 'お誕生日おめでとう！');

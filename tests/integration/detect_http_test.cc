@@ -1,12 +1,16 @@
-// POST /api/person-detection/detect naming a presigned upload by its object key, as the web
-// page does: a real photo from Debian's dlib examples uploaded with a real presigned form to
-// the local store, then detected from the store; and every refusal (no such object, a key
-// outside images/uploads/, an object that is not a photo, one over the photo limit), none of
-// which changes what is stored. The multipart path answers the same photo the same way.
+// The photo endpoints the page calls before generating. POST /api/image/frame: the framed
+// still for a detected photo, by image id or by an upload's key, for each framing and
+// background, and its refusals (nothing stored by any). POST /api/person-detection/detect
+// naming a presigned upload by its object key, as the web page does: a real photo from Debian's
+// dlib examples uploaded with a real presigned form to the local store, then detected from the
+// store; and every refusal (no such object, a key outside images/uploads/, an object that is not a
+// photo, one over the photo limit), none of which changes what is stored. The multipart path
+// answers the same photo the same way.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
 
@@ -70,6 +74,22 @@ class DetectHttpTest : public testing::SharedServiceTest<DetectHttpTest> {
     FetchResult up = HttpPostForm(FormUrl(form), fields, "photo.jpg", type, data);
     EXPECT_EQ(up.status, 204) << up.body << up.error;
     return up.status == 204 ? form["object_key"].get<std::string>() : "";
+  }
+
+  static FetchResult Frame(const Json& body, const std::vector<std::string>& headers = {}) {
+    return HttpPostJson(Url("/api/image/frame"), DumpJson(body), headers);
+  }
+  static cv::Mat Decoded(const FetchResult& r) {
+    return cv::imdecode(cv::Mat(1, int(r.body.size()), CV_8UC1, const_cast<char*>(r.body.data())),
+                        cv::IMREAD_COLOR);
+  }
+  // A detected group photo's image id (uploaded and detected once for the suite).
+  static const std::string& GroupImageId() {
+    static const std::string id = [] {
+      const std::string key = Upload(ReadFile(kFaces / kGroup));
+      return BodyOf(DetectKey(key))["image_id"].get<std::string>();
+    }();
+    return id;
   }
 
   static FetchResult DetectKey(const std::string& key) {
@@ -196,6 +216,100 @@ TEST_F(DetectHttpTest, AnObjectOverThePhotoLimitIsRefusedAndKept) {
   EXPECT_EQ(BodyOf(r)["code"], std::string(media::kImageTooLarge)) << r.body;
   EXPECT_EQ(store().Head(key)->size, big.size());
   EXPECT_EQ(UploadFolders(), before);
+}
+
+// --- the framed preview ----------------------------------------------------------------------
+
+TEST_F(DetectHttpTest, APreviewIsTheFramedStillOfEachFramingAndBackground) {
+  const std::string id = GroupImageId();
+  FetchResult first = Frame({{"image_id", id}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Header("content-type"), "image/jpeg");
+  EXPECT_EQ(first.Header("x-image-id"), id);
+  EXPECT_EQ(first.Header("cache-control"), "no-store");
+  const cv::Mat still = Decoded(first);
+  ASSERT_EQ(still.size(), cv::Size(512, 910));
+  // The cut-out is made once and kept beside the photo for the next preview.
+  EXPECT_TRUE(*store().Exists("images/uploads/" + id + "/person_0_bg_removed.png"));
+
+  // Each choice gives another picture; PNG when asked for.
+  const Json choices[] = {{{"image_id", id}, {"framing", "bust"}},
+                          {{"image_id", id}, {"framing", "full"}},
+                          {{"image_id", id}, {"background_id", "blurred"}},
+                          {{"image_id", id}, {"background_id", "bg-gold-bokeh"}},
+                          {{"image_id", id}, {"person", 1}}};
+  for (const Json& body : choices) {
+    FetchResult r = Frame(body, {"Accept: image/png"});
+    ASSERT_EQ(r.status, 200) << body << r.body;
+    EXPECT_EQ(r.Header("content-type"), "image/png");
+    const cv::Mat other = Decoded(r);
+    ASSERT_EQ(other.size(), still.size()) << body;
+    EXPECT_GT(cv::norm(other, still, cv::NORM_L1) / double(still.total()), 3.0) << body;
+  }
+  // The same choices again: the same picture (the kept cut-out is used).
+  const cv::Mat again = Decoded(Frame({{"image_id", id}}));
+  EXPECT_LT(cv::norm(again, still, cv::NORM_L1) / double(still.total()), 0.5);
+}
+
+TEST_F(DetectHttpTest, APreviewOfAnUploadDetectsItFirstAndNamesTheImage) {
+  const std::string key = Upload(ReadFile(kFaces / kGroup));
+  ASSERT_FALSE(key.empty());
+  FetchResult r = Frame({{"object_key", key}, {"framing", "half"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id = r.Header("x-image-id");
+  ASSERT_TRUE(IsUuidV4(id)) << id;
+  EXPECT_TRUE(*store().Exists("images/uploads/" + id + "/persons.json"));
+  EXPECT_EQ(Decoded(r).size(), cv::Size(512, 910));
+  // The id serves the next preview without detecting again.
+  FetchResult next = Frame({{"image_id", id}, {"framing", "half"}});
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(next.Header("x-image-id"), id);
+}
+
+TEST_F(DetectHttpTest, PreviewRefusalsNameTheProblemAndStoreNothing) {
+  const std::string id = GroupImageId();
+  const std::string upload = Upload(ReadFile(kFaces / kGroup));
+  const auto before = UploadFolders();
+  const std::string stranger = "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c";
+  const std::pair<Json, std::pair<int, std::string>> cases[] = {
+      {Json::object(), {400, "missing_image"}},
+      {{{"image_id", id}, {"object_key", upload}}, {400, "missing_image"}},
+      {{{"image_id", "../etc"}}, {400, "invalid_request"}},
+      {{{"image_id", 7}}, {400, "invalid_request"}},
+      {{{"image_id", stranger}}, {404, "image_not_found"}},
+      {{{"object_key", "videos/x/final_video.mp4"}}, {400, "invalid_object_key"}},
+      {{{"object_key", "images/uploads/" + stranger + "/original.jpg"}}, {404, "image_not_found"}},
+      {{{"image_id", id}, {"framing", "portrait"}}, {400, "invalid_framing"}},
+      {{{"image_id", id}, {"person_index", 99}}, {400, "person_index_out_of_range"}},
+      {{{"object_key", upload}, {"person_index", 99}}, {400, "person_index_out_of_range"}},
+      {{{"image_id", id}, {"person_index", -1}}, {400, "invalid_request"}},
+      {{{"image_id", id}, {"person", 0}, {"person_index", 0}}, {400, "invalid_request"}},
+      {{{"image_id", id}, {"background_id", "bg-nope"}}, {400, "unknown_background"}},
+      {{{"image_id", id}, {"background_id", "upload"}}, {400, "invalid_request"}},
+      {{{"image_id", id}, {"background_id", "upload"}, {"background_key", "bgm/user/x.mp3"}},
+       {400, "invalid_object_key"}},
+      {{{"image_id", id},
+        {"background_id", "upload"},
+        {"background_key", "images/uploads/" + stranger + "/original.png"}},
+       {400, "background_not_found"}},
+      {{{"image_id", id}, {"text", "hello"}}, {400, "unknown_field"}},
+  };
+  for (const auto& [body, expected] : cases) {
+    FetchResult r = Frame(body);
+    EXPECT_EQ(r.status, expected.first) << body << ": " << r.body;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << body;
+    EXPECT_EQ(BodyOf(r)["code"], expected.second) << body << ": " << r.body;
+  }
+  FetchResult broken = HttpPostJson(Url("/api/image/frame"), "{\"image_id\":");
+  EXPECT_EQ(BodyOf(broken)["code"], "invalid_json") << broken.body;
+  FetchResult large =
+      HttpPostJson(Url("/api/image/frame"), DumpJson({{"image_id", std::string(8192, 'a')}}));
+  EXPECT_EQ(large.status, 413) << large.body;
+  FetchResult form = HttpPostForm(Url("/api/image/frame"), {}, "photo.jpg", "image/jpeg", "x");
+  EXPECT_EQ(form.status, 415) << form.body;
+  EXPECT_EQ(UploadFolders(), before);
+  // Nothing changed beside the kept photo either: no cut-out of a refused person.
+  EXPECT_FALSE(*store().Exists("images/uploads/" + id + "/person_99_bg_removed.png"));
 }
 
 }  // namespace

@@ -106,9 +106,11 @@ FetchResult HttpPostForm(const std::string& url,
   return Perform(easy, url);
 }
 
-FetchResult HttpPostJson(const std::string& url, const std::string& json) {
+FetchResult HttpPostJson(const std::string& url, const std::string& json,
+                         const std::vector<std::string>& headers) {
   Easy easy;
   easy.list = curl_slist_append(easy.list, "Content-Type: application/json");
+  for (const std::string& h : headers) easy.list = curl_slist_append(easy.list, h.c_str());
   curl_easy_setopt(easy.curl, CURLOPT_POSTFIELDS, json.c_str());
   curl_easy_setopt(easy.curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(json.size()));
   return Perform(easy, url);

@@ -28,7 +28,8 @@ FetchResult HttpPostForm(const std::string& url,
                          const std::string& filename, const std::string& file_content_type,
                          const std::string& data);
 
-// POSTs a JSON body.
-FetchResult HttpPostJson(const std::string& url, const std::string& json);
+// POSTs a JSON body, with `headers` ("Name: value") besides its Content-Type.
+FetchResult HttpPostJson(const std::string& url, const std::string& json,
+                         const std::vector<std::string>& headers = {});
 
 }  // namespace vmsg::testing

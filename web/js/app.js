@@ -4,6 +4,7 @@ import { getJson, sendJson, request, showError, clearError, errorFromResponse, A
 import { initI18n, setLanguage, language, t, onLanguageChange } from './i18n.js';
 import { initPhoto, resetPhoto } from './photo.js';
 import { initBackground, loadBackgrounds } from './background.js';
+import { initFraming } from './framing.js';
 import { initCatalogs, loadVoices, loadMusic, playBlob } from './catalogs.js';
 import { followProgress, estimateRemaining } from './progress.js';
 import { state, onChange, changed, $, el } from './state.js';
@@ -124,6 +125,7 @@ function generateBody() {
     voice_id: state.voiceId,
     bgm_id: state.bgmId,
     background_id: state.background,
+    framing: state.framing,
     prosody: style,
   };
   // The voice decides the language (the server refuses a mismatch); progress texts come from
@@ -474,6 +476,7 @@ async function main() {
   await loadConfig();
   initPhoto();
   initBackground();
+  initFraming();
   initCatalogs();
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'ja' ? 'en' : 'ja'));
   $('tab-create').addEventListener('click', () => showView('create'));

@@ -10,6 +10,7 @@ export const state = {
   photo: null,          // {imageId, width, height, persons, personIndex}
   background: null,     // a preset id, 'original', 'blurred' or 'upload'
   backgroundKey: null,  // the uploaded background's object key
+  framing: 'auto',      // 'auto', 'bust', 'half' or 'full'
   voiceId: null,
   voices: [],
   bgmId: null,          // null: no music

@@ -4,6 +4,7 @@
 #include "http/blocking.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
+#include "media/framing_mode.h"
 #include "media/image_io.h"
 #include "pipeline/stages/image_objects.h"
 
@@ -329,9 +330,78 @@ Response ResultOf(const GenerateServices& s, const Request& request) {
   return r;
 }
 
+// JPEG unless the client asks for PNG (and not for JPEG).
+bool WantsPng(const Request& request) {
+  const std::string accept(request.headers.Get("Accept").value_or(""));
+  return accept.find("image/png") != std::string::npos &&
+         accept.find("image/jpeg") == std::string::npos;
+}
+
+boost::asio::awaitable<Response> FramePreview(GenerateServices s, Request& request) {
+  const std::string content_type(request.headers.Get("Content-Type").value_or(""));
+  if (!content_type.starts_with("application/json")) {
+    co_return ProblemResponse(415, "unsupported_media_type",
+                              "send application/json {image_id | object_key, person_index, "
+                              "background_id, background_key, framing}",
+                              request.request_id);
+  }
+  Result<std::string> body = co_await ReadAll(request);
+  if (!body.ok()) co_return ProblemFromStatus(body.status(), request.request_id);
+  Result<Json> json = ParseJson(*body);
+  if (!json.ok()) co_return ProblemFromStatus(json.status(), request.request_id);
+  Result<generate::PreviewArgs> args = generate::ParsePreviewArgs(*json);
+  if (!args.ok()) co_return ProblemFromStatus(args.status(), request.request_id);
+  const std::string new_image_id = s.ids->NewUuid();
+  const bool png = WantsPng(request);
+  auto work = [&s, &args, &new_image_id, png, &request]() -> Response {
+    Result<generate::FramePreview> preview = s.generator->Preview(*args, new_image_id);
+    if (!preview.ok()) return ProblemFromStatus(preview.status(), request.request_id);
+    Result<std::string> encoded = png ? media::EncodePng(preview->still)
+                                      : media::EncodeJpeg(preview->still, kPreviewJpegQuality);
+    if (!encoded.ok()) return ProblemFromStatus(encoded.status(), request.request_id);
+    Response r = Response::Text(200, std::move(*encoded), png ? "image/png" : "image/jpeg");
+    r.headers.Set("Cache-Control", "no-store");
+    r.headers.Set("X-Image-Id", preview->image_id);
+    return r;
+  };
+  co_return co_await RunBlocking(*s.cpu, work);
+}
+
 }  // namespace
 
 void AddGenerateRoutes(Router& router, GenerateServices services) {
+  RouteOptions frame;
+  frame.max_body_bytes = kMaxPreviewJsonBytes;
+  frame.rate_group = RateGroup::kApi;
+  frame.doc.summary = "The framed still a generation would make, before generating";
+  frame.doc.description =
+      "JSON {image_id (from /api/person-detection/detect) or object_key (a presigned image "
+      "upload), person_index (or person; default the largest), background_id, background_key "
+      "(for \"upload\"), framing (auto, bust, half or full)}. Answers the framed 9:16 still, "
+      "image/jpeg, or image/png when Accept asks for it, with X-Image-Id naming the detected "
+      "photo (a new one for an object_key, detected as the detect endpoint does: pass it next "
+      "time). The chosen person's cut-out is made on the first request and kept, so a change "
+      "of framing or background answers in a fraction of a second.";
+  frame.doc.tags = {"media"};
+  frame.doc.responses = {
+      {"200", {{"description", "the framed still (image/jpeg or image/png)"}}},
+      {"400",
+       {{"description",
+         "invalid_json, invalid_request, unknown_field, missing_image, invalid_object_key, "
+         "invalid_framing, unknown_background, background_not_found, "
+         "person_index_out_of_range, no_person_detected, and the photo's refusals "
+         "(unsupported_image_type, image_corrupt, image_too_large, ...)"}}},
+      {"404",
+       {{"description",
+         "image_not_found: no detected photo under image_id, or no "
+         "upload under object_key"}}},
+      {"413", {{"description", "The body is larger than 4 KiB"}}},
+      {"415", {{"description", "Not JSON"}}},
+      {"429", {{"description", "rate_limited"}}}};
+  router.Add(
+      "POST", "/api/image/frame", [services](Request& r) { return FramePreview(services, r); },
+      std::move(frame));
+
   RouteOptions generate;
   generate.max_body_bytes = 2 * media::kMaxUploadBytes + kGenerateFormOverheadBytes;
   generate.rate_group = RateGroup::kGenerate;
@@ -343,7 +413,8 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
       "(from a presigned upload). Fields: `text` (required), `voice_id` (default "
       "default_female), `bgm_id` (a track id, or \"none\"/null for no music; default none), "
       "`background_id` (a preset id, \"original\", \"blurred\", or \"upload\" with "
-      "`background_key`), `person_index` (default: the largest person), `prosody` (a preset "
+      "`background_key`), `person_index` (default: the largest person), `framing` (auto, bust, "
+      "half or full; default auto: head and shoulders to half length), `prosody` (a preset "
       "name, \"auto\", or {preset, speed, pitch, volume}), `speed` (0.5-2), `pitch` (±6 "
       "semitones), `volume` (±12 dB), `language` (ja or en; default the voice's). Everything "
       "is checked before the task is queued; an unknown id is refused with the valid ones.";
@@ -356,7 +427,7 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
        {{"description",
          "A field is missing or invalid: invalid_request, unknown_field, missing_image, "
          "invalid_text, text_empty, text_too_long, unknown_voice, language_mismatch, "
-         "unknown_bgm, unknown_background, invalid_prosody, image_not_found, "
+         "unknown_bgm, unknown_background, invalid_framing, invalid_prosody, image_not_found, "
          "unsupported_image_type, image_corrupt, image_too_large"}}},
       {"413", {{"description", "The request body is too large"}}},
       {"415", {{"description", "Neither multipart/form-data nor JSON"}}},

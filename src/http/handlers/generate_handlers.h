@@ -1,4 +1,5 @@
 // The generation endpoints:
+//   POST /api/image/frame              the framed still a generation would make (a preview)
 //   POST /api/video/generate           check a request, queue the task, answer 202
 //   GET  /api/video/result/{task_id}   the finished video's signed URLs (202 while pending)
 // A request is either multipart/form-data (the photo in `image`, optionally a background
@@ -21,6 +22,10 @@ namespace vmsg::http {
 
 // The multipart body of a generate request: the photo, a background and the fields.
 inline constexpr uint64_t kGenerateFormOverheadBytes = 256 * 1024;
+// A preview's JSON body names stored objects and a few choices.
+inline constexpr uint64_t kMaxPreviewJsonBytes = 4096;
+// The preview's JPEG quality: good enough to judge the framing, quick to send.
+inline constexpr int kPreviewJpegQuality = 85;
 
 struct GenerateServices {
   const generate::GenerateService* generator = nullptr;

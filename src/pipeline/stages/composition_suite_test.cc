@@ -48,6 +48,7 @@ constexpr double kCloseUpBelowEyes = 2.0;
 constexpr double kShareSlack = 0.01;
 constexpr double kLineSlack = 0.012;
 constexpr double kMaxOtherFaceCover = 0.01;
+constexpr double kTorsoCutShare = 0.25;
 
 std::filesystem::path PhotosDir() {
   const char* dir = std::getenv("VMSG_TEST_PHOTOS");
@@ -217,6 +218,7 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
     EXPECT_LE(share, media::kMaxFaceShare + kShareSlack);
   }
   EXPECT_GE(eye_line, media::kMinEyeLine - kLineSlack);
+  EXPECT_LE(eye_line, media::kLowestEyeLineForCuts + kLineSlack);
   // Lower eyes only where the torso's cut outranks the eye line and nothing else could give:
   // the photo enlarged all the 3x allowed, or a close-up whose face fills the width
   // (measured: ear to ear on the framed still).
@@ -259,10 +261,19 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
         << "person " << other.index << "'s face is in the cut-out";
   }
 
-  // The photo's bottom edge cuts the person: the frame's bottom row under them is opaque,
-  // from one side of the torso to the other.
-  const bool cut_at_bottom = cv::countNonZero(alpha.row(alpha.rows - 1) > 127) > 0;
-  if (cut_at_bottom) {
+  // The photo's bottom edge cuts the torso (the cut is at least a quarter as wide as the
+  // person at their widest; not a hand or a leg under a table): the frame's bottom row under
+  // them is opaque, from one side of the torso to the other.
+  int widest = 0;
+  for (int y = 0; y < alpha.rows; ++y)
+    widest = std::max(widest, cv::countNonZero(alpha.row(y) > 127));
+  const bool cut_at_bottom =
+      cv::countNonZero(alpha.row(alpha.rows - 1) > 127) >= kTorsoCutShare * widest;
+  // The one exception: a photo enlarged all the 3x allowed whose eyes already sank below
+  // their range for the cut; there the cut may end inside the frame.
+  const bool out_of_reach =
+      std::abs(enlargement - media::kMaxUpscale) < 0.1 && eye_line > media::kMaxEyeLine;
+  if (cut_at_bottom && !out_of_reach) {
     const cv::Mat bottom = item.framed_alpha.row(frame.height - 1);
     std::vector<cv::Point> on;
     cv::findNonZero(bottom > 127, on);

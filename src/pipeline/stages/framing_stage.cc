@@ -45,7 +45,7 @@ Result<cv::Mat> FramingStage::Preset(const std::string& id) const {
   return *rendered;
 }
 
-Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
+Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
   media::FrameRequest request;
   VMSG_ASSIGN_OR_RETURN(request.original, LoadOriginal(ctx, item));
@@ -85,12 +85,16 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
         break;
     }
   }
-  VMSG_ASSIGN_OR_RETURN(media::Framed framed, media::FramePortrait(request));
+  return media::FramePortrait(request);
+}
+
+Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
+  VMSG_ASSIGN_OR_RETURN(media::Framed framed, Frame(ctx, item));
   VMSG_ASSIGN_OR_RETURN(std::string png, media::EncodePng(framed.image));
   VMSG_RETURN_IF_ERROR(
       ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
   Json face = Json::object();
-  face["composition"] = {{"framing", std::string(media::FramingName(request.framing))},
+  face["composition"] = {{"framing", std::string(media::FramingName(item.request.framing))},
                          {"scale", framed.composition.scale},
                          {"upscale_capped", framed.composition.upscale_capped},
                          {"face_share", framed.figures.face_share},

@@ -30,6 +30,10 @@ class FramingStage final : public Stage {
   // refusal codes for a bad uploaded background. A request that keeps the original
   // background (step 3 stored an opaque crop) is framed over the original photo.
   Status Run(StageContext& ctx, WorkItem& item) const override;
+  // The framed picture Run stores, without storing anything: the chosen person (step 2's
+  // persons.json) and their cut-out (item.cutout, or step 3's stored one) framed as the
+  // request asks. Errors as Run's.
+  Result<media::Framed> Frame(StageContext& ctx, WorkItem& item) const;
   // Loads the framed landmarks (framed_face.json) into the item; DataLoss when malformed.
   Status Restore(StageContext& ctx, WorkItem& item) const override;
 

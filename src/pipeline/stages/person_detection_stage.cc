@@ -91,4 +91,16 @@ Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
   return *item.detection;
 }
 
+std::vector<std::string> DetectedObjectKeys(const std::string& image_id,
+                                            const media::Detection& detection) {
+  const WorkItem keys{.task_id = image_id};
+  std::vector<std::string> out = {ObjectKey(keys, kOriginalObject),
+                                  ObjectKey(keys, kPersonsObject)};
+  for (const media::Person& person : detection.persons) {
+    out.push_back(ObjectKey(keys, CropObject(person.index)));
+    out.push_back(PreviewKey(image_id, person.index));
+  }
+  return out;
+}
+
 }  // namespace vmsg::pipeline

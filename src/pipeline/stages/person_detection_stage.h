@@ -53,4 +53,9 @@ Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
                                                const media::PersonDetector& detector,
                                                const std::string& image_id, std::string upload);
 
+// The keys DetectPersonsInUpload stored for `image_id` and `detection`: the original, the
+// detection, each person's crop and preview.
+std::vector<std::string> DetectedObjectKeys(const std::string& image_id,
+                                            const media::Detection& detection);
+
 }  // namespace vmsg::pipeline
