@@ -23,6 +23,7 @@ TEST(GenerateArgsTest, DefaultsWhenOnlyTextAndImageAreGiven) {
   EXPECT_FALSE(args->prosody.preset.has_value());
   EXPECT_EQ(args->prosody.speed, 1);
   EXPECT_TRUE(args->language.empty());
+  EXPECT_EQ(args->framing, media::Framing::kAuto);
 }
 
 TEST(GenerateArgsTest, RoundTripsThroughJson) {
@@ -32,6 +33,7 @@ TEST(GenerateArgsTest, RoundTripsThroughJson) {
   fields["background_id"] = "upload";
   fields["background_key"] = "images/uploads/x/bg.png";
   fields["person_index"] = 2;
+  fields["framing"] = "half";
   fields["prosody"] = {{"preset", "calm"}, {"speed", 1.25}, {"pitch", -2}, {"volume", 3}};
   fields["language"] = "ja";
   Result<GenerateArgs> args = GenerateArgsFromJson(fields);
@@ -46,6 +48,7 @@ TEST(GenerateArgsTest, RoundTripsThroughJson) {
   EXPECT_EQ(again->prosody.pitch_semitones, -2);
   EXPECT_EQ(again->prosody.volume_db, 3);
   EXPECT_EQ(again->background_key, "images/uploads/x/bg.png");
+  EXPECT_EQ(again->framing, media::Framing::kHalf);
 }
 
 TEST(GenerateArgsTest, FormFieldsAsTextAreNumbersWhereNumbersBelong) {
@@ -114,7 +117,13 @@ INSTANTIATE_TEST_SUITE_P(
                 {{"background_id", "upload"}},
                 "invalid_request",
                 "background_key"},
-        BadCase{"voice_not_string", {{"voice_id", 3}}, "invalid_request", "voice_id"}),
+        BadCase{"voice_not_string", {{"voice_id", 3}}, "invalid_request", "voice_id"},
+        BadCase{"framing", {{"framing", "portrait"}}, "invalid_framing", "auto, bust, half, full"},
+        BadCase{"framing_not_string", {{"framing", 2}}, "invalid_request", "framing"},
+        BadCase{"background_key_elsewhere",
+                {{"background_id", "upload"}, {"background_key", "videos/t/thumbnail.jpg"}},
+                "invalid_object_key",
+                "images/uploads/"}),
     [](const auto& test) { return std::string(test.param.name); });
 
 TEST(GenerateArgsTest, StoredArgumentsNeedTheImage) {
@@ -142,6 +151,42 @@ TEST(GenerateArgsTest, NotAnObjectIsInvalidJson) {
   Result<GenerateArgs> args = ParseGenerateArgs(Json::array());
   ASSERT_FALSE(args.ok());
   EXPECT_EQ(args.status().reason(), "invalid_json");
+}
+
+TEST(PreviewArgsTest, ThePhotoByImageIdOrObjectKeyAndThePicturesChoices) {
+  Result<PreviewArgs> by_id = ParsePreviewArgs(
+      {{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"}, {"person", 1}, {"framing", "full"}});
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(by_id->image_id, "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c");
+  EXPECT_TRUE(by_id->image_key.empty());
+  EXPECT_EQ(by_id->person_index, 1);
+  EXPECT_EQ(by_id->framing, media::Framing::kFull);
+  EXPECT_EQ(by_id->background_id, kDefaultBackground);
+  Result<PreviewArgs> by_key = ParsePreviewArgs({{"object_key", "images/uploads/x/original.jpg"},
+                                                 {"person_index", 0},
+                                                 {"background_id", "blurred"}});
+  ASSERT_TRUE(by_key.ok()) << by_key.status();
+  EXPECT_EQ(by_key->image_key, "images/uploads/x/original.jpg");
+  EXPECT_EQ(by_key->background_id, "blurred");
+
+  const std::pair<Json, const char*> refused[] = {
+      {Json::object(), "missing_image"},
+      {{{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"},
+        {"object_key", "images/uploads/x/a.jpg"}},
+       "missing_image"},
+      {{{"image_id", "not-an-id"}}, "invalid_request"},
+      {{{"object_key", "bgm/system/a.mp3"}}, "invalid_object_key"},
+      {{{"object_key", "images/uploads/x/a.jpg"}, {"text", "hi"}}, "unknown_field"},
+      {{{"object_key", "images/uploads/x/a.jpg"}, {"person", 1}, {"person_index", 1}},
+       "invalid_request"},
+      {{{"object_key", "images/uploads/x/a.jpg"}, {"person", nullptr}}, "invalid_request"},
+      {{{"object_key", "images/uploads/x/a.jpg"}, {"framing", "wide"}}, "invalid_framing"},
+      {Json::array(), "invalid_json"}};
+  for (const auto& [fields, reason] : refused) {
+    Result<PreviewArgs> args = ParsePreviewArgs(fields);
+    ASSERT_FALSE(args.ok()) << fields;
+    EXPECT_EQ(args.status().reason(), reason) << fields << ": " << args.status();
+  }
 }
 
 }  // namespace

@@ -127,7 +127,8 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
                                          {"voice_id", "default_female"},
                                          {"background_id", "bg-pastel-confetti"},
                                          {"bgm_id", "celebration_gentle"},
-                                         {"prosody", "celebration"}}));
+                                         {"prosody", "celebration"},
+                                         {"framing", "bust"}}));
   ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
   const Json task = Body(accepted);
   const std::string task_id = task["task_id"];
@@ -176,6 +177,14 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   EXPECT_TRUE(done["face_animated"].get<bool>());
   EXPECT_GT(done["duration_seconds"].get<double>(), 4.0);
   EXPECT_GT(done["processing_time_seconds"].get<double>(), 0.0);
+  // How the photo was framed, in video.json.
+  Result<std::string> info = services().objects().GetBytes("videos/" + task_id + "/video.json");
+  ASSERT_TRUE(info.ok()) << info.status();
+  const Json framing = *ParseJson(*info);
+  EXPECT_EQ(framing["framing"], "bust");
+  EXPECT_GT(framing["upscale"].get<double>(), 0.0);
+  EXPECT_LE(framing["upscale"].get<double>(), 3.0);
+  EXPECT_TRUE(framing["upscale_capped"].is_boolean());
 
   // The signed URLs download; a tampered signature does not.
   const std::string video_url = done["video_url"];
@@ -306,6 +315,12 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
        "language_mismatch",
        "english_female"},
       {{{"text", kMessage}, {"colour", "red"}}, "unknown_field", "colour"},
+      {{{"text", kMessage}, {"framing", "portrait"}}, "invalid_framing", "auto, bust, half, full"},
+      {{{"text", kMessage},
+        {"background_id", "upload"},
+        {"background_key", "bgm/system/celebration_gentle.mp3"}},
+       "invalid_object_key",
+       "images/uploads/"},
   };
   for (const Case& c : cases) {
     auto r = PostForm(PortraitForm(c.fields));
