@@ -59,6 +59,10 @@ err=$(VMSG_DATA_DIR="$work/unused" "$VMSG" generate --image x.jpg --text hi --sp
 check "generate refuses a speed out of range" test $rc -eq 2
 check "the refusal names the speed" grep -q "speed must be" <<<"$err"
 check "a refused request leaves no data dir behind" test ! -e "$work/unused"
+err=$(VMSG_DATA_DIR="$work/unused" "$VMSG" generate --image x.jpg --text hi --framing wide 2>&1); rc=$?
+check "generate refuses an unknown framing" test $rc -eq 2
+check "the refusal lists the framings" grep -q "auto, bust, half, full" <<<"$err"
+check "generate --help explains the framing" grep -q -- "--framing MODE" <<<"$("$VMSG" generate --help)"
 err=$(VMSG_WORKERS=0 "$VMSG" worker 2>&1); rc=$?
 check "worker without workers is refused" test $rc -eq 2
 check "worker says why" grep -q "VMSG_WORKERS" <<<"$err"
@@ -253,13 +257,17 @@ detect=$(curl -s -F "image=@/usr/share/doc/libdlib19.1/examples/faces/2008_00100
   "http://127.0.0.1:$port/api/person-detection/detect")
 image_id=$(grep -Eo '"image_id":"[0-9a-f-]{36}"' <<<"$detect" | cut -d'"' -f4)
 check "the photo for celery is stored" test -n "$image_id"
-sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"おめでとう\",\"voice_id\":\"default_female\",\"bgm_id\":null}}")
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"おめでとう\",\"voice_id\":\"default_female\",\"bgm_id\":null,\"framing\":\"half\"}}")
 celery_task=$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)
 check "celery send_task queues the generation" test -n "$celery_task"
 got=$("${celery[@]}" wait "$celery_task" 180)
 check "celery AsyncResult.get() returns SUCCESS" grep -q '"state": "SUCCESS"' <<<"$got"
 check "celery gets the result dict" grep -q "\"video_key\": \"videos/$celery_task/final_video.mp4\"" <<<"$got"
 check "the API answers for a celery task" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/video/result/$celery_task")" = 200
+check "a celery task's framing kwarg is the video's" grep -q '"framing":"half"' "$work/data2/objects/videos/$celery_task/video.json"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\",\"framing\":\"wide\"}}")
+got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
+check "celery unknown framing fails with the valid ones" grep -q "auto, bust, half, full" <<<"$got"
 sent=$("${celery[@]}" send '{"name":"vmsg.generate_video","args":["images/uploads/x/original.jpg"]}')
 got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
 check "celery positional args fail" grep -q '"state": "FAILURE"' <<<"$got"
@@ -446,7 +454,7 @@ kill "$moto_pid"; wait "$moto_pid" 2>/dev/null
 # `vmsg generate`: a real photo to an MP4 in-process, machine-readable and for people.
 faces=/usr/share/doc/libdlib19.1/examples/faces
 out=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/2008_001009.jpg" \
-  --text "おめでとう。" --prosody celebration -o "$work/gen.mp4" --json 2>"$work/gen.err"); rc=$?
+  --text "おめでとう。" --prosody celebration --framing bust -o "$work/gen.mp4" --json 2>"$work/gen.err"); rc=$?
 check "generate --json exits 0" test $rc -eq 0
 check "generate --json reports each step" test "$(grep -c '"event":"progress"' <<<"$out")" -eq 8
 check "generate --json ends with the result" grep -q '"event":"done".*"face_animated":true' <<<"$(tail -1 <<<"$out")"
