@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <random>
@@ -34,6 +35,8 @@ constexpr std::array<std::array<int, 4>, 2> kEyeLower = {{{36, 41, 40, 39}, {42,
 // Face measurements below which the landmarks are taken as unusable (frame pixels).
 // Without a face, the zoom is centred where a framed face's eyes would be.
 constexpr double kNoFaceZoomCentreY = (media::kMinEyeLine + media::kMaxEyeLine) / 2;
+// The head's motion is worked out every this many output pixels and interpolated between.
+constexpr int kMotionGrid = 2;
 constexpr double kMinMouthWidth = 8;
 constexpr double kMinNoseToChin = 10;
 constexpr double kMinEyeWidth = 4;
@@ -585,47 +588,93 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     // y = bottom - (bottom - y1) / (1 + breath), y1 = centre.y + (q - centre.y) / zoom - sway.y
     const double ay = 1 / (s.zoom * (1 + s.breath));
     const double by = bottom - (bottom - (centre.y - centre.y / s.zoom - sway.y)) / (1 + s.breath);
-    const cv::Matx23d inverse(ax, 0, bx, 0, ay, by);
-    cv::Mat out;
-    cv::warpAffine(framed_, out, inverse, framed_.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_REPLICATE);
-    if (!face_) return out;
+    // The camera's picture of the output rectangle `dst`.
+    cv::Mat out(framed_.size(), framed_.type());
+    auto camera = [&](const cv::Rect& dst) {
+      if (dst.empty()) return;
+      const cv::Matx23d inverse(ax, 0, ax * dst.x + bx, 0, ay, ay * dst.y + by);
+      cv::Mat region = out(dst);
+      cv::warpAffine(framed_, region, inverse, dst.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                     cv::BORDER_REPLICATE);
+    };
+    const cv::Rect frame(0, 0, kVideoWidth, kVideoHeight);
+    if (!face_) {
+      camera(frame);
+      return out;
+    }
     const Geometry& g = *face_;
 
-    // The output pixels whose camera source lies in the head's region.
-    const cv::Rect frame(0, 0, kVideoWidth, kVideoHeight);
+    // The output pixels whose camera source lies in the head's region: the head's own map
+    // draws them; the camera draws the rest (four strips around them), each pixel once.
     const cv::Rect patch = cv::Rect(cv::Point(int(std::floor((g.roi.x - bx) / ax)),
                                               int(std::floor((g.roi.y - by) / ay))),
                                     cv::Point(int(std::ceil((g.roi.br().x - bx) / ax)) + 1,
                                               int(std::ceil((g.roi.br().y - by) / ay)) + 1)) &
                            frame;
-    if (patch.empty()) return out;
+    if (patch.empty()) {
+      camera(frame);
+      return out;
+    }
+    camera(cv::Rect(0, 0, kVideoWidth, patch.y));
+    camera(cv::Rect(0, patch.br().y, kVideoWidth, kVideoHeight - patch.br().y));
+    camera(cv::Rect(0, patch.y, patch.x, patch.height));
+    camera(cv::Rect(patch.br().x, patch.y, kVideoWidth - patch.br().x, patch.height));
     const double cos_a = std::cos(s.angle), sin_a = std::sin(s.angle);
+    // The head's turn and sway are smooth: worked out on a grid of every kMotionGrid pixels
+    // and interpolated, which costs a quarter of doing it at every pixel; the mouth and eyes
+    // (their warps have edges) are exact at every pixel of the features' box.
+    auto head_moved = [&](double qx, double qy) {
+      cv::Point2d p(ax * qx + bx, ay * qy + by);
+      const int wx = int(std::lround(p.x)) - g.roi.x, wy = int(std::lround(p.y)) - g.roi.y;
+      if (wx >= 0 && wy >= 0 && wx < g.roi.width && wy < g.roi.height) {
+        const double w = g.head_weight.at<float>(wy, wx);
+        if (w > 0) {
+          // Undo the head's turn about the neck and its sway, weighted.
+          const cv::Point2d r = p - g.pivot - s.sway;
+          const cv::Point2d turned(cos_a * r.x + sin_a * r.y + g.pivot.x,
+                                   -sin_a * r.x + cos_a * r.y + g.pivot.y);
+          p += w * (turned - p);
+        }
+      }
+      return p;
+    };
+    const int grid_w = patch.width / kMotionGrid + 2, grid_h = patch.height / kMotionGrid + 2;
+    cv::Mat grid(grid_h, grid_w, CV_64FC2);
+    for (int gy = 0; gy < grid_h; ++gy) {
+      cv::Vec2d* row = grid.ptr<cv::Vec2d>(gy);
+      for (int gx = 0; gx < grid_w; ++gx) {
+        const cv::Point2d p = head_moved(patch.x + gx * kMotionGrid, patch.y + gy * kMotionGrid);
+        row[gx] = cv::Vec2d(p.x, p.y);
+      }
+    }
+    // At rest (the mouth closed to the photo's own, no blink) the features warp nothing.
+    const bool moves_features = s.mouth.open > 0 || s.mouth.spread != 0 || s.blink > 0;
     cv::Mat map(patch.size(), CV_32FC2);
-    std::vector<CavityPixel> cavity;
-    for (int y = 0; y < patch.height; ++y) {
-      cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
-      const double fy = ay * (patch.y + y) + by;
-      const int wy = int(std::lround(fy)) - g.roi.y;
-      for (int x = 0; x < patch.width; ++x) {
-        cv::Point2d p(ax * (patch.x + x) + bx, fy);
-        const int wx = int(std::lround(p.x)) - g.roi.x;
-        if (wx >= 0 && wy >= 0 && wx < g.roi.width && wy < g.roi.height) {
-          const double w = g.head_weight.at<float>(wy, wx);
-          if (w > 0) {
-            // Undo the head's turn about the neck and its sway, weighted.
-            const cv::Point2d r = p - g.pivot - s.sway;
-            const cv::Point2d turned(cos_a * r.x + sin_a * r.y + g.pivot.x,
-                                     -sin_a * r.x + cos_a * r.y + g.pivot.y);
-            p += w * (turned - p);
-          }
-          if (g.features.contains(p)) {
+    // Rows are independent: split over the cores (the encoder's threads leave room), each row's
+    // cavity pixels kept apart.
+    std::vector<std::vector<CavityPixel>> cavity(size_t(patch.height));
+    cv::parallel_for_(cv::Range(0, patch.height), [&](const cv::Range& rows) {
+      for (int y = rows.start; y < rows.end; ++y) {
+        cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
+        const int gy = y / kMotionGrid;
+        const double fy = double(y - gy * kMotionGrid) / kMotionGrid;
+        const cv::Vec2d* above = grid.ptr<cv::Vec2d>(gy);
+        const cv::Vec2d* below = grid.ptr<cv::Vec2d>(gy + 1);
+        for (int x = 0; x < patch.width; ++x) {
+          const int gx = x / kMotionGrid;
+          const double fx = double(x - gx * kMotionGrid) / kMotionGrid;
+          const cv::Vec2d v = (above[gx] * (1 - fx) + above[gx + 1] * fx) * (1 - fy) +
+                              (below[gx] * (1 - fx) + below[gx + 1] * fx) * fy;
+          cv::Point2d p(v[0], v[1]);
+          if (moves_features && g.features.contains(p)) {
             cv::Point2d u = g.Upright(p);
             const cv::Point2d upright = u;
             if (g.mouth_box.contains(u)) {
               const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
               u = sample.source;
-              if (sample.alpha > 0) cavity.push_back({x, y, sample.colour, sample.alpha});
+              if (sample.alpha > 0) {
+                cavity[size_t(y)].push_back({x, y, sample.colour, sample.alpha});
+              }
             }
             if (s.blink > 0) {
               for (int e = 0; e < 2; ++e) {
@@ -634,16 +683,18 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
             }
             if (u != upright) p = g.FromUpright(u);
           }
+          row[x] = cv::Vec2f(float(p.x), float(p.y));
         }
-        row[x] = cv::Vec2f(float(p.x), float(p.y));
       }
-    }
+    });
     cv::Mat region = out(patch);
     cv::remap(framed_, region, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    for (const CavityPixel& c : cavity) {
-      cv::Vec3b& px = region.at<cv::Vec3b>(c.y, c.x);
-      for (int ch = 0; ch < 3; ++ch) {
-        px[ch] = cv::saturate_cast<uchar>(px[ch] * (1 - c.alpha) + c.colour[ch] * c.alpha);
+    for (const std::vector<CavityPixel>& row : cavity) {
+      for (const CavityPixel& c : row) {
+        cv::Vec3b& px = region.at<cv::Vec3b>(c.y, c.x);
+        for (int ch = 0; ch < 3; ++ch) {
+          px[ch] = cv::saturate_cast<uchar>(px[ch] * (1 - c.alpha) + c.colour[ch] * c.alpha);
+        }
       }
     }
     return out;
