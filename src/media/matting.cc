@@ -13,6 +13,7 @@ namespace {
 constexpr double kWideRadius = 0.06;
 constexpr double kNarrowRadius = 0.004;
 constexpr int kMinWideRadius = 4;
+constexpr int kWideShrink = 4;
 constexpr int kMinNarrowRadius = 1;
 constexpr float kEpsilon = 1e-4f;
 
@@ -52,8 +53,18 @@ cv::Mat EstimateForeground(const cv::Mat& bgr, const cv::Mat& alpha) {
   alpha.convertTo(a1, CV_32F, 1.0 / 255);
   const cv::Mat a3 = Repeat3(a1);
   const int longer = std::max(bgr.cols, bgr.rows);
-  cv::Mat f = image.clone(), b = image.clone();
-  FusionPass(image, a3, a1, f, b, std::max(kMinWideRadius, int(kWideRadius * longer)));
+  // The wide pass only gathers the mean colours of the person and of the background around
+  // each pixel, which vary slowly: it runs on the image shrunk kWideShrink times, and its
+  // estimates are enlarged back for the narrow pass.
+  cv::Mat small, small_a1;
+  const cv::Size shrunk(std::max(1, bgr.cols / kWideShrink), std::max(1, bgr.rows / kWideShrink));
+  cv::resize(image, small, shrunk, 0, 0, cv::INTER_AREA);
+  cv::resize(a1, small_a1, shrunk, 0, 0, cv::INTER_AREA);
+  cv::Mat f = small.clone(), b = small.clone();
+  FusionPass(small, Repeat3(small_a1), small_a1, f, b,
+             std::max(kMinWideRadius, int(kWideRadius * longer / kWideShrink)));
+  cv::resize(f, f, bgr.size(), 0, 0, cv::INTER_LINEAR);
+  cv::resize(b, b, bgr.size(), 0, 0, cv::INTER_LINEAR);
   FusionPass(image, a3, a1, f, b, std::max(kMinNarrowRadius, int(kNarrowRadius * longer)));
   // Sure pixels keep their own colour exactly.
   cv::Mat out;
