@@ -19,7 +19,8 @@ Result<RevokeOutcome> RevokeTask(state::JobQueue& queue, state::TaskResults& res
   state::Progress cancelled;
   cancelled.task_id = task_id;
   cancelled.percentage = -1;
-  cancelled.message = std::string(kCancelledMessage);
+  // The task's arguments (and so its language) are not at hand here; the spec's language.
+  cancelled.message = std::string(kJapaneseFinalTexts.cancelled);
   cancelled.current_step = "cancelled";
   cancelled.timestamp = now;
   cancelled.final = true;

@@ -12,10 +12,6 @@ namespace vmsg::worker {
 namespace {
 
 constexpr std::string_view kComponent = "worker";
-constexpr std::string_view kDoneStep = "done";
-constexpr std::string_view kFailedStep = "failed";
-constexpr std::string_view kCancelledStep = "cancelled";
-constexpr std::string_view kTimeLimitProgressText = "time limit exceeded";
 // Celery's names for these exceptions, so Celery tools read the records as usual.
 constexpr std::string_view kTimeLimitExcType = "TimeLimitExceeded";
 constexpr std::string_view kNotRegisteredReason = "NotRegistered";
@@ -67,10 +63,16 @@ std::chrono::steady_clock::duration ToSteady(Duration d) {
 // ---------------------------------------------------------------------------------------
 // TaskContext
 
+const FinalTexts& FinalTextsFor(const state::Job& job) {
+  const bool english = job.args.is_object() && job.args.value("language", "") == "en";
+  return english ? kEnglishFinalTexts : kJapaneseFinalTexts;
+}
+
 TaskContext::TaskContext(state::Job job, std::shared_ptr<CancellationToken> token,
                          state::JobQueue& queue, state::ProgressStore& progress, const Clock& clock,
                          Duration time_limit, const Logger& logger)
     : job_(std::move(job)),
+      final_texts_(&FinalTextsFor(job_)),
       token_(std::move(token)),
       queue_(queue),
       progress_(progress),
@@ -398,21 +400,26 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   // (Celery revokes those).
   if (!job.refusal.empty()) {
     FailWithError(reservation,
-                  Status::InvalidArgument(job.refusal, std::string(kInvalidMessageReason)));
+                  Status::InvalidArgument(job.refusal, std::string(kInvalidMessageReason)),
+                  FinalTextsFor(job));
     return false;
   }
   if (job.expires && *job.expires <= clock_.Now()) {
-    Revoke(reservation, Status::Cancelled("the task expired at " + FormatIso8601(*job.expires) +
-                                              " before a worker took it",
-                                          std::string(kUserCancelReason)));
+    Revoke(reservation,
+           Status::Cancelled(
+               "the task expired at " + FormatIso8601(*job.expires) + " before a worker took it",
+               std::string(kUserCancelReason)),
+           FinalTextsFor(job));
     return false;
   }
 
   const TaskHandler* handler = registry_.Find(job.task_name);
   if (handler == nullptr) {
-    FailWithError(reservation, Status::InvalidArgument(
-                                   "no handler is registered for task '" + job.task_name + "'",
-                                   std::string(kNotRegisteredReason)));
+    FailWithError(
+        reservation,
+        Status::InvalidArgument("no handler is registered for task '" + job.task_name + "'",
+                                std::string(kNotRegisteredReason)),
+        FinalTextsFor(job));
     return false;
   }
 
@@ -431,7 +438,8 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   Result<Json> outcome = RunHandler(*handler, ctx);
   busy_.fetch_sub(1);
 
-  if (outcome.ok()) return Succeed(reservation, std::move(outcome).value());
+  const FinalTexts& texts = ctx.final_texts();
+  if (outcome.ok()) return Succeed(reservation, std::move(outcome).value(), texts);
   Status why = token->CheckCancelled();
   if (why.ok()) {
     // The handler failed without passing a cancellation point; a cancel the user asked for
@@ -444,11 +452,11 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
   if (why.reason() == kShutdownReason) {
     ReleaseForShutdown(reservation);
   } else if (why.reason() == kUserCancelReason) {
-    Revoke(reservation, why);
+    Revoke(reservation, why, texts);
   } else if (why.reason() == kTimeLimitReason) {
-    FailTimeLimit(reservation);
+    FailTimeLimit(reservation, texts);
   } else {
-    FailWithError(reservation, outcome.status());
+    FailWithError(reservation, outcome.status(), texts);
   }
   return false;
 }
@@ -465,12 +473,13 @@ Result<Json> WorkerPool::RunHandler(const TaskHandler& handler, TaskContext& ctx
   }
 }
 
-bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
+bool WorkerPool::Succeed(const state::Reservation& reservation, Json result,
+                         const FinalTexts& texts) {
   const std::string& task_id = reservation.job.task_id;
   const state::TaskResult record =
       MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result));
   const state::Progress done =
-      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(kDoneMessage));
+      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(texts.done));
   Status recorded = results_.PutFinal(record, done);
   // A short outage of the state store (a Redis restart) must not throw the finished work
   // away: try again with backoff while the budget and the reservation last, so that no
@@ -491,20 +500,21 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result) {
   }
   if (!recorded.ok()) {
     // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
-    FailWithError(reservation, recorded.WithContext("recording the result of " + task_id));
+    FailWithError(reservation, recorded.WithContext("recording the result of " + task_id), texts);
     return false;
   }
   succeeded_.fetch_add(1);
   return true;
 }
 
-void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why) {
+void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why,
+                        const FinalTexts& texts) {
   const std::string& task_id = reservation.job.task_id;
   revoked_.fetch_add(1);
   PutFinal(
       MakeResult(task_id, state::TaskStatus::kRevoked,
                  Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}),
-      FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(kCancelledMessage)));
+      FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(texts.cancelled)));
   Status acked = queue_.Ack(reservation);
   if (!acked.ok()) {
     logger_.Warning(kComponent, "ack failed after revoke",
@@ -512,7 +522,7 @@ void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why
   }
 }
 
-void WorkerPool::FailTimeLimit(const state::Reservation& reservation) {
+void WorkerPool::FailTimeLimit(const state::Reservation& reservation, const FinalTexts& texts) {
   const std::string& task_id = reservation.job.task_id;
   const Status why = TimeLimitExceeded(options_.task_time_limit);
   failed_.fetch_add(1);
@@ -520,7 +530,7 @@ void WorkerPool::FailTimeLimit(const state::Reservation& reservation) {
                task_id, state::TaskStatus::kFailure,
                Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}),
            FinalProgress(task_id, kFailedPercentage, kFailedStep,
-                         std::string(kErrorMessagePrefix) + std::string(kTimeLimitProgressText)));
+                         std::string(texts.error_prefix) + std::string(texts.time_limit)));
   Result<bool> rescheduled = queue_.Fail(reservation, why);
   if (!rescheduled.ok()) {
     logger_.Warning(kComponent, "recording a time-limit failure in the queue failed",
@@ -528,7 +538,8 @@ void WorkerPool::FailTimeLimit(const state::Reservation& reservation) {
   }
 }
 
-void WorkerPool::FailWithError(const state::Reservation& reservation, const Status& error) {
+void WorkerPool::FailWithError(const state::Reservation& reservation, const Status& error,
+                               const FinalTexts& texts) {
   const std::string& task_id = reservation.job.task_id;
   logger_.Warning(kComponent, "task failed",
                   {{"task_id", task_id},
@@ -541,7 +552,7 @@ void WorkerPool::FailWithError(const state::Reservation& reservation, const Stat
     failure.traceback = error.ToString();
     failed_.fetch_add(1);
     PutFinal(failure, FinalProgress(task_id, kFailedPercentage, kFailedStep,
-                                    std::string(kErrorMessagePrefix) + error.message()));
+                                    std::string(texts.error_prefix) + error.message()));
   };
   if (!error.IsRetryable()) {
     // A permanent error always goes to the dead set, so its record can be written first.

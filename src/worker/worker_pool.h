@@ -40,12 +40,26 @@ inline constexpr std::chrono::milliseconds kWatchdogInterval{50};
 // The spec's progress record counts eight pipeline steps.
 inline constexpr int kTotalSteps = 8;
 
-// Final progress messages (DESIGN.md section 4).
-inline constexpr std::string_view kDoneMessage = "完了しました！";
-inline constexpr std::string_view kCancelledMessage = "キャンセルされました";
+// Final progress messages (DESIGN.md section 4), in the task's language.
+struct FinalTexts {
+  std::string_view done;
+  std::string_view cancelled;
+  std::string_view error_prefix;  // followed by the error's message
+  std::string_view time_limit;    // after error_prefix
+};
+inline constexpr FinalTexts kJapaneseFinalTexts{"完了しました！", "キャンセルされました",
+                                                "エラーが発生しました: ", "時間制限を超えました"};
+inline constexpr FinalTexts kEnglishFinalTexts{
+    "Done!", "Cancelled", "An error occurred: ", "the time limit was exceeded"};
+// A job's texts before its handler says otherwise: English when its arguments say
+// "language": "en", else Japanese.
+const FinalTexts& FinalTextsFor(const state::Job& job);
 // The exception a REVOKED record names, as Celery's own.
 inline constexpr std::string_view kRevokedExcType = "TaskRevokedError";
-inline constexpr std::string_view kErrorMessagePrefix = "エラーが発生しました: ";
+// current_step of a final progress record.
+inline constexpr std::string_view kDoneStep = "done";
+inline constexpr std::string_view kFailedStep = "failed";
+inline constexpr std::string_view kCancelledStep = "cancelled";
 
 // What a handler gets for one delivery of one job. Its methods are meant for the handler's
 // own thread; the token inside is thread-safe.
@@ -71,8 +85,14 @@ class TaskContext {
   // kShutdownReason). A queue error while polling is logged and does not stop the task.
   Status CheckCancelled();
 
+  // The language of the task's final progress message (done, cancelled, failed), which the
+  // pool writes after the handler returns. FinalTextsFor(job()) until set.
+  void SetFinalTexts(const FinalTexts& texts) { final_texts_ = &texts; }
+  const FinalTexts& final_texts() const { return *final_texts_; }
+
  private:
   state::Job job_;
+  const FinalTexts* final_texts_;
   std::shared_ptr<CancellationToken> token_;
   state::JobQueue& queue_;
   state::ProgressStore& progress_;
@@ -193,11 +213,12 @@ class WorkerPool {
 
   Result<Json> RunHandler(const TaskHandler& handler, TaskContext& ctx);
   // Stores the outcome; true when the job now only needs its ack.
-  bool Succeed(const state::Reservation& reservation, Json result);
+  bool Succeed(const state::Reservation& reservation, Json result, const FinalTexts& texts);
   // REVOKED with `why`'s message (a user's cancel, or Celery's expiry), then Ack.
-  void Revoke(const state::Reservation& reservation, const Status& why);
-  void FailTimeLimit(const state::Reservation& reservation);
-  void FailWithError(const state::Reservation& reservation, const Status& error);
+  void Revoke(const state::Reservation& reservation, const Status& why, const FinalTexts& texts);
+  void FailTimeLimit(const state::Reservation& reservation, const FinalTexts& texts);
+  void FailWithError(const state::Reservation& reservation, const Status& error,
+                     const FinalTexts& texts);
   void ReleaseForShutdown(const state::Reservation& reservation);
 
   void PutResult(const state::TaskResult& result);

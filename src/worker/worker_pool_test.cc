@@ -228,6 +228,36 @@ TEST_F(WorkerPoolTest, SuccessRecordsStartedThenResultAndFinalProgress) {
   EXPECT_EQ(pool_->Counters().succeeded, 1);
 }
 
+// An English message's task ends in English: by its arguments before the handler runs
+// (an unknown task), and as the handler decides once it has read them.
+TEST_F(WorkerPoolTest, FinalProgressSpeaksTheTasksLanguage) {
+  StartPool(RegistryWith("vmsg.test", [](TaskContext& ctx) -> Result<Json> {
+    if (ctx.job().args.value("say", "") == "en") ctx.SetFinalTexts(kEnglishFinalTexts);
+    if (ctx.job().args.value("fail", false)) return Status::InvalidArgument("bad photo");
+    return Json::object();
+  }));
+  const auto run = [&](const std::string& id, const std::string& task, Json args) {
+    state::JobSpec spec{.task_id = id, .task_name = task, .args = std::move(args)};
+    EXPECT_TRUE(backend_.queue->Enqueue(spec).ok());
+  };
+  run("t-en-args", "vmsg.unknown", Json{{"language", "en"}});
+  run("t-ja-args", "vmsg.unknown", Json{{"language", "ja"}});
+  run("t-en-done", "vmsg.test", Json{{"say", "en"}});
+  run("t-en-fail", "vmsg.test", Json{{"say", "en"}, {"fail", true}});
+  run("t-ja-done", "vmsg.test", Json::object());
+  ASSERT_TRUE(WaitForStatus("t-en-args", TaskStatus::kFailure));
+  ASSERT_TRUE(WaitForStatus("t-ja-args", TaskStatus::kFailure));
+  ASSERT_TRUE(WaitForStatus("t-en-done", TaskStatus::kSuccess));
+  ASSERT_TRUE(WaitForStatus("t-en-fail", TaskStatus::kFailure));
+  ASSERT_TRUE(WaitForStatus("t-ja-done", TaskStatus::kSuccess));
+  EXPECT_THAT(FinalProgressOf("t-en-args", -1).message, testing::StartsWith("An error occurred: "));
+  EXPECT_THAT(FinalProgressOf("t-ja-args", -1).message,
+              testing::StartsWith("エラーが発生しました: "));
+  EXPECT_EQ(FinalProgressOf("t-en-done", 100).message, "Done!");
+  EXPECT_EQ(FinalProgressOf("t-en-fail", -1).message, "An error occurred: bad photo");
+  EXPECT_EQ(FinalProgressOf("t-ja-done", 100).message, "完了しました！");
+}
+
 // The result store as during a Redis restart: its first `failures` PutFinal calls fail
 // with Unavailable; everything else reaches the real store.
 class UnavailableForAWhile final : public state::TaskResults {
@@ -383,7 +413,7 @@ TEST_F(WorkerPoolTest, TimeLimitFailsWithoutRetry) {
                                              {"exc_message", "time limit exceeded (300 s)"}}));
   const state::Progress progress = FinalProgressOf("t-slow", -1);
   EXPECT_EQ(progress.percentage, -1);
-  EXPECT_EQ(progress.message, "エラーが発生しました: time limit exceeded");
+  EXPECT_EQ(progress.message, "エラーが発生しました: 時間制限を超えました");
 
   // max_retries is 3, yet a time limit is never retried.
   ASSERT_TRUE(WaitFor([&] { return Stats().dead == 1; }));
