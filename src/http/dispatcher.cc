@@ -106,6 +106,22 @@ Response Dispatcher::Preflight(const Request& request, const RouteMatch& match) 
   return r;
 }
 
+std::optional<Response> Dispatcher::CrossSiteChange(const Request& request) const {
+  // A page on another site can make a browser send a "simple" request (a form post,
+  // text/plain JSON) with the user's cookie and no preflight; browsers name the page's site
+  // in Origin. GET and HEAD change nothing; a request without Origin is not a browser's.
+  if (request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS") {
+    return std::nullopt;
+  }
+  const auto origin = request.headers.Get("Origin");
+  if (!origin || IsSameOrigin(*origin, request) || OriginAllowed(*origin)) return std::nullopt;
+  return ProblemResponse(403, "origin_denied",
+                         "requests that change something are taken only from this site's own "
+                         "pages or from VMSG_CORS_ORIGINS, not from " +
+                             std::string(*origin),
+                         request.request_id);
+}
+
 boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   // Latency on the monotonic clock: a wall-clock step must not show as a negative or huge
   // duration.
@@ -129,6 +145,8 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
         ProblemResponse(404, "not_found", "no resource at " + request.path, request.request_id);
   } else if (preflight) {
     response = Preflight(request, match);
+  } else if (auto refused = CrossSiteChange(request)) {
+    response = std::move(*refused);
   } else if (match.kind == RouteMatch::Kind::kMethodNotAllowed && request.method == "OPTIONS") {
     response = Response::Empty(204);
     response.headers.Set("Allow", Join(match.allowed));
@@ -146,7 +164,8 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
     const auto length = ContentLength(request);
     const RateGroup group = route.options.rate_group_of ? route.options.rate_group_of(request)
                                                         : route.options.rate_group;
-    if (auto limited = RateLimit(request, group)) {
+    std::string counted;  // the budget this request spent
+    if (auto limited = RateLimit(request, group, counted)) {
       response = std::move(*limited);
     } else if (length && *length > request.body_limit) {
       response = ProblemResponse(
@@ -163,6 +182,13 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
         response = ProblemFromStatus(Status::Internal(e.what()), request.request_id);
       }
     }
+    if (route.options.rate_counts_accepted_only && !counted.empty() &&
+        (response.status < 200 || response.status >= 300)) {
+      if (Status refunded = options_.rate_limiter->Refund(counted); !refunded.ok()) {
+        logger_.Warning("http", "rate limit refund failed",
+                        {{"error", refunded.ToString()}, {"request_id", request.request_id}});
+      }
+    }
   }
   if (!request.body->complete()) response.close = true;
   Decorate(request, response);
@@ -176,7 +202,8 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   co_return response;
 }
 
-std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup group) const {
+std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup group,
+                                              std::string& counted) const {
   if (options_.rate_limiter == nullptr || group == RateGroup::kNone) return std::nullopt;
   const char* name = "api";
   int64_t limit = options_.api_requests_per_hour;
@@ -187,14 +214,15 @@ std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup 
     name = "generate";
     limit = options_.generations_per_hour;
   }
-  Result<state::RateDecision> decision =
-      options_.rate_limiter->Hit(std::string(name) + ":" + request.remote_address, limit);
+  const std::string key = std::string(name) + ":" + request.remote_address;
+  Result<state::RateDecision> decision = options_.rate_limiter->Hit(key, limit);
   if (!decision.ok()) {
     // Failing open: an unreachable limiter must not take the API down with it.
     logger_.Warning("http", "rate limiter unavailable",
                     {{"error", decision.status().ToString()}, {"request_id", request.request_id}});
     return std::nullopt;
   }
+  counted = key;
   if (decision->allowed) return std::nullopt;
   const auto seconds =
       std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(decision->retry_after).count());

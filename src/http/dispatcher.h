@@ -72,8 +72,13 @@ class Dispatcher {
   Response Preflight(const Request& request, const RouteMatch& match) const;
   void Decorate(const Request& request, Response& response) const;
   bool OriginAllowed(std::string_view origin) const;
-  // 429 when the client has used up the route's hourly budget.
-  std::optional<Response> RateLimit(const Request& request, RateGroup group) const;
+  // 403 origin_denied for a request that changes state (not GET, HEAD or OPTIONS) sent by a
+  // browser from another site: Origin neither this server's own nor in VMSG_CORS_ORIGINS.
+  std::optional<Response> CrossSiteChange(const Request& request) const;
+  // 429 when the client has used up the route's hourly budget. `counted` names the budget
+  // the request was counted against ("" when none was: no limiter, or it failed).
+  std::optional<Response> RateLimit(const Request& request, RateGroup group,
+                                    std::string& counted) const;
 
   const Router& router_;
   DispatcherOptions options_;

@@ -200,6 +200,31 @@ TEST_F(DispatcherTest, CorsAllowListOnly) {
   EXPECT_EQ(BodyJson(r)["code"], "cors_origin_denied");
 }
 
+// Another site's page can make a browser post a form or text/plain "JSON" here with no
+// preflight; such requests carry that site in Origin and change nothing.
+TEST_F(DispatcherTest, RequestsFromAnotherSiteThatChangeSomethingAreRefused) {
+  const std::vector<std::string> cors = {"https://app.example"};
+  auto post = [&](std::vector<std::pair<std::string, std::string>> headers) {
+    headers.emplace_back("Host", "vmsg.example:8080");
+    return Dispatch("POST", "/ignore", "", headers, cors);
+  };
+  for (const char* origin : {"https://evil.example", "null", "http://vmsg.example:9999",
+                             "http://vmsg.example:8080.evil.example", "vmsg.example:8080"}) {
+    Response r = post({{"Origin", origin}});
+    EXPECT_EQ(r.status, 403) << origin;
+    EXPECT_EQ(BodyJson(r)["code"], "origin_denied") << origin;
+  }
+  EXPECT_EQ(Dispatch("DELETE", "/ignore", "", {{"Origin", "https://evil.example"}}).status, 403);
+  // The page's own origin (either scheme: a proxy may terminate TLS), an allowed one, and
+  // clients that are not browsers (no Origin).
+  EXPECT_EQ(post({{"Origin", "http://vmsg.example:8080"}}).status, 204);
+  EXPECT_EQ(post({{"Origin", "https://VMSG.example:8080"}}).status, 204);
+  EXPECT_EQ(post({{"Origin", "https://app.example"}}).status, 204);
+  EXPECT_EQ(post({}).status, 204);
+  // Reading is not refused (CORS decides what the other page may see).
+  EXPECT_EQ(Dispatch("GET", "/hello", "", {{"Origin", "https://evil.example"}}).status, 200);
+}
+
 TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("vmsg_dispatcher_rate_" + std::to_string(::getpid()));
@@ -231,6 +256,41 @@ TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
   EXPECT_EQ(call("/hello", "192.0.2.1").status, 200);     // routes outside a group never are
   clock_.Advance(std::chrono::minutes(50));
   EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);  // a new window
+  std::filesystem::remove_all(dir);
+}
+
+// The generate route's budget is for videos made: ten refused requests (400) leave it whole.
+TEST_F(DispatcherTest, OnlyAcceptedRequestsSpendAnAcceptedOnlyBudget) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vmsg_dispatcher_rate_accepted_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
+  ASSERT_TRUE(state.ok()) << state.status();
+  RouteOptions generate;
+  generate.rate_group = RateGroup::kGenerate;
+  generate.rate_counts_accepted_only = true;
+  router_.Add("POST", "/make", Sync([](Request& r) {
+                return r.headers.Get("X-Valid") ? Response::Empty(202)
+                                                : ProblemResponse(400, "invalid_request", "no");
+              }),
+              generate);
+  Dispatcher d(router_, {.rate_limiter = state->rate_limits.get(), .generations_per_hour = 2},
+               logger_, ids_);
+  auto call = [&](bool valid) {
+    StringBodyReader body("");
+    Request r;
+    r.method = "POST";
+    r.path = "/make";
+    r.remote_address = "192.0.2.7";
+    if (valid) r.headers.Set("X-Valid", "1");
+    r.body = &body;
+    return RunSync(d.Handle(r)).status;
+  };
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(call(false), 400) << i;
+  EXPECT_EQ(call(true), 202);
+  EXPECT_EQ(call(true), 202);
+  EXPECT_EQ(call(true), 429);  // the budget: two videos
+  EXPECT_EQ(call(false), 429);
   std::filesystem::remove_all(dir);
 }
 

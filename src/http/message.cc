@@ -200,6 +200,15 @@ Response ProblemResponse(int status, std::string_view code, std::string_view det
   return r;
 }
 
+bool IsSameOrigin(std::string_view origin, const Request& request) {
+  const size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const std::string_view scheme = origin.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  const auto host = request.headers.Get("Host");
+  return host && !host->empty() && EqualsIgnoreCase(origin.substr(scheme_end + 3), *host);
+}
+
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
@@ -216,9 +225,11 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kResourceExhausted:
       return status.reason() == "rate_limited" ? 429 : 413;
     case StatusCode::kUnavailable:
-      return 503;
+      // A client that went away mid-request is the client's doing, not an outage.
+      return status.reason() == "connection_lost" ? 400 : 503;
     case StatusCode::kDeadlineExceeded:
-      return 504;
+      // The client's request arriving too slowly is a 408; anything else timing out is ours.
+      return status.reason() == "request_timeout" ? 408 : 504;
     case StatusCode::kUnimplemented:
       return 501;
     case StatusCode::kCancelled:

@@ -96,6 +96,11 @@ struct Request {
   std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
+// Whether `origin` (an Origin header: scheme://host[:port]) names the server the request was
+// sent to, as its Host header does (behind a proxy that terminates TLS the scheme differs,
+// so only the host and port are compared, case-insensitively).
+bool IsSameOrigin(std::string_view origin, const Request& request);
+
 // Reads the whole body (at most `limit` bytes, else ResourceExhausted "payload_too_large").
 boost::asio::awaitable<Result<std::string>> ReadAll(Request& request);
 

@@ -42,6 +42,9 @@ struct RouteOptions {
   // When set, picks the budget per request instead of rate_group: for a route that takes
   // either a file (an upload) or the key of one already counted when its form was signed.
   std::function<RateGroup(const Request&)> rate_group_of;
+  // Only requests the route accepts (a 2xx answer) spend the budget: a refused one is
+  // counted, then taken back. For the generate route, whose budget is for videos made.
+  bool rate_counts_accepted_only = false;
   RouteDoc doc;
 };
 

@@ -2,6 +2,7 @@
 // streaming request bodies, file responses, timeouts, connection cap, graceful shutdown.
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -224,6 +225,63 @@ class BeastWebSocket final : public WebSocket {
   bool reader_finished_ = false;
 };
 
+// How the request's body is delimited, checked before anything reads it (RFC 9112 sections
+// 6.1-6.3): with Transfer-Encoding, chunked must be the one final coding (anything else lets
+// a front end and this server disagree on where the body ends: request smuggling), no other
+// coding is implemented, and Content-Length may not come along; HTTP/1.1 needs exactly one
+// Host. A refusal closes the connection.
+Status CheckFraming(const Parser::value_type& header) {
+  std::vector<std::string> codings;
+  bool has_transfer_encoding = false;
+  int hosts = 0;
+  for (const auto& field : header) {
+    if (field.name() == bhttp::field::host) ++hosts;
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    has_transfer_encoding = true;
+    std::string_view value = field.value();
+    while (!value.empty()) {
+      const size_t comma = value.find(',');
+      std::string_view token = value.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
+      std::string lower;
+      for (char c : token) lower += char(std::tolower(static_cast<unsigned char>(c)));
+      codings.push_back(std::move(lower));
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  if (header.version() >= 11 && hosts != 1) {
+    return Status::InvalidArgument(hosts == 0 ? "an HTTP/1.1 request needs a Host header"
+                                              : "a request may carry only one Host header",
+                                   "malformed_request");
+  }
+  if (hosts > 1) {
+    return Status::InvalidArgument("a request may carry only one Host header", "malformed_request");
+  }
+  if (!has_transfer_encoding) return Status::Ok();
+  const auto chunked = std::count(codings.begin(), codings.end(), "chunked");
+  if (codings.empty() || codings.back() != "chunked" || chunked != 1) {
+    return Status::InvalidArgument(
+        "Transfer-Encoding must end with chunked, once (RFC 9112 section 6.3)",
+        "malformed_request");
+  }
+  if (header.count(bhttp::field::content_length) > 0) {
+    return Status::InvalidArgument(
+        "a request may not carry both Transfer-Encoding and "
+        "Content-Length",
+        "malformed_request");
+  }
+  if (codings.size() > 1) {
+    return Status::Unimplemented("only the chunked transfer coding is implemented",
+                                 "unsupported_transfer_coding");
+  }
+  return Status::Ok();
+}
+
 bool QuietDisconnect(beast::error_code ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -430,6 +488,15 @@ class Server::Impl {
 
       const auto started = Clock::now();
       const auto& header = parser.get();
+      if (Status framing = CheckFraming(header); !framing.ok()) {
+        Response r = ProblemFromStatus(framing);
+        r.close = true;
+        r.headers.Set("Connection", "close");
+        co_await Write(*conn, r, false, false);
+        AccessLog(std::string(header.method_string()), "-", r, started, "", peer_address);
+        co_await LingeringClose(*conn);
+        co_return;
+      }
       Request request;
       request.method = std::string(header.method_string());
       request.target = std::string(header.target());

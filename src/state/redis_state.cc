@@ -105,6 +105,17 @@ redis.call('ZADD', KEYS[2], e, KEYS[1])
 return {1, e}
 )lua");
 
+// KEYS: ratelimit:{key}, vmsg:expiry. ARGV: now_ms. One hit back, within the current window
+// only, never below zero.
+const RedisScript kRateLimitRefund(R"lua(
+local now = tonumber(ARGV[1])
+local s = redis.call('ZSCORE', KEYS[2], KEYS[1])
+if s and tonumber(s) > now and tonumber(redis.call('HGET', KEYS[1], 'count') or '0') > 0 then
+  return redis.call('HINCRBY', KEYS[1], 'count', -1)
+end
+return -1
+)lua");
+
 // KEYS: vmsg:expiry. ARGV: now_ms, batch. Deletes up to `batch` expired keys.
 const RedisScript kSweep(R"lua(
 local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -370,6 +381,15 @@ class RedisRateLimiter final : public RateLimiter {
     decision.allowed = decision.count <= limit;
     if (!decision.allowed) decision.retry_after = window_end - now;
     return decision;
+  }
+
+  Status Refund(const std::string& key) override {
+    if (key.empty()) return Status::InvalidArgument("rate limit key is empty");
+    const TimePoint now = records_->clock().Now();
+    return records_->client()
+        .Eval(kRateLimitRefund, {Key(kRateLimitPrefix, key), std::string(kExpiryKey)},
+              {Str(ToMillis(now))})
+        .status();
   }
 
  private:

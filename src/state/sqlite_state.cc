@@ -591,6 +591,23 @@ class SqliteRateLimiter final : public RateLimiter {
     return decision;
   }
 
+  Status Refund(const std::string& key) override {
+    if (key.empty()) return Status::InvalidArgument("rate limit key is empty");
+    const std::string record_key = Key(kRateLimitPrefix, key);
+    std::lock_guard lock(db_->mutex);
+    VMSG_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_->db));
+    int64_t expires_at_ms = 0;
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> json,
+                          ReadRecord(db_->db, record_key, clock_.Now(), &expires_at_ms));
+    if (!json) return Status::Ok();
+    auto count = GetInt(*json, "count");
+    if (!count.ok()) return Corrupt(record_key, count.status());
+    if (*count <= 0) return Status::Ok();
+    (*json)["count"] = *count - 1;
+    VMSG_RETURN_IF_ERROR(WriteRecord(db_->db, record_key, *json, FromMillis(expires_at_ms)));
+    return txn.Commit();
+  }
+
  private:
   std::shared_ptr<Database> db_;
   const Clock& clock_;

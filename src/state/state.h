@@ -271,6 +271,10 @@ class RateLimiter {
   // kRateLimitWindow that starts at the key's first hit; allowed while count <= limit.
   // Atomic under any concurrency, across processes for Redis.
   virtual Result<RateDecision> Hit(const std::string& key, int64_t limit) = 0;
+  // Takes one hit back from `key`'s current window (a request that was counted, then refused
+  // for another reason, so that only accepted ones spend the budget). Never below zero; a
+  // key without a current window is left alone (OK). Atomic as Hit.
+  virtual Status Refund(const std::string& key) = 0;
 };
 
 // ---------------------------------------------------------------------------------------

@@ -477,6 +477,29 @@ TEST_P(StateConformanceTest, RateLimitWindow) {
   EXPECT_EQ(fresh->window_start, clock_.Now());
 }
 
+TEST_P(StateConformanceTest, ARefundTakesOneHitBackWithinTheWindowOnly) {
+  const std::string key = "generate:203.0.113.10";
+  EXPECT_TRUE(backend_.rate_limits->Refund(key).ok());  // nothing to take back: a no-op
+  EXPECT_EQ(backend_.rate_limits->Hit(key, 2)->count, 1);
+  EXPECT_EQ(backend_.rate_limits->Hit(key, 2)->count, 2);
+  ASSERT_TRUE(backend_.rate_limits->Refund(key).ok());
+  auto again = backend_.rate_limits->Hit(key, 2);
+  EXPECT_EQ(again->count, 2);
+  EXPECT_TRUE(again->allowed);
+  // Never below zero, and the window stays where it began.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(backend_.rate_limits->Refund(key).ok());
+  auto after = backend_.rate_limits->Hit(key, 2);
+  EXPECT_EQ(after->count, 1);
+  EXPECT_EQ(after->window_start, again->window_start);
+  // A window that has ended is not brought back by a refund.
+  clock_.Advance(kRateLimitWindow);
+  ASSERT_TRUE(backend_.rate_limits->Refund(key).ok());
+  auto fresh = backend_.rate_limits->Hit(key, 2);
+  EXPECT_EQ(fresh->count, 1);
+  EXPECT_EQ(fresh->window_start, clock_.Now());
+  EXPECT_TRUE(backend_.rate_limits->Refund("").IsInvalidArgument());
+}
+
 TEST_P(StateConformanceTest, ConcurrentRateLimitHitsCountExactly) {
   constexpr int kThreads = 8, kHitsEach = 100, kLimit = 500;
   std::atomic<int> allowed{0}, errors{0};

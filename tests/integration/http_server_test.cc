@@ -226,6 +226,81 @@ TEST_F(HttpServerTest, MalformedRequestsGet400AndClose) {
   }
 }
 
+// Request smuggling: a body's end must be unambiguous (RFC 9112 section 6.3). Every one of
+// these once answered 400 invalid_json or the like, kept the connection and then answered
+// the "body" as a second request.
+TEST_F(HttpServerTest, AmbiguousBodyFramingIsRefusedAndTheConnectionClosed) {
+  StartServer();
+  const std::string smuggled = "GET /api/ping HTTP/1.1\r\nHost: x\r\n\r\n";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", smuggled.size());  // chunk sizes are hexadecimal
+  const std::string chunk = size + ("\r\n" + smuggled) + "\r\n0\r\n\r\n";
+  struct Case {
+    std::string transfer_encoding;
+    int status;
+    std::string code;
+  };
+  for (const Case& c :
+       {Case{"chunked, chunked", 400, "malformed_request"},
+        Case{"xchunked", 400, "malformed_request"}, Case{"identity", 400, "malformed_request"},
+        Case{"gzip", 400, "malformed_request"}, Case{"chunked, gzip", 400, "malformed_request"},
+        Case{"gzip, chunked", 501, "unsupported_transfer_coding"}}) {
+    Client client(port());
+    client.Send("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + c.transfer_encoding +
+                "\r\n\r\n" + chunk);
+    auto r = client.Read();
+    ASSERT_FALSE(client.error()) << c.transfer_encoding << ": " << client.error().message();
+    EXPECT_EQ(r.result_int(), c.status) << c.transfer_encoding;
+    EXPECT_EQ(ProblemOf(r)["code"], c.code) << c.transfer_encoding;
+    EXPECT_TRUE(client.ClosedByServer()) << c.transfer_encoding << ": a second response followed";
+  }
+  // Two Transfer-Encoding fields are one list; Content-Length beside it is refused too.
+  for (const std::string& head :
+       {std::string("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+        std::string("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")}) {
+    Client client(port());
+    client.Send("POST /api/echo HTTP/1.1\r\nHost: x\r\n" + head + "\r\n" + chunk);
+    auto r = client.Read();
+    EXPECT_EQ(r.result_int(), 400) << head;
+    EXPECT_TRUE(client.ClosedByServer()) << head;
+  }
+  // The one honest form still works, on a connection that stays open.
+  Client honest(port());
+  honest.Send("POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n" + chunk);
+  auto r = honest.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), smuggled);
+  EXPECT_TRUE(r.keep_alive());
+}
+
+TEST_F(HttpServerTest, AnHttp11RequestNeedsExactlyOneHost) {
+  StartServer();
+  for (const std::string& raw :
+       {std::string("GET /api/ping HTTP/1.1\r\n\r\n"),
+        std::string("GET /api/ping HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")}) {
+    Client c(port());
+    c.Send(raw);
+    auto r = c.Read();
+    EXPECT_EQ(r.result_int(), 400) << raw;
+    EXPECT_EQ(ProblemOf(r)["code"], "malformed_request") << raw;
+    EXPECT_TRUE(c.ClosedByServer()) << raw;
+  }
+  // HTTP/1.0 may leave Host out.
+  Client old(port());
+  old.Send("GET /api/ping HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.Read().result_int(), 200);
+}
+
+TEST_F(HttpServerTest, ASlowBodyGets408) {
+  StartServer({.request_timeout = 300ms});
+  Client c(port());
+  c.Send("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  auto r = c.Read();
+  EXPECT_EQ(r.result_int(), 408);
+  EXPECT_EQ(ProblemOf(r)["code"], "request_timeout");
+  EXPECT_THAT(ProblemOf(r)["detail"].get<std::string>(), HasSubstr("too slowly"));
+}
+
 TEST_F(HttpServerTest, OversizedHeadersGet431) {
   StartServer({.max_header_bytes = 2048});
   Client c(port());

@@ -119,6 +119,57 @@ TEST_F(ProgressStreamTest, FinishedTaskSendsItsFinalStateAndCloses) {
   EXPECT_EQ(Percentages(stream), std::vector<int>{100});
 }
 
+// A task that ended more than 5 minutes ago has no progress record left, only its result
+// (24 h): the stream ends with the final state made from it instead of idling forever.
+TEST_F(ProgressStreamTest, AnEndedTaskWhoseProgressExpiredEndsTheStreamFromItsResult) {
+  struct Case {
+    state::TaskStatus status;
+    int percentage;
+    std::string_view message;
+  };
+  for (const Case& c : {Case{state::TaskStatus::kSuccess, 100, "完了しました！"},
+                        Case{state::TaskStatus::kFailure, -1, "エラーが発生しました: broken"},
+                        Case{state::TaskStatus::kRevoked, -1, "キャンセルされました"}}) {
+    const std::string task = ids_.NewUuid();
+    state::TaskResult result{.task_id = task, .status = c.status, .date_done = clock_.Now()};
+    if (c.status == state::TaskStatus::kFailure) {
+      result.result = {{"exc_type", "image_corrupt"}, {"exc_message", "broken"}};
+    }
+    ASSERT_TRUE(state_.results->Put(result).ok());
+    Client sse(server_->port());
+    sse.Send(Get("/api/sse/progress/" + task));
+    const std::string stream = sse.ReadRawUntil("");
+    EXPECT_EQ(sse.error(), boost::asio::error::eof);
+    EXPECT_EQ(Percentages(stream), std::vector<int>{c.percentage});
+    EXPECT_THAT(stream, HasSubstr(std::string(c.message)));
+
+    WsClient ws;
+    ASSERT_TRUE(ws.Connect(server_->port(), "/api/ws/progress/" + task));
+    auto message = ws.Read();
+    ASSERT_TRUE(message.has_value());
+    EXPECT_EQ(Json::parse(*message)["percentage"], c.percentage);
+    EXPECT_FALSE(ws.Read().has_value());
+    EXPECT_EQ(ws.close_code(), bws::close_code::normal);
+  }
+}
+
+// A task that ends without a final progress record (written by another producer) ends the
+// stream at the next quiet interval.
+TEST_F(ProgressStreamTest, AStreamEndsWhenTheResultSaysTheTaskEnded) {
+  const std::string task = ids_.NewUuid();
+  Publish(task, 60);
+  Client c(server_->port());
+  c.Send(Get("/api/sse/progress/" + task));
+  std::string stream = c.ReadRawUntil(": keep-alive\n\n");
+  ASSERT_TRUE(
+      state_.results
+          ->Put({.task_id = task, .status = state::TaskStatus::kSuccess, .date_done = clock_.Now()})
+          .ok());
+  stream += c.ReadRawUntil("");
+  EXPECT_EQ(c.error(), boost::asio::error::eof);
+  EXPECT_EQ(Percentages(stream), (std::vector<int>{60, 100}));
+}
+
 TEST_F(ProgressStreamTest, QuietStreamsCarryKeepAliveComments) {
   const std::string task = ids_.NewUuid();
   Publish(task, 5);

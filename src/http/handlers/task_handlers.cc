@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "worker/revoke.h"
+#include "worker/worker_pool.h"
 
 namespace vmsg::http {
 namespace {
@@ -64,6 +65,41 @@ Response Cancel(const TaskServices& s, const Request& request) {
 
 using NextUpdate = Result<std::optional<state::Progress>>;
 
+// The final progress record of a task that has ended, made from its result record: for a
+// task whose own final record is gone (progress expires 5 minutes after the end, results
+// after 24 hours) or was never written. nullopt while the task is queued or running.
+std::optional<state::Progress> EndedFromResult(const TaskServices& s, const std::string& task_id) {
+  Result<state::TaskResult> result = s.results->Get(task_id);
+  if (!result.ok()) return std::nullopt;
+  const worker::FinalTexts& texts = worker::kJapaneseFinalTexts;
+  state::Progress p;
+  p.task_id = task_id;
+  p.timestamp = result->date_done.value_or(s.clock->Now());
+  p.final = true;
+  switch (result->status) {
+    case state::TaskStatus::kSuccess:
+      p.percentage = 100;
+      p.current_step = std::string(worker::kDoneStep);
+      p.message = std::string(texts.done);
+      return p;
+    case state::TaskStatus::kFailure: {
+      p.percentage = -1;
+      p.current_step = std::string(worker::kFailedStep);
+      const Json& info = result->result;
+      p.message = std::string(texts.error_prefix) +
+                  (info.is_object() ? info.value("exc_message", std::string()) : std::string());
+      return p;
+    }
+    case state::TaskStatus::kRevoked:
+      p.percentage = -1;
+      p.current_step = std::string(worker::kCancelledStep);
+      p.message = std::string(texts.cancelled);
+      return p;
+    default:
+      return std::nullopt;
+  }
+}
+
 // The message a follower gets when the progress feed itself fails.
 std::string ProgressError(const vmsg::Status& status) {
   return DumpJson({{"code", "progress_unavailable"}, {"detail", status.message()}});
@@ -89,6 +125,9 @@ boost::asio::awaitable<vmsg::Status> FollowProgress(
   bool open = true;
   if (Result<state::Progress> latest = s.progress->Latest(task_id); latest.ok()) {
     open = co_await send(*latest) && !latest->final;
+  } else if (std::optional<state::Progress> ended = EndedFromResult(s, task_id)) {
+    co_await send(*ended);
+    open = false;
   }
   while (open) {
     std::optional<NextUpdate> next = co_await boost::asio::co_spawn(
@@ -102,6 +141,11 @@ boost::asio::awaitable<vmsg::Status> FollowProgress(
       break;
     }
     if (!next->value().has_value()) {
+      // A quiet while: the task may have ended with no final record to publish.
+      if (std::optional<state::Progress> ended = EndedFromResult(s, task_id)) {
+        co_await send(*ended);
+        break;
+      }
       open = co_await on_quiet();
       continue;
     }
@@ -197,8 +241,7 @@ bool WebSocketOriginAllowed(const TaskServices& s, const Request& request) {
       s.allowed_origins.end()) {
     return true;
   }
-  const std::string host(request.headers.Get("Host").value_or(""));
-  return !host.empty() && (*origin == "http://" + host || *origin == "https://" + host);
+  return IsSameOrigin(*origin, request);
 }
 
 boost::asio::awaitable<Response> ProgressSocket(TaskServices s, Request& request) {
