@@ -16,6 +16,8 @@ namespace vmsg::generate {
 namespace {
 
 constexpr char kComponent[] = "generate";
+// The longer side a picture is decoded to when it is only checked before queueing.
+constexpr int kCheckDecodeSide = 256;
 
 // Reports each step to the task's progress record (through the worker's TaskContext), in the
 // request's language.
@@ -249,6 +251,7 @@ Status GenerateService::Check(const GenerateArgs& args) const {
     return Refuse("language_mismatch", "voice '" + args.voice_id + "' does not speak '" +
                                            args.language + "'; choose a voice of that language");
   }
+  VMSG_RETURN_IF_ERROR(deps_.voices->speaker().Check(args.text, *params));
   if (args.bgm_id) {
     Result<meta::BgmTrack> track = deps_.bgm->Get(*args.bgm_id);
     if (!track.ok()) {
@@ -262,6 +265,25 @@ Status GenerateService::Check(const GenerateArgs& args) const {
   }
   VMSG_RETURN_IF_ERROR(CheckBackground(args.background_id, args.background_key));
   return RequireObject(*deps_.store, args.image_key, "image_not_found", "image");
+}
+
+Status GenerateService::CheckBeforeQueueing(const GenerateArgs& args,
+                                            std::string_view image_bytes) const {
+  VMSG_RETURN_IF_ERROR(Check(args));
+  const auto decodes = [](std::string_view bytes) -> Status {
+    return media::DecodeUpload(bytes, {.max_side = kCheckDecodeSide}).status();
+  };
+  if (image_bytes.empty()) {
+    VMSG_ASSIGN_OR_RETURN(std::string stored, deps_.store->GetBytes(args.image_key));
+    VMSG_RETURN_IF_ERROR(decodes(stored));
+  } else {
+    VMSG_RETURN_IF_ERROR(decodes(image_bytes));
+  }
+  if (args.background_id == kUploadedBackground) {
+    VMSG_ASSIGN_OR_RETURN(std::string background, deps_.store->GetBytes(args.background_key));
+    VMSG_RETURN_IF_ERROR(decodes(background).WithContext("background"));
+  }
+  return Status::Ok();
 }
 
 Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args) const {
@@ -327,6 +349,7 @@ worker::TaskHandler GenerateService::Handler() const {
       Result<voice::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
       english = params.ok() && params->japanese_voice.empty();
     }
+    task.SetFinalTexts(english ? worker::kEnglishFinalTexts : worker::kJapaneseFinalTexts);
     TaskProgressSink progress(task, english);
     VMSG_ASSIGN_OR_RETURN(GenerateResult result,
                           Run(task.job().task_id, args, progress, task.token()));

@@ -76,12 +76,18 @@ class GenerateService {
   static Result<std::unique_ptr<GenerateService>> Make(const GenerateDeps& deps,
                                                        const GenerateOptions& options);
 
-  // Everything that can be checked before the task is queued, cheapest first, each refusal
+  // Everything that can be checked without decoding a picture, cheapest first, each refusal
   // an InvalidArgument with a stable reason: the text (invalid_text, text_empty,
-  // text_too_long), unknown_voice, language_mismatch (the voice does not speak
-  // args.language), unknown_bgm, unknown_background (each listing the valid ids),
-  // image_not_found / background_not_found (the object is not in the store).
+  // text_too_long; text_empty too when the voice can read none of it), unknown_voice,
+  // language_mismatch (the voice does not speak args.language), unknown_bgm, unknown_background
+  // (each listing the valid ids), image_not_found / background_not_found (the object is not in the
+  // store).
   Status Check(const GenerateArgs& args) const;
+  // Check, then the pictures decoded (small: JPEGs at a reduced DCT scale): image_corrupt for
+  // a truncated or damaged photo or uploaded background, which would otherwise fail only in
+  // the worker. `image_bytes` are the photo's when the caller holds them (an upload), else
+  // they are read from the store. Tens of milliseconds for a 12 MP JPEG; the API's check.
+  Status CheckBeforeQueueing(const GenerateArgs& args, std::string_view image_bytes = {}) const;
 
   // Runs the eight steps for `task_id`, reporting each step to `progress` and stopping at
   // the next cancellation point once `cancel` fires. Steps whose outputs are already stored

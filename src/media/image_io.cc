@@ -165,9 +165,11 @@ Result<ImageHeader> ReadImageHeader(std::string_view bytes) {
 }
 
 Result<ImageHeader> CheckUpload(std::string_view bytes) {
+  if (bytes.empty()) return Refuse(kMissingImage, "the photo is empty (0 bytes)");
   if (bytes.size() > kMaxUploadBytes) {
-    return Refuse(kImageTooLarge, "the image is larger than " +
-                                      std::to_string(kMaxUploadBytes / (1024 * 1024)) + " MiB");
+    return Status::ResourceExhausted(
+        "the image is larger than " + std::to_string(kMaxUploadBytes / (1024 * 1024)) + " MiB",
+        std::string(kImageTooLarge));
   }
   VMSG_ASSIGN_OR_RETURN(ImageHeader header, ReadImageHeader(bytes));
   if (int64_t(header.width) * header.height > kMaxImagePixels) {

@@ -21,6 +21,7 @@ inline constexpr int kMinImageSide = 64;
 inline constexpr int64_t kMaxImagePixels = 50'000'000;
 
 // Stable refusal reasons (the problem+json `code`).
+inline constexpr std::string_view kMissingImage = "missing_image";
 inline constexpr std::string_view kUnsupportedImageType = "unsupported_image_type";
 inline constexpr std::string_view kImageTooLarge = "image_too_large";
 inline constexpr std::string_view kImageTooManyPixels = "image_too_many_pixels";
@@ -44,9 +45,10 @@ struct ImageHeader {
 // WebP, including empty input) or kImageCorrupt (the header is cut short or inconsistent).
 Result<ImageHeader> ReadImageHeader(std::string_view bytes);
 
-// Size, type and dimension checks for an upload, all before decoding: kImageTooLarge over
-// kMaxUploadBytes, then ReadImageHeader's refusals, then kImageTooManyPixels over
-// kMaxImagePixels, kImageTooSmall when a side is under kMinImageSide.
+// Size, type and dimension checks for an upload, all before decoding: kMissingImage for no
+// bytes at all, kImageTooLarge over kMaxUploadBytes (ResourceExhausted, HTTP 413, like every
+// refusal of a photo's size), then ReadImageHeader's refusals, then kImageTooManyPixels
+// over kMaxImagePixels, kImageTooSmall when a side is under kMinImageSide (InvalidArgument).
 Result<ImageHeader> CheckUpload(std::string_view bytes);
 
 struct DecodeOptions {

@@ -72,6 +72,20 @@ Speaker::Speaker(const SpeechSynthesizer* japanese, const SpeechSynthesizer* eng
                  SpeakerOptions options)
     : japanese_(japanese), english_(english), options_(options) {}
 
+Language Speaker::LanguageFor(const CleanText& text, const VoiceParams& voice) {
+  if (voice.english_voice.empty()) return Language::kJapanese;
+  if (voice.japanese_voice.empty()) return Language::kEnglish;
+  return DetectLanguage(text.speech);
+}
+
+Status Speaker::Check(std::string_view text, const VoiceParams& voice) const {
+  if (voice.japanese_voice.empty() && voice.english_voice.empty()) {
+    return Status::InvalidArgument("the voice names no engine voice", "unknown_voice");
+  }
+  VMSG_ASSIGN_OR_RETURN(CleanText clean, CleanMessageText(text, options_.max_chars));
+  return CheckSpeakable(clean.speech, LanguageFor(clean, voice));
+}
+
 Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoiceParams& voice,
                                           const ProsodyParams& prosody) const {
   VMSG_RETURN_IF_ERROR(prosody.Validate());
@@ -80,15 +94,8 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
   }
   SpokenMessage out;
   VMSG_ASSIGN_OR_RETURN(out.text, CleanMessageText(text, options_.max_chars));
-
-  Language language;
-  if (voice.english_voice.empty()) {
-    language = Language::kJapanese;
-  } else if (voice.japanese_voice.empty()) {
-    language = Language::kEnglish;
-  } else {
-    language = DetectLanguage(out.text.speech);
-  }
+  const Language language = LanguageFor(out.text, voice);
+  VMSG_RETURN_IF_ERROR(CheckSpeakable(out.text.speech, language));
   const SpeechSynthesizer* engine = language == Language::kJapanese ? japanese_ : english_;
   if (engine == nullptr) {
     return Status::Unavailable(std::string("no speech engine for ") +

@@ -67,9 +67,17 @@ class Speaker {
   Result<SpokenMessage> Synthesize(std::string_view text, const VoiceParams& voice,
                                    const ProsodyParams& prosody) const;
 
+  // What Synthesize would refuse in the text before synthesizing anything: the text's own
+  // errors, unknown_voice, and text_empty when the voice's engine can read none of it
+  // (CheckSpeakable). Cheap: for checking a request before it is queued.
+  Status Check(std::string_view text, const VoiceParams& voice) const;
+
   const SpeakerOptions& options() const { return options_; }
 
  private:
+  // The voice's only language, or the text's when the voice speaks both.
+  static Language LanguageFor(const CleanText& text, const VoiceParams& voice);
+
   const SpeechSynthesizer* japanese_;
   const SpeechSynthesizer* english_;
   SpeakerOptions options_;

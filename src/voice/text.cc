@@ -141,6 +141,29 @@ Result<CleanText> CleanMessageText(std::string_view text, size_t max_chars) {
   return result;
 }
 
+Status CheckSpeakable(std::string_view speech_text, Language language) {
+  auto decoded = DecodeUtf8(speech_text);
+  if (decoded.ok()) {
+    for (char32_t c : *decoded) {
+      const auto u = static_cast<UChar32>(c);
+      if (u_isdigit(u)) return Status::Ok();
+      if (!u_isalpha(u)) continue;
+      UErrorCode error = U_ZERO_ERROR;
+      const UScriptCode script = uscript_getScript(u, &error);
+      if (U_FAILURE(error)) continue;
+      if (script == USCRIPT_LATIN) return Status::Ok();
+      if (language == Language::kJapanese &&
+          (script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA || script == USCRIPT_HAN)) {
+        return Status::Ok();
+      }
+    }
+  }
+  return Status::InvalidArgument("text: nothing in it can be spoken in " +
+                                     std::string(LanguageCode(language)) +
+                                     " (choose a voice of the text's language)",
+                                 "text_empty");
+}
+
 Language DetectLanguage(std::string_view text) {
   auto decoded = DecodeUtf8(text);
   if (!decoded.ok()) return Language::kEnglish;

@@ -31,6 +31,11 @@ Result<CleanText> CleanMessageText(std::string_view text, size_t max_chars = kDe
 // otherwise. `text` must be valid UTF-8.
 Language DetectLanguage(std::string_view text);
 
+// Whether the engine of `language` can read anything in cleaned speech text: a letter or
+// digit of a script it reads (Open JTalk: kana, kanji, Latin; flite: Latin), or a digit.
+// InvalidArgument "text_empty" naming the language otherwise (Korean for an English voice).
+Status CheckSpeakable(std::string_view speech_text, Language language);
+
 // NFKC of valid UTF-8 `text` (the input unchanged if ICU fails).
 std::string NormalizeNfkc(std::string_view text);
 

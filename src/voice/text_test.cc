@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace vmsg::voice {
 namespace {
 
@@ -61,6 +65,27 @@ TEST(TextTest, DetectsLanguageFromScript) {
   EXPECT_EQ(DetectLanguage("カタカナ"), Language::kJapanese);
   EXPECT_EQ(DetectLanguage("Happy 誕生日"), Language::kJapanese);
   EXPECT_EQ(DetectLanguage("123 $%"), Language::kEnglish);
+}
+
+TEST(TextTest, SpeakableOnlyWhatTheEnginesLanguageReads) {
+  EXPECT_TRUE(CheckSpeakable("Happy birthday", Language::kEnglish).ok());
+  EXPECT_TRUE(CheckSpeakable("おめでとう", Language::kJapanese).ok());
+  EXPECT_TRUE(CheckSpeakable("誕生日", Language::kJapanese).ok());
+  EXPECT_TRUE(CheckSpeakable("Tokyo", Language::kJapanese).ok());  // Open JTalk spells Latin
+  EXPECT_TRUE(CheckSpeakable("2026", Language::kEnglish).ok());
+  EXPECT_TRUE(CheckSpeakable("생일 축하해요 A", Language::kEnglish).ok());
+  for (const auto& [text, language] :
+       std::vector<std::pair<std::string, Language>>{{"생일 축하해요", Language::kEnglish},
+                                                     {"생일 축하해요", Language::kJapanese},
+                                                     {"おめでとう", Language::kEnglish},
+                                                     {"С днём рождения", Language::kEnglish},
+                                                     {"!?…", Language::kJapanese}}) {
+    const Status s = CheckSpeakable(text, language);
+    EXPECT_EQ(s.reason(), "text_empty") << text;
+    EXPECT_NE(s.message().find("spoken in " + std::string(LanguageCode(language))),
+              std::string::npos)
+        << s.message();
+  }
 }
 
 }  // namespace

@@ -212,7 +212,7 @@ TEST_F(DetectHttpTest, AnObjectOverThePhotoLimitIsRefusedAndKept) {
   ASSERT_TRUE(store().Put(key, big, {.content_type = "image/jpeg"}).ok());
   const auto before = UploadFolders();
   FetchResult r = DetectKey(key);
-  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.status, 413) << r.body;
   EXPECT_EQ(BodyOf(r)["code"], std::string(media::kImageTooLarge)) << r.body;
   EXPECT_EQ(store().Head(key)->size, big.size());
   EXPECT_EQ(UploadFolders(), before);

@@ -21,6 +21,7 @@
 #include "audio/loudness.h"
 #include "common/json.h"
 #include "config/config.h"
+#include "media/image_io.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/render_stage.h"
 #include "running_service.h"
@@ -304,7 +305,7 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
     std::string code;
     std::string mentions;
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {{{"text", kMessage}, {"voice_id", "nobody"}}, "unknown_voice", "default_male"},
       {{{"text", kMessage}, {"bgm_id", "no_such_track"}}, "unknown_bgm", "none"},
       {{{"text", kMessage}, {"background_id", "bg-nope"}}, "unknown_background", "blurred"},
@@ -322,6 +323,10 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
        "invalid_object_key",
        "images/uploads/"},
   };
+  // Text the chosen voice cannot read: once queued, and failed in the worker.
+  cases.push_back({{{"text", "생일 축하해요"}, {"voice_id", "english_female"}, {"language", "en"}},
+                   "text_empty",
+                   "spoken in en"});
   for (const Case& c : cases) {
     auto r = PostForm(PortraitForm(c.fields));
     EXPECT_EQ(r.result_int(), 400) << c.code << ": " << r.body();
@@ -335,6 +340,24 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
   EXPECT_EQ(Body(text_file)["code"], "unsupported_image_type") << text_file.body();
   auto no_photo = PostForm({{"text", kMessage}});
   EXPECT_EQ(Body(no_photo)["code"], "missing_image");
+  auto empty_photo = PostForm({{"text", kMessage}, {"image", "", "empty.jpg"}});
+  EXPECT_EQ(empty_photo.result_int(), 400);
+  EXPECT_EQ(Body(empty_photo)["code"], "missing_image") << empty_photo.body();
+  // A photo over the limit is refused with 413, as detect and every other body over a limit.
+  auto big_photo = PostForm(
+      {{"text", kMessage}, {"image", std::string(media::kMaxUploadBytes + 1, 'x'), "big.jpg"}});
+  EXPECT_EQ(big_photo.result_int(), 413) << big_photo.body();
+  EXPECT_EQ(Body(big_photo)["code"], "image_too_large") << big_photo.body();
+  // A photo or background cut short: once queued, and failed in the worker.
+  const std::string portrait = ReadFile(kFaces / kPortrait);
+  const std::string truncated = portrait.substr(0, portrait.size() / 2);
+  auto cut_photo = PostForm({{"text", kMessage}, {"image", truncated, "cut.jpg"}});
+  EXPECT_EQ(cut_photo.result_int(), 400) << cut_photo.body();
+  EXPECT_EQ(Body(cut_photo)["code"], "image_corrupt") << cut_photo.body();
+  auto cut_background =
+      PostForm(PortraitForm({{"text", kMessage}, {"background", truncated, "wall.jpg"}}));
+  EXPECT_EQ(Body(cut_background)["code"], "image_corrupt") << cut_background.body();
+  EXPECT_THAT(Body(cut_background).value("detail", ""), HasSubstr("background"));
   // JSON naming photos that are not there.
   auto unknown_image =
       PostJson({{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"}, {"text", kMessage}});
@@ -350,6 +373,14 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
   EXPECT_EQ(plain.result_int(), 415);
   // None of these left a photo behind.
   EXPECT_EQ(UploadFolders(), before);
+  // A presigned upload cut short, named by its key: refused, and the upload itself kept.
+  const std::string key = "images/uploads/5d1c9a3e-2f4b-4c6d-8e7f-9a0b1c2d3e4f/original.jpg";
+  ASSERT_TRUE(services().objects().Put(key, truncated, {.content_type = "image/jpeg"}).ok());
+  auto cut_key = PostJson({{"object_key", key}, {"text", kMessage}});
+  EXPECT_EQ(cut_key.result_int(), 400) << cut_key.body();
+  EXPECT_EQ(Body(cut_key)["code"], "image_corrupt") << cut_key.body();
+  EXPECT_TRUE(services().objects().Exists(key).value_or(false));
+  ASSERT_TRUE(services().objects().Delete(key).ok());
 
   // Results: not a task id, an unknown one.
   EXPECT_EQ(Send("GET", "/api/video/result/abc").result_int(), 400);
@@ -368,7 +399,8 @@ TEST_F(GenerateTest, AFailedTaskReportsItsCodeNotATrace) {
   EXPECT_EQ(result.result_int(), 422) << result.body();
   const Json problem = Body(result);
   EXPECT_EQ(problem["code"], "no_person_detected");
-  EXPECT_EQ(problem["status"], "FAILURE");
+  EXPECT_EQ(problem["status"], 422);
+  EXPECT_EQ(problem["task_status"], "FAILURE");
   EXPECT_THAT(result.body(), ::testing::Not(HasSubstr(".cc")));
 }
 
@@ -392,6 +424,8 @@ TEST_F(GenerateTest, CancellingDuringStepEightEndsRevokedWithNoVideo) {
   auto result = WaitForResult(task_id);
   EXPECT_EQ(result.result_int(), 409) << result.body();
   EXPECT_EQ(Body(result)["code"], "task_revoked");
+  EXPECT_EQ(Body(result)["status"], 409);
+  EXPECT_EQ(Body(result)["task_status"], "REVOKED");
   const Json status = Body(Send("GET", "/api/video/status/" + task_id));
   EXPECT_EQ(status["status"], "REVOKED");
   EXPECT_FALSE(

@@ -58,7 +58,7 @@ class GenerateForm final : public MultipartHandler {
   Status OnPartData(std::string_view data) override {
     if (current_->size() + data.size() > limit_) {
       if (current_ != &field_value_) {
-        return Status::InvalidArgument(
+        return Status::ResourceExhausted(
             what_ + " is larger than " + std::to_string(limit_ / (1024 * 1024)) + " MiB",
             std::string(media::kImageTooLarge));
       }
@@ -141,10 +141,10 @@ Response Accepted(const std::string& task_id) {
 // record and a first progress record are written before the job is queued, so a client may
 // follow the task the moment it has the id.
 Response CheckAndQueue(const GenerateServices& s, const std::string& task_id, Json fields,
-                       const Request& request) {
+                       const Request& request, std::string_view image_bytes = {}) {
   Result<generate::GenerateArgs> args = generate::ParseGenerateArgs(fields);
   if (!args.ok()) return ProblemFromStatus(args.status(), request.request_id);
-  if (Status checked = s.generator->Check(*args); !checked.ok()) {
+  if (Status checked = s.generator->CheckBeforeQueueing(*args, image_bytes); !checked.ok()) {
     return ProblemFromStatus(checked, request.request_id);
   }
   state::TaskResult pending;
@@ -223,7 +223,7 @@ boost::asio::awaitable<Response> GenerateFromForm(GenerateServices s, Request& r
       fields["background_id"] = std::string(generate::kUploadedBackground);
       fields["background_key"] = *background;
     }
-    Response answer = CheckAndQueue(s, task_id, fields, request);
+    Response answer = CheckAndQueue(s, task_id, fields, request, form.image());
     if (answer.status != 202) {
       // Refused: the pictures stored for this request go again.
       for (const std::string& key : stored) (void)s.store->Delete(key);
@@ -298,8 +298,9 @@ Response ResultOf(const GenerateServices& s, const Request& request) {
                           revoked ? "the task was cancelled" : message, request.request_id);
       Result<Json> problem = ParseJson(std::get<std::string>(r.body));
       if (problem.ok()) {
+        // RFC 9457's `status` is the HTTP status; the task's state has a member of its own.
         (*problem)["task_id"] = task_id;
-        (*problem)["status"] = status;
+        (*problem)["task_status"] = status;
         r.body = DumpJson(*problem);
       }
       return r;
@@ -405,6 +406,7 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
   RouteOptions generate;
   generate.max_body_bytes = 2 * media::kMaxUploadBytes + kGenerateFormOverheadBytes;
   generate.rate_group = RateGroup::kGenerate;
+  generate.rate_counts_accepted_only = true;  // the budget is for videos, not for typos
   generate.doc.summary = "Generate a video message";
   generate.doc.description =
       "multipart/form-data with the photo in `image` (JPEG, PNG or WebP, at most 10 MiB), an "

@@ -19,7 +19,7 @@ constexpr std::string_view kBackgroundCacheControl = "public, max-age=86400";
 
 // The detect endpoint's refusal of a photo over the upload limit, however it arrived.
 Status PhotoTooLarge() {
-  return Status::InvalidArgument(
+  return Status::ResourceExhausted(
       "the photo is larger than " + std::to_string(media::kMaxUploadBytes / (1024 * 1024)) + " MiB",
       std::string(media::kImageTooLarge));
 }
