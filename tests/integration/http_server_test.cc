@@ -34,6 +34,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 using testing::Client;
 using testing::Get;
@@ -299,6 +300,25 @@ TEST_F(HttpServerTest, ASlowBodyGets408) {
   EXPECT_EQ(r.result_int(), 408);
   EXPECT_EQ(ProblemOf(r)["code"], "request_timeout");
   EXPECT_THAT(ProblemOf(r)["detail"].get<std::string>(), HasSubstr("too slowly"));
+}
+
+// A client that goes away mid-body is its own doing: logged as a 4xx, not a 503 of ours.
+TEST_F(HttpServerTest, AClientThatLeavesMidBodyIsLoggedAsTheClientsError) {
+  StartServer();
+  {
+    Client c(port());
+    c.Send("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+  }  // closed here, 97 bytes short
+  const auto logged = [this] {
+    std::lock_guard lock(log_mutex_);
+    return log_.find("path=/api/echo") != std::string::npos;
+  };
+  for (int i = 0; i < 500 && !logged(); ++i) std::this_thread::sleep_for(10ms);
+  server_->Shutdown();
+  server_->Wait();
+  std::lock_guard lock(log_mutex_);
+  EXPECT_THAT(log_, HasSubstr("path=/api/echo status=400"));
+  EXPECT_THAT(log_, Not(HasSubstr("status=503")));
 }
 
 TEST_F(HttpServerTest, OversizedHeadersGet431) {
