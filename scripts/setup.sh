@@ -22,6 +22,7 @@ PACKAGES=(
   python3-numpy                       # tests load the voice embeddings (.npy) with NumPy
   python3-prometheus-client           # the official parser checks /metrics' text format in tests
   libopencv-dev libdlib-dev libdlib-data  # image pipeline: decode, detection, segmentation
+  libjpeg62-turbo-dev libpng-dev      # uploads decoded with a JPEG scan limit and quiet libpng
   open-jtalk open-jtalk-mecab-naist-jdic  # Japanese speech (the voice is in contrib, below)
   flite1-dev                          # English speech
   libicu-dev                          # NFKC and character properties for message text

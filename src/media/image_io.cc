@@ -6,6 +6,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "media/image_decoders.h"
+
 namespace vmsg::media {
 namespace {
 
@@ -221,7 +223,6 @@ cv::Mat ApplyOrientation(const cv::Mat& image, int orientation) {
 
 Result<cv::Mat> DecodeUpload(std::string_view bytes, const DecodeOptions& options) {
   VMSG_ASSIGN_OR_RETURN(ImageHeader header, CheckUpload(bytes));
-  int flags = cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION;
   int reduction = 1;
   if (header.type == ImageType::kJpeg && options.max_side > 0) {
     // libjpeg scales by 1/2, 1/4 or 1/8 while decoding: pick the largest that still leaves
@@ -233,29 +234,22 @@ Result<cv::Mat> DecodeUpload(std::string_view bytes, const DecodeOptions& option
         break;
       }
     }
-    if (reduction == 2) flags = cv::IMREAD_REDUCED_COLOR_2 | cv::IMREAD_IGNORE_ORIENTATION;
-    if (reduction == 4) flags = cv::IMREAD_REDUCED_COLOR_4 | cv::IMREAD_IGNORE_ORIENTATION;
-    if (reduction == 8) flags = cv::IMREAD_REDUCED_COLOR_8 | cv::IMREAD_IGNORE_ORIENTATION;
-  }
-  if (header.type == ImageType::kJpeg) {
-    // libjpeg pads a truncated scan with grey and only warns, so look for the end: the last
-    // end-of-image marker must follow the last start-of-scan (entropy-coded data escapes
-    // 0xFF, and an EXIF thumbnail's markers come before the main image's scans).
-    const size_t eoi = bytes.rfind("\xFF\xD9");
-    const size_t sos = bytes.rfind("\xFF\xDA");
-    if (eoi == std::string_view::npos || sos == std::string_view::npos || eoi < sos) {
-      return Corrupt("the JPEG is cut short");
-    }
   }
   cv::Mat image;
-  try {
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                         const_cast<char*>(bytes.data()));
-    image = cv::imdecode(buffer, flags);
-  } catch (const cv::Exception& e) {
-    return Corrupt(std::string("the image cannot be decoded: ") + e.what());
+  if (header.type == ImageType::kJpeg) {
+    VMSG_ASSIGN_OR_RETURN(image, DecodeJpeg(bytes, reduction));
+  } else if (header.type == ImageType::kPng) {
+    VMSG_ASSIGN_OR_RETURN(image, DecodePng(bytes));
+  } else {
+    try {
+      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
+                           const_cast<char*>(bytes.data()));
+      image = cv::imdecode(buffer, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const cv::Exception& e) {
+      return Corrupt(std::string("the image cannot be decoded: ") + e.what());
+    }
+    if (image.empty()) return Corrupt("the image cannot be decoded");
   }
-  if (image.empty()) return Corrupt("the image cannot be decoded");
   // A decoder that produced other dimensions than the header claimed was given a lie.
   const int expected_w = (header.width + reduction - 1) / reduction;
   const int expected_h = (header.height + reduction - 1) / reduction;
