@@ -171,8 +171,9 @@ bool ClaimsToBeAudio(std::string_view bytes) {
   auto at = [&](size_t i) { return i < bytes.size() ? static_cast<uint8_t>(bytes[i]) : 0; };
   const bool mpeg_sync = at(0) == 0xFF && (at(1) & 0xE0) == 0xE0;
   return bytes.starts_with("ID3") || mpeg_sync ||
-         (bytes.starts_with("RIFF") && bytes.substr(8, 4) == "WAVE") || bytes.starts_with("OggS") ||
-         bytes.starts_with("fLaC") || (bytes.size() >= 8 && bytes.substr(4, 4) == "ftyp") ||
+         (bytes.starts_with("RIFF") && bytes.size() >= 12 && bytes.substr(8, 4) == "WAVE") ||
+         bytes.starts_with("OggS") || bytes.starts_with("fLaC") ||
+         (bytes.size() >= 8 && bytes.substr(4, 4) == "ftyp") ||
          bytes.starts_with("\x1a\x45\xdf\xa3");  // EBML: Matroska / WebM
 }
 
@@ -267,7 +268,9 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
   if (bytes.empty()) return Unsupported("empty file");
   // libav logs to stderr; damaged uploads would fill it with decoder warnings.
   static std::once_flag quiet;
-  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
+  // libav's log goes to stderr, outside our logger; its failures come back as error
+  // codes, which the refusals name.
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); });
 
   ReadCursor cursor{bytes};
   VMSG_ASSIGN_OR_RETURN(IoPtr io, NewIo(&cursor, /*writable=*/false));
@@ -323,6 +326,11 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
   int64_t decoded_frames = 0;
   std::string last_error;
 
+  const auto TooLong = [&options] {
+    return Status::ResourceExhausted(
+        "audio: longer than " + std::to_string(static_cast<int>(options.max_seconds)) + " s",
+        std::string(kAudioTooLong));
+  };
   // Drains every frame the decoder has ready into `sound`.
   auto drain = [&]() -> Status {
     while (true) {
@@ -337,14 +345,14 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
         if (frame->ch_layout.nb_channels <= 0 || frame->sample_rate <= 0) {
           return Corrupt("a frame without channels or rate");
         }
-        if (options.sample_rate == 0) {
-          if (frame->sample_rate < options.min_rate || frame->sample_rate > options.max_rate) {
-            return Unsupported("a sample rate of " + std::to_string(frame->sample_rate) +
-                               " Hz is outside " + std::to_string(options.min_rate) + "-" +
-                               std::to_string(options.max_rate) + " Hz");
-          }
-          sample_rate = sound.sample_rate = frame->sample_rate;
+        // Checked whatever the output rate: a file claiming 5 Hz would be resampled to
+        // thousands of times its size.
+        if (frame->sample_rate < options.min_rate || frame->sample_rate > options.max_rate) {
+          return Unsupported("a sample rate of " + std::to_string(frame->sample_rate) +
+                             " Hz is outside " + std::to_string(options.min_rate) + "-" +
+                             std::to_string(options.max_rate) + " Hz");
         }
+        if (options.sample_rate == 0) sample_rate = sound.sample_rate = frame->sample_rate;
         max_values =
             static_cast<size_t>(options.max_seconds * sample_rate) * static_cast<size_t>(channels);
         VMSG_ASSIGN_OR_RETURN(
@@ -357,11 +365,7 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
       VMSG_RETURN_IF_ERROR(resampler->Push(const_cast<const uint8_t**>(frame->extended_data),
                                            frame->nb_samples, sound.samples));
       av_frame_unref(frame.get());
-      if (sound.samples.size() > max_values) {
-        return Status::ResourceExhausted(
-            "audio: longer than " + std::to_string(static_cast<int>(options.max_seconds)) + " s",
-            std::string(kAudioTooLong));
-      }
+      if (sound.samples.size() > max_values) return TooLong();
     }
   };
 
@@ -386,9 +390,15 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
   avcodec_send_packet(codec.get(), nullptr);
   VMSG_RETURN_IF_ERROR(drain());
   if (resampler) VMSG_RETURN_IF_ERROR(resampler->Push(nullptr, 0, sound.samples));
+  if (sound.samples.size() > max_values) return TooLong();
   if (sound.samples.empty()) {
     return Corrupt(decode_errors > 0 ? "no audio could be decoded (" + last_error + ")"
                                      : "the file holds no audio samples");
+  }
+  // A floating-point file may carry NaN or infinity, which no later step could mix.
+  if (!std::all_of(sound.samples.begin(), sound.samples.end(),
+                   [](float s) { return std::isfinite(s); })) {
+    return Corrupt("the file holds samples that are not numbers (NaN or infinity)");
   }
   return sound;
 }

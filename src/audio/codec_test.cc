@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "audio/test_signals.h"
 
@@ -182,6 +184,65 @@ TEST(CodecTest, RefusesATruncatedMp3Header) {
 TEST(CodecTest, RefusesAWavWhoseDataIsMissing) {
   std::string wav = EncodeWav(Tone(48000, 1, 0.1, 440, 0.5));
   ExpectRefused(std::string_view(wav).substr(0, 44), "audio_corrupt");
+}
+
+// A RIFF/WAVE file of 32-bit IEEE floats (format tag 3), mono, at `rate`.
+std::string FloatWav(const std::vector<float>& samples, int rate) {
+  std::string out;
+  const auto u32 = [&out](uint32_t v) {
+    for (int shift : {0, 8, 16, 24}) out += char((v >> shift) & 0xFF);
+  };
+  const auto u16 = [&out](uint16_t v) {
+    out += char(v & 0xFF);
+    out += char(v >> 8);
+  };
+  const auto data_bytes = uint32_t(samples.size() * sizeof(float));
+  out += "RIFF";
+  u32(36 + data_bytes);
+  out += "WAVEfmt ";
+  u32(16);
+  u16(3);  // IEEE float
+  u16(1);
+  u32(uint32_t(rate));
+  u32(uint32_t(rate) * 4);
+  u16(4);
+  u16(32);
+  out += "data";
+  u32(data_bytes);
+  out.append(reinterpret_cast<const char*>(samples.data()), data_bytes);
+  return out;
+}
+
+// NaN and infinity in a float WAV came out as samples (seen while writing audio_decode_fuzz).
+TEST(CodecTest, RefusesSamplesThatAreNotNumbers) {
+  std::vector<float> samples(4800, 0.25f);
+  ASSERT_TRUE(DecodeAudio(FloatWav(samples, 48000), 48000, 2).ok());
+  for (float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    samples[100] = bad;
+    ExpectRefused(FloatWav(samples, 48000), "audio_corrupt");
+  }
+}
+
+// Found by audio_decode_fuzz: a WAV claiming 5 Hz was resampled to 16 kHz, 3200 times its
+// size, before the length limit could see it.
+TEST(CodecTest, RefusesAnAbsurdSampleRateWhateverTheOutputRate) {
+  Sound five_hertz{.sample_rate = 5, .channels = 1, .samples = std::vector<float>(1600, 0.1f)};
+  const std::string wav = EncodeWav(five_hertz);
+  for (int rate : {0, 16000, 48000}) {
+    auto decoded = DecodeAudio(wav, {.sample_rate = rate, .channels = 1});
+    EXPECT_EQ(decoded.status().reason(), "unsupported_audio") << rate;
+  }
+}
+
+// Found by audio_decode_fuzz: "RIFF" and two more bytes threw std::out_of_range.
+TEST(CodecTest, RefusesTheFirstBytesOfAWav) {
+  const std::string wav = EncodeWav(Tone(48000, 1, 0.1, 440, 0.5));
+  for (size_t size = 1; size <= 12; ++size) {
+    auto decoded = DecodeAudio(std::string_view(wav).substr(0, size), 48000, 1);
+    EXPECT_FALSE(decoded.ok()) << size;
+    EXPECT_FALSE(decoded.status().reason().empty()) << size;
+  }
 }
 
 TEST(CodecTest, RefusesBadChannelCounts) {

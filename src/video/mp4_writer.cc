@@ -273,9 +273,10 @@ Result<std::unique_ptr<Mp4Writer>> Mp4Writer::Open(const audio::Sound& audio,
   if (audio.frames() == 0) {
     return Status::InvalidArgument("video: the soundtrack is empty", "audio_empty");
   }
-  // x264 reports every encode's statistics at the info level.
+  // libav's log (x264's statistics, warnings, errors) goes to stderr, outside our logger;
+  // failures come back as error codes, which our errors name.
   static std::once_flag quiet;
-  std::call_once(quiet, [] { av_log_set_level(AV_LOG_ERROR); });
+  std::call_once(quiet, [] { av_log_set_level(AV_LOG_QUIET); });
   VMSG_ASSIGN_OR_RETURN(audio::Sound converted,
                         audio::Convert(audio, kAudioSampleRate, kAudioChannels));
   auto writer = std::make_unique<LibavMp4Writer>(std::move(converted), options);
