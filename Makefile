@@ -12,7 +12,7 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 
 .PHONY: all setup configure build run test test-unit test-photos fuzz-build fuzz test-sanitize \
-        bench gallery format format-check lint clean help
+        bench bench-smoke gallery format format-check lint clean help
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make test-sanitize  the whole suite built with ASan and UBSan (build-asan/)"
 	@echo "make fuzz           run the libFuzzer harnesses for FUZZ_SECONDS each"
 	@echo "make bench          benchmarks, each against its peer in the same run"
+	@echo "make bench-smoke    every benchmark in a tiny configuration (make test runs these too)"
 	@echo "make gallery        framed stills and video frames of the test photos in build/gallery.png"
 	@echo "make format         clang-format every source file"
 	@echo "make lint           clang-tidy over src/"
@@ -71,6 +72,10 @@ bench: build
 	$(BUILD_DIR)/bench/voice/voice_bench
 	$(BUILD_DIR)/bench/image/image_bench --runs 5
 	$(BUILD_DIR)/bench/generate/generate_bench --runs 3
+
+# The benchmarks as CTest tests labelled "bench" (make test runs them with the rest).
+bench-smoke: build
+	cd $(BUILD_DIR) && ctest -L bench --output-on-failure
 
 gallery: build test-photos
 	$(BUILD_DIR)/tests/gallery/vmsg-gallery $(BUILD_DIR)/gallery.png $(TEST_PHOTOS)/*

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -81,7 +82,7 @@ Result<Rates> RunVmsg(state::RedisTestServer& redis, int tasks) {
   for (int i = 0; i < tasks; ++i) {
     task_ids.push_back(ids.NewUuid());
     VMSG_RETURN_IF_ERROR(backend.queue->Enqueue(
-        {.task_id = task_ids.back(), .task_name = "bench.noop", .args = Json::array()}));
+        {.task_id = task_ids.back(), .task_name = "bench.noop", .args = Json::object()}));
   }
   Rates rates;
   rates.enqueue_per_second = tasks / Seconds(std::chrono::steady_clock::now() - start);
@@ -136,12 +137,25 @@ double Median(std::vector<double> v) {
 }
 
 int Main(int argc, char** argv) {
-  const int tasks = argc > 1 ? std::atoi(argv[1]) : 5000;
-  const std::string dir = argc > 2 ? argv[2] : ".";
+  int tasks = 5000, rounds = kRounds;
+  std::string dir = ".";
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (argv[i][0] == '-') {
+      std::cerr << "usage: queue_bench [TASKS] [DIR of celery_client.py] [--rounds N]\n";
+      return 2;
+    } else {
+      positional.emplace_back(argv[i]);
+    }
+  }
+  if (!positional.empty()) tasks = std::max(2, std::atoi(positional[0].c_str()));
+  if (positional.size() > 1) dir = positional[1];
   auto redis = state::RedisTestServer::Start();
   if (!redis.ok()) return Die(redis.status());
   std::vector<double> ours_enqueue, ours_worker, celery_enqueue, celery_worker;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     Result<Rates> ours = RunVmsg(**redis, tasks);
     if (!ours.ok()) return Die(ours.status());
     Result<Rates> celery = RunCelery(**redis, tasks, dir);
@@ -161,7 +175,7 @@ int Main(int argc, char** argv) {
   std::printf(
       "bench/queue: %d no-op tasks, %d worker threads each, one redis-server, median of "
       "%d rounds\n",
-      tasks, kThreads, kRounds);
+      tasks, kThreads, rounds);
   std::printf("                      enqueue (tasks/s)   worker (tasks/s)\n");
   std::printf("  vmsg                %17.0f  %17.0f\n", we, ww);
   std::printf("  Celery              %17.0f  %17.0f\n", ce, cw);
