@@ -1,17 +1,15 @@
 // Starts and stops a private moto_server for tests (see moto_test_server.h).
 #include "blob/moto_test_server.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -44,22 +42,16 @@ std::filesystem::path FindMotoServer() {
   return {};
 }
 
-// A loopback port nobody listens on now (the kernel's choice for port 0).
-Result<int> FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return Status::Unavailable("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return Status::Unavailable("cannot find a free loopback port");
+// The port in werkzeug's "Running on http://127.0.0.1:PORT" line, 0 before it is printed.
+int PortFromLog(const std::string& log) {
+  constexpr std::string_view kRunningOn = "Running on http://127.0.0.1:";
+  const size_t at = log.find(kRunningOn);
+  if (at == std::string::npos) return 0;
+  int port = 0;
+  for (size_t i = at + kRunningOn.size(); i < log.size() && std::isdigit(uint8_t(log[i])); ++i) {
+    port = port * 10 + (log[i] - '0');
   }
-  ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
+  return port;
 }
 
 size_t Discard(char*, size_t size, size_t count, void*) { return size * count; }
@@ -189,8 +181,7 @@ Result<std::unique_ptr<MotoTestServer>> MotoTestServer::Start(std::vector<std::s
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir.string() + ": " + ec.message());
-  VMSG_ASSIGN_OR_RETURN(int port, FreePort());
-  std::unique_ptr<MotoTestServer> server(new MotoTestServer(dir, port));
+  std::unique_ptr<MotoTestServer> server(new MotoTestServer(dir));
   VMSG_RETURN_IF_ERROR(server->Launch(env));
   return server;
 }
@@ -202,7 +193,9 @@ Status MotoTestServer::Launch(const std::vector<std::string>& env) {
         "moto_server is not on the PATH (pip install 'moto[server]' into the Python on the "
         "PATH); the S3 backend cannot be tested");
   }
-  std::vector<std::string> args = {binary.string(), "-H", "127.0.0.1", "-p", std::to_string(port_)};
+  // Port 0: the kernel picks a free one while the server binds, and the server prints it
+  // (a port found free beforehand could be taken by the time the server binds it).
+  std::vector<std::string> args = {binary.string(), "-H", "127.0.0.1", "-p", "0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -233,7 +226,8 @@ Status MotoTestServer::Launch(const std::vector<std::string>& env) {
   }
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (true) {
-    if (Answers(Endpoint() + "/moto-api/")) return Status::Ok();
+    if (port_ == 0) port_ = PortFromLog(Log());
+    if (port_ != 0 && Answers(Endpoint() + "/moto-api/")) return Status::Ok();
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

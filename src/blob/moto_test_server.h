@@ -38,11 +38,11 @@ class MotoTestServer {
   std::string Log() const;
 
  private:
-  MotoTestServer(std::filesystem::path dir, int port) : dir_(std::move(dir)), port_(port) {}
+  explicit MotoTestServer(std::filesystem::path dir) : dir_(std::move(dir)) {}
   Status Launch(const std::vector<std::string>& env);
 
   std::filesystem::path dir_;
-  int port_ = 0;
+  int port_ = 0;  // read from the server's log once it listens
   pid_t pid_ = -1;
 };
 

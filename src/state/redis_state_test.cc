@@ -341,7 +341,14 @@ TEST_F(RedisStateTest, PoolIsCappedAndWaitsAtMostTheSocketTimeout) {
   auto client = NewRedisClient(tiny);
   ASSERT_TRUE(client.ok());
   std::thread blocker([&] { (void)(*client)->BlockingCommand({"BLPOP", "vmsg:test", "1"}, 1s); });
-  std::this_thread::sleep_for(50ms);  // real time: let the blocker take the one connection
+  // The server says when the blocker holds the one connection: then PING must wait.
+  const auto blocked = [this] {
+    auto info = raw_->Command({"INFO", "clients"});
+    return info.ok() && info->str.find("blocked_clients:1") != std::string::npos;
+  };
+  const auto give_up = std::chrono::steady_clock::now() + 900ms;
+  while (!blocked() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  ASSERT_TRUE(blocked()) << "the BLPOP never blocked";
   auto waited = (*client)->Command({"PING"});
   EXPECT_EQ(waited.status().code(), StatusCode::kUnavailable);
   blocker.join();

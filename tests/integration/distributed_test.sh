@@ -64,9 +64,6 @@ check() {  # check NAME COMMAND...: passes when the command succeeds
   if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
 note() { echo "[$(($(date +%s) - started_at)) s] $*"; }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # The port a `vmsg serve` logging to $1 listens on, once it says so (up to 120 s: a first
 # start seeds the system voices and music into the bucket).
 # Sets $found (not a command substitution, so a stop signal is acted on at once). Gives up
@@ -90,29 +87,37 @@ wait_for_line() {  # wait_for_line FILE PATTERN SECONDS [PID: give up when it ha
 }
 
 # ---- Redis, with the repository's persistence settings (AOF + RDB) in a private dir.
-redis_port=$(free_port)
+# Over a unix socket: no TCP port to find (one found free first could be taken by the time
+# the server binds it).
 mkdir -p "$work/redis"
+redis_socket="$work/redis/redis.sock"
+rcli() { redis-cli -s "$redis_socket" "$@"; }
 start_redis() {
-  redis-server "$SOURCE_DIR/deploy/redis.conf" --port "$redis_port" --bind 127.0.0.1 \
+  redis-server "$SOURCE_DIR/deploy/redis.conf" --port 0 --unixsocket "$redis_socket" --unixsocketperm 700 \
     --dir "$work/redis" --pidfile "$work/redis/redis.pid" --daemonize no \
     >>"$work/redis/log" 2>&1 &
   redis_pid=$!
   save_pids
   for _ in $(seq 1 100); do
-    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && return 0
+    [ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
     sleep 0.05
   done
   return 1
 }
 check "redis-server starts with deploy/redis.conf" start_redis
-check "redis runs with AOF on" grep -q '^aof_enabled:1' <<<"$(redis-cli -p "$redis_port" info persistence | tr -d '\r')"
+check "redis runs with AOF on" grep -q '^aof_enabled:1' <<<"$(rcli info persistence | tr -d '\r')"
 
 # ---- The S3 endpoint and its bucket.
-moto_port=$(free_port)
-moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+# Port 0: moto's server (werkzeug) prints the port the kernel gave it.
+moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
 moto_pid=$!
 save_pids
-for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break; sleep 0.1; done
+moto_port=""
+for _ in $(seq 1 100); do
+  moto_port=$(grep -o 'Running on http://127.0.0.1:[0-9]*' "$work/moto.log" | grep -o '[0-9]*$')
+  [ -n "$moto_port" ] && curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break
+  sleep 0.1
+done
 check "moto_server started" curl -s -o /dev/null "http://127.0.0.1:$moto_port/"
 bucket=vmsg-distributed
 s3() {  # s3 PYTHON-CODE: boto3 against moto, `c` the client
@@ -129,7 +134,7 @@ check "bucket created" s3 "c.create_bucket(Bucket='$bucket')"
 # request may hang 2 s and is tried twice (so an 8 s outage outlasts the client's retries).
 # The upload budget is small (the generations draw on their own) to be exhausted on purpose.
 upload_limit=3
-common=(REDIS_URL="redis://127.0.0.1:$redis_port/0"
+common=(REDIS_URL="unix://$redis_socket?db=0"
         S3_BUCKET=$bucket S3_ENDPOINT_URL="http://127.0.0.1:$moto_port" S3_REGION=us-east-1
         AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
         S3_REQUEST_TIMEOUT=2s S3_MAX_RETRIES=1
@@ -146,7 +151,9 @@ start_api() {  # start_api N
 }
 declare -A worker_pid
 start_worker() {  # start_worker N
-  env "${common[@]}" VMSG_WORKERS=1 VMSG_METRICS_PORT="$(free_port)" \
+  # No worker metrics server: two on one machine would need two ports, and nothing here
+  # reads them (the metrics have their own tests).
+  env "${common[@]}" VMSG_WORKERS=1 VMSG_METRICS_PORT=0 \
     VMSG_DATA_DIR="$work/worker$1" "$VMSG" worker >"$work/worker$1.log" 2>&1 &
   worker_pid[$1]=$!
   remember $!
@@ -166,7 +173,7 @@ api_port=("" "$port1" "$port2")
 for n in 1 2; do
   health=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:${api_port[$n]}/health")
   check "API node $n is healthy" test "$(tail -n1 <<<"$health")" = 200
-  check "API node $n keeps its state in redis" grep -q "\"backend\":\"redis://127.0.0.1:$redis_port/1\"" <<<"$health"
+  check "API node $n keeps its state in redis" grep -q "\"backend\":\"unix://$redis_socket?db=1\"" <<<"$health"
   check "API node $n keeps its objects in s3" grep -q '"object_store":{"backend":"s3"' <<<"$health"
 done
 note "4 vmsg processes up"
@@ -223,11 +230,11 @@ check "node 2's 429 says when to retry (Retry-After: ${retry_after:-none})" \
   test "${retry_after:-0}" -ge 1 -a "${retry_after:-0}" -le 3600
 check "node 1 refuses too" test "$(presign 1)" = 429
 # The state lives in Redis database 1 (see /health); the key is ratelimit:{group}:{address}.
-rate_count=$(redis-cli -p "$redis_port" -n 1 hget ratelimit:upload:127.0.0.1 count)
+rate_count=$(rcli -n 1 hget ratelimit:upload:127.0.0.1 count)
 check "Redis counts the uploads of both nodes in one window (count $rate_count)" \
   test "$rate_count" = $((upload_limit + 2))
 check "the window expires within the hour" \
-  test "$(redis-cli -p "$redis_port" -n 1 pttl ratelimit:upload:127.0.0.1)" -le 3600000
+  test "$(rcli -n 1 pttl ratelimit:upload:127.0.0.1)" -le 3600000
 note "upload budget: $upload_limit on node 1, then 429 on node 2 (Retry-After ${retry_after:-?} s), Redis count $rate_count"
 
 # ---- Fault (a): SIGKILL worker 1 while it is in the middle of a task.
@@ -282,7 +289,7 @@ finished_before=()
 for i in $(seq 0 19); do
   [ "$(state_of "$(status_json "${task_ids[$i]}")")" = SUCCESS ] && finished_before+=("${task_ids[$i]}")
 done
-redis-cli -p "$redis_port" shutdown >/dev/null 2>&1
+rcli shutdown >/dev/null 2>&1
 wait "$redis_pid" 2>/dev/null
 redis_pid=""
 save_pids
