@@ -143,6 +143,15 @@ RouteMatch Router::Find(std::string_view method, std::string_view raw_path) cons
   return match;
 }
 
+// What any route may answer before its handler runs (server.cc, dispatcher.cc).
+constexpr const char* kServerWideErrors =
+    "An error. Any route may also answer: 400 malformed_request (bad framing: a "
+    "Transfer-Encoding other than a single final chunked, both Transfer-Encoding and "
+    "Content-Length, no Host or two), 403 origin_denied (a state-changing request from an "
+    "Origin that is neither the server's own nor in VMSG_CORS_ORIGINS), 408 request_timeout "
+    "(the request arrived too slowly), 413 payload_too_large, 501 unsupported_transfer_coding "
+    "(gzip, deflate, compress), 503 too_many_connections.";
+
 vmsg::Json Router::OpenApiPaths() const {
   vmsg::Json paths = vmsg::Json::object();
   for (const Route& route : routes_) {
@@ -172,7 +181,7 @@ vmsg::Json Router::OpenApiPaths() const {
     op["responses"] =
         doc.responses.is_null() ? vmsg::Json{{"200", {{"description", "OK"}}}} : doc.responses;
     if (!op["responses"].contains("default")) {
-      op["responses"]["default"] = {{"description", "An error"},
+      op["responses"]["default"] = {{"description", kServerWideErrors},
                                     {"content",
                                      {{"application/problem+json",
                                        {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};

@@ -391,7 +391,7 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
          "invalid_json, invalid_request, unknown_field, missing_image, invalid_object_key, "
          "invalid_framing, unknown_background, background_not_found, "
          "person_index_out_of_range, no_person_detected, and the photo's refusals "
-         "(unsupported_image_type, image_corrupt, image_too_large, ...)"}}},
+         "(unsupported_image_type, image_corrupt, ...)"}}},
       {"404",
        {{"description",
          "image_not_found: no detected photo under image_id, or no "
@@ -430,8 +430,9 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
          "A field is missing or invalid: invalid_request, unknown_field, missing_image, "
          "invalid_text, text_empty, text_too_long, unknown_voice, language_mismatch, "
          "unknown_bgm, unknown_background, invalid_framing, invalid_prosody, image_not_found, "
-         "unsupported_image_type, image_corrupt, image_too_large"}}},
-      {"413", {{"description", "The request body is too large"}}},
+         "unsupported_image_type, image_corrupt (also a truncated photo or background), "
+         "text_empty also when the voice cannot speak the text"}}},
+      {"413", {{"description", "image_too_large, or the request body is too large"}}},
       {"415", {{"description", "Neither multipart/form-data nor JSON"}}},
       {"429", {{"description", "Too many generations this hour; Retry-After says when"}}}};
   router.Add(

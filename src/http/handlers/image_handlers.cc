@@ -234,11 +234,12 @@ void AddImageRoutes(Router& router, ImageServices s) {
       .responses = {{"200", {{"description", "the people found"}}},
                     {"400",
                      {{"description",
-                       "the photo was refused: unsupported_image_type, image_too_large, "
-                       "image_too_many_pixels, image_too_small, image_corrupt, missing_image; "
+                       "the photo was refused: unsupported_image_type, image_too_many_pixels, "
+                       "image_too_small, image_corrupt, missing_image (also a 0-byte file); "
                        "for JSON also invalid_json, invalid_request or invalid_object_key (a "
                        "key outside images/uploads/)"}}},
                     {"404", {{"description", "image_not_found: no object under object_key"}}},
+                    {"413", {{"description", "image_too_large: the photo is over 10 MiB"}}},
                     {"429", {{"description", "rate_limited"}}}}};
   router.Add("POST", "/api/person-detection/detect", [s](Request& r) { return Detect(s, r); },
              {.max_body_bytes = media::kMaxUploadBytes + kDetectFormOverheadBytes,
