@@ -173,6 +173,17 @@ class FliteSynthesizer final : public SpeechSynthesizer {
           break;
         }
       }
+      // The vowel of each syllable the intonation model accents is a nucleus.
+      for (const cst_item* syl = first_syl; syl != nullptr; syl = item_next(syl)) {
+        if (ffeature_int(syl, "accented") == 0) continue;
+        for (const cst_item* seg = item_daughter(syl); seg != nullptr; seg = item_next(seg)) {
+          auto at = index.find(item_as(seg, "Segment"));
+          if (at != index.end() && IsVowel(speech.phonemes[at->second].symbol)) {
+            speech.phonemes[at->second].nucleus = true;
+            break;
+          }
+        }
+      }
       speech.units.push_back(std::move(unit));
     }
     speech.words = speech.units;

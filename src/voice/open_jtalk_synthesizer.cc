@@ -127,7 +127,8 @@ std::string MoraText(const std::vector<Phoneme>& phonemes, size_t first, size_t 
 }
 
 // Phonemes from the trace's "[Output label]" section: "<start> <end> <full-context label>",
-// the phoneme being the label's p3 ("p1^p2-p3+p4=p5/A:...").
+// the phoneme being the label's p3 ("p1^p2-p3+p4=p5/A:a1+a2+a3/..."); a vowel whose a1 (its
+// mora's place relative to the accent nucleus) is 0 is the nucleus.
 Result<std::vector<Phoneme>> ParseTrace(const std::string& trace) {
   const size_t section = trace.find("[Output label]");
   if (section == std::string::npos) return Status::Internal("Open JTalk trace has no labels");
@@ -152,6 +153,9 @@ Result<std::vector<Phoneme>> ParseTrace(const std::string& trace) {
     p.symbol = label.substr(minus + 1, plus - minus - 1);
     p.start = static_cast<double>(start) * kTraceTimeUnit;
     p.end = static_cast<double>(end) * kTraceTimeUnit;
+    const size_t a = label.find("/A:");
+    p.nucleus =
+        VowelIndex(p.symbol) >= 0 && a != std::string::npos && label.compare(a + 3, 2, "0+") == 0;
     phonemes.push_back(std::move(p));
   }
   if (phonemes.empty()) return Status::Internal("Open JTalk trace: no phonemes");

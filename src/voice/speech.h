@@ -33,6 +33,11 @@ struct Phoneme {
   double start = 0;    // seconds from the start of the audio
   double end = 0;
   Viseme viseme = Viseme::kClosed;
+  // The vowel of a prominent syllable, where a speaker's head and brows move with the
+  // voice: in Japanese the mora of an accent phrase's nucleus (where its pitch falls; Open
+  // JTalk's label A:a1 = 0; unaccented phrases have none), in English a syllable flite's
+  // intonation model gives a pitch accent.
+  bool nucleus = false;
 };
 
 // How freely written text may break before a word (subtitles' lines and pages): kNone inside

@@ -71,10 +71,10 @@ Result<std::vector<SpeechUnit>> UnitsFrom(const Json& list) {
 Json SpeechTimingsToJson(const Speech& speech) {
   Json phonemes = Json::array();
   for (const Phoneme& p : speech.phonemes) {
-    phonemes.push_back({{"symbol", p.symbol},
-                        {"start", p.start},
-                        {"end", p.end},
-                        {"viseme", VisemeName(p.viseme)}});
+    Json phoneme = {
+        {"symbol", p.symbol}, {"start", p.start}, {"end", p.end}, {"viseme", VisemeName(p.viseme)}};
+    if (p.nucleus) phoneme["nucleus"] = true;
+    phonemes.push_back(std::move(phoneme));
   }
   return {
       {"language", LanguageCode(speech.language)}, {"duration_seconds", speech.duration_seconds()},
@@ -103,6 +103,7 @@ Result<Speech> SpeechFromJson(const Json& json, Audio audio) {
       p.symbol = j.at("symbol").get<std::string>();
       p.start = j.at("start").get<double>();
       p.end = j.at("end").get<double>();
+      p.nucleus = j.value("nucleus", false);
     } catch (const Json::exception& e) {
       return bad(std::string("a phoneme: ") + e.what());
     }

@@ -106,13 +106,18 @@ TEST(SpeechJsonTest, TimingsRoundTripOntoTheirAudio) {
   Speech ka = Ka();
   ka.words = ka.units;
   ka.words[0].break_before = WordBreak::kPhrase;
+  ka.phonemes[2].nucleus = true;  // the "a"
   const Json json = SpeechTimingsToJson(ka);
   EXPECT_EQ(json["language"], "ja");
   EXPECT_EQ(json["phonemes"].size(), ka.phonemes.size());
   EXPECT_EQ(json["words"][0]["break"], "phrase");
+  EXPECT_EQ(json["phonemes"][2]["nucleus"], true);
+  EXPECT_FALSE(json["phonemes"][0].contains("nucleus"));
   auto back = SpeechFromJson(json, ka.audio);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->words[0].break_before, WordBreak::kPhrase);
+  EXPECT_TRUE(back->phonemes[2].nucleus);
+  EXPECT_FALSE(back->phonemes[0].nucleus);
   EXPECT_EQ(SpeechTimingsToJson(*back), json);
   // Timings stored before words carried breaks read as plain word boundaries.
   Json older = json;

@@ -152,6 +152,32 @@ TEST(OpenJTalkTest, SpeaksEveryLineAndRefusesWhatItWouldCut) {
   EXPECT_EQ(Jtalk().Synthesize(long_text, Ja()).status().reason(), "text_too_long");
 }
 
+// The moras whose vowel is an accent nucleus, as kana.
+std::vector<std::string> NucleusMoras(const Speech& s) {
+  std::vector<std::string> out;
+  for (const SpeechUnit& u : s.units) {
+    for (size_t i = u.first_phoneme; i < u.end_phoneme; ++i) {
+      if (s.phonemes[i].nucleus) out.push_back(u.text);
+    }
+  }
+  return out;
+}
+
+TEST(OpenJTalkTest, AccentNucleiAreMarkedOnTheirVowels) {
+  // 雨 (ア\メ) and 箸 (ハ\シ) fall after their first mora; 箸 keeps its accent before を.
+  auto rain = Jtalk().Synthesize("雨", Ja());
+  auto chopsticks = Jtalk().Synthesize("箸を", Ja());
+  auto sentence = Jtalk().Synthesize("雨の日も箸を持つ", Ja());
+  ASSERT_TRUE(rain.ok() && chopsticks.ok() && sentence.ok());
+  EXPECT_EQ(NucleusMoras(*rain), (std::vector<std::string>{"ア"}));
+  EXPECT_EQ(NucleusMoras(*chopsticks), (std::vector<std::string>{"ハ"}));
+  EXPECT_GE(NucleusMoras(*sentence).size(), 2u) << Texts(*sentence);
+  for (const Phoneme& p : sentence->phonemes) {
+    if (!p.nucleus) continue;
+    EXPECT_NE(std::string("aiueoAIUEO").find(p.symbol), std::string::npos);
+  }
+}
+
 TEST(OpenJTalkTest, MissingInstallIsUnavailable) {
   OpenJTalkConfig config;
   config.binary = "/nonexistent/open_jtalk";
@@ -169,6 +195,23 @@ TEST(FliteTest, WordsWithPhonemesForEveryVoice) {
     EXPECT_EQ(speech->units[2].text, "to");
     EXPECT_GT(speech->units[3].end, speech->units[3].start);
     EXPECT_EQ(speech->phonemes.front().symbol, "pau");
+  }
+}
+
+TEST(FliteTest, AccentedSyllablesMarkTheirVowels) {
+  auto speech = Flite().Synthesize("I really love the beautiful mountains of Japan", En("slt"));
+  ASSERT_TRUE(speech.ok()) << speech.status();
+  std::vector<std::string> accented;  // the words holding a nucleus
+  for (const SpeechUnit& w : speech->units) {
+    for (size_t i = w.first_phoneme; i < w.end_phoneme; ++i) {
+      if (speech->phonemes[i].nucleus) accented.push_back(w.text);
+    }
+  }
+  // Content words carry the accents; function words (the, of) do not.
+  EXPECT_GE(accented.size(), 2u) << Texts(*speech);
+  for (const std::string& w : accented) {
+    EXPECT_NE(w, "the");
+    EXPECT_NE(w, "of");
   }
 }
 
