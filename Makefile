@@ -68,10 +68,13 @@ ASAN_CONFIGURE = cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHE
   -DVMSG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" >/dev/null
 
+# Leaks inside third-party libraries, each explained in the file.
+SANITIZER_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizer/lsan.supp
+
 test-sanitize: setup test-photos
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	cd $(ASAN_DIR) && ctest -j $(JOBS) --output-on-failure
+	cd $(ASAN_DIR) && $(SANITIZER_ENV) ctest -j $(JOBS) --output-on-failure
 
 # The unit and integration tests of the state stores, the HTTP server, the object stores and
 # the worker pool under ASan and UBSan: only what they link is built (no pipeline), so CI
@@ -81,7 +84,7 @@ SANITIZE_CORE_TESTS = state_test worker_test blob_test sigv4_test s3_test s3_sto
 test-sanitize-core: setup
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target $(SANITIZE_CORE_TESTS)
-	cd $(ASAN_DIR) && ctest -j $(JOBS) --output-on-failure \
+	cd $(ASAN_DIR) && $(SANITIZER_ENV) ctest -j $(JOBS) --output-on-failure \
 	  -R '^($(subst $() ,|,$(strip $(SANITIZE_CORE_TESTS))))$$'
 
 bench: build
