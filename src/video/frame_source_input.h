@@ -21,6 +21,7 @@ struct FrameSourceInput {
   double speech_offset_seconds = 0;  // where the speech's time 0 falls in the video
   int frame_count = 0;               // the video's frames at kVideoFps
   uint64_t seed = 0;                 // varies what may vary (blinks, motion) between videos
+  double energy = 1;  // how lively the motion is (MotionEnergy of the prosody preset)
 };
 
 }  // namespace vmsg::video

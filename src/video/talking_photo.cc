@@ -27,6 +27,7 @@ constexpr int kJawFirst = 4, kJawLast = 12;  // the jaw line from below one ear 
 constexpr int kChin = 8, kNoseBottom = 33;
 constexpr int kOuterLeft = 48, kOuterRight = 54, kOuterTop = 51, kOuterBottom = 57;
 constexpr int kInnerLeft = 60, kInnerRight = 64;
+constexpr int kBrowFirst = 17;  // 17-21 and 22-26
 constexpr std::array kLowerInner = {60, 67, 66, 65, 64};
 constexpr std::array kUpperInner = {60, 61, 62, 63, 64};
 constexpr std::array<std::array<int, 4>, 2> kEyeUpper = {{{36, 37, 38, 39}, {42, 43, 44, 45}}};
@@ -83,22 +84,28 @@ constexpr double kTeethSkin = 150, kMinTeethBrightness = 0.8;
 // mouth's width).
 constexpr double kClosedInnerGap = 0.06;
 // The eyelid skin stretched down over the eye when it closes spans this fraction of the
-// eye's width above the lid.
-constexpr double kLidStretch = 0.35;
+// eye's width above the lid, but at most kLidToBrow of the way up to the brow (so the brow's
+// hair is never pulled down onto the lid).
+constexpr double kLidStretch = 0.3, kLidToBrow = 0.4;
 constexpr double kLidEdge = 1.0;  // pixels
-// A blink closes over this fraction of its time and opens over the rest.
-constexpr double kBlinkClosing = 0.4;
-// The first blink comes this long into the video (seconds, a random point in between).
-constexpr double kFirstBlinkMin = 1.0, kFirstBlinkMax = 3.0;
-// No blink comes this close to the thumbnail frame (seconds).
-constexpr double kThumbnailBlinkMargin = 0.2;
+// The lash line: the closing lid's edge darkens over this many pixels, once the lid is this
+// far down, to at most this opacity of kLashColour.
+constexpr double kLashWidth = 1.6, kLashFrom = 0.25, kLashOpacity = 0.55;
+const cv::Vec3d kLashColour(38, 36, 40);
+// The brows move with full weight from this far above their landmarks' line (a fraction of
+// the brow-to-lid distance) to this far below it, fading out above over kBrowFadeUp and
+// below by kBrowFadeDown (above the upper lid), and sideways over kBrowSide of their width.
+constexpr double kBrowAbove = 0.4, kBrowBelow = 0.3, kBrowFadeUp = 1.2, kBrowFadeDown = 0.85;
+constexpr double kBrowSide = 0.25;
+// The brows' box leaves room for a raise of up to this many pixels.
+constexpr double kMaxBrowPixels = 12;
 // A mouth this open or less counts as at rest for the thumbnail.
 constexpr double kRestOpen = 0.02;
-// The motion's slow sines (Hz): two for the turn, two for the sideways sway, one vertical.
-constexpr std::array kMotionHz = {0.11, 0.23, 0.07, 0.17, 0.13};
+// Without a face, the picture sways on slow sines (Hz): two sideways, one vertical.
+constexpr std::array kMotionHz = {0.07, 0.17, 0.13};
 constexpr size_t kPhaseCount = kMotionHz.size() + 1;  // and the breath
-// The turn and sideways sway mix their two sines in these shares (at most 1 together); the
-// vertical sway is this fraction of the sideways one.
+// The sideways sway mixes its two sines in these shares (at most 1 together); the vertical
+// sway is this fraction of the sideways one.
 constexpr double kFirstWave = 0.6, kSecondWave = 0.4;
 constexpr double kVerticalSway = 0.5;
 
@@ -152,6 +159,12 @@ struct Eye {
   double stretch = 0;
 };
 
+struct Brow {
+  double left = 0, right = 0;  // ends' x
+  Curve line;                  // through dlib's brow points
+  double gap = 0;              // from the line down to the upper lid, at the middle
+};
+
 double Uniform(std::mt19937_64& rng, double lo, double hi) {
   return lo + (hi - lo) * double(rng() >> 11) * 0x1.0p-53;  // the same on every platform
 }
@@ -174,7 +187,9 @@ struct TalkingPhoto::Geometry {
     const cv::Point2d v = p - centre;
     return {roll_cos * v.x - roll_sin * v.y + centre.x, roll_sin * v.x + roll_cos * v.y + centre.y};
   }
-  cv::Rect2d features;   // frame pixels where the mouth or eyes may act
+  cv::Rect2d features;  // frame pixels where the mouth, eyes or brows may act
+  // The same for each on its own: the mouth, the eyes (lids and gaze), the brows.
+  cv::Rect2d mouth_area, eyes_area, brows_area;
   cv::Rect2d mouth_box;  // upright: where the jaw, lips and cavity act
   // The mouth.
   double cx = 0, half_outer = 0;                 // outer lips' centre and half width
@@ -189,6 +204,10 @@ struct TalkingPhoto::Geometry {
   bool teeth_hint = false;
   std::array<Eye, 2> eyes;
   cv::Rect2d eye_box[2];  // upright
+  std::array<Brow, 2> brows;
+  cv::Rect2d brow_box[2];  // upright
+  double face_height = 0;  // brows to chin
+  double nod_radius = 0;   // from the pivot to the face's centre
 };
 
 namespace {
@@ -267,6 +286,33 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     g.eye_box[e] =
         cv::Rect2d(eye.left, top - eye.stretch, eye.right - eye.left, bottom - top + eye.stretch);
   }
+  double brow_top = P(kChin).y;
+  for (int e = 0; e < 2; ++e) {
+    std::array<int, 5> at;
+    for (int i = 0; i < 5; ++i) at[size_t(i)] = kBrowFirst + 5 * e + i;
+    auto line = CurveThrough(lm, at);
+    if (!line) return std::nullopt;
+    Brow& brow = g.brows[size_t(e)];
+    brow.line = *line;
+    brow.left = line->points.front().x;
+    brow.right = line->points.back().x;
+    const Eye& eye = g.eyes[size_t(e)];
+    const double middle = (eye.left + eye.right) / 2;
+    brow.gap = eye.upper.At(middle) - brow.line.At(middle);
+    if (brow.right - brow.left < kMinEyeWidth || brow.gap < 2) return std::nullopt;
+    double low = line->points[0].y, high = low;
+    for (const auto& p : line->points) low = std::max(low, p.y), high = std::min(high, p.y);
+    brow_top = std::min(brow_top, high);
+    const double side = kBrowSide * (brow.right - brow.left);
+    const double up = (kBrowAbove + kBrowFadeUp) * brow.gap + kMaxBrowPixels;
+    g.brow_box[e] = cv::Rect2d(brow.left - side, high - up, brow.right - brow.left + 2 * side,
+                               low + kBrowFadeDown * brow.gap - (high - up));
+  }
+  g.face_height = P(kChin).y - brow_top;
+  for (int e = 0; e < 2; ++e) {
+    Eye& eye = g.eyes[size_t(e)];
+    eye.stretch = std::min(eye.stretch, kLidToBrow * g.brows[size_t(e)].gap);
+  }
 
   // The head and where its motion reaches.
   const double w = x1 - x0, h = y1 - y0;
@@ -274,6 +320,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   const double rx = kHeadRadiusX * w, ry = kHeadRadiusY * h;
   const cv::Point2d chin(frame_lm[kChin]);
   g.pivot = {chin.x, chin.y + kNeckPivot * h};
+  g.nod_radius = cv::norm(g.centre - g.pivot);
   const cv::Rect2d reach(head.x - kHeadFadeRadius * rx, head.y - kHeadFadeRadius * ry,
                          2 * kHeadFadeRadius * rx, 2 * kHeadFadeRadius * ry);
   // Where the jaw and lips move: the squeeze's reach around the mouth, and the jaw's down to
@@ -283,16 +330,23 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
       std::min({g.lip_top - g.squeeze_fade_top, g.corner_left_y, g.corner_right_y}) - 2;
   g.mouth_box =
       cv::Rect2d(g.cx - half, top, 2 * half, P(kChin).y + g.max_open + g.neck_fade + 2 - top);
-  // The mouth's and eyes' boxes are upright: their corners in the frame bound where they act.
-  std::vector<cv::Point2f> corners;
-  for (const cv::Rect2d& box : {g.mouth_box, g.eye_box[0], g.eye_box[1]}) {
-    for (const cv::Point2d& c : {box.tl(), box.br(), cv::Point2d(box.x + box.width, box.y),
-                                 cv::Point2d(box.x, box.y + box.height)}) {
-      corners.emplace_back(g.FromUpright(c));
+  // The mouth's, eyes' and brows' boxes are upright: their corners in the frame bound where
+  // they act.
+  auto area = [&](std::initializer_list<cv::Rect2d> boxes) {
+    std::vector<cv::Point2f> corners;
+    for (const cv::Rect2d& box : boxes) {
+      for (const cv::Point2d& c : {box.tl(), box.br(), cv::Point2d(box.x + box.width, box.y),
+                                   cv::Point2d(box.x, box.y + box.height)}) {
+        corners.emplace_back(g.FromUpright(c));
+      }
     }
-  }
-  const cv::Rect features = cv::boundingRect(corners);
-  g.features = cv::Rect2d(features.x - 1, features.y - 1, features.width + 2, features.height + 2);
+    const cv::Rect r = cv::boundingRect(corners);
+    return cv::Rect2d(r.x - 1, r.y - 1, r.width + 2, r.height + 2);
+  };
+  g.mouth_area = area({g.mouth_box});
+  g.eyes_area = area({g.eye_box[0], g.eye_box[1]});
+  g.brows_area = area({g.brow_box[0], g.brow_box[1]});
+  g.features = g.mouth_area | g.eyes_area | g.brows_area;
   const cv::Rect2d local = reach | g.features;
   g.roi = cv::Rect(cv::Point(int(std::floor(local.x)), int(std::floor(local.y))),
                    cv::Point(int(std::ceil(local.br().x)), int(std::ceil(local.br().y)))) &
@@ -344,6 +398,8 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
 struct FrameState {
   MouthPose mouth;
   double blink = 0;
+  double brow = 0;   // pixels up
+  cv::Point2d gaze;  // pixels
   double angle = 0;  // radians
   cv::Point2d sway;
   double breath = 0;
@@ -444,6 +500,53 @@ cv::Point2d EyeInverse(const Eye& eye, double blink, cv::Point2d p) {
   return {p.x, top + (p.y - top) * eye.stretch / (eye.stretch + blink * height)};
 }
 
+// The brows raised by `raise` pixels: the brow and the skin just above it move up whole, the
+// forehead above takes up the move, and the skin between brow and lid stretches (the lid
+// itself stays).
+cv::Point2d BrowInverse(const Brow& brow, double raise, cv::Point2d p) {
+  const double side = kBrowSide * (brow.right - brow.left);
+  if (p.x <= brow.left - side || p.x >= brow.right + side) return p;
+  const double line = brow.line.At(p.x);
+  const double dy = p.y - line;
+  double wy;
+  if (dy < -kBrowAbove * brow.gap) {
+    wy = 1 - Smooth((-dy - kBrowAbove * brow.gap) / (kBrowFadeUp * brow.gap));
+  } else if (dy <= kBrowBelow * brow.gap) {
+    wy = 1;
+  } else {
+    wy = 1 - Smooth((dy - kBrowBelow * brow.gap) / ((kBrowFadeDown - kBrowBelow) * brow.gap));
+  }
+  const double wx = p.x < brow.left    ? Smooth((p.x - brow.left + side) / side)
+                    : p.x > brow.right ? Smooth((brow.right + side - p.x) / side)
+                                       : 1;
+  return {p.x, p.y + raise * wy * wx};
+}
+
+// The iris and pupil moved by `gaze` pixels inside the eye's opening; the lids and corners
+// stay where they are.
+cv::Point2d GazeInverse(const Eye& eye, cv::Point2d gaze, cv::Point2d p) {
+  if (p.x <= eye.left || p.x >= eye.right) return p;
+  const double upper = eye.upper.At(p.x), lower = eye.lower.At(p.x);
+  if (p.y <= upper || p.y >= lower) return p;
+  const double u = 2 * (p.x - eye.left) / (eye.right - eye.left) - 1;
+  const double v = 2 * (p.y - upper) / (lower - upper) - 1;
+  const double w = (1 - u * u) * (1 - u * u) * (1 - v * v);
+  return {p.x - gaze.x * w, p.y - gaze.y * w};
+}
+
+// How much of the lash colour covers point `p` (upright) while the lid is `blink` down.
+double LashAlpha(const Eye& eye, double blink, cv::Point2d p) {
+  if (blink <= kLashFrom || p.x <= eye.left || p.x >= eye.right) return 0;
+  const double upper = eye.upper.At(p.x);
+  const double edge = upper + blink * std::max(0.0, eye.lower.At(p.x) - upper);
+  const double d = edge - p.y;  // above the edge: on the lid
+  if (d < -0.5 || d > kLashWidth) return 0;
+  const double u = 2 * (p.x - eye.left) / (eye.right - eye.left) - 1;
+  const double across = 1 - Smooth((std::abs(u) - 0.7) / 0.3);  // thinner at the corners
+  const double depth = std::clamp((kLashWidth - d) / kLashWidth, 0.0, 1.0);
+  return kLashOpacity * std::min(1.0, (blink - kLashFrom) / 0.35) * across * depth;
+}
+
 }  // namespace
 
 Status TalkingPhotoParams::Validate() const {
@@ -453,15 +556,10 @@ Status TalkingPhotoParams::Validate() const {
   if (!(max_widen >= 0 && max_widen <= 0.3 && max_narrow >= 0 && max_narrow <= 0.3)) {
     return Status::InvalidArgument("max_widen and max_narrow must be within [0, 0.3]");
   }
-  if (!(min_blink_interval > 0 && max_blink_interval >= min_blink_interval &&
-        min_blink_seconds > 0 && max_blink_seconds >= min_blink_seconds &&
-        max_blink_seconds < min_blink_interval)) {
-    return Status::InvalidArgument("blink timings must be positive, ordered, shorter than gaps");
-  }
-  if (!(max_head_degrees >= 0 && max_head_degrees <= 3 && max_sway_pixels >= 0 &&
-        max_sway_pixels <= 10 && max_breath_stretch >= 0 && max_breath_stretch <= 0.02 &&
-        breath_seconds > 0)) {
-    return Status::InvalidArgument("head motion and breathing must be small and positive");
+  VMSG_RETURN_IF_ERROR(motion.Validate());
+  if (!(max_sway_pixels >= 0 && max_sway_pixels <= 10 && max_breath_stretch >= 0 &&
+        max_breath_stretch <= 0.02 && breath_seconds > 0)) {
+    return Status::InvalidArgument("sway and breathing must be small and positive");
   }
   if (!(start_zoom >= 0 && zoom_growth >= 0 && start_zoom + zoom_growth <= 0.05)) {
     return Status::InvalidArgument("the zoom may reach at most 5 %");
@@ -522,17 +620,16 @@ Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput
   for (size_t i = 0; i < kPhaseCount; ++i) {
     photo->phases_.push_back(Uniform(rng, 0, 2 * std::numbers::pi));
   }
-  if (photo->face_ && params.blinks) {
-    const double thumbnail_t = double(thumbnail) / kVideoFps;
-    double t = Uniform(rng, kFirstBlinkMin, kFirstBlinkMax);
-    while (t < input.duration_seconds) {
-      const double length = Uniform(rng, params.min_blink_seconds, params.max_blink_seconds);
-      const bool over_thumbnail = t < thumbnail_t + kThumbnailBlinkMargin &&
-                                  t + length > thumbnail_t - kThumbnailBlinkMargin;
-      if (!over_thumbnail) photo->blinks_.emplace_back(t, t + length);
-      t += Uniform(rng, params.min_blink_interval, params.max_blink_interval);
-    }
-  }
+  FaceMotionParams motion = params.motion;
+  if (!photo->face_) motion.blinks = false;
+  VMSG_ASSIGN_OR_RETURN(FaceMotion plan,
+                        FaceMotion::Plan({.speech = photo->face_ ? input.speech : nullptr,
+                                          .speech_offset_seconds = input.speech_offset_seconds,
+                                          .duration_seconds = double(frames) / kVideoFps,
+                                          .thumbnail_seconds = double(thumbnail) / kVideoFps,
+                                          .seed = input.seed},
+                                         motion));
+  photo->motion_ = std::make_unique<const FaceMotion>(std::move(plan));
   return photo;
 }
 
@@ -546,16 +643,7 @@ MouthPose TalkingPhoto::mouth(int index) const {
   return index >= 0 && index < frame_count() ? mouth_[size_t(index)] : MouthPose{};
 }
 
-double TalkingPhoto::blink(int index) const {
-  const double t = double(index) / kVideoFps;
-  for (const auto& [start, end] : blinks_) {
-    if (t < start || t >= end) continue;
-    const double phase = (t - start) / (end - start);
-    return phase < kBlinkClosing ? Smooth(phase / kBlinkClosing)
-                                 : 1 - Smooth((phase - kBlinkClosing) / (1 - kBlinkClosing));
-  }
-  return 0;
-}
+double TalkingPhoto::blink(int index) const { return motion_->At(double(index) / kVideoFps).blink; }
 
 Result<cv::Mat> TalkingPhoto::Frame(int index) const {
   if (index < 0 || index >= frame_count()) {
@@ -568,11 +656,23 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
   auto wave = [&](size_t i) { return std::sin(two_pi * kMotionHz[i] * t + ph[i]); };
   FrameState s;
   s.mouth = mouth_[size_t(index)];
-  s.blink = blink(index);
-  s.angle = params_.max_head_degrees * std::numbers::pi / 180 *
-            (kFirstWave * wave(0) + kSecondWave * wave(1));
-  s.sway = {params_.max_sway_pixels * (kFirstWave * wave(2) + kSecondWave * wave(3)),
-            kVerticalSway * params_.max_sway_pixels * wave(4)};
+  if (face_) {
+    // The plan's pose in this face's pixels. A nod pitches the head about the neck: seen from
+    // the front, the face comes down by its distance from the pivot times the sine.
+    const FacePose pose = motion_->At(t);
+    const Geometry& g = *face_;
+    const double degrees = std::numbers::pi / 180;
+    s.blink = pose.blink;
+    s.brow = pose.brow * g.face_height;
+    const double eye_width = g.eyes[0].right - g.eyes[0].left;
+    s.gaze = {pose.gaze_x * eye_width, pose.gaze_y * eye_width};
+    s.angle = pose.roll * degrees;
+    s.sway = {pose.drift_x * g.face_height,
+              pose.drift_y * g.face_height + g.nod_radius * std::sin(pose.pitch * degrees)};
+  } else {
+    s.sway = {params_.max_sway_pixels * (kFirstWave * wave(0) + kSecondWave * wave(1)),
+              kVerticalSway * params_.max_sway_pixels * wave(2)};
+  }
   s.breath = params_.max_breath_stretch * 0.5 *
              (1 - std::cos(two_pi * t / params_.breath_seconds + ph[kPhaseCount - 1]));
   s.zoom = 1 + params_.start_zoom + params_.zoom_growth * Smooth(t / duration);
@@ -647,8 +747,16 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
         row[gx] = cv::Vec2d(p.x, p.y);
       }
     }
-    // At rest (the mouth closed to the photo's own, no blink) the features warp nothing.
-    const bool moves_features = s.mouth.open > 0 || s.mouth.spread != 0 || s.blink > 0;
+    // At rest (the mouth closed to the photo's own, brows down, eyes open and straight) the
+    // features warp nothing.
+    const bool moves_mouth = s.mouth.open > 0 || s.mouth.spread != 0;
+    const bool moves_eyes = s.blink > 0 || s.gaze != cv::Point2d();
+    // Where the features act in this frame (the eyes alone, most of the time).
+    cv::Rect2d active;
+    if (moves_mouth) active |= g.mouth_area;
+    if (moves_eyes) active |= g.eyes_area;
+    if (s.brow != 0) active |= g.brows_area;
+    const bool moves_features = !active.empty();
     cv::Mat map(patch.size(), CV_32FC2);
     // Rows are independent: split over the cores (the encoder's threads leave room), each row's
     // cavity pixels kept apart.
@@ -666,20 +774,29 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
           const cv::Vec2d v = (above[gx] * (1 - fx) + above[gx + 1] * fx) * (1 - fy) +
                               (below[gx] * (1 - fx) + below[gx + 1] * fx) * fy;
           cv::Point2d p(v[0], v[1]);
-          if (moves_features && g.features.contains(p)) {
+          if (moves_features && active.contains(p)) {
             cv::Point2d u = g.Upright(p);
             const cv::Point2d upright = u;
-            if (g.mouth_box.contains(u)) {
+            if (moves_mouth && g.mouth_box.contains(u)) {
               const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
               u = sample.source;
               if (sample.alpha > 0) {
                 cavity[size_t(y)].push_back({x, y, sample.colour, sample.alpha});
               }
             }
-            if (s.blink > 0) {
-              for (int e = 0; e < 2; ++e) {
-                if (g.eye_box[e].contains(u)) u = EyeInverse(g.eyes[size_t(e)], s.blink, u);
+            for (int e = 0; e < 2; ++e) {
+              if (s.brow != 0 && g.brow_box[e].contains(u)) {
+                u = BrowInverse(g.brows[size_t(e)], s.brow, u);
               }
+              if (!g.eye_box[e].contains(u)) continue;
+              const Eye& eye = g.eyes[size_t(e)];
+              if (s.blink > 0) {
+                if (const double lash = LashAlpha(eye, s.blink, u); lash > 0) {
+                  cavity[size_t(y)].push_back({x, y, kLashColour, lash});
+                }
+                u = EyeInverse(eye, s.blink, u);
+              }
+              if (s.gaze != cv::Point2d()) u = GazeInverse(eye, s.gaze, u);
             }
             if (u != upright) p = g.FromUpright(u);
           }

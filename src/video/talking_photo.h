@@ -1,9 +1,11 @@
 // The talking photo (step 8): the framed picture brought to life for the length of the
 // message. The photo's own face is the rest pose; per frame a local warp opens the jaw and
 // shapes the lips to the speech's visemes (a mouth cavity fills the gap the lower lip leaves),
-// the eyelids close in natural blinks, the head sways and turns a little, the body breathes,
-// and the picture slowly zooms in on the face. A photo without a usable face gets the
-// breathing, sway and zoom only. See docs/video.md, "Talking photo".
+// and moves the head, brows, eyes and lids as the motion plan (face_motion.h) says: nods on
+// accented syllables, brows on a phrase's emphasis, a settle at phrase ends, a slow drift and
+// gaze shifts throughout, blinks with a lid and lash line coming down. The body breathes, and
+// the picture slowly zooms in on the face. A photo without a usable face gets the breathing,
+// drift and zoom only. See docs/video.md, "Talking photo".
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "video/face_motion.h"
 #include "video/frame_source.h"
 #include "video/viseme_track.h"
 #include "voice/speech.h"
@@ -25,16 +28,12 @@ struct TalkingPhotoParams {
   // fraction of the mouth's half width.
   double max_widen = 0.08;
   double max_narrow = 0.14;
-  // Blinks: the gap between two blinks' starts, and how long one lasts (seconds).
-  bool blinks = true;
-  double min_blink_interval = 3;
-  double max_blink_interval = 5;
-  double min_blink_seconds = 0.18;
-  double max_blink_seconds = 0.28;
-  // Head motion: the largest rotation (degrees) and sway (frame pixels), and breathing (the
-  // largest vertical stretch of the picture about its bottom edge, and the breath period).
-  double max_head_degrees = 0.4;
+  // Nods, brows, drift, gaze and blinks.
+  FaceMotionParams motion;
+  // Without a usable face the whole picture drifts by at most this many pixels.
   double max_sway_pixels = 1.5;
+  // Breathing: the largest vertical stretch of the picture about its bottom edge, and the
+  // breath period.
   double max_breath_stretch = 0.004;
   double breath_seconds = 4.2;
   // The zoom: a little from the first frame (so that sway never shows the picture's edge),
@@ -81,6 +80,8 @@ class TalkingPhoto final : public FrameSource {
   MouthPose mouth(int index) const;
   // How closed the eyelids are in frame `index`, 0 (open) .. 1 (shut).
   double blink(int index) const;
+  // The motion plan (nods, accents, blinks) the frames follow.
+  const FaceMotion& motion() const { return *motion_; }
 
   struct Geometry;  // the face measured once (talking_photo.cc)
 
@@ -91,8 +92,8 @@ class TalkingPhoto final : public FrameSource {
   cv::Mat framed_;
   std::unique_ptr<const Geometry> face_;  // null when the face is not animated
   std::vector<MouthPose> mouth_;
-  std::vector<std::pair<double, double>> blinks_;  // [start, end) seconds
-  std::vector<double> phases_;                     // of the motion's slow sines
+  std::unique_ptr<const FaceMotion> motion_;
+  std::vector<double> phases_;  // of the faceless sway's sines and the breath
   int thumbnail_ = 0;
 };
 

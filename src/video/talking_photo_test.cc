@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <thread>
 
 #include "media/framing.h"
@@ -83,14 +84,23 @@ class TalkingPhotoTest : public ::testing::Test {
     detector_ = std::move(made).value().release();
     // VMSG_TALKING_PHOTO_IMAGE=name picks another of the examples (to look at, with the dump).
     const char* other = std::getenv("VMSG_TALKING_PHOTO_IMAGE");
-    const cv::Mat photo =
-        cv::imread((kFaces / (other ? other : "Tom_Cruise_avp_2014_4.jpg")).string());
-    ASSERT_FALSE(photo.empty());
+    auto framed = FrameExample(other ? other : "Tom_Cruise_avp_2014_4.jpg");
+    ASSERT_TRUE(framed.has_value());
+    framed_ = new media::Framed(std::move(*framed));
+    speech_ = new voice::Speech(SyntheticSpeech());
+    ASSERT_TRUE(voice::CheckTimings(*speech_).ok());
+  }
+  // One of dlib's example photos framed for its largest person over the photo itself, as
+  // when the request keeps the original background.
+  static std::optional<media::Framed> FrameExample(const std::string& name) {
+    const cv::Mat photo = cv::imread((kFaces / name).string());
+    if (photo.empty()) return std::nullopt;
     auto detection = detector_->Detect(photo);
-    ASSERT_TRUE(detection.ok() && !detection->persons.empty());
+    if (!detection.ok() || detection->persons.empty()) return std::nullopt;
     const media::Person& person = detection->persons[0];
-    ASSERT_EQ(person.landmarks.size(), size_t(media::kLandmarkCount));
-    // Framed over the photo itself, as when the request keeps the original background.
+    if (person.landmarks.size() != size_t(media::kLandmarkCount) || !person.face) {
+      return std::nullopt;
+    }
     media::FrameRequest request;
     request.original = photo;
     cv::cvtColor(photo, request.cutout, cv::COLOR_BGR2BGRA);
@@ -99,11 +109,10 @@ class TalkingPhotoTest : public ::testing::Test {
     request.landmarks = person.landmarks;
     request.background = media::FrameBackground::kOriginal;
     auto framed = media::FramePortrait(request);
-    ASSERT_TRUE(framed.ok()) << framed.status();
-    framed_ = new media::Framed(std::move(framed).value());
-    speech_ = new voice::Speech(SyntheticSpeech());
-    ASSERT_TRUE(voice::CheckTimings(*speech_).ok());
+    if (!framed.ok()) return std::nullopt;
+    return std::move(framed).value();
   }
+
   static void TearDownTestSuite() {
     delete detector_;
     delete framed_;
@@ -111,9 +120,8 @@ class TalkingPhotoTest : public ::testing::Test {
   }
 
   static std::unique_ptr<TalkingPhoto> Make(uint64_t seed, bool speaks = true, bool blinks = true,
-                                            bool face = true) {
-    TalkingPhotoParams params;
-    params.blinks = blinks;
+                                            bool face = true, TalkingPhotoParams params = {}) {
+    params.motion.blinks = blinks;
     auto made =
         TalkingPhoto::Make({.framed = framed_->image,
                             .landmarks = face ? framed_->landmarks : std::vector<cv::Point2f>{},
@@ -159,7 +167,10 @@ int FrameAt(double seconds) { return int(std::lround(seconds * kVideoFps)); }
 
 TEST_F(TalkingPhotoTest, TheMouthMovesDuringSpeechAndRestsOutsideIt) {
   auto photo = Make(1);
-  auto silent = Make(1, /*speaks=*/false);
+  // The same speech and motion with a mouth that never moves.
+  TalkingPhotoParams mouthless;
+  mouthless.max_open_fraction = mouthless.max_widen = mouthless.max_narrow = 0;
+  auto silent = Make(1, true, true, true, mouthless);
   ASSERT_TRUE(photo && silent);
   ASSERT_TRUE(photo->face_animated());
   EXPECT_EQ(photo->frame_count(), 300);
@@ -191,8 +202,8 @@ TEST_F(TalkingPhotoTest, TheMouthMovesDuringSpeechAndRestsOutsideIt) {
             << " (ratio " << speaking / pausing << ")\n";
   EXPECT_GT(speaking, 2 * pausing);
 
-  // The first and last second show the photo's own (closed) mouth: the same frames as a
-  // photo that never speaks, whose motion is the same.
+  // The first and last second show the photo's own (closed) mouth: the same frames as the
+  // mouthless photo's, whose motion is the same.
   for (int i = 0; i < FrameAt(1); ++i) {
     EXPECT_LT(MeanAbsDiff(frames[size_t(i)](mouth), still[size_t(i)](mouth)), 0.5) << i;
   }
@@ -205,15 +216,18 @@ TEST_F(TalkingPhotoTest, TheMouthMovesDuringSpeechAndRestsOutsideIt) {
     most = std::max(most, MeanAbsDiff(frames[size_t(i)](mouth), still[size_t(i)](mouth)));
   }
   EXPECT_GT(most, 5);
-  // Nothing but the mouth moves with the speech: the eyes are the silent photo's.
+  // The mouth's warp stays off the eyes: they are the mouthless photo's.
   const cv::Rect eyes = EyesBox();
   for (int i = 0; i < photo->frame_count(); i += 10) {
     EXPECT_EQ(cv::norm(frames[size_t(i)](eyes), still[size_t(i)](eyes), cv::NORM_INF), 0) << i;
   }
 }
 
-TEST_F(TalkingPhotoTest, BlinksComeEveryThreeToFiveSecondsAndAreShort) {
-  for (const uint64_t seed : {1u, 2u, 3u}) {
+TEST_F(TalkingPhotoTest, BlinksComeTwelveToThirtyAMinuteAndAreShort) {
+  int total = 0, at_phrase_end = 0;
+  const double phrase_end = kOffset + kEdge + kPhrase;
+  const std::vector<uint64_t> seeds = {1, 2, 3, 4};
+  for (const uint64_t seed : seeds) {
     auto photo = Make(seed);
     auto open_eyed = Make(seed, true, /*blinks=*/false);
     ASSERT_TRUE(photo && open_eyed);
@@ -235,19 +249,30 @@ TEST_F(TalkingPhotoTest, BlinksComeEveryThreeToFiveSecondsAndAreShort) {
       in_blink = closed;
     }
     ASSERT_GE(blinks.size(), 2u) << seed;
-    EXPECT_GE(blinks[0].first, FrameAt(1.0) - 1) << seed;
+    EXPECT_GE(blinks[0].first, FrameAt(0.8) - 1) << seed;
+    total += int(blinks.size());
     for (size_t b = 0; b < blinks.size(); ++b) {
       const double seconds = blinks[b].second / double(kVideoFps);
-      // A blink of 0.18-0.28 s shows in 3 to 7 frames (its faint ends may not register).
-      EXPECT_GE(seconds, 0.12) << seed << " blink " << b;
+      const double start = blinks[b].first / double(kVideoFps);
+      if (start >= phrase_end && start < phrase_end + kPause) ++at_phrase_end;
+      // A blink of 0.15-0.3 s shows in 2 to 8 frames (its faint ends may not register).
+      EXPECT_GE(seconds, 0.08) << seed << " blink " << b;
       EXPECT_LE(seconds, 0.32) << seed << " blink " << b;
       if (b > 0) {
         const double gap = (blinks[b].first - blinks[b - 1].first) / double(kVideoFps);
-        EXPECT_GE(gap, 3 - 0.1) << seed << " blink " << b;
-        EXPECT_LE(gap, 5 + 0.1) << seed << " blink " << b;
+        EXPECT_GE(gap, 1.2 - 0.1) << seed << " blink " << b;
+        EXPECT_LE(gap, 6) << seed << " blink " << b;
       }
     }
   }
+  const double per_minute = total * 60 / (kDuration * double(seeds.size()));
+  std::cout << "blinks: " << per_minute << " a minute, " << at_phrase_end << " of " << total
+            << " in the pause after the first phrase\n";
+  EXPECT_GE(per_minute, 12);
+  EXPECT_LE(per_minute, 30);
+  // The pause ending a phrase draws a blink more often than not (by chance: 0.6 s of every
+  // 3 s or so, one time in five).
+  EXPECT_GE(at_phrase_end, int(seeds.size()) / 2 + 1);
 }
 
 TEST_F(TalkingPhotoTest, ZoomStaysWithinFivePercent) {
@@ -373,6 +398,182 @@ TEST_F(TalkingPhotoTest, SpeaksARealOpenJTalkMessage) {
   EXPECT_GT(speaking / n_speaking, 2 * resting / n_resting);
 }
 
+// A real message of about eight seconds, spoken by Open JTalk.
+voice::Speech RealMessage() {
+  auto engine = voice::NewOpenJTalkSynthesizer();
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  if (!engine.ok()) return {};
+  auto speech = (*engine)->Synthesize(
+      "お誕生日おめでとうございます。素敵な一年になりますように。近いうちにまた会いましょうね。",
+      {.voice = "nitech_m001"});
+  EXPECT_TRUE(speech.ok()) << speech.status();
+  return speech.ok() ? std::move(speech).value() : voice::Speech{};
+}
+
+TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
+  const voice::Speech speech = RealMessage();
+  ASSERT_GT(speech.duration_seconds(), 5);
+  const double offset = 0.5, duration = offset + speech.duration_seconds() + 0.5;
+  auto made = TalkingPhoto::Make({.framed = framed_->image,
+                                  .landmarks = framed_->landmarks,
+                                  .speech = &speech,
+                                  .speech_offset_seconds = offset,
+                                  .duration_seconds = duration,
+                                  .seed = 11});
+  ASSERT_TRUE(made.ok()) << made.status();
+  const TalkingPhoto& photo = **made;
+  const std::vector<cv::Mat> frames = All(photo);
+  const int n = int(frames.size());
+
+  // The face's position against the first frame (phase correlation over the face's box).
+  const cv::Rect face =
+      BoxAround(framed_->landmarks, 0, 67, 10, 30, 10) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  auto gray = [&](const cv::Mat& frame) {
+    cv::Mat g, f;
+    cv::cvtColor(frame(face), g, cv::COLOR_BGR2GRAY);
+    g.convertTo(f, CV_64F);
+    return f;
+  };
+  cv::Mat window;
+  cv::createHanningWindow(window, face.size(), CV_64F);
+  const cv::Mat first = gray(frames[0]);
+  std::vector<cv::Point2d> position;
+  for (const cv::Mat& frame : frames) {
+    position.push_back(cv::phaseCorrelate(first, gray(frame), window));
+  }
+  cv::Point2d mean;
+  for (const auto& p : position) mean += p / double(n);
+  double var = 0;
+  for (const auto& p : position) var += (p - mean).dot(p - mean) / double(n);
+  const double sd = std::sqrt(var);
+
+  // The nods: the deepest points of the head's vertical position (less its 1.5 s average),
+  // and how often they fall within 0.3 s of an accent, against the share of all frames that do.
+  const int half = int(0.75 * kVideoFps);
+  std::vector<double> dip(size_t(n), 0);
+  for (int i = 0; i < n; ++i) {
+    double sum = 0;
+    int count = 0;
+    for (int j = std::max(0, i - half); j <= std::min(n - 1, i + half); ++j, ++count) {
+      sum += position[size_t(j)].y;
+    }
+    dip[size_t(i)] = position[size_t(i)].y - sum / count;
+  }
+  auto near_accent = [&](int i) {
+    const double t = double(i) / kVideoFps;
+    for (double a : photo.motion().accents()) {
+      if (std::abs(t - a) <= 0.3) return true;
+    }
+    return false;
+  };
+  std::vector<std::pair<double, int>> peaks;
+  for (int i = 1; i + 1 < n; ++i) {
+    if (dip[size_t(i)] > 0.3 && dip[size_t(i)] >= dip[size_t(i - 1)] &&
+        dip[size_t(i)] > dip[size_t(i + 1)]) {
+      peaks.emplace_back(dip[size_t(i)], i);
+    }
+  }
+  std::sort(peaks.rbegin(), peaks.rend());
+  peaks.resize(std::min(peaks.size(), photo.motion().nods().size()));
+  int peaks_near = 0, frames_near = 0;
+  for (const auto& [depth, i] : peaks) peaks_near += near_accent(i);
+  for (int i = 0; i < n; ++i) frames_near += near_accent(i);
+  const double share = double(peaks_near) / double(peaks.size());
+  const double chance = double(frames_near) / n;
+  // Never frozen: in the lead before the speech the head already moves.
+  double lead_move = 0;
+  for (int i = 1; i < FrameAt(offset); ++i) {
+    lead_move = std::max(lead_move, cv::norm(position[size_t(i)] - position[0]));
+  }
+  std::cout << "head: sd " << sd << " px over " << duration << " s; " << peaks_near << " of "
+            << peaks.size() << " deepest dips within 0.3 s of an accent (chance " << chance << "); "
+            << lead_move << " px in the lead\n";
+  EXPECT_GE(sd, 1.2);
+  EXPECT_LE(sd, 10);
+  ASSERT_GE(peaks.size(), 3u);
+  EXPECT_GT(share, chance + 0.2);
+  EXPECT_GT(lead_move, 0.05);
+}
+
+// Eye aspect ratio (Soukupova and Cech) of dlib's six points of one eye.
+double EyeAspect(const std::vector<cv::Point2f>& lm, int first) {
+  auto at = [&](int i) { return lm[size_t(first + i)]; };
+  return (cv::norm(at(1) - at(5)) + cv::norm(at(2) - at(4))) / (2 * cv::norm(at(0) - at(3)));
+}
+
+TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
+  // dlib's landmarks follow a closing lid on open eyes; on Tom Cruise's smiling squint they
+  // barely move, so this test uses a face with open eyes.
+  const auto framed = FrameExample("2008_001322.jpg");
+  ASSERT_TRUE(framed.has_value());
+  const voice::Speech speech = RealMessage();
+  const double offset = 0.5, duration = offset + speech.duration_seconds() + 0.5;
+  auto made = TalkingPhoto::Make({.framed = framed->image,
+                                  .landmarks = framed->landmarks,
+                                  .speech = &speech,
+                                  .speech_offset_seconds = offset,
+                                  .duration_seconds = duration,
+                                  .seed = 11});
+  ASSERT_TRUE(made.ok()) << made.status();
+  const TalkingPhoto& photo = **made;
+  const int n = photo.frame_count();
+  // dlib looks at every frame within 0.4 s of a planned blink and every third one elsewhere
+  // (a closure lasts at least three frames), around the animated face.
+  const auto& planned = photo.motion().blinks();
+  auto looked_at = [&](int i) {
+    const double t = double(i) / kVideoFps;
+    for (const auto& [start, end] : planned) {
+      if (t > start - 0.4 && t < end + 0.4) return true;
+    }
+    return i % 3 == 0;
+  };
+  const cv::Rect around =
+      BoxAround(framed->landmarks, 0, 67, 60, 80, 60) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  cv::Point2f centre;
+  for (const auto& p : framed->landmarks) centre += p / float(media::kLandmarkCount);
+  centre -= cv::Point2f(around.tl());
+  std::vector<double> ear(size_t(n), std::nan(""));
+  std::vector<double> seen;
+  for (int i = 0; i < n; ++i) {
+    if (!looked_at(i)) continue;
+    auto detection = detector_->Detect((*photo.Frame(i))(around).clone());
+    ASSERT_TRUE(detection.ok());
+    const media::Person* person = nullptr;  // the face nearest the framed one
+    double nearest = 1e9;
+    for (const auto& p : detection->persons) {
+      if (p.landmarks.size() != size_t(media::kLandmarkCount)) continue;
+      const double d = cv::norm(p.landmarks[30] - centre);
+      if (d < nearest) nearest = d, person = &p;
+    }
+    if (person == nullptr) continue;
+    ear[size_t(i)] = (EyeAspect(person->landmarks, 36) + EyeAspect(person->landmarks, 42)) / 2;
+    seen.push_back(ear[size_t(i)]);
+  }
+  ASSERT_GT(seen.size(), size_t(n / 3)) << "dlib lost the face";
+  std::nth_element(seen.begin(), seen.begin() + long(seen.size() / 2), seen.end());
+  const double median = seen[seen.size() / 2];
+  // A blink: frames whose eye aspect is under 75 % of the median, gaps of unseen frames
+  // bridged.
+  std::vector<std::pair<int, int>> blinks;  // first and last frame
+  for (int i = 0; i < n; ++i) {
+    if (std::isnan(ear[size_t(i)]) || ear[size_t(i)] >= 0.75 * median) continue;
+    if (!blinks.empty() && i - blinks.back().second <= 3) {
+      blinks.back().second = i;
+    } else {
+      blinks.emplace_back(i, i);
+    }
+  }
+  const double per_minute = blinks.size() * 60.0 / duration;
+  std::cout << "dlib saw " << blinks.size() << " blinks (" << per_minute << " a minute), "
+            << planned.size() << " planned; eye aspect median " << median << "\n";
+  EXPECT_EQ(blinks.size(), planned.size());
+  EXPECT_GE(per_minute, 12);
+  EXPECT_LE(per_minute, 30);
+  for (const auto& [first, last] : blinks) {
+    EXPECT_LE((last - first + 1) / double(kVideoFps), 0.4) << first;
+  }
+}
+
 TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
   // The same photo, once with its inner lips as found (a smile showing teeth) and once with
   // them declared closed (the upper inner lip laid on the lower, which changes nothing but
@@ -429,7 +630,10 @@ TEST_F(TalkingPhotoTest, RefusesBadInputs) {
   EXPECT_TRUE(TalkingPhoto::Make(input, params).status().IsInvalidArgument());
 }
 
-TEST_F(TalkingPhotoTest, DrawsAFrameInWellUnderTenMilliseconds) {
+// Draws every frame (with a face and without) and prints the time per frame; the speed itself
+// is bench/generate's to judge (step 8 against the encode-only floor), not a test's: under
+// the sanitizers a frame takes several times as long.
+TEST_F(TalkingPhotoTest, DrawsEveryFrameAndPrintsTheTime) {
   auto photo = Make(11);
   auto faceless = Make(11, true, true, /*face=*/false);
   ASSERT_TRUE(photo && faceless);
@@ -447,8 +651,6 @@ TEST_F(TalkingPhotoTest, DrawsAFrameInWellUnderTenMilliseconds) {
   const auto [faceless_wall, faceless_cpu] = time(*faceless);
   std::cout << "talking photo: " << wall << " ms per frame (CPU " << cpu << " ms); without a face "
             << faceless_wall << " ms (CPU " << faceless_cpu << " ms)\n";
-  // Loose, so a loaded machine does not fail it; the figure is printed.
-  EXPECT_LT(wall, 40);
   // For a look: VMSG_TALKING_PHOTO_DUMP=dir writes the face, twice its size, in the thumbnail,
   // a few speaking frames and the most closed blink, side by side.
   if (const char* dir = std::getenv("VMSG_TALKING_PHOTO_DUMP")) {

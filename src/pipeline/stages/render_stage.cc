@@ -74,6 +74,8 @@ FrameSourceFactory StillFrameSourceFactory() {
 
 FrameSourceFactory TalkingPhotoFactory() {
   return [](const video::FrameSourceInput& input) -> Result<std::unique_ptr<video::FrameSource>> {
+    video::TalkingPhotoParams params;
+    params.motion.energy = input.energy;
     video::TalkingPhotoInput photo{
         .framed = input.framed,
         .landmarks = input.landmarks.value_or(std::vector<cv::Point2f>{}),
@@ -82,7 +84,7 @@ FrameSourceFactory TalkingPhotoFactory() {
         .duration_seconds = static_cast<double>(input.frame_count) / video::kVideoFps,
         .seed = input.seed};
     VMSG_ASSIGN_OR_RETURN(std::unique_ptr<video::TalkingPhoto> frames,
-                          video::TalkingPhoto::Make(photo));
+                          video::TalkingPhoto::Make(photo, params));
     return std::unique_ptr<video::FrameSource>(std::move(frames));
   };
 }
@@ -140,7 +142,9 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
                .speech = speech,
                .speech_offset_seconds = params_.lead_seconds,
                .frame_count = frame_count,
-               .seed = std::hash<std::string>{}(item.task_id)}));
+               .seed = std::hash<std::string>{}(item.task_id),
+               .energy = video::MotionEnergy(item.applied_preset.value_or(
+                   item.request.prosody.preset.value_or(voice::ProsodyPreset::kNeutral)))}));
   std::unique_ptr<video::Subtitles> subtitles;
   if (params_.subtitles) {
     const video::SubtitleOptions options{.avoid =
