@@ -13,6 +13,7 @@
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
 
+#include "media/gradient_for_test.h"
 #include "media/image_io.h"
 
 namespace vmsg::media {
@@ -20,16 +21,6 @@ namespace {
 
 using ::testing::internal::CaptureStderr;
 using ::testing::internal::GetCapturedStderr;
-
-cv::Mat Gradient(int w, int h) {
-  cv::Mat image(h, w, CV_8UC3);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      image.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / w), uchar(y * 255 / h), 128);
-    }
-  }
-  return image;
-}
 
 std::string Encode(const cv::Mat& image, const std::string& ext,
                    const std::vector<int>& params = {}) {

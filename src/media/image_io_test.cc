@@ -6,18 +6,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "media/gradient_for_test.h"
+
 namespace vmsg::media {
 namespace {
-
-cv::Mat Gradient(int w, int h) {
-  cv::Mat image(h, w, CV_8UC3);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      image.at<cv::Vec3b>(y, x) = cv::Vec3b(uchar(x * 255 / w), uchar(y * 255 / h), 128);
-    }
-  }
-  return image;
-}
 
 std::string Encode(const cv::Mat& image, const std::string& ext) {
   std::vector<uchar> out;

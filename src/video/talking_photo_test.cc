@@ -410,16 +410,23 @@ voice::Speech RealMessage() {
   return speech.ok() ? std::move(speech).value() : voice::Speech{};
 }
 
+// `framed` speaking `speech` from kRealOffset, with half a second after it.
+constexpr double kRealOffset = 0.5;
+Result<std::unique_ptr<TalkingPhoto>> Speaking(const media::Framed& framed,
+                                               const voice::Speech& speech) {
+  return TalkingPhoto::Make({.framed = framed.image,
+                             .landmarks = framed.landmarks,
+                             .speech = &speech,
+                             .speech_offset_seconds = kRealOffset,
+                             .duration_seconds = kRealOffset + speech.duration_seconds() + 0.5,
+                             .seed = 11});
+}
+
 TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
   const voice::Speech speech = RealMessage();
   ASSERT_GT(speech.duration_seconds(), 5);
-  const double offset = 0.5, duration = offset + speech.duration_seconds() + 0.5;
-  auto made = TalkingPhoto::Make({.framed = framed_->image,
-                                  .landmarks = framed_->landmarks,
-                                  .speech = &speech,
-                                  .speech_offset_seconds = offset,
-                                  .duration_seconds = duration,
-                                  .seed = 11});
+  const double offset = kRealOffset, duration = offset + speech.duration_seconds() + 0.5;
+  auto made = Speaking(*framed_, speech);
   ASSERT_TRUE(made.ok()) << made.status();
   const TalkingPhoto& photo = **made;
   const std::vector<cv::Mat> frames = All(photo);
@@ -507,13 +514,8 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
   const auto framed = FrameExample("2008_001322.jpg");
   ASSERT_TRUE(framed.has_value());
   const voice::Speech speech = RealMessage();
-  const double offset = 0.5, duration = offset + speech.duration_seconds() + 0.5;
-  auto made = TalkingPhoto::Make({.framed = framed->image,
-                                  .landmarks = framed->landmarks,
-                                  .speech = &speech,
-                                  .speech_offset_seconds = offset,
-                                  .duration_seconds = duration,
-                                  .seed = 11});
+  const double duration = kRealOffset + speech.duration_seconds() + 0.5;
+  auto made = Speaking(*framed, speech);
   ASSERT_TRUE(made.ok()) << made.status();
   const TalkingPhoto& photo = **made;
   const int n = photo.frame_count();
