@@ -97,8 +97,6 @@ const cv::Vec3d kLashColour(38, 36, 40);
 // below by kBrowFadeDown (above the upper lid), and sideways over kBrowSide of their width.
 constexpr double kBrowAbove = 0.4, kBrowBelow = 0.3, kBrowFadeUp = 1.2, kBrowFadeDown = 0.85;
 constexpr double kBrowSide = 0.25;
-// The brows' box leaves room for a raise of up to this many pixels.
-constexpr double kMaxBrowPixels = 12;
 // A mouth this open or less counts as at rest for the thumbnail.
 constexpr double kRestOpen = 0.02;
 // Without a face, the picture sways on slow sines (Hz): two sideways, one vertical.
@@ -304,7 +302,8 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     for (const auto& p : line->points) low = std::max(low, p.y), high = std::min(high, p.y);
     brow_top = std::min(brow_top, high);
     const double side = kBrowSide * (brow.right - brow.left);
-    const double up = (kBrowAbove + kBrowFadeUp) * brow.gap + kMaxBrowPixels;
+    // The box holds every point the raise moves (its weight is zero outside).
+    const double up = (kBrowAbove + kBrowFadeUp) * brow.gap;
     g.brow_box[e] = cv::Rect2d(brow.left - side, high - up, brow.right - brow.left + 2 * side,
                                low + kBrowFadeDown * brow.gap - (high - up));
   }
