@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
 #include <optional>
 #include <thread>
 
@@ -574,6 +575,198 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
   for (const auto& [first, last] : blinks) {
     EXPECT_LE((last - first + 1) / double(kVideoFps), 0.4) << first;
   }
+}
+
+// Pearson's correlation of two series of the same length.
+double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = double(a.size());
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ma += a[i] / n, mb += b[i] / n;
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += (a[i] - ma) * (b[i] - mb), aa += (a[i] - ma) * (a[i] - ma),
+        bb += (b[i] - mb) * (b[i] - mb);
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0;
+}
+
+TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
+  const voice::Speech speech = RealMessage();
+  ASSERT_GT(speech.duration_seconds(), 5);
+  int following = 0, following_closed = 0;
+  for (const char* name :
+       {"Tom_Cruise_avp_2014_4.jpg", "2008_001322.jpg", "2009_004587.jpg", "2008_002079.jpg"}) {
+    const auto framed = FrameExample(name);
+    ASSERT_TRUE(framed.has_value()) << name;
+    const auto& lm = framed->landmarks;
+    const double gap = cv::norm(lm[62] - lm[66]) / cv::norm(lm[60] - lm[64]);
+    const bool closed = gap < 0.06;
+    auto photo = Speaking(*framed, speech);
+    // The same speech and motion with a mouth that never moves: the difference is the mouth's.
+    TalkingPhotoParams still_params;
+    still_params.max_open_fraction = still_params.max_widen = still_params.max_narrow = 0;
+    auto still =
+        TalkingPhoto::Make({.framed = framed->image,
+                            .landmarks = lm,
+                            .speech = &speech,
+                            .speech_offset_seconds = kRealOffset,
+                            .duration_seconds = kRealOffset + speech.duration_seconds() + 0.5,
+                            .seed = 11},
+                           still_params);
+    ASSERT_TRUE(photo.ok() && still.ok());
+    const cv::Rect mouth = BoxAround(lm, 48, 67, 4, 4, int(0.15 * (lm[8].y - lm[33].y)) + 4);
+    const int n = (*photo)->frame_count();
+    std::vector<double> darkening, change;
+    for (int i = 0; i < n; ++i) {
+      cv::Mat a, b;
+      cv::cvtColor((*(*photo)->Frame(i))(mouth), a, cv::COLOR_BGR2GRAY);
+      cv::cvtColor((*(*still)->Frame(i))(mouth), b, cv::COLOR_BGR2GRAY);
+      darkening.push_back(cv::mean(b)[0] - cv::mean(a)[0]);
+      change.push_back(i == 0 ? 0 : std::abs(darkening[size_t(i)] - darkening[size_t(i - 1)]));
+    }
+    // The voice's loudness per frame (RMS over the frame's samples).
+    std::vector<double> envelope(size_t(n), 0);
+    const auto& samples = speech.audio.samples;
+    const double per_frame = double(speech.audio.sample_rate) / kVideoFps;
+    for (int i = 0; i < n; ++i) {
+      const double from = (double(i) / kVideoFps - kRealOffset) * speech.audio.sample_rate;
+      double sum = 0;
+      int count = 0;
+      for (long s = long(from); s < long(from + per_frame); ++s) {
+        if (s < 0 || s >= long(samples.size())) continue;
+        sum += double(samples[size_t(s)]) * samples[size_t(s)];
+        ++count;
+      }
+      envelope[size_t(i)] = count > 0 ? std::sqrt(sum / count) : 0;
+    }
+    double best = -1;
+    int best_lag = 0;
+    for (int lag = -3; lag <= 3; ++lag) {
+      std::vector<double> a, b;
+      for (int i = 0; i < n; ++i) {
+        if (i + lag < 0 || i + lag >= n) continue;
+        a.push_back(darkening[size_t(i)]);
+        b.push_back(envelope[size_t(i + lag)]);
+      }
+      const double r = Pearson(a, b);
+      if (r > best) best = r, best_lag = lag;
+    }
+    // Pauses: the mouth's change from frame to frame while the voice is silent (the loudness
+    // under 2 % of its peak, away from speech by 0.1 s) against while it speaks.
+    const double peak = *std::max_element(envelope.begin(), envelope.end());
+    double speaking = 0, pausing = 0;
+    int n_speaking = 0, n_pausing = 0;
+    for (int i = 3; i + 3 < n; ++i) {
+      bool quiet = true;
+      for (int j = i - 2; j <= i + 2; ++j) quiet = quiet && envelope[size_t(j)] < 0.02 * peak;
+      if (quiet) {
+        pausing += change[size_t(i)], ++n_pausing;
+      } else if (envelope[size_t(i)] > 0.1 * peak) {
+        speaking += change[size_t(i)], ++n_speaking;
+      }
+    }
+    const double pause_ratio = (pausing / std::max(1, n_pausing)) / (speaking / n_speaking);
+    std::cout << name << (closed ? " (closed mouth)" : " (open mouth)") << ": lips r " << best
+              << " at lag " << best_lag << ", pause change " << pause_ratio << " of speech\n";
+    EXPECT_LE(pause_ratio, 0.3) << name;
+    if (best >= 0.6) {
+      ++following;
+      following_closed += closed;
+    }
+  }
+  EXPECT_GE(following, 3);
+  EXPECT_GE(following_closed, 1);
+}
+
+// The mean structural similarity (Wang et al. 2004: 11x11 Gaussian windows, sigma 1.5) of
+// two grey pictures, over the pixels where `mask` is set.
+double Ssim(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& mask) {
+  cv::Mat a, b;
+  a8.convertTo(a, CV_64F);
+  b8.convertTo(b, CV_64F);
+  const double c1 = 6.5025, c2 = 58.5225;  // (0.01 * 255)^2, (0.03 * 255)^2
+  auto blur = [](const cv::Mat& m) {
+    cv::Mat out;
+    cv::GaussianBlur(m, out, cv::Size(11, 11), 1.5);
+    return out;
+  };
+  const cv::Mat ma = blur(a), mb = blur(b);
+  const cv::Mat va = blur(a.mul(a)) - ma.mul(ma), vb = blur(b.mul(b)) - mb.mul(mb);
+  const cv::Mat cov = blur(a.mul(b)) - ma.mul(mb);
+  cv::Mat num = (2 * ma.mul(mb) + c1).mul(2 * cov + c2);
+  cv::Mat den = (ma.mul(ma) + mb.mul(mb) + c1).mul(va + vb + c2);
+  cv::Mat map;
+  cv::divide(num, den, map);
+  return cv::mean(map, mask)[0];
+}
+
+TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
+  const voice::Speech speech = RealMessage();
+  auto made = Speaking(*framed_, speech);
+  ASSERT_TRUE(made.ok());
+  const TalkingPhoto& photo = **made;
+  const auto& lm = framed_->landmarks;
+  // The face without its mouth and eyes, in the framed picture.
+  const cv::Rect face = BoxAround(lm, 0, 67, 0, 20, 0) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  cv::Mat mask(face.size(), CV_8U, cv::Scalar(255));
+  for (const cv::Rect& part : {MouthBox(), EyesBox()}) {
+    const cv::Rect r = (part - face.tl()) & cv::Rect(cv::Point(), face.size());
+    mask(r).setTo(0);
+  }
+  cv::Mat photo_gray;
+  cv::cvtColor(framed_->image(face), photo_gray, cv::COLOR_BGR2GRAY);
+  // The thumbnail (a rest frame), moved back by the head's shift (phase correlation), against
+  // the photo.
+  cv::Mat rest;
+  cv::cvtColor(*photo.Frame(photo.thumbnail_frame()), rest, cv::COLOR_BGR2GRAY);
+  cv::Mat a, b;
+  photo_gray.convertTo(a, CV_64F);
+  rest(face).convertTo(b, CV_64F);
+  const cv::Point2d shift = cv::phaseCorrelate(a, b);  // where the face is in the frame's box
+  // The head's drift, tilt and the zoom, undone by an affine registration (ECC) of the rest
+  // frame's face box onto the photo's, started from the shift.
+  cv::Mat rest_f, photo_f;
+  rest.convertTo(rest_f, CV_32F);
+  photo_gray.convertTo(photo_f, CV_32F);
+  cv::Mat warp = (cv::Mat_<float>(2, 3) << 1, 0, shift.x, 0, 1, shift.y);
+  try {
+    cv::findTransformECC(
+        photo_f, rest_f(face).clone(), warp, cv::MOTION_AFFINE,
+        cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, 100, 1e-5), mask, 5);
+  } catch (const cv::Exception& e) {
+    ADD_FAILURE() << "registration failed: " << e.what();
+  }
+  warp.at<float>(0, 2) += float(face.x);  // from the face box's coordinates to the frame's
+  warp.at<float>(1, 2) += float(face.y);
+  cv::Mat back;
+  cv::warpAffine(rest, back, warp, face.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_REPLICATE);
+  const double ssim = Ssim(photo_gray, back, mask);
+
+  // Far from the head (the picture's corners, 80 px square, on a half-length portrait whose
+  // head leaves them free; a close-up's head reaches every corner) frames change by less
+  // than 2 levels from one to the next.
+  const auto portrait = FrameExample("2008_001322.jpg");
+  ASSERT_TRUE(portrait.has_value());
+  auto half_length = Speaking(*portrait, speech);
+  ASSERT_TRUE(half_length.ok());
+  const std::vector<cv::Rect> far = {{0, 0, 80, 80},
+                                     {kVideoWidth - 80, 0, 80, 80},
+                                     {0, kVideoHeight - 80, 80, 80},
+                                     {kVideoWidth - 80, kVideoHeight - 80, 80, 80}};
+  double worst_far = 0;
+  cv::Mat previous = *(*half_length)->Frame(0);
+  for (int i = 1; i < (*half_length)->frame_count(); ++i) {
+    const cv::Mat frame = *(*half_length)->Frame(i);
+    for (const cv::Rect& r : far) {
+      worst_far = std::max(worst_far, MeanAbsDiff(frame(r), previous(r)));
+    }
+    previous = frame;
+  }
+  std::cout << "identity: SSIM " << ssim << " (shift " << shift << "); background change at most "
+            << worst_far << " levels a frame\n";
+  EXPECT_GE(ssim, 0.95);
+  EXPECT_LT(worst_far, 2);
 }
 
 TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
