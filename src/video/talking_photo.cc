@@ -73,6 +73,11 @@ constexpr double kMinGap = 1.5;         // a thinner gap is drawn fainter (pixel
 // Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
 // their height as a fraction of the gap, at most a fraction of the mouth's width.
 constexpr double kTeethFraction = 0.3, kMaxTeethFraction = 0.06, kTeethOpacity = 0.9;
+// The lower teeth, at the gap's bottom once it is wider than kLowerTeethFromGap of the mouth's
+// width: a fraction of the gap, at most a fraction of the mouth's width, in shadow.
+constexpr double kLowerTeethFromGap = 0.05, kLowerTeethFraction = 0.16;
+constexpr double kMaxLowerTeethFraction = 0.035, kLowerTeethOpacity = 0.5;
+constexpr double kLowerTeethShade = 0.7;
 // They fill the middle of the gap out to this fraction of its half width, then fade out over
 // the next, and darken by this fraction towards their lower edge.
 constexpr double kFrontTeeth = 0.4, kTeethFade = 0.4, kTeethShade = 0.25;
@@ -462,6 +467,15 @@ MouthSample MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
         const double ta = std::clamp(teeth - below + 0.5, 0.0, 1.0) * kTeethOpacity * front;
         const double shade = 1 - kTeethShade * std::clamp(below / teeth, 0.0, 1.0);
         colour = colour * (1 - ta) + g.teeth * (shade * ta);
+        // The lower teeth: a thinner band in the lower lip's shadow at the gap's bottom, which
+        // comes down with the jaw; only once the mouth is open wide enough to show them.
+        if (params.lower_teeth && gap > kLowerTeethFromGap * 2 * g.half_outer) {
+          const double lower =
+              std::min(kLowerTeethFraction * gap, kMaxLowerTeethFraction * 2 * g.half_outer);
+          const double above = tear + gap - p.y;  // from the gap's bottom
+          const double la = std::clamp(lower - above + 0.5, 0.0, 1.0) * kLowerTeethOpacity * front;
+          colour = colour * (1 - la) + g.teeth * (kLowerTeethShade * la);
+        }
       }
     }
   }

@@ -28,6 +28,8 @@ struct TalkingPhotoParams {
   // fraction of the mouth's half width.
   double max_widen = 0.08;
   double max_narrow = 0.14;
+  // A closed-mouth photo opens on upper teeth, and on lower teeth too when this is set.
+  bool lower_teeth = true;
   // Nods, brows, drift, gaze and blinks.
   FaceMotionParams motion;
   // Without a usable face the whole picture drifts by at most this many pixels.

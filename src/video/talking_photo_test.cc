@@ -778,30 +778,40 @@ TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
   for (const auto& [upper, lower] : {std::pair{61, 67}, std::pair{62, 66}, std::pair{63, 65}}) {
     shut[size_t(upper)] = shut[size_t(lower)];
   }
-  auto make = [&](const std::vector<cv::Point2f>& landmarks) {
+  auto make = [&](const std::vector<cv::Point2f>& landmarks, bool lower_teeth = true) {
+    TalkingPhotoParams params;
+    params.lower_teeth = lower_teeth;
     auto made = TalkingPhoto::Make({.framed = framed_->image,
                                     .landmarks = landmarks,
                                     .speech = speech_,
                                     .speech_offset_seconds = kOffset,
                                     .duration_seconds = kDuration,
-                                    .seed = 1});
+                                    .seed = 1},
+                                   params);
     EXPECT_TRUE(made.ok()) << made.status();
     return std::move(made).value();
   };
   auto smiling = make(framed_->landmarks), closed = make(shut);
-  auto brighter = [&](int index) {
+  auto upper_only = make(shut, /*lower_teeth=*/false);
+  // Pixels of the mouth brighter in `a`'s frame than in `b`'s by more than `by` levels.
+  auto brighter = [&](const TalkingPhoto& x, const TalkingPhoto& y, int index, int by) {
     cv::Mat a, b, d;
-    cv::cvtColor((*closed->Frame(index))(MouthBox()), a, cv::COLOR_BGR2GRAY);
-    cv::cvtColor((*smiling->Frame(index))(MouthBox()), b, cv::COLOR_BGR2GRAY);
+    cv::cvtColor((*x.Frame(index))(MouthBox()), a, cv::COLOR_BGR2GRAY);
+    cv::cvtColor((*y.Frame(index))(MouthBox()), b, cv::COLOR_BGR2GRAY);
     cv::subtract(a, b, d, cv::noArray(), CV_16S);
-    return cv::countNonZero(d > 60);
+    return cv::countNonZero(d > by);
   };
   int widest = 0;
   for (int i = 0; i < smiling->frame_count(); ++i) {
     if (smiling->mouth(i).open > smiling->mouth(widest).open) widest = i;
   }
-  EXPECT_GT(brighter(widest), 20);
-  EXPECT_EQ(brighter(smiling->thumbnail_frame()), 0);
+  EXPECT_GT(brighter(*closed, *smiling, widest, 60), 20);
+  EXPECT_EQ(brighter(*closed, *smiling, smiling->thumbnail_frame(), 60), 0);
+  // The lower teeth show at the bottom of a wide gap, below the upper ones, and never at rest.
+  const int lower = brighter(*closed, *upper_only, widest, 25);
+  std::cout << "lower teeth: " << lower << " pixels at the widest opening\n";
+  EXPECT_GT(lower, 10);
+  EXPECT_EQ(brighter(*closed, *upper_only, smiling->thumbnail_frame(), 1), 0);
 }
 
 TEST_F(TalkingPhotoTest, RefusesBadInputs) {
