@@ -19,6 +19,8 @@ constexpr double kNodLead = 0.12, kNodRise = 0.25, kNodHold = 0.05, kNodFall = 0
 constexpr double kMinNodShare = 0.55;
 // The brows: up over kBrowRise from just before the accent, held, down over kBrowFall.
 constexpr double kBrowLead = 0.1, kBrowRise = 0.15, kBrowHold = 0.3, kBrowFall = 0.4;
+// A question's last vowel raises them too, from a little earlier and held a little longer.
+constexpr double kQuestionBrowLead = 0.2, kQuestionBrowHold = 0.45;
 // A pause this long after speech ends a phrase: the head settles (tilts a little and dips)
 // and, before speech resumes, lifts as with a breath.
 constexpr double kSettlePause = 0.25;
@@ -147,6 +149,11 @@ Result<FaceMotion> FaceMotion::Plan(const FaceMotionInput& input, const FaceMoti
       m.nod_pulses_.push_back(nod);
       m.nod_peaks_.push_back(nod.start + nod.rise);
     }
+    for (const voice::Phoneme& p : input.speech->phonemes) {
+      if (!p.question) continue;
+      m.brow_pulses_.push_back({offset + p.start - kQuestionBrowLead, kBrowRise, kQuestionBrowHold,
+                                kBrowFall, params.max_brow * params.energy});
+    }
     for (const Pause& p : pauses) {
       const double length = p.end - p.start;
       if (length < kSettlePause) continue;
@@ -221,6 +228,7 @@ FacePose FaceMotion::At(double t) const {
     pose.pitch += kSettleDip * s;
   }
   for (const Pulse& p : brow_pulses_) pose.brow += p.At(t);
+  pose.brow = std::min(pose.brow, params_.max_brow * params_.energy);  // overlapping raises
 
   // The drift: per axis, octave-spaced sines with 1/sqrt(f) amplitudes, scaled so that the
   // sum's standard deviation is the parameter's.

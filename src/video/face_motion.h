@@ -4,7 +4,8 @@
 //
 // - Nods (the head pitching down, then back) start just before each accented syllable (a
 //   phoneme marked `nucleus`) and peak just after it, at most one per kMinNodGap seconds.
-// - The brows rise on the first accent after a pause (a phrase's emphasis).
+// - The brows rise on the first accent after a pause (a phrase's emphasis) and at the end of
+//   a question (a phoneme marked `question`).
 // - At a phrase's end (a pause of kSettlePause or more after speech) the head settles with a
 //   small tilt; before speech resumes it lifts a little, as with a breath.
 // - Always, speaking or not: a slow 1/f drift of the head's position and tilt, and gaze

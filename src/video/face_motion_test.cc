@@ -78,6 +78,23 @@ TEST(FaceMotionTest, BrowsRiseOnEachPhrasesFirstAccentOnly) {
   EXPECT_EQ(plan->At(first - 0.5).brow, 0);
 }
 
+TEST(FaceMotionTest, BrowsRiseAtAQuestionsEnd) {
+  voice::Speech speech = Phrases({10, 10}, 0.6, {});
+  // The first phrase's last vowel ends a question.
+  voice::Phoneme* last = nullptr;
+  for (voice::Phoneme& p : speech.phonemes) {
+    if (p.symbol == "a" && p.end <= 0.1 + 10 * 0.15 + 1e-9) last = &p;
+  }
+  ASSERT_NE(last, nullptr);
+  last->question = true;
+  auto plan = FaceMotion::Plan({.speech = &speech, .duration_seconds = 5, .seed = 1});
+  ASSERT_TRUE(plan.ok());
+  const double max = FaceMotionParams{}.max_brow;
+  EXPECT_NEAR(plan->At(last->start + 0.1).brow, max, 1e-9);
+  EXPECT_EQ(plan->At(last->start - 0.5).brow, 0);
+  EXPECT_EQ(plan->At(last->start + 1.5).brow, 0);
+}
+
 TEST(FaceMotionTest, ThePhrasesEndSettlesTheHeadAndItLiftsBeforeTheNext) {
   const voice::Speech speech = Phrases({10, 10}, 1.2, {});
   auto plan = FaceMotion::Plan(

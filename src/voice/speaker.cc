@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <string_view>
 #include <thread>
 
 namespace vmsg::voice {
@@ -32,6 +33,19 @@ std::vector<Result<Speech>> SynthesizeAll(const SpeechSynthesizer& engine,
 }
 
 // The span of `speech` between its first and last non-pause phoneme, or nothing.
+// Marks the last vowel of `piece` (a question) `question`. Vowels are the phonemes whose
+// name starts with a vowel letter: Open JTalk's a, i, u, e, o (capitals when devoiced) and
+// CMU's aa, ae, ... uw; no consonant of either set does.
+void MarkQuestion(Speech& piece) {
+  for (auto p = piece.phonemes.rbegin(); p != piece.phonemes.rend(); ++p) {
+    if (!p->symbol.empty() &&
+        std::string_view("aeiouAEIOU").find(p->symbol[0]) != std::string_view::npos) {
+      p->question = true;
+      return;
+    }
+  }
+}
+
 std::optional<std::pair<double, double>> SoundSpan(const Speech& speech) {
   std::optional<std::pair<double, double>> span;
   for (const Phoneme& p : speech.phonemes) {
@@ -141,6 +155,7 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
     Phrase phrase;
     phrase.text = piece.text;
     phrase.start = speech.duration_seconds();
+    if (piece.pause_mark == U'?') MarkQuestion(spoken);
     VMSG_RETURN_IF_ERROR(Append(speech, spoken));
     phrase.end = speech.duration_seconds();
     phrase.pause_mark = piece.pause_mark;

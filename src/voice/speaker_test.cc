@@ -108,6 +108,29 @@ TEST_F(SpeakerTest, EnglishSentenceWordsAndPauses) {
   ExpectSilenceAfter(*m, '?', 0.45, 1);
 }
 
+// The phonemes marked as a question's last vowel, with the unit (mora or word) holding each.
+std::vector<std::string> QuestionUnits(const Speech& s) {
+  std::vector<std::string> out;
+  for (const SpeechUnit& u : s.units) {
+    for (size_t i = u.first_phoneme; i < u.end_phoneme; ++i) {
+      if (s.phonemes[i].question) out.push_back(u.text + ":" + s.phonemes[i].symbol);
+    }
+  }
+  return out;
+}
+
+TEST_F(SpeakerTest, AQuestionMarksItsLastVowel) {
+  auto ja =
+      speaker_.Synthesize("元気ですか？今日は晴れです。", DefaultMaleVoice(), ProsodyParams{});
+  auto en =
+      speaker_.Synthesize("Shall we walk? Yes, today.", EnglishFemaleVoice(), ProsodyParams{});
+  auto none = speaker_.Synthesize("今日は晴れです。", DefaultMaleVoice(), ProsodyParams{});
+  ASSERT_TRUE(ja.ok() && en.ok() && none.ok());
+  EXPECT_EQ(QuestionUnits(ja->speech), (std::vector<std::string>{"カ:a"}));
+  EXPECT_EQ(QuestionUnits(en->speech), (std::vector<std::string>{"walk:ao"}));
+  EXPECT_TRUE(QuestionUnits(none->speech).empty());
+}
+
 TEST_F(SpeakerTest, LanguageFollowsScriptWhenTheVoiceHasBoth) {
   auto en = speaker_.Synthesize("Good morning", DefaultFemaleVoice(), Neutral());
   auto ja = speaker_.Synthesize("おはよう", DefaultFemaleVoice(), Neutral());

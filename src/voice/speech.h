@@ -38,6 +38,9 @@ struct Phoneme {
   // JTalk's label A:a1 = 0; unaccented phrases have none), in English a syllable flite's
   // intonation model gives a pitch accent.
   bool nucleus = false;
+  // The last vowel of a question (a piece of text ending in "?"), where a speaker's brows
+  // rise; set by the Speaker, which knows the punctuation.
+  bool question = false;
 };
 
 // How freely written text may break before a word (subtitles' lines and pages): kNone inside

@@ -74,6 +74,7 @@ Json SpeechTimingsToJson(const Speech& speech) {
     Json phoneme = {
         {"symbol", p.symbol}, {"start", p.start}, {"end", p.end}, {"viseme", VisemeName(p.viseme)}};
     if (p.nucleus) phoneme["nucleus"] = true;
+    if (p.question) phoneme["question"] = true;
     phonemes.push_back(std::move(phoneme));
   }
   return {
@@ -104,6 +105,7 @@ Result<Speech> SpeechFromJson(const Json& json, Audio audio) {
       p.start = j.at("start").get<double>();
       p.end = j.at("end").get<double>();
       p.nucleus = j.value("nucleus", false);
+      p.question = j.value("question", false);
     } catch (const Json::exception& e) {
       return bad(std::string("a phoneme: ") + e.what());
     }

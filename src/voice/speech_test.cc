@@ -107,6 +107,7 @@ TEST(SpeechJsonTest, TimingsRoundTripOntoTheirAudio) {
   ka.words = ka.units;
   ka.words[0].break_before = WordBreak::kPhrase;
   ka.phonemes[2].nucleus = true;  // the "a"
+  ka.phonemes[2].question = true;
   const Json json = SpeechTimingsToJson(ka);
   EXPECT_EQ(json["language"], "ja");
   EXPECT_EQ(json["phonemes"].size(), ka.phonemes.size());
@@ -117,6 +118,8 @@ TEST(SpeechJsonTest, TimingsRoundTripOntoTheirAudio) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->words[0].break_before, WordBreak::kPhrase);
   EXPECT_TRUE(back->phonemes[2].nucleus);
+  EXPECT_TRUE(back->phonemes[2].question);
+  EXPECT_FALSE(back->phonemes[1].question);
   EXPECT_FALSE(back->phonemes[0].nucleus);
   EXPECT_EQ(SpeechTimingsToJson(*back), json);
   // Timings stored before words carried breaks read as plain word boundaries.
