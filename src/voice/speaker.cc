@@ -32,7 +32,6 @@ std::vector<Result<Speech>> SynthesizeAll(const SpeechSynthesizer& engine,
   return spoken;
 }
 
-// The span of `speech` between its first and last non-pause phoneme, or nothing.
 // Marks the last vowel of `piece` (a question) `question`. Vowels are the phonemes whose
 // name starts with a vowel letter: Open JTalk's a, i, u, e, o (capitals when devoiced) and
 // CMU's aa, ae, ... uw; no consonant of either set does.
@@ -46,6 +45,7 @@ void MarkQuestion(Speech& piece) {
   }
 }
 
+// The span of `speech` between its first and last non-pause phoneme, or nothing.
 std::optional<std::pair<double, double>> SoundSpan(const Speech& speech) {
   std::optional<std::pair<double, double>> span;
   for (const Phoneme& p : speech.phonemes) {
