@@ -59,12 +59,33 @@ class DispatcherTest : public ::testing::Test {
     return vmsg::Json::parse(std::get<std::string>(r.body));
   }
 
+  ~DispatcherTest() override {
+    rate_state_ = {};  // closed before its directory goes
+    if (!rate_dir_.empty()) std::filesystem::remove_all(rate_dir_);
+  }
+
+  // The rate limits of a SQLite task-state store in a directory of this test's own (removed
+  // with the fixture); null, with a failure recorded, when it cannot be opened.
+  state::RateLimiter* RateLimits() {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    rate_dir_ = std::filesystem::temp_directory_path() /
+                ("vmsg_dispatcher_" + std::string(test->name()) + "_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(rate_dir_);
+    auto state = state::NewSqliteBackend({.path = rate_dir_ / "state.sqlite3"}, clock_);
+    EXPECT_TRUE(state.ok()) << state.status();
+    if (!state.ok()) return nullptr;
+    rate_state_ = std::move(state).value();
+    return rate_state_.rate_limits.get();
+  }
+
   FakeClock clock_{TimePoint{}};
   std::function<void(const RequestOutcome&)> observer_;
   std::string log_;
   Logger logger_;
   IdGenerator ids_{7};
   Router router_;
+  std::filesystem::path rate_dir_;
+  state::StateBackend rate_state_;
 };
 
 TEST_F(DispatcherTest, GeneratesOrKeepsRequestIds) {
@@ -226,16 +247,12 @@ TEST_F(DispatcherTest, RequestsFromAnotherSiteThatChangeSomethingAreRefused) {
 }
 
 TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vmsg_dispatcher_rate_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
-  ASSERT_TRUE(state.ok()) << state.status();
+  state::RateLimiter* limits = RateLimits();
+  ASSERT_NE(limits, nullptr);
   RouteOptions limited;
   limited.rate_group = RateGroup::kApi;
   router_.Add("GET", "/limited", Sync([](Request&) { return Response::Empty(204); }), limited);
-  Dispatcher d(router_, {.rate_limiter = state->rate_limits.get(), .api_requests_per_hour = 2},
-               logger_, ids_);
+  Dispatcher d(router_, {.rate_limiter = limits, .api_requests_per_hour = 2}, logger_, ids_);
   auto call = [&](std::string path, std::string client) {
     StringBodyReader body("");
     Request r;
@@ -256,16 +273,12 @@ TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
   EXPECT_EQ(call("/hello", "192.0.2.1").status, 200);     // routes outside a group never are
   clock_.Advance(std::chrono::minutes(50));
   EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);  // a new window
-  std::filesystem::remove_all(dir);
 }
 
 // The generate route's budget is for videos made: ten refused requests (400) leave it whole.
 TEST_F(DispatcherTest, OnlyAcceptedRequestsSpendAnAcceptedOnlyBudget) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vmsg_dispatcher_rate_accepted_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
-  ASSERT_TRUE(state.ok()) << state.status();
+  state::RateLimiter* limits = RateLimits();
+  ASSERT_NE(limits, nullptr);
   RouteOptions generate;
   generate.rate_group = RateGroup::kGenerate;
   generate.rate_counts_accepted_only = true;
@@ -274,8 +287,7 @@ TEST_F(DispatcherTest, OnlyAcceptedRequestsSpendAnAcceptedOnlyBudget) {
                                                 : ProblemResponse(400, "invalid_request", "no");
               }),
               generate);
-  Dispatcher d(router_, {.rate_limiter = state->rate_limits.get(), .generations_per_hour = 2},
-               logger_, ids_);
+  Dispatcher d(router_, {.rate_limiter = limits, .generations_per_hour = 2}, logger_, ids_);
   auto call = [&](bool valid) {
     StringBodyReader body("");
     Request r;
@@ -291,15 +303,11 @@ TEST_F(DispatcherTest, OnlyAcceptedRequestsSpendAnAcceptedOnlyBudget) {
   EXPECT_EQ(call(true), 202);
   EXPECT_EQ(call(true), 429);  // the budget: two videos
   EXPECT_EQ(call(false), 429);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(DispatcherTest, ARouteMayPickItsRateGroupPerRequest) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vmsg_dispatcher_rate_of_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto state = state::NewSqliteBackend({.path = dir / "state.sqlite3"}, clock_);
-  ASSERT_TRUE(state.ok()) << state.status();
+  state::RateLimiter* limits = RateLimits();
+  ASSERT_NE(limits, nullptr);
   // As the detect route: a file is an upload, a JSON body (a key) an API call.
   RouteOptions either;
   either.rate_group = RateGroup::kUpload;
@@ -308,10 +316,8 @@ TEST_F(DispatcherTest, ARouteMayPickItsRateGroupPerRequest) {
                                                                : RateGroup::kUpload;
   };
   router_.Add("POST", "/either", Sync([](Request&) { return Response::Empty(204); }), either);
-  Dispatcher d(
-      router_,
-      {.rate_limiter = state->rate_limits.get(), .api_requests_per_hour = 3, .uploads_per_hour = 1},
-      logger_, ids_);
+  Dispatcher d(router_, {.rate_limiter = limits, .api_requests_per_hour = 3, .uploads_per_hour = 1},
+               logger_, ids_);
   auto call = [&](std::string type) {
     StringBodyReader body("");
     Request r;
@@ -328,7 +334,6 @@ TEST_F(DispatcherTest, ARouteMayPickItsRateGroupPerRequest) {
   EXPECT_EQ(call("application/json"), 204);
   EXPECT_EQ(call("application/json"), 204);
   EXPECT_EQ(call("application/json"), 429);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ClientAddressTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
