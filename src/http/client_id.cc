@@ -12,12 +12,6 @@ bool IsIssuedId(std::string_view text) {
          });
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<std::string> ClientIdFromCookie(const Request& request) {
@@ -27,11 +21,11 @@ std::optional<std::string> ClientIdFromCookie(const Request& request) {
     std::string_view rest = value;
     while (!rest.empty()) {
       const size_t semi = rest.find(';');
-      const std::string_view pair = Trim(rest.substr(0, semi));
+      const std::string_view pair = TrimOws(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
       const size_t eq = pair.find('=');
-      if (eq == std::string_view::npos || Trim(pair.substr(0, eq)) != kClientCookie) continue;
-      std::string_view id = Trim(pair.substr(eq + 1));
+      if (eq == std::string_view::npos || TrimOws(pair.substr(0, eq)) != kClientCookie) continue;
+      std::string_view id = TrimOws(pair.substr(eq + 1));
       if (id.size() >= 2 && id.front() == '"' && id.back() == '"') id = id.substr(1, id.size() - 2);
       if (IsIssuedId(id)) return std::string(id);
       return std::nullopt;

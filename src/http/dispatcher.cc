@@ -57,10 +57,9 @@ std::string ClientAddress(std::string_view peer, std::optional<std::string_view>
   std::string_view chain = *forwarded_for;
   while (!chain.empty()) {
     const size_t comma = chain.rfind(',');
-    std::string_view hop = comma == std::string_view::npos ? chain : chain.substr(comma + 1);
+    const std::string_view hop =
+        TrimOws(comma == std::string_view::npos ? chain : chain.substr(comma + 1));
     chain = comma == std::string_view::npos ? std::string_view() : chain.substr(0, comma);
-    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
-    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
     if (!LooksLikeAddress(hop)) break;
     client = std::string(hop);
     if (!IsTrusted(hop, trusted_proxies)) break;

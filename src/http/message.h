@@ -16,6 +16,7 @@
 
 #include "common/json.h"
 #include "common/result.h"
+#include "http/text.h"
 
 namespace vmsg::http {
 
@@ -35,8 +36,6 @@ class Headers {
  private:
   std::vector<std::pair<std::string, std::string>> fields_;
 };
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // The body of a request, read as it arrives. Implementations: the socket reader in the
 // server, and an in-memory one for tests and the fuzzer.

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "http/text.h"
+
 namespace vmsg::http {
 namespace {
 
@@ -17,25 +19,9 @@ constexpr std::string_view kMultipartFormData = "multipart/form-data";
 // Untrusted text echoed into an error message is cut to this many bytes.
 constexpr size_t kMaxEchoedBytes = 64;
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string AsciiLowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
-
 bool IsAlnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-
-bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
 // RFC 9110 tchar: the characters of header names and parameter names.
 bool IsTchar(char c) {
@@ -50,12 +36,6 @@ bool IsBoundaryChar(char c) {
 // RFC 5987 attr-char: what may appear unencoded in an ext-value.
 bool IsAttrChar(char c) {
   return IsAlnum(c) || std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // Renders untrusted bytes for a message: quoted, non-printable bytes as \xNN, cut short.

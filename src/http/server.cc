@@ -231,28 +231,16 @@ class BeastWebSocket final : public WebSocket {
 // coding is implemented, and Content-Length may not come along; HTTP/1.1 needs exactly one
 // Host. A refusal closes the connection.
 Status CheckFraming(const Parser::value_type& header) {
-  std::vector<std::string> codings;
+  std::vector<std::string_view> codings;
   bool has_transfer_encoding = false;
   int hosts = 0;
   for (const auto& field : header) {
     if (field.name() == bhttp::field::host) ++hosts;
     if (field.name() != bhttp::field::transfer_encoding) continue;
     has_transfer_encoding = true;
-    std::string_view value = field.value();
-    while (!value.empty()) {
-      const size_t comma = value.find(',');
-      std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-        token.remove_prefix(1);
-      }
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      std::string lower;
-      for (char c : token) lower += char(std::tolower(static_cast<unsigned char>(c)));
-      codings.push_back(std::move(lower));
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
+    std::vector<std::string_view> parts = Split(field.value(), ',');
+    if (parts.back().empty()) parts.pop_back();  // nothing after a final comma adds no coding
+    for (std::string_view part : parts) codings.push_back(TrimOws(part));
   }
   if (header.version() >= 11 && hosts != 1) {
     return Status::InvalidArgument(hosts == 0 ? "an HTTP/1.1 request needs a Host header"
@@ -263,8 +251,9 @@ Status CheckFraming(const Parser::value_type& header) {
     return Status::InvalidArgument("a request may carry only one Host header", "malformed_request");
   }
   if (!has_transfer_encoding) return Status::Ok();
-  const auto chunked = std::count(codings.begin(), codings.end(), "chunked");
-  if (codings.empty() || codings.back() != "chunked" || chunked != 1) {
+  auto is_chunked = [](std::string_view coding) { return EqualsIgnoreCase(coding, "chunked"); };
+  const auto chunked = std::count_if(codings.begin(), codings.end(), is_chunked);
+  if (codings.empty() || !is_chunked(codings.back()) || chunked != 1) {
     return Status::InvalidArgument(
         "Transfer-Encoding must end with chunked, once (RFC 9112 section 6.3)",
         "malformed_request");

@@ -1,0 +1,25 @@
+// Small text helpers for HTTP's ASCII grammar (header values, media types, list elements),
+// shared by the message, multipart, static-file and server code.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmsg::http {
+
+// A-Z to a-z, whatever the locale; other bytes as they are.
+inline char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string AsciiLowerCopy(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// HTTP's optional whitespace: space and tab (RFC 9110 section 5.6.3).
+inline bool IsOws(char c) { return c == ' ' || c == '\t'; }
+std::string_view TrimOws(std::string_view s);
+
+// The parts of `s` between `delimiter`s, empty ones included ("a,,b" is three parts, "" one).
+std::vector<std::string_view> Split(std::string_view s, char delimiter);
+
+}  // namespace vmsg::http
