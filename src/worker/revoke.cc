@@ -16,15 +16,10 @@ Result<RevokeOutcome> RevokeTask(state::JobQueue& queue, state::TaskResults& res
   revoked.result = {{"exc_type", std::string(kRevokedExcType)},
                     {"exc_message", "task " + task_id + " revoked before it started"}};
   revoked.date_done = now;
-  state::Progress cancelled;
-  cancelled.task_id = task_id;
-  cancelled.percentage = -1;
   // The task's arguments (and so its language) are not at hand here; the spec's language.
-  cancelled.message = std::string(kJapaneseFinalTexts.cancelled);
-  cancelled.current_step = "cancelled";
-  cancelled.timestamp = now;
-  cancelled.final = true;
-  VMSG_RETURN_IF_ERROR(results.PutFinal(revoked, cancelled));
+  VMSG_RETURN_IF_ERROR(results.PutFinal(
+      revoked,
+      FinalProgress(task_id, -1, kCancelledStep, std::string(kJapaneseFinalTexts.cancelled), now)));
   return RevokeOutcome::kRevoked;
 }
 

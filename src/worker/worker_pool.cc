@@ -479,7 +479,7 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result,
   const state::TaskResult record =
       MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result));
   const state::Progress done =
-      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(texts.done));
+      FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(texts.done), clock_.Now());
   Status recorded = results_.PutFinal(record, done);
   // A short outage of the state store (a Redis restart) must not throw the finished work
   // away: try again with backoff while the budget and the reservation last, so that no
@@ -514,7 +514,8 @@ void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why
   PutFinal(
       MakeResult(task_id, state::TaskStatus::kRevoked,
                  Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}),
-      FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(texts.cancelled)));
+      FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(texts.cancelled),
+                    clock_.Now()));
   Status acked = queue_.Ack(reservation);
   if (!acked.ok()) {
     logger_.Warning(kComponent, "ack failed after revoke",
@@ -526,11 +527,12 @@ void WorkerPool::FailTimeLimit(const state::Reservation& reservation, const Fina
   const std::string& task_id = reservation.job.task_id;
   const Status why = TimeLimitExceeded(options_.task_time_limit);
   failed_.fetch_add(1);
-  PutFinal(MakeResult(
-               task_id, state::TaskStatus::kFailure,
-               Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}),
-           FinalProgress(task_id, kFailedPercentage, kFailedStep,
-                         std::string(texts.error_prefix) + std::string(texts.time_limit)));
+  PutFinal(
+      MakeResult(
+          task_id, state::TaskStatus::kFailure,
+          Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}),
+      FinalProgress(task_id, kFailedPercentage, kFailedStep,
+                    std::string(texts.error_prefix) + std::string(texts.time_limit), clock_.Now()));
   Result<bool> rescheduled = queue_.Fail(reservation, why);
   if (!rescheduled.ok()) {
     logger_.Warning(kComponent, "recording a time-limit failure in the queue failed",
@@ -551,8 +553,9 @@ void WorkerPool::FailWithError(const state::Reservation& reservation, const Stat
         MakeResult(task_id, state::TaskStatus::kFailure, ExceptionInfo(error));
     failure.traceback = error.ToString();
     failed_.fetch_add(1);
-    PutFinal(failure, FinalProgress(task_id, kFailedPercentage, kFailedStep,
-                                    std::string(texts.error_prefix) + error.message()));
+    PutFinal(failure,
+             FinalProgress(task_id, kFailedPercentage, kFailedStep,
+                           std::string(texts.error_prefix) + error.message(), clock_.Now()));
   };
   if (!error.IsRetryable()) {
     // A permanent error always goes to the dead set, so its record can be written first.
@@ -622,15 +625,15 @@ void WorkerPool::PutFinal(const state::TaskResult& result, const state::Progress
   }
 }
 
-state::Progress WorkerPool::FinalProgress(const std::string& task_id, int percentage,
-                                          std::string_view step, std::string message) const {
+state::Progress FinalProgress(const std::string& task_id, int percentage, std::string_view step,
+                              std::string message, TimePoint at) {
   state::Progress progress;
   progress.task_id = task_id;
   progress.percentage = percentage;
   progress.current_step = std::string(step);
   progress.message = std::move(message);
   progress.total_steps = kTotalSteps;
-  progress.timestamp = clock_.Now();
+  progress.timestamp = at;
   progress.final = true;
   return progress;
 }

@@ -61,6 +61,11 @@ inline constexpr std::string_view kDoneStep = "done";
 inline constexpr std::string_view kFailedStep = "failed";
 inline constexpr std::string_view kCancelledStep = "cancelled";
 
+// The last progress record of an ended task: `percentage` 100 when done, -1 when it failed
+// or was cancelled, with its step (kDoneStep, ...) and message, marked final.
+state::Progress FinalProgress(const std::string& task_id, int percentage, std::string_view step,
+                              std::string message, TimePoint at);
+
 // What a handler gets for one delivery of one job. Its methods are meant for the handler's
 // own thread; the token inside is thread-safe.
 class TaskContext {
@@ -223,8 +228,6 @@ class WorkerPool {
 
   void PutResult(const state::TaskResult& result);
   void PutFinal(const state::TaskResult& result, const state::Progress& progress);
-  state::Progress FinalProgress(const std::string& task_id, int percentage, std::string_view step,
-                                std::string message) const;
   state::TaskResult MakeResult(const std::string& task_id, state::TaskStatus status,
                                Json result) const;
 

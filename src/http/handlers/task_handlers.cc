@@ -72,29 +72,21 @@ std::optional<state::Progress> EndedFromResult(const TaskServices& s, const std:
   Result<state::TaskResult> result = s.results->Get(task_id);
   if (!result.ok()) return std::nullopt;
   const worker::FinalTexts& texts = worker::kJapaneseFinalTexts;
-  state::Progress p;
-  p.task_id = task_id;
-  p.timestamp = result->date_done.value_or(s.clock->Now());
-  p.final = true;
+  const TimePoint at = result->date_done.value_or(s.clock->Now());
   switch (result->status) {
     case state::TaskStatus::kSuccess:
-      p.percentage = 100;
-      p.current_step = std::string(worker::kDoneStep);
-      p.message = std::string(texts.done);
-      return p;
+      return worker::FinalProgress(task_id, 100, worker::kDoneStep, std::string(texts.done), at);
     case state::TaskStatus::kFailure: {
-      p.percentage = -1;
-      p.current_step = std::string(worker::kFailedStep);
       const Json& info = result->result;
-      p.message = std::string(texts.error_prefix) +
-                  (info.is_object() ? info.value("exc_message", std::string()) : std::string());
-      return p;
+      return worker::FinalProgress(
+          task_id, -1, worker::kFailedStep,
+          std::string(texts.error_prefix) +
+              (info.is_object() ? info.value("exc_message", std::string()) : std::string()),
+          at);
     }
     case state::TaskStatus::kRevoked:
-      p.percentage = -1;
-      p.current_step = std::string(worker::kCancelledStep);
-      p.message = std::string(texts.cancelled);
-      return p;
+      return worker::FinalProgress(task_id, -1, worker::kCancelledStep,
+                                   std::string(texts.cancelled), at);
     default:
       return std::nullopt;
   }
