@@ -126,7 +126,22 @@ class Resampler {
     if ((rc = swr_init(swr.get())) < 0) {
       return Unsupported("cannot convert this sample format: " + AvError(rc));
     }
-    return Resampler(std::move(swr), copy_to_stereo ? 1 : out_channels, copy_to_stereo);
+    Resampler resampler(std::move(swr), copy_to_stereo ? 1 : out_channels, copy_to_stereo);
+    resampler.in_format_ = in_format;
+    resampler.in_rate_ = in_rate;
+    resampler.in_layout_.reset(new AVChannelLayout{});
+    if ((rc = av_channel_layout_copy(resampler.in_layout_.get(), &in_layout)) < 0) {
+      return LibavFailure("copying a channel layout", rc);
+    }
+    return resampler;
+  }
+
+  // True when `frame` has the layout, sample format and rate this resampler was made for.
+  // A stream may change them between frames (an MP3 going from mono to stereo); handing
+  // such a frame to the old resampler makes it read planes that are not there.
+  bool Takes(const AVFrame& frame) const {
+    return frame.format == in_format_ && frame.sample_rate == in_rate_ &&
+           av_channel_layout_compare(&frame.ch_layout, in_layout_.get()) == 0;
   }
 
   // `data` null flushes what the resampler holds.
@@ -159,9 +174,19 @@ class Resampler {
   Resampler(SwrPtr swr, size_t swr_channels, bool copy_to_stereo)
       : swr_(std::move(swr)), swr_channels_(swr_channels), copy_to_stereo_(copy_to_stereo) {}
 
+  struct LayoutDeleter {
+    void operator()(AVChannelLayout* layout) const {
+      av_channel_layout_uninit(layout);
+      delete layout;
+    }
+  };
+
   SwrPtr swr_;
   size_t swr_channels_;
   bool copy_to_stereo_;
+  int in_format_ = AV_SAMPLE_FMT_NONE;
+  int in_rate_ = 0;
+  std::unique_ptr<AVChannelLayout, LayoutDeleter> in_layout_;
 };
 
 // True when `bytes` start like one of the audio files we take (ID3-tagged or bare MPEG
@@ -341,6 +366,12 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
         last_error = AvError(got);
         return Status::Ok();
       }
+      if (resampler && !resampler->Takes(*frame)) {
+        // The stream changed its layout, format or rate: what the old resampler holds is
+        // flushed, and a new one takes over at the same output rate.
+        VMSG_RETURN_IF_ERROR(resampler->Push(nullptr, 0, sound.samples));
+        resampler.reset();
+      }
       if (!resampler) {
         if (frame->ch_layout.nb_channels <= 0 || frame->sample_rate <= 0) {
           return Corrupt("a frame without channels or rate");
@@ -352,7 +383,7 @@ Result<Sound> DecodeAudio(std::string_view bytes, const DecodeOptions& options) 
                              " Hz is outside " + std::to_string(options.min_rate) + "-" +
                              std::to_string(options.max_rate) + " Hz");
         }
-        if (options.sample_rate == 0) sample_rate = sound.sample_rate = frame->sample_rate;
+        if (sample_rate == 0) sample_rate = sound.sample_rate = frame->sample_rate;
         max_values =
             static_cast<size_t>(options.max_seconds * sample_rate) * static_cast<size_t>(channels);
         VMSG_ASSIGN_OR_RETURN(

@@ -89,6 +89,23 @@ TEST(CodecTest, Mp3RoundTripKeepsDurationWithinAFrame) {
   EXPECT_EQ(*again, *mp3);
 }
 
+// Two MP3s back to back, mono at 24 kHz then stereo at 44.1 kHz: the decoder hands over
+// frames whose layout and rate change mid-stream (the fuzzer found such a file; the old
+// resampler read a second channel that was not there and crashed).
+TEST(CodecTest, Mp3WhoseLayoutAndRateChangeMidStreamDecodesWhole) {
+  auto mono = EncodeMp3(Tone(24000, 1, 1.0, 440, 0.5));
+  auto stereo = EncodeMp3(Tone(44100, 2, 1.0, 880, 0.25));
+  ASSERT_TRUE(mono.ok() && stereo.ok());
+  auto decoded = DecodeAudio(*mono + *stereo, 16000, 2);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->sample_rate, 16000);
+  EXPECT_NEAR(decoded->duration_seconds(), 2.0, 0.15);
+  // Each half keeps its own level (RMS 0.354 and 0.177), so neither was dropped or mixed
+  // at the wrong layout.
+  EXPECT_NEAR(testing::Rms(*decoded, 0.2, 0.8), 0.354, 0.03);
+  EXPECT_NEAR(testing::Rms(*decoded, 1.3, 1.8), 0.177, 0.03);
+}
+
 struct FormatCase {
   AudioFormat format;
   const char* name;
