@@ -168,6 +168,15 @@ struct Brow {
   double gap = 0;              // from the line down to the upper lid, at the middle
 };
 
+// The brow's line at `x`, carried on straight beyond its ends at their slope: a line held
+// level there would bend the raise's weights, and so the warp, where it meets the brow.
+double BrowLine(const Brow& brow, double x) {
+  const double end = std::clamp(x, brow.left, brow.right);
+  const double inward = x < brow.left ? 1 : -1;
+  const double slope = (brow.line.At(end + inward) - brow.line.At(end)) * inward;
+  return brow.line.At(end) + slope * (x - end);
+}
+
 double Uniform(std::mt19937_64& rng, double lo, double hi) {
   return lo + (hi - lo) * double(rng() >> 11) * 0x1.0p-53;  // the same on every platform
 }
@@ -211,14 +220,80 @@ struct TalkingPhoto::Geometry {
   cv::Rect2d brow_box[2];  // upright
   double face_height = 0;  // brows to chin
   double nod_radius = 0;   // from the pivot to the face's centre
+  // The mesh (FaceWarp::kMesh), upright: its vertices (the 68 landmarks, then the ring), its
+  // triangles, each triangle's map from (x, y, 1) to its vertices' weights, and for each
+  // pixel of `mesh_box` the triangle holding it (-1: none).
+  std::vector<cv::Point2d> mesh_vertices;
+  std::vector<std::array<int, 3>> mesh_triangles;
+  std::vector<cv::Matx33d> mesh_weights;
+  cv::Rect mesh_box;
+  cv::Mat mesh_triangle_of;  // CV_32S
 };
 
 namespace {
 
 using Geometry = TalkingPhoto::Geometry;
 
+// The ring's points on each side of the box around the features.
+constexpr int kMeshRingSide = 6;
+
+// Triangulates the upright landmarks `lm` and a ring around every box where the features
+// act (the warp is nothing there, so the mesh joins the rest of the picture seamlessly).
+void BuildMesh(Geometry& g, const std::vector<cv::Point2f>& lm) {
+  cv::Rect2d around = g.mouth_box;
+  for (int e = 0; e < 2; ++e) around |= g.eye_box[e] | g.brow_box[e];
+  around = cv::Rect2d(around.x - 2, around.y - 2, around.width + 4, around.height + 4);
+  std::vector<cv::Point2d>& v = g.mesh_vertices;
+  for (const cv::Point2f& p : lm) v.emplace_back(p);
+  for (int i = 0; i < kMeshRingSide; ++i) {
+    const double f = double(i) / kMeshRingSide;
+    v.emplace_back(around.x + f * around.width, around.y);
+    v.emplace_back(around.br().x, around.y + f * around.height);
+    v.emplace_back(around.br().x - f * around.width, around.br().y);
+    v.emplace_back(around.x, around.br().y - f * around.height);
+  }
+  std::vector<cv::Point2f> corners(v.begin(), v.end());
+  const cv::Rect bounds = cv::boundingRect(corners);
+  g.mesh_box = cv::Rect(bounds.x - 1, bounds.y - 1, bounds.width + 3, bounds.height + 3);
+  cv::Subdiv2D subdivision(g.mesh_box);
+  for (const cv::Point2d& p : v) subdivision.insert(cv::Point2f(p));
+  std::vector<cv::Vec6f> triangles;
+  subdivision.getTriangleList(triangles);
+  auto nearest = [&](float x, float y) {
+    size_t best = 0;
+    for (size_t i = 1; i < v.size(); ++i) {
+      if (cv::norm(v[i] - cv::Point2d(x, y)) < cv::norm(v[best] - cv::Point2d(x, y))) best = i;
+    }
+    return int(best);
+  };
+  g.mesh_triangle_of = cv::Mat(g.mesh_box.size(), CV_32S, cv::Scalar(-1));
+  const cv::Rect2d inside(g.mesh_box);
+  for (const cv::Vec6f& t : triangles) {
+    // Triangles on Subdiv2D's outer helper vertices are not the mesh's.
+    if (!inside.contains({t[0], t[1]}) || !inside.contains({t[2], t[3]}) ||
+        !inside.contains({t[4], t[5]})) {
+      continue;
+    }
+    const std::array<int, 3> at = {nearest(t[0], t[1]), nearest(t[2], t[3]), nearest(t[4], t[5])};
+    const cv::Point2d a = v[size_t(at[0])], b = v[size_t(at[1])], c = v[size_t(at[2])];
+    const cv::Matx33d corners_of(a.x, b.x, c.x, a.y, b.y, c.y, 1, 1, 1);
+    if (std::abs(cv::determinant(corners_of)) < 1e-6) continue;
+    const int index = int(g.mesh_triangles.size());
+    g.mesh_triangles.push_back(at);
+    g.mesh_weights.push_back(corners_of.inv());
+    // Sub-pixel corners (4 fractional bits), relative to the box.
+    constexpr int kShift = 4;
+    std::array<cv::Point, 3> poly;
+    for (size_t k = 0; k < 3; ++k) {
+      const cv::Point2d q = (v[size_t(at[k])] - cv::Point2d(g.mesh_box.tl())) * (1 << kShift);
+      poly[k] = cv::Point(int(std::lround(q.x)), int(std::lround(q.y)));
+    }
+    cv::fillConvexPoly(g.mesh_triangle_of, poly.data(), 3, cv::Scalar(index), cv::LINE_8, kShift);
+  }
+}
+
 std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Point2f>& frame_lm,
-                                double open_fraction) {
+                                double open_fraction, bool mesh) {
   if (frame_lm.size() != size_t(media::kLandmarkCount)) return std::nullopt;
   const cv::Rect2d frame(0, 0, framed.cols, framed.rows);
   for (const cv::Point2f& p : frame_lm) {
@@ -307,6 +382,10 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     for (const auto& p : line->points) low = std::max(low, p.y), high = std::min(high, p.y);
     brow_top = std::min(brow_top, high);
     const double side = kBrowSide * (brow.right - brow.left);
+    // The line carries on beyond the brow's ends, where the raise fades out.
+    for (const double x : {brow.left - side, brow.right + side}) {
+      low = std::max(low, BrowLine(brow, x)), high = std::min(high, BrowLine(brow, x));
+    }
     // The box holds every point the raise moves (its weight is zero outside).
     const double up = (kBrowAbove + kBrowFadeUp) * brow.gap;
     g.brow_box[e] = cv::Rect2d(brow.left - side, high - up, brow.right - brow.left + 2 * side,
@@ -395,6 +474,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   }
   inner_gap /= double(kUpperInner.size() - 2);
   g.teeth_hint = inner_gap < kClosedInnerGap * mouth_width;
+  if (mesh) BuildMesh(g, lm);
   return g;
 }
 
@@ -519,8 +599,7 @@ cv::Point2d EyeInverse(const Eye& eye, double blink, cv::Point2d p) {
 cv::Point2d BrowInverse(const Brow& brow, double raise, cv::Point2d p) {
   const double side = kBrowSide * (brow.right - brow.left);
   if (p.x <= brow.left - side || p.x >= brow.right + side) return p;
-  const double line = brow.line.At(p.x);
-  const double dy = p.y - line;
+  const double dy = p.y - BrowLine(brow, p.x);
   double wy;
   if (dy < -kBrowAbove * brow.gap) {
     wy = 1 - Smooth((-dy - kBrowAbove * brow.gap) / (kBrowFadeUp * brow.gap));
@@ -562,6 +641,15 @@ double LashAlpha(const Eye& eye, double blink, cv::Point2d p) {
 
 }  // namespace
 
+// One frame's warp: the camera's affine map everywhere, the head's map over `patch`.
+struct TalkingPhoto::FrameWarp {
+  // Output pixel (x, y) takes its colour from (ax x + bx, ay y + by) outside the patch.
+  double ax = 1, bx = 0, ay = 1, by = 0;
+  cv::Rect patch;  // the output pixels the head's map draws; empty: none
+  cv::Mat map;     // CV_32FC2 over the patch: where each takes its colour from
+  std::vector<std::vector<CavityPixel>> overlay;  // the cavity, teeth and lashes, by patch row
+};
+
 Status TalkingPhotoParams::Validate() const {
   if (!(max_open_fraction >= 0 && max_open_fraction <= 0.3)) {
     return Status::InvalidArgument("max_open_fraction must be within [0, 0.3]");
@@ -601,7 +689,8 @@ Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput
   photo->framed_ = input.framed.clone();
   const int frames = std::max(1, int(std::lround(input.duration_seconds * kVideoFps)));
   try {
-    if (auto geometry = Measure(photo->framed_, input.landmarks, params.max_open_fraction)) {
+    if (auto geometry = Measure(photo->framed_, input.landmarks, params.max_open_fraction,
+                                params.face_warp == FaceWarp::kMesh)) {
       photo->face_ = std::make_unique<const Geometry>(std::move(*geometry));
     }
   } catch (const cv::Exception& e) {
@@ -658,7 +747,7 @@ MouthPose TalkingPhoto::mouth(int index) const {
 
 double TalkingPhoto::blink(int index) const { return motion_->At(double(index) / kVideoFps).blink; }
 
-Result<cv::Mat> TalkingPhoto::Frame(int index) const {
+Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
   if (index < 0 || index >= frame_count()) {
     return Status::InvalidArgument("frame " + std::to_string(index) + " is out of range");
   }
@@ -701,20 +790,9 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     // y = bottom - (bottom - y1) / (1 + breath), y1 = centre.y + (q - centre.y) / zoom - sway.y
     const double ay = 1 / (s.zoom * (1 + s.breath));
     const double by = bottom - (bottom - (centre.y - centre.y / s.zoom - sway.y)) / (1 + s.breath);
-    // The camera's picture of the output rectangle `dst`.
-    cv::Mat out(framed_.size(), framed_.type());
-    auto camera = [&](const cv::Rect& dst) {
-      if (dst.empty()) return;
-      const cv::Matx23d inverse(ax, 0, ax * dst.x + bx, 0, ay, ay * dst.y + by);
-      cv::Mat region = out(dst);
-      cv::warpAffine(framed_, region, inverse, dst.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                     cv::BORDER_REPLICATE);
-    };
+    FrameWarp warp{.ax = ax, .bx = bx, .ay = ay, .by = by};
     const cv::Rect frame(0, 0, kVideoWidth, kVideoHeight);
-    if (!face_) {
-      camera(frame);
-      return out;
-    }
+    if (!face_) return warp;
     const Geometry& g = *face_;
 
     // The output pixels whose camera source lies in the head's region: the head's own map
@@ -724,23 +802,25 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
                                     cv::Point(int(std::ceil((g.roi.br().x - bx) / ax)) + 1,
                                               int(std::ceil((g.roi.br().y - by) / ay)) + 1)) &
                            frame;
-    if (patch.empty()) {
-      camera(frame);
-      return out;
-    }
-    camera(cv::Rect(0, 0, kVideoWidth, patch.y));
-    camera(cv::Rect(0, patch.br().y, kVideoWidth, kVideoHeight - patch.br().y));
-    camera(cv::Rect(0, patch.y, patch.x, patch.height));
-    camera(cv::Rect(patch.br().x, patch.y, kVideoWidth - patch.br().x, patch.height));
+    if (patch.empty()) return warp;
     const double cos_a = std::cos(s.angle), sin_a = std::sin(s.angle);
     // The head's turn and sway are smooth: worked out on a grid of every kMotionGrid pixels
     // and interpolated, which costs a quarter of doing it at every pixel; the mouth and eyes
     // (their warps have edges) are exact at every pixel of the features' box.
     auto head_moved = [&](double qx, double qy) {
       cv::Point2d p(ax * qx + bx, ay * qy + by);
-      const int wx = int(std::lround(p.x)) - g.roi.x, wy = int(std::lround(p.y)) - g.roi.y;
-      if (wx >= 0 && wy >= 0 && wx < g.roi.width && wy < g.roi.height) {
-        const double w = g.head_weight.at<float>(wy, wx);
+      // The weight between the four pixels around p (the nearest one's would step).
+      // Beyond the region the weight is its edge's: nothing where the edge is the head's
+      // reach, the head's where the picture's edge cut the region.
+      const double fx = std::clamp(p.x - g.roi.x, 0.0, g.roi.width - 1.0);
+      const double fy = std::clamp(p.y - g.roi.y, 0.0, g.roi.height - 1.0);
+      {
+        const int wx = std::min(int(fx), g.roi.width - 2), wy = std::min(int(fy), g.roi.height - 2);
+        const float* upper = g.head_weight.ptr<float>(wy);
+        const float* lower = g.head_weight.ptr<float>(wy + 1);
+        const double ux = fx - wx, uy = fy - wy;
+        const double w = (upper[wx] * (1 - ux) + upper[wx + 1] * ux) * (1 - uy) +
+                         (lower[wx] * (1 - ux) + lower[wx + 1] * ux) * uy;
         if (w > 0) {
           // Undo the head's turn about the neck and its sway, weighted.
           const cv::Point2d r = p - g.pivot - s.sway;
@@ -770,13 +850,57 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     if (moves_eyes) active |= g.eyes_area;
     if (s.brow != 0) active |= g.brows_area;
     const bool moves_features = !active.empty();
-    cv::Mat map(patch.size(), CV_32FC2);
+    // The features' chain at upright point `u`: the mouth, then each brow and eye. The
+    // cavity and lashes it draws over output pixel (x, y) go to `overlay` (none when null).
+    auto features = [&](cv::Point2d u, int x, int y, std::vector<CavityPixel>* overlay) {
+      if (moves_mouth && g.mouth_box.contains(u)) {
+        const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
+        u = sample.source;
+        if (overlay != nullptr && sample.alpha > 0) {
+          overlay->push_back({x, y, sample.colour, sample.alpha});
+        }
+      }
+      for (int e = 0; e < 2; ++e) {
+        if (s.brow != 0 && g.brow_box[e].contains(u)) {
+          u = BrowInverse(g.brows[size_t(e)], s.brow, u);
+        }
+        if (!g.eye_box[e].contains(u)) continue;
+        const Eye& eye = g.eyes[size_t(e)];
+        if (s.blink > 0) {
+          if (const double lash = LashAlpha(eye, s.blink, u); overlay != nullptr && lash > 0) {
+            overlay->push_back({x, y, kLashColour, lash});
+          }
+          u = EyeInverse(eye, s.blink, u);
+        }
+        if (s.gaze != cv::Point2d()) u = GazeInverse(eye, s.gaze, u);
+      }
+      return u;
+    };
+    // The mesh: the chain at its vertices only, interpolated in each triangle.
+    const bool mesh = moves_features && !g.mesh_triangles.empty();
+    std::vector<cv::Point2d> moved;
+    if (mesh) {
+      for (const cv::Point2d& v : g.mesh_vertices) moved.push_back(features(v, 0, 0, nullptr));
+    }
+    auto on_mesh = [&](cv::Point2d u) {
+      const cv::Point at(int(std::lround(u.x)) - g.mesh_box.x,
+                         int(std::lround(u.y)) - g.mesh_box.y);
+      if (at.x < 0 || at.y < 0 || at.x >= g.mesh_box.width || at.y >= g.mesh_box.height) return u;
+      const int triangle = g.mesh_triangle_of.at<int>(at);
+      if (triangle < 0) return u;
+      const cv::Vec3d w = g.mesh_weights[size_t(triangle)] * cv::Vec3d(u.x, u.y, 1);
+      const std::array<int, 3>& corner = g.mesh_triangles[size_t(triangle)];
+      return w[0] * moved[size_t(corner[0])] + w[1] * moved[size_t(corner[1])] +
+             w[2] * moved[size_t(corner[2])];
+    };
+    warp.patch = patch;
+    warp.map.create(patch.size(), CV_32FC2);
     // Rows are independent: split over the cores (the encoder's threads leave room), each row's
-    // cavity pixels kept apart.
-    std::vector<std::vector<CavityPixel>> cavity(size_t(patch.height));
+    // overlay pixels kept apart.
+    warp.overlay.resize(size_t(patch.height));
     cv::parallel_for_(cv::Range(0, patch.height), [&](const cv::Range& rows) {
       for (int y = rows.start; y < rows.end; ++y) {
-        cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
+        cv::Vec2f* row = warp.map.ptr<cv::Vec2f>(y);
         const int gy = y / kMotionGrid;
         const double fy = double(y - gy * kMotionGrid) / kMotionGrid;
         const cv::Vec2d* above = grid.ptr<cv::Vec2d>(gy);
@@ -787,39 +911,53 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
           const cv::Vec2d v = (above[gx] * (1 - fx) + above[gx + 1] * fx) * (1 - fy) +
                               (below[gx] * (1 - fx) + below[gx + 1] * fx) * fy;
           cv::Point2d p(v[0], v[1]);
-          if (moves_features && active.contains(p)) {
-            cv::Point2d u = g.Upright(p);
-            const cv::Point2d upright = u;
-            if (moves_mouth && g.mouth_box.contains(u)) {
-              const MouthSample sample = MouthInverse(g, params_, s.mouth, u);
-              u = sample.source;
-              if (sample.alpha > 0) {
-                cavity[size_t(y)].push_back({x, y, sample.colour, sample.alpha});
-              }
-            }
-            for (int e = 0; e < 2; ++e) {
-              if (s.brow != 0 && g.brow_box[e].contains(u)) {
-                u = BrowInverse(g.brows[size_t(e)], s.brow, u);
-              }
-              if (!g.eye_box[e].contains(u)) continue;
-              const Eye& eye = g.eyes[size_t(e)];
-              if (s.blink > 0) {
-                if (const double lash = LashAlpha(eye, s.blink, u); lash > 0) {
-                  cavity[size_t(y)].push_back({x, y, kLashColour, lash});
-                }
-                u = EyeInverse(eye, s.blink, u);
-              }
-              if (s.gaze != cv::Point2d()) u = GazeInverse(eye, s.gaze, u);
-            }
+          if (mesh) {
+            const cv::Point2d upright = g.Upright(p);
+            // The overlays as the field draws them; the geometry from the mesh.
+            if (active.contains(p)) features(upright, x, y, &warp.overlay[size_t(y)]);
+            const cv::Point2d u = on_mesh(upright);
+            if (u != upright) p = g.FromUpright(u);
+          } else if (moves_features && active.contains(p)) {
+            const cv::Point2d upright = g.Upright(p);
+            const cv::Point2d u = features(upright, x, y, &warp.overlay[size_t(y)]);
             if (u != upright) p = g.FromUpright(u);
           }
           row[x] = cv::Vec2f(float(p.x), float(p.y));
         }
       }
     });
+    return warp;
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("drawing frame failed: ") + e.what());
+  }
+}
+
+Result<cv::Mat> TalkingPhoto::Frame(int index) const {
+  VMSG_ASSIGN_OR_RETURN(const FrameWarp warp, Warp(index));
+  try {
+    cv::Mat out(framed_.size(), framed_.type());
+    // The camera's picture of the output rectangle `dst`.
+    auto camera = [&](const cv::Rect& dst) {
+      if (dst.empty()) return;
+      const cv::Matx23d inverse(warp.ax, 0, warp.ax * dst.x + warp.bx, 0, warp.ay,
+                                warp.ay * dst.y + warp.by);
+      cv::Mat region = out(dst);
+      cv::warpAffine(framed_, region, inverse, dst.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                     cv::BORDER_REPLICATE);
+    };
+    const cv::Rect& patch = warp.patch;
+    if (patch.empty()) {
+      camera(cv::Rect(0, 0, kVideoWidth, kVideoHeight));
+      return out;
+    }
+    // The head's map draws the patch; the camera the four strips around it, each pixel once.
+    camera(cv::Rect(0, 0, kVideoWidth, patch.y));
+    camera(cv::Rect(0, patch.br().y, kVideoWidth, kVideoHeight - patch.br().y));
+    camera(cv::Rect(0, patch.y, patch.x, patch.height));
+    camera(cv::Rect(patch.br().x, patch.y, kVideoWidth - patch.br().x, patch.height));
     cv::Mat region = out(patch);
-    cv::remap(framed_, region, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    for (const std::vector<CavityPixel>& row : cavity) {
+    cv::remap(framed_, region, warp.map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    for (const std::vector<CavityPixel>& row : warp.overlay) {
       for (const CavityPixel& c : row) {
         cv::Vec3b& px = region.at<cv::Vec3b>(c.y, c.x);
         for (int ch = 0; ch < 3; ++ch) {
@@ -831,6 +969,19 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
   } catch (const cv::Exception& e) {
     return Status::Internal(std::string("drawing frame failed: ") + e.what());
   }
+}
+
+Result<cv::Mat> TalkingPhoto::SourceMap(int index) const {
+  VMSG_ASSIGN_OR_RETURN(const FrameWarp warp, Warp(index));
+  cv::Mat map(kVideoHeight, kVideoWidth, CV_32FC2);
+  for (int y = 0; y < map.rows; ++y) {
+    cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
+    for (int x = 0; x < map.cols; ++x) {
+      row[x] = cv::Vec2f(float(warp.ax * x + warp.bx), float(warp.ay * y + warp.by));
+    }
+  }
+  if (!warp.patch.empty()) warp.map.copyTo(map(warp.patch));
+  return map;
 }
 
 }  // namespace vmsg::video

@@ -21,6 +21,14 @@
 
 namespace vmsg::video {
 
+// How the mouth's, eyes' and brows' motion becomes a warp. kField works out where every pixel
+// comes from; kMesh works it out only at the 68 landmarks and a fixed ring around the
+// features, and interpolates affinely in each triangle of their Delaunay triangulation (the
+// usual talking-head mesh). The field is the default: it is smooth across the mesh's edges,
+// where the mesh bends straight lines (docs/video.md, "Field or mesh"); the mesh stays for
+// that comparison.
+enum class FaceWarp { kField, kMesh };
+
 struct TalkingPhotoParams {
   // Jaw opening of a wide "a", as a fraction of the nose-to-chin distance.
   double max_open_fraction = 0.12;
@@ -30,6 +38,7 @@ struct TalkingPhotoParams {
   double max_narrow = 0.14;
   // A closed-mouth photo opens on upper teeth, and on lower teeth too when this is set.
   bool lower_teeth = true;
+  FaceWarp face_warp = FaceWarp::kField;
   // Nods, brows, drift, gaze and blinks.
   FaceMotionParams motion;
   // Without a usable face the whole picture drifts by at most this many pixels.
@@ -84,11 +93,17 @@ class TalkingPhoto final : public FrameSource {
   double blink(int index) const;
   // The motion plan (nods, accents, blinks) the frames follow.
   const FaceMotion& motion() const { return *motion_; }
+  // Where each pixel of frame `index` takes its colour from in the framed picture (CV_32FC2,
+  // x and y); the cavity, teeth and lashes drawn over it are not included. For the tests of
+  // the warp's smoothness and the field-or-mesh comparison.
+  Result<cv::Mat> SourceMap(int index) const;
 
-  struct Geometry;  // the face measured once (talking_photo.cc)
+  struct Geometry;   // the face measured once (talking_photo.cc)
+  struct FrameWarp;  // one frame's maps (talking_photo.cc)
 
  private:
   TalkingPhoto() = default;
+  Result<FrameWarp> Warp(int index) const;
 
   TalkingPhotoParams params_;
   cv::Mat framed_;

@@ -414,13 +414,15 @@ voice::Speech RealMessage() {
 // `framed` speaking `speech` from kRealOffset, with half a second after it.
 constexpr double kRealOffset = 0.5;
 Result<std::unique_ptr<TalkingPhoto>> Speaking(const media::Framed& framed,
-                                               const voice::Speech& speech) {
+                                               const voice::Speech& speech,
+                                               const TalkingPhotoParams& params = {}) {
   return TalkingPhoto::Make({.framed = framed.image,
                              .landmarks = framed.landmarks,
                              .speech = &speech,
                              .speech_offset_seconds = kRealOffset,
                              .duration_seconds = kRealOffset + speech.duration_seconds() + 0.5,
-                             .seed = 11});
+                             .seed = 11},
+                            params);
 }
 
 TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
@@ -616,12 +618,20 @@ TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
     ASSERT_TRUE(photo.ok() && still.ok());
     const cv::Rect mouth = BoxAround(lm, 48, 67, 4, 4, int(0.15 * (lm[8].y - lm[33].y)) + 4);
     const int n = (*photo)->frame_count();
-    std::vector<double> darkening, change;
+    // How much darker the mouth is than the still one's, frame by frame.
+    auto darkening_of = [&](const TalkingPhoto& speaking) {
+      std::vector<double> out;
+      for (int i = 0; i < n; ++i) {
+        cv::Mat a, b;
+        cv::cvtColor((*speaking.Frame(i))(mouth), a, cv::COLOR_BGR2GRAY);
+        cv::cvtColor((*(*still)->Frame(i))(mouth), b, cv::COLOR_BGR2GRAY);
+        out.push_back(cv::mean(b)[0] - cv::mean(a)[0]);
+      }
+      return out;
+    };
+    const std::vector<double> darkening = darkening_of(**photo);
+    std::vector<double> change;
     for (int i = 0; i < n; ++i) {
-      cv::Mat a, b;
-      cv::cvtColor((*(*photo)->Frame(i))(mouth), a, cv::COLOR_BGR2GRAY);
-      cv::cvtColor((*(*still)->Frame(i))(mouth), b, cv::COLOR_BGR2GRAY);
-      darkening.push_back(cv::mean(b)[0] - cv::mean(a)[0]);
       change.push_back(i == 0 ? 0 : std::abs(darkening[size_t(i)] - darkening[size_t(i - 1)]));
     }
     // The voice's loudness per frame (RMS over the frame's samples).
@@ -639,18 +649,27 @@ TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
       }
       envelope[size_t(i)] = count > 0 ? std::sqrt(sum / count) : 0;
     }
-    double best = -1;
-    int best_lag = 0;
-    for (int lag = -3; lag <= 3; ++lag) {
-      std::vector<double> a, b;
-      for (int i = 0; i < n; ++i) {
-        if (i + lag < 0 || i + lag >= n) continue;
-        a.push_back(darkening[size_t(i)]);
-        b.push_back(envelope[size_t(i + lag)]);
+    // The best correlation with the envelope within 3 frames' lag, and that lag.
+    auto follows = [&](const std::vector<double>& dark) {
+      std::pair<double, int> best{-1, 0};
+      for (int lag = -3; lag <= 3; ++lag) {
+        std::vector<double> a, b;
+        for (int i = 0; i < n; ++i) {
+          if (i + lag < 0 || i + lag >= n) continue;
+          a.push_back(dark[size_t(i)]);
+          b.push_back(envelope[size_t(i + lag)]);
+        }
+        if (const double r = Pearson(a, b); r > best.first) best = {r, lag};
       }
-      const double r = Pearson(a, b);
-      if (r > best) best = r, best_lag = lag;
-    }
+      return best;
+    };
+    const auto [best, best_lag] = follows(darkening);
+    // The same face warped by the mesh (FaceWarp::kMesh), for the comparison in docs/video.md.
+    TalkingPhotoParams mesh_params;
+    mesh_params.face_warp = FaceWarp::kMesh;
+    auto mesh = Speaking(*framed, speech, mesh_params);
+    ASSERT_TRUE(mesh.ok()) << mesh.status();
+    const double mesh_r = follows(darkening_of(**mesh)).first;
     // Pauses: the mouth's change from frame to frame while the voice is silent (the loudness
     // under 2 % of its peak, away from speech by 0.1 s) against while it speaks.
     const double peak = *std::max_element(envelope.begin(), envelope.end());
@@ -667,7 +686,8 @@ TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
     }
     const double pause_ratio = (pausing / std::max(1, n_pausing)) / (speaking / n_speaking);
     std::cout << name << (closed ? " (closed mouth)" : " (open mouth)") << ": lips r " << best
-              << " at lag " << best_lag << ", pause change " << pause_ratio << " of speech\n";
+              << " at lag " << best_lag << ", pause change " << pause_ratio
+              << " of speech; the mesh's r " << mesh_r << "\n";
     EXPECT_LE(pause_ratio, 0.3) << name;
     if (best >= 0.6) {
       ++following;
@@ -887,6 +907,80 @@ TEST_F(TalkingPhotoTest, DrawsEveryFrameAndPrintsTheTime) {
       cv::imwrite(std::string(dir) + "/" + name + ".png", strip);
     }
     cv::imwrite(std::string(dir) + "/frame_49.png", *photo->Frame(49));
+  }
+}
+
+// How a source map bends: per pixel, the larger of its second differences across and down
+// (pixels). A smooth warp's are hundredths of a pixel; a mesh's triangle edges and a tear
+// stand out.
+cv::Mat Bending(const cv::Mat& map) {
+  cv::Mat bend(map.size(), CV_32F, cv::Scalar(0));
+  for (int y = 1; y + 1 < map.rows; ++y) {
+    const cv::Vec2f* up = map.ptr<cv::Vec2f>(y - 1);
+    const cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
+    const cv::Vec2f* down = map.ptr<cv::Vec2f>(y + 1);
+    float* out = bend.ptr<float>(y);
+    for (int x = 1; x + 1 < map.cols; ++x) {
+      const cv::Vec2f across = row[x - 1] - 2 * row[x] + row[x + 1];
+      const cv::Vec2f along = up[x] - 2 * row[x] + down[x];
+      out[x] = float(std::max(cv::norm(across), cv::norm(along)));
+    }
+  }
+  return bend;
+}
+
+// The field against the mesh (FaceWarp): over every other frame of a real message on three
+// faces, where each map bends. The eye openings and the mouth's opening are left out (the
+// lids' and lips' edges are meant to part there): elsewhere the field must never tear (a
+// second difference over 1 px: a seam, at the warp's border or anywhere), and it must bend
+// less than the mesh, whose triangle edges kink whatever crosses them.
+TEST_F(TalkingPhotoTest, TheFieldHasNoSeamsAndBendsLessThanAMesh) {
+  const voice::Speech speech = RealMessage();
+  for (const char* name : {"Tom_Cruise_avp_2014_4.jpg", "2008_001322.jpg", "2008_002079.jpg"}) {
+    const auto framed = FrameExample(name);
+    ASSERT_TRUE(framed.has_value()) << name;
+    const auto& lm = framed->landmarks;
+    // The openings, in the framed picture; a pixel is in one when its source is.
+    cv::Mat openings(framed->image.size(), CV_8U, cv::Scalar(0));
+    for (const auto& [first, last] : {std::pair{36, 41}, std::pair{42, 47}}) {
+      std::vector<cv::Point> eye;
+      for (int k = first; k <= last; ++k) eye.emplace_back(lm[size_t(k)]);
+      cv::fillConvexPoly(openings, eye, cv::Scalar(255));
+    }
+    cv::rectangle(openings, BoxAround(lm, 48, 67, 0, 0, int(0.15 * (lm[8].y - lm[33].y))),
+                  cv::Scalar(255), cv::FILLED);
+    cv::dilate(openings, openings, cv::Mat(), cv::Point(-1, -1), 4);
+    double bends[2] = {0, 0};
+    for (const FaceWarp warp : {FaceWarp::kField, FaceWarp::kMesh}) {
+      TalkingPhotoParams params;
+      params.face_warp = warp;
+      auto photo = Speaking(*framed, speech, params);
+      ASSERT_TRUE(photo.ok()) << photo.status();
+      const bool field = warp == FaceWarp::kField;
+      double tears = 0, worst = 0;
+      int frames = 0;
+      for (int i = 0; i < (*photo)->frame_count(); i += 2, ++frames) {
+        auto map = (*photo)->SourceMap(i);
+        ASSERT_TRUE(map.ok()) << map.status();
+        cv::Mat in_opening;
+        cv::remap(openings, in_opening, *map, cv::noArray(), cv::INTER_NEAREST);
+        cv::Mat bend = Bending(*map);
+        bend.setTo(0, in_opening);
+        double top = 0;
+        cv::minMaxLoc(bend, nullptr, &top);
+        worst = std::max(worst, top);
+        const int torn = cv::countNonZero(bend > 1);
+        tears += torn;
+        bends[field ? 0 : 1] += cv::countNonZero(bend > 0.1);
+        if (field) {
+          EXPECT_EQ(torn, 0) << name << " frame " << i << ": worst " << top << " px";
+        }
+      }
+      std::cout << name << (field ? " field" : " mesh") << ": " << bends[field ? 0 : 1] / frames
+                << " bent pixels a frame, " << tears / frames << " torn, worst " << worst
+                << " px\n";
+    }
+    EXPECT_LT(bends[0], bends[1]) << name;
   }
 }
 
