@@ -21,6 +21,10 @@ constexpr double kFaceCoreAxisX = 0.28;  // surely the person: the middle of the
 constexpr double kFaceCoreAxisY = 0.36;
 constexpr double kHairlineAxisX = 0.3;  // around the face box's top edge
 constexpr double kHairlineAxisY = 0.3;
+// A whole face (cheeks, chin, forehead) around dlib's box: an ellipse with these half-axes
+// (fractions of the box), its centre this far below the box's.
+constexpr double kWholeFaceAxisX = 0.62, kWholeFaceAxisY = 0.72;
+constexpr double kWholeFaceDrop = 0.08;
 constexpr double kNeckHalfWidth = 0.45;
 constexpr double kShoulderHalfWidth = 1.4;
 constexpr double kShoulderDrop = 1.1;  // shoulders this far below the chin
@@ -325,15 +329,26 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
   auto scaled = [scale](const cv::Rect& r) {
     return cv::Rect2d(r.x * scale, r.y * scale, r.width * scale, r.height * scale);
   };
-  const cv::Rect2d own_face = hint.face ? scaled(*hint.face) : cv::Rect2d();
+  // How far `p` is inside the whole face around `box` (dlib's box runs from the brows to the
+  // lips: cheeks, chin and forehead lie outside it): 0 at its middle, 1 on its edge.
+  auto face_distance = [](const cv::Rect2d& box, cv::Point2d p) {
+    const cv::Point2d centre(box.x + box.width / 2, box.y + (0.5 + kWholeFaceDrop) * box.height);
+    return std::hypot((p.x - centre.x) / (kWholeFaceAxisX * box.width),
+                      (p.y - centre.y) / (kWholeFaceAxisY * box.height));
+  };
+  const std::optional<cv::Rect2d> own_face =
+      hint.face ? std::optional(scaled(*hint.face)) : std::nullopt;
   std::vector<cv::Rect2d> other_faces;
   for (const PersonBoxes& o : hint.others) {
     if (o.face) other_faces.push_back(scaled(*o.face));
   }
+  // Another person's whole face is theirs, except where it overlaps the chosen one's and lies
+  // nearer the chosen face's middle (in each face's own size): two faces cheek to cheek part
+  // between them, and no neighbour's cheek or chin stays with the chosen person.
   auto in_other_face = [&](cv::Point2d p) {
-    if (own_face.contains(p)) return false;
+    const double own = own_face ? face_distance(*own_face, p) : 2.0;
     for (const cv::Rect2d& f : other_faces) {
-      if (f.contains(p)) return true;
+      if (const double theirs = face_distance(f, p); theirs < 1 && theirs < own) return true;
     }
     return false;
   };
@@ -341,7 +356,6 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
     uchar* row = out.ptr<uchar>(y);
     for (int x = 0; x < size.width; ++x) {
       const cv::Point2d p(x, y);
-      // Another person's face box is theirs wherever it is not the chosen face's own.
       if (in_other_face(p)) {
         row[x] = kSurelySomeoneElse;
         continue;
