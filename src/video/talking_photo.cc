@@ -831,21 +831,27 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
       }
       return p;
     };
-    const int grid_w = patch.width / kMotionGrid + 2, grid_h = patch.height / kMotionGrid + 2;
+    // The head's displacement from the camera's map, on a grid of points at the middle of
+    // each kMotionGrid square, so that cv::resize (which reads output pixel x at
+    // (x + 0.5) / kMotionGrid - 0.5 of its input) spreads it back to every pixel exactly.
+    constexpr double kGridOffset = (kMotionGrid - 1) / 2.0;
+    const int grid_w = (patch.width + kMotionGrid - 1) / kMotionGrid;
+    const int grid_h = (patch.height + kMotionGrid - 1) / kMotionGrid;
     cv::Mat grid(grid_h, grid_w, CV_32FC2);
     for (int gy = 0; gy < grid_h; ++gy) {
       cv::Vec2f* row = grid.ptr<cv::Vec2f>(gy);
+      const double qy = patch.y + gy * kMotionGrid + kGridOffset;
       for (int gx = 0; gx < grid_w; ++gx) {
-        const cv::Point2d p = head_moved(patch.x + gx * kMotionGrid, patch.y + gy * kMotionGrid);
-        row[gx] = cv::Vec2f(float(p.x), float(p.y));
+        const double qx = patch.x + gx * kMotionGrid + kGridOffset;
+        const cv::Point2d p = head_moved(qx, qy);
+        row[gx] = cv::Vec2f(float(p.x - (ax * qx + bx)), float(p.y - (ay * qy + by)));
       }
     }
-    // Every pixel's source between the grid's four around it (warpAffine interpolates at
-    // 1/32 pixel steps, so the quarters between grid points are exact).
+    cv::Mat displacement;
+    cv::resize(grid, displacement, cv::Size(grid_w * kMotionGrid, grid_h * kMotionGrid), 0, 0,
+               cv::INTER_LINEAR);
     warp.patch = patch;
-    constexpr double kStep = 1.0 / kMotionGrid;
-    cv::warpAffine(grid, warp.map, cv::Matx23d(kStep, 0, 0, 0, kStep, 0), patch.size(),
-                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    warp.map.create(patch.size(), CV_32FC2);
     // At rest (the mouth closed to the photo's own, brows down, eyes open and straight) the
     // features warp nothing.
     const bool moves_mouth = s.mouth.open > 0 || s.mouth.spread != 0;
@@ -899,27 +905,26 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
       return w[0] * moved[size_t(corner[0])] + w[1] * moved[size_t(corner[1])] +
              w[2] * moved[size_t(corner[2])];
     };
-    if (!moves_features) return warp;
     // Rows are independent: split over the cores (the encoder's threads leave room), each row's
     // overlay pixels kept apart.
-    warp.overlay.resize(size_t(patch.height));
+    if (moves_features) warp.overlay.resize(size_t(patch.height));
     cv::parallel_for_(cv::Range(0, patch.height), [&](const cv::Range& rows) {
       for (int y = rows.start; y < rows.end; ++y) {
         cv::Vec2f* row = warp.map.ptr<cv::Vec2f>(y);
+        const cv::Vec2f* shift = displacement.ptr<cv::Vec2f>(y);
+        const double camera_y = ay * (patch.y + y) + by;
         for (int x = 0; x < patch.width; ++x) {
-          cv::Point2d p(row[x][0], row[x][1]);
+          cv::Point2d p(ax * (patch.x + x) + bx + shift[x][0], camera_y + shift[x][1]);
           if (mesh) {
             const cv::Point2d upright = g.Upright(p);
             // The overlays as the field draws them; the geometry from the mesh.
             if (active.contains(p)) features(upright, x, y, &warp.overlay[size_t(y)]);
             const cv::Point2d u = on_mesh(upright);
             if (u != upright) p = g.FromUpright(u);
-          } else if (active.contains(p)) {
+          } else if (moves_features && active.contains(p)) {
             const cv::Point2d upright = g.Upright(p);
             const cv::Point2d u = features(upright, x, y, &warp.overlay[size_t(y)]);
             if (u != upright) p = g.FromUpright(u);
-          } else {
-            continue;
           }
           row[x] = cv::Vec2f(float(p.x), float(p.y));
         }
