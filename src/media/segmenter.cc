@@ -336,8 +336,8 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
     return std::hypot((p.x - centre.x) / (kWholeFaceAxisX * box.width),
                       (p.y - centre.y) / (kWholeFaceAxisY * box.height));
   };
-  const std::optional<cv::Rect2d> own_face =
-      hint.face ? std::optional(scaled(*hint.face)) : std::nullopt;
+  const bool has_own_face = hint.face.has_value();
+  const cv::Rect2d own_face = has_own_face ? scaled(*hint.face) : cv::Rect2d();
   std::vector<cv::Rect2d> other_faces;
   for (const PersonBoxes& o : hint.others) {
     if (o.face) other_faces.push_back(scaled(*o.face));
@@ -346,7 +346,7 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
   // nearer the chosen face's middle (in each face's own size): two faces cheek to cheek part
   // between them, and no neighbour's cheek or chin stays with the chosen person.
   auto in_other_face = [&](cv::Point2d p) {
-    const double own = own_face ? face_distance(*own_face, p) : 2.0;
+    const double own = has_own_face ? face_distance(own_face, p) : 2.0;
     for (const cv::Rect2d& f : other_faces) {
       if (const double theirs = face_distance(f, p); theirs < 1 && theirs < own) return true;
     }

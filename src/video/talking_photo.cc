@@ -814,20 +814,18 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
       // reach, the head's where the picture's edge cut the region.
       const double fx = std::clamp(p.x - g.roi.x, 0.0, g.roi.width - 1.0);
       const double fy = std::clamp(p.y - g.roi.y, 0.0, g.roi.height - 1.0);
-      {
-        const int wx = std::min(int(fx), g.roi.width - 2), wy = std::min(int(fy), g.roi.height - 2);
-        const float* upper = g.head_weight.ptr<float>(wy);
-        const float* lower = g.head_weight.ptr<float>(wy + 1);
-        const double ux = fx - wx, uy = fy - wy;
-        const double w = (upper[wx] * (1 - ux) + upper[wx + 1] * ux) * (1 - uy) +
-                         (lower[wx] * (1 - ux) + lower[wx + 1] * ux) * uy;
-        if (w > 0) {
-          // Undo the head's turn about the neck and its sway, weighted.
-          const cv::Point2d r = p - g.pivot - s.sway;
-          const cv::Point2d turned(cos_a * r.x + sin_a * r.y + g.pivot.x,
-                                   -sin_a * r.x + cos_a * r.y + g.pivot.y);
-          p += w * (turned - p);
-        }
+      const int wx = std::min(int(fx), g.roi.width - 2), wy = std::min(int(fy), g.roi.height - 2);
+      const float* upper = g.head_weight.ptr<float>(wy);
+      const float* lower = g.head_weight.ptr<float>(wy + 1);
+      const double ux = fx - wx, uy = fy - wy;
+      const double w = (upper[wx] * (1 - ux) + upper[wx + 1] * ux) * (1 - uy) +
+                       (lower[wx] * (1 - ux) + lower[wx + 1] * ux) * uy;
+      if (w > 0) {
+        // Undo the head's turn about the neck and its sway, weighted.
+        const cv::Point2d r = p - g.pivot - s.sway;
+        const cv::Point2d turned(cos_a * r.x + sin_a * r.y + g.pivot.x,
+                                 -sin_a * r.x + cos_a * r.y + g.pivot.y);
+        p += w * (turned - p);
       }
       return p;
     };
