@@ -7,6 +7,8 @@
 #include <numbers>
 #include <random>
 
+#include "video/motion_math.h"
+
 namespace vmsg::video {
 namespace {
 
@@ -44,16 +46,6 @@ constexpr double kFirstBlinkMin = 0.8, kFirstBlinkMax = 2.2;
 constexpr double kBlinkGapMin = 2.0, kBlinkGapMax = 4.0, kMinBlinkGap = 1.2;
 constexpr double kBlinkMin = 0.15, kBlinkMax = 0.3, kBlinkClosing = 0.3, kBlinkShut = 0.2;
 constexpr double kThumbnailMargin = 0.2;
-
-double Uniform(std::mt19937_64& rng, double lo, double hi) {
-  return lo + (hi - lo) * double(rng() >> 11) * 0x1.0p-53;  // the same on every platform
-}
-
-double Smooth(double u) {
-  if (u <= 0) return 0;
-  if (u >= 1) return 1;
-  return u * u * (3 - 2 * u);
-}
 
 struct Pause {
   double start = 0, end = 0;  // video seconds
@@ -175,8 +167,7 @@ Result<FaceMotion> FaceMotion::Plan(const FaceMotionInput& input, const FaceMoti
        t += Uniform(rng, kGazeMin, kGazeMax)) {
     const bool home = Uniform(rng, 0, 1) < kGazeHome;
     x = home ? 0.3 * x : Uniform(rng, -kGazeX, kGazeX);
-    m.gaze_jumps_.emplace_back(t, x);
-    m.gaze_y_.push_back(home ? 0 : Uniform(rng, -kGazeY, kGazeY));
+    m.gaze_jumps_.push_back({t, x, home ? 0 : Uniform(rng, -kGazeY, kGazeY)});
   }
 
   if (params.blinks) {
@@ -253,13 +244,13 @@ FacePose FaceMotion::At(double t) const {
 
   // Gaze: the last jump's target, reached over kGazeMove from the one before.
   double from_x = 0, from_y = 0;
-  for (size_t i = 0; i < gaze_jumps_.size() && gaze_jumps_[i].first <= t; ++i) {
-    const double u = Smooth((t - gaze_jumps_[i].first) / kGazeMove);
-    const double to_x = gaze_jumps_[i].second, to_y = gaze_y_[i];
-    pose.gaze_x = from_x + (to_x - from_x) * u;
-    pose.gaze_y = from_y + (to_y - from_y) * u;
-    from_x = to_x;
-    from_y = to_y;
+  for (const GazeJump& jump : gaze_jumps_) {
+    if (jump.at > t) break;
+    const double u = Smooth((t - jump.at) / kGazeMove);
+    pose.gaze_x = from_x + (jump.x - from_x) * u;
+    pose.gaze_y = from_y + (jump.y - from_y) * u;
+    from_x = jump.x;
+    from_y = jump.y;
   }
 
   for (const auto& [start, end] : blinks_) {

@@ -83,8 +83,10 @@ class FaceMotion {
   std::vector<double> settle_sides_;  // the tilt's direction per settle
   std::vector<double> nod_peaks_, accents_;
   std::vector<std::pair<double, double>> blinks_;
-  std::vector<std::pair<double, double>> gaze_jumps_;  // (time, x) .. y in gaze_y_
-  std::vector<double> gaze_y_;
+  struct GazeJump {
+    double at = 0, x = 0, y = 0;  // when, and where to (fractions of the eye's width)
+  };
+  std::vector<GazeJump> gaze_jumps_;
   std::vector<double> phases_;  // the drift's sines
 };
 

@@ -18,6 +18,7 @@
 
 #include "media/framing.h"
 #include "media/person_detector.h"
+#include "video/motion_math.h"
 
 namespace vmsg::video {
 namespace {
@@ -112,12 +113,6 @@ constexpr size_t kPhaseCount = kMotionHz.size() + 1;  // and the breath
 constexpr double kFirstWave = 0.6, kSecondWave = 0.4;
 constexpr double kVerticalSway = 0.5;
 
-double Smooth(double u) {
-  if (u <= 0) return 0;
-  if (u >= 1) return 1;
-  return u * u * (3 - 2 * u);
-}
-
 // A smooth y(x) through points in increasing x (a Catmull-Rom spline: straight segments
 // would show as corners in the lips' and lids' lines); constant beyond its ends.
 struct Curve {
@@ -177,10 +172,6 @@ double BrowLine(const Brow& brow, double x) {
   return brow.line.At(end) + slope * (x - end);
 }
 
-double Uniform(std::mt19937_64& rng, double lo, double hi) {
-  return lo + (hi - lo) * double(rng() >> 11) * 0x1.0p-53;  // the same on every platform
-}
-
 }  // namespace
 
 struct TalkingPhoto::Geometry {
@@ -199,8 +190,7 @@ struct TalkingPhoto::Geometry {
     const cv::Point2d v = p - centre;
     return {roll_cos * v.x - roll_sin * v.y + centre.x, roll_sin * v.x + roll_cos * v.y + centre.y};
   }
-  cv::Rect2d features;  // frame pixels where the mouth, eyes or brows may act
-  // The same for each on its own: the mouth, the eyes (lids and gaze), the brows.
+  // Frame pixels where the mouth, the eyes (lids and gaze) and the brows may act.
   cv::Rect2d mouth_area, eyes_area, brows_area;
   cv::Rect2d mouth_box;  // upright: where the jaw, lips and cavity act
   // The mouth.
@@ -429,8 +419,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.mouth_area = area({g.mouth_box});
   g.eyes_area = area({g.eye_box[0], g.eye_box[1]});
   g.brows_area = area({g.brow_box[0], g.brow_box[1]});
-  g.features = g.mouth_area | g.eyes_area | g.brows_area;
-  const cv::Rect2d local = reach | g.features;
+  const cv::Rect2d local = reach | g.mouth_area | g.eyes_area | g.brows_area;
   g.roi = cv::Rect(cv::Point(int(std::floor(local.x)), int(std::floor(local.y))),
                    cv::Point(int(std::ceil(local.br().x)), int(std::ceil(local.br().y)))) &
           cv::Rect(0, 0, framed.cols, framed.rows);
