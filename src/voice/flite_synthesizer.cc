@@ -50,10 +50,6 @@ const std::map<std::string, cst_voice*>& FliteVoices() {
   return voices;
 }
 
-bool IsVowel(std::string_view phone) {
-  return !phone.empty() && std::string_view("aeiou").find(phone[0]) != std::string_view::npos;
-}
-
 // Raises the F0 the utterance will get by `semitones`, for both kinds of flite voice: a
 // clustergen voice maps its predicted F0 as (f0 - db_mean) / db_stddev * stddev + mean *
 // f0_shift, so scaling f0_shift and the stddev by the same factor scales every F0 value
@@ -168,7 +164,7 @@ class FliteSynthesizer final : public SpeechSynthesizer {
       unit.end = speech.phonemes[b->second].end;
       unit.viseme = Viseme::kClosed;
       for (size_t i = unit.first_phoneme; i < unit.end_phoneme; ++i) {
-        if (IsVowel(speech.phonemes[i].symbol)) {
+        if (IsVowelPhone(speech.phonemes[i].symbol)) {
           unit.viseme = speech.phonemes[i].viseme;
           break;
         }
@@ -178,7 +174,7 @@ class FliteSynthesizer final : public SpeechSynthesizer {
         if (ffeature_int(syl, "accented") == 0) continue;
         for (const cst_item* seg = item_daughter(syl); seg != nullptr; seg = item_next(seg)) {
           auto at = index.find(item_as(seg, "Segment"));
-          if (at != index.end() && IsVowel(speech.phonemes[at->second].symbol)) {
+          if (at != index.end() && IsVowelPhone(speech.phonemes[at->second].symbol)) {
             speech.phonemes[at->second].nucleus = true;
             break;
           }

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <string_view>
 #include <thread>
 
 namespace vmsg::voice {
@@ -32,13 +31,10 @@ std::vector<Result<Speech>> SynthesizeAll(const SpeechSynthesizer& engine,
   return spoken;
 }
 
-// Marks the last vowel of `piece` (a question) `question`. Vowels are the phonemes whose
-// name starts with a vowel letter: Open JTalk's a, i, u, e, o (capitals when devoiced) and
-// CMU's aa, ae, ... uw; no consonant of either set does.
+// Marks the last vowel of `piece` (a question) `question`.
 void MarkQuestion(Speech& piece) {
   for (auto p = piece.phonemes.rbegin(); p != piece.phonemes.rend(); ++p) {
-    if (!p->symbol.empty() &&
-        std::string_view("aeiouAEIOU").find(p->symbol[0]) != std::string_view::npos) {
+    if (IsVowelPhone(p->symbol)) {
       p->question = true;
       return;
     }

@@ -31,6 +31,11 @@ std::string_view WordBreakName(WordBreak wb) {
   }
 }
 
+bool IsVowelPhone(std::string_view symbol) {
+  return !symbol.empty() &&
+         std::string_view("aeiouAEIOU").find(symbol[0]) != std::string_view::npos;
+}
+
 std::string_view VisemeName(Viseme viseme) {
   switch (viseme) {
     case Viseme::kClosed:

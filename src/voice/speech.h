@@ -24,6 +24,11 @@ enum class Viseme { kClosed, kA, kI, kU, kE, kO };
 // "closed", "a", "i", "u", "e", "o".
 std::string_view VisemeName(Viseme viseme);
 
+// Whether an engine's phone is a vowel: its name starts with a vowel letter. That holds for
+// Open JTalk's a, i, u, e, o (capitals when devoiced) and CMU's aa, ae, ... uw, and for no
+// consonant of either set.
+bool IsVowelPhone(std::string_view symbol);
+
 // The symbol synthesisers use for silence that was inserted or trimmed to; its viseme is
 // kClosed.
 inline constexpr std::string_view kPauseSymbol = "pau";

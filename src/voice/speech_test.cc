@@ -149,5 +149,14 @@ TEST(SpeechJsonTest, MalformedOrMismatchedTimingsAreDataLoss) {
   EXPECT_EQ(SpeechFromJson(json, longer).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(SpeechTest, VowelPhonesOfBothEngines) {
+  for (const char* vowel : {"a", "o", "U", "I", "aa", "ae", "ax", "uw", "ey"}) {
+    EXPECT_TRUE(IsVowelPhone(vowel)) << vowel;
+  }
+  for (const char* other : {"", "k", "ky", "N", "cl", "pau", "sh", "hh", "y", "w"}) {
+    EXPECT_FALSE(IsVowelPhone(other)) << other;
+  }
+}
+
 }  // namespace
 }  // namespace vmsg::voice
