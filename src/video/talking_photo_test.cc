@@ -399,16 +399,19 @@ TEST_F(TalkingPhotoTest, SpeaksARealOpenJTalkMessage) {
   EXPECT_GT(speaking / n_speaking, 2 * resting / n_resting);
 }
 
-// A real message of about eight seconds, spoken by Open JTalk.
-voice::Speech RealMessage() {
-  auto engine = voice::NewOpenJTalkSynthesizer();
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  if (!engine.ok()) return {};
-  auto speech = (*engine)->Synthesize(
-      "お誕生日おめでとうございます。素敵な一年になりますように。近いうちにまた会いましょうね。",
-      {.voice = "nitech_m001"});
-  EXPECT_TRUE(speech.ok()) << speech.status();
-  return speech.ok() ? std::move(speech).value() : voice::Speech{};
+// A real message of about eight seconds, spoken by Open JTalk once for all the tests.
+const voice::Speech& RealMessage() {
+  static const voice::Speech message = [] {
+    auto engine = voice::NewOpenJTalkSynthesizer();
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    if (!engine.ok()) return voice::Speech{};
+    auto speech = (*engine)->Synthesize(
+        "お誕生日おめでとうございます。素敵な一年になりますように。近いうちにまた会いましょうね。",
+        {.voice = "nitech_m001"});
+    EXPECT_TRUE(speech.ok()) << speech.status();
+    return speech.ok() ? std::move(speech).value() : voice::Speech{};
+  }();
+  return message;
 }
 
 // `framed` speaking `speech` from kRealOffset, with half a second after it.
@@ -426,7 +429,7 @@ Result<std::unique_ptr<TalkingPhoto>> Speaking(const media::Framed& framed,
 }
 
 TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
-  const voice::Speech speech = RealMessage();
+  const voice::Speech& speech = RealMessage();
   ASSERT_GT(speech.duration_seconds(), 5);
   const double offset = kRealOffset, duration = offset + speech.duration_seconds() + 0.5;
   auto made = Speaking(*framed_, speech);
@@ -516,7 +519,7 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
   // barely move, so this test uses a face with open eyes.
   const auto framed = FrameExample("2008_001322.jpg");
   ASSERT_TRUE(framed.has_value());
-  const voice::Speech speech = RealMessage();
+  const voice::Speech& speech = RealMessage();
   const double duration = kRealOffset + speech.duration_seconds() + 0.5;
   auto made = Speaking(*framed, speech);
   ASSERT_TRUE(made.ok()) << made.status();
@@ -593,7 +596,7 @@ double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
-  const voice::Speech speech = RealMessage();
+  const voice::Speech& speech = RealMessage();
   ASSERT_GT(speech.duration_seconds(), 5);
   int following = 0, following_closed = 0;
   for (const char* name :
@@ -721,7 +724,7 @@ double Ssim(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& mask) {
 }
 
 TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
-  const voice::Speech speech = RealMessage();
+  const voice::Speech& speech = RealMessage();
   auto made = Speaking(*framed_, speech);
   ASSERT_TRUE(made.ok());
   const TalkingPhoto& photo = **made;
@@ -935,7 +938,7 @@ cv::Mat Bending(const cv::Mat& map) {
 // second difference over 1 px: a seam, at the warp's border or anywhere), and it must bend
 // less than the mesh, whose triangle edges kink whatever crosses them.
 TEST_F(TalkingPhotoTest, TheFieldHasNoSeamsAndBendsLessThanAMesh) {
-  const voice::Speech speech = RealMessage();
+  const voice::Speech& speech = RealMessage();
   for (const char* name : {"Tom_Cruise_avp_2014_4.jpg", "2008_001322.jpg", "2008_002079.jpg"}) {
     const auto framed = FrameExample(name);
     ASSERT_TRUE(framed.has_value()) << name;
