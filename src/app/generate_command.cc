@@ -38,6 +38,8 @@ Makes a video message in-process, with the same pipeline and catalogs as `vmsg s
   --person N          which detected person (default: the largest)
   --framing MODE      auto (head and shoulders to half length, as the photo allows), bust,
                       half or full (the whole person) (default: auto)
+  --format NAME       portrait (512x910, default), portrait_hd (1080x1920), square
+                      (1080x1080) or landscape (1920x1080)
   --prosody NAME      neutral, celebration, energetic, joyful, calm or auto (default: auto)
   --speed X           0.5-2 (default 1)
   --language ja|en    the message's language (default: the voice's)
@@ -69,7 +71,7 @@ const std::map<std::string, std::string, std::less<>>& FieldOptions() {
       {"--bgm", "bgm_id"},          {"--background", "background_id"},
       {"--person", "person_index"}, {"--prosody", "prosody"},
       {"--speed", "speed"},         {"--language", "language"},
-      {"--framing", "framing"}};
+      {"--framing", "framing"},     {"--format", "format"}};
   return kOptions;
 }
 
@@ -293,7 +295,8 @@ int RunGenerateCommand(std::vector<std::string> args) {
     std::cout << DumpJson(done) << std::endl;
   } else {
     char summary[160];
-    std::snprintf(summary, sizeof summary, "%.1f s video in %.1f s%s", result->duration_seconds,
+    std::snprintf(summary, sizeof summary, "%.1f s %dx%d video in %.1f s%s",
+                  result->duration_seconds, result->width, result->height,
                   result->processing_time_seconds,
                   result->face_animated ? "" : " (no face found: gentle motion only)");
     std::cerr << "vmsg generate: wrote " << line->output << " and " << thumbnail_path << " ("

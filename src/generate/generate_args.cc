@@ -91,7 +91,7 @@ Status ParseProsody(const Json& value, voice::ProsodyParams& prosody) {
 }
 
 // The picture's choices, shared by a generation and a preview: person_index, background_id,
-// background_key (an image upload, confined as object_key is) and framing.
+// background_key (an image upload, confined as object_key is), framing and format.
 template <typename Args>
 Status ParsePictureChoices(const Json& fields, Args& args) {
   if (fields.contains("background_id")) {
@@ -115,6 +115,10 @@ Status ParsePictureChoices(const Json& fields, Args& args) {
     VMSG_ASSIGN_OR_RETURN(std::string framing, StringField(fields["framing"], "framing"));
     VMSG_ASSIGN_OR_RETURN(args.framing, media::ParseFraming(framing));
   }
+  if (fields.contains("format")) {
+    VMSG_ASSIGN_OR_RETURN(std::string format, StringField(fields["format"], "format"));
+    VMSG_ASSIGN_OR_RETURN(args.format, media::ParseOutputFormat(format));
+  }
   return Status::Ok();
 }
 
@@ -134,8 +138,8 @@ Status RefuseUnknownFields(const Json& fields, const std::set<std::string, std::
 const std::set<std::string, std::less<>>& KnownFields() {
   static const std::set<std::string, std::less<>> kKnown = {
       "object_key",     "text",         "voice_id", "bgm_id",  "background_id",
-      "background_key", "person_index", "framing",  "prosody", "speed",
-      "pitch",          "volume",       "language"};
+      "background_key", "person_index", "framing",  "format",  "prosody",
+      "speed",          "pitch",        "volume",   "language"};
   return kKnown;
 }
 
@@ -154,6 +158,7 @@ Json GenerateArgs::ToJson() const {
                {"background_id", background_id},
                {"person_index", person_index ? Json(*person_index) : Json(nullptr)},
                {"framing", std::string(media::FramingName(framing))},
+               {"format", std::string(media::FormatName(format))},
                {"prosody", std::move(prosody_json)}};
   if (!background_key.empty()) json["background_key"] = background_key;
   if (!language.empty()) json["language"] = language;
@@ -206,8 +211,8 @@ Result<PreviewArgs> ParsePreviewArgs(const Json& fields) {
     return Status::InvalidArgument("expected a JSON object", "invalid_json");
   }
   static const std::set<std::string, std::less<>> kKnown = {
-      "image_id",      "object_key",     "person", "person_index",
-      "background_id", "background_key", "framing"};
+      "image_id",      "object_key",     "person",  "person_index",
+      "background_id", "background_key", "framing", "format"};
   VMSG_RETURN_IF_ERROR(RefuseUnknownFields(fields, kKnown));
   if (fields.contains("image_id") == fields.contains("object_key")) {
     return Status::InvalidArgument(

@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "common/result.h"
 #include "media/framing_mode.h"
+#include "media/output_format.h"
 #include "voice/prosody.h"
 
 namespace vmsg::generate {
@@ -43,11 +44,12 @@ struct GenerateArgs {
   std::string background_key;  // the uploaded background, for kUploadedBackground
   std::optional<int> person_index;
   media::Framing framing = media::Framing::kAuto;
+  media::OutputFormat format = media::OutputFormat::kPortrait;
   voice::ProsodyParams prosody;  // preset absent: chosen from the message
   std::string language;          // "ja" or "en"; empty: the voice's (messages in Japanese)
 
   // {object_key, text, voice_id, bgm_id (or null), background_id, background_key?,
-  // person_index (or null), framing, prosody: {preset (or "auto"), speed, pitch, volume},
+  // person_index (or null), framing, format, prosody: {preset (or "auto"), speed, pitch, volume},
   // language?}
   Json ToJson() const;
 };
@@ -56,7 +58,8 @@ struct GenerateArgs {
 // Celery task's kwargs). `object_key` (checked by CheckImageObjectKey), `text`, `voice_id`,
 // `bgm_id` ("none" or null: no music), `background_id`, `background_key` (an image upload, as
 // object_key), `person_index` (integer
-// >= 0), `framing` (auto, bust, half or full; "invalid_framing" otherwise), `prosody` (a preset
+// >= 0), `framing` (auto, bust, half or full; "invalid_framing" otherwise), `format` (portrait,
+// portrait_hd, square or landscape; "invalid_format" otherwise), `prosody` (a preset
 // name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume` (numbers;
 // top-level ones override the object's) and `language` ("ja" or "en"). Numbers may be given as
 // numeric strings (form fields are text). The image comes separately and is not checked here.
@@ -75,12 +78,14 @@ struct PreviewArgs {
   std::string background_id{kDefaultBackground};
   std::string background_key;
   media::Framing framing = media::Framing::kAuto;
+  media::OutputFormat format = media::OutputFormat::kPortrait;
 };
 
 // Parses {image_id | object_key, person_index (or person), background_id, background_key,
-// framing}: exactly one of image_id (a UUIDv4) and object_key (CheckImageObjectKey); the
-// others as ParseGenerateArgs checks them. Errors: InvalidArgument "missing_image",
-// "invalid_request", "invalid_object_key", "invalid_framing", "unknown_field".
+// framing, format}: exactly one of image_id (a UUIDv4) and object_key (CheckImageObjectKey);
+// the others as ParseGenerateArgs checks them. Errors: InvalidArgument "missing_image",
+// "invalid_request", "invalid_object_key", "invalid_framing", "invalid_format",
+// "unknown_field".
 Result<PreviewArgs> ParsePreviewArgs(const Json& fields);
 
 // As ParseGenerateArgs, and `object_key` must be present (a task's stored arguments, or the

@@ -24,6 +24,7 @@ TEST(GenerateArgsTest, DefaultsWhenOnlyTextAndImageAreGiven) {
   EXPECT_EQ(args->prosody.speed, 1);
   EXPECT_TRUE(args->language.empty());
   EXPECT_EQ(args->framing, media::Framing::kAuto);
+  EXPECT_EQ(args->format, media::OutputFormat::kPortrait);
 }
 
 TEST(GenerateArgsTest, RoundTripsThroughJson) {
@@ -34,6 +35,7 @@ TEST(GenerateArgsTest, RoundTripsThroughJson) {
   fields["background_key"] = "images/uploads/x/bg.png";
   fields["person_index"] = 2;
   fields["framing"] = "half";
+  fields["format"] = "landscape";
   fields["prosody"] = {{"preset", "calm"}, {"speed", 1.25}, {"pitch", -2}, {"volume", 3}};
   fields["language"] = "ja";
   Result<GenerateArgs> args = GenerateArgsFromJson(fields);
@@ -49,6 +51,22 @@ TEST(GenerateArgsTest, RoundTripsThroughJson) {
   EXPECT_EQ(again->prosody.volume_db, 3);
   EXPECT_EQ(again->background_key, "images/uploads/x/bg.png");
   EXPECT_EQ(again->framing, media::Framing::kHalf);
+  EXPECT_EQ(again->format, media::OutputFormat::kLandscape);
+  EXPECT_EQ(args->ToJson()["format"], "landscape");
+}
+
+// A Celery client names the format in the task's kwargs as the API's JSON does; each of the
+// four is taken, by its exact name only.
+TEST(GenerateArgsTest, EveryFormatByItsNameFromCeleryKwargs) {
+  for (size_t i = 0; i < media::kOutputFormats.size(); ++i) {
+    Json kwargs = Minimal();
+    kwargs["format"] = std::string(media::kOutputFormats[i].name);
+    Result<GenerateArgs> args = GenerateArgsFromJson(kwargs);
+    ASSERT_TRUE(args.ok()) << args.status();
+    EXPECT_EQ(args->format, media::OutputFormat(i));
+  }
+  EXPECT_EQ(media::SizeName(media::OutputFormat::kPortrait), "512x910");
+  EXPECT_EQ(media::SizeName(media::OutputFormat::kPortraitHd), "1080x1920");
 }
 
 TEST(GenerateArgsTest, FormFieldsAsTextAreNumbersWhereNumbersBelong) {
@@ -120,6 +138,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"voice_not_string", {{"voice_id", 3}}, "invalid_request", "voice_id"},
         BadCase{"framing", {{"framing", "portrait"}}, "invalid_framing", "auto, bust, half, full"},
         BadCase{"framing_not_string", {{"framing", 2}}, "invalid_request", "framing"},
+        BadCase{"format",
+                {{"format", "1080p"}},
+                "invalid_format",
+                "portrait, portrait_hd, square, landscape, not '1080p'"},
+        BadCase{"format_case", {{"format", "Landscape"}}, "invalid_format", "landscape"},
+        BadCase{"format_not_string", {{"format", 1080}}, "invalid_request", "format"},
         BadCase{"background_key_elsewhere",
                 {{"background_id", "upload"}, {"background_key", "videos/t/thumbnail.jpg"}},
                 "invalid_object_key",
@@ -154,13 +178,17 @@ TEST(GenerateArgsTest, NotAnObjectIsInvalidJson) {
 }
 
 TEST(PreviewArgsTest, ThePhotoByImageIdOrObjectKeyAndThePicturesChoices) {
-  Result<PreviewArgs> by_id = ParsePreviewArgs(
-      {{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"}, {"person", 1}, {"framing", "full"}});
+  Result<PreviewArgs> by_id =
+      ParsePreviewArgs({{"image_id", "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c"},
+                        {"person", 1},
+                        {"framing", "full"},
+                        {"format", "square"}});
   ASSERT_TRUE(by_id.ok()) << by_id.status();
   EXPECT_EQ(by_id->image_id, "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c");
   EXPECT_TRUE(by_id->image_key.empty());
   EXPECT_EQ(by_id->person_index, 1);
   EXPECT_EQ(by_id->framing, media::Framing::kFull);
+  EXPECT_EQ(by_id->format, media::OutputFormat::kSquare);
   EXPECT_EQ(by_id->background_id, kDefaultBackground);
   Result<PreviewArgs> by_key = ParsePreviewArgs({{"object_key", "images/uploads/x/original.jpg"},
                                                  {"person_index", 0},
@@ -181,6 +209,7 @@ TEST(PreviewArgsTest, ThePhotoByImageIdOrObjectKeyAndThePicturesChoices) {
        "invalid_request"},
       {{{"object_key", "images/uploads/x/a.jpg"}, {"person", nullptr}}, "invalid_request"},
       {{{"object_key", "images/uploads/x/a.jpg"}, {"framing", "wide"}}, "invalid_framing"},
+      {{{"object_key", "images/uploads/x/a.jpg"}, {"format", "wide"}}, "invalid_format"},
       {Json::array(), "invalid_json"}};
   for (const auto& [fields, reason] : refused) {
     Result<PreviewArgs> args = ParsePreviewArgs(fields);

@@ -97,6 +97,9 @@ Json GenerateResult::ToJson() const {
           {"duration_seconds", duration_seconds},
           {"processing_time_seconds", processing_time_seconds},
           {"face_animated", face_animated},
+          {"format", format},
+          {"width", width},
+          {"height", height},
           {"reused_steps", reused_steps}};
 }
 
@@ -110,6 +113,11 @@ Result<GenerateResult> GenerateResult::FromJson(std::string task_id, const Json&
     r.processing_time_seconds = json.at("processing_time_seconds").get<double>();
     r.face_animated = json.at("face_animated").get<bool>();
     r.reused_steps = json.value("reused_steps", std::vector<std::string>{});
+    // Results recorded before formats existed are the default format's.
+    const media::FormatSpec& portrait = media::SpecOf(media::OutputFormat::kPortrait);
+    r.format = json.value("format", std::string(portrait.name));
+    r.width = json.value("width", portrait.width);
+    r.height = json.value("height", portrait.height);
   } catch (const Json::exception& e) {
     return Status::DataLoss(std::string("a generation result is malformed: ") + e.what());
   }
@@ -177,6 +185,7 @@ template <typename Args>
 Status GenerateService::SetPictureChoices(const Args& args, pipeline::Request& request) const {
   request.person_index = args.person_index;
   request.framing = args.framing;
+  request.format = args.format;
   if (args.background_id == kOriginalBackground) {
     request.background = pipeline::BackgroundKind::kOriginal;
   } else if (args.background_id == kBlurredBackground) {
@@ -329,6 +338,9 @@ Result<GenerateResult> GenerateService::Run(const std::string& task_id, const Ge
   }
   result.duration_seconds = info["duration_seconds"].get<double>();
   result.face_animated = info["face_animated"].get<bool>();
+  result.format = info.value("format", std::string(media::FormatName(args.format)));
+  result.width = info.value("width", 0);
+  result.height = info.value("height", 0);
   result.reused_steps = item.reused;
   result.processing_time_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -43,10 +43,13 @@ struct GenerateResult {
   double duration_seconds = 0;
   double processing_time_seconds = 0;
   bool face_animated = false;
+  std::string format;  // the output format's name, and its picture's size
+  int width = 0;
+  int height = 0;
   std::vector<std::string> reused_steps;  // steps skipped because a redelivery found them done
 
   // {video_key, thumbnail_key, duration_seconds, processing_time_seconds, face_animated,
-  // reused_steps}
+  // format, width, height, reused_steps}
   Json ToJson() const;
   // DataLoss when a field is missing or of the wrong type.
   static Result<GenerateResult> FromJson(std::string task_id, const Json& json);

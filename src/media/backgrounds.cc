@@ -1,6 +1,7 @@
-// See backgrounds.h. Every size below is a fraction of the picture's width so that a preset
-// looks the same at 1080x1920 and at 512x910; randomness comes from a generator seeded by
-// the preset's id, so the pictures never change between set-ups.
+// See backgrounds.h. Every size below is a fraction of the picture's shorter side (a
+// portrait's width) so that a preset looks the same at 1080x1920 and at 512x910, and its
+// shapes keep their size in a square or landscape picture; randomness comes from a generator seeded
+// by the preset's id, so the pictures never change between set-ups.
 #include "media/backgrounds.h"
 
 #include <cmath>
@@ -29,8 +30,9 @@ class Painter {
   double U(double lo = 0, double hi = 1) { return std::uniform_real_distribution<>(lo, hi)(rng_); }
   int W() const { return canvas_.cols; }
   int H() const { return canvas_.rows; }
-  // A length as a fraction of the width.
-  int L(double fraction) const { return std::max(1, int(std::lround(fraction * W()))); }
+  int S() const { return std::min(canvas_.cols, canvas_.rows); }
+  // A length as a fraction of the shorter side.
+  int L(double fraction) const { return std::max(1, int(std::lround(fraction * S()))); }
   cv::Point P(double fx, double fy) const { return {int(fx * W()), int(fy * H())}; }
   cv::Point RandomPoint() { return P(U(), U()); }
 
@@ -45,12 +47,12 @@ class Painter {
   }
 
   // Draws with `draw` and blends the result in with `opacity`, softened by a blur of `blur`
-  // (fraction of the width). Normal layers are drawn onto a copy of the canvas, so
+  // (fraction of the shorter side). Normal layers are drawn onto a copy of the canvas, so
   // anti-aliased edges blend with what is below them; `additive` layers are drawn on black
   // and add light (bokeh, glow).
   void Layer(const std::function<void(cv::Mat&)>& draw, double blur, double opacity,
              bool additive = false) {
-    const double sigma = blur * W();
+    const double sigma = blur * S();
     if (additive) {
       cv::Mat layer = cv::Mat::zeros(canvas_.size(), CV_8UC3);
       draw(layer);

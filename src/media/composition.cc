@@ -32,6 +32,7 @@ constexpr int kChin = 8;
 constexpr int kFirstBrow = 17, kEndBrow = 27;
 constexpr int kFirstEye = 36, kEndEye = 48;
 constexpr int kEndOutline = 27;  // jaw line and brows
+constexpr int kJawLeft = 0, kJawRight = 16, kNoseTip = 30;
 
 // A face box from dlib spans about the brows to the chin; the eyes sit this far down it.
 constexpr double kBoxEyeLine = 0.35;
@@ -115,9 +116,24 @@ double PlaceVertically(const CompositionRequest& r, double scale, double eye_tar
   return std::min(Place(ideal, cuts, {eyes}), lowest);
 }
 
-// The horizontal offset at `vertical`: the face centred within the tolerance, side cuts (those
-// the frame shows) on the frame's edges, which win over centring.
-double PlaceHorizontally(const CompositionRequest& r, double scale, double ty, double centre_x) {
+// The line the face aims for: the centre, or in a landscape frame the third line that leaves
+// room on the side the face turns to (or, facing the camera, the photo's side the person
+// stands on, so that more of their own surroundings stay in view; the left one at the middle).
+double AnchorOf(const CompositionRequest& r, double centre_x) {
+  if (r.frame.width < kLandscapeAspect * r.frame.height) return 0.5;
+  bool left;
+  if (std::abs(r.face.turn) >= kTurnForLeadRoom) {
+    left = r.face.turn > 0;  // turned towards larger x: room on the right
+  } else {
+    left = centre_x <= r.photo.width / 2.0;
+  }
+  return left ? 1.0 / 3 : 2.0 / 3;
+}
+
+// The horizontal offset at `vertical`: the face on its anchor line within the tolerance, side
+// cuts (those the frame shows) on the frame's edges, which win over the anchor.
+double PlaceHorizontally(const CompositionRequest& r, double scale, double ty, double centre_x,
+                         double anchor) {
   const double w = r.frame.width;
   auto shows = [&](const std::optional<cv::Range>& rows) {
     return rows && rows->end * scale + ty > 0 && rows->start * scale + ty < r.frame.height;
@@ -125,7 +141,7 @@ double PlaceHorizontally(const CompositionRequest& r, double scale, double ty, d
   Interval cuts;
   if (shows(r.person.cut_left)) cuts.hi = 0;
   if (shows(r.person.cut_right)) cuts.lo = w - r.photo.width * scale;
-  const double ideal = w / 2 - centre_x * scale;
+  const double ideal = anchor * w - centre_x * scale;
   if (cuts.empty()) return (cuts.lo + cuts.hi) / 2;  // narrower than the frame: centred
   const Interval centred{ideal - kCentreTolerance * w, ideal + kCentreTolerance * w};
   const Interval cover{w - r.photo.width * scale, 0};
@@ -154,15 +170,18 @@ Composition ComposeFull(const CompositionRequest& r) {
   const double wanted = std::min(kFullHeightShare * r.frame.height / box.height,
                                  kFullWidthShare * r.frame.width / box.width);
   Composition c;
-  c.scale = std::min(wanted, kMaxUpscale);
-  c.upscale_capped = wanted > kMaxUpscale;
+  const double max_scale = MaxUpscale(r.frame);
+  c.scale = std::min(wanted, max_scale);
+  c.upscale_capped = wanted > max_scale;
   const double h = r.frame.height;
   Interval cuts;
   if (r.person.torso_end) cuts.lo = h - *r.person.torso_end * c.scale;
   if (r.person.cut_top) cuts.hi = 0;
   const double ideal = kFullTopMargin * h - box.y * c.scale;
   c.ty = cuts.empty() ? cuts.lo : ClampInto(ideal, cuts.lo, cuts.hi);
-  c.tx = PlaceHorizontally(r, c.scale, c.ty, box.x + box.width / 2);
+  const double centre_x = box.x + box.width / 2;
+  c.anchor_x = AnchorOf(r, centre_x);
+  c.tx = PlaceHorizontally(r, c.scale, c.ty, centre_x, c.anchor_x);
   return c;
 }
 
@@ -185,6 +204,10 @@ Result<FaceGeometry> FaceFromLandmarks(const std::vector<cv::Point2f>& landmarks
   face.width = right - left;
   face.eye_line = eyes / (kEndEye - kFirstEye);
   face.chin = landmarks[kChin].y;
+  if (face.width > 0) {
+    const double jaw_centre = (landmarks[kJawLeft].x + landmarks[kJawRight].x) / 2.0;
+    face.turn = (landmarks[kNoseTip].x - jaw_centre) / face.width;
+  }
   if (!(face.top < face.eye_line && face.eye_line < face.chin)) {
     return Status::InvalidArgument("the landmarks are not laid out as a face");
   }
@@ -296,26 +319,28 @@ Result<Composition> Compose(const CompositionRequest& r) {
   const double face_h = r.face.height();
   const double wanted = target.face_share * h / face_h;
   Composition c;
-  c.upscale_capped = wanted > kMaxUpscale;
-  c.scale = std::min(wanted, kMaxUpscale);
+  const double max_scale = MaxUpscale(r.frame);
+  c.upscale_capped = wanted > max_scale;
+  c.scale = std::min(wanted, max_scale);
   // A larger face than the target when the cuts need it: within the rules' range first, then
   // as a close-up.
   const double needed = ScaleForCuts(r);
   if (needed > c.scale) {
     const double widest =
-        r.face.width > 0 ? kMaxCloseUpWidth * r.frame.width / r.face.width : kMaxUpscale;
+        r.face.width > 0 ? kMaxCloseUpWidth * r.frame.width / r.face.width : max_scale;
     c.scale =
-        std::max(c.scale, std::min({needed, kMaxCloseUpShare * h / face_h, widest, kMaxUpscale}));
+        std::max(c.scale, std::min({needed, kMaxCloseUpShare * h / face_h, widest, max_scale}));
   }
   c.ty = PlaceVertically(r, c.scale, target.eye_line);
-  c.tx = PlaceHorizontally(r, c.scale, c.ty, r.face.centre_x);
+  c.anchor_x = AnchorOf(r, r.face.centre_x);
+  c.tx = PlaceHorizontally(r, c.scale, c.ty, r.face.centre_x, c.anchor_x);
   return c;
 }
 
 CompositionFigures Figures(const Composition& c, const FaceGeometry& face, cv::Size frame) {
   return {.face_share = face.height() * c.scale / frame.height,
           .eye_line = (face.eye_line * c.scale + c.ty) / frame.height,
-          .centre_offset = (face.centre_x * c.scale + c.tx - frame.width / 2.0) / frame.width};
+          .centre_offset = (face.centre_x * c.scale + c.tx) / frame.width - c.anchor_x};
 }
 
 }  // namespace vmsg::media

@@ -5,12 +5,16 @@
 // ("Composition: a portrait, not a sticker"):
 //   - the face centred horizontally (within kCentreTolerance of the frame's width), unless
 //     the photo has no pixels there: a person cut by the photo's side edge keeps that cut on
-//     the frame's edge instead;
+//     the frame's edge instead; in a landscape frame the face sits on a third line instead
+//     (the one that leaves room on the side the face turns to, else the side of the photo
+//     the person stands on);
 //   - the eye line between kMinEyeLine and kMaxEyeLine of the frame's height from the top;
 //   - the face (brows to chin) between kMinFaceShare and kMaxFaceShare of the frame's height;
 //   - a person cut by the photo's edge (or whose torso ends where something hides it) reaches
 //     the frame's edge: the cut lies on or beyond the frame's edge, never inside it;
-//   - at most kMaxUpscale of the photo's pixels per frame pixel.
+//   - at most kMaxUpscale of the photo's pixels per frame pixel of the 910-high portrait
+//     (MaxUpscale: a larger frame shows a small photo framed as the portrait does, no
+//     sharper, rather than the person shrunk and cut off above the frame's bottom).
 // When the rules cannot all hold, the cut rule wins over the face's size (a tightly cropped
 // head-and-neck photo becomes a close-up, up to kMaxCloseUpShare), and the upscale limit wins
 // over the face's size (a tiny face stays smaller than kMinFaceShare; `upscale_capped` says
@@ -25,6 +29,7 @@
 
 #include "common/result.h"
 #include "media/framing_mode.h"
+#include "media/output_format.h"
 
 namespace vmsg::media {
 
@@ -41,6 +46,10 @@ inline constexpr double kCentreTolerance = 0.04;
 inline constexpr double kMaxCloseUpShare = 0.6;
 inline constexpr double kMaxCloseUpWidth = 0.9;
 inline constexpr double kMaxUpscale = 3.0;
+// The enlargement limit for a frame of `frame` size: kMaxUpscale per portrait pixel.
+inline double MaxUpscale(cv::Size frame) {
+  return kMaxUpscale * std::max(1.0, FrameUnit(frame.height));
+}
 // When the cut rule can only hold with the eyes below kMaxEyeLine (the photo cannot be
 // enlarged further), they may sink to this, no lower.
 inline constexpr double kLowestEyeLineForCuts = 0.5;
@@ -52,6 +61,9 @@ struct FaceGeometry {
   double eye_line = 0;  // the eyes' height
   double top = 0;       // the brows
   double chin = 0;
+  // Where the face turns: the nose tip's offset from the jaw line's centre, as a fraction of
+  // the face's width (positive: towards larger x). 0 without landmarks.
+  double turn = 0;
   double height() const { return chin - top; }
 };
 
@@ -87,7 +99,7 @@ Result<PersonShape> MeasurePerson(const cv::Mat& alpha, const cv::Rect& where, c
 
 struct CompositionRequest {
   cv::Size photo;
-  cv::Size frame{512, 910};
+  cv::Size frame{512, 910};  // the portrait format's
   FaceGeometry face;
   PersonShape person;
   Framing framing = Framing::kAuto;
@@ -96,12 +108,21 @@ struct CompositionRequest {
   bool photo_background = false;
 };
 
+// A frame this much wider than high is a landscape: the face goes on a third line.
+inline constexpr double kLandscapeAspect = 1.2;
+// In a landscape frame the face turns this far (FaceGeometry::turn) before the room it looks
+// into decides the side; below it, the side the person stands on in the photo does.
+inline constexpr double kTurnForLeadRoom = 0.06;
+
 // frame = photo * scale + (tx, ty).
 struct Composition {
   double scale = 1;
   double tx = 0;
   double ty = 0;
-  bool upscale_capped = false;  // the face wanted more than kMaxUpscale
+  // The vertical line the face centre aims for, as a fraction of the frame's width: 1/2, or
+  // 1/3 or 2/3 in a landscape frame.
+  double anchor_x = 0.5;
+  bool upscale_capped = false;  // the face wanted more than MaxUpscale
   cv::Point2d ToFrame(cv::Point2d p) const { return {p.x * scale + tx, p.y * scale + ty}; }
   cv::Rect2d ToFrame(const cv::Rect2d& r) const {
     return {r.x * scale + tx, r.y * scale + ty, r.width * scale, r.height * scale};
@@ -115,8 +136,9 @@ struct Composition {
 Result<Composition> Compose(const CompositionRequest& request);
 
 // The rules' figures for a face placed by `c` in a frame of `frame` size: the face's height
-// share, the eye line and the face centre's offset from the vertical centre line, each as a
-// fraction of the frame (for logs and tests).
+// share, the eye line and the face centre's offset from the line it aims for (c.anchor_x:
+// the centre line, or a third line in landscape), each as a fraction of the frame (for logs
+// and tests).
 struct CompositionFigures {
   double face_share = 0;
   double eye_line = 0;

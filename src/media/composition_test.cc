@@ -226,6 +226,77 @@ TEST(CompositionTest, WithThePhotoAsBackgroundTheFrameStaysInsideThePhotoWhereTh
   EXPECT_GE(Figures(own, face, kFrame).eye_line, kMinEyeLine - 1e-9);
 }
 
+// The same half-length photo in every format: the rules hold in each shape, measured against
+// that frame; a landscape's face sits on a third line, the other formats' on the centre.
+TEST(CompositionTest, EveryFormatFollowsTheRulesAndALandscapePutsTheFaceOnAThird) {
+  const cv::Size photo(3000, 2400);
+  const FaceGeometry face = Face(1400, 700, 300);
+  for (const FormatSpec& format : kOutputFormats) {
+    SCOPED_TRACE(std::string(format.name));
+    const cv::Size frame(format.width, format.height);
+    const Composition c = ComposeOk(
+        {.photo = photo, .frame = frame, .face = face, .person = CutAtBottom(face, photo)});
+    const CompositionFigures f = Figures(c, face, frame);
+    EXPECT_GE(f.face_share, kMinFaceShare);
+    EXPECT_LE(f.face_share, kMaxFaceShare);
+    EXPECT_GE(f.eye_line, kMinEyeLine);
+    EXPECT_LE(f.eye_line, kMaxEyeLine);
+    EXPECT_LE(std::abs(f.centre_offset), kCentreTolerance);
+    EXPECT_GE(FrameY(c, photo.height), frame.height);
+    // The face's centre on its line: a third of the width in landscape (this person stands
+    // left of the photo's middle, facing the camera), the middle otherwise.
+    const double x = (face.centre_x * c.scale + c.tx) / frame.width;
+    EXPECT_NEAR(x, format.width > format.height ? 1.0 / 3 : 0.5, kCentreTolerance);
+    EXPECT_DOUBLE_EQ(c.anchor_x, format.width > format.height ? 1.0 / 3 : 0.5);
+  }
+}
+
+TEST(CompositionTest, ALandscapeLeavesRoomWhereTheFaceTurnsElseOnThePersonsSide) {
+  const cv::Size photo(3000, 2400), frame(1920, 1080);
+  FaceGeometry face = Face(1400, 700, 300);  // left of the photo's middle
+  const PersonShape person = CutAtBottom(face, photo);
+  auto anchor = [&](const FaceGeometry& f, const PersonShape& p) {
+    return ComposeOk({.photo = photo, .frame = frame, .face = f, .person = p}).anchor_x;
+  };
+  EXPECT_DOUBLE_EQ(anchor(face, person), 1.0 / 3);
+  face.turn = -0.15;  // looking towards the left: the room goes on the left
+  EXPECT_DOUBLE_EQ(anchor(face, person), 2.0 / 3);
+  face.turn = 0.15;
+  EXPECT_DOUBLE_EQ(anchor(face, person), 1.0 / 3);
+  face.turn = 0.03;  // a glance is not a turn: the photo's side decides
+  FaceGeometry right = Face(1700, 700, 300);
+  right.turn = 0.03;
+  EXPECT_DOUBLE_EQ(anchor(right, CutAtBottom(right, photo)), 2.0 / 3);
+  // A cut still wins over the line: a shoulder cut by the photo's left edge stays on the
+  // frame's edge.
+  FaceGeometry near_edge = Face(120, 700, 300);
+  PersonShape cut = CutAtBottom(near_edge, photo);
+  cut.cut_left = cv::Range(900, 2400);
+  near_edge.turn = -0.2;  // would want the right third
+  const Composition c =
+      ComposeOk({.photo = photo, .frame = frame, .face = near_edge, .person = cut});
+  EXPECT_NEAR(c.tx, 0, 1e-9);
+}
+
+TEST(CompositionTest, AnHdFrameEnlargesASmallPhotoAsItsPortraitDoes) {
+  // A small photo whose face needs more than 3x in the 512x910 frame: at 1080x1920 the
+  // limit is 3x per portrait pixel, so the composition is the portrait's, scaled.
+  const cv::Size photo(500, 375);
+  const FaceGeometry face = Face(250, 100, 40);
+  const PersonShape person = CutAtBottom(face, photo);
+  const Composition small =
+      ComposeOk({.photo = photo, .frame = kFrame, .face = face, .person = person});
+  const cv::Size hd(1080, 1920);
+  const Composition large =
+      ComposeOk({.photo = photo, .frame = hd, .face = face, .person = person});
+  EXPECT_DOUBLE_EQ(MaxUpscale(hd), kMaxUpscale * 1920 / 910);
+  EXPECT_EQ(small.upscale_capped, large.upscale_capped);
+  const CompositionFigures a = Figures(small, face, kFrame), b = Figures(large, face, hd);
+  EXPECT_NEAR(a.face_share, b.face_share, 0.005);
+  EXPECT_NEAR(a.eye_line, b.eye_line, 0.005);
+  EXPECT_GE(FrameY(large, photo.height), hd.height);  // no torso floating above the bottom
+}
+
 TEST(CompositionTest, RefusesWhatCannotBeComposed) {
   const FaceGeometry face = Face(100, 100, 50);
   PersonShape person;
@@ -317,6 +388,9 @@ TEST(FaceGeometryTest, LandmarksGiveTheBrowsEyesAndChin) {
   EXPECT_FLOAT_EQ(face->eye_line, 120);
   EXPECT_FLOAT_EQ(face->chin, 200);
   EXPECT_FLOAT_EQ(face->centre_x, 100);
+  EXPECT_FLOAT_EQ(face->turn, 0);  // the nose tip (30) over the jaw's middle
+  points[30].x = 116;              // turned towards larger x by a fifth of the 80-pixel width
+  EXPECT_FLOAT_EQ(FaceFromLandmarks(points)->turn, 0.2f);
   // Not a face's layout, or not 68 points.
   std::vector<cv::Point2f> flat(68, cv::Point2f(5, 5));
   EXPECT_FALSE(FaceFromLandmarks(flat).ok());

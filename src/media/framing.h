@@ -1,5 +1,5 @@
-// Step 4's picture: the chosen person framed for a phone screen by the framing engine
-// (composition.h), over the background the request chose. Three kinds of background:
+// Step 4's picture: the chosen person framed for a screen of the request's format by the
+// framing engine (composition.h), over the background the request chose. Three kinds of background:
 //   - an image (a preset or an upload): the person's matte composited over it, the edge's
 //     colours decontaminated so the photo's old background does not halo;
 //   - the original photo: a crop of the photo itself with the same composition, a blurred
@@ -7,7 +7,7 @@
 //   - the blurred original: that same crop with everything but the person blurred, weighted
 //     by the matte (portrait-mode bokeh).
 // The photo's pixels are resized once, from the original, to the frame's scale: area
-// averaging down, Lanczos with a light unsharp mask up (at most kMaxUpscale).
+// averaging down, Lanczos with a light unsharp mask up (at most MaxUpscale of the frame).
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -15,11 +15,13 @@
 
 #include "common/result.h"
 #include "media/composition.h"
+#include "media/output_format.h"
 
 namespace vmsg::media {
 
-inline constexpr int kFrameWidth = 512;
-inline constexpr int kFrameHeight = 910;
+// The default format's frame (the spec's 512x910 portrait).
+inline constexpr int kFrameWidth = SpecOf(OutputFormat::kPortrait).width;
+inline constexpr int kFrameHeight = SpecOf(OutputFormat::kPortrait).height;
 // Bokeh of the blurred original, and the fill where the photo has no pixels: Gaussian sigma
 // as a fraction of the frame's width.
 inline constexpr double kBackgroundBlurFraction = 0.025;

@@ -15,6 +15,7 @@ std::string ObjectKey(const WorkItem& item, std::string_view name) {
     }
   };
   substitute("{person}", std::to_string(item.chosen_person));
+  substitute("{size}", media::SizeName(item.request.format));
   if (name.find('/') != std::string_view::npos) {
     substitute("{task}", item.task_id);
     return resolved;

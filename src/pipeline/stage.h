@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "media/composition.h"
+#include "media/output_format.h"
 #include "media/person_detector.h"
 #include "voice/prosody.h"
 #include "voice/speaker.h"
@@ -58,6 +59,8 @@ struct Request {
   // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
   bool keep_original_background = false;
   media::Framing framing = media::Framing::kAuto;  // step 4's composition
+  // The video's shape and size: step 4 frames for it, step 8 renders and encodes at it.
+  media::OutputFormat format = media::OutputFormat::kPortrait;
 
   // Steps 5-6: the message, the voice that speaks it, and the delivery asked for.
   std::string text;
@@ -80,12 +83,13 @@ struct WorkItem {
   int chosen_person = -1;  // the person steps 3-4 work on (set by step 2; -1: nobody)
   cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
   cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
-  cv::Mat framed;          // BGR 512x910 (step 4)
+  cv::Mat framed;          // BGR at the request's format's size (step 4)
   cv::Mat framed_alpha;    // the person's matte in `framed` (step 4; not stored)
   // The chosen person's 68 face landmarks in `framed` (step 4); empty without a frontal face.
   std::vector<cv::Point2f> framed_landmarks;
-  // How step 4 composed the frame ({framing, scale, upscale_capped, face_share, eye_line,
-  // centre_offset}), for video.json; null when unknown (a task framed by an older version).
+  // How step 4 composed the frame ({framing, format, width, height, scale, upscale_capped,
+  // face_share, eye_line, centre_offset, anchor_x}), for video.json; null when unknown (a
+  // task framed by an older version).
   Json composition;
   // The message as step 6 delivered it (audio with timings), which steps 7-8 mix and
   // animate; also the preset it applied.
@@ -121,7 +125,8 @@ class Stage {
 
   // Object names this stage reads and writes. A name is either "upload" (the request's
   // bytes), an object name under the task's image folder that may contain "{person}" (the
-  // chosen person's index), e.g. "person_{person}_bg_removed.png", or a whole key with
+  // chosen person's index) and "{size}" (the request's format's WxH), e.g.
+  // "person_{person}_bg_removed.png", or a whole key with
   // "{task}" for the task id, e.g. "voices/generated/{task}/base_voice.wav". See ObjectKey.
   virtual std::vector<std::string> Inputs() const = 0;
   virtual std::vector<std::string> Outputs() const = 0;
@@ -144,7 +149,7 @@ inline constexpr std::string_view kUploadInput = "upload";
 
 // The store key of object `name` for `item`: a name with a '/' is a whole key with "{task}"
 // replaced by the task id; any other name is images/uploads/{task_id}/{name}. "{person}" is
-// replaced by the chosen person's index in either.
+// replaced by the chosen person's index in either, "{size}" by the format's size ("512x910").
 std::string ObjectKey(const WorkItem& item, std::string_view name);
 
 // images/previews/{task_id}/person_{i}_preview.jpg

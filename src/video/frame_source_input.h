@@ -13,7 +13,7 @@
 namespace vmsg::video {
 
 struct FrameSourceInput {
-  const cv::Mat& framed;  // 8-bit BGR kVideoWidth x kVideoHeight (step 4's picture)
+  const cv::Mat& framed;  // 8-bit BGR of the video's size (step 4's picture)
   // The face's 68 landmarks in `framed`'s coordinates when the caller knows them; a source
   // that needs them and gets none finds them itself.
   std::optional<std::vector<cv::Point2f>> landmarks;

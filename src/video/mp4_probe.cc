@@ -84,6 +84,8 @@ Result<Mp4Info> ProbeMp4(std::string_view bytes) {
       const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(p->format));
       info.pixel_format = name != nullptr ? name : "";
       info.video_frames = s->nb_frames;
+      info.level = p->level;
+      info.video_bit_rate = p->bit_rate;
     } else if (p->codec_type == AVMEDIA_TYPE_AUDIO && info.audio_codec.empty()) {
       info.audio_codec = avcodec_get_name(p->codec_id);
       info.sample_rate = p->sample_rate;

@@ -16,10 +16,12 @@ struct Mp4Info {
   std::string video_codec;  // libavcodec's name: "h264"
   int width = 0;
   int height = 0;
-  double fps = 0;            // the stream's average frame rate
-  std::string pixel_format;  // "yuv420p"
-  int64_t video_frames = 0;  // from the index
-  std::string audio_codec;   // "aac"
+  double fps = 0;              // the stream's average frame rate
+  std::string pixel_format;    // "yuv420p"
+  int64_t video_frames = 0;    // from the index
+  int level = 0;               // H.264 level_idc from the stream's header (40: level 4.0)
+  int64_t video_bit_rate = 0;  // the stream's average, bits a second
+  std::string audio_codec;     // "aac"
   int sample_rate = 0;
   int channels = 0;
   double duration_seconds = 0;  // the container's

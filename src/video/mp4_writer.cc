@@ -21,6 +21,7 @@ namespace {
 constexpr int kMinCrf = 0;
 constexpr int kMaxCrf = 51;
 constexpr int kMaxThreads = 64;
+constexpr int kMaxSubpixelRefine = 11;
 constexpr int kMinAudioBitRate = 32000;
 constexpr int kMaxAudioBitRate = 320000;
 constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
@@ -29,6 +30,36 @@ constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "
 
 Status Invalid(const std::string& message) {
   return Status::InvalidArgument("video: " + message, "invalid_video_options");
+}
+
+// The standard's table A-1 from level 3: level_idc, the largest frame and the most macroblocks
+// a second, and the High profile's largest bit rate (1.25 times the table's, in bits a second).
+struct Level {
+  int idc;
+  int64_t max_frame_mbs;
+  int64_t max_mbs_per_second;
+  int64_t max_high_bit_rate;
+};
+constexpr Level kLevels[] = {{30, 1620, 40500, 12'500'000},    {31, 3600, 108000, 17'500'000},
+                             {32, 5120, 216000, 25'000'000},   {40, 8192, 245760, 25'000'000},
+                             {41, 8192, 245760, 62'500'000},   {42, 8704, 522240, 62'500'000},
+                             {50, 22080, 589824, 168'750'000}, {51, 36864, 983040, 300'000'000}};
+constexpr int kMacroblock = 16;
+// The VBV buffer holds this many seconds at the cap.
+constexpr int64_t kBufferSeconds = 2;
+
+const Level* LevelFor(int width, int height, int fps) {
+  const int64_t mbs =
+      int64_t((width + kMacroblock - 1) / kMacroblock) * ((height + kMacroblock - 1) / kMacroblock);
+  for (const Level& level : kLevels) {
+    // A side may be at most sqrt(8 * max frame) macroblocks long.
+    const int64_t side = std::max(width, height) / kMacroblock;
+    if (mbs <= level.max_frame_mbs && mbs * fps <= level.max_mbs_per_second &&
+        side * side <= 8 * level.max_frame_mbs) {
+      return &level;
+    }
+  }
+  return nullptr;
 }
 
 class LibavMp4Writer final : public Mp4Writer {
@@ -71,6 +102,18 @@ class LibavMp4Writer final : public Mp4Writer {
     AVDictionary* x264 = nullptr;
     av_dict_set(&x264, "preset", options_.preset.c_str(), 0);
     av_dict_set(&x264, "crf", std::to_string(options_.crf).c_str(), 0);
+    if (options_.subpixel_refine > 0) {
+      av_dict_set(&x264, "x264-params",
+                  ("subme=" + std::to_string(options_.subpixel_refine)).c_str(), 0);
+    }
+    video_->level = options_.level > 0
+                        ? options_.level
+                        : H264LevelFor(options_.width, options_.height, options_.fps);
+    video_->rc_max_rate = options_.max_bit_rate > 0
+                              ? options_.max_bit_rate
+                              : VideoBitRateCapFor(options_.width, options_.height, options_.fps);
+    video_->rc_buffer_size =
+        int(std::min<int64_t>(INT32_MAX, video_->rc_max_rate * kBufferSeconds));
     rc = avcodec_open2(video_.get(), h264, &x264);
     av_dict_free(&x264);
     if (rc < 0) return libav::Failure("opening libx264", rc);
@@ -260,7 +303,39 @@ Status Mp4Options::Validate() const {
     return Invalid("width and height must be positive and even");
   }
   if (fps <= 0) return Invalid("fps must be positive");
+  if (H264LevelFor(width, height, fps) == 0) {
+    return Invalid("width x height at fps is beyond H.264 level 5.1");
+  }
+  if (level != 0 && std::none_of(std::begin(kLevels), std::end(kLevels),
+                                 [&](const Level& l) { return l.idc == level; })) {
+    return Invalid("level must be 0 or an H.264 level_idc from 30 to 51");
+  }
+  if (max_bit_rate < 0) return Invalid("max_bit_rate must be 0 or positive");
+  if (subpixel_refine < 0 || subpixel_refine > kMaxSubpixelRefine) {
+    return Invalid("subpixel_refine must be 0-11");
+  }
   return Status::Ok();
+}
+
+Mp4Options SizedFor(Mp4Options base, int width, int height) {
+  base.width = width;
+  base.height = height;
+  if (int64_t(width) * height >= kLargePicturePixels) {
+    base.subpixel_refine = kLargePictureSubpixelRefine;
+  }
+  return base;
+}
+
+int H264LevelFor(int width, int height, int fps) {
+  if (width <= 0 || height <= 0 || fps <= 0) return 0;
+  const Level* level = LevelFor(width, height, fps);
+  return level != nullptr ? level->idc : 0;
+}
+
+int64_t VideoBitRateCapFor(int width, int height, int fps) {
+  const Level* level = LevelFor(width, height, fps);
+  const auto wanted = int64_t(std::lround(kCapBitsPerPixel * width * height * fps));
+  return level != nullptr ? std::min(wanted, level->max_high_bit_rate) : wanted;
 }
 
 int FrameCountFor(double seconds, int fps) {

@@ -104,6 +104,43 @@ TEST(Mp4WriterTest, RefusesBadOptionsFramesAndExtraFrames) {
   EXPECT_TRUE((*writer)->Finish().ok());
 }
 
+// The level each format's size needs at 25 fps (H.264's table A-1: 3.1 holds 3600
+// macroblocks a frame, 3.2 5120, 4.0 8192), the cap that goes with it, and a 1080x1920
+// file that says so in its header.
+TEST(Mp4WriterTest, EachSizeGetsTheLevelItNeedsAndABitRateCap) {
+  EXPECT_EQ(H264LevelFor(512, 910, 25), 31);    // 32 x 57 = 1824 macroblocks
+  EXPECT_EQ(H264LevelFor(1080, 1920, 25), 40);  // 68 x 120 = 8160
+  EXPECT_EQ(H264LevelFor(1080, 1080, 25), 32);  // 68 x 68 = 4624
+  EXPECT_EQ(H264LevelFor(1920, 1080, 25), 40);
+  EXPECT_EQ(H264LevelFor(320, 240, 25), 30);
+  EXPECT_EQ(H264LevelFor(1920, 1080, 60), 42);  // 8160 x 60 a second is beyond 4.1
+  EXPECT_EQ(H264LevelFor(8192, 8192, 25), 0);   // beyond 5.1
+  EXPECT_EQ(VideoBitRateCapFor(512, 910, 25), 2'329'600);
+  EXPECT_EQ(VideoBitRateCapFor(1080, 1920, 25), 10'368'000);
+  EXPECT_EQ(Mp4Writer::Open(Tone(1), {.width = 8192, .height = 8192}).status().reason(),
+            "invalid_video_options");
+  EXPECT_EQ(Mp4Writer::Open(Tone(1), {.level = 33}).status().reason(), "invalid_video_options");
+  EXPECT_EQ(Mp4Writer::Open(Tone(1), {.subpixel_refine = 12}).status().reason(),
+            "invalid_video_options");
+  const Mp4Options hd = SizedFor({.preset = "ultrafast", .crf = 30}, 1080, 1920);
+  EXPECT_EQ(hd.preset, "ultrafast");
+  EXPECT_EQ(hd.crf, 30);
+  EXPECT_EQ(hd.subpixel_refine, kLargePictureSubpixelRefine);
+  EXPECT_EQ(SizedFor({}, 512, 910).subpixel_refine, 0);
+  auto writer = Mp4Writer::Open(Tone(0.2), hd);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  cv::Mat picture;
+  cv::resize(Picture(0), picture, cv::Size(1080, 1920));
+  for (int i = 0; i < (*writer)->frame_count(); ++i)
+    ASSERT_TRUE((*writer)->WriteFrame(picture).ok());
+  auto mp4 = (*writer)->Finish();
+  ASSERT_TRUE(mp4.ok()) << mp4.status();
+  auto info = ProbeMp4(*mp4);
+  ASSERT_TRUE(info.ok()) << info.status();
+  testing::ExpectPhoneMp4(*info, 1080, 1920);
+  EXPECT_EQ(info->level, 40);
+}
+
 // The encode-only floor: 300 frames (12 s) at the defaults. Run by hand:
 //   video_render_test --gtest_also_run_disabled_tests --gtest_filter=*EncodeOnlyFloor*
 TEST(Mp4WriterTest, DISABLED_EncodeOnlyFloor) {

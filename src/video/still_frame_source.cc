@@ -53,20 +53,18 @@ Status StillZoomOptions::Validate() const {
 Result<std::unique_ptr<FrameSource>> NewStillFrameSource(const FrameSourceInput& input,
                                                          const StillZoomOptions& options) {
   VMSG_RETURN_IF_ERROR(options.Validate());
-  if (input.framed.type() != CV_8UC3 || input.framed.cols != kVideoWidth ||
-      input.framed.rows != kVideoHeight) {
-    return Status::InvalidArgument("still frames: the picture must be 8-bit BGR 512x910");
-  }
+  VMSG_RETURN_IF_ERROR(CheckVideoPicture(input.framed, "still frames"));
   if (input.frame_count <= 0) {
     return Status::InvalidArgument("still frames: the video needs at least one frame");
   }
-  cv::Point2d focus(options.focus_x * kVideoWidth, options.focus_y * kVideoHeight);
+  const double width = input.framed.cols, height = input.framed.rows;
+  cv::Point2d focus(options.focus_x * width, options.focus_y * height);
   if (input.landmarks && !input.landmarks->empty()) {
     cv::Point2d sum(0, 0);
     for (const cv::Point2f& p : *input.landmarks) sum += cv::Point2d(p.x, p.y);
     focus = sum / static_cast<double>(input.landmarks->size());
-    focus.x = std::clamp(focus.x, 0.0, static_cast<double>(kVideoWidth));
-    focus.y = std::clamp(focus.y, 0.0, static_cast<double>(kVideoHeight));
+    focus.x = std::clamp(focus.x, 0.0, width);
+    focus.y = std::clamp(focus.y, 0.0, height);
   }
   return std::unique_ptr<FrameSource>(
       new StillFrameSource(input.framed.clone(), input.frame_count, focus, options.zoom));

@@ -37,6 +37,9 @@ constexpr int kCentisecondsPerSecond = 100;
 // A line's height, as a multiple of the font size (Noto Sans CJK's ascent and descent).
 constexpr double kLineHeight = 1.45;
 constexpr int kMillisecondsPerSecond = 1000;
+// The safe area's margins, as fractions of the frame's width (each side) and height (bottom).
+constexpr double kSafeSide = 0.05;
+constexpr double kSafeBottom = 0.03;
 
 Status Invalid(const std::string& message) {
   return Status::InvalidArgument("subtitles: " + message, "invalid_subtitle_options");
@@ -715,6 +718,28 @@ std::pair<int, int> BandClearOf(const SubtitleOptions& o) {
 }
 
 }  // namespace
+
+cv::Rect SubtitleSafeArea(cv::Size size) {
+  const int x = int(std::ceil(kSafeSide * size.width));
+  const int bottom = int(std::ceil(kSafeBottom * size.height));
+  return cv::Rect(x, 0, size.width - 2 * x, size.height - bottom);
+}
+
+SubtitleOptions SubtitleOptions::ForFrame(cv::Size size) {
+  const SubtitleOptions portrait;
+  const double unit = double(size.height) / portrait.frame_height;
+  const double across = double(size.width) / portrait.frame_width;
+  SubtitleOptions o;
+  o.frame_width = size.width;
+  o.frame_height = size.height;
+  o.band_top = int(std::lround(portrait.band_top * unit));
+  o.band_bottom = int(std::lround(portrait.band_bottom * unit));
+  o.font_size = int(std::lround(portrait.font_size * unit));
+  o.outline = std::max(1, int(std::lround(portrait.outline * unit)));
+  o.margin_x =
+      std::max(int(std::lround(portrait.margin_x * across)), (size.width - size.height) / 2);
+  return o;
+}
 
 Status SubtitleOptions::Validate() const {
   if (frame_width <= 0 || frame_height <= 0) return Invalid("the frame size must be positive");

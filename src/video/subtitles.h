@@ -24,6 +24,12 @@ inline constexpr std::string_view kDefaultSubtitleFont =
 // The family (face) of the collection the subtitles use.
 inline constexpr std::string_view kSubtitleFamily = "Noto Sans CJK JP";
 
+// The part of a frame of `size` every subtitle pixel stays in (the outline included): 5 % of
+// the width in from either side and 3 % of the height up from the bottom, clear of a phone
+// player's rounded corners and controls.
+cv::Rect SubtitleSafeArea(cv::Size size);
+
+// The defaults are the 512x910 portrait's; ForFrame scales them to another frame.
 struct SubtitleOptions {
   std::string font_path{kDefaultSubtitleFont};
   int frame_width = 512;
@@ -46,6 +52,12 @@ struct SubtitleOptions {
   cv::Scalar outline_colour{0, 0, 0};
 
   Status Validate() const;  // InvalidArgument "invalid_subtitle_options"
+
+  // The portrait's layout for a frame of `size`: the font, outline and band in proportion to
+  // the height (the face's size follows the height in every format), the margins in
+  // proportion to the width, and in a wide frame lines no wider than the frame is high (a
+  // line across a landscape frame would be too long to read at a glance).
+  static SubtitleOptions ForFrame(cv::Size size);
 };
 
 // One laid-out page: its lines as displayed and when it is on screen (seconds of the video).

@@ -408,6 +408,59 @@ TEST(SubtitlesTest, TheTextStaysClearOfTheEyesAndMouth) {
   }
 }
 
+// Every format's layout (SubtitleOptions::ForFrame): the portrait's defaults at 512x910;
+// the font in proportion to the height; a long message's every page, with a face low in the
+// frame to keep clear of, inside the safe area; lines in a landscape no wider than the frame
+// is high.
+TEST(SubtitlesTest, EveryFormatsPagesStayInsideTheSafeArea) {
+  const SubtitleOptions portrait = SubtitleOptions::ForFrame({512, 910});
+  const SubtitleOptions defaults;
+  EXPECT_EQ(portrait.font_size, defaults.font_size);
+  EXPECT_EQ(portrait.band_top, defaults.band_top);
+  EXPECT_EQ(portrait.band_bottom, defaults.band_bottom);
+  EXPECT_EQ(portrait.margin_x, defaults.margin_x);
+  EXPECT_EQ(portrait.outline, defaults.outline);
+  std::vector<std::string> words;
+  std::string text;
+  for (int i = 0; i < 4; ++i) {
+    for (const std::string& w : kBirthdayWords) words.push_back(w);
+    text += kBirthday;
+  }
+  const voice::Speech speech = testing::TimedSpeech(words, 0.2, voice::Language::kJapanese);
+  for (const cv::Size size :
+       {cv::Size(512, 910), cv::Size(1080, 1920), cv::Size(1080, 1080), cv::Size(1920, 1080)}) {
+    SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height));
+    SubtitleOptions options = SubtitleOptions::ForFrame(size);
+    EXPECT_NEAR(options.font_size, 40.0 * size.height / 910, 0.5);
+    const cv::Rect safe = SubtitleSafeArea(size);
+    // A close-up's mouth where the band would be: the text moves off it, still inside.
+    options.avoid =
+        cv::Rect(size.width / 4, size.height * 62 / 100, size.width / 2, size.height / 5);
+    auto made = Subtitles::Make(speech, text, 0, options);
+    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_GE((*made)->pages().size(), 2u);
+    int widest = 0;
+    for (const SubtitlePage& page : (*made)->pages()) {
+      cv::Mat frame(size, CV_8UC3, cv::Scalar(40, 90, 140));
+      const cv::Mat blank = frame.clone();
+      ASSERT_TRUE((*made)->Draw((page.start + page.end) / 2, frame).ok());
+      cv::Mat diff, changed;
+      cv::absdiff(frame, blank, diff);
+      cv::cvtColor(diff, changed, cv::COLOR_BGR2GRAY);
+      const cv::Rect box = cv::boundingRect(changed > 0);
+      ASSERT_FALSE(box.empty());
+      EXPECT_EQ(box & safe, box) << box << " outside " << safe;
+      EXPECT_EQ(cv::countNonZero((changed > 0)(options.avoid)), 0);
+      widest = std::max(widest, box.width);
+    }
+    if (size.width > size.height) {
+      EXPECT_LE(widest, size.height);
+    } else {
+      EXPECT_GT(widest, size.width / 2);  // a full line uses the width
+    }
+  }
+}
+
 TEST(SubtitlesTest, DrawingCostPerFrame) {
   const voice::Speech speech =
       testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);

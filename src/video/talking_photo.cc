@@ -70,7 +70,9 @@ constexpr double kJawSideReach = 0.9;
 // The mouth cavity: darker at the top; its colours as fractions of the lips' colour.
 constexpr double kCavityTop = 0.28, kCavityBottom = 0.5;
 constexpr double kCavityFeather = 1.0;  // pixels
-constexpr double kMinGap = 1.5;         // a thinner gap is drawn fainter (pixels)
+// A thinner gap is drawn fainter (pixels of the 910-high portrait: FrameUnit more at another
+// height, as every detail below given in pixels that is not an edge's anti-aliasing).
+constexpr double kMinGap = 1.5;
 // Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
 // their height as a fraction of the gap, at most a fraction of the mouth's width.
 constexpr double kTeethFraction = 0.3, kMaxTeethFraction = 0.06, kTeethOpacity = 0.9;
@@ -155,6 +157,7 @@ struct Eye {
   double left = 0, right = 0;  // corners' x
   Curve upper, lower;
   double stretch = 0;
+  double lash_width = kLashWidth;  // pixels, at this frame's size
 };
 
 struct Brow {
@@ -207,9 +210,10 @@ struct TalkingPhoto::Geometry {
   std::array<Eye, 2> eyes;
   cv::Rect2d eye_box[2];  // upright
   std::array<Brow, 2> brows;
-  cv::Rect2d brow_box[2];  // upright
-  double face_height = 0;  // brows to chin
-  double nod_radius = 0;   // from the pivot to the face's centre
+  cv::Rect2d brow_box[2];    // upright
+  double face_height = 0;    // brows to chin
+  double nod_radius = 0;     // from the pivot to the face's centre
+  double min_gap = kMinGap;  // pixels, at this frame's size
   // The mesh (FaceWarp::kMesh), upright: its vertices (the 68 landmarks, then the ring), its
   // triangles, each triangle's map from (x, y, 1) to its vertices' weights, and for each
   // pixel of `mesh_box` the triangle holding it (-1: none).
@@ -336,6 +340,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.squeeze_fade_top = std::clamp(g.lip_top - P(kNoseBottom).y, 1.0, g.squeeze_fade_bottom);
   g.ramp = std::max(2.0, kJawRamp * (P(kChin).y - P(66).y));
   g.neck_fade = kNeckFade * nose_to_chin;
+  g.min_gap = kMinGap * media::FrameUnit(framed.rows);
 
   for (int e = 0; e < 2; ++e) {
     auto upper_lid = CurveThrough(lm, kEyeUpper[size_t(e)]);
@@ -348,6 +353,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     eye.right = eye.upper.points.back().x;
     if (eye.right - eye.left < kMinEyeWidth) return std::nullopt;
     eye.stretch = kLidStretch * (eye.right - eye.left);
+    eye.lash_width = kLashWidth * media::FrameUnit(framed.rows);
     double top = eye.upper.points[0].y, bottom = top;
     for (const auto& p : eye.upper.points) top = std::min(top, p.y);
     for (const auto& p : eye.lower.points) bottom = std::max(bottom, p.y);
@@ -523,7 +529,7 @@ MouthSample MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
   const double gap = open * lens;
   if (gap > 0) {
     const double d = std::min(p.y - tear, tear + gap - p.y);
-    alpha = std::clamp(d / kCavityFeather + 0.5, 0.0, 1.0) * std::min(1.0, gap / kMinGap);
+    alpha = std::clamp(d / kCavityFeather + 0.5, 0.0, 1.0) * std::min(1.0, gap / g.min_gap);
     if (alpha > 0) {
       const double depth = std::clamp((p.y - tear) / gap, 0.0, 1.0);
       colour = g.cavity_top * (1 - depth) + g.cavity_bottom * depth;
@@ -621,21 +627,45 @@ double LashAlpha(const Eye& eye, double blink, cv::Point2d p) {
   const double upper = eye.upper.At(p.x);
   const double edge = upper + blink * std::max(0.0, eye.lower.At(p.x) - upper);
   const double d = edge - p.y;  // above the edge: on the lid
-  if (d < -0.5 || d > kLashWidth) return 0;
+  if (d < -0.5 || d > eye.lash_width) return 0;
   const double u = 2 * (p.x - eye.left) / (eye.right - eye.left) - 1;
   const double across = 1 - Smooth((std::abs(u) - 0.7) / 0.3);  // thinner at the corners
-  const double depth = std::clamp((kLashWidth - d) / kLashWidth, 0.0, 1.0);
+  const double depth = std::clamp((eye.lash_width - d) / eye.lash_width, 0.0, 1.0);
   return kLashOpacity * std::min(1.0, (blink - kLashFrom) / 0.35) * across * depth;
 }
 
 }  // namespace
 
 // One frame's warp: the camera's affine map everywhere, the head's map over `patch`.
+namespace {
+
+// A drawing thread's working buffers, kept from frame to frame: at 1080x1920 the head's maps
+// are tens of megabytes a frame, and getting them fresh from the allocator each time (pages
+// handed back to the system and faulted in again) cost more than drawing into them.
+// Each buffer is kept at the largest size asked for, and a frame uses its top-left corner.
+struct Scratch {
+  cv::Mat grid, displacement, map;
+};
+cv::Mat Corner(cv::Mat& buffer, cv::Size size, int type) {
+  if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) {
+    buffer.create(std::max(buffer.rows, size.height), std::max(buffer.cols, size.width), type);
+  }
+  return buffer(cv::Rect(cv::Point(0, 0), size));
+}
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
 struct TalkingPhoto::FrameWarp {
   // Output pixel (x, y) takes its colour from (ax x + bx, ay y + by) outside the patch.
   double ax = 1, bx = 0, ay = 1, by = 0;
   cv::Rect patch;  // the output pixels the head's map draws; empty: none
-  cv::Mat map;     // CV_32FC2 over the patch: where each takes its colour from
+  // CV_32FC2 over the patch: where each takes its colour from. It lives in the calling
+  // thread's scratch (see Scratch), valid until that thread's next Warp.
+  cv::Mat map;
   std::vector<std::vector<CavityPixel>> overlay;  // the cavity, teeth and lashes, by patch row
 };
 
@@ -663,10 +693,7 @@ Status TalkingPhotoParams::Validate() const {
 Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput& input,
                                                          const TalkingPhotoParams& params) {
   VMSG_RETURN_IF_ERROR(params.Validate());
-  if (input.framed.cols != kVideoWidth || input.framed.rows != kVideoHeight ||
-      input.framed.type() != CV_8UC3) {
-    return Status::InvalidArgument("the talking photo needs the 512x910 BGR framed picture");
-  }
+  VMSG_RETURN_IF_ERROR(CheckVideoPicture(input.framed, "the talking photo"));
   if (!input.landmarks.empty() && input.landmarks.size() != size_t(media::kLandmarkCount)) {
     return Status::InvalidArgument("landmarks must be none or 68");
   }
@@ -761,8 +788,9 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
     s.sway = {pose.drift_x * g.face_height,
               pose.drift_y * g.face_height + g.nod_radius * std::sin(pose.pitch * degrees)};
   } else {
-    s.sway = {params_.max_sway_pixels * (kFirstWave * wave(0) + kSecondWave * wave(1)),
-              kVerticalSway * params_.max_sway_pixels * wave(2)};
+    const double sway = params_.max_sway_pixels * media::FrameUnit(framed_.rows);
+    s.sway = {sway * (kFirstWave * wave(0) + kSecondWave * wave(1)),
+              kVerticalSway * sway * wave(2)};
   }
   s.breath = params_.max_breath_stretch * 0.5 *
              (1 - std::cos(two_pi * t / params_.breath_seconds + ph[kPhaseCount - 1]));
@@ -771,16 +799,17 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
   try {
     // The camera, as an inverse map q -> (ax * qx + bx, ay * qy + by): the zoom about the
     // face, the breath's stretch about the bottom edge, and (without a face to move) the sway.
+    const int width = framed_.cols, height = framed_.rows;
     const cv::Point2d centre =
-        face_ ? face_->centre : cv::Point2d(kVideoWidth / 2.0, kNoFaceZoomCentreY * kVideoHeight);
+        face_ ? face_->centre : cv::Point2d(width / 2.0, kNoFaceZoomCentreY * height);
     const cv::Point2d sway = face_ ? cv::Point2d() : s.sway;
-    const double bottom = kVideoHeight;
+    const double bottom = height;
     const double ax = 1 / s.zoom, bx = centre.x - centre.x / s.zoom - sway.x;
     // y = bottom - (bottom - y1) / (1 + breath), y1 = centre.y + (q - centre.y) / zoom - sway.y
     const double ay = 1 / (s.zoom * (1 + s.breath));
     const double by = bottom - (bottom - (centre.y - centre.y / s.zoom - sway.y)) / (1 + s.breath);
     FrameWarp warp{.ax = ax, .bx = bx, .ay = ay, .by = by};
-    const cv::Rect frame(0, 0, kVideoWidth, kVideoHeight);
+    const cv::Rect frame(0, 0, width, height);
     if (!face_) return warp;
     const Geometry& g = *face_;
 
@@ -818,27 +847,33 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
       }
       return p;
     };
-    // The head's displacement from the camera's map, on a grid of points at the middle of
-    // each kMotionGrid square, so that cv::resize (which reads output pixel x at
-    // (x + 0.5) / kMotionGrid - 0.5 of its input) spreads it back to every pixel exactly.
+    // The head's map (the camera's and the head's motion together), worked out on a grid of
+    // points at the middle of each kMotionGrid square, one square beyond the patch on every
+    // side, so that cv::resize (which reads output pixel x at (x + 0.5) / kMotionGrid - 0.5 of
+    // its input) spreads it to every pixel of the patch between true grid points, and draws
+    // the map itself. The camera's part is linear, which the spreading keeps exactly.
     constexpr double kGridOffset = (kMotionGrid - 1) / 2.0;
-    const int grid_w = (patch.width + kMotionGrid - 1) / kMotionGrid;
-    const int grid_h = (patch.height + kMotionGrid - 1) / kMotionGrid;
-    cv::Mat grid(grid_h, grid_w, CV_32FC2);
+    const int grid_w = (patch.width + kMotionGrid - 1) / kMotionGrid + 2;
+    const int grid_h = (patch.height + kMotionGrid - 1) / kMotionGrid + 2;
+    Scratch& scratch = ThreadScratch();
+    cv::Mat grid = Corner(scratch.grid, cv::Size(grid_w, grid_h), CV_32FC2);
+    double largest = 0;  // the head's largest displacement from the camera's map
     for (int gy = 0; gy < grid_h; ++gy) {
       cv::Vec2f* row = grid.ptr<cv::Vec2f>(gy);
-      const double qy = patch.y + gy * kMotionGrid + kGridOffset;
+      const double qy = patch.y + (gy - 1) * kMotionGrid + kGridOffset;
       for (int gx = 0; gx < grid_w; ++gx) {
-        const double qx = patch.x + gx * kMotionGrid + kGridOffset;
+        const double qx = patch.x + (gx - 1) * kMotionGrid + kGridOffset;
         const cv::Point2d p = head_moved(qx, qy);
-        row[gx] = cv::Vec2f(float(p.x - (ax * qx + bx)), float(p.y - (ay * qy + by)));
+        row[gx] = cv::Vec2f(float(p.x), float(p.y));
+        largest =
+            std::max({largest, std::abs(p.x - (ax * qx + bx)), std::abs(p.y - (ay * qy + by))});
       }
     }
-    cv::Mat displacement;
-    cv::resize(grid, displacement, cv::Size(grid_w * kMotionGrid, grid_h * kMotionGrid), 0, 0,
-               cv::INTER_LINEAR);
+    const cv::Size spread(grid_w * kMotionGrid, grid_h * kMotionGrid);
+    cv::Mat spread_map = Corner(scratch.map, spread, CV_32FC2);
+    cv::resize(grid, spread_map, spread, 0, 0, cv::INTER_LINEAR);
     warp.patch = patch;
-    warp.map.create(patch.size(), CV_32FC2);
+    warp.map = spread_map(cv::Rect(cv::Point(kMotionGrid, kMotionGrid), patch.size()));
     // At rest (the mouth closed to the photo's own, brows down, eyes open and straight) the
     // features warp nothing.
     const bool moves_mouth = s.mouth.open > 0 || s.mouth.spread != 0;
@@ -892,16 +927,29 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
       return w[0] * moved[size_t(corner[0])] + w[1] * moved[size_t(corner[1])] +
              w[2] * moved[size_t(corner[2])];
     };
-    // Rows are independent: split over the cores (the encoder's threads leave room), each row's
-    // overlay pixels kept apart.
+    // The output pixels whose source may lie where the features act: `active` taken back
+    // through the camera, grown by the head's largest displacement (a pixel's source is its
+    // camera source plus its displacement). Only these are tested against `active` itself. The
+    // mesh moves every pixel of its triangles: all of the patch.
+    cv::Rect reach;
+    if (mesh) {
+      reach = cv::Rect(0, 0, patch.width, patch.height);
+    } else if (moves_features) {
+      const double grow = largest + 2;
+      reach = cv::Rect(cv::Point(int(std::floor((active.x - grow - bx) / ax)) - patch.x,
+                                 int(std::floor((active.y - grow - by) / ay)) - patch.y),
+                       cv::Point(int(std::ceil((active.br().x + grow - bx) / ax)) - patch.x + 1,
+                                 int(std::ceil((active.br().y + grow - by) / ay)) - patch.y + 1)) &
+              cv::Rect(0, 0, patch.width, patch.height);
+    }
+    // The features, on the head's map where they may act. Rows are independent: split over
+    // the cores (the encoder's threads leave room), each row's overlay pixels kept apart.
     if (moves_features) warp.overlay.resize(size_t(patch.height));
-    cv::parallel_for_(cv::Range(0, patch.height), [&](const cv::Range& rows) {
+    cv::parallel_for_(cv::Range(reach.y, reach.br().y), [&](const cv::Range& rows) {
       for (int y = rows.start; y < rows.end; ++y) {
         cv::Vec2f* row = warp.map.ptr<cv::Vec2f>(y);
-        const cv::Vec2f* shift = displacement.ptr<cv::Vec2f>(y);
-        const double camera_y = ay * (patch.y + y) + by;
-        for (int x = 0; x < patch.width; ++x) {
-          cv::Point2d p(ax * (patch.x + x) + bx + shift[x][0], camera_y + shift[x][1]);
+        for (int x = reach.x; x < reach.br().x; ++x) {
+          cv::Point2d p(row[x][0], row[x][1]);
           if (mesh) {
             const cv::Point2d upright = g.Upright(p);
             // The overlays as the field draws them; the geometry from the mesh.
@@ -938,14 +986,14 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     };
     const cv::Rect& patch = warp.patch;
     if (patch.empty()) {
-      camera(cv::Rect(0, 0, kVideoWidth, kVideoHeight));
+      camera(cv::Rect(0, 0, out.cols, out.rows));
       return out;
     }
     // The head's map draws the patch; the camera the four strips around it, each pixel once.
-    camera(cv::Rect(0, 0, kVideoWidth, patch.y));
-    camera(cv::Rect(0, patch.br().y, kVideoWidth, kVideoHeight - patch.br().y));
+    camera(cv::Rect(0, 0, out.cols, patch.y));
+    camera(cv::Rect(0, patch.br().y, out.cols, out.rows - patch.br().y));
     camera(cv::Rect(0, patch.y, patch.x, patch.height));
-    camera(cv::Rect(patch.br().x, patch.y, kVideoWidth - patch.br().x, patch.height));
+    camera(cv::Rect(patch.br().x, patch.y, out.cols - patch.br().x, patch.height));
     cv::Mat region = out(patch);
     cv::remap(framed_, region, warp.map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     for (const std::vector<CavityPixel>& row : warp.overlay) {
@@ -964,7 +1012,7 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
 
 Result<cv::Mat> TalkingPhoto::SourceMap(int index) const {
   VMSG_ASSIGN_OR_RETURN(const FrameWarp warp, Warp(index));
-  cv::Mat map(kVideoHeight, kVideoWidth, CV_32FC2);
+  cv::Mat map(framed_.size(), CV_32FC2);
   for (int y = 0; y < map.rows; ++y) {
     cv::Vec2f* row = map.ptr<cv::Vec2f>(y);
     for (int x = 0; x < map.cols; ++x) {

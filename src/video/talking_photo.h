@@ -41,7 +41,8 @@ struct TalkingPhotoParams {
   FaceWarp face_warp = FaceWarp::kField;
   // Nods, brows, drift, gaze and blinks.
   FaceMotionParams motion;
-  // Without a usable face the whole picture drifts by at most this many pixels.
+  // Without a usable face the whole picture drifts by at most this many pixels of the
+  // 910-high portrait (media::FrameUnit times as many at another height).
   double max_sway_pixels = 1.5;
   // Breathing: the largest vertical stretch of the picture about its bottom edge, and the
   // breath period.
@@ -57,7 +58,7 @@ struct TalkingPhotoParams {
 };
 
 struct TalkingPhotoInput {
-  cv::Mat framed;                      // BGR kVideoWidth x kVideoHeight
+  cv::Mat framed;                      // BGR, the video's size (CheckVideoPicture)
   std::vector<cv::Point2f> landmarks;  // dlib's 68 points in frame coordinates, or none
   // The message: only its phonemes are read, and only while Make runs. Null: no speech.
   const voice::Speech* speech = nullptr;
@@ -68,7 +69,7 @@ struct TalkingPhotoInput {
 
 class TalkingPhoto final : public FrameSource {
  public:
-  // InvalidArgument for a picture of the wrong size or type, a landmark count other than 0
+  // InvalidArgument for a picture CheckVideoPicture refuses, a landmark count other than 0
   // or 68, a non-positive duration, or invalid params. Landmarks that do not describe a
   // usable face (degenerate, or the mouth or eyes off the picture) are ignored: the photo
   // is animated without its face (face_animated() is false).

@@ -93,7 +93,9 @@ class TalkingPhotoTest : public ::testing::Test {
   }
   // One of dlib's example photos framed for its largest person over the photo itself, as
   // when the request keeps the original background.
-  static std::optional<media::Framed> FrameExample(const std::string& name) {
+  static std::optional<media::Framed> FrameExample(const std::string& name,
+                                                   cv::Size frame = {media::kFrameWidth,
+                                                                     media::kFrameHeight}) {
     const cv::Mat photo = cv::imread((kFaces / name).string());
     if (photo.empty()) return std::nullopt;
     auto detection = detector_->Detect(photo);
@@ -109,6 +111,7 @@ class TalkingPhotoTest : public ::testing::Test {
     request.face = *person.face;
     request.landmarks = person.landmarks;
     request.background = media::FrameBackground::kOriginal;
+    request.frame = frame;
     auto framed = media::FramePortrait(request);
     if (!framed.ok()) return std::nullopt;
     return std::move(framed).value();
@@ -439,8 +442,8 @@ TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
   const int n = int(frames.size());
 
   // The face's position against the first frame (phase correlation over the face's box).
-  const cv::Rect face =
-      BoxAround(framed_->landmarks, 0, 67, 10, 30, 10) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  const cv::Rect face = BoxAround(framed_->landmarks, 0, 67, 10, 30, 10) &
+                        cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
   auto gray = [&](const cv::Mat& frame) {
     cv::Mat g, f;
     cv::cvtColor(frame(face), g, cv::COLOR_BGR2GRAY);
@@ -535,8 +538,8 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
     }
     return i % 3 == 0;
   };
-  const cv::Rect around =
-      BoxAround(framed->landmarks, 0, 67, 60, 80, 60) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  const cv::Rect around = BoxAround(framed->landmarks, 0, 67, 60, 80, 60) &
+                          cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
   cv::Point2f centre;
   for (const auto& p : framed->landmarks) centre += p / float(media::kLandmarkCount);
   centre -= cv::Point2f(around.tl());
@@ -723,6 +726,67 @@ double Ssim(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& mask) {
   return cv::mean(map, mask)[0];
 }
 
+// A 1080x1920 video animates the photo's own pixels at that size: framed from a photo with
+// the pixels for it (bald_guys.jpg, 1986x1545), its face holds detail that the portrait's
+// frames enlarged to the same size do not, and the face moves by the same share of itself
+// (so by FrameUnit times as many pixels).
+TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
+  const cv::Size hd_size(1080, 1920);
+  auto small = FrameExample("bald_guys.jpg");
+  auto large = FrameExample("bald_guys.jpg", hd_size);
+  ASSERT_TRUE(small && large);
+  auto animate = [&](const media::Framed& framed) {
+    auto made = TalkingPhoto::Make({.framed = framed.image,
+                                    .landmarks = framed.landmarks,
+                                    .speech = speech_,
+                                    .speech_offset_seconds = kOffset,
+                                    .duration_seconds = kDuration,
+                                    .seed = 5});
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? std::move(made).value() : nullptr;
+  };
+  auto portrait = animate(*small);
+  auto hd = animate(*large);
+  ASSERT_TRUE(portrait && hd);
+  ASSERT_TRUE(hd->face_animated());
+  // Detail: the variance of the Laplacian over the face, in a speaking frame.
+  const int speaking = FrameAt(kOffset + kEdge + 0.3);
+  auto frame_hd = hd->Frame(speaking);
+  auto frame_small = portrait->Frame(speaking);
+  ASSERT_TRUE(frame_hd.ok() && frame_small.ok());
+  cv::Mat enlarged;
+  cv::resize(*frame_small, enlarged, hd_size, 0, 0, cv::INTER_LANCZOS4);
+  const cv::Rect face = BoxAround(large->landmarks, 0, 67, 0, 0, 0) & cv::Rect({}, hd_size);
+  auto detail = [&](const cv::Mat& frame) {
+    cv::Mat grey, laplacian;
+    cv::cvtColor(frame(face), grey, cv::COLOR_BGR2GRAY);
+    cv::Laplacian(grey, laplacian, CV_32F);
+    cv::Scalar mean, sd;
+    cv::meanStdDev(laplacian, mean, sd);
+    return sd[0] * sd[0];
+  };
+  const double own = detail(*frame_hd), upscaled = detail(enlarged);
+  std::cout << "face detail at 1080x1920: " << own << ", the portrait enlarged: " << upscaled
+            << "\n";
+  EXPECT_GT(own, 1.5 * upscaled);
+  // Motion: the largest move of any pixel from its place at rest, in the same frame.
+  auto largest_move = [](const TalkingPhoto& photo, int index) {
+    auto map = photo.SourceMap(index);
+    EXPECT_TRUE(map.ok());
+    double largest = 0;
+    for (int y = 0; y < map->rows; ++y) {
+      for (int x = 0; x < map->cols; ++x) {
+        const cv::Vec2f v = map->at<cv::Vec2f>(y, x);
+        largest = std::max(largest, double(std::hypot(v[0] - float(x), v[1] - float(y))));
+      }
+    }
+    return largest;
+  };
+  const double ratio = largest_move(*hd, speaking) / largest_move(*portrait, speaking);
+  std::cout << "largest move, 1080x1920 / 512x910: " << ratio << "\n";
+  EXPECT_NEAR(ratio, media::FrameUnit(hd_size.height), 0.25);
+}
+
 TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
   const voice::Speech& speech = RealMessage();
   auto made = Speaking(*framed_, speech);
@@ -730,7 +794,8 @@ TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
   const TalkingPhoto& photo = **made;
   const auto& lm = framed_->landmarks;
   // The face without its mouth and eyes, in the framed picture.
-  const cv::Rect face = BoxAround(lm, 0, 67, 0, 20, 0) & cv::Rect(0, 0, kVideoWidth, kVideoHeight);
+  const cv::Rect face =
+      BoxAround(lm, 0, 67, 0, 20, 0) & cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
   cv::Mat mask(face.size(), CV_8U, cv::Scalar(255));
   for (const cv::Rect& part : {MouthBox(), EyesBox()}) {
     const cv::Rect r = (part - face.tl()) & cv::Rect(cv::Point(), face.size());
@@ -774,9 +839,9 @@ TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
   auto half_length = Speaking(*portrait, speech);
   ASSERT_TRUE(half_length.ok());
   const std::vector<cv::Rect> far = {{0, 0, 80, 80},
-                                     {kVideoWidth - 80, 0, 80, 80},
-                                     {0, kVideoHeight - 80, 80, 80},
-                                     {kVideoWidth - 80, kVideoHeight - 80, 80, 80}};
+                                     {media::kFrameWidth - 80, 0, 80, 80},
+                                     {0, media::kFrameHeight - 80, 80, 80},
+                                     {media::kFrameWidth - 80, media::kFrameHeight - 80, 80, 80}};
   double worst_far = 0;
   cv::Mat previous = *(*half_length)->Frame(0);
   for (int i = 1; i < (*half_length)->frame_count(); ++i) {
@@ -839,8 +904,15 @@ TEST_F(TalkingPhotoTest, AClosedMouthOpensOnUpperTeethAnOpenOneKeepsItsOwn) {
 
 TEST_F(TalkingPhotoTest, RefusesBadInputs) {
   TalkingPhotoInput input{.framed = framed_->image, .duration_seconds = 1};
-  input.framed = cv::Mat(100, 100, CV_8UC3);
-  EXPECT_TRUE(TalkingPhoto::Make(input).status().IsInvalidArgument());
+  // Any size of video, but not an odd side (yuv420p halves them), a tiny one or grey.
+  for (const cv::Mat& bad :
+       {cv::Mat(100, 101, CV_8UC3, cv::Scalar::all(0)), cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(0)),
+        cv::Mat(100, 100, CV_8UC1, cv::Scalar::all(0))}) {
+    input.framed = bad;
+    EXPECT_TRUE(TalkingPhoto::Make(input).status().IsInvalidArgument()) << bad.size;
+  }
+  input.framed = cv::Mat(100, 100, CV_8UC3, cv::Scalar::all(0));
+  EXPECT_TRUE(TalkingPhoto::Make(input).ok());
   input.framed = framed_->image;
   input.landmarks = {cv::Point2f(1, 1)};
   EXPECT_TRUE(TalkingPhoto::Make(input).status().IsInvalidArgument());
@@ -879,6 +951,19 @@ TEST_F(TalkingPhotoTest, DrawsEveryFrameAndPrintsTheTime) {
   const auto [faceless_wall, faceless_cpu] = time(*faceless);
   std::cout << "talking photo: " << wall << " ms per frame (CPU " << cpu << " ms); without a face "
             << faceless_wall << " ms (CPU " << faceless_cpu << " ms)\n";
+  // The same photo framed at 1080x1920 (portrait_hd).
+  auto hd_framed = FrameExample("Tom_Cruise_avp_2014_4.jpg", {1080, 1920});
+  ASSERT_TRUE(hd_framed.has_value());
+  auto hd = TalkingPhoto::Make({.framed = hd_framed->image,
+                                .landmarks = hd_framed->landmarks,
+                                .speech = speech_,
+                                .speech_offset_seconds = kOffset,
+                                .duration_seconds = kDuration,
+                                .seed = 11});
+  ASSERT_TRUE(hd.ok()) << hd.status();
+  const auto [hd_wall, hd_cpu] = time(**hd);
+  std::cout << "talking photo at 1080x1920: " << hd_wall << " ms per frame (CPU " << hd_cpu
+            << " ms)\n";
   // For a look: VMSG_TALKING_PHOTO_DUMP=dir writes the face, twice its size, in the thumbnail,
   // a few speaking frames and the most closed blink, side by side.
   if (const char* dir = std::getenv("VMSG_TALKING_PHOTO_DUMP")) {

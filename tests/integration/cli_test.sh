@@ -63,6 +63,11 @@ err=$(VMSG_DATA_DIR="$work/unused" "$VMSG" generate --image x.jpg --text hi --fr
 check "generate refuses an unknown framing" test $rc -eq 2
 check "the refusal lists the framings" grep -q "auto, bust, half, full" <<<"$err"
 check "generate --help explains the framing" grep -q -- "--framing MODE" <<<"$("$VMSG" generate --help)"
+err=$(VMSG_DATA_DIR="$work/unused" "$VMSG" generate --image x.jpg --text hi --format 4k 2>&1); rc=$?
+check "generate refuses an unknown format" test $rc -eq 2
+check "the refusal lists the formats" grep -q "portrait, portrait_hd, square, landscape" <<<"$err"
+check "a refused format leaves no data dir behind" test ! -e "$work/unused"
+check "generate --help lists the formats" grep -q -- "--format NAME" <<<"$("$VMSG" generate --help)"
 err=$(VMSG_WORKERS=0 "$VMSG" worker 2>&1); rc=$?
 check "worker without workers is refused" test $rc -eq 2
 check "worker says why" grep -q "VMSG_WORKERS" <<<"$err"
@@ -460,6 +465,13 @@ check "generate --json reports each step" test "$(grep -c '"event":"progress"' <
 check "generate --json ends with the result" grep -q '"event":"done".*"face_animated":true' <<<"$(tail -1 <<<"$out")"
 check "generate wrote an MP4" test "$(head -c 8 "$work/gen.mp4" | tail -c 4)" = "ftyp"
 check "generate wrote the thumbnail beside it" test "$(head -c 3 "$work/gen.jpg" | od -An -tx1 | tr -d ' ')" = "ffd8ff"
+check "generate --json says the default format and size" \
+  grep -q '"format":"portrait".*"height":910.*"width":512' <<<"$(tail -1 <<<"$out")"
+err=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/2008_001009.jpg" \
+  --text "おめでとう。" --format square -o "$work/square.mp4" 2>&1); rc=$?
+check "generate --format square exits 0" test $rc -eq 0
+check "generate --format square says its size" grep -q "1080x1080 video" <<<"$err"
+check "generate --format square wrote an MP4" test "$(head -c 8 "$work/square.mp4" | tail -c 4)" = "ftyp"
 err=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/2008_001009.jpg" \
   --text "Happy birthday!" --voice nobody -o "$work/gen2.mp4" 2>&1); rc=$?
 check "generate with an unknown voice is refused" test $rc -eq 2

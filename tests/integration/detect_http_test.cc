@@ -18,6 +18,7 @@
 #include "http/handlers/image_handlers.h"
 #include "http_fetch.h"
 #include "media/image_io.h"
+#include "media/output_format.h"
 #include "running_service.h"
 
 namespace vmsg {
@@ -251,6 +252,30 @@ TEST_F(DetectHttpTest, APreviewIsTheFramedStillOfEachFramingAndBackground) {
   EXPECT_LT(cv::norm(again, still, cv::NORM_L1) / double(still.total()), 0.5);
 }
 
+// Each format's preview at its size; /api/config lists the same formats for the page.
+TEST_F(DetectHttpTest, APreviewComesInEveryFormatTheConfigLists) {
+  FetchResult config = testing::HttpGet(Url("/api/config"));
+  ASSERT_EQ(config.status, 200) << config.body;
+  const Json formats = (*ParseJson(config.body))["formats"];
+  ASSERT_EQ(formats.size(), media::kOutputFormats.size());
+  const std::string id = GroupImageId();
+  cv::Mat portrait;
+  for (size_t i = 0; i < formats.size(); ++i) {
+    const media::FormatSpec& spec = media::kOutputFormats[i];
+    EXPECT_EQ(formats[i]["id"], spec.name);
+    EXPECT_EQ(formats[i]["width"], spec.width);
+    EXPECT_EQ(formats[i]["height"], spec.height);
+    EXPECT_EQ(formats[i]["default"], i == 0);
+    FetchResult r = Frame({{"image_id", id}, {"format", std::string(spec.name)}});
+    ASSERT_EQ(r.status, 200) << spec.name << ": " << r.body;
+    const cv::Mat still = Decoded(r);
+    EXPECT_EQ(still.size(), cv::Size(spec.width, spec.height)) << spec.name;
+    if (i == 0) portrait = still;
+  }
+  // No format: the default's picture.
+  EXPECT_EQ(Decoded(Frame({{"image_id", id}})).size(), portrait.size());
+}
+
 TEST_F(DetectHttpTest, APreviewOfAnUploadDetectsItFirstAndNamesTheImage) {
   const std::string key = Upload(ReadFile(kFaces / kGroup));
   ASSERT_FALSE(key.empty());
@@ -280,6 +305,8 @@ TEST_F(DetectHttpTest, PreviewRefusalsNameTheProblemAndStoreNothing) {
       {{{"object_key", "videos/x/final_video.mp4"}}, {400, "invalid_object_key"}},
       {{{"object_key", "images/uploads/" + stranger + "/original.jpg"}}, {404, "image_not_found"}},
       {{{"image_id", id}, {"framing", "portrait"}}, {400, "invalid_framing"}},
+      {{{"image_id", id}, {"format", "vertical"}}, {400, "invalid_format"}},
+      {{{"image_id", id}, {"format", nullptr}}, {400, "invalid_request"}},
       {{{"image_id", id}, {"person_index", 99}}, {400, "person_index_out_of_range"}},
       {{{"object_key", upload}, {"person_index", 99}}, {400, "person_index_out_of_range"}},
       {{{"image_id", id}, {"person_index", -1}}, {400, "invalid_request"}},

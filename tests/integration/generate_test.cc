@@ -21,12 +21,15 @@
 #include "audio/loudness.h"
 #include "common/json.h"
 #include "config/config.h"
+#include "media/composition.h"
 #include "media/image_io.h"
+#include "media/output_format.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/render_stage.h"
 #include "running_service.h"
 #include "test_client.h"
 #include "video/mp4_probe.h"
+#include "video/mp4_writer.h"
 #include "video/test_mp4.h"
 #include "voice/audio.h"
 #include "voice/speech_json.h"
@@ -298,6 +301,73 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   }
 }
 
+// Every format, asked for over HTTP (a JSON body for one, forms for the others): the MP4 at
+// its size (H.264 at the size's level, 25 fps, AAC), the thumbnail and the stored still at
+// its size, the result and video.json saying which, and the face framed by the composition
+// rules in that shape (a landscape's on a third line).
+TEST_F(GenerateTest, EachFormatComesOutAtItsSizeFramedByTheSameRules) {
+  std::vector<std::pair<media::OutputFormat, std::string>> tasks;
+  for (size_t i = 0; i < media::kOutputFormats.size(); ++i) {
+    const auto format = media::OutputFormat(i);
+    auto accepted = PostForm(PortraitForm(
+        {{"text", "ありがとう。"}, {"format", std::string(media::FormatName(format))}}));
+    ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
+    tasks.emplace_back(format, Body(accepted)["task_id"].get<std::string>());
+  }
+  for (const auto& [format, task_id] : tasks) {
+    const media::FormatSpec& spec = media::SpecOf(format);
+    SCOPED_TRACE(std::string(spec.name));
+    auto result = WaitForResult(task_id);
+    ASSERT_EQ(result.result_int(), 200) << result.body();
+    const Json done = Body(result);
+    EXPECT_EQ(done["format"], spec.name);
+    EXPECT_EQ(done["width"], spec.width);
+    EXPECT_EQ(done["height"], spec.height);
+    auto video = Send("GET", done["video_url"].get<std::string>());
+    ASSERT_EQ(video.result_int(), 200);
+    Result<video::Mp4Info> probe = video::ProbeMp4(video.body());
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    video::testing::ExpectPhoneMp4(*probe, spec.width, spec.height);
+    EXPECT_EQ(probe->audio_codec, "aac");
+    EXPECT_LE(probe->video_bit_rate, video::VideoBitRateCapFor(spec.width, spec.height, 25));
+    auto thumbnail = Send("GET", done["thumbnail_url"].get<std::string>());
+    ASSERT_EQ(thumbnail.result_int(), 200);
+    const cv::Mat picture = cv::imdecode(
+        std::vector<uchar>(thumbnail.body().begin(), thumbnail.body().end()), cv::IMREAD_COLOR);
+    EXPECT_EQ(picture.size(), cv::Size(spec.width, spec.height));
+    const std::string folder = "images/uploads/" + task_id + "/";
+    Result<std::string> still =
+        services().objects().GetBytes(folder + "optimized_" + media::SizeName(format) + ".png");
+    ASSERT_TRUE(still.ok()) << still.status();
+    EXPECT_EQ(
+        cv::imdecode(std::vector<uchar>(still->begin(), still->end()), cv::IMREAD_COLOR).size(),
+        cv::Size(spec.width, spec.height));
+    Result<std::string> info = services().objects().GetBytes("videos/" + task_id + "/video.json");
+    ASSERT_TRUE(info.ok());
+    const Json video_json = *ParseJson(*info);
+    EXPECT_EQ(video_json["format"], spec.name);
+    EXPECT_EQ(video_json["width"], spec.width);
+    EXPECT_EQ(video_json["height"], spec.height);
+    // The composition's figures (2008_001009: a half-length portrait, not cut at its sides).
+    Result<std::string> face = services().objects().GetBytes(folder + "framed_face.json");
+    ASSERT_TRUE(face.ok());
+    const Json composition = (*ParseJson(*face))["composition"];
+    EXPECT_EQ(composition["format"], spec.name);
+    EXPECT_FALSE(composition["upscale_capped"].get<bool>());
+    EXPECT_GE(composition["face_share"].get<double>(), media::kMinFaceShare);
+    EXPECT_LE(composition["face_share"].get<double>(), media::kMaxFaceShare);
+    EXPECT_GE(composition["eye_line"].get<double>(), media::kMinEyeLine);
+    EXPECT_LE(composition["eye_line"].get<double>(), media::kMaxEyeLine);
+    EXPECT_LE(std::abs(composition["centre_offset"].get<double>()), media::kCentreTolerance);
+    const double anchor = composition["anchor_x"].get<double>();
+    if (format == media::OutputFormat::kLandscape) {
+      EXPECT_TRUE(std::abs(anchor - 1.0 / 3) < 1e-9 || std::abs(anchor - 2.0 / 3) < 1e-9) << anchor;
+    } else {
+      EXPECT_DOUBLE_EQ(anchor, 0.5);
+    }
+  }
+}
+
 TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
   const std::set<std::string> before = UploadFolders();
   struct Case {
@@ -317,6 +387,10 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
        "english_female"},
       {{{"text", kMessage}, {"colour", "red"}}, "unknown_field", "colour"},
       {{{"text", kMessage}, {"framing", "portrait"}}, "invalid_framing", "auto, bust, half, full"},
+      {{{"text", kMessage}, {"format", "4k"}},
+       "invalid_format",
+       "portrait, portrait_hd, square, landscape"},
+      {{{"text", kMessage}, {"format", "Portrait"}}, "invalid_format", "not 'Portrait'"},
       {{{"text", kMessage},
         {"background_id", "upload"},
         {"background_key", "bgm/system/celebration_gentle.mp3"}},

@@ -325,7 +325,10 @@ Response ResultOf(const GenerateServices& s, const Request& request) {
                      {"expires_in", s.presign_expiry.count()},
                      {"duration_seconds", result->duration_seconds},
                      {"processing_time_seconds", result->processing_time_seconds},
-                     {"face_animated", result->face_animated}};
+                     {"face_animated", result->face_animated},
+                     {"format", result->format},
+                     {"width", result->width},
+                     {"height", result->height}};
   Response r = Response::Json(200, body);
   r.headers.Set("Cache-Control", "no-store");
   return r;
@@ -343,7 +346,7 @@ boost::asio::awaitable<Response> FramePreview(GenerateServices s, Request& reque
   if (!content_type.starts_with("application/json")) {
     co_return ProblemResponse(415, "unsupported_media_type",
                               "send application/json {image_id | object_key, person_index, "
-                              "background_id, background_key, framing}",
+                              "background_id, background_key, framing, format}",
                               request.request_id);
   }
   Result<std::string> body = co_await ReadAll(request);
@@ -378,7 +381,8 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
   frame.doc.description =
       "JSON {image_id (from /api/person-detection/detect) or object_key (a presigned image "
       "upload), person_index (or person; default the largest), background_id, background_key "
-      "(for \"upload\"), framing (auto, bust, half or full)}. Answers the framed 9:16 still, "
+      "(for \"upload\"), framing (auto, bust, half or full), format (portrait, portrait_hd, "
+      "square or landscape; default portrait)}. Answers the framed still at the format's size, "
       "image/jpeg, or image/png when Accept asks for it, with X-Image-Id naming the detected "
       "photo (a new one for an object_key, detected as the detect endpoint does: pass it next "
       "time). The chosen person's cut-out is made on the first request and kept, so a change "
@@ -389,7 +393,7 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
       {"400",
        {{"description",
          "invalid_json, invalid_request, unknown_field, missing_image, invalid_object_key, "
-         "invalid_framing, unknown_background, background_not_found, "
+         "invalid_framing, invalid_format, unknown_background, background_not_found, "
          "person_index_out_of_range, no_person_detected, and the photo's refusals "
          "(unsupported_image_type, image_corrupt, ...)"}}},
       {"404",
@@ -416,7 +420,9 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
       "default_female), `bgm_id` (a track id, or \"none\"/null for no music; default none), "
       "`background_id` (a preset id, \"original\", \"blurred\", or \"upload\" with "
       "`background_key`), `person_index` (default: the largest person), `framing` (auto, bust, "
-      "half or full; default auto: head and shoulders to half length), `prosody` (a preset "
+      "half or full; default auto: head and shoulders to half length), `format` (portrait "
+      "512x910, the default; portrait_hd 1080x1920; square 1080x1080; landscape 1920x1080), "
+      "`prosody` (a preset "
       "name, \"auto\", or {preset, speed, pitch, volume}), `speed` (0.5-2), `pitch` (±6 "
       "semitones), `volume` (±12 dB), `language` (ja or en; default the voice's). Everything "
       "is checked before the task is queued; an unknown id is refused with the valid ones.";
@@ -429,7 +435,8 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
        {{"description",
          "A field is missing or invalid: invalid_request, unknown_field, missing_image, "
          "invalid_text, text_empty, text_too_long, unknown_voice, language_mismatch, "
-         "unknown_bgm, unknown_background, invalid_framing, invalid_prosody, image_not_found, "
+         "unknown_bgm, unknown_background, invalid_framing, invalid_format, invalid_prosody, "
+         "image_not_found, "
          "unsupported_image_type, image_corrupt (also a truncated photo or background), "
          "text_empty also when the voice cannot speak the text"}}},
       {"413", {{"description", "image_too_large, or the request body is too large"}}},
@@ -448,7 +455,8 @@ void AddGenerateRoutes(Router& router, GenerateServices services) {
       {"200",
        {{"description",
          "{task_id, status: SUCCESS, video_url, thumbnail_url, expires_in, duration_seconds, "
-         "processing_time_seconds, face_animated}; the URLs are signed and expire"}}},
+         "processing_time_seconds, face_animated, format, width, height}; the URLs are "
+         "signed and expire"}}},
       {"202", {{"description", "Not finished: {task_id, status}; Retry-After"}}},
       {"400", {{"description", "The id is not a task id"}}},
       {"404", {{"description", "Unknown or expired task"}}},

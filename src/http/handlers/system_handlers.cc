@@ -1,6 +1,8 @@
 // Health, OpenAPI and public-limits handlers.
 #include "http/handlers/system_handlers.h"
 
+#include "media/output_format.h"
+
 namespace vmsg::http {
 
 void HealthChecks::Add(std::string name, Probe probe) {
@@ -93,9 +95,17 @@ void AddPublicConfigRoute(Router& router, PublicLimits limits) {
   options.doc.tags = {"operations"};
   options.doc.description =
       "{text_max_chars, upload_max_bytes, image_max_bytes, voice_recording: {max_files, "
-      "max_file_bytes, min_seconds, max_seconds}, languages}: the message length "
-      "(VMSG_TEXT_MAX_CHARS), the presigned upload limit (VMSG_UPLOAD_MAX_BYTES), the photo "
-      "limit of /api/person-detection/detect and the custom-voice recording limits.";
+      "max_file_bytes, min_seconds, max_seconds}, languages, formats: [{id, width, height, "
+      "default}]}: the message length (VMSG_TEXT_MAX_CHARS), the presigned upload limit "
+      "(VMSG_UPLOAD_MAX_BYTES), the photo limit of /api/person-detection/detect, the "
+      "custom-voice recording limits and the video formats a generation's `format` takes.";
+  vmsg::Json formats = vmsg::Json::array();
+  for (const media::FormatSpec& f : media::kOutputFormats) {
+    formats.push_back({{"id", std::string(f.name)},
+                       {"width", f.width},
+                       {"height", f.height},
+                       {"default", f.name == media::FormatName(media::OutputFormat::kPortrait)}});
+  }
   const vmsg::Json body = {{"text_max_chars", limits.text_max_chars},
                            {"upload_max_bytes", limits.upload_max_bytes},
                            {"image_max_bytes", limits.image_max_bytes},
@@ -104,7 +114,8 @@ void AddPublicConfigRoute(Router& router, PublicLimits limits) {
                              {"max_file_bytes", limits.voice_max_file_bytes},
                              {"min_seconds", limits.voice_min_seconds},
                              {"max_seconds", limits.voice_max_seconds}}},
-                           {"languages", {"ja", "en"}}};
+                           {"languages", {"ja", "en"}},
+                           {"formats", std::move(formats)}};
   router.Add("GET", "/api/config", Sync([body](Request&) { return Response::Json(200, body); }),
              std::move(options));
 }

@@ -3,10 +3,12 @@
 // scripts/test-photos.sh), with the framing rules measured on the framed still by finding the
 // face in it again, independently of the framing engine's own figures:
 //   - the face's height (brows to chin) 14-30 % of the frame, the eye line 30-40 % from the
-//     top, the face centre within 4 % of the width from the centre line;
+//     top, the face centre within 4 % of the width from the centre line (in a landscape, from
+//     a third line);
 //   - where the photo's bottom edge cuts the person, the frame's bottom row under them is
 //     fully opaque (no fade, no floating torso);
 //   - the cut-out holds one connected region and at most 1 % of any other person's face box.
+// Every photo in every output format (portrait 512x910, portrait_hd, square, landscape).
 // The exceptions the rules allow are worked out from the photo, not taken from the engine:
 // a face that would need more than 3x enlargement (it stays smaller, and the torso's cut
 // outranks the eye line), a photo whose bottom edge cuts the neck (a close-up, face larger),
@@ -23,9 +25,11 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "media/composition.h"
 #include "media/framing.h"
+#include "media/output_format.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/image_pipeline.h"
@@ -90,21 +94,29 @@ FaceFigures Measure(const std::vector<cv::Point2f>& p) {
 // Where the photo lies in the framed still, found by matching features between the two (the
 // framed still's pixels are the photo's, scaled and moved): a similarity transform, or none
 // when too few features agree. Used where dlib does not find the face again (a soft face
-// enlarged 3x).
+// enlarged 3x). A still taller than the portrait's is matched at the portrait's height, and
+// then smaller (the features of a photo enlarged several times are too soft to match), and
+// the transform scaled back.
 constexpr int kMinInliers = 10;
 constexpr double kMaxRotation = 0.02;
 
 // Only the person is matched: the framed still's new background has nothing to match, and
 // its keypoints would crowd the person's out.
-std::optional<cv::Matx23d> MatchPhotoToFrame(const cv::Mat& photo, const cv::Mat& framed,
-                                             const cv::Mat& framed_alpha) {
+// One try at `shrink` times the still's size.
+std::optional<cv::Matx23d> MatchAt(const cv::Mat& photo, const cv::Mat& framed,
+                                   const cv::Mat& framed_alpha, double shrink) {
+  cv::Mat small = framed, small_alpha = framed_alpha;
+  if (shrink < 1) {
+    cv::resize(framed, small, {}, shrink, shrink, cv::INTER_AREA);
+    cv::resize(framed_alpha, small_alpha, small.size(), 0, 0, cv::INTER_AREA);
+  }
   auto orb = cv::ORB::create(3000, 1.2f, 12);
   std::vector<cv::KeyPoint> kp, kf;
   cv::Mat dp, df;
   cv::Mat person;
-  cv::erode(framed_alpha > 128, person, cv::Mat(), cv::Point(-1, -1), 4);
+  cv::erode(small_alpha > 128, person, cv::Mat(), cv::Point(-1, -1), 4);
   orb->detectAndCompute(photo, cv::noArray(), kp, dp);
-  orb->detectAndCompute(framed, person, kf, df);
+  orb->detectAndCompute(small, person, kf, df);
   if (dp.empty() || df.empty()) return std::nullopt;
   std::vector<cv::DMatch> matches;
   cv::BFMatcher(cv::NORM_HAMMING, true).match(dp, df, matches);
@@ -117,10 +129,20 @@ std::optional<cv::Matx23d> MatchPhotoToFrame(const cv::Mat& photo, const cv::Mat
   const cv::Mat t = cv::estimateAffinePartial2D(from, to, inliers, cv::RANSAC, 3.0);
   if (t.empty() || cv::countNonZero(inliers) < kMinInliers) return std::nullopt;
   if (std::abs(t.at<double>(1, 0)) > kMaxRotation) return std::nullopt;
-  return cv::Matx23d(t);
+  return cv::Matx23d(t) * (1 / shrink);
 }
 
-class CompositionSuiteTest : public ::testing::TestWithParam<const char*> {
+std::optional<cv::Matx23d> MatchPhotoToFrame(const cv::Mat& photo, const cv::Mat& framed,
+                                             const cv::Mat& framed_alpha) {
+  const double start = std::min(1.0, double(media::kFrameHeight) / framed.rows);
+  for (const double shrink : {start, 0.75 * start, 0.5 * start}) {
+    if (auto t = MatchAt(photo, framed, framed_alpha, shrink)) return t;
+  }
+  return std::nullopt;
+}
+
+class CompositionSuiteTest
+    : public ::testing::TestWithParam<std::tuple<const char*, media::OutputFormat>> {
  protected:
   static void SetUpTestSuite() {
     auto detector = media::NewPersonDetector({});
@@ -154,7 +176,9 @@ media::PersonDetector* CompositionSuiteTest::half_detector_ = nullptr;
 media::Segmenter* CompositionSuiteTest::segmenter_ = nullptr;
 
 TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
-  const std::filesystem::path file = PhotosDir() / GetParam();
+  const char* const name = std::get<0>(GetParam());
+  const media::OutputFormat format = std::get<1>(GetParam());
+  const std::filesystem::path file = PhotosDir() / name;
   ASSERT_TRUE(std::filesystem::exists(file))
       << file << " is missing: run scripts/test-photos.sh (make test does)";
   auto stages = NewImageStages({.detector = detector_, .segmenter = segmenter_});
@@ -163,6 +187,7 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   ASSERT_TRUE(pipeline.ok());
   WorkItem item{.task_id = "suite"};
   item.request.upload = ReadFile(file);
+  item.request.format = format;
   StageContext ctx{*store_, progress_, cancel_, clock_, logger_};
   const Status run = pipeline->Run(ctx, item);
   ASSERT_TRUE(run.ok()) << run;
@@ -175,7 +200,9 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   const FaceFigures in_photo = Measure(chosen.landmarks);
   const cv::Size photo = item.original.size();
   const cv::Size frame = item.framed.size();
-  const bool tiny = media::kMinFaceShare * frame.height / in_photo.height() > media::kMaxUpscale;
+  ASSERT_EQ(frame, cv::Size(media::SpecOf(format).width, media::SpecOf(format).height));
+  const double max_upscale = media::MaxUpscale(frame);
+  const bool tiny = media::kMinFaceShare * frame.height / in_photo.height() > max_upscale;
   const bool close_up = (photo.height - in_photo.eyes) / in_photo.height() < kCloseUpBelowEyes;
   const bool side_cut = chosen.bbox.x <= 0 || chosen.bbox.x + chosen.bbox.width >= photo.width;
 
@@ -206,13 +233,20 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
               .chin = in_photo.chin * scale + (*t)(1, 2),
               .centre_x = in_photo.centre_x * scale + (*t)(0, 2),
               .width = in_photo.width * scale};
-    std::printf("(%s: no face found again; the photo matched at x%.2f)\n", GetParam(), scale);
+    std::printf("(%s: no face found again; the photo matched at x%.2f)\n", name, scale);
   }
   const double share = framed.height() / frame.height;
   const double eye_line = framed.eyes / frame.height;
-  const double offset = (framed.centre_x - frame.width / 2.0) / frame.width;
-  std::printf("%-28s face %.3f  eyes %.3f  centre %+.3f  x%.2f%s%s%s\n", GetParam(), share,
-              eye_line, offset, framed.height() / in_photo.height(), tiny ? "  (tiny face)" : "",
+  // From the centre line, or in a landscape from the nearer third line.
+  const double across = framed.centre_x / frame.width;
+  const double offset =
+      frame.width >= media::kLandscapeAspect * frame.height
+          ? (std::abs(across - 1.0 / 3) < std::abs(across - 2.0 / 3) ? across - 1.0 / 3
+                                                                     : across - 2.0 / 3)
+          : across - 0.5;
+  std::printf("%-28s %-11s face %.3f  eyes %.3f  centre %+.3f  x%.2f%s%s%s\n", name,
+              std::string(media::FormatName(format)).c_str(), share, eye_line, offset,
+              framed.height() / in_photo.height(), tiny ? "  (tiny face)" : "",
               close_up ? "  (close-up)" : "", side_cut ? "  (cut at the side)" : "");
 
   if (tiny) {
@@ -227,12 +261,13 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   EXPECT_GE(eye_line, media::kMinEyeLine - kLineSlack);
   EXPECT_LE(eye_line, media::kLowestEyeLineForCuts + kLineSlack);
   // Lower eyes only where the torso's cut outranks the eye line and nothing else could give:
-  // the photo enlarged all the 3x allowed, or a close-up whose face fills the width
+  // the photo enlarged all that is allowed, or a close-up whose face fills the width
   // (measured: ear to ear on the framed still).
   const double enlargement = framed.height() / in_photo.height();
   if (eye_line > media::kMaxEyeLine + kLineSlack) {
     const bool fills_width = close_up && framed.width > 0.85 * frame.width;
-    EXPECT_TRUE(std::abs(enlargement - media::kMaxUpscale) < 0.1 || fills_width)
+    EXPECT_TRUE(std::abs(enlargement - max_upscale) < 0.1 * max_upscale / media::kMaxUpscale ||
+                fills_width)
         << "eye line " << eye_line << " at x" << enlargement << ", face width " << framed.width;
   }
   if (!side_cut) {
@@ -287,10 +322,11 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
     widest = std::max(widest, cv::countNonZero(alpha.row(y) > 127));
   const bool cut_at_bottom =
       cv::countNonZero(alpha.row(alpha.rows - 1) > 127) >= kTorsoCutShare * widest;
-  // The one exception: a photo enlarged all the 3x allowed whose eyes already sank below
+  // The one exception: a photo enlarged all that is allowed whose eyes already sank below
   // their range for the cut; there the cut may end inside the frame.
   const bool out_of_reach =
-      std::abs(enlargement - media::kMaxUpscale) < 0.1 && eye_line > media::kMaxEyeLine;
+      std::abs(enlargement - max_upscale) < 0.1 * max_upscale / media::kMaxUpscale &&
+      eye_line > media::kMaxEyeLine;
   if (cut_at_bottom && !out_of_reach) {
     const cv::Mat bottom = item.framed_alpha.row(frame.height - 1);
     std::vector<cv::Point> on;
@@ -309,14 +345,20 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(RealPhotos, CompositionSuiteTest, ::testing::ValuesIn(kPhotos),
-                         [](const ::testing::TestParamInfo<const char*>& photo) {
-                           std::string name = photo.param;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    RealPhotos, CompositionSuiteTest,
+    ::testing::Combine(::testing::ValuesIn(kPhotos),
+                       ::testing::Values(media::OutputFormat::kPortrait,
+                                         media::OutputFormat::kPortraitHd,
+                                         media::OutputFormat::kSquare,
+                                         media::OutputFormat::kLandscape)),
+    [](const ::testing::TestParamInfo<std::tuple<const char*, media::OutputFormat>>& param) {
+      std::string name = std::get<0>(param.param);
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name + "_" + std::string(media::FormatName(std::get<1>(param.param)));
+    });
 
 }  // namespace
 }  // namespace vmsg::pipeline

@@ -10,8 +10,10 @@
 namespace vmsg::pipeline {
 
 Status FramingStage::Params::Validate() const {
-  if (max_background_side < media::kFrameHeight) {
-    return Status::InvalidArgument("max_background_side must be at least the frame height");
+  if (max_background_side < media::kLargestFrameSide) {
+    return Status::InvalidArgument(
+        "max_background_side must be at least the largest frame's side (" +
+        std::to_string(media::kLargestFrameSide) + ")");
   }
   return Status::Ok();
 }
@@ -34,14 +36,15 @@ std::vector<std::string> FramingStage::Outputs() const {
   return {std::string(kFramedObject), std::string(kFramedFaceObject)};
 }
 
-Result<cv::Mat> FramingStage::Preset(const std::string& id) const {
+Result<cv::Mat> FramingStage::Preset(const std::string& id, cv::Size size) const {
+  const std::string key = id + "@" + std::to_string(size.width) + "x" + std::to_string(size.height);
   std::lock_guard lock(mutex_);
-  if (auto it = presets_.find(id); it != presets_.end()) return it->second;
-  auto rendered = media::RenderBackground(id, {media::kFrameWidth, media::kFrameHeight});
+  if (auto it = presets_.find(key); it != presets_.end()) return it->second;
+  auto rendered = media::RenderBackground(id, size);
   if (!rendered.ok()) {
     return Status::InvalidArgument("no background " + id, "unknown_background");
   }
-  presets_.emplace(id, *rendered);
+  presets_.emplace(key, *rendered);
   return *rendered;
 }
 
@@ -60,6 +63,8 @@ Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) con
   if (person.face) request.face = *person.face;
   request.landmarks = person.landmarks;
   request.framing = item.request.framing;
+  const media::FormatSpec& format = media::SpecOf(item.request.format);
+  request.frame = cv::Size(format.width, format.height);
 
   const Request& r = item.request;
   if (r.keep_original_background) {
@@ -67,7 +72,7 @@ Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) con
   } else {
     switch (r.background) {
       case BackgroundKind::kPreset: {
-        VMSG_ASSIGN_OR_RETURN(request.background_image, Preset(r.background_id));
+        VMSG_ASSIGN_OR_RETURN(request.background_image, Preset(r.background_id, request.frame));
         break;
       }
       case BackgroundKind::kUploaded: {
@@ -94,12 +99,17 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(
       ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
   Json face = Json::object();
+  const media::FormatSpec& format = media::SpecOf(item.request.format);
   face["composition"] = {{"framing", std::string(media::FramingName(item.request.framing))},
+                         {"format", std::string(format.name)},
+                         {"width", format.width},
+                         {"height", format.height},
                          {"scale", framed.composition.scale},
                          {"upscale_capped", framed.composition.upscale_capped},
                          {"face_share", framed.figures.face_share},
                          {"eye_line", framed.figures.eye_line},
-                         {"centre_offset", framed.figures.centre_offset}};
+                         {"centre_offset", framed.figures.centre_offset},
+                         {"anchor_x", framed.composition.anchor_x}};
   if (!framed.landmarks.empty()) {
     Json points = Json::array();
     for (const cv::Point2f& p : framed.landmarks) points.push_back({p.x, p.y});

@@ -1,6 +1,7 @@
-// Step 4 (50 %): frame the chosen person for a 512x910 (9:16) phone screen, face-aware, over
+// Step 4 (50 %): frame the chosen person for the request's format (512x910, the spec's 9:16
+// phone screen, by default; 1080x1920, 1080x1080 or 1920x1080 on request), face-aware, over
 // the background the request chose (one of the ten presets, the original photo, the blurred
-// original, or an uploaded image validated as in step 1), and store optimized_512x910.png.
+// original, or an uploaded image validated as in step 1), and store optimized_{w}x{h}.png.
 #pragma once
 
 #include <map>
@@ -16,9 +17,10 @@ namespace vmsg::pipeline {
 class FramingStage final : public Stage {
  public:
   struct Params {
-    // An uploaded background is decoded to at most this size (it is cover-cropped to 512x910).
+    // An uploaded background is decoded to at most this size (it is cover-cropped to the
+    // frame).
     int max_background_side = 2048;
-    Status Validate() const;  // OK when max_background_side >= kFrameHeight
+    Status Validate() const;  // OK when max_background_side >= media::kLargestFrameSide
   };
 
   static Result<std::unique_ptr<FramingStage>> Make(const Params& params);
@@ -39,11 +41,11 @@ class FramingStage final : public Stage {
 
  private:
   explicit FramingStage(const Params& params) : params_(params) {}
-  Result<cv::Mat> Preset(const std::string& id) const;
+  Result<cv::Mat> Preset(const std::string& id, cv::Size size) const;
 
   const Params params_;
   mutable std::mutex mutex_;
-  // Presets drawn at the frame's size, once per process.
+  // Presets drawn at each frame size asked for, once per process ("id@WxH").
   mutable std::map<std::string, cv::Mat, std::less<>> presets_;  // GUARDED_BY(mutex_)
 };
 

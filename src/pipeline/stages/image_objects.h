@@ -12,10 +12,13 @@ namespace vmsg::pipeline {
 inline constexpr std::string_view kOriginalObject = "original.jpg";
 inline constexpr std::string_view kPersonsObject = "persons.json";
 inline constexpr std::string_view kCutoutObject = "person_{person}_bg_removed.png";
-inline constexpr std::string_view kFramedObject = "optimized_512x910.png";
+// optimized_512x910.png for the default format (the spec's name), optimized_1080x1920.png
+// for portrait_hd, and so on: the stored still is named by the format's size.
+inline constexpr std::string_view kFramedObject = "optimized_{size}.png";
 // The framed face for step 8's animation and video.json: {"landmarks": [[x, y], ...]} (68
 // points in the framed picture; absent when the chosen person has no frontal face) and
-// {"composition": {framing, scale, upscale_capped, face_share, eye_line, centre_offset}}.
+// {"composition": {framing, format, width, height, scale, upscale_capped, face_share,
+// eye_line, centre_offset, anchor_x}}.
 inline constexpr std::string_view kFramedFaceObject = "framed_face.json";
 // person_{i}_crop.jpg: the person box plus this much of its size on every side.
 inline constexpr double kCropPadding = 0.2;

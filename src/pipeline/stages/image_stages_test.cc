@@ -181,6 +181,37 @@ TEST_F(ImageStagesTest, ARedeliveredTaskReusesWhatIsStored) {
             cv::Size(media::kFrameWidth, media::kFrameHeight));
 }
 
+// A landscape request: step 4 stores optimized_1920x1080.png (the spec's name is the
+// portrait's only), its landmarks where the detector finds the face in it, the person on a
+// third line of the width; a redelivery of the same request reuses it.
+TEST_F(ImageStagesTest, ALandscapeIsFramedAndStoredUnderItsOwnSize) {
+  WorkItem item{.task_id = "task-wide"};
+  item.request.upload = ReadFile(kFaces / "2008_001009.jpg");
+  item.request.format = media::OutputFormat::kLandscape;
+  ASSERT_TRUE(Run(item).ok());
+  const std::string dir = "images/uploads/task-wide/";
+  EXPECT_FALSE(store_->Exists(dir + "optimized_512x910.png").value());
+  const cv::Mat framed = Stored(dir + "optimized_1920x1080.png", cv::IMREAD_COLOR);
+  ASSERT_EQ(framed.size(), cv::Size(1920, 1080));
+  EXPECT_EQ(item.composition["format"], "landscape");
+  EXPECT_EQ(item.composition["width"], 1920);
+  const double anchor = item.composition["anchor_x"].get<double>();
+  EXPECT_TRUE(std::abs(anchor - 1.0 / 3) < 1e-9 || std::abs(anchor - 2.0 / 3) < 1e-9) << anchor;
+  auto again = detector_->Detect(framed);
+  ASSERT_TRUE(again.ok());
+  ASSERT_FALSE(again->persons.empty());
+  const cv::Rect face = *again->persons[0].face;
+  const double centre = (face.x + face.width / 2.0) / framed.cols;
+  EXPECT_NEAR(centre, anchor, 2 * media::kCentreTolerance);
+  ASSERT_EQ(item.framed_landmarks.size(), size_t(media::kLandmarkCount));
+  EXPECT_TRUE(face.contains(cv::Point(item.framed_landmarks[30])));
+
+  WorkItem redelivered{.task_id = "task-wide"};
+  redelivered.request = item.request;
+  ASSERT_TRUE(Run(redelivered).ok());
+  EXPECT_EQ(redelivered.reused.size(), 4u);
+}
+
 TEST_F(ImageStagesTest, AFullyStoredTaskRestoresTheFramedLandmarks) {
   WorkItem first{.task_id = "task-4"};
   first.request.upload = ReadFile(kFaces / "Tom_Cruise_avp_2014_4.jpg");

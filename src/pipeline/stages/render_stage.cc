@@ -31,11 +31,20 @@ Status Invalid(const std::string& message) {
   return Status::InvalidArgument("render stage: " + message, "invalid_video_options");
 }
 
-// The framed picture: step 4's, or read back from its PNG on a resumed task.
+// The framed picture: step 4's, or read back from its PNG on a resumed task; DataLoss when
+// it is not of the request's format's size.
 Result<cv::Mat> LoadFramed(StageContext& ctx, WorkItem& item) {
-  if (!item.framed.empty()) return item.framed;
-  VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kFramedObject)));
-  VMSG_ASSIGN_OR_RETURN(item.framed, media::DecodeStored(png, cv::IMREAD_COLOR));
+  if (item.framed.empty()) {
+    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kFramedObject)));
+    VMSG_ASSIGN_OR_RETURN(item.framed, media::DecodeStored(png, cv::IMREAD_COLOR));
+  }
+  const media::FormatSpec& format = media::SpecOf(item.request.format);
+  if (item.framed.cols != format.width || item.framed.rows != format.height) {
+    return Status::DataLoss("the framed picture is " + std::to_string(item.framed.cols) + "x" +
+                            std::to_string(item.framed.rows) + ", the format " +
+                            std::string(format.name) + " is " +
+                            media::SizeName(item.request.format));
+  }
   return item.framed;
 }
 
@@ -147,13 +156,15 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
                    item.request.prosody.preset.value_or(voice::ProsodyPreset::kNeutral)))}));
   std::unique_ptr<video::Subtitles> subtitles;
   if (params_.subtitles) {
-    const video::SubtitleOptions options{.avoid =
-                                             FaceFeatures(item.framed_landmarks, framed.size())};
+    video::SubtitleOptions options = video::SubtitleOptions::ForFrame(framed.size());
+    options.avoid = FaceFeatures(item.framed_landmarks, framed.size());
     VMSG_ASSIGN_OR_RETURN(subtitles, video::Subtitles::Make(speech, item.request.text,
                                                             params_.lead_seconds, options));
   }
   const video::RenderOptions options{
-      .encode = {.preset = params_.preset, .crf = params_.crf, .threads = params_.threads}};
+      .encode = video::SizedFor(
+          {.preset = params_.preset, .crf = params_.crf, .threads = params_.threads}, framed.cols,
+          framed.rows)};
   VMSG_ASSIGN_OR_RETURN(video::RenderedVideo video,
                         video::RenderVideo(*frames, subtitles.get(), mixed, options, ctx.cancel));
   VMSG_ASSIGN_OR_RETURN(std::string jpeg,
@@ -161,8 +172,9 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   Json info = {{"duration_seconds", video.duration_seconds},
                {"frames", video.frames},
                {"fps", video::kVideoFps},
-               {"width", video::kVideoWidth},
-               {"height", video::kVideoHeight},
+               {"format", std::string(media::FormatName(item.request.format))},
+               {"width", framed.cols},
+               {"height", framed.rows},
                {"face_animated", frames->animates_face()},
                {"subtitles", params_.subtitles}};
   // How the photo was framed: the composition asked for, the photo's enlargement and whether
