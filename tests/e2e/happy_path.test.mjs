@@ -70,7 +70,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   const person = Number(await boxes.nth(1).getAttribute('data-index'));
   const imageId = frame.request().postDataJSON().image_id;
   assert.match(imageId, /^[0-9a-f-]{36}$/);
-  assert.deepEqual(frame.request().postDataJSON(), { image_id: imageId, person_index: person, background_id: background, framing: 'auto' });
+  assert.deepEqual(frame.request().postDataJSON(), { image_id: imageId, person_index: person, background_id: background, framing: 'auto', format: 'portrait' });
   assert.equal(frame.headers()['content-type'], 'image/jpeg');
   await page.waitForFunction(() => {
     const img = document.getElementById('framing-image');
@@ -128,6 +128,7 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   await page.click('#generate-button');
   const asked = (await generateRequest).postDataJSON();
   assert.equal(asked.framing, 'bust');
+  assert.equal(asked.format, 'portrait');
   assert.equal(asked.image_id, imageId);
   await page.waitForSelector('#progress-panel:not([hidden])');
   assert.equal(await page.isVisible('#generate-button'), false, 'no second generate while one runs');

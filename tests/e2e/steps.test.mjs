@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedServerAndBrowser } from './lib/suite.mjs';
-import { openPage } from './lib/browser.mjs';
+import { join } from 'node:path';
+import { openPage, artifactsDir } from './lib/browser.mjs';
 import { ONE_PERSON, FACES, synthesizedSpeech } from './lib/fixtures.mjs';
 
 const suite = sharedServerAndBrowser({ VMSG_TEXT_MAX_CHARS: '40' });
@@ -99,6 +100,52 @@ test('the framing preview follows the framing and the background, and says why i
   await page.waitForSelector('#framing-error:not([hidden])');
   assert.match(await page.textContent('#framing-error'), /photo was not found/);
   assert.deepEqual(page.problems.filter((p) => !p.includes('404')), []);
+  await page.context().close();
+});
+
+test('the video shape is offered from /api/config, reshapes the preview and goes with the request', async () => {
+  const page = await openPage(suite.browser, suite.server.url);
+  // The choices are the server's formats, the spec's portrait first and chosen.
+  const config = await page.evaluate(() => fetch('/api/config').then((r) => r.json()));
+  const ids = await page.locator('#format-choices input').evaluateAll((inputs) => inputs.map((i) => i.value));
+  assert.deepEqual(ids, config.formats.map((f) => f.id));
+  assert.equal(await page.isChecked('#format-portrait'), true);
+  assert.equal(await page.textContent('label[for=format-landscape] .choice-name'), '横長');
+  assert.match(await page.textContent('label[for=format-portrait_hd] .choice-meta'), /^1080×1920・/);
+  const isFrame = (r) => r.url().endsWith('/api/image/frame');
+  const first = page.waitForResponse(isFrame);
+  await page.setInputFiles('#photo-input', ONE_PERSON);
+  assert.equal((await first).request().postDataJSON().format, 'portrait');
+  await page.waitForFunction(() => document.getElementById('format-image').naturalHeight === 910);
+  // Landscape: a new preview at 1920x1080, shown in both places in that shape.
+  const wide = page.waitForResponse(isFrame);
+  await page.check('#format-landscape');
+  assert.equal((await wide).request().postDataJSON().format, 'landscape');
+  await page.waitForFunction(() => {
+    const img = document.getElementById('framing-image');
+    return img.naturalWidth === 1920 && img.naturalHeight === 1080;
+  });
+  assert.equal(await page.getAttribute('#format-image', 'src'), await page.getAttribute('#framing-image', 'src'));
+  const box = await page.locator('#format-image').boundingBox();
+  assert.ok(Math.abs(box.width / box.height - 16 / 9) < 0.05, `the small preview is ${box.width}x${box.height}`);
+  await page.locator('#step-style').screenshot({ path: join(artifactsDir(), 'format-landscape-ja.png') });
+  // The generation asks for it; a refusal is explained in the page's words.
+  await page.fill('#message-text', 'ありがとう');
+  await page.route('**/api/video/generate', (route) => route.fulfill({
+    status: 400,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ status: 400, code: 'invalid_format', detail: 'format must be one of ...' }),
+  }));
+  const generate = page.waitForRequest((r) => r.url().endsWith('/api/video/generate'));
+  await page.click('#generate-button');
+  assert.equal((await generate).postDataJSON().format, 'landscape');
+  await page.waitForSelector('#generate-error:not([hidden])');
+  assert.match(await page.textContent('#generate-error'), /選んだ動画の形は使えません/);
+  // In English too.
+  await page.click('#lang-toggle');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await page.textContent('label[for=format-square] .choice-name'), 'Square');
+  assert.deepEqual(page.problems.filter((p) => !p.includes('400')), []);
   await page.context().close();
 });
 

@@ -5,6 +5,7 @@ import { initI18n, setLanguage, language, t, onLanguageChange } from './i18n.js'
 import { initPhoto, resetPhoto } from './photo.js';
 import { initBackground, loadBackgrounds } from './background.js';
 import { initFraming } from './framing.js';
+import { initFormat } from './format.js';
 import { initCatalogs, loadVoices, loadMusic, playBlob } from './catalogs.js';
 import { followProgress, estimateRemaining } from './progress.js';
 import { state, onChange, changed, $, el } from './state.js';
@@ -126,6 +127,7 @@ function generateBody() {
     bgm_id: state.bgmId,
     background_id: state.background,
     framing: state.framing,
+    format: state.format,
     prosody: style,
   };
   // The voice decides the language (the server refuses a mismatch); progress texts come from
@@ -258,6 +260,7 @@ function renderResultInfo() {
     duration: Number(result.duration_seconds).toFixed(1),
     processing: Number(result.processing_time_seconds ?? 0).toFixed(1),
   })];
+  if (result.width && result.height) info.push(t('result.size', { width: result.width, height: result.height }));
   if (result.face_animated === false) info.push(t('result.not_animated'));
   $('result-info').textContent = info.join(' ');
 }
@@ -268,6 +271,8 @@ function showResult(result) {
   const panel = $('result-panel');
   const video = $('result-video');
   video.poster = result.thumbnail_url || '';
+  if (result.width && result.height) video.style.aspectRatio = `${result.width} / ${result.height}`;
+  video.dataset.format = result.format || 'portrait';
   video.src = result.video_url;
   video.dataset.duration = String(result.duration_seconds);
   resultVideoUrl = result.video_url;
@@ -476,6 +481,7 @@ async function main() {
   await loadConfig();
   initPhoto();
   initBackground();
+  initFormat();
   initFraming();
   initCatalogs();
   $('lang-toggle').addEventListener('click', () => setLanguage(language() === 'ja' ? 'en' : 'ja'));

@@ -1,6 +1,6 @@
 // Step 2's composition: how the person is framed (auto, bust, half, full) and a preview of the
-// framed picture, made by POST /api/image/frame with the photo, the person, the framing and
-// the background chosen so far. The preview follows every change (a little after the last
+// framed picture, made by POST /api/image/frame with the photo, the person, the framing, the
+// background and the video's format (step 6) chosen so far, in that format's shape. The preview follows every change (a little after the last
 // one, so a run of taps makes one request); an answer overtaken by a newer choice is dropped.
 import { sendJson, showError, clearError } from './api.js';
 import { t, onLanguageChange } from './i18n.js';
@@ -37,7 +37,9 @@ function previewBody() {
   const person = photo.personIndex ?? (photo.persons.length === 1 ? photo.persons[0].index : null);
   if (person == null || !state.background) return null;
   if (state.background === 'upload' && !state.backgroundKey) return null;
-  const body = { image_id: photo.imageId, person_index: person, background_id: state.background, framing: state.framing };
+  const body = {
+    image_id: photo.imageId, person_index: person, background_id: state.background, framing: state.framing, format: state.format,
+  };
   if (state.background === 'upload') body.background_key = state.backgroundKey;
   return body;
 }
@@ -56,6 +58,7 @@ async function refresh() {
   if (!body) {
     shownFor = '';
     figure.hidden = true;
+    $('format-preview').hidden = true;
     setStatus('framing.waiting');
     return;
   }
@@ -69,6 +72,8 @@ async function refresh() {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = URL.createObjectURL(blob);
     $('framing-image').src = previewUrl;
+    $('format-image').src = previewUrl;
+    $('format-preview').hidden = false;
     shownFor = wanted;
     setStatus('framing.ready');
   } catch (err) {

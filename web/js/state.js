@@ -11,6 +11,7 @@ export const state = {
   background: null,     // a preset id, 'original', 'blurred' or 'upload'
   backgroundKey: null,  // the uploaded background's object key
   framing: 'auto',      // 'auto', 'bust', 'half' or 'full'
+  format: 'portrait',   // an id of config.formats: 'portrait', 'portrait_hd', 'square', 'landscape'
   voiceId: null,
   voices: [],
   bgmId: null,          // null: no music
