@@ -33,7 +33,9 @@ constexpr double kChestCoreTop = 0.4;  // below the chin
 constexpr double kChestCoreBottom = 1.6;
 // Without a face: the middle of the body box is surely the person.
 constexpr double kBodyCoreAxis = 0.15;
-// The image border is surely background, except where the torso leaves the picture.
+// The image border is surely background, except where the torso leaves the picture (its
+// colours tell GrabCut what the background looks like; where the person reaches the border
+// along one of the photo's own edges, ExtendToOpenEdges gives the border back to them).
 constexpr double kBorderFraction = 0.02;
 constexpr int kMinBorder = 2;
 // The neck: surely the person from the face's middle down to the chest, this wide (in face
@@ -61,6 +63,8 @@ constexpr double kEdgeKeepFraction = 0.01;
 // The matte is refined only within this many working pixels of the binary edge.
 constexpr int kBandWorkingPixels = 2;
 constexpr int kOpaque = 128;
+// ExtendToOpenEdges goes on while each colour channel stays within this of the person's.
+constexpr int kEdgeColourTolerance = 40;
 // LimitToOnePerson decides who is where at this size (longer side).
 constexpr int kOwnershipSide = 256;
 
@@ -176,7 +180,12 @@ class GrabCutSegmenter final : public Segmenter {
     // that the old background does not cling to the refined edge.
     cv::Mat choked;
     cv::erode(person, choked, cv::Mat(), cv::Point(-1, -1), options_.choke, cv::BORDER_REPLICATE);
-    return LimitToOnePerson(Refine(bgr, small, choked), hint);
+    cv::Mat alpha = LimitToOnePerson(Refine(bgr, small, choked), hint);
+    // The seeds' border band, and the choke, in the crop's pixels (and one more).
+    const int border =
+        std::max(kMinBorder, int(std::max(small.cols, small.rows) * kBorderFraction));
+    ExtendToOpenEdges(alpha, bgr, hint, int(std::ceil((border + options_.choke + 1) / scale)));
+    return alpha;
   }
 
   cv::Mat Seeds(cv::Size size, const PersonHint& hint, double scale) const {
@@ -385,6 +394,34 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale) {
     }
   }
   return out;
+}
+
+void ExtendToOpenEdges(cv::Mat& alpha, const cv::Mat& bgr, const PersonHint& hint, int band) {
+  band = std::min({band, alpha.cols / 4, alpha.rows / 4});
+  if (band <= 0) return;
+  // From `from` (the band's inner edge, where the person is opaque) step by `step` towards
+  // the photo's edge, giving each pixel the inner edge's alpha while its colour stays that
+  // of the person there: a limb goes on, a gap of background between the person and the edge
+  // does not.
+  auto extend = [&](cv::Point from, cv::Point step) {
+    const uchar a = alpha.at<uchar>(from);
+    if (a < kOpaque) return;
+    const cv::Vec3b colour = bgr.at<cv::Vec3b>(from);
+    for (cv::Point p = from + step; p.x >= 0 && p.y >= 0 && p.x < alpha.cols; p += step) {
+      const cv::Vec3b c = bgr.at<cv::Vec3b>(p);
+      for (int ch = 0; ch < 3; ++ch) {
+        if (std::abs(int(c[ch]) - int(colour[ch])) > kEdgeColourTolerance) return;
+      }
+      alpha.at<uchar>(p) = a;
+    }
+  };
+  for (int y = 0; y < alpha.rows; ++y) {
+    if (hint.open_left) extend({band, y}, {-1, 0});
+    if (hint.open_right) extend({alpha.cols - 1 - band, y}, {1, 0});
+  }
+  if (hint.open_top) {
+    for (int x = 0; x < alpha.cols; ++x) extend({x, band}, {0, -1});
+  }
 }
 
 cv::Mat LimitToOnePerson(const cv::Mat& alpha, const PersonHint& hint) {

@@ -29,6 +29,11 @@ struct PersonHint {
   // person (distances measured from each person's head-and-torso axis, in their own face
   // sizes) is surely background: the cut-out holds one person.
   std::vector<PersonBoxes> others;
+  // Sides of the image that are the photo's own edges (the image a crop of it): where the
+  // person reaches the border there (a shoulder, an arm leaving the picture), the matte goes
+  // on to the edge, so the framing sees the photo's edge cut them (ExtendToOpenEdges). The
+  // sides of a crop inside the photo stay background.
+  bool open_left = false, open_top = false, open_right = false;
 };
 
 // Whose a pixel is, for OtherPeopleMask.
@@ -46,6 +51,13 @@ cv::Mat OtherPeopleMask(cv::Size size, const PersonHint& hint, double scale);
 // surely is (OtherPeopleMask), then only the connected region holding the chosen face (or the
 // body's centre) is kept, with its soft edge; islands go.
 cv::Mat LimitToOnePerson(const cv::Mat& alpha, const PersonHint& hint);
+
+// For each of hint's open sides: where `alpha` (CV_8UC1) is opaque `band` pixels in from that
+// edge, the band takes that alpha towards the edge for as long as the picture `bgr` (8-bit,
+// the same size) keeps the person's colour there (a segmenter that keeps its border as
+// background would otherwise end a limb leaving the photo just short of the photo's edge;
+// background between the person and the edge stays out).
+void ExtendToOpenEdges(cv::Mat& alpha, const cv::Mat& bgr, const PersonHint& hint, int band);
 
 class Segmenter {
  public:

@@ -181,6 +181,33 @@ std::filesystem::path IsnetModel() {
   return std::filesystem::path(source ? source : ".") / kDefaultIsnetModel;
 }
 
+// A limb that reaches a border band the seeds kept as background goes on towards the photo's
+// edge, on the sides that are the photo's own edges only, only where it reaches the band, and
+// only as far as the picture keeps its colour.
+TEST(SegmenterTest, ALimbReachingThePhotosOwnEdgeGoesOnToIt) {
+  cv::Mat picture(100, 120, CV_8UC3, cv::Scalar(40, 40, 40));         // a dark wall
+  picture(cv::Rect(0, 40, 70, 30)).setTo(cv::Scalar(220, 220, 220));  // an arm to the edge
+  picture(cv::Rect(60, 5, 50, 95)).setTo(cv::Scalar(200, 180, 170));  // a body
+  cv::Mat alpha(100, 120, CV_8UC1, cv::Scalar(0));
+  alpha(cv::Rect(10, 40, 60, 30)).setTo(255);  // the matte stops at the left band (10 px)
+  alpha(cv::Rect(60, 5, 50, 95)).setTo(200);   // and at the top band; the wall beside the
+                                               // body on the right is no limb
+  alpha(cv::Rect(30, 20, 20, 10)).setTo(255);  // a hand short of the band
+  cv::Mat open = alpha.clone(), closed = alpha.clone();
+  ExtendToOpenEdges(open, picture, {.open_left = true, .open_top = true, .open_right = true}, 10);
+  ExtendToOpenEdges(closed, picture, {}, 10);
+  EXPECT_EQ(cv::countNonZero(closed != alpha), 0);  // no open side: nothing moves
+  // Left: the arm's 30 rows reach the edge at full alpha; the rows around it stay clear.
+  EXPECT_EQ(cv::countNonZero(open.col(0)), 30);
+  EXPECT_EQ(cv::countNonZero(open(cv::Rect(0, 40, 10, 30)) != 255), 0);
+  // Top: the body's columns (alpha 200 at row 10, its colour up to row 5) go up to row 5,
+  // not into the wall above it.
+  EXPECT_EQ(open.at<uchar>(5, 80), 200);
+  EXPECT_EQ(cv::countNonZero(open.row(4)), 0);
+  // Right: the body ends 10 px before the edge, in the band; the wall there stays out.
+  EXPECT_EQ(cv::countNonZero(open(cv::Rect(110, 0, 10, 100))), 0);
+}
+
 TEST(SegmenterTest, ChoosesBySettingAndFallsBackWithoutTheModel) {
   const IsnetOptions missing{.model = "/nonexistent/isnet.onnx"};
   auto automatic = NewSegmenter("auto", missing);

@@ -55,7 +55,10 @@ Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   if (item.request.keep_original_background) {
     alpha = cv::Mat(crop.size(), CV_8UC1, cv::Scalar(255));
   } else {
-    media::PersonHint hint{.body = scaled(person.bbox)};
+    media::PersonHint hint{.body = scaled(person.bbox),
+                           .open_left = rect.x == 0,
+                           .open_top = rect.y == 0,
+                           .open_right = rect.br().x == original.cols};
     if (person.face) hint.face = scaled(*person.face);
     for (const media::Person& other : item.detection->persons) {
       if (other.index == person.index) continue;

@@ -204,7 +204,21 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   const double max_upscale = media::MaxUpscale(frame);
   const bool tiny = media::kMinFaceShare * frame.height / in_photo.height() > max_upscale;
   const bool close_up = (photo.height - in_photo.eyes) / in_photo.height() < kCloseUpBelowEyes;
-  const bool side_cut = chosen.bbox.x <= 0 || chosen.bbox.x + chosen.bbox.width >= photo.width;
+  // Cut at the side: the person's box, or their cut-out, reaches the photo's side (a shoulder
+  // or an arm leaving the picture).
+  auto png = store_->GetBytes(ObjectKey(item, kCutoutObject));
+  ASSERT_TRUE(png.ok());
+  const cv::Mat cutout =
+      cv::imdecode(cv::Mat(1, int(png->size()), CV_8UC1, png->data()), cv::IMREAD_UNCHANGED);
+  cv::Mat alpha;
+  cv::extractChannel(cutout, alpha, 3);
+  const cv::Rect region = CutoutRect(chosen, photo);
+  const int edge_rows = std::max(2, int(0.05 * in_photo.height() * alpha.rows / region.height));
+  const bool matte_at_side = (region.x == 0 && cv::countNonZero(alpha.col(0) > 127) >= edge_rows) ||
+                             (region.br().x == photo.width &&
+                              cv::countNonZero(alpha.col(alpha.cols - 1) > 127) >= edge_rows);
+  const bool side_cut =
+      chosen.bbox.x <= 0 || chosen.bbox.x + chosen.bbox.width >= photo.width || matte_at_side;
 
   // The face found again in the framed still (the largest frontal face).
   media::Detection again;
@@ -275,15 +289,8 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   }
 
   // The cut-out: one region, nobody else's face.
-  auto png = store_->GetBytes(ObjectKey(item, kCutoutObject));
-  ASSERT_TRUE(png.ok());
-  const cv::Mat cutout =
-      cv::imdecode(cv::Mat(1, int(png->size()), CV_8UC1, png->data()), cv::IMREAD_UNCHANGED);
-  cv::Mat alpha;
-  cv::extractChannel(cutout, alpha, 3);
   cv::Mat labels;
   EXPECT_EQ(cv::connectedComponents(alpha > 127, labels, 8) - 1, 1);
-  const cv::Rect region = CutoutRect(chosen, photo);
   const double sx = double(alpha.cols) / region.width, sy = double(alpha.rows) / region.height;
   // Another person's face box must not be in the cut-out. Boxes of faces cheek to cheek
   // overlap: there the part nearer the other face's middle than the chosen one's (each in
