@@ -1,5 +1,6 @@
 // Step 4's picture: the chosen person framed for a screen of the request's format by the
-// framing engine (composition.h), over the background the request chose. Three kinds of background:
+// framing engine (composition.h), over the background the request chose. Three kinds of
+// background:
 //   - an image (a preset or an upload): the person's matte composited over it, the edge's
 //     colours decontaminated so the photo's old background does not halo;
 //   - the original photo: a crop of the photo itself with the same composition, a blurred

@@ -59,14 +59,18 @@ inline std::string FormatNameList() {
   return list;
 }
 
-// InvalidArgument "invalid_format", listing the valid names.
+// InvalidArgument "invalid_format", listing the valid names (and the name given, its first
+// kEchoedNameChars characters).
+inline constexpr size_t kEchoedNameChars = 40;
 inline Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   for (size_t i = 0; i < kOutputFormats.size(); ++i) {
     if (kOutputFormats[i].name == name) return OutputFormat(i);
   }
+  const std::string shown = name.size() > kEchoedNameChars
+                                ? std::string(name.substr(0, kEchoedNameChars)) + "..."
+                                : std::string(name);
   return Status::InvalidArgument(
-      "format must be one of " + FormatNameList() + ", not '" + std::string(name) + "'",
-      "invalid_format");
+      "format must be one of " + FormatNameList() + ", not '" + shown + "'", "invalid_format");
 }
 
 }  // namespace vmsg::media

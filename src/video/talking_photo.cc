@@ -634,17 +634,12 @@ double LashAlpha(const Eye& eye, double blink, cv::Point2d p) {
   return kLashOpacity * std::min(1.0, (blink - kLashFrom) / 0.35) * across * depth;
 }
 
-}  // namespace
-
-// One frame's warp: the camera's affine map everywhere, the head's map over `patch`.
-namespace {
-
 // A drawing thread's working buffers, kept from frame to frame: at 1080x1920 the head's maps
 // are tens of megabytes a frame, and getting them fresh from the allocator each time (pages
 // handed back to the system and faulted in again) cost more than drawing into them.
 // Each buffer is kept at the largest size asked for, and a frame uses its top-left corner.
 struct Scratch {
-  cv::Mat grid, displacement, map;
+  cv::Mat grid, map;
 };
 cv::Mat Corner(cv::Mat& buffer, cv::Size size, int type) {
   if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) {
@@ -659,6 +654,7 @@ Scratch& ThreadScratch() {
 
 }  // namespace
 
+// One frame's warp: the camera's affine map everywhere, the head's map over `patch`.
 struct TalkingPhoto::FrameWarp {
   // Output pixel (x, y) takes its colour from (ax x + bx, ay y + by) outside the patch.
   double ax = 1, bx = 0, ay = 1, by = 0;

@@ -262,7 +262,7 @@ detect=$(curl -s -F "image=@/usr/share/doc/libdlib19.1/examples/faces/2008_00100
   "http://127.0.0.1:$port/api/person-detection/detect")
 image_id=$(grep -Eo '"image_id":"[0-9a-f-]{36}"' <<<"$detect" | cut -d'"' -f4)
 check "the photo for celery is stored" test -n "$image_id"
-sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"おめでとう\",\"voice_id\":\"default_female\",\"bgm_id\":null,\"framing\":\"half\"}}")
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"おめでとう\",\"voice_id\":\"default_female\",\"bgm_id\":null,\"framing\":\"half\",\"format\":\"square\"}}")
 celery_task=$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)
 check "celery send_task queues the generation" test -n "$celery_task"
 got=$("${celery[@]}" wait "$celery_task" 180)
@@ -270,9 +270,14 @@ check "celery AsyncResult.get() returns SUCCESS" grep -q '"state": "SUCCESS"' <<
 check "celery gets the result dict" grep -q "\"video_key\": \"videos/$celery_task/final_video.mp4\"" <<<"$got"
 check "the API answers for a celery task" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/video/result/$celery_task")" = 200
 check "a celery task's framing kwarg is the video's" grep -q '"framing":"half"' "$work/data2/objects/videos/$celery_task/video.json"
+check "a celery task's format kwarg is the video's" grep -q '"format":"square"' "$work/data2/objects/videos/$celery_task/video.json"
+check "celery gets the format's size in the result" grep -q '"width": 1080' <<<"$got"
 sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\",\"framing\":\"wide\"}}")
 got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
 check "celery unknown framing fails with the valid ones" grep -q "auto, bust, half, full" <<<"$got"
+sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\",\"format\":\"8k\"}}")
+got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
+check "celery unknown format fails with the valid ones" grep -q "portrait, portrait_hd, square, landscape" <<<"$got"
 sent=$("${celery[@]}" send '{"name":"vmsg.generate_video","args":["images/uploads/x/original.jpg"]}')
 got=$("${celery[@]}" wait "$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)" 60)
 check "celery positional args fail" grep -q '"state": "FAILURE"' <<<"$got"
