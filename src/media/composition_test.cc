@@ -33,6 +33,19 @@ PersonShape CutAtBottom(const FaceGeometry& face, cv::Size photo) {
 // Where the frame shows a photo row, and the frame's figures for the face.
 double FrameY(const Composition& c, double photo_y) { return photo_y * c.scale + c.ty; }
 
+// The rules for a half-length photo cut at the bottom: the face's share, the eye line, the
+// face on its line, and the torso's cut on or below the frame's bottom edge.
+void ExpectTheRules(const Composition& c, const FaceGeometry& face, cv::Size photo,
+                    cv::Size frame) {
+  const CompositionFigures f = Figures(c, face, frame);
+  EXPECT_GE(f.face_share, kMinFaceShare);
+  EXPECT_LE(f.face_share, kMaxFaceShare);
+  EXPECT_GE(f.eye_line, kMinEyeLine);
+  EXPECT_LE(f.eye_line, kMaxEyeLine);
+  EXPECT_LE(std::abs(f.centre_offset), kCentreTolerance);
+  EXPECT_GE(FrameY(c, photo.height), frame.height);  // the cut on or below the bottom edge
+}
+
 Composition ComposeOk(const CompositionRequest& r) {
   auto c = Compose(r);
   EXPECT_TRUE(c.ok()) << c.status();
@@ -59,13 +72,7 @@ TEST(CompositionTest, AHalfLengthPhotoGetsTheFaceCentredOnTheUpperThirdAndTheTor
   const FaceGeometry face = Face(640, 500, 200);
   const Composition c = ComposeOk(
       {.photo = photo, .frame = kFrame, .face = face, .person = CutAtBottom(face, photo)});
-  const CompositionFigures f = Figures(c, face, kFrame);
-  EXPECT_GE(f.face_share, kMinFaceShare);
-  EXPECT_LE(f.face_share, kMaxFaceShare);
-  EXPECT_GE(f.eye_line, kMinEyeLine);
-  EXPECT_LE(f.eye_line, kMaxEyeLine);
-  EXPECT_LE(std::abs(f.centre_offset), kCentreTolerance);
-  EXPECT_GE(FrameY(c, photo.height), kFrame.height);  // the cut on or below the bottom edge
+  ExpectTheRules(c, face, photo, kFrame);
   EXPECT_FALSE(c.upscale_capped);
 }
 
@@ -236,13 +243,7 @@ TEST(CompositionTest, EveryFormatFollowsTheRulesAndALandscapePutsTheFaceOnAThird
     const cv::Size frame(format.width, format.height);
     const Composition c = ComposeOk(
         {.photo = photo, .frame = frame, .face = face, .person = CutAtBottom(face, photo)});
-    const CompositionFigures f = Figures(c, face, frame);
-    EXPECT_GE(f.face_share, kMinFaceShare);
-    EXPECT_LE(f.face_share, kMaxFaceShare);
-    EXPECT_GE(f.eye_line, kMinEyeLine);
-    EXPECT_LE(f.eye_line, kMaxEyeLine);
-    EXPECT_LE(std::abs(f.centre_offset), kCentreTolerance);
-    EXPECT_GE(FrameY(c, photo.height), frame.height);
+    ExpectTheRules(c, face, photo, frame);
     // The face's centre on its line: a third of the width in landscape (this person stands
     // left of the photo's middle, facing the camera), the middle otherwise.
     const double x = (face.centre_x * c.scale + c.tx) / frame.width;
