@@ -29,12 +29,18 @@ test('Japanese by default; one switch makes every visible text English, kept aft
   // No raw i18n key is ever shown.
   assert.deepEqual(ja.filter((s) => /^[a-z_]+(\.[a-z_]+)+$/.test(s)), []);
   assert.ok((await page.textContent('#message-counter')).includes('/ 200'), 'counter shows the server limit');
+  // The system voices are named in the page's language (the catalog's names are English).
+  const voiceName = (id) => page.textContent(`#voice-list .choice-row[data-id="${id}"] .choice-name`);
+  await page.waitForSelector('#voice-list .choice-row[data-id="default_female"]');
+  assert.equal(await voiceName('default_female'), '標準の女性の声');
+  assert.equal(await voiceName('english_male'), '英語の男性の声');
 
   await page.click('#lang-toggle');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
   assert.equal(await page.textContent('#view-create h1'), 'Make a video message');
   assert.equal(await page.textContent('#h-voice'), '4Voice');
   assert.equal(await page.textContent('#generate-button'), 'Make the video');
+  assert.equal(await voiceName('default_female'), 'Default Female');
   const en = await visibleTexts(page);
   // Apart from names (voices, tracks, "vmsg", the language switch itself), nothing Japanese
   // is left on screen.

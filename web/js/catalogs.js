@@ -68,6 +68,13 @@ const mine = { voices: [], tracks: [] };
 
 // ---- voices ----
 
+// A system voice's name in the page's language (the catalog's English name for a system voice
+// the page has no words for); a custom voice's as its maker typed it.
+function voiceName(v) {
+  const key = `voice.system_${v.id}`;
+  return v.type === 'system' && has(key) ? t(key) : v.name;
+}
+
 function voiceDescription(v) {
   const parts = [t(`voice.lang_${v.language}`)];
   if (v.gender) parts.push(t(`voice.gender_${v.gender}`));
@@ -90,9 +97,9 @@ function renderVoices() {
     list.append(el('div', { className: 'choice-row', dataset: { id: v.id } },
       input,
       el('label', { for: id },
-        el('span', { className: 'choice-name', textContent: v.name }),
+        el('span', { className: 'choice-name', textContent: voiceName(v) }),
         el('span', { className: 'choice-meta', textContent: voiceDescription(v) })),
-      previewButton(t('voice.preview', { name: v.name }), v.preview_url)));
+      previewButton(t('voice.preview', { name: voiceName(v) }), v.preview_url)));
   }
 }
 
