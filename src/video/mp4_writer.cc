@@ -51,9 +51,9 @@ constexpr int64_t kBufferSeconds = 2;
 const Level* LevelFor(int width, int height, int fps) {
   const int64_t mbs =
       int64_t((width + kMacroblock - 1) / kMacroblock) * ((height + kMacroblock - 1) / kMacroblock);
+  // A side may be at most sqrt(8 * max frame) macroblocks long.
+  const int64_t side = std::max(width, height) / kMacroblock;
   for (const Level& level : kLevels) {
-    // A side may be at most sqrt(8 * max frame) macroblocks long.
-    const int64_t side = std::max(width, height) / kMacroblock;
     if (mbs <= level.max_frame_mbs && mbs * fps <= level.max_mbs_per_second &&
         side * side <= 8 * level.max_frame_mbs) {
       return &level;

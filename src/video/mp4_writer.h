@@ -43,8 +43,8 @@ struct Mp4Options {
   // x264's subpixel motion refinement (subme, 1-11); 0: the preset's.
   int subpixel_refine = 0;
 
-  // InvalidArgument "invalid_video_options" naming the field (a size no level holds among
-  // them).
+  // InvalidArgument "invalid_video_options" naming the field (or the size, when no H.264
+  // level holds it).
   Status Validate() const;
 };
 
