@@ -24,6 +24,8 @@ constexpr double kMinUpscaleToSharpen = 1.15;
 constexpr double kMaxEdgeGain = 2.5;
 // The photo fades into its fill over this many frame pixels at its edges inside the frame.
 constexpr int kFillSeam = 9;
+// Blurs wider than this are done at a smaller scale (WideBlur).
+constexpr double kFullScaleBlurSigma = 8;
 
 cv::Rect Round(const cv::Rect2d& r) {
   return cv::Rect(cv::Point(int(std::floor(r.x)), int(std::floor(r.y))),
@@ -74,6 +76,24 @@ void Sharpen(cv::Mat& pixels, double scale) {
   cv::addWeighted(pixels, 1 + kUnsharpAmount, blurred, -kUnsharpAmount, 0, pixels);
 }
 
+// A Gaussian blur of `sigma` done at a smaller scale when it is wide (the result is smooth at
+// that scale anyway): a 54-pixel blur over a 1080x1920 frame takes a tenth of the time.
+cv::Mat WideBlur(const cv::Mat& image, double sigma) {
+  const int shrink = std::max(1, int(sigma / kFullScaleBlurSigma));
+  cv::Mat out;
+  if (shrink == 1) {
+    cv::GaussianBlur(image, out, cv::Size(0, 0), sigma);
+    return out;
+  }
+  cv::Mat small;
+  cv::resize(image, small,
+             cv::Size(std::max(1, image.cols / shrink), std::max(1, image.rows / shrink)), 0, 0,
+             cv::INTER_AREA);
+  cv::GaussianBlur(small, small, cv::Size(0, 0), sigma / shrink);
+  cv::resize(small, out, image.size(), 0, 0, cv::INTER_LINEAR);
+  return out;
+}
+
 // The whole frame from the photo's placed pixels: where the photo has none, its reflection
 // blurred, with the photo fading into that fill over a few pixels.
 cv::Mat FillFrame(const Placed& photo, cv::Size frame, double fill_sigma) {
@@ -82,7 +102,7 @@ cv::Mat FillFrame(const Placed& photo, cv::Size frame, double fill_sigma) {
   cv::Mat padded, fill;
   cv::copyMakeBorder(photo.pixels, padded, w.y, frame.height - w.y - w.height, w.x,
                      frame.width - w.x - w.width, cv::BORDER_REFLECT_101);
-  cv::GaussianBlur(padded, fill, cv::Size(0, 0), fill_sigma);
+  fill = WideBlur(padded, fill_sigma);
   cv::Mat covered(frame, CV_32F, cv::Scalar(0));
   covered(w).setTo(1);
   cv::boxFilter(covered, covered, CV_32F, cv::Size(kFillSeam, kFillSeam), cv::Point(-1, -1), true,
@@ -167,7 +187,7 @@ Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
   Placed photo = Place(r.original, c.scale, {c.tx, c.ty}, r.frame, InterpolationFor(c.scale));
   if (photo.where.empty()) return Status::Internal("the composition shows none of the photo");
   Sharpen(photo.pixels, c.scale);
-  const cv::Mat pixels = FillFrame(photo, r.frame, kFillBlurFraction * r.frame.width);
+  const cv::Mat pixels = FillFrame(photo, r.frame, BlurSigma(kFillBlurFraction, r.frame));
   const double k = c.scale / cutout_scale;
   const Placed person =
       Place(cutout_alpha, k, {r.cutout_rect.x * c.scale + c.tx, r.cutout_rect.y * c.scale + c.ty},
@@ -186,7 +206,7 @@ Result<Framed> FramePortraitOrThrow(const FrameRequest& r) {
       framed.image = pixels;
       break;
     case FrameBackground::kBlurredOriginal:
-      framed.image = BlurBehind(pixels, framed.alpha, kBackgroundBlurFraction * r.frame.width);
+      framed.image = BlurBehind(pixels, framed.alpha, BlurSigma(kBackgroundBlurFraction, r.frame));
       Composite(framed.image, EstimateForeground(pixels, framed.alpha), framed.alpha);
       break;
     case FrameBackground::kImage:

@@ -24,9 +24,13 @@ namespace vmsg::media {
 inline constexpr int kFrameWidth = SpecOf(OutputFormat::kPortrait).width;
 inline constexpr int kFrameHeight = SpecOf(OutputFormat::kPortrait).height;
 // Bokeh of the blurred original, and the fill where the photo has no pixels: Gaussian sigma
-// as a fraction of the frame's width.
+// as a fraction of the portrait's width, scaled with the frame's height (FrameUnit) as the
+// person is, so that every format blurs alike around the same person.
 inline constexpr double kBackgroundBlurFraction = 0.025;
 inline constexpr double kFillBlurFraction = 0.05;
+inline double BlurSigma(double fraction, cv::Size frame) {
+  return fraction * kFrameWidth * FrameUnit(frame.height);
+}
 
 enum class FrameBackground { kImage, kOriginal, kBlurredOriginal };
 
