@@ -2,7 +2,7 @@
 // portrait 512x910 by default, portrait_hd, square, landscape), as a choice with each one's
 // size, and a small copy of step 2's framed preview in the chosen shape (framing.js makes
 // the preview for the format chosen here).
-import { t, onLanguageChange } from './i18n.js';
+import { t, has, onLanguageChange } from './i18n.js';
 import { state, changed, $, el } from './state.js';
 
 // Without /api/config's list (an older server): the spec's portrait only.
@@ -38,11 +38,14 @@ function renderChoices() {
       shapePreviews();
       changed();
     });
-    const name = t(`format.${f.id}`);
+    // A format the page has no words for (a newer server) shows its id and size.
+    const name = has(`format.${f.id}`) ? t(`format.${f.id}`) : f.id;
+    const use = has(`format.${f.id}_help`) ? t(`format.${f.id}_help`) : '';
+    const size = use ? t('format.size', { width: f.width, height: f.height, use }) : `${f.width}×${f.height}`;
     return el('div', { className: 'choice-row format-choice', dataset: { id: f.id } }, input,
       el('label', { for: `format-${f.id}` },
-        el('span', { className: 'choice-name', textContent: name === `format.${f.id}` ? f.id : name }),
-        el('span', { className: 'choice-meta', textContent: t('format.size', { width: f.width, height: f.height, use: t(`format.${f.id}_help`) }) })));
+        el('span', { className: 'choice-name', textContent: name }),
+        el('span', { className: 'choice-meta', textContent: size })));
   }));
 }
 
