@@ -1,11 +1,15 @@
 // bench/voice: real-time factor (synthesis wall time / audio duration) of a 100-character
 // message spoken through the Speaker — text cleaning, punctuation pauses, the engine and
 // prosody — in Japanese (Open JTalk subprocesses) and English (flite). Goal: ≤ 0.1.
-// Usage: voice_bench [rounds]; prints one line per language with the median of the rounds.
+// Then every system voice's profile (pitch, range, formant shift, HNR, rate, loudness).
+// Usage: voice_bench [rounds] [--wav-dir DIR]; prints one line per language with the median
+// of the rounds, then the profiles.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,7 @@
 #include "voice/speaker.h"
 #include "voice/system_voices.h"
 #include "voice/text.h"
+#include "voices/voice_profile.h"
 
 namespace vmsg::voice {
 namespace {
@@ -60,31 +65,66 @@ int Run(const Speaker& speaker, const char* name, const std::string& text, const
   return 0;
 }
 
-// The measured median pitch of each system voice speaking the same message: the figures
-// voice matching starts from, and the check that Default Female sits well above Default Male.
-void ReportPitch(const Speaker& speaker) {
+// Every system voice's profile over the ten profile messages of its language: the figures
+// the voice profile test holds in bands (voices/voice_profile_test.cc) and docs/voice.md
+// tabulates. Formant shifts are against the male voice of the same language; Default Male
+// moved to Default Female's pitch is the reference her harmonics-to-noise ratio is held to.
+// With `wav_dir`, each voice's first message is written there as {id}.wav (the
+// spectrograms in docs/voice.md are drawn from them).
+int ReportProfiles(const Speaker& speaker, const char* wav_dir) {
+  VoiceParams raised = DefaultMaleVoice();
+  raised.pitch_semitones = kDefaultFemalePitchSemitones;
   const struct {
+    const char* id;
     const char* name;
     VoiceParams voice;
-    const char* text;
+    Language language;
+    bool reference;  // the male voice the next rows' formants are compared with
   } voices[] = {
-      {"Default Male", DefaultMaleVoice(), kJapanese},
-      {"Default Female", DefaultFemaleVoice(), kJapanese},
-      {"English Male", EnglishMaleVoice(), kEnglish},
-      {"English Female", EnglishFemaleVoice(), kEnglish},
+      {"default_male", "Default Male", DefaultMaleVoice(), Language::kJapanese, true},
+      {"default_female", "Default Female", DefaultFemaleVoice(), Language::kJapanese, false},
+      {"default_male_raised", "Male +9.8 st", raised, Language::kJapanese, false},
+      {"english_male", "English Male", EnglishMaleVoice(), Language::kEnglish, true},
+      {"english_female", "English Female", EnglishFemaleVoice(), Language::kEnglish, false},
   };
-  double male_hz = 0;
+  std::printf(
+      "\nvoice profiles (10 messages each, neutral prosody):\n"
+      "%-15s %8s %7s %7s %6s %7s %7s %7s %11s %6s\n",
+      "voice", "median", "p10", "p90", "range", "F1", "F2", "HNR", "rate", "LUFS");
+  std::optional<voices::VoiceProfile> male;
   for (const auto& v : voices) {
-    ProsodyParams neutral;
-    neutral.preset = ProsodyPreset::kNeutral;
-    auto m = speaker.Synthesize(v.text, v.voice, neutral);
-    if (!m.ok()) continue;
-    auto p = EstimatePitch(m->speech.audio);
-    if (!p.ok()) continue;
-    if (male_hz == 0) male_hz = p->median_hz;
-    std::printf("%-15s median %6.1f Hz (p10 %6.1f, p90 %6.1f)  %+5.1f st vs Default Male\n", v.name,
-                p->median_hz, p->p10_hz, p->p90_hz, SemitonesBetween(male_hz, p->median_hz));
+    auto p = voices::ProfileVoice(speaker, v.voice, v.language);
+    if (!p.ok()) {
+      std::fprintf(stderr, "%s: %s\n", v.name, p.status().ToString().c_str());
+      return 1;
+    }
+    if (v.reference) male = *p;
+    auto shift = voices::FormantShiftOf(*p, *male);
+    std::printf("%-15s %5.1f Hz %7.1f %7.1f %6.2f %+6.1f%% %+6.1f%% %4.1f dB %4.2f %s/s %6.1f\n",
+                v.name, p->median_pitch_hz, p->p10_pitch_hz, p->p90_pitch_hz, p->pitch_range(),
+                shift.ok() ? 100 * (shift->f1 - 1) : 0.0, shift.ok() ? 100 * (shift->f2 - 1) : 0.0,
+                p->hnr_db, p->rate, v.language == Language::kJapanese ? "mora" : "syll",
+                p->loudness_lufs);
+    std::printf("%-15s %+5.1f st vs the male voice; F1/F2 by vowel:", "",
+                SemitonesBetween(male->median_pitch_hz, p->median_pitch_hz));
+    for (const auto& [symbol, f] : p->vowels) {
+      if (f.frames >= voices::kMinVowelFrames) {
+        std::printf(" %s %.0f/%.0f", symbol.c_str(), f.f1_hz, f.f2_hz);
+      }
+    }
+    std::printf("\n");
+    if (wav_dir != nullptr) {
+      ProsodyParams neutral;
+      neutral.preset = ProsodyPreset::kNeutral;
+      auto m = speaker.Synthesize(voices::ProfileMessages(v.language).front(), v.voice, neutral);
+      const std::string path = std::string(wav_dir) + "/" + v.id + ".wav";
+      if (!m.ok() || !WriteWavFile(path, m->speech.audio).ok()) {
+        std::fprintf(stderr, "cannot write %s\n", path.c_str());
+        return 1;
+      }
+    }
   }
+  return 0;
 }
 
 }  // namespace
@@ -92,7 +132,19 @@ void ReportPitch(const Speaker& speaker) {
 
 int main(int argc, char** argv) {
   using namespace vmsg::voice;
-  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : kDefaultRounds;
+  int rounds = kDefaultRounds;
+  const char* wav_dir = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--wav-dir" && i + 1 < argc) {
+      wav_dir = argv[++i];
+    } else if (!arg.empty() && std::isdigit(static_cast<unsigned char>(arg[0]))) {
+      rounds = std::max(1, std::atoi(arg.c_str()));
+    } else {
+      std::fprintf(stderr, "usage: voice_bench [rounds] [--wav-dir DIR]\n");
+      return 2;
+    }
+  }
   auto jtalk = NewOpenJTalkSynthesizer();
   if (!jtalk.ok()) {
     std::fprintf(stderr, "%s\n", jtalk.status().ToString().c_str());
@@ -104,6 +156,5 @@ int main(int argc, char** argv) {
   std::printf("bench/voice: median of %d rounds, synthesis + prosody\n", rounds);
   if (Run(speaker, "japanese", kJapanese, DefaultMaleVoice(), rounds, ja) != 0) return 1;
   if (Run(speaker, "english", kEnglish, EnglishFemaleVoice(), rounds, en) != 0) return 1;
-  ReportPitch(speaker);
-  return 0;
+  return ReportProfiles(speaker, wav_dir);
 }

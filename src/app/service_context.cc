@@ -257,6 +257,10 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       for (const std::string& id : seeded.created) created += (created.empty() ? "" : ",") + id;
       ctx->logger_->Info("voice", "system voices seeded", {{"created", created}});
     }
+    for (const std::string& id : seeded.refreshed) {
+      ctx->logger_->Info("voice", "system voice sample remade for this build's tuning",
+                         {{"id", id}});
+    }
     for (const auto& [id, status] : seeded.failed) {
       ctx->logger_->Warning("voice", "system voice not seeded",
                             {{"id", id}, {"error", status.ToString()}});

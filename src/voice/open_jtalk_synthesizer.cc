@@ -30,6 +30,8 @@ namespace {
 constexpr double kTraceTimeUnit = 1e-7;  // HTK label times are in 100 ns
 constexpr double kMinAllPass = 0.0;
 constexpr double kMaxAllPass = 1.0;
+constexpr double kMinPitchRange = 0.0;
+constexpr double kMaxPitchRange = 2.0;
 constexpr size_t kMaxStderrInMessage = 400;
 // open_jtalk reads only the first line of its input, with fgets into a 1024-byte buffer:
 // longer text would be cut (possibly inside a UTF-8 sequence) and the rest never spoken.
@@ -343,7 +345,9 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     if (!std::isfinite(params.speed) || params.speed <= 0 ||
         !std::isfinite(params.pitch_semitones) ||
         (params.all_pass &&
-         !(*params.all_pass >= kMinAllPass && *params.all_pass <= kMaxAllPass))) {
+         !(*params.all_pass >= kMinAllPass && *params.all_pass <= kMaxAllPass)) ||
+        (params.pitch_range &&
+         !(*params.pitch_range >= kMinPitchRange && *params.pitch_range <= kMaxPitchRange))) {
       return Status::InvalidArgument("synthesis parameters out of range", "invalid_prosody");
     }
 
@@ -389,6 +393,10 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     if (params.all_pass) {
       args.push_back("-a");
       args.push_back(FormatNumber(*params.all_pass));
+    }
+    if (params.pitch_range) {
+      args.push_back("-jf");
+      args.push_back(FormatNumber(*params.pitch_range));
     }
     args.push_back(text_file.string());
     VMSG_RETURN_IF_ERROR(Run(args, stderr_file));

@@ -119,6 +119,7 @@ Result<SpokenMessage> Speaker::Synthesize(std::string_view text, const VoicePara
   params.pitch_semitones = voice.pitch_semitones + shape.pitch_semitones + prosody.pitch_semitones;
   params.speed = voice.speed * shape.tempo * prosody.speed;
   params.all_pass = voice.all_pass;
+  params.pitch_range = voice.pitch_range;
 
   Speech& speech = out.speech;
   speech.language = language;

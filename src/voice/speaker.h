@@ -23,7 +23,8 @@ struct VoiceParams {
   std::string english_voice;   // flite voice name; empty: the voice does not speak English
   double pitch_semitones = 0;
   double speed = 1;
-  std::optional<double> all_pass;  // Open JTalk only
+  std::optional<double> all_pass;     // Open JTalk only
+  std::optional<double> pitch_range;  // Open JTalk only: its -jf, see SynthesisParams
 };
 
 // A stretch of speech between pauses.

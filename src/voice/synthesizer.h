@@ -24,6 +24,9 @@ struct SynthesisParams {
   double pitch_semitones = 0;      // added to the voice's own pitch
   double speed = 1;                // > 0; 2 is twice as fast
   std::optional<double> all_pass;  // Open JTalk's frequency warping (0..1); voice default if unset
+  // Open JTalk's global-variance weight for log F0 (-jf, 0..2; 1 when unset): above 1 the
+  // pitch contour swings wider around its mean, a livelier intonation; flite ignores it.
+  std::optional<double> pitch_range;
 };
 
 class SpeechSynthesizer {

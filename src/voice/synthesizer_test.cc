@@ -140,6 +140,24 @@ TEST(OpenJTalkTest, RefusesUnknownVoiceAndBadParams) {
   SynthesisParams p = Ja();
   p.all_pass = 1.5;
   EXPECT_FALSE(Jtalk().Synthesize("あ", p).ok());
+  p = Ja();
+  p.pitch_range = 2.5;
+  EXPECT_EQ(Jtalk().Synthesize("あ", p).status().reason(), "invalid_prosody");
+}
+
+TEST(OpenJTalkTest, PitchRangeWidensIntonationAroundTheSameTimings) {
+  const char* text = "お誕生日おめでとうございます。素敵な一年になりますように。";
+  SynthesisParams wide = Ja();
+  wide.pitch_range = 1.6;
+  auto base = Jtalk().Synthesize(text, Ja());
+  auto lively = Jtalk().Synthesize(text, wide);
+  ASSERT_TRUE(base.ok() && lively.ok());
+  EXPECT_EQ(lively->audio.samples.size(), base->audio.samples.size());  // durations untouched
+  auto p0 = EstimatePitch(base->audio);
+  auto p1 = EstimatePitch(lively->audio);
+  ASSERT_TRUE(p0.ok() && p1.ok());
+  EXPECT_GT(p1->p90_hz / p1->p10_hz, p0->p90_hz / p0->p10_hz * 1.08);
+  EXPECT_NEAR(SemitonesBetween(p0->median_hz, p1->median_hz), 0, 1.0);
 }
 
 TEST(OpenJTalkTest, SpeaksEveryLineAndRefusesWhatItWouldCut) {

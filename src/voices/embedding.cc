@@ -51,15 +51,19 @@ std::vector<float> VoiceEmbedding::ToVector() const {
           static_cast<float>(engine_median_pitch_hz),
           static_cast<float>(matched_median_pitch_hz),
           static_cast<float>(f.duration_seconds),
-          static_cast<float>(f.sample_rate)};
+          static_cast<float>(f.sample_rate),
+          params.pitch_range ? static_cast<float>(*params.pitch_range) : kNone};
 }
 
 Result<VoiceEmbedding> VoiceEmbedding::FromVector(const std::vector<float>& v) {
   auto bad = [](const std::string& what) {
     return Status::InvalidArgument("voice embedding: " + what, "invalid_embedding");
   };
-  if (v.size() != kEmbeddingSize || v[0] != kEmbeddingLayoutVersion) {
-    return bad("not layout version 1 with " + std::to_string(kEmbeddingSize) + " elements");
+  const bool version1 = v.size() == kEmbeddingSizeVersion1 && !v.empty() && v[0] == 1;
+  const bool version2 = v.size() == kEmbeddingSize && v[0] == kEmbeddingLayoutVersion;
+  if (!version1 && !version2) {
+    return bad("not layout version 1 with " + std::to_string(kEmbeddingSizeVersion1) +
+               " elements nor version 2 with " + std::to_string(kEmbeddingSize));
   }
   for (float x : v) {
     if (!std::isfinite(x)) return bad("a value is not finite");
@@ -76,6 +80,10 @@ Result<VoiceEmbedding> VoiceEmbedding::FromVector(const std::vector<float>& v) {
   if (v[5] != kNone) {
     if (!(v[5] >= 0 && v[5] <= 1)) return bad("all-pass constant outside [0, 1]");
     e.params.all_pass = v[5];
+  }
+  if (version2 && v[16] != kNone) {
+    if (!(v[16] >= 0 && v[16] <= 2)) return bad("pitch-range weight outside [0, 2]");
+    e.params.pitch_range = v[16];
   }
   e.features = {.median_pitch_hz = v[6],
                 .p10_pitch_hz = v[7],

@@ -14,10 +14,12 @@
 
 namespace vmsg::voices {
 
-// The layout's version, stored in element 0; readers refuse other versions.
-inline constexpr float kEmbeddingLayoutVersion = 1;
-// Elements in layout version 1.
-inline constexpr size_t kEmbeddingSize = 16;
+// The layout's version, stored in element 0. Version 2 added element 16 (Open JTalk's
+// pitch-range weight); readers take versions 1 and 2 and refuse others.
+inline constexpr float kEmbeddingLayoutVersion = 2;
+// Elements in layout version 2 (version 1 had the first 16).
+inline constexpr size_t kEmbeddingSize = 17;
+inline constexpr size_t kEmbeddingSizeVersion1 = 16;
 
 // Engine voices by index, as elements 1 and 2 store them (-1: none).
 inline constexpr std::string_view kJapaneseEngineVoices[] = {"nitech_m001"};
@@ -42,7 +44,7 @@ struct VoiceEmbedding {
   double engine_median_pitch_hz = 0;   // the engine voice unshifted, on the calibration text
   double matched_median_pitch_hz = 0;  // `params` on the calibration text
 
-  // The vector (kEmbeddingSize elements, layout version 1):
+  // The vector (kEmbeddingSize elements, layout version 2):
   //  0 layout version          1 Japanese engine voice (index, -1 none)
   //  2 English engine voice    3 pitch shift (semitones)
   //  4 speed factor            5 all-pass constant (-1: the engine voice's default)
@@ -51,6 +53,7 @@ struct VoiceEmbedding {
   // 10 formant scale          11 speaking rate (syllable nuclei per second)
   // 12 engine voice's median pitch (Hz)   13 matched voice's median pitch (Hz)
   // 14 reference duration (s) 15 reference sample rate (Hz)
+  // 16 Open JTalk pitch-range weight (-jf; -1: the engine's default), version 2 only
   std::vector<float> ToVector() const;
   // InvalidArgument "invalid_embedding" for another size or version, an unknown engine voice
   // index or parameters out of range.

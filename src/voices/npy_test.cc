@@ -55,6 +55,7 @@ TEST(NpyTest, NumPyLoadsTheFile) {
                 .sample_rate = 24000};
   e.engine_median_pitch_hz = 128;
   e.matched_median_pitch_hz = 161;
+  e.params.pitch_range = 1.25;
   const auto path =
       std::filesystem::temp_directory_path() / ("vmsg_npy_" + std::to_string(::getpid()) + ".npy");
   std::ofstream(path, std::ios::binary) << e.ToNpy();
@@ -70,8 +71,8 @@ TEST(NpyTest, NumPyLoadsTheFile) {
   std::filesystem::remove(path);
   ASSERT_TRUE(read);
   EXPECT_EQ(std::string(line),
-            "float32 (16,) 1 0 -1 4.25 1.1 0.52 160.5 120 210 9.68826 1.05 6.5 128 161 12.5 "
-            "24000\n");
+            "float32 (17,) 2 0 -1 4.25 1.1 0.52 160.5 120 210 9.68826 1.05 6.5 128 161 12.5 "
+            "24000 1.25\n");
 }
 
 TEST(NpyTest, RefusesOtherFiles) {
@@ -101,9 +102,22 @@ TEST(EmbeddingTest, RoundTripsAndRefusesBadVectors) {
   EXPECT_FLOAT_EQ(back.params.speed, 0.9);
   EXPECT_FALSE(back.params.all_pass.has_value());
 
+  e.params.pitch_range = 1.25;
+  EXPECT_FLOAT_EQ(VoiceEmbedding::FromNpy(e.ToNpy()).value().params.pitch_range.value(), 1.25);
+  e.params.pitch_range.reset();
+
   std::vector<float> v = e.ToVector();
   ASSERT_EQ(v.size(), kEmbeddingSize);
-  v[0] = 2;
+  v[0] = 3;
+  EXPECT_EQ(VoiceEmbedding::FromVector(v).status().reason(), "invalid_embedding");
+  v = e.ToVector();
+  v[16] = 2.5;  // pitch-range weight out of range
+  EXPECT_EQ(VoiceEmbedding::FromVector(v).status().reason(), "invalid_embedding");
+  v = e.ToVector();
+  v.pop_back();  // a layout version 1 vector: still read, without a pitch-range weight
+  v[0] = 1;
+  EXPECT_EQ(VoiceEmbedding::FromVector(v).value().params.english_voice, "rms");
+  v[0] = 2;  // but version 2 needs all 17
   EXPECT_EQ(VoiceEmbedding::FromVector(v).status().reason(), "invalid_embedding");
   v = e.ToVector();
   v[2] = 9;  // no such flite voice

@@ -2,6 +2,8 @@
 #include "voices/voice_service.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "voice/system_voices.h"
 
@@ -15,12 +17,26 @@ constexpr std::string_view kDefaultGender = "neutral";
 const blob::PutOptions kWav{.content_type = "audio/wav"};
 const blob::PutOptions kNpy{.content_type = "application/octet-stream"};
 
+bool Near(double a, double b) { return std::abs(a - b) < 1e-4; }
+
+bool NearOptional(const std::optional<double>& a, const std::optional<double>& b) {
+  return a.has_value() == b.has_value() && (!a || Near(*a, *b));
+}
+
+// Whether an embedding (float32 values) holds these engine parameters.
+bool SameParams(const voice::VoiceParams& a, const voice::VoiceParams& b) {
+  return a.japanese_voice == b.japanese_voice && a.english_voice == b.english_voice &&
+         Near(a.pitch_semitones, b.pitch_semitones) && Near(a.speed, b.speed) &&
+         NearOptional(a.all_pass, b.all_pass) && NearOptional(a.pitch_range, b.pitch_range);
+}
+
 }  // namespace
 
 const std::vector<SystemVoiceSpec>& SystemVoices() {
   static const std::vector<SystemVoiceSpec> kVoices = {
       {"default_female", "Default Female", "ja", "female",
-       "Japanese female voice (Open JTalk nitech m001, +7 semitones, all-pass 0.50)",
+       "Japanese female voice (Open JTalk nitech m001, +9.8 semitones, all-pass 0.49, "
+       "intonation 1.3)",
        "こんにちは。ビデオメッセージをお届けします。", voice::DefaultFemaleVoice()},
       {"default_male", "Default Male", "ja", "male", "Japanese male voice (Open JTalk nitech m001)",
        "こんにちは。ビデオメッセージをお届けします。", voice::DefaultMaleVoice()},
@@ -57,14 +73,17 @@ SeedReport VoiceService::EnsureSystemVoices() {
   for (const SystemVoiceSpec& spec : SystemVoices()) {
     const std::string id(spec.id);
     Result<meta::VoiceProfile> existing = catalog_.Get(id);
-    bool objects_present = false;
+    bool stale = false;
     if (existing.ok()) {
       Result<bool> wav = objects_.Exists(existing->reference_audio_path);
-      Result<bool> npy = objects_.Exists(existing->embedding_path);
-      objects_present = wav.ok() && *wav && npy.ok() && *npy;
-      if (objects_present) {
-        report.kept.push_back(id);
-        continue;
+      Result<std::string> npy = objects_.GetBytes(existing->embedding_path);
+      if (wav.ok() && *wav && npy.ok()) {
+        Result<VoiceEmbedding> stored = VoiceEmbedding::FromNpy(*npy);
+        stale = !stored.ok() || !SameParams(stored->params, spec.params);
+        if (!stale) {
+          report.kept.push_back(id);
+          continue;
+        }
       }
     } else if (existing.status().code() != StatusCode::kNotFound) {
       report.failed.emplace_back(id, existing.status());
@@ -84,7 +103,7 @@ SeedReport VoiceService::EnsureSystemVoices() {
       continue;
     }
     if (existing.ok()) {
-      report.kept.push_back(id);
+      (stale ? report.refreshed : report.kept).push_back(id);
       continue;
     }
     profile.name = std::string(spec.name);

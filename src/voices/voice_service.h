@@ -34,6 +34,9 @@ const std::vector<SystemVoiceSpec>& SystemVoices();
 struct SeedReport {
   std::vector<std::string> created;
   std::vector<std::string> kept;  // already in the catalog (objects restored when missing)
+  // Kept, with the sample and embedding made again: they were made with other engine
+  // parameters than this build's (a retuned voice).
+  std::vector<std::string> refreshed;
   std::vector<std::pair<std::string, Status>> failed;
 };
 

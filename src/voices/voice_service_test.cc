@@ -14,6 +14,7 @@
 #include "voice/pitch.h"
 #include "voice/system_voices.h"
 #include "voices/encode_for_test.h"
+#include "voices/npy.h"
 
 namespace vmsg::voices {
 namespace {
@@ -106,7 +107,7 @@ TEST_F(VoiceServiceTest, SeedsTheFourSystemVoicesOnceWithTheSpecFields) {
         VoiceEmbedding::FromNpy(store_.GetBytes(p.embedding_path).value()).value();
     EXPECT_EQ(e.params.japanese_voice, spec.params.japanese_voice);
     EXPECT_EQ(e.params.english_voice, spec.params.english_voice);
-    EXPECT_DOUBLE_EQ(e.params.pitch_semitones, spec.params.pitch_semitones);
+    EXPECT_NEAR(e.params.pitch_semitones, spec.params.pitch_semitones, 1e-5);  // float32
     EXPECT_NEAR(e.features.median_pitch_hz, MedianOf(wav), 3);
     EXPECT_EQ(e.features.sample_rate, 24000);
     EXPECT_NEAR(e.features.duration_seconds, wav.duration_seconds(), 0.01);
@@ -130,6 +131,28 @@ TEST_F(VoiceServiceTest, SeedsTheFourSystemVoicesOnceWithTheSpecFields) {
   EXPECT_TRUE(store_.Has("voices/system/english_male.wav"));
   EXPECT_EQ(catalog_->List().value().size(), 4u);
   EXPECT_EQ(catalog_->Get("english_male").value().created_at, clock_.Now() - std::chrono::hours(1));
+
+  // A store seeded by an older build, whose Default Female was tuned otherwise (layout 1
+  // embedding, +7 semitones): the next start makes its sample and embedding again.
+  const std::string npy = "voices/embeddings/default_female.npy";
+  VoiceEmbedding old = VoiceEmbedding::FromNpy(store_.GetBytes(npy).value()).value();
+  old.params.pitch_semitones = 7;
+  old.params.pitch_range.reset();
+  std::vector<float> v1 = old.ToVector();
+  v1.pop_back();
+  v1[0] = 1;
+  ASSERT_TRUE(store_.Put(npy, EncodeNpyFloat32(v1), {}).ok());
+  const std::string wav = "voices/system/default_female.wav";
+  const std::string made = store_.GetBytes(wav).value();
+  ASSERT_TRUE(store_.Put(wav, store_.GetBytes("voices/system/default_male.wav").value(), {}).ok());
+  const SeedReport third = service_->EnsureSystemVoices();
+  EXPECT_EQ(third.refreshed, std::vector<std::string>{"default_female"});
+  EXPECT_EQ(third.kept.size(), 3u);
+  const VoiceEmbedding remade = VoiceEmbedding::FromNpy(store_.GetBytes(npy).value()).value();
+  EXPECT_NEAR(remade.params.pitch_semitones, voice::DefaultFemaleVoice().pitch_semitones, 1e-5);
+  EXPECT_EQ(remade.params.pitch_range.has_value(), true);
+  EXPECT_TRUE(store_.GetBytes(wav).value() == made) << "the sample is this build's again";
+  EXPECT_EQ(service_->EnsureSystemVoices().kept.size(), 4u);  // and then keeps them
 }
 
 TEST_F(VoiceServiceTest, CustomVoiceFromDefaultMalePlusFourSemitonesMatchesItsPitch) {
@@ -175,6 +198,33 @@ TEST_F(VoiceServiceTest, CustomVoiceFromDefaultMalePlusFourSemitonesMatchesItsPi
   // The recording's timbre is the engine's own: the measured scale is near 1.
   EXPECT_NEAR(e.features.formant_scale, 1, 0.08);
   EXPECT_NEAR(params.speed, 1, 0.2);
+}
+
+// A woman's voice on the retuned base: a recording of Default Female 2 semitones lower (about
+// 210 Hz, formants 18 % above the engine's, the wider intonation) is matched in pitch and
+// vocal tract, though a custom voice has no pitch-range weight of its own.
+TEST_F(VoiceServiceTest, CustomVoiceFromDefaultFemaleMinusTwoSemitonesMatchesItsPitch) {
+  const voice::Audio recording = Speak(kJapaneseRecordingText, voice::DefaultFemaleVoice(), -2);
+  const double recording_median = MedianOf(recording);
+  Result<meta::VoiceProfile> p =
+      service_->CreateCustom({.name = "妹の声",
+                              .language = "ja",
+                              .gender = "female",
+                              .description = "test",
+                              .recordings = {voice::EncodeWav(recording)}});
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const voice::VoiceParams params = service_->ParamsFor(p->id).value();
+  const double spoken_median = MedianOf(Speak(kJapaneseRecordingText, params));
+  const double other_median = MedianOf(Speak(kJapaneseTestText, params));
+  const double truth_median = MedianOf(Speak(kJapaneseTestText, voice::DefaultFemaleVoice(), -2));
+  std::printf(
+      "female recording %.1f Hz; shift %+.2f st, all-pass %.3f; same words %.1f Hz; "
+      "other words %.1f Hz vs the speaker's %.1f Hz\n",
+      recording_median, params.pitch_semitones, params.all_pass.value_or(-1), spoken_median,
+      other_median, truth_median);
+  EXPECT_LT(std::abs(voice::SemitonesBetween(recording_median, spoken_median)), 1.0);
+  EXPECT_LT(std::abs(voice::SemitonesBetween(truth_median, other_median)), 1.0);
+  EXPECT_NEAR(params.all_pass.value_or(-1), voice::kDefaultFemaleAllPass, 0.03);
 }
 
 TEST_F(VoiceServiceTest, EnglishCustomVoiceMatchesItsPitch) {
