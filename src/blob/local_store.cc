@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "blob/crypto.h"
+#include "common/files.h"
 #include "common/json.h"
 
 namespace vmsg::blob {
@@ -33,12 +34,6 @@ constexpr int kMetaRetries = 100;
 // A form without a content-length-range may upload this much (S3's single PUT limit).
 constexpr uint64_t kDefaultPostMaxBytes = uint64_t{5} * 1024 * 1024 * 1024;
 constexpr std::string_view kFilenameVariable = "${filename}";
-
-std::string ErrnoText(int err) { return std::strerror(err); }
-
-Status IoError(std::string_view what, const fs::path& path, int err) {
-  return Status::Internal(std::string(what) + " " + path.string() + ": " + ErrnoText(err));
-}
 
 // The local store's own limits on top of ValidateKey.
 Status ValidateLocalKey(std::string_view key) {
@@ -89,44 +84,6 @@ class Md5 {
 
  private:
   EVP_MD_CTX* ctx_;
-};
-
-Status WriteAll(int fd, std::string_view data, const fs::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("writing", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status FsyncDir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("opening directory", dir, errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : IoError("syncing directory", dir, err);
-}
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 struct Meta {
@@ -190,7 +147,7 @@ class AtomicWriter {
     }
     w->temp_ = target.parent_path() / (std::string(kTempPrefix) + HexEncode(RandomBytes(8)));
     const int fd = ::open(w->temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return IoError("creating", w->temp_, errno);
+    if (fd < 0) return FileError("creating", w->temp_, errno);
     w->fd_ = Fd(fd);
     return w;
   }
@@ -209,9 +166,9 @@ class AtomicWriter {
 
   // Syncs the data, writes the sidecar, renames both into place and syncs the directory.
   Result<ObjectInfo> Commit(std::string key, std::string content_type, TimePoint written) {
-    if (::fsync(fd_.get()) != 0) return IoError("syncing", temp_, errno);
+    if (::fsync(fd_.get()) != 0) return FileError("syncing", temp_, errno);
     struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) return IoError("inspecting", temp_, errno);
+    if (::fstat(fd_.get(), &st) != 0) return FileError("inspecting", temp_, errno);
     ObjectInfo info{.key = std::move(key),
                     .size = size_,
                     .last_modified = written,
@@ -226,11 +183,11 @@ class AtomicWriter {
         target_.parent_path() / (std::string(kTempPrefix) + HexEncode(RandomBytes(8)));
     {
       const int mfd = ::open(meta_temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (mfd < 0) return IoError("creating", meta_temp, errno);
+      if (mfd < 0) return FileError("creating", meta_temp, errno);
       Fd owner(mfd);
       Status written_meta = WriteAll(mfd, DumpJson(meta), meta_temp);
       if (written_meta.ok() && ::fsync(mfd) != 0)
-        written_meta = IoError("syncing", meta_temp, errno);
+        written_meta = FileError("syncing", meta_temp, errno);
       if (!written_meta.ok()) {
         ::unlink(meta_temp.c_str());
         return written_meta;
@@ -244,14 +201,14 @@ class AtomicWriter {
             "cannot store " + target_.string() + ": other objects' keys continue it with '/'",
             "key_conflict");
       }
-      return IoError("renaming into", target_, err);
+      return FileError("renaming into", target_, err);
     }
     committed_ = true;
     const fs::path meta_path = MetaPathFor(target_);
     if (::rename(meta_temp.c_str(), meta_path.c_str()) != 0) {
       const int err = errno;
       ::unlink(meta_temp.c_str());
-      return IoError("renaming into", meta_path, err);
+      return FileError("renaming into", meta_path, err);
     }
     VMSG_RETURN_IF_ERROR(FsyncDir(target_.parent_path()));
     return info;
@@ -298,11 +255,11 @@ Result<OpenObject> OpenWithMeta(const fs::path& path, std::string_view key) {
       if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
         return Status::NotFound("no object " + std::string(key), "object_not_found");
       }
-      return IoError("opening", path, errno);
+      return FileError("opening", path, errno);
     }
     OpenObject obj{.fd = Fd(fd), .path = path, .info = {}};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) return IoError("inspecting", path, errno);
+    if (::fstat(fd, &st) != 0) return FileError("inspecting", path, errno);
     if (!S_ISREG(st.st_mode)) {
       return Status::NotFound("no object " + std::string(key), "object_not_found");
     }
@@ -424,7 +381,7 @@ class LocalStore final : public LocalObjectStore {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return Status::NotFound("no file " + file.string());
-      return IoError("opening", file, errno);
+      return FileError("opening", file, errno);
     }
     Fd owner(fd);
     VMSG_ASSIGN_OR_RETURN(auto writer, AtomicWriter::Start(HotPath(key), dir_mutex_));
@@ -432,7 +389,7 @@ class LocalStore final : public LocalObjectStore {
     for (;;) {
       const ssize_t n = ::read(fd, buf.data(), buf.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError("reading", file, errno);
+      if (n < 0) return FileError("reading", file, errno);
       if (n == 0) break;
       VMSG_RETURN_IF_ERROR(writer->Write(std::string_view(buf.data(), static_cast<size_t>(n))));
     }
@@ -450,7 +407,7 @@ class LocalStore final : public LocalObjectStore {
       const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - offset));
       const ssize_t n = ::pread(obj.fd.get(), buf.data(), want, static_cast<off_t>(offset));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return IoError("reading", obj.path, errno);
+      if (n < 0) return FileError("reading", obj.path, errno);
       if (n == 0) return Status::DataLoss("object " + std::string(key) + " ended early");
       VMSG_RETURN_IF_ERROR(sink(std::string_view(buf.data(), static_cast<size_t>(n))));
       offset += static_cast<uint64_t>(n);
@@ -638,7 +595,7 @@ class LocalStore final : public LocalObjectStore {
     const fs::path path = base / fs::path(key);
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return Status::Ok();
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError("deleting", path, errno);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return FileError("deleting", path, errno);
     ::unlink(MetaPathFor(path).c_str());
     for (fs::path dir = path.parent_path(); dir != base && dir.has_relative_path();
          dir = dir.parent_path()) {
@@ -709,11 +666,11 @@ class LocalStore final : public LocalObjectStore {
     if (ec) return Status::Internal("creating " + to.parent_path().string() + ": " + ec.message());
     // The sidecar first: a reader in between finds no hot sidecar and retries.
     if (::rename(MetaPathFor(from).c_str(), MetaPathFor(to).c_str()) != 0 && errno != ENOENT) {
-      return IoError("moving the sidecar of", from, errno);
+      return FileError("moving the sidecar of", from, errno);
     }
     if (::rename(from.c_str(), to.c_str()) != 0) {
       const int err = errno;
-      if (err != EXDEV) return IoError("moving", from, err);
+      if (err != EXDEV) return FileError("moving", from, err);
       fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
       if (ec) return Status::Internal("copying " + from.string() + ": " + ec.message());
     }
@@ -915,16 +872,16 @@ Result<std::string> LoadSecret(const fs::path& path) {
     Fd owner(fd);
     const std::string secret = RandomBytes(kLocalSecretBytes);
     VMSG_RETURN_IF_ERROR(WriteAll(fd, secret, path));
-    if (::fsync(fd) != 0) return IoError("syncing", path, errno);
+    if (::fsync(fd) != 0) return FileError("syncing", path, errno);
     VMSG_RETURN_IF_ERROR(FsyncDir(path.parent_path()));
     return secret;
   }
-  if (errno != EEXIST) return IoError("creating", path, errno);
+  if (errno != EEXIST) return FileError("creating", path, errno);
   fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return IoError("opening", path, errno);
+  if (fd < 0) return FileError("opening", path, errno);
   Fd owner(fd);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return IoError("inspecting", path, errno);
+  if (::fstat(fd, &st) != 0) return FileError("inspecting", path, errno);
   if (!S_ISREG(st.st_mode) || (st.st_mode & 0077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -938,7 +895,7 @@ Result<std::string> LoadSecret(const fs::path& path) {
   for (;;) {
     const ssize_t n = ::read(fd, secret.data() + got, secret.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("reading", path, errno);
+    if (n < 0) return FileError("reading", path, errno);
     if (n == 0) break;
     got += static_cast<size_t>(n);
     if (got == secret.size()) break;

@@ -10,38 +10,10 @@
 #include <system_error>
 #include <utility>
 
+#include "common/files.h"
+
 namespace vmsg::meta {
 namespace {
-
-// std::strerror is not thread-safe; the generic category's message is.
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-Status IoError(std::string_view what, const std::filesystem::path& path, int err) {
-  return Status::Unavailable(std::string(what) + " " + path.string() + ": " + ErrnoText(err),
-                             "catalog_io");
-}
-
-// An open file descriptor, closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-  // Closes now, reporting the error (a failed close can mean lost written data).
-  int Close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 // The exclusive lock on "<file>.lock", held for its lifetime. Each lock opens its own
 // descriptor: flock locks belong to the open file description, so two threads of one
@@ -50,9 +22,9 @@ class FileLock {
  public:
   static Result<std::unique_ptr<FileLock>> Acquire(const std::filesystem::path& path) {
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (fd.get() < 0) return IoError("cannot open lock file", path, errno);
+    if (fd.get() < 0) return FileError("cannot open lock file", path, errno);
     while (::flock(fd.get(), LOCK_EX) != 0) {
-      if (errno != EINTR) return IoError("cannot lock", path, errno);
+      if (errno != EINTR) return FileError("cannot lock", path, errno);
     }
     return std::unique_ptr<FileLock>(new FileLock(fd.Release()));
   }
@@ -61,25 +33,6 @@ class FileLock {
   explicit FileLock(int fd) : fd_(fd) {}
   Fd fd_;  // closing it releases the lock
 };
-
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write", path, errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status FsyncDirectory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return IoError("cannot open directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return IoError("cannot sync directory", dir, errno);
-  return Status::Ok();
-}
 
 std::string TempPrefix(const std::filesystem::path& path) {
   return path.filename().string() + ".tmp.";
@@ -131,10 +84,10 @@ Result<vmsg::Json> JsonDocumentFile::ReadUnlocked() const {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return Status::NotFound("no catalog file " + path.string());
-    return IoError("cannot open", path, errno);
+    return FileError("cannot open", path, errno);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
+  if (::fstat(fd.get(), &st) != 0) return FileError("cannot stat", path, errno);
   if (static_cast<uint64_t>(st.st_size) > kMaxDocumentBytes) {
     return Corrupt(path, "is larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
   }
@@ -147,7 +100,7 @@ Result<vmsg::Json> JsonDocumentFile::ReadUnlocked() const {
     const ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return IoError("cannot read", path, errno);
+      return FileError("cannot read", path, errno);
     }
     if (n == 0) break;
     got += static_cast<size_t>(n);
@@ -211,24 +164,25 @@ Status JsonDocumentFile::WriteLocked(const vmsg::Json& document) const {
   const std::filesystem::path& path = options_.path;
   std::string temp_name = (path.parent_path() / (TempPrefix(path) + "XXXXXX")).string();
   Fd fd(::mkostemp(temp_name.data(), O_CLOEXEC));
-  if (fd.get() < 0) return IoError("cannot create temporary file beside", path, errno);
+  if (fd.get() < 0) return FileError("cannot create temporary file beside", path, errno);
   const std::filesystem::path temp(temp_name);
   auto fail = [&](Status status) {
     std::error_code ec;
     std::filesystem::remove(temp, ec);
     return status;
   };
-  if (::fchmod(fd.get(), 0644) != 0) return fail(IoError("cannot chmod", temp, errno));
+  if (::fchmod(fd.get(), 0644) != 0) return fail(FileError("cannot chmod", temp, errno));
   if (Status written = WriteAll(fd.get(), DumpJson(document, 2) + "\n", temp); !written.ok()) {
     return fail(written);
   }
-  if (options_.durable && ::fsync(fd.get()) != 0) return fail(IoError("cannot sync", temp, errno));
-  if (fd.Close() != 0) return fail(IoError("cannot close", temp, errno));
+  if (options_.durable && ::fsync(fd.get()) != 0)
+    return fail(FileError("cannot sync", temp, errno));
+  if (fd.Close() != 0) return fail(FileError("cannot close", temp, errno));
   if (options_.after_temp_written) options_.after_temp_written(temp);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    return fail(IoError("cannot rename temporary file over", path, errno));
+    return fail(FileError("cannot rename temporary file over", path, errno));
   }
-  if (options_.durable) return FsyncDirectory(path.parent_path());
+  if (options_.durable) return FsyncDir(path.parent_path());
   return Status::Ok();
 }
 

@@ -16,6 +16,8 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
+#include "audio/memory_io.h"
+
 namespace vmsg::voices::testing {
 namespace {
 
@@ -37,9 +39,7 @@ struct Cleanup {
 
 Status Check(int rc, std::string_view what) {
   if (rc >= 0) return Status::Ok();
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(rc, text, sizeof(text));
-  return Status::Internal(std::string(what) + ": " + text);
+  return Status::Internal(std::string(what) + ": " + audio::AvError(rc));
 }
 
 std::string ReadAll(const std::filesystem::path& p) {
