@@ -103,7 +103,7 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                       {{"task_id", task_id}, {"error", revoked.status().ToString()}});
                 }
               },
-              *ctx->logger_));
+              *ctx->clock_, *ctx->logger_));
     }
   } else {
     const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};

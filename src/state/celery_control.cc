@@ -21,11 +21,12 @@ class PidboxListener final : public CeleryControlListener {
  public:
   PidboxListener(std::unique_ptr<RedisClient> client, std::unique_ptr<RedisSubscription> sub,
                  std::string channel, std::function<void(const std::string&)> on_revoke,
-                 const Logger& logger)
+                 const Clock& clock, const Logger& logger)
       : client_(std::move(client)),
         sub_(std::move(sub)),
         channel_(std::move(channel)),
         on_revoke_(std::move(on_revoke)),
+        clock_(clock),
         logger_(logger),
         thread_([this] { Run(); }) {}
 
@@ -86,8 +87,7 @@ class PidboxListener final : public CeleryControlListener {
                     {{"error", command.status().ToString()}});
       return;
     }
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double now = std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
     if (command->addressed || (command->expires && *command->expires < now)) return;
     for (const std::string& id : celery::RevokedTaskIds(*command)) {
       logger_.Info(kComponent, "revoke received", {{"task_id", id}});
@@ -102,6 +102,7 @@ class PidboxListener final : public CeleryControlListener {
   std::unique_ptr<RedisSubscription> sub_;  // GUARDED_BY(mutex_); Next runs unlocked
   const std::string channel_;
   const std::function<void(const std::string&)> on_revoke_;
+  const Clock& clock_;
   const Logger& logger_;
   std::thread thread_;  // last: starts once everything above is set
 };
@@ -110,12 +111,12 @@ class PidboxListener final : public CeleryControlListener {
 
 Result<std::unique_ptr<CeleryControlListener>> CeleryControlListener::Start(
     const RedisOptions& broker, std::function<void(const std::string&)> on_revoke,
-    const Logger& logger) {
+    const Clock& clock, const Logger& logger) {
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<RedisClient> client, NewRedisClient(broker));
   std::string channel = celery::PidboxChannel(client->endpoint().db);
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<RedisSubscription> sub, client->Subscribe(channel));
   return std::unique_ptr<CeleryControlListener>(std::make_unique<PidboxListener>(
-      std::move(client), std::move(sub), std::move(channel), std::move(on_revoke), logger));
+      std::move(client), std::move(sub), std::move(channel), std::move(on_revoke), clock, logger));
 }
 
 }  // namespace vmsg::state

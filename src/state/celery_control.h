@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "state/redis_client.h"
@@ -19,11 +20,12 @@ namespace vmsg::state {
 // they are for Celery's own workers.
 class CeleryControlListener {
  public:
-  // Subscribes before returning, so every later revoke is seen. Errors as NewRedisClient
-  // and Subscribe. `logger` must outlive the listener.
+  // Subscribes before returning, so every later revoke is seen. A command's `expires` is
+  // compared with `clock`. Errors as NewRedisClient and Subscribe. `clock` and `logger`
+  // must outlive the listener.
   static Result<std::unique_ptr<CeleryControlListener>> Start(
       const RedisOptions& broker, std::function<void(const std::string&)> on_revoke,
-      const Logger& logger);
+      const Clock& clock, const Logger& logger);
   virtual ~CeleryControlListener() = default;
 };
 

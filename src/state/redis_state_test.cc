@@ -11,15 +11,18 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include "common/base64.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "state/celery_control.h"
 #include "state/celery_message.h"
 #include "state/redis_client.h"
 #include "state/redis_test_server.h"
@@ -589,6 +592,51 @@ TEST_F(RedisStateTest, CeleryWorkerRunsTasksWeQueue) {
   EXPECT_EQ(done->result["retries"], 0);
   EXPECT_EQ(done->result["priority"], 7);
   EXPECT_EQ(raw_broker_->Command({"LLEN", std::string("celery\x06\x16") + "6"})->integer, 0);
+}
+
+}  // namespace
+}  // namespace vmsg::state
+
+namespace vmsg::state {
+namespace {
+
+// What Celery publishes for app.control.revoke(task_id), expiring at `expires`.
+std::string RevokeEnvelope(const std::string& task_id, double expires) {
+  const Json body = {{"method", "revoke"},
+                     {"arguments", {{"task_id", task_id}, {"terminate", false}}},
+                     {"destination", nullptr}};
+  const Json envelope = {{"body", Base64Encode(DumpJson(body))},
+                         {"content-encoding", "utf-8"},
+                         {"content-type", "application/json"},
+                         {"headers", {{"clock", 1}, {"expires", expires}}},
+                         {"properties", {{"body_encoding", "base64"}}}};
+  return DumpJson(envelope);
+}
+
+// A command's expiry is judged by the injected clock, not the machine's: with the clock at
+// 2025-01-02, a revoke expiring a minute later is obeyed (the machine's clock would call it
+// long expired) and one that expired a minute earlier is ignored.
+TEST_F(RedisStateTest, CeleryRevokeExpiryFollowsTheInjectedClock) {
+  std::mutex mutex;
+  std::condition_variable seen_cv;
+  std::vector<std::string> seen;
+  Logger logger(LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {});
+  auto listener = CeleryControlListener::Start(
+      broker_,
+      [&](const std::string& id) {
+        std::lock_guard lock(mutex);
+        seen.push_back(id);
+        seen_cv.notify_all();
+      },
+      clock_, logger);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const double now = std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
+  const std::string channel = celery::PidboxChannel(0);
+  ASSERT_TRUE(raw_broker_->Command({"PUBLISH", channel, RevokeEnvelope("stale", now - 60)}).ok());
+  ASSERT_TRUE(raw_broker_->Command({"PUBLISH", channel, RevokeEnvelope("fresh", now + 60)}).ok());
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(seen_cv.wait_for(lock, std::chrono::seconds(10), [&] { return !seen.empty(); }));
+  EXPECT_EQ(seen, std::vector<std::string>{"fresh"});  // in order: "stale" came first, ignored
 }
 
 }  // namespace
