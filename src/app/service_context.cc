@@ -32,6 +32,37 @@ const char kVersion[] = VMSG_VERSION;
 namespace {
 // Where scripts/install-isnet-model.sh puts the optional neural model, under the data dir.
 constexpr std::string_view kIsnetModelFile = "isnet-medium-fp32.onnx";
+
+// The data directory's health: present, and how much room is left.
+http::HealthChecks::Check CheckDataDir(const std::filesystem::path& dir) {
+  http::HealthChecks::Check check;
+  std::error_code space_ec;
+  const auto space = std::filesystem::space(dir, space_ec);
+  check.healthy = !space_ec && std::filesystem::is_directory(dir);
+  check.details["path"] = dir.string();
+  if (!space_ec) check.details["free_bytes"] = space.available;
+  if (space_ec) check.details["error"] = space_ec.message();
+  return check;
+}
+
+// Creates the data directory and, for kServe, finds the web directory (returned).
+Result<std::filesystem::path> CheckDirectories(const Config& config, ServiceContext::Role role) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec || !std::filesystem::is_directory(config.data_dir)) {
+    return Status::FailedPrecondition("VMSG_DATA_DIR=" + config.data_dir.string() +
+                                      " cannot be created or is not a directory" +
+                                      (ec ? ": " + ec.message() : ""));
+  }
+  const auto web_dir = std::filesystem::weakly_canonical(config.web_dir, ec);
+  if (role == ServiceContext::Role::kServe && (ec || !std::filesystem::is_directory(web_dir))) {
+    return Status::FailedPrecondition("VMSG_WEB_DIR=" + config.web_dir.string() +
+                                      " is not a directory (run vmsg from the repository root "
+                                      "or set VMSG_WEB_DIR)");
+  }
+  return web_dir;
+}
+
 }  // namespace
 
 ServiceContext::ServiceContext(Config config, std::unique_ptr<Clock> clock)
@@ -42,56 +73,49 @@ ServiceContext::~ServiceContext() = default;
 Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                                                                std::unique_ptr<Clock> clock,
                                                                Role role) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec || !std::filesystem::is_directory(config.data_dir)) {
-    return Status::FailedPrecondition("VMSG_DATA_DIR=" + config.data_dir.string() +
-                                      " cannot be created or is not a directory" +
-                                      (ec ? ": " + ec.message() : ""));
-  }
-  const auto web_dir = std::filesystem::weakly_canonical(config.web_dir, ec);
-  if (role == Role::kServe && (ec || !std::filesystem::is_directory(web_dir))) {
-    return Status::FailedPrecondition("VMSG_WEB_DIR=" + config.web_dir.string() +
-                                      " is not a directory (run vmsg from the repository root "
-                                      "or set VMSG_WEB_DIR)");
-  }
-
+  VMSG_ASSIGN_OR_RETURN(const std::filesystem::path web_dir, CheckDirectories(config, role));
   std::unique_ptr<ServiceContext> ctx(new ServiceContext(std::move(config), std::move(clock)));
-  const Config& c = ctx->config_;
-  ctx->logger_ = Logger::ToStderr(c.log_format, c.log_level, *ctx->clock_);
+  ctx->logger_ = Logger::ToStderr(ctx->config_.log_format, ctx->config_.log_level, *ctx->clock_);
   ctx->metrics_ = std::make_unique<ServiceMetrics>();
+  ctx->health_.Add("data_dir", [dir = ctx->config_.data_dir] { return CheckDataDir(dir); });
+  VMSG_RETURN_IF_ERROR(ctx->OpenState(role));
+  VMSG_RETURN_IF_ERROR(ctx->OpenObjects());
+  VMSG_RETURN_IF_ERROR(ctx->OpenImageAnalysis(role));
+  VMSG_RETURN_IF_ERROR(ctx->OpenMetadata());
+  ctx->SeedMusic();
+  ctx->OpenSpeech();
+  ctx->AddLibraryRoutes(role);
+  VMSG_RETURN_IF_ERROR(ctx->BuildGeneration(role));
+  VMSG_RETURN_IF_ERROR(ctx->MakeWorkers(role));
+  ctx->AddServiceRoutes(web_dir);
+  ctx->MakeServers(role);
+  // Last: the sweeps and samplers run only once everything they touch exists.
+  VMSG_RETURN_IF_ERROR(ctx->StartBackgroundTasks(role));
+  return ctx;
+}
 
-  ctx->health_.Add("data_dir", [dir = c.data_dir] {
-    http::HealthChecks::Check check;
-    std::error_code space_ec;
-    const auto space = std::filesystem::space(dir, space_ec);
-    check.healthy = !space_ec && std::filesystem::is_directory(dir);
-    check.details["path"] = dir.string();
-    if (!space_ec) check.details["free_bytes"] = space.available;
-    if (space_ec) check.details["error"] = space_ec.message();
-    return check;
-  });
-  // Task state: Redis when configured, else the embedded SQLite store in the data dir.
-  std::function<Result<int64_t>()> sweep;
+// Task state: Redis when configured, else the embedded SQLite store in the data dir; with
+// Redis, Celery clients' revokes too.
+Status ServiceContext::OpenState(Role role) {
+  const Config& c = config_;
   if (!c.redis_url.empty()) {
-    if (role != Role::kGenerate) VMSG_RETURN_IF_ERROR(CheckRedisAtStartup(c, *ctx->logger_));
+    if (role != Role::kGenerate) VMSG_RETURN_IF_ERROR(CheckRedisAtStartup(c, *logger_));
     auto redis = [&c](const std::string& url) {
       return state::RedisOptions{.url = url,
                                  .max_connections = c.redis_max_connections,
                                  .socket_timeout = c.redis_socket_timeout,
                                  .connect_timeout = c.redis_socket_connect_timeout};
     };
-    VMSG_ASSIGN_OR_RETURN(ctx->state_,
-                          state::NewRedisBackend(redis(c.celery_result_backend),
-                                                 redis(c.celery_broker_url), *ctx->clock_));
-    VMSG_ASSIGN_OR_RETURN(sweep,
-                          state::NewRedisSweeper(redis(c.celery_result_backend), *ctx->clock_));
+    VMSG_ASSIGN_OR_RETURN(state_, state::NewRedisBackend(redis(c.celery_result_backend),
+                                                         redis(c.celery_broker_url), *clock_));
+    VMSG_ASSIGN_OR_RETURN(sweep_state_,
+                          state::NewRedisSweeper(redis(c.celery_result_backend), *clock_));
     if (role != Role::kGenerate) {
       // Every process takes a Celery client's revoke: whichever finds the task queued
       // removes it and records REVOKED; a running one is flagged for its worker.
-      ServiceContext* self = ctx.get();
+      ServiceContext* self = this;
       VMSG_ASSIGN_OR_RETURN(
-          ctx->celery_control_,
+          celery_control_,
           state::CeleryControlListener::Start(
               redis(c.celery_broker_url),
               [self](const std::string& task_id) {
@@ -103,23 +127,14 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                       {{"task_id", task_id}, {"error", revoked.status().ToString()}});
                 }
               },
-              *ctx->clock_, *ctx->logger_));
+              *clock_, *logger_));
     }
   } else {
     const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
-    VMSG_ASSIGN_OR_RETURN(ctx->state_, state::NewSqliteBackend(sqlite, *ctx->clock_));
-    VMSG_ASSIGN_OR_RETURN(sweep, state::NewSqliteSweeper(sqlite, *ctx->clock_));
+    VMSG_ASSIGN_OR_RETURN(state_, state::NewSqliteBackend(sqlite, *clock_));
+    VMSG_ASSIGN_OR_RETURN(sweep_state_, state::NewSqliteSweeper(sqlite, *clock_));
   }
-  ctx->state_sweep_ =
-      std::make_unique<PeriodicTask>(c.state_sweep_interval, [sweep, logger = ctx->logger_.get()] {
-        Result<int64_t> swept = sweep();
-        if (!swept.ok()) {
-          logger->Warning("state", "sweep failed", {{"error", swept.status().ToString()}});
-        } else if (*swept > 0) {
-          logger->Debug("state", "swept expired records", {{"count", *swept}});
-        }
-      });
-  ctx->health_.Add("state", [state = &ctx->state_] {
+  health_.Add("state", [state = &state_] {
     http::HealthChecks::Check check;
     check.details["backend"] = state->description;
     Result<Duration> rtt = state->ping();
@@ -131,32 +146,20 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     }
     return check;
   });
-  // Media objects: the local store under the data dir unless an S3 bucket is configured.
-  VMSG_ASSIGN_OR_RETURN(OpenedObjectStore opened, OpenObjectStore(c, *ctx->clock_));
+  return Status::Ok();
+}
+
+// Media objects: the local store under the data dir unless an S3 bucket is configured.
+Status ServiceContext::OpenObjects() {
+  const Config& c = config_;
+  VMSG_ASSIGN_OR_RETURN(OpenedObjectStore opened, OpenObjectStore(c, *clock_));
   if (!opened.checked.empty()) {
-    ctx->logger_->Info("objects", "bucket checked",
-                       {{"bucket", c.s3_bucket}, {"found", opened.checked}});
+    logger_->Info("objects", "bucket checked",
+                  {{"bucket", c.s3_bucket}, {"found", opened.checked}});
   }
-  blob::LocalObjectStore* local_objects = opened.local;
-  ctx->objects_ =
-      metrics::NewCountingObjectStore(std::move(opened.store), ctx->metrics_->registry());
-  if (local_objects != nullptr && role == Role::kServe) {
-    // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
-    // serving process runs it).
-    ctx->lifecycle_sweep_ = std::make_unique<PeriodicTask>(
-        c.lifecycle_sweep_interval,
-        [local_objects, clock = ctx->clock_.get(), logger = ctx->logger_.get()] {
-          Result<blob::SweepStats> swept = local_objects->Sweep(clock->Now());
-          if (!swept.ok()) {
-            logger->Warning("objects", "lifecycle sweep failed",
-                            {{"error", swept.status().ToString()}});
-          } else if (swept->expired + swept->transitioned > 0) {
-            logger->Info("objects", "lifecycle sweep",
-                         {{"expired", swept->expired}, {"transitioned", swept->transitioned}});
-          }
-        });
-  }
-  ctx->health_.Add("object_store", [objects = ctx->objects_.get()] {
+  local_objects_ = opened.local;
+  objects_ = metrics::NewCountingObjectStore(std::move(opened.store), metrics_->registry());
+  health_.Add("object_store", [objects = objects_.get()] {
     http::HealthChecks::Check check;
     check.details["backend"] = std::string(objects->Name());
     const Status reachable = objects->CheckReachable();
@@ -165,24 +168,29 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     return check;
   });
   http::AddUploadRoutes(
-      ctx->router_,
-      {.store = ctx->objects_.get(),
-       .local = local_objects,
-       .ids = &ctx->ids_,
+      router_,
+      {.store = objects_.get(),
+       .local = local_objects_,
+       .ids = &ids_,
        .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
        .upload_max_bytes = c.upload_max_bytes});
 
+  return Status::Ok();
+}
+
+Status ServiceContext::OpenImageAnalysis(Role role) {
+  const Config& c = config_;
   // Image analysis, for the detect endpoint and for generation (every role): the detector's
   // models load once here (a missing model stops start-up with its path).
-  VMSG_ASSIGN_OR_RETURN(ctx->detector_, media::NewPersonDetector({}));
+  VMSG_ASSIGN_OR_RETURN(detector_, media::NewPersonDetector({}));
   VMSG_ASSIGN_OR_RETURN(
-      ctx->segmenter_,
+      segmenter_,
       media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
   const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
   if (role == Role::kServe) {
     // The preset backgrounds' pictures and thumbnails for the picker, drawn on first start.
     VMSG_RETURN_IF_ERROR(media::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
-    ctx->health_.Add("image_analysis", [segmenter = ctx->segmenter_.get()] {
+    health_.Add("image_analysis", [segmenter = segmenter_.get()] {
       http::HealthChecks::Check check;
       check.healthy = true;
       check.details["segmenter"] = std::string(segmenter->Name());
@@ -191,30 +199,39 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     const int cpu_threads =
         c.cpu_threads > 0 ? c.cpu_threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    ctx->cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
+    cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
     http::AddImageRoutes(
-        ctx->router_,
-        {.store = ctx->objects_.get(),
-         .detector = ctx->detector_.get(),
-         .cpu = ctx->cpu_.get(),
-         .ids = &ctx->ids_,
-         .clock = ctx->clock_.get(),
-         .logger = ctx->logger_.get(),
+        router_,
+        {.store = objects_.get(),
+         .detector = detector_.get(),
+         .cpu = cpu_.get(),
+         .ids = &ids_,
+         .clock = clock_.get(),
+         .logger = logger_.get(),
          .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
          .backgrounds_dir = backgrounds_dir});
   }
 
+  return Status::Ok();
+}
+
+Status ServiceContext::OpenMetadata() {
+  const Config& c = config_;
   // Voice and BGM catalogs: the spec's JSON files under the data dir (created empty when
   // missing; a corrupt one opens and shows as unhealthy), or PostgreSQL (VMSG_METADATA_URL).
   {
-    VMSG_ASSIGN_OR_RETURN(OpenedCatalogs catalogs, OpenCatalogs(c, *ctx->clock_));
-    ctx->voices_ = std::move(catalogs.voices);
-    ctx->bgm_ = std::move(catalogs.bgm);
+    VMSG_ASSIGN_OR_RETURN(OpenedCatalogs catalogs, OpenCatalogs(c, *clock_));
+    voices_ = std::move(catalogs.voices);
+    bgm_ = std::move(catalogs.bgm);
   }
-  http::AddCatalogHealthChecks(ctx->health_, *ctx->voices_, *ctx->bgm_);
-  http::AddCatalogRoutes(
-      ctx->router_,
-      {.voices = ctx->voices_.get(), .bgm = ctx->bgm_.get(), .objects = ctx->objects_.get()});
+  http::AddCatalogHealthChecks(health_, *voices_, *bgm_);
+  http::AddCatalogRoutes(router_,
+                         {.voices = voices_.get(), .bgm = bgm_.get(), .objects = objects_.get()});
+  return Status::Ok();
+}
+
+void ServiceContext::SeedMusic() {
+  const Config& c = config_;
   // System music: rendered from its scores into the store and catalogued when a track or its
   // object is missing (the first start takes seconds); both roles, since workers mix it.
   music::MusicServiceOptions music_options;
@@ -222,101 +239,111 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
   if (const auto cache = ResolvedCacheDir(c); !cache.empty()) {
     music_options.render_cache = cache / "music";
   }
-  ctx->music_ =
-      std::make_unique<music::MusicService>(*ctx->bgm_, *ctx->objects_, ctx->ids_, music_options);
-  const music::MusicSeedReport music_seeded = ctx->music_->EnsureSystemTracks();
+  music_ = std::make_unique<music::MusicService>(*bgm_, *objects_, ids_, music_options);
+  const music::MusicSeedReport music_seeded = music_->EnsureSystemTracks();
   if (!music_seeded.created.empty()) {
     std::string created;
     for (const std::string& id : music_seeded.created) {
       created += (created.empty() ? "" : ",") + id;
     }
-    ctx->logger_->Info("music", "system tracks seeded", {{"created", created}});
+    logger_->Info("music", "system tracks seeded", {{"created", created}});
   }
   for (const auto& [id, status] : music_seeded.failed) {
-    ctx->logger_->Warning("music", "system track not seeded",
-                          {{"id", id}, {"error", status.ToString()}});
+    logger_->Warning("music", "system track not seeded",
+                     {{"id", id}, {"error", status.ToString()}});
   }
-  {
-    // Speech and voices, for every role (serve previews, workers and the CLI generate).
-    // Without Open JTalk only English speaks; the Japanese system voices
-    // are then missing from a fresh catalog until a start with it installed.
-    if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
-      ctx->japanese_speech_ = std::move(*jtalk);
-    } else {
-      ctx->logger_->Warning("voice", "Japanese speech unavailable",
-                            {{"error", jtalk.status().ToString()}});
-    }
-    ctx->english_speech_ = voice::NewFliteSynthesizer();
-    ctx->voices_service_ = std::make_unique<voices::VoiceService>(
-        *ctx->voices_, *ctx->objects_, ctx->japanese_speech_.get(), ctx->english_speech_.get(),
-        voice::SpeakerOptions{.max_chars = c.text_max_chars}, ctx->ids_);
-    // Idempotent: a later start keeps the entries (and only puts back lost objects).
-    const voices::SeedReport seeded = ctx->voices_service_->EnsureSystemVoices();
-    if (!seeded.created.empty()) {
-      std::string created;
-      for (const std::string& id : seeded.created) created += (created.empty() ? "" : ",") + id;
-      ctx->logger_->Info("voice", "system voices seeded", {{"created", created}});
-    }
-    for (const std::string& id : seeded.refreshed) {
-      ctx->logger_->Info("voice", "system voice sample remade for this build's tuning",
-                         {{"id", id}});
-    }
-    for (const auto& [id, status] : seeded.failed) {
-      ctx->logger_->Warning("voice", "system voice not seeded",
-                            {{"id", id}, {"error", status.ToString()}});
-    }
+}
+
+void ServiceContext::OpenSpeech() {
+  const Config& c = config_;
+  // Speech and voices, for every role (serve previews, workers and the CLI generate).
+  // Without Open JTalk only English speaks; the Japanese system voices
+  // are then missing from a fresh catalog until a start with it installed.
+  if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
+    japanese_speech_ = std::move(*jtalk);
+  } else {
+    logger_->Warning("voice", "Japanese speech unavailable",
+                     {{"error", jtalk.status().ToString()}});
   }
+  english_speech_ = voice::NewFliteSynthesizer();
+  voices_service_ = std::make_unique<voices::VoiceService>(
+      *voices_, *objects_, japanese_speech_.get(), english_speech_.get(),
+      voice::SpeakerOptions{.max_chars = c.text_max_chars}, ids_);
+  // Idempotent: a later start keeps the entries (and only puts back lost objects).
+  const voices::SeedReport seeded = voices_service_->EnsureSystemVoices();
+  if (!seeded.created.empty()) {
+    std::string created;
+    for (const std::string& id : seeded.created) created += (created.empty() ? "" : ",") + id;
+    logger_->Info("voice", "system voices seeded", {{"created", created}});
+  }
+  for (const std::string& id : seeded.refreshed) {
+    logger_->Info("voice", "system voice sample remade for this build's tuning", {{"id", id}});
+  }
+  for (const auto& [id, status] : seeded.failed) {
+    logger_->Warning("voice", "system voice not seeded",
+                     {{"id", id}, {"error", status.ToString()}});
+  }
+}
+
+void ServiceContext::AddLibraryRoutes(Role role) {
   if (role == Role::kServe) {
-    http::AddVoiceRoutes(
-        ctx->router_,
-        {.voices = ctx->voices_service_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
-    http::AddBgmRoutes(ctx->router_,
-                       {.music = ctx->music_.get(), .cpu = ctx->cpu_.get(), .ids = &ctx->ids_});
+    http::AddVoiceRoutes(router_,
+                         {.voices = voices_service_.get(), .cpu = cpu_.get(), .ids = &ids_});
+    http::AddBgmRoutes(router_, {.music = music_.get(), .cpu = cpu_.get(), .ids = &ids_});
   }
+}
+
+Status ServiceContext::BuildGeneration(Role role) {
+  const Config& c = config_;
   // Generation: the API checks requests with it, workers and `vmsg generate` run it.
   VMSG_ASSIGN_OR_RETURN(
-      ctx->generator_,
-      generate::GenerateService::Make({.store = ctx->objects_.get(),
-                                       .voices = ctx->voices_service_.get(),
-                                       .bgm = ctx->bgm_.get(),
-                                       .detector = ctx->detector_.get(),
-                                       .segmenter = ctx->segmenter_.get(),
-                                       .clock = ctx->clock_.get(),
-                                       .logger = ctx->logger_.get(),
-                                       .stage_observer = ctx->metrics_.get()},
+      generator_,
+      generate::GenerateService::Make({.store = objects_.get(),
+                                       .voices = voices_service_.get(),
+                                       .bgm = bgm_.get(),
+                                       .detector = detector_.get(),
+                                       .segmenter = segmenter_.get(),
+                                       .clock = clock_.get(),
+                                       .logger = logger_.get(),
+                                       .stage_observer = metrics_.get()},
                                       {.render = {.preset = c.video_preset, .crf = c.video_crf}}));
   if (role == Role::kServe) {
     http::AddGenerateRoutes(
-        ctx->router_,
-        {.generator = ctx->generator_.get(),
-         .store = ctx->objects_.get(),
-         .queue = ctx->state_.queue.get(),
-         .results = ctx->state_.results.get(),
-         .progress = ctx->state_.progress.get(),
-         .cpu = ctx->cpu_.get(),
-         .ids = &ctx->ids_,
-         .clock = ctx->clock_.get(),
+        router_,
+        {.generator = generator_.get(),
+         .store = objects_.get(),
+         .queue = state_.queue.get(),
+         .results = state_.results.get(),
+         .progress = state_.progress.get(),
+         .cpu = cpu_.get(),
+         .ids = &ids_,
+         .clock = clock_.get(),
          .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry)});
   }
-  http::TaskServices tasks = http::TaskServicesFor(ctx->state_, *ctx->clock_, ctx->ids_);
+  http::TaskServices tasks = http::TaskServicesFor(state_, *clock_, ids_);
   tasks.allowed_origins = c.cors_origins;
-  http::AddTaskRoutes(ctx->router_, std::move(tasks));
+  http::AddTaskRoutes(router_, std::move(tasks));
 
+  return Status::Ok();
+}
+
+Status ServiceContext::MakeWorkers(Role role) {
+  const Config& c = config_;
   if (c.workers > 0 && role != Role::kGenerate) {
     // A job of a name not registered here fails at once with NotRegistered rather than
     // waiting forever.
     worker::TaskRegistry registry;
     VMSG_RETURN_IF_ERROR(
-        registry.Register(std::string(generate::kGenerateTaskName), ctx->generator_->Handler()));
-    ctx->workers_ = std::make_unique<worker::WorkerPool>(
-        *ctx->state_.queue, *ctx->state_.results, *ctx->state_.progress, std::move(registry),
+        registry.Register(std::string(generate::kGenerateTaskName), generator_->Handler()));
+    workers_ = std::make_unique<worker::WorkerPool>(
+        *state_.queue, *state_.results, *state_.progress, std::move(registry),
         worker::WorkerOptions{.threads = c.workers,
                               .visibility_timeout = c.visibility_timeout,
                               .task_time_limit = c.celery_task_time_limit,
                               .track_started = c.celery_task_track_started,
                               .prefetch = c.worker_prefetch},
-        *ctx->clock_, *ctx->logger_);
-    ctx->health_.Add("workers", [pool = ctx->workers_.get(), threads = c.workers] {
+        *clock_, *logger_);
+    health_.Add("workers", [pool = workers_.get(), threads = c.workers] {
       http::HealthChecks::Check check;
       const worker::WorkerCounters counters = pool->Counters();
       check.details = {{"threads", threads},
@@ -329,47 +356,34 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
     });
   }
 
-  // Metrics: the pool's counters per scrape; the figures that need I/O sampled in the
-  // background (the whole-store listing by the serving process only, not by every worker).
-  if (ctx->workers_ != nullptr) ctx->metrics_->WatchWorkers(*ctx->workers_, c.workers);
-  if (role != Role::kGenerate) {
-    MetricsSources sources{.queue = ctx->state_.queue.get(),
-                           .voices = ctx->voices_.get(),
-                           .bgm = ctx->bgm_.get(),
-                           .store = role == Role::kServe ? ctx->objects_.get() : nullptr,
-                           .logger = ctx->logger_.get()};
-    if (!c.redis_url.empty()) {
-      VMSG_ASSIGN_OR_RETURN(
-          sources.redis,
-          state::NewRedisClient({.url = c.redis_url,
-                                 .max_connections = 1,
-                                 .socket_timeout = c.redis_socket_timeout,
-                                 .connect_timeout = c.redis_socket_connect_timeout}));
-    }
-    ctx->metrics_sampling_ = ctx->metrics_->StartSampling(std::move(sources));
-  }
-  AddMetricsRoute(ctx->router_, ctx->metrics_->registry());
-  http::AddHealthRoute(ctx->router_, ctx->health_,
-                       {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
-  http::AddOpenApiRoute(ctx->router_, kVersion);
-  const voices::RecordingLimits recording =
-      ctx->voices_service_ ? ctx->voices_service_->limits() : voices::RecordingLimits{};
-  http::AddPublicConfigRoute(ctx->router_, {.text_max_chars = c.text_max_chars,
-                                            .upload_max_bytes = c.upload_max_bytes,
-                                            .image_max_bytes = media::kMaxUploadBytes,
-                                            .voice_max_files = recording.max_files,
-                                            .voice_max_file_bytes = recording.max_file_bytes,
-                                            .voice_min_seconds = recording.min_speech_seconds,
-                                            .voice_max_seconds = recording.max_speech_seconds});
-  // The UI's catch-all comes last so that every API route shadows it.
-  http::AddStaticFiles(ctx->router_, web_dir);
+  return Status::Ok();
+}
 
+void ServiceContext::AddServiceRoutes(const std::filesystem::path& web_dir) {
+  const Config& c = config_;
+  AddMetricsRoute(router_, metrics_->registry());
+  http::AddHealthRoute(router_, health_, {kVersion, clock_->Now(), clock_.get()});
+  http::AddOpenApiRoute(router_, kVersion);
+  const voices::RecordingLimits recording =
+      voices_service_ ? voices_service_->limits() : voices::RecordingLimits{};
+  http::AddPublicConfigRoute(router_, {.text_max_chars = c.text_max_chars,
+                                       .upload_max_bytes = c.upload_max_bytes,
+                                       .image_max_bytes = media::kMaxUploadBytes,
+                                       .voice_max_files = recording.max_files,
+                                       .voice_max_file_bytes = recording.max_file_bytes,
+                                       .voice_min_seconds = recording.min_speech_seconds,
+                                       .voice_max_seconds = recording.max_speech_seconds});
+  // The UI's catch-all comes last so that every API route shadows it.
+  http::AddStaticFiles(router_, web_dir);
+}
+
+void ServiceContext::MakeServers(Role role) {
+  const Config& c = config_;
   // With S3 the page plays videos and previews and posts upload forms at the store's own
   // origin, which the Content Security Policy must then allow: read off a presigned URL.
   std::vector<std::string> media_origins;
-  if (local_objects == nullptr) {
-    if (Result<std::string> url =
-            ctx->objects_->PresignGet("healthcheck", std::chrono::seconds(60));
+  if (local_objects_ == nullptr) {
+    if (Result<std::string> url = objects_->PresignGet("healthcheck", std::chrono::seconds(60));
         url.ok()) {
       const size_t scheme = url->find("://");
       const size_t path =
@@ -377,22 +391,22 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
       if (path != std::string::npos) media_origins.push_back(url->substr(0, path));
     }
   }
-  auto observe_request = [metrics = ctx->metrics_.get()](const http::RequestOutcome& o) {
+  auto observe_request = [metrics = metrics_.get()](const http::RequestOutcome& o) {
     metrics->ObserveRequest(o);
   };
-  ctx->dispatcher_ = std::make_unique<http::Dispatcher>(
-      ctx->router_,
+  dispatcher_ = std::make_unique<http::Dispatcher>(
+      router_,
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
                               .cors_origins = c.cors_origins,
                               .trusted_proxies = c.trusted_proxies,
-                              .rate_limiter = ctx->state_.rate_limits.get(),
+                              .rate_limiter = state_.rate_limits.get(),
                               .api_requests_per_hour = c.rate_limit_api,
                               .uploads_per_hour = c.rate_limit_uploads,
                               .generations_per_hour = c.rate_limit_generate,
                               .media_origins = media_origins,
                               .observer = observe_request},
-      *ctx->logger_, ctx->ids_);
-  ctx->server_ = std::make_unique<http::Server>(
+      *logger_, ids_);
+  server_ = std::make_unique<http::Server>(
       http::ServerOptions{.host = c.http_host,
                           .port = c.http_port,
                           .threads = c.http_threads,
@@ -401,16 +415,14 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                           .request_timeout = c.http_request_timeout,
                           .idle_timeout = c.http_idle_timeout,
                           .shutdown_grace = c.shutdown_grace},
-      *ctx->dispatcher_, *ctx->logger_);
+      *dispatcher_, *logger_);
   if (role == Role::kWorker && c.metrics_port != 0) {
     // A worker has no API; this listener lets Prometheus and load balancers reach it.
-    http::AddHealthRoute(ctx->metrics_router_, ctx->health_,
-                         {kVersion, ctx->clock_->Now(), ctx->clock_.get()});
-    AddMetricsRoute(ctx->metrics_router_, ctx->metrics_->registry());
-    ctx->metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
-        ctx->metrics_router_, http::DispatcherOptions{.observer = observe_request}, *ctx->logger_,
-        ctx->ids_);
-    ctx->metrics_server_ = std::make_unique<http::Server>(
+    http::AddHealthRoute(metrics_router_, health_, {kVersion, clock_->Now(), clock_.get()});
+    AddMetricsRoute(metrics_router_, metrics_->registry());
+    metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
+        metrics_router_, http::DispatcherOptions{.observer = observe_request}, *logger_, ids_);
+    metrics_server_ = std::make_unique<http::Server>(
         http::ServerOptions{.host = c.http_host,
                             .port = c.metrics_port,
                             .threads = 1,
@@ -419,9 +431,57 @@ Result<std::unique_ptr<ServiceContext>> ServiceContext::Create(Config config,
                             .request_timeout = c.http_request_timeout,
                             .idle_timeout = c.http_idle_timeout,
                             .shutdown_grace = c.shutdown_grace},
-        *ctx->metrics_dispatcher_, *ctx->logger_);
+        *metrics_dispatcher_, *logger_);
   }
-  return ctx;
+}
+
+Status ServiceContext::StartBackgroundTasks(Role role) {
+  const Config& c = config_;
+  state_sweep_ = std::make_unique<PeriodicTask>(
+      c.state_sweep_interval, [sweep = sweep_state_, logger = logger_.get()] {
+        Result<int64_t> swept = sweep();
+        if (!swept.ok()) {
+          logger->Warning("state", "sweep failed", {{"error", swept.status().ToString()}});
+        } else if (*swept > 0) {
+          logger->Debug("state", "swept expired records", {{"count", *swept}});
+        }
+      });
+  if (local_objects_ != nullptr && role == Role::kServe) {
+    // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
+    // serving process runs it).
+    lifecycle_sweep_ = std::make_unique<PeriodicTask>(
+        c.lifecycle_sweep_interval,
+        [local_objects = local_objects_, clock = clock_.get(), logger = logger_.get()] {
+          Result<blob::SweepStats> swept = local_objects->Sweep(clock->Now());
+          if (!swept.ok()) {
+            logger->Warning("objects", "lifecycle sweep failed",
+                            {{"error", swept.status().ToString()}});
+          } else if (swept->expired + swept->transitioned > 0) {
+            logger->Info("objects", "lifecycle sweep",
+                         {{"expired", swept->expired}, {"transitioned", swept->transitioned}});
+          }
+        });
+  }
+  // Metrics: the pool's counters per scrape; the figures that need I/O sampled in the
+  // background (the whole-store listing by the serving process only, not by every worker).
+  if (workers_ != nullptr) metrics_->WatchWorkers(*workers_, c.workers);
+  if (role != Role::kGenerate) {
+    MetricsSources sources{.queue = state_.queue.get(),
+                           .voices = voices_.get(),
+                           .bgm = bgm_.get(),
+                           .store = role == Role::kServe ? objects_.get() : nullptr,
+                           .logger = logger_.get()};
+    if (!c.redis_url.empty()) {
+      VMSG_ASSIGN_OR_RETURN(
+          sources.redis,
+          state::NewRedisClient({.url = c.redis_url,
+                                 .max_connections = 1,
+                                 .socket_timeout = c.redis_socket_timeout,
+                                 .connect_timeout = c.redis_socket_connect_timeout}));
+    }
+    metrics_sampling_ = metrics_->StartSampling(std::move(sources));
+  }
+  return Status::Ok();
 }
 
 }  // namespace vmsg

@@ -2,6 +2,8 @@
 // router, server) and wires them together. Nothing else constructs backends.
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "app/service_metrics.h"
@@ -26,6 +28,9 @@
 
 namespace boost::asio {
 class thread_pool;
+}
+namespace vmsg::blob {
+class LocalObjectStore;
 }
 namespace vmsg::media {
 class PersonDetector;
@@ -63,6 +68,21 @@ class ServiceContext {
  private:
   ServiceContext(Config config, std::unique_ptr<Clock> clock);
 
+  // Create's steps, in order; each builds what its name says and the routes and health
+  // checks over it.
+  Status OpenState(Role role);
+  Status OpenObjects();
+  Status OpenImageAnalysis(Role role);  // the detector and segmenter; kServe: image routes
+  Status OpenMetadata();                // the voice and BGM catalogs
+  void SeedMusic();                     // system tracks rendered and catalogued when missing
+  void OpenSpeech();                    // the engines and the voice library, system voices
+  void AddLibraryRoutes(Role role);
+  Status BuildGeneration(Role role);  // the generate service; task routes
+  Status MakeWorkers(Role role);
+  void AddServiceRoutes(const std::filesystem::path& web_dir);  // metrics, health, UI, ...
+  void MakeServers(Role role);
+  Status StartBackgroundTasks(Role role);  // sweeps and metrics sampling
+
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Logger> logger_;
@@ -79,11 +99,13 @@ class ServiceContext {
   std::unique_ptr<voice::SpeechSynthesizer> japanese_speech_;
   std::unique_ptr<voice::SpeechSynthesizer> english_speech_;
   std::unique_ptr<voices::VoiceService> voices_service_;
+  std::function<Result<int64_t>()> sweep_state_;  // started by StartBackgroundTasks
   std::unique_ptr<PeriodicTask> state_sweep_;
   // Before everything that reports to it (object store, pipeline, workers, dispatchers).
   std::unique_ptr<ServiceMetrics> metrics_;
   // Before the server and workers that use it, so it outlives them.
   std::unique_ptr<blob::ObjectStore> objects_;
+  blob::LocalObjectStore* local_objects_ = nullptr;  // inside objects_; null with S3
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
   // System music (seeded at start) and user uploads, over bgm_ and objects_.
   std::unique_ptr<music::MusicService> music_;
