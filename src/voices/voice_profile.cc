@@ -140,11 +140,33 @@ std::vector<std::complex<double>> PolynomialRoots(const std::vector<double>& a) 
   return z;
 }
 
-// F1 and F2 of one frame (at kFormantRate), or nothing.
-std::optional<std::pair<double, double>> Formants(const std::vector<double>& frame) {
+double Autocorrelation(const std::vector<double>& s, size_t lag) {
+  double sum = 0;
+  for (size_t i = lag; i < s.size(); ++i) sum += s[i] * s[i - lag];
+  return sum;
+}
+
+// What every frame's analysis reuses: the two analysis windows, and the HNR window's own
+// autocorrelation at each lag relative to lag 0 (Boersma divides a frame's by it).
+struct FrameWindows {
+  FrameWindows()
+      : lpc(Hann(static_cast<size_t>(kLpcWindowSeconds * kFormantRate))),
+        hnr(Hann(static_cast<size_t>(kHnrWindowSeconds * kHnrRate))) {
+    const double energy = Autocorrelation(hnr, 0);
+    for (size_t lag = 0; lag < hnr.size(); ++lag) {
+      hnr_self.push_back(Autocorrelation(hnr, lag) / energy);
+    }
+  }
+  std::vector<double> lpc;
+  std::vector<double> hnr;
+  std::vector<double> hnr_self;
+};
+
+// F1 and F2 of one frame (at kFormantRate, as long as `window`), or nothing.
+std::optional<std::pair<double, double>> Formants(const std::vector<double>& frame,
+                                                  const std::vector<double>& window) {
   const size_t n = frame.size();
   std::vector<double> x(n);
-  const std::vector<double> window = Hann(n);
   for (size_t i = 0; i < n; ++i) {
     x[i] = (frame[i] - (i > 0 ? kPreEmphasis * frame[i - 1] : 0)) * window[i];
   }
@@ -172,30 +194,22 @@ std::optional<std::pair<double, double>> Formants(const std::vector<double>& fra
   return std::make_pair(*f1, *f2);
 }
 
-// Boersma's harmonicity of one frame (at kHnrRate): the highest normalised autocorrelation
-// over the pitch periods searched, divided by the window's own.
-std::optional<double> Harmonicity(const std::vector<double>& frame) {
+// Boersma's harmonicity of one frame (at kHnrRate, as long as the HNR window): the highest
+// normalised autocorrelation over the pitch periods searched, divided by the window's own.
+std::optional<double> Harmonicity(const std::vector<double>& frame, const FrameWindows& windows) {
   const size_t n = frame.size();
   double mean = 0;
   for (double v : frame) mean += v;
   mean /= static_cast<double>(n);
-  const std::vector<double> w = Hann(n);
   std::vector<double> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = (frame[i] - mean) * w[i];
-  auto autocorrelation = [n](const std::vector<double>& s, size_t lag) {
-    double sum = 0;
-    for (size_t i = lag; i < n; ++i) sum += s[i] * s[i - lag];
-    return sum;
-  };
-  const double energy = autocorrelation(x, 0);
-  const double window_energy = autocorrelation(w, 0);
+  for (size_t i = 0; i < n; ++i) x[i] = (frame[i] - mean) * windows.hnr[i];
+  const double energy = Autocorrelation(x, 0);
   if (energy <= 0) return std::nullopt;
   const auto min_lag = static_cast<size_t>(kHnrRate / kHnrMaxPitchHz);
   const auto max_lag = std::min(n / 2, static_cast<size_t>(kHnrRate / kHnrMinPitchHz));
   double best = 0;
   for (size_t lag = min_lag; lag <= max_lag; ++lag) {
-    const double r = autocorrelation(x, lag) / energy / (autocorrelation(w, lag) / window_energy);
-    best = std::max(best, r);
+    best = std::max(best, Autocorrelation(x, lag) / energy / windows.hnr_self[lag]);
   }
   if (best <= 0) return std::nullopt;
   return std::min(best, kMaxHarmonicity);
@@ -252,6 +266,7 @@ Result<VoiceProfile> MeasureVoiceProfile(std::span<const voice::Speech> messages
   VMSG_ASSIGN_OR_RETURN(audio::Loudness loudness, audio::MeasureLoudness(audio::FromMono(all, 1)));
   profile.loudness_lufs = loudness.integrated_lufs;
 
+  const FrameWindows windows;
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> formants;
   std::vector<double> hnr;
   size_t units = 0;
@@ -272,13 +287,13 @@ Result<VoiceProfile> MeasureVoiceProfile(std::span<const voice::Speech> messages
     for (const auto& [t, symbol] : VowelFrames(speech)) {
       const std::vector<double> frame = FrameAt(lpc_audio, t, kLpcWindowSeconds);
       if (frame.empty() || FrameDb(frame) < loudest - kQuietBelowLoudestDb) continue;
-      if (auto f = Formants(frame)) {
+      if (auto f = Formants(frame, windows.lpc)) {
         formants[*symbol].first.push_back(f->first);
         formants[*symbol].second.push_back(f->second);
       }
       const std::vector<double> long_frame = FrameAt(hnr_audio, t, kHnrWindowSeconds);
       if (long_frame.empty()) continue;
-      if (auto r = Harmonicity(long_frame)) {
+      if (auto r = Harmonicity(long_frame, windows)) {
         hnr.push_back(10 * std::log10(*r / (1 - *r)));
       }
     }
