@@ -79,8 +79,8 @@ test-sanitize: setup test-photos
 # The unit and integration tests of the state stores, the HTTP server, the object stores and
 # the worker pool under ASan and UBSan: only what they link is built (no pipeline), so CI
 # can afford it after make test.
-SANITIZE_CORE_TESTS = state_test worker_test blob_test sigv4_test s3_test s3_store_test \
-                      http_test http_server_test progress_stream_test
+SANITIZE_CORE_TESTS = base_test state_test worker_test objects_test sigv4_test s3_test s3_store_test \
+                      http_test api_test http_server_test progress_stream_test
 test-sanitize-core: setup
 	@$(ASAN_CONFIGURE)
 	@cmake --build $(ASAN_DIR) -j $(JOBS) --target $(SANITIZE_CORE_TESTS)

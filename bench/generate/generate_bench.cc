@@ -28,7 +28,7 @@
 #include "app/service_context.h"
 #include "audio/codec.h"
 #include "config/config.h"
-#include "media/output_format.h"
+#include "image/output_format.h"
 #include "video/mp4_probe.h"
 #include "video/mp4_writer.h"
 
@@ -108,18 +108,18 @@ struct FormatFigures {
 
 // The goals per format: the whole job as a fraction of the message's length, and the
 // pipeline against the encode-only floor at the same size.
-double GoalFractionOf(media::OutputFormat format) {
-  return format == media::OutputFormat::kPortrait ? kGoalFractionOfMessage : kGoalFractionHd;
+double GoalFractionOf(image::OutputFormat format) {
+  return format == image::OutputFormat::kPortrait ? kGoalFractionOfMessage : kGoalFractionHd;
 }
 
 // `runs` generations of the message in `format`, each with its encode-only floor; prints
 // every run. An empty result after a failure (already reported).
 std::optional<FormatFigures> Measure(ServiceContext& services, const std::string& photo_bytes,
-                                     media::OutputFormat format, int runs,
+                                     image::OutputFormat format, int runs,
                                      const video::Mp4Options& base) {
   std::vector<double> totals, floors, step8s;
   FormatFigures figures;
-  const std::string name(media::FormatName(format));
+  const std::string name(image::FormatName(format));
   for (int run = 0; run < runs; ++run) {
     const std::string task_id = IdGenerator().NewUuid();
     Result<std::string> key =
@@ -133,7 +133,7 @@ std::optional<FormatFigures> Measure(ServiceContext& services, const std::string
     args.text = kMessage;
     args.format = format;
     StepTimes progress;
-    worker::CancellationToken never;
+    CancellationToken never;
     const auto started = SteadyClock::now();
     Result<generate::GenerateResult> result =
         services.generator().Run(task_id, args, progress, never);
@@ -199,14 +199,14 @@ std::optional<FormatFigures> Measure(ServiceContext& services, const std::string
 int Run(int argc, char** argv) {
   int runs = 3;
   std::string photo = kDefaultPhoto;
-  std::vector<media::OutputFormat> formats;
+  std::vector<image::OutputFormat> formats;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(argv[i], "--photo") == 0 && i + 1 < argc) {
       photo = argv[++i];
     } else if (std::strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-      Result<media::OutputFormat> format = media::ParseOutputFormat(argv[++i]);
+      Result<image::OutputFormat> format = image::ParseOutputFormat(argv[++i]);
       if (!format.ok()) {
         std::fprintf(stderr, "generate_bench: %s\n", format.status().message().c_str());
         return 2;
@@ -218,8 +218,8 @@ int Run(int argc, char** argv) {
     }
   }
   if (formats.empty()) {
-    for (size_t i = 0; i < media::kOutputFormats.size(); ++i) {
-      formats.push_back(media::OutputFormat(i));
+    for (size_t i = 0; i < image::kOutputFormats.size(); ++i) {
+      formats.push_back(image::OutputFormat(i));
     }
   }
   const auto data_dir = std::filesystem::temp_directory_path() /
@@ -242,8 +242,8 @@ int Run(int argc, char** argv) {
   ServiceContext& services = **ctx;
   const std::string photo_bytes = ReadFile(photo);
 
-  std::vector<std::pair<media::OutputFormat, FormatFigures>> results;
-  for (media::OutputFormat format : formats) {
+  std::vector<std::pair<image::OutputFormat, FormatFigures>> results;
+  for (image::OutputFormat format : formats) {
     std::optional<FormatFigures> figures =
         Measure(services, photo_bytes, format, runs, encode_options);
     if (!figures) return 1;
@@ -262,14 +262,14 @@ int Run(int argc, char** argv) {
     const double goal_fraction = GoalFractionOf(format);
     const bool met = ratio <= kGoalRatioToFloor && fraction <= goal_fraction;
     std::printf("%-12s %-10s %8.2fs %8.2fs %7.2fx %8.2fs %8.2f <= %.2f: %s\n",
-                std::string(media::FormatName(format)).c_str(), media::SizeName(format).c_str(),
+                std::string(image::FormatName(format)).c_str(), image::SizeName(format).c_str(),
                 f.total, f.floor, ratio, f.step8, fraction, goal_fraction, met ? "met" : "NOT met");
   }
   std::printf(
       "(step 8 alone is animation, subtitles and encoding; its ratio to the floor is "
       "the renderer's own overhead)\n");
   for (const auto& [format, f] : results) {
-    std::printf("step 8 / floor, %s: %.2fx\n", std::string(media::FormatName(format)).c_str(),
+    std::printf("step 8 / floor, %s: %.2fx\n", std::string(image::FormatName(format)).c_str(),
                 f.step8 / f.floor);
   }
   return 0;

@@ -25,8 +25,8 @@
 
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/image_pipeline.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
 
 namespace vmsg {
 namespace {
@@ -68,14 +68,14 @@ std::string MakePhoto(const std::string& source) {
 }
 
 // Runs steps 1-4 `runs` times with `segmenter` and prints the per-step medians.
-int Bench(const std::string& upload, const media::PersonDetector& detector,
-          const media::Segmenter& segmenter, int runs, const std::string& dump) {
+int Bench(const std::string& upload, const image::PersonDetector& detector,
+          const image::Segmenter& segmenter, int runs, const std::string& dump) {
   auto stages = pipeline::NewImageStages({.detector = &detector, .segmenter = &segmenter});
   if (!stages.ok()) return Die(stages.status());
   const auto system_clock = NewSystemClock();
-  auto store = pipeline::testing::NewMemoryObjectStore(*system_clock);
-  pipeline::testing::RecordingProgressSink progress;
-  worker::CancellationToken cancel;
+  auto store = test::NewMemoryObjectStore(*system_clock);
+  test::RecordingProgressSink progress;
+  CancellationToken cancel;
   Logger logger(LogFormat::kText, LogLevel::kError, *system_clock, [](std::string_view) {});
   pipeline::StageContext ctx{*store, progress, cancel, *system_clock, logger};
 
@@ -124,7 +124,7 @@ int Main(int argc, char** argv) {
   int runs = 5;
   std::string photo = kDefaultPhoto;
   std::string dump;
-  media::IsnetOptions isnet;
+  image::IsnetOptions isnet;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
@@ -145,14 +145,14 @@ int Main(int argc, char** argv) {
   std::printf("cpus: %d (OpenCV threads: %d)\n", cv::getNumberOfCPUs(), cv::getNumThreads());
 
   const auto load_start = Clock::now();
-  auto detector = media::NewPersonDetector({});
+  auto detector = image::NewPersonDetector({});
   if (!detector.ok()) return Die(detector.status());
   std::printf("model loading (once per worker, not timed below): %.2f s\n",
               Seconds(Clock::now() - load_start));
 
-  const auto grabcut = media::NewGrabCutSegmenter();
+  const auto grabcut = image::NewGrabCutSegmenter();
   if (int rc = Bench(upload, **detector, *grabcut, runs, dump); rc != 0) return rc;
-  auto neural = media::NewIsnetSegmenter(isnet);
+  auto neural = image::NewIsnetSegmenter(isnet);
   if (!neural.ok()) {
     std::printf("\nisnet: not run (%s)\n", neural.status().message().c_str());
     return 0;

@@ -23,12 +23,12 @@
 #include <thread>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
-#include "state/redis_client.h"
-#include "state/redis_state.h"
-#include "state/redis_test_server.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "state/redis/redis_client.h"
+#include "state/redis/redis_state.h"
+#include "testing/redis_server.h"
 #include "worker/worker_pool.h"
 
 namespace vmsg {
@@ -63,12 +63,12 @@ Result<double> RateFromDates(std::vector<TimePoint> done) {
   return static_cast<double>(done.size() - 1) / span;
 }
 
-Status FlushAll(state::RedisTestServer& redis) {
+Status FlushAll(test::RedisTestServer& redis) {
   VMSG_ASSIGN_OR_RETURN(auto admin, state::NewRedisClient({.url = redis.Url(0)}));
   return admin->Command({"FLUSHALL"}).status();
 }
 
-Result<Rates> RunVmsg(state::RedisTestServer& redis, int tasks) {
+Result<Rates> RunVmsg(test::RedisTestServer& redis, int tasks) {
   VMSG_RETURN_IF_ERROR(FlushAll(redis));
   auto clock = NewSystemClock();
   Logger logger(LogFormat::kText, LogLevel::kWarning, *clock,
@@ -113,7 +113,7 @@ Result<Rates> RunVmsg(state::RedisTestServer& redis, int tasks) {
 }
 
 // celery_client.py prints "<enqueue per second> <worker per second>".
-Result<Rates> RunCelery(state::RedisTestServer& redis, int tasks, const std::string& dir) {
+Result<Rates> RunCelery(test::RedisTestServer& redis, int tasks, const std::string& dir) {
   VMSG_RETURN_IF_ERROR(FlushAll(redis));
   const std::string socket = (redis.dir() / "redis.sock").string();
   const std::string command = "cd '" + dir + "' && VMSG_BENCH_REDIS_SOCKET='" + socket +
@@ -152,7 +152,7 @@ int Main(int argc, char** argv) {
   }
   if (!positional.empty()) tasks = std::max(2, std::atoi(positional[0].c_str()));
   if (positional.size() > 1) dir = positional[1];
-  auto redis = state::RedisTestServer::Start();
+  auto redis = test::RedisTestServer::Start();
   if (!redis.ok()) return Die(redis.status());
   std::vector<double> ours_enqueue, ours_worker, celery_enqueue, celery_worker;
   for (int round = 0; round < rounds; ++round) {

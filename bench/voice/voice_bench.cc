@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "voice/pitch.h"
-#include "voice/speaker.h"
-#include "voice/system_voices.h"
-#include "voice/text.h"
-#include "voices/voice_profile.h"
+#include "speech/pitch.h"
+#include "speech/speaker.h"
+#include "speech/system_voices.h"
+#include "speech/text.h"
+#include "speech/voice_profile.h"
 
-namespace vmsg::voice {
+namespace vmsg::speech {
 namespace {
 
 constexpr int kDefaultRounds = 5;
@@ -66,7 +66,7 @@ int Run(const Speaker& speaker, const char* name, const std::string& text, const
 }
 
 // Every system voice's profile over the ten profile messages of its language: the figures
-// the voice profile test holds in bands (voices/voice_profile_test.cc) and docs/voice.md
+// the voice profile test holds in bands (speech/voice_profile_test.cc) and docs/voice.md
 // tabulates. Formant shifts are against the male voice of the same language; Default Male
 // moved to Default Female's pitch is the reference her harmonics-to-noise ratio is held to.
 // With `wav_dir`, each voice's first message is written there as {id}.wav (the
@@ -91,15 +91,15 @@ int ReportProfiles(const Speaker& speaker, const char* wav_dir) {
       "\nvoice profiles (10 messages each, neutral prosody):\n"
       "%-15s %8s %7s %7s %6s %7s %7s %7s %11s %6s\n",
       "voice", "median", "p10", "p90", "range", "F1", "F2", "HNR", "rate", "LUFS");
-  std::optional<voices::VoiceProfile> male;
+  std::optional<library::VoiceProfile> male;
   for (const auto& v : voices) {
-    auto p = voices::ProfileVoice(speaker, v.voice, v.language);
+    auto p = library::ProfileVoice(speaker, v.voice, v.language);
     if (!p.ok()) {
       std::fprintf(stderr, "%s: %s\n", v.name, p.status().ToString().c_str());
       return 1;
     }
     if (v.reference) male = *p;
-    auto shift = voices::FormantShiftOf(*p, *male);
+    auto shift = library::FormantShiftOf(*p, *male);
     std::printf("%-15s %5.1f Hz %7.1f %7.1f %6.2f %+6.1f%% %+6.1f%% %4.1f dB %4.2f %s/s %6.1f\n",
                 v.name, p->median_pitch_hz, p->p10_pitch_hz, p->p90_pitch_hz, p->pitch_range(),
                 shift.ok() ? 100 * (shift->f1 - 1) : 0.0, shift.ok() ? 100 * (shift->f2 - 1) : 0.0,
@@ -108,7 +108,7 @@ int ReportProfiles(const Speaker& speaker, const char* wav_dir) {
     std::printf("%-15s %+5.1f st vs the male voice; F1/F2 by vowel:", "",
                 SemitonesBetween(male->median_pitch_hz, p->median_pitch_hz));
     for (const auto& [symbol, f] : p->vowels) {
-      if (f.frames >= voices::kMinVowelFrames) {
+      if (f.frames >= library::kMinVowelFrames) {
         std::printf(" %s %.0f/%.0f", symbol.c_str(), f.f1_hz, f.f2_hz);
       }
     }
@@ -116,7 +116,7 @@ int ReportProfiles(const Speaker& speaker, const char* wav_dir) {
     if (wav_dir != nullptr) {
       ProsodyParams neutral;
       neutral.preset = ProsodyPreset::kNeutral;
-      auto m = speaker.Synthesize(voices::ProfileMessages(v.language).front(), v.voice, neutral);
+      auto m = speaker.Synthesize(library::ProfileMessages(v.language).front(), v.voice, neutral);
       const std::string path = std::string(wav_dir) + "/" + v.id + ".wav";
       if (!m.ok() || !WriteWavFile(path, m->speech.audio).ok()) {
         std::fprintf(stderr, "cannot write %s\n", path.c_str());
@@ -128,10 +128,10 @@ int ReportProfiles(const Speaker& speaker, const char* wav_dir) {
 }
 
 }  // namespace
-}  // namespace vmsg::voice
+}  // namespace vmsg::speech
 
 int main(int argc, char** argv) {
-  using namespace vmsg::voice;
+  using namespace vmsg::speech;
   int rounds = kDefaultRounds;
   const char* wav_dir = nullptr;
   for (int i = 1; i < argc; ++i) {

@@ -5,15 +5,15 @@
 
 #include <memory>
 
-#include "common/clock.h"
+#include "base/clock.h"
+#include "catalog/catalog.h"
 #include "config/config.h"
-#include "meta/catalog.h"
 
 namespace vmsg {
 
 struct OpenedCatalogs {
-  std::unique_ptr<meta::VoiceCatalog> voices;
-  std::unique_ptr<meta::BgmCatalog> bgm;
+  std::unique_ptr<catalog::VoiceCatalog> voices;
+  std::unique_ptr<catalog::BgmCatalog> bgm;
 };
 
 // The JSON files are created empty when missing (a corrupt one opens and shows as

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "common/log.h"
-#include "common/result.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "config/config.h"
-#include "state/redis_client.h"
+#include "state/redis/redis_client.h"
 
 namespace vmsg {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "state/redis_test_server.h"
+#include "base/clock.h"
+#include "testing/redis_server.h"
 
 namespace vmsg {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 class RedisCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = state::RedisTestServer::Start();
+    auto server = test::RedisTestServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     auto client = state::NewRedisClient({.url = server_->Url(0)});
@@ -38,7 +38,7 @@ class RedisCheckTest : public ::testing::Test {
   }
 
   FakeClock clock_{std::chrono::sys_days(std::chrono::year(2025) / 1 / 2)};
-  std::unique_ptr<state::RedisTestServer> server_;
+  std::unique_ptr<test::RedisTestServer> server_;
   std::unique_ptr<state::RedisClient> client_;
   std::vector<std::string> lines_;
 };

@@ -5,24 +5,24 @@
 #include <system_error>
 #include <thread>
 
+#include "api/bgm_handlers.h"
+#include "api/catalog_handlers.h"
+#include "api/generate_handlers.h"
+#include "api/image_handlers.h"
+#include "api/static_handler.h"
+#include "api/task_handlers.h"
+#include "api/upload_handlers.h"
+#include "api/voice_handlers.h"
 #include "app/catalogs.h"
 #include "app/redis_check.h"
 #include "app/stores.h"
-#include "http/handlers/bgm_handlers.h"
-#include "http/handlers/catalog_handlers.h"
-#include "http/handlers/generate_handlers.h"
-#include "http/handlers/image_handlers.h"
-#include "http/handlers/static_handler.h"
-#include "http/handlers/task_handlers.h"
-#include "http/handlers/upload_handlers.h"
-#include "http/handlers/voice_handlers.h"
-#include "media/backgrounds.h"
-#include "media/image_io.h"
-#include "media/person_detector.h"
-#include "media/segmenter.h"
+#include "image/backgrounds.h"
+#include "image/image_io.h"
+#include "image/person_detector.h"
+#include "image/segmenter.h"
 #include "metrics/counting_object_store.h"
-#include "state/redis_state.h"
-#include "state/sqlite_state.h"
+#include "state/redis/redis_state.h"
+#include "state/sqlite/sqlite_state.h"
 #include "worker/revoke.h"
 
 namespace vmsg {
@@ -34,8 +34,8 @@ namespace {
 constexpr std::string_view kIsnetModelFile = "isnet-medium-fp32.onnx";
 
 // The data directory's health: present, and how much room is left.
-http::HealthChecks::Check CheckDataDir(const std::filesystem::path& dir) {
-  http::HealthChecks::Check check;
+api::HealthChecks::Check CheckDataDir(const std::filesystem::path& dir) {
+  api::HealthChecks::Check check;
   std::error_code space_ec;
   const auto space = std::filesystem::space(dir, space_ec);
   check.healthy = !space_ec && std::filesystem::is_directory(dir);
@@ -135,7 +135,7 @@ Status ServiceContext::OpenState(Role role) {
     VMSG_ASSIGN_OR_RETURN(sweep_state_, state::NewSqliteSweeper(sqlite, *clock_));
   }
   health_.Add("state", [state = &state_] {
-    http::HealthChecks::Check check;
+    api::HealthChecks::Check check;
     check.details["backend"] = state->description;
     Result<Duration> rtt = state->ping();
     check.healthy = rtt.ok();
@@ -160,14 +160,14 @@ Status ServiceContext::OpenObjects() {
   local_objects_ = opened.local;
   objects_ = metrics::NewCountingObjectStore(std::move(opened.store), metrics_->registry());
   health_.Add("object_store", [objects = objects_.get()] {
-    http::HealthChecks::Check check;
+    api::HealthChecks::Check check;
     check.details["backend"] = std::string(objects->Name());
     const Status reachable = objects->CheckReachable();
     check.healthy = reachable.ok();
     if (!reachable.ok()) check.details["error"] = reachable.message();
     return check;
   });
-  http::AddUploadRoutes(
+  api::AddUploadRoutes(
       router_,
       {.store = objects_.get(),
        .local = local_objects_,
@@ -182,16 +182,16 @@ Status ServiceContext::OpenImageAnalysis(Role role) {
   const Config& c = config_;
   // Image analysis, for the detect endpoint and for generation (every role): the detector's
   // models load once here (a missing model stops start-up with its path).
-  VMSG_ASSIGN_OR_RETURN(detector_, media::NewPersonDetector({}));
+  VMSG_ASSIGN_OR_RETURN(detector_, image::NewPersonDetector({}));
   VMSG_ASSIGN_OR_RETURN(
       segmenter_,
-      media::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
+      image::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
   const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
   if (role == Role::kServe) {
     // The preset backgrounds' pictures and thumbnails for the picker, drawn on first start.
-    VMSG_RETURN_IF_ERROR(media::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
+    VMSG_RETURN_IF_ERROR(image::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
     health_.Add("image_analysis", [segmenter = segmenter_.get()] {
-      http::HealthChecks::Check check;
+      api::HealthChecks::Check check;
       check.healthy = true;
       check.details["segmenter"] = std::string(segmenter->Name());
       return check;
@@ -200,16 +200,6 @@ Status ServiceContext::OpenImageAnalysis(Role role) {
         c.cpu_threads > 0 ? c.cpu_threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     cpu_ = std::make_unique<boost::asio::thread_pool>(cpu_threads);
-    http::AddImageRoutes(
-        router_,
-        {.store = objects_.get(),
-         .detector = detector_.get(),
-         .cpu = cpu_.get(),
-         .ids = &ids_,
-         .clock = clock_.get(),
-         .logger = logger_.get(),
-         .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
-         .backgrounds_dir = backgrounds_dir});
   }
 
   return Status::Ok();
@@ -224,9 +214,9 @@ Status ServiceContext::OpenMetadata() {
     voices_ = std::move(catalogs.voices);
     bgm_ = std::move(catalogs.bgm);
   }
-  http::AddCatalogHealthChecks(health_, *voices_, *bgm_);
-  http::AddCatalogRoutes(router_,
-                         {.voices = voices_.get(), .bgm = bgm_.get(), .objects = objects_.get()});
+  api::AddCatalogHealthChecks(health_, *voices_, *bgm_);
+  api::AddCatalogRoutes(router_,
+                        {.voices = voices_.get(), .bgm = bgm_.get(), .objects = objects_.get()});
   return Status::Ok();
 }
 
@@ -234,13 +224,13 @@ void ServiceContext::SeedMusic() {
   const Config& c = config_;
   // System music: rendered from its scores into the store and catalogued when a track or its
   // object is missing (the first start takes seconds); both roles, since workers mix it.
-  music::MusicServiceOptions music_options;
+  library::MusicServiceOptions music_options;
   music_options.tracks.render.soundfont = c.soundfont;
   if (const auto cache = ResolvedCacheDir(c); !cache.empty()) {
     music_options.render_cache = cache / "music";
   }
-  music_ = std::make_unique<music::MusicService>(*bgm_, *objects_, ids_, music_options);
-  const music::MusicSeedReport music_seeded = music_->EnsureSystemTracks();
+  music_ = std::make_unique<library::MusicService>(*bgm_, *objects_, ids_, music_options);
+  const library::MusicSeedReport music_seeded = music_->EnsureSystemTracks();
   if (!music_seeded.created.empty()) {
     std::string created;
     for (const std::string& id : music_seeded.created) {
@@ -259,18 +249,18 @@ void ServiceContext::OpenSpeech() {
   // Speech and voices, for every role (serve previews, workers and the CLI generate).
   // Without Open JTalk only English speaks; the Japanese system voices
   // are then missing from a fresh catalog until a start with it installed.
-  if (auto jtalk = voice::NewOpenJTalkSynthesizer(); jtalk.ok()) {
+  if (auto jtalk = speech::NewOpenJTalkSynthesizer(); jtalk.ok()) {
     japanese_speech_ = std::move(*jtalk);
   } else {
     logger_->Warning("voice", "Japanese speech unavailable",
                      {{"error", jtalk.status().ToString()}});
   }
-  english_speech_ = voice::NewFliteSynthesizer();
-  voices_service_ = std::make_unique<voices::VoiceService>(
+  english_speech_ = speech::NewFliteSynthesizer();
+  voices_service_ = std::make_unique<library::VoiceService>(
       *voices_, *objects_, japanese_speech_.get(), english_speech_.get(),
-      voice::SpeakerOptions{.max_chars = c.text_max_chars}, ids_);
+      speech::SpeakerOptions{.max_chars = c.text_max_chars}, ids_);
   // Idempotent: a later start keeps the entries (and only puts back lost objects).
-  const voices::SeedReport seeded = voices_service_->EnsureSystemVoices();
+  const library::SeedReport seeded = voices_service_->EnsureSystemVoices();
   if (!seeded.created.empty()) {
     std::string created;
     for (const std::string& id : seeded.created) created += (created.empty() ? "" : ",") + id;
@@ -287,9 +277,9 @@ void ServiceContext::OpenSpeech() {
 
 void ServiceContext::AddLibraryRoutes(Role role) {
   if (role == Role::kServe) {
-    http::AddVoiceRoutes(router_,
-                         {.voices = voices_service_.get(), .cpu = cpu_.get(), .ids = &ids_});
-    http::AddBgmRoutes(router_, {.music = music_.get(), .cpu = cpu_.get(), .ids = &ids_});
+    api::AddVoiceRoutes(router_,
+                        {.voices = voices_service_.get(), .cpu = cpu_.get(), .ids = &ids_});
+    api::AddBgmRoutes(router_, {.music = music_.get(), .cpu = cpu_.get(), .ids = &ids_});
   }
 }
 
@@ -305,24 +295,32 @@ Status ServiceContext::BuildGeneration(Role role) {
                                        .segmenter = segmenter_.get(),
                                        .clock = clock_.get(),
                                        .logger = logger_.get(),
-                                       .stage_observer = metrics_.get()},
+                                       .stage_observer = metrics_.get(),
+                                       .results = state_.results.get(),
+                                       .progress = state_.progress.get(),
+                                       .queue = state_.queue.get()},
                                       {.render = {.preset = c.video_preset, .crf = c.video_crf}}));
   if (role == Role::kServe) {
-    http::AddGenerateRoutes(
+    api::AddImageRoutes(
+        router_,
+        {.store = objects_.get(),
+         .generator = generator_.get(),
+         .cpu = cpu_.get(),
+         .ids = &ids_,
+         .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
+         .backgrounds_dir = c.data_dir / "backgrounds"});
+    api::AddGenerateRoutes(
         router_,
         {.generator = generator_.get(),
          .store = objects_.get(),
-         .queue = state_.queue.get(),
          .results = state_.results.get(),
-         .progress = state_.progress.get(),
          .cpu = cpu_.get(),
          .ids = &ids_,
-         .clock = clock_.get(),
          .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry)});
   }
-  http::TaskServices tasks = http::TaskServicesFor(state_, *clock_, ids_);
+  api::TaskServices tasks = api::TaskServicesFor(state_, *clock_, ids_);
   tasks.allowed_origins = c.cors_origins;
-  http::AddTaskRoutes(router_, std::move(tasks));
+  api::AddTaskRoutes(router_, std::move(tasks));
 
   return Status::Ok();
 }
@@ -344,7 +342,7 @@ Status ServiceContext::MakeWorkers(Role role) {
                               .prefetch = c.worker_prefetch},
         *clock_, *logger_);
     health_.Add("workers", [pool = workers_.get(), threads = c.workers] {
-      http::HealthChecks::Check check;
+      api::HealthChecks::Check check;
       const worker::WorkerCounters counters = pool->Counters();
       check.details = {{"threads", threads},
                        {"busy", counters.busy},
@@ -362,19 +360,19 @@ Status ServiceContext::MakeWorkers(Role role) {
 void ServiceContext::AddServiceRoutes(const std::filesystem::path& web_dir) {
   const Config& c = config_;
   AddMetricsRoute(router_, metrics_->registry());
-  http::AddHealthRoute(router_, health_, {kVersion, clock_->Now(), clock_.get()});
-  http::AddOpenApiRoute(router_, kVersion);
-  const voices::RecordingLimits recording =
-      voices_service_ ? voices_service_->limits() : voices::RecordingLimits{};
-  http::AddPublicConfigRoute(router_, {.text_max_chars = c.text_max_chars,
-                                       .upload_max_bytes = c.upload_max_bytes,
-                                       .image_max_bytes = media::kMaxUploadBytes,
-                                       .voice_max_files = recording.max_files,
-                                       .voice_max_file_bytes = recording.max_file_bytes,
-                                       .voice_min_seconds = recording.min_speech_seconds,
-                                       .voice_max_seconds = recording.max_speech_seconds});
+  api::AddHealthRoute(router_, health_, {kVersion, clock_->Now(), clock_.get()});
+  api::AddOpenApiRoute(router_, kVersion);
+  const library::RecordingLimits recording =
+      voices_service_ ? voices_service_->limits() : library::RecordingLimits{};
+  api::AddPublicConfigRoute(router_, {.text_max_chars = c.text_max_chars,
+                                      .upload_max_bytes = c.upload_max_bytes,
+                                      .image_max_bytes = image::kMaxUploadBytes,
+                                      .voice_max_files = recording.max_files,
+                                      .voice_max_file_bytes = recording.max_file_bytes,
+                                      .voice_min_seconds = recording.min_speech_seconds,
+                                      .voice_max_seconds = recording.max_speech_seconds});
   // The UI's catch-all comes last so that every API route shadows it.
-  http::AddStaticFiles(router_, web_dir);
+  api::AddStaticFiles(router_, web_dir);
 }
 
 void ServiceContext::MakeServers(Role role) {
@@ -418,7 +416,7 @@ void ServiceContext::MakeServers(Role role) {
       *dispatcher_, *logger_);
   if (role == Role::kWorker && c.metrics_port != 0) {
     // A worker has no API; this listener lets Prometheus and load balancers reach it.
-    http::AddHealthRoute(metrics_router_, health_, {kVersion, clock_->Now(), clock_.get()});
+    api::AddHealthRoute(metrics_router_, health_, {kVersion, clock_->Now(), clock_.get()});
     AddMetricsRoute(metrics_router_, metrics_->registry());
     metrics_dispatcher_ = std::make_unique<http::Dispatcher>(
         metrics_router_, http::DispatcherOptions{.observer = observe_request}, *logger_, ids_);
@@ -446,13 +444,14 @@ Status ServiceContext::StartBackgroundTasks(Role role) {
           logger->Debug("state", "swept expired records", {{"count", *swept}});
         }
       });
+  state_sweep_->Start();
   if (local_objects_ != nullptr && role == Role::kServe) {
     // S3 applies the rules itself; the local store needs its sweeper (one per data dir: the
     // serving process runs it).
     lifecycle_sweep_ = std::make_unique<PeriodicTask>(
         c.lifecycle_sweep_interval,
         [local_objects = local_objects_, clock = clock_.get(), logger = logger_.get()] {
-          Result<blob::SweepStats> swept = local_objects->Sweep(clock->Now());
+          Result<objects::SweepStats> swept = local_objects->Sweep(clock->Now());
           if (!swept.ok()) {
             logger->Warning("objects", "lifecycle sweep failed",
                             {{"error", swept.status().ToString()}});
@@ -461,6 +460,7 @@ Status ServiceContext::StartBackgroundTasks(Role role) {
                          {{"expired", swept->expired}, {"transitioned", swept->transitioned}});
           }
         });
+    lifecycle_sweep_->Start();
   }
   // Metrics: the pool's counters per scrape; the figures that need I/O sampled in the
   // background (the whole-store listing by the serving process only, not by every worker).

@@ -6,36 +6,36 @@
 #include <functional>
 #include <memory>
 
+#include "api/system_handlers.h"
 #include "app/service_metrics.h"
-#include "blob/object_store.h"
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
-#include "common/periodic.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/periodic.h"
+#include "catalog/catalog.h"
 #include "config/config.h"
 #include "generate/generate_service.h"
 #include "http/dispatcher.h"
-#include "http/handlers/system_handlers.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "meta/catalog.h"
-#include "music/music_service.h"
-#include "state/celery_control.h"
+#include "library/music_service.h"
+#include "library/voice_service.h"
+#include "objects/object_store.h"
+#include "speech/synthesizer.h"
+#include "state/redis/celery_control.h"
 #include "state/state.h"
-#include "voice/synthesizer.h"
-#include "voices/voice_service.h"
 #include "worker/worker_pool.h"
 
 namespace boost::asio {
 class thread_pool;
 }
-namespace vmsg::blob {
+namespace vmsg::objects {
 class LocalObjectStore;
 }
-namespace vmsg::media {
+namespace vmsg::image {
 class PersonDetector;
 class Segmenter;
-}  // namespace vmsg::media
+}  // namespace vmsg::image
 
 namespace vmsg {
 
@@ -62,7 +62,7 @@ class ServiceContext {
   // Null when VMSG_WORKERS is 0 (an API-only serve).
   worker::WorkerPool* workers() { return workers_.get(); }
   // Media objects: the local store, or S3 when S3_BUCKET is set.
-  blob::ObjectStore& objects() { return *objects_; }
+  objects::ObjectStore& objects() { return *objects_; }
   const generate::GenerateService& generator() const { return *generator_; }
 
  private:
@@ -88,30 +88,30 @@ class ServiceContext {
   std::unique_ptr<Logger> logger_;
   IdGenerator ids_;
   http::Router router_;
-  http::HealthChecks health_;
+  api::HealthChecks health_;
   state::StateBackend state_;
   // With Redis: Celery clients' revoke broadcasts (destroyed before the state it uses).
   std::unique_ptr<state::CeleryControlListener> celery_control_;
-  std::unique_ptr<meta::VoiceCatalog> voices_;
-  std::unique_ptr<meta::BgmCatalog> bgm_;
+  std::unique_ptr<catalog::VoiceCatalog> voices_;
+  std::unique_ptr<catalog::BgmCatalog> bgm_;
   // Speech: the engines (Japanese null when Open JTalk is not installed) and the voices
   // over the catalog (whose speaker() speaks client text).
-  std::unique_ptr<voice::SpeechSynthesizer> japanese_speech_;
-  std::unique_ptr<voice::SpeechSynthesizer> english_speech_;
-  std::unique_ptr<voices::VoiceService> voices_service_;
+  std::unique_ptr<speech::SpeechSynthesizer> japanese_speech_;
+  std::unique_ptr<speech::SpeechSynthesizer> english_speech_;
+  std::unique_ptr<library::VoiceService> voices_service_;
   std::function<Result<int64_t>()> sweep_state_;  // started by StartBackgroundTasks
   std::unique_ptr<PeriodicTask> state_sweep_;
   // Before everything that reports to it (object store, pipeline, workers, dispatchers).
   std::unique_ptr<ServiceMetrics> metrics_;
   // Before the server and workers that use it, so it outlives them.
-  std::unique_ptr<blob::ObjectStore> objects_;
-  blob::LocalObjectStore* local_objects_ = nullptr;  // inside objects_; null with S3
+  std::unique_ptr<objects::ObjectStore> objects_;
+  objects::LocalObjectStore* local_objects_ = nullptr;  // inside objects_; null with S3
   std::unique_ptr<PeriodicTask> lifecycle_sweep_;
   // System music (seeded at start) and user uploads, over bgm_ and objects_.
-  std::unique_ptr<music::MusicService> music_;
+  std::unique_ptr<library::MusicService> music_;
   // Image analysis (models loaded once) and the threads HTTP requests run it on.
-  std::unique_ptr<media::PersonDetector> detector_;
-  std::unique_ptr<media::Segmenter> segmenter_;
+  std::unique_ptr<image::PersonDetector> detector_;
+  std::unique_ptr<image::Segmenter> segmenter_;
   std::unique_ptr<boost::asio::thread_pool> cpu_;
   std::unique_ptr<generate::GenerateService> generator_;
   std::unique_ptr<worker::WorkerPool> workers_;

@@ -182,11 +182,13 @@ std::unique_ptr<MetricsSampling> ServiceMetrics::StartSampling(MetricsSources so
   sampling->fast_ = std::make_unique<PeriodicTask>(
       std::chrono::duration_cast<std::chrono::milliseconds>(kMetricsSampleInterval),
       [this, s] { SampleFast(*s); });
+  sampling->fast_->Start();
   if (s->store != nullptr) {
     sampling->first_store_sample_ = std::jthread([this, s] { SampleStore(*s); });
     sampling->store_ = std::make_unique<PeriodicTask>(
         std::chrono::duration_cast<std::chrono::milliseconds>(kObjectStoreSampleInterval),
         [this, s] { SampleStore(*s); });
+    sampling->store_->Start();
   }
   return sampling;
 }

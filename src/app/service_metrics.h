@@ -12,15 +12,15 @@
 #include <utility>
 #include <vector>
 
-#include "blob/object_store.h"
-#include "common/log.h"
-#include "common/periodic.h"
+#include "base/log.h"
+#include "base/periodic.h"
+#include "catalog/catalog.h"
 #include "http/dispatcher.h"
 #include "http/router.h"
-#include "meta/catalog.h"
 #include "metrics/registry.h"
+#include "objects/object_store.h"
 #include "pipeline/stage.h"
-#include "state/redis_client.h"
+#include "state/redis/redis_client.h"
 #include "state/state.h"
 #include "worker/worker_pool.h"
 
@@ -35,10 +35,10 @@ inline constexpr std::chrono::minutes kObjectStoreSampleInterval{5};
 // What the background samplers read; null members are not sampled.
 struct MetricsSources {
   state::JobQueue* queue = nullptr;
-  meta::VoiceCatalog* voices = nullptr;
-  meta::BgmCatalog* bgm = nullptr;
+  catalog::VoiceCatalog* voices = nullptr;
+  catalog::BgmCatalog* bgm = nullptr;
   std::unique_ptr<state::RedisClient> redis;  // for INFO; the sampler owns it
-  blob::ObjectStore* store = nullptr;         // for the object count and size
+  objects::ObjectStore* store = nullptr;      // for the object count and size
   const Logger* logger = nullptr;
 };
 

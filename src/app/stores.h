@@ -7,18 +7,18 @@
 #include <memory>
 #include <string>
 
-#include "blob/local_store.h"
-#include "blob/object_store.h"
-#include "common/clock.h"
+#include "base/clock.h"
 #include "config/config.h"
+#include "objects/local/local_store.h"
+#include "objects/object_store.h"
 
 namespace vmsg {
 
 struct OpenedObjectStore {
-  std::unique_ptr<blob::ObjectStore> store;
+  std::unique_ptr<objects::ObjectStore> store;
   // The same store when it is the local one (it needs a lifecycle sweeper and serves its
   // own URLs); null on S3.
-  blob::LocalObjectStore* local = nullptr;
+  objects::LocalObjectStore* local = nullptr;
   // On S3, what the start-up checks read back from the bucket after setting it up
   // ("versioning Enabled, lifecycle rules ..."); empty for the local store.
   std::string checked;

@@ -36,9 +36,7 @@ Status Corrupt(const std::string& message) {
 }
 
 // Out of memory and the like: not the input's fault.
-Status LibavFailure(const std::string& what, int code) {
-  return Status::Internal("audio: " + what + ": " + AvError(code));
-}
+Status LibavFailure(const std::string& what, int code) { return AvFailure("audio", what, code); }
 
 struct IoDeleter {
   void operator()(AVIOContext* c) const {
@@ -553,9 +551,9 @@ Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
 
 std::string EncodeWav(const Sound& sound) {
   if (sound.channels == 1) {
-    return voice::EncodeWav(voice::Audio{sound.sample_rate, sound.samples});
+    return speech::EncodeWav(speech::Audio{sound.sample_rate, sound.samples});
   }
-  // Stereo: the same 44-byte header as voice::EncodeWav with two channels.
+  // Stereo: the same 44-byte header as speech::EncodeWav with two channels.
   const auto channels = static_cast<uint32_t>(sound.channels);
   const auto data_bytes = static_cast<uint32_t>(sound.samples.size() * 2);
   std::string out;

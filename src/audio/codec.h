@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/result.h"
 
 namespace vmsg::audio {
 
@@ -74,7 +74,7 @@ struct Mp3Options {
 // MPEG-1/2 allows (48000, 44100, 32000, 24000, ...).
 Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options = {});
 
-// A RIFF/WAVE file, 16-bit PCM, mono or stereo (mono through voice::EncodeWav).
+// A RIFF/WAVE file, 16-bit PCM, mono or stereo (mono through speech::EncodeWav).
 std::string EncodeWav(const Sound& sound);
 
 }  // namespace vmsg::audio

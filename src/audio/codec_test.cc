@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "audio/test_signals.h"
+#include "testing/test_signals.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -17,7 +17,7 @@ extern "C" {
 namespace vmsg::audio {
 namespace {
 
-using testing::Tone;
+using test::Tone;
 
 // One MP3 frame at 48 kHz.
 constexpr size_t kMp3FrameSamples = 1152;
@@ -102,8 +102,8 @@ TEST(CodecTest, Mp3WhoseLayoutAndRateChangeMidStreamDecodesWhole) {
   EXPECT_NEAR(decoded->duration_seconds(), 2.0, 0.15);
   // Each half keeps its own level (RMS 0.354 and 0.177), so neither was dropped or mixed
   // at the wrong layout.
-  EXPECT_NEAR(testing::Rms(*decoded, 0.2, 0.8), 0.354, 0.03);
-  EXPECT_NEAR(testing::Rms(*decoded, 1.3, 1.8), 0.177, 0.03);
+  EXPECT_NEAR(test::Rms(*decoded, 0.2, 0.8), 0.354, 0.03);
+  EXPECT_NEAR(test::Rms(*decoded, 1.3, 1.8), 0.177, 0.03);
 }
 
 struct FormatCase {

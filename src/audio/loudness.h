@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/result.h"
 
 namespace vmsg::audio {
 

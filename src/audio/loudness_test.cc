@@ -6,12 +6,12 @@
 
 #include <cmath>
 
-#include "audio/test_signals.h"
+#include "testing/test_signals.h"
 
 namespace vmsg::audio {
 namespace {
 
-using testing::Tone;
+using test::Tone;
 
 TEST(LoudnessTest, SineHasItsKnownLoudness) {
   // BS.1770: a 1 kHz sine at full scale in both channels reads 0 LUFS (K-weighting is

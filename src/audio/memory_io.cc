@@ -14,6 +14,12 @@ namespace {
 constexpr int kIoBufferBytes = 64 * 1024;
 }  // namespace
 
+Status AvFailure(std::string_view component, std::string_view what, int code) {
+  std::string message = std::string(component) + ": " + std::string(what) + ": " + AvError(code);
+  if (code == AVERROR(ENOMEM)) return Status::ResourceExhausted(message, "out_of_memory");
+  return Status::Internal(std::move(message));
+}
+
 std::string AvError(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(code, text, sizeof text);

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "base/status.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -17,6 +20,11 @@ namespace vmsg::audio {
 
 // The text of a libav error code.
 std::string AvError(int code);
+
+// `component` ("audio", "video") failed at `what` inside libav with `code`, not through the
+// input's fault: ResourceExhausted "out_of_memory" for ENOMEM, else Internal. Every libav
+// failure that is not a refusal of the input goes through here.
+Status AvFailure(std::string_view component, std::string_view what, int code);
 
 struct FormatInputDeleter {
   void operator()(AVFormatContext* c) const { avformat_close_input(&c); }

@@ -39,8 +39,8 @@ size_t ToFrames(double seconds, int rate) {
   return static_cast<size_t>(std::llround(std::max(0.0, seconds) * rate));
 }
 
-bool IsPause(const voice::Phoneme& phoneme) {
-  return phoneme.symbol == voice::kPauseSymbol || phoneme.symbol == "sil";
+bool IsPause(const speech::Phoneme& phoneme) {
+  return phoneme.symbol == speech::kPauseSymbol || phoneme.symbol == "sil";
 }
 
 std::vector<Span> MergeSpans(std::vector<Span> spans, double merge_gap) {
@@ -56,11 +56,11 @@ std::vector<Span> MergeSpans(std::vector<Span> spans, double merge_gap) {
   return merged;
 }
 
-std::vector<Span> EnvelopeActivity(const voice::Audio& audio) {
+std::vector<Span> EnvelopeActivity(const speech::Audio& audio) {
   const size_t hop = std::max<size_t>(1, ToFrames(kEnvelopeFrameSeconds, audio.sample_rate));
   std::vector<double> level_db;
   for (size_t at = 0; at < audio.samples.size(); at += hop) {
-    const double rms = voice::Rms(audio, at, at + hop);
+    const double rms = speech::Rms(audio, at, at + hop);
     level_db.push_back(rms > 0 ? 20 * std::log10(rms) : -std::numeric_limits<double>::infinity());
   }
   if (level_db.empty()) return {};
@@ -134,10 +134,10 @@ Status MixOptions::Validate() const {
   return Status::Ok();
 }
 
-std::vector<Span> SpeechActivity(const voice::Speech& speech, double merge_gap) {
+std::vector<Span> SpeechActivity(const speech::Speech& speech, double merge_gap) {
   if (speech.phonemes.empty()) return MergeSpans(EnvelopeActivity(speech.audio), merge_gap);
   std::vector<Span> spans;
-  for (const voice::Phoneme& p : speech.phonemes) {
+  for (const speech::Phoneme& p : speech.phonemes) {
     if (!IsPause(p)) spans.push_back({p.start, p.end});
   }
   return MergeSpans(std::move(spans), merge_gap);
@@ -178,13 +178,13 @@ Sound LoopMusic(const Sound& music, size_t frames, double crossfade_seconds) {
   return out;
 }
 
-Result<MixResult> Mix(const voice::Speech& speech, const Sound* music, const MixOptions& options) {
+Result<MixResult> Mix(const speech::Speech& speech, const Sound* music, const MixOptions& options) {
   VMSG_RETURN_IF_ERROR(options.Validate());
   const int rate = options.sample_rate;
   if (speech.audio.samples.empty() || speech.audio.sample_rate <= 0) {
     return Status::InvalidArgument("mix: the speech has no samples", "speech_empty");
   }
-  const voice::Audio voice_audio = voice::Resample(speech.audio, rate);
+  const speech::Audio voice_audio = speech::Resample(speech.audio, rate);
   const std::vector<Span> activity = SpeechActivity(speech, options.activity_merge_gap_seconds);
   if (activity.empty()) {
     return Status::InvalidArgument("mix: the speech is silent", "speech_empty");

@@ -7,9 +7,9 @@
 
 #include "audio/loudness.h"
 #include "audio/sound.h"
-#include "common/result.h"
-#include "common/status.h"
-#include "voice/speech.h"
+#include "base/result.h"
+#include "base/status.h"
+#include "speech/speech.h"
 
 namespace vmsg::audio {
 
@@ -49,7 +49,7 @@ struct Span {
 // envelope is within kActivityRangeDb of its loudest 10 ms; gaps shorter than `merge_gap`
 // are closed. Sorted, disjoint.
 inline constexpr double kActivityRangeDb = 35.0;
-std::vector<Span> SpeechActivity(const voice::Speech& speech, double merge_gap);
+std::vector<Span> SpeechActivity(const speech::Speech& speech, double merge_gap);
 
 // `music` repeated to exactly `frames` frames; each repeat is joined by an equal-power
 // crossfade of `crossfade_seconds` (shortened to a quarter of the music when longer) between
@@ -76,7 +76,7 @@ struct MixResult {
 // tail_seconds, so the output lasts speech + lead + tail. Errors: the options'
 // (invalid_mix_options), InvalidArgument "speech_empty" for no speech samples or a silent
 // speech, InvalidArgument "music_too_short" under kMinMusicSeconds, conversion errors.
-Result<MixResult> Mix(const voice::Speech& speech, const Sound* music,
+Result<MixResult> Mix(const speech::Speech& speech, const Sound* music,
                       const MixOptions& options = {});
 
 }  // namespace vmsg::audio

@@ -10,15 +10,15 @@
 
 #include "audio/codec.h"
 #include "audio/mix.h"
-#include "audio/test_signals.h"
-#include "voice/system_voices.h"
+#include "speech/system_voices.h"
+#include "testing/test_signals.h"
 
 namespace vmsg::audio {
 namespace {
 
-using testing::ChordMusic;
-using testing::Db;
-using testing::Rms;
+using test::ChordMusic;
+using test::Db;
+using test::Rms;
 
 constexpr int kRate = 48000;
 constexpr double kDurationToleranceSeconds = 0.010;
@@ -27,20 +27,20 @@ constexpr size_t kMp3FrameSamples = 1152;
 class MixTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    flite_ = voice::NewFliteSynthesizer().release();
-    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    flite_ = speech::NewFliteSynthesizer().release();
+    auto jtalk = speech::NewOpenJTalkSynthesizer();
     ASSERT_TRUE(jtalk.ok()) << jtalk.status();
     jtalk_ = std::move(jtalk).value().release();
-    voice::Speaker speaker(jtalk_, flite_);
+    speech::Speaker speaker(jtalk_, flite_);
     auto japanese = speaker.Synthesize("お誕生日おめでとう！素敵な一年になりますように。",
-                                       voice::DefaultMaleVoice(), voice::ProsodyParams{});
+                                       speech::DefaultMaleVoice(), speech::ProsodyParams{});
     ASSERT_TRUE(japanese.ok()) << japanese.status();
-    japanese_ = new voice::Speech(std::move(japanese->speech));
+    japanese_ = new speech::Speech(std::move(japanese->speech));
     auto spoken = speaker.Synthesize(
         "Happy birthday, Anna! I hope this year brings you lots of joy. See you soon.",
-        voice::EnglishFemaleVoice(), voice::ProsodyParams{});
+        speech::EnglishFemaleVoice(), speech::ProsodyParams{});
     ASSERT_TRUE(spoken.ok()) << spoken.status();
-    speech_ = new voice::Speech(std::move(spoken->speech));
+    speech_ = new speech::Speech(std::move(spoken->speech));
   }
   static void TearDownTestSuite() {
     delete speech_;
@@ -49,16 +49,16 @@ class MixTest : public ::testing::Test {
     delete jtalk_;
   }
 
-  static voice::SpeechSynthesizer* flite_;
-  static voice::SpeechSynthesizer* jtalk_;
-  static voice::Speech* speech_;    // English (flite)
-  static voice::Speech* japanese_;  // Open JTalk
+  static speech::SpeechSynthesizer* flite_;
+  static speech::SpeechSynthesizer* jtalk_;
+  static speech::Speech* speech_;    // English (flite)
+  static speech::Speech* japanese_;  // Open JTalk
 };
 
-voice::SpeechSynthesizer* MixTest::flite_ = nullptr;
-voice::SpeechSynthesizer* MixTest::jtalk_ = nullptr;
-voice::Speech* MixTest::speech_ = nullptr;
-voice::Speech* MixTest::japanese_ = nullptr;
+speech::SpeechSynthesizer* MixTest::flite_ = nullptr;
+speech::SpeechSynthesizer* MixTest::jtalk_ = nullptr;
+speech::Speech* MixTest::speech_ = nullptr;
+speech::Speech* MixTest::japanese_ = nullptr;
 
 TEST_F(MixTest, MusicMixMeetsItsFigures) {
   // 3.3 s of music at 44.1 kHz under several seconds of speech: it must loop and resample.

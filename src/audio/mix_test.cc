@@ -8,14 +8,14 @@
 #include <memory>
 
 #include "audio/codec.h"
-#include "audio/test_signals.h"
+#include "testing/test_signals.h"
 
 namespace vmsg::audio {
 namespace {
 
-using testing::ChordMusic;
-using testing::Db;
-using testing::Rms;
+using test::ChordMusic;
+using test::Db;
+using test::Rms;
 
 constexpr int kRate = 48000;
 constexpr double kDurationToleranceSeconds = 0.010;
@@ -60,7 +60,7 @@ TEST(LoopMusicTest, SeamHasNoClick) {
 
 TEST(MixTimingTest, SpeechWithoutTimingsUsesItsEnvelope) {
   // Two bursts of a vowel-like buzz with a second of silence between: two activity spans.
-  voice::Speech speech;
+  speech::Speech speech;
   speech.audio.sample_rate = 16000;
   for (int n = 0; n < 16000 * 3; ++n) {
     const double t = n / 16000.0;
@@ -93,7 +93,7 @@ TEST(MixTimingTest, SpeechWithoutTimingsUsesItsEnvelope) {
 TEST(MixTimingTest, PeakySpeechIsLimitedAndKeepsItsLeadOverTheMusic) {
   // A quiet buzz with sharp plosive-like bursts: reaching -14 LUFS by gain alone would put
   // the bursts several dB over the ceiling, so the limiter must work inside the mix.
-  voice::Speech speech;
+  speech::Speech speech;
   speech.audio.sample_rate = 24000;
   for (int n = 0; n < 24000 * 4; ++n) {
     const double t = n / 24000.0;
@@ -110,7 +110,7 @@ TEST(MixTimingTest, PeakySpeechIsLimitedAndKeepsItsLeadOverTheMusic) {
   EXPECT_LE(loudness->true_peak_dbtp, -1.0);
   EXPECT_GE(mixed->min_speech_over_music_db, 12.0);
   // The limiter really worked: the speech's bursts are not in proportion any more.
-  Sound speech_only = FromMono(voice::Resample(speech.audio, kRate), 2);
+  Sound speech_only = FromMono(speech::Resample(speech.audio, kRate), 2);
   auto plain = MeasureLoudness(speech_only);
   ASSERT_TRUE(plain.ok());
   EXPECT_GT(plain->true_peak_dbtp - plain->integrated_lufs,
@@ -118,15 +118,15 @@ TEST(MixTimingTest, PeakySpeechIsLimitedAndKeepsItsLeadOverTheMusic) {
 }
 
 TEST(MixRefusalTest, RefusesEmptySilentOrBadInputs) {
-  voice::Speech empty;
+  speech::Speech empty;
   empty.audio.sample_rate = kRate;
   EXPECT_EQ(Mix(empty, nullptr).status().reason(), "speech_empty");
 
-  voice::Speech silent;
-  silent.audio = voice::Audio{kRate, std::vector<float>(kRate, 0.0f)};
+  speech::Speech silent;
+  silent.audio = speech::Audio{kRate, std::vector<float>(kRate, 0.0f)};
   EXPECT_EQ(Mix(silent, nullptr).status().reason(), "speech_empty");
 
-  voice::Speech tone;
+  speech::Speech tone;
   tone.audio.sample_rate = kRate;
   for (int n = 0; n < kRate; ++n) {
     tone.audio.samples.push_back(static_cast<float>(0.3 * std::sin(n * 0.05)));

@@ -1,9 +1,9 @@
-// Channel copying between voice::Audio and Sound.
+// Channel copying between speech::Audio and Sound.
 #include "audio/sound.h"
 
 namespace vmsg::audio {
 
-Sound FromMono(const voice::Audio& audio, int channels) {
+Sound FromMono(const speech::Audio& audio, int channels) {
   Sound sound{audio.sample_rate, channels, {}};
   sound.samples.reserve(audio.samples.size() * static_cast<size_t>(channels));
   for (float s : audio.samples) {

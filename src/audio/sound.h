@@ -1,11 +1,11 @@
 // Sound: interleaved float PCM with any channel count, the shape music and the final mix
-// travel in (speech stays mono voice::Audio until it is mixed).
+// travel in (speech stays mono speech::Audio until it is mixed).
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
-#include "voice/audio.h"
+#include "audio/pcm.h"
 
 namespace vmsg::audio {
 
@@ -24,6 +24,6 @@ struct Sound {
 };
 
 // Mono audio as a Sound of `channels` (1 or 2) channels, copied to each.
-Sound FromMono(const voice::Audio& audio, int channels);
+Sound FromMono(const speech::Audio& audio, int channels);
 
 }  // namespace vmsg::audio

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/log.h"
-#include "common/result.h"
+#include "base/log.h"
+#include "base/result.h"
 
 namespace vmsg {
 

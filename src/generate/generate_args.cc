@@ -6,8 +6,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "blob/object_store.h"
-#include "common/ids.h"
+#include "base/ids.h"
+#include "objects/keys.h"
+#include "objects/object_store.h"
 
 namespace vmsg::generate {
 namespace {
@@ -49,19 +50,19 @@ Result<int> IndexField(const Json& value, std::string_view field) {
   return static_cast<int>(number);
 }
 
-Status ParsePresetName(const Json& value, voice::ProsodyParams& prosody) {
+Status ParsePresetName(const Json& value, speech::ProsodyParams& prosody) {
   VMSG_ASSIGN_OR_RETURN(std::string name, StringField(value, "prosody.preset"));
   if (name == kAutoPreset || name.empty()) {
     prosody.preset.reset();
     return Status::Ok();
   }
-  VMSG_ASSIGN_OR_RETURN(prosody.preset, voice::ParsePreset(name));
+  VMSG_ASSIGN_OR_RETURN(prosody.preset, speech::ParsePreset(name));
   return Status::Ok();
 }
 
 // The three adjustments, from `object` (the prosody object or the top level).
 Status ParseAdjustments(const Json& object, std::string_view prefix,
-                        voice::ProsodyParams& prosody) {
+                        speech::ProsodyParams& prosody) {
   for (auto [field, target] : {std::pair<const char*, double*>{"speed", &prosody.speed},
                                {"pitch", &prosody.pitch_semitones},
                                {"volume", &prosody.volume_db}}) {
@@ -71,7 +72,7 @@ Status ParseAdjustments(const Json& object, std::string_view prefix,
   return Status::Ok();
 }
 
-Status ParseProsody(const Json& value, voice::ProsodyParams& prosody) {
+Status ParseProsody(const Json& value, speech::ProsodyParams& prosody) {
   if (value.is_null()) return Status::Ok();
   if (value.is_string()) return ParsePresetName(value, prosody);
   if (!value.is_object()) {
@@ -113,11 +114,11 @@ Status ParsePictureChoices(const Json& fields, Args& args) {
   }
   if (fields.contains("framing")) {
     VMSG_ASSIGN_OR_RETURN(std::string framing, StringField(fields["framing"], "framing"));
-    VMSG_ASSIGN_OR_RETURN(args.framing, media::ParseFraming(framing));
+    VMSG_ASSIGN_OR_RETURN(args.framing, image::ParseFraming(framing));
   }
   if (fields.contains("format")) {
     VMSG_ASSIGN_OR_RETURN(std::string format, StringField(fields["format"], "format"));
-    VMSG_ASSIGN_OR_RETURN(args.format, media::ParseOutputFormat(format));
+    VMSG_ASSIGN_OR_RETURN(args.format, image::ParseOutputFormat(format));
   }
   return Status::Ok();
 }
@@ -146,7 +147,7 @@ const std::set<std::string, std::less<>>& KnownFields() {
 }  // namespace
 
 Json GenerateArgs::ToJson() const {
-  Json prosody_json = {{"preset", prosody.preset ? std::string(voice::PresetName(*prosody.preset))
+  Json prosody_json = {{"preset", prosody.preset ? std::string(speech::PresetName(*prosody.preset))
                                                  : std::string(kAutoPreset)},
                        {"speed", prosody.speed},
                        {"pitch", prosody.pitch_semitones},
@@ -157,8 +158,8 @@ Json GenerateArgs::ToJson() const {
                {"bgm_id", bgm_id ? Json(*bgm_id) : Json(nullptr)},
                {"background_id", background_id},
                {"person_index", person_index ? Json(*person_index) : Json(nullptr)},
-               {"framing", std::string(media::FramingName(framing))},
-               {"format", std::string(media::FormatName(format))},
+               {"framing", std::string(image::FramingName(framing))},
+               {"format", std::string(image::FormatName(format))},
                {"prosody", std::move(prosody_json)}};
   if (!background_key.empty()) json["background_key"] = background_key;
   if (!language.empty()) json["language"] = language;
@@ -166,10 +167,10 @@ Json GenerateArgs::ToJson() const {
 }
 
 Status CheckImageObjectKey(std::string_view key) {
-  if (!key.starts_with(kImageUploadPrefix) || key.size() == kImageUploadPrefix.size() ||
-      !blob::ValidateKey(key).ok()) {
+  if (!key.starts_with(keys::kImageUploads) || key.size() == keys::kImageUploads.size() ||
+      !objects::ValidateKey(key).ok()) {
     return Status::InvalidArgument(
-        "object_key must be an image upload (" + std::string(kImageUploadPrefix) + "...)",
+        "object_key must be an image upload (" + std::string(keys::kImageUploads) + "...)",
         "invalid_object_key");
   }
   return Status::Ok();

@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "common/json.h"
-#include "common/result.h"
-#include "media/framing_mode.h"
-#include "media/output_format.h"
-#include "voice/prosody.h"
+#include "base/json.h"
+#include "base/result.h"
+#include "image/framing_mode.h"
+#include "image/output_format.h"
+#include "speech/prosody.h"
 
 namespace vmsg::generate {
 
@@ -27,12 +27,10 @@ inline constexpr std::string_view kDefaultVoice = "default_female";
 // bgm_id meaning "no music" (JSON null means the same).
 inline constexpr std::string_view kNoMusic = "none";
 
-// Where uploaded photos live in the object store: the detect endpoint's, the generate
-// request's own and presigned uploads of kind "image" all go under it.
-inline constexpr std::string_view kImageUploadPrefix = "images/uploads/";
-
-// InvalidArgument "invalid_object_key" unless `key` names an object under kImageUploadPrefix
-// (a client may name only its own uploads, never a generated file or another prefix).
+// InvalidArgument "invalid_object_key" unless `key` names an object under keys::kImageUploads
+// (where the detect endpoint's photos, the generate request's own and presigned uploads of
+// kind "image" all go): a client may name only its own uploads, never a generated file or
+// another prefix.
 Status CheckImageObjectKey(std::string_view key);
 
 struct GenerateArgs {
@@ -43,10 +41,10 @@ struct GenerateArgs {
   std::string background_id{kDefaultBackground};
   std::string background_key;  // the uploaded background, for kUploadedBackground
   std::optional<int> person_index;
-  media::Framing framing = media::Framing::kAuto;
-  media::OutputFormat format = media::OutputFormat::kPortrait;
-  voice::ProsodyParams prosody;  // preset absent: chosen from the message
-  std::string language;          // "ja" or "en"; empty: the voice's (messages in Japanese)
+  image::Framing framing = image::Framing::kAuto;
+  image::OutputFormat format = image::OutputFormat::kPortrait;
+  speech::ProsodyParams prosody;  // preset absent: chosen from the message
+  std::string language;           // "ja" or "en"; empty: the voice's (messages in Japanese)
 
   // {object_key, text, voice_id, bgm_id (or null), background_id, background_key?,
   // person_index (or null), framing, format, prosody: {preset (or "auto"), speed, pitch, volume},
@@ -77,8 +75,8 @@ struct PreviewArgs {
   std::optional<int> person_index;
   std::string background_id{kDefaultBackground};
   std::string background_key;
-  media::Framing framing = media::Framing::kAuto;
-  media::OutputFormat format = media::OutputFormat::kPortrait;
+  image::Framing framing = image::Framing::kAuto;
+  image::OutputFormat format = image::OutputFormat::kPortrait;
 };
 
 // Parses {image_id | object_key, person_index (or person), background_id, background_key,

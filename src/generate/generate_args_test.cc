@@ -23,8 +23,8 @@ TEST(GenerateArgsTest, DefaultsWhenOnlyTextAndImageAreGiven) {
   EXPECT_FALSE(args->prosody.preset.has_value());
   EXPECT_EQ(args->prosody.speed, 1);
   EXPECT_TRUE(args->language.empty());
-  EXPECT_EQ(args->framing, media::Framing::kAuto);
-  EXPECT_EQ(args->format, media::OutputFormat::kPortrait);
+  EXPECT_EQ(args->framing, image::Framing::kAuto);
+  EXPECT_EQ(args->format, image::OutputFormat::kPortrait);
 }
 
 TEST(GenerateArgsTest, RoundTripsThroughJson) {
@@ -45,28 +45,28 @@ TEST(GenerateArgsTest, RoundTripsThroughJson) {
   EXPECT_EQ(again->ToJson(), args->ToJson());
   EXPECT_EQ(again->bgm_id, "celebration_gentle");
   EXPECT_EQ(again->person_index, 2);
-  EXPECT_EQ(again->prosody.preset, voice::ProsodyPreset::kCalm);
+  EXPECT_EQ(again->prosody.preset, speech::ProsodyPreset::kCalm);
   EXPECT_EQ(again->prosody.speed, 1.25);
   EXPECT_EQ(again->prosody.pitch_semitones, -2);
   EXPECT_EQ(again->prosody.volume_db, 3);
   EXPECT_EQ(again->background_key, "images/uploads/x/bg.png");
-  EXPECT_EQ(again->framing, media::Framing::kHalf);
-  EXPECT_EQ(again->format, media::OutputFormat::kLandscape);
+  EXPECT_EQ(again->framing, image::Framing::kHalf);
+  EXPECT_EQ(again->format, image::OutputFormat::kLandscape);
   EXPECT_EQ(args->ToJson()["format"], "landscape");
 }
 
 // A Celery client names the format in the task's kwargs as the API's JSON does; each of the
 // four is taken, by its exact name only.
 TEST(GenerateArgsTest, EveryFormatByItsNameFromCeleryKwargs) {
-  for (size_t i = 0; i < media::kOutputFormats.size(); ++i) {
+  for (size_t i = 0; i < image::kOutputFormats.size(); ++i) {
     Json kwargs = Minimal();
-    kwargs["format"] = std::string(media::kOutputFormats[i].name);
+    kwargs["format"] = std::string(image::kOutputFormats[i].name);
     Result<GenerateArgs> args = GenerateArgsFromJson(kwargs);
     ASSERT_TRUE(args.ok()) << args.status();
-    EXPECT_EQ(args->format, media::OutputFormat(i));
+    EXPECT_EQ(args->format, image::OutputFormat(i));
   }
-  EXPECT_EQ(media::SizeName(media::OutputFormat::kPortrait), "512x910");
-  EXPECT_EQ(media::SizeName(media::OutputFormat::kPortraitHd), "1080x1920");
+  EXPECT_EQ(image::SizeName(image::OutputFormat::kPortrait), "512x910");
+  EXPECT_EQ(image::SizeName(image::OutputFormat::kPortraitHd), "1080x1920");
 }
 
 TEST(GenerateArgsTest, FormFieldsAsTextAreNumbersWhereNumbersBelong) {
@@ -79,7 +79,7 @@ TEST(GenerateArgsTest, FormFieldsAsTextAreNumbersWhereNumbersBelong) {
   ASSERT_TRUE(args.ok()) << args.status().ToString();
   EXPECT_EQ(args->person_index, 1);
   EXPECT_EQ(args->prosody.speed, 0.75);
-  EXPECT_EQ(args->prosody.preset, voice::ProsodyPreset::kCelebration);
+  EXPECT_EQ(args->prosody.preset, speech::ProsodyPreset::kCelebration);
   EXPECT_FALSE(args->bgm_id.has_value());
 }
 
@@ -191,8 +191,8 @@ TEST(PreviewArgsTest, ThePhotoByImageIdOrObjectKeyAndThePicturesChoices) {
   EXPECT_EQ(by_id->image_id, "0b7a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c");
   EXPECT_TRUE(by_id->image_key.empty());
   EXPECT_EQ(by_id->person_index, 1);
-  EXPECT_EQ(by_id->framing, media::Framing::kFull);
-  EXPECT_EQ(by_id->format, media::OutputFormat::kSquare);
+  EXPECT_EQ(by_id->framing, image::Framing::kFull);
+  EXPECT_EQ(by_id->format, image::OutputFormat::kSquare);
   EXPECT_EQ(by_id->background_id, kDefaultBackground);
   Result<PreviewArgs> by_key = ParsePreviewArgs({{"object_key", "images/uploads/x/original.jpg"},
                                                  {"person_index", 0},

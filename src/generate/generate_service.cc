@@ -3,19 +3,23 @@
 
 #include <chrono>
 
-#include "media/backgrounds.h"
-#include "media/image_io.h"
+#include "image/backgrounds.h"
+#include "image/image_io.h"
+#include "objects/keys.h"
 #include "pipeline/progress.h"
 #include "pipeline/stages/image_pipeline.h"
 #include "pipeline/stages/mix_stage.h"
 #include "pipeline/stages/person_detection_stage.h"
 #include "pipeline/stages/speech_stage.h"
-#include "voice/text.h"
+#include "speech/text.h"
 
 namespace vmsg::generate {
 namespace {
 
 constexpr char kComponent[] = "generate";
+// The first progress of a submitted task, until a worker takes it.
+constexpr char kQueuedMessage[] = "順番を待っています...";
+constexpr std::string_view kQueuedStep = "queued";
 // The longer side a picture is decoded to when it is only checked before queueing.
 constexpr int kCheckDecodeSide = 256;
 
@@ -39,7 +43,7 @@ Status Refuse(std::string reason, std::string message) {
   return Status::InvalidArgument(std::move(message), std::move(reason));
 }
 
-bool SpeaksLanguage(const voice::VoiceParams& params, std::string_view language) {
+bool SpeaksLanguage(const speech::VoiceParams& params, std::string_view language) {
   if (language == "ja") return !params.japanese_voice.empty();
   if (language == "en") return !params.english_voice.empty();
   return true;
@@ -47,7 +51,7 @@ bool SpeaksLanguage(const voice::VoiceParams& params, std::string_view language)
 
 std::string BackgroundIdList() {
   std::string ids;
-  for (const media::BackgroundPreset& p : media::BackgroundPresets()) {
+  for (const image::BackgroundPreset& p : image::BackgroundPresets()) {
     ids += std::string(p.id) + ", ";
   }
   return ids + std::string(kOriginalBackground) + ", " + std::string(kBlurredBackground) + ", " +
@@ -55,15 +59,15 @@ std::string BackgroundIdList() {
 }
 
 bool IsPreset(std::string_view id) {
-  for (const media::BackgroundPreset& p : media::BackgroundPresets()) {
+  for (const image::BackgroundPreset& p : image::BackgroundPresets()) {
     if (p.id == id) return true;
   }
   return false;
 }
 
-Status RequireObject(blob::ObjectStore& store, const std::string& key, std::string reason,
+Status RequireObject(objects::ObjectStore& store, const std::string& key, std::string reason,
                      std::string_view what) {
-  if (Status valid = blob::ValidateKey(key); !valid.ok()) {
+  if (Status valid = objects::ValidateKey(key); !valid.ok()) {
     return Refuse(std::move(reason),
                   std::string(what) + " key is not a valid object key: " + valid.message());
   }
@@ -74,19 +78,18 @@ Status RequireObject(blob::ObjectStore& store, const std::string& key, std::stri
 
 }  // namespace
 
-Result<std::string> StoreUploadedImage(blob::ObjectStore& store, std::string_view task_id,
+Result<std::string> StoreUploadedImage(objects::ObjectStore& store, std::string_view task_id,
                                        std::string_view name, const std::string& bytes) {
-  VMSG_ASSIGN_OR_RETURN(media::ImageHeader header, media::CheckUpload(bytes));
+  VMSG_ASSIGN_OR_RETURN(image::ImageHeader header, image::CheckUpload(bytes));
   std::string_view extension = "jpg", content_type = "image/jpeg";
-  if (header.type == media::ImageType::kPng) {
+  if (header.type == image::ImageType::kPng) {
     extension = "png";
     content_type = "image/png";
-  } else if (header.type == media::ImageType::kWebp) {
+  } else if (header.type == image::ImageType::kWebp) {
     extension = "webp";
     content_type = "image/webp";
   }
-  const std::string key = "images/uploads/" + std::string(task_id) + "/" + std::string(name) + "." +
-                          std::string(extension);
+  const std::string key = keys::ImageUpload(task_id, name, extension);
   VMSG_RETURN_IF_ERROR(store.Put(key, bytes, {.content_type = std::string(content_type)}));
   return key;
 }
@@ -114,7 +117,7 @@ Result<GenerateResult> GenerateResult::FromJson(std::string task_id, const Json&
     r.face_animated = json.at("face_animated").get<bool>();
     r.reused_steps = json.value("reused_steps", std::vector<std::string>{});
     // Results recorded before formats existed are the default format's.
-    const media::FormatSpec& portrait = media::SpecOf(media::OutputFormat::kPortrait);
+    const image::FormatSpec& portrait = image::SpecOf(image::OutputFormat::kPortrait);
     r.format = json.value("format", std::string(portrait.name));
     r.width = json.value("width", portrait.width);
     r.height = json.value("height", portrait.height);
@@ -133,7 +136,7 @@ Result<std::unique_ptr<GenerateService>> GenerateService::Make(const GenerateDep
   }
   VMSG_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<pipeline::Stage>> stages,
                         pipeline::NewImageStages({deps.detector, deps.segmenter}));
-  const voice::Speaker& speaker = deps.voices->speaker();
+  const speech::Speaker& speaker = deps.voices->speaker();
   stages.push_back(std::make_unique<pipeline::SpeechStage>(speaker));
   stages.push_back(std::make_unique<pipeline::ProsodyStage>(speaker));
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::MixStage> mix,
@@ -148,7 +151,7 @@ Result<std::unique_ptr<GenerateService>> GenerateService::Make(const GenerateDep
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::FramePreviewer> previewer,
                         pipeline::FramePreviewer::Make(deps.segmenter));
   return std::unique_ptr<GenerateService>(
-      new GenerateService(deps, std::move(chain), std::move(previewer)));
+      new GenerateService(deps, options.max_retries, std::move(chain), std::move(previewer)));
 }
 
 std::string GenerateService::VoiceIdList() const {
@@ -161,8 +164,8 @@ std::string GenerateService::VoiceIdList() const {
 
 std::string GenerateService::BgmIdList() const {
   std::string list(kNoMusic);
-  if (Result<std::vector<meta::BgmTrack>> tracks = deps_.bgm->List(); tracks.ok()) {
-    for (const meta::BgmTrack& t : *tracks) list += ", " + t.id;
+  if (Result<std::vector<catalog::BgmTrack>> tracks = deps_.bgm->List(); tracks.ok()) {
+    for (const catalog::BgmTrack& t : *tracks) list += ", " + t.id;
   }
   return list;
 }
@@ -200,16 +203,35 @@ Status GenerateService::SetPictureChoices(const Args& args, pipeline::Request& r
   return Status::Ok();
 }
 
-Result<FramePreview> GenerateService::Preview(const PreviewArgs& args,
-                                              const std::string& new_image_id) const {
-  VMSG_RETURN_IF_ERROR(CheckBackground(args.background_id, args.background_key));
+template <typename Body>
+auto GenerateService::WithQuietContext(Body&& body) const {
   std::unique_ptr<pipeline::ProgressSink> progress = pipeline::NewDiscardingProgressSink();
-  const worker::CancellationToken never_cancelled;
+  const CancellationToken never_cancelled;
   pipeline::StageContext ctx{.store = *deps_.store,
                              .progress = *progress,
                              .cancel = never_cancelled,
                              .clock = *deps_.clock,
                              .logger = *deps_.logger};
+  return body(ctx);
+}
+
+Result<image::Detection> GenerateService::DetectPersons(const std::string& image_id,
+                                                        std::string photo) const {
+  return WithQuietContext([&](pipeline::StageContext& ctx) {
+    return pipeline::DetectPersonsInUpload(ctx, *deps_.detector, image_id, std::move(photo));
+  });
+}
+
+Result<FramePreview> GenerateService::Preview(const PreviewArgs& args,
+                                              const std::string& new_image_id) const {
+  VMSG_RETURN_IF_ERROR(CheckBackground(args.background_id, args.background_key));
+  return WithQuietContext(
+      [&](pipeline::StageContext& ctx) { return PreviewIn(ctx, args, new_image_id); });
+}
+
+Result<FramePreview> GenerateService::PreviewIn(pipeline::StageContext& ctx,
+                                                const PreviewArgs& args,
+                                                const std::string& new_image_id) const {
   pipeline::WorkItem item;
   item.task_id = args.image_id;
   if (!args.image_key.empty()) {
@@ -221,7 +243,7 @@ Result<FramePreview> GenerateService::Preview(const PreviewArgs& args,
     }
     if (!photo.ok()) return photo.status();
     VMSG_ASSIGN_OR_RETURN(
-        media::Detection detection,
+        image::Detection detection,
         pipeline::DetectPersonsInUpload(ctx, *deps_.detector, new_image_id, std::move(*photo)));
     item.task_id = new_image_id;
     // A person the photo does not have is refused with nothing left stored.
@@ -239,18 +261,18 @@ Result<FramePreview> GenerateService::Preview(const PreviewArgs& args,
     }
   }
   VMSG_RETURN_IF_ERROR(SetPictureChoices(args, item.request));
-  VMSG_ASSIGN_OR_RETURN(media::Framed framed, previewer_->Frame(ctx, item));
+  VMSG_ASSIGN_OR_RETURN(image::Framed framed, previewer_->Frame(ctx, item));
   return FramePreview{.image_id = item.task_id, .still = std::move(framed.image)};
 }
 
 Status GenerateService::Check(const GenerateArgs& args) const {
-  Result<voice::CleanText> text =
-      voice::CleanMessageText(args.text, deps_.voices->speaker().options().max_chars);
+  Result<speech::CleanText> text =
+      speech::CleanMessageText(args.text, deps_.voices->speaker().options().max_chars);
   if (!text.ok()) return text.status();
-  Result<voice::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
+  Result<speech::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
   if (!params.ok()) {
     const std::string reason = params.status().reason();
-    if (reason == "invalid_id" || reason == meta::VoiceProfile::kNotFoundReason) {
+    if (reason == "invalid_id" || reason == catalog::VoiceProfile::kNotFoundReason) {
       return Refuse("unknown_voice",
                     "no voice '" + args.voice_id + "'; valid voice_id values: " + VoiceIdList());
     }
@@ -262,10 +284,10 @@ Status GenerateService::Check(const GenerateArgs& args) const {
   }
   VMSG_RETURN_IF_ERROR(deps_.voices->speaker().Check(args.text, *params));
   if (args.bgm_id) {
-    Result<meta::BgmTrack> track = deps_.bgm->Get(*args.bgm_id);
+    Result<catalog::BgmTrack> track = deps_.bgm->Get(*args.bgm_id);
     if (!track.ok()) {
       const std::string reason = track.status().reason();
-      if (reason == "invalid_id" || reason == meta::BgmTrack::kNotFoundReason) {
+      if (reason == "invalid_id" || reason == catalog::BgmTrack::kNotFoundReason) {
         return Refuse("unknown_bgm",
                       "no music '" + *args.bgm_id + "'; valid bgm_id values: " + BgmIdList());
       }
@@ -280,7 +302,7 @@ Status GenerateService::CheckBeforeQueueing(const GenerateArgs& args,
                                             std::string_view image_bytes) const {
   VMSG_RETURN_IF_ERROR(Check(args));
   const auto decodes = [](std::string_view bytes) -> Status {
-    return media::DecodeUpload(bytes, {.max_side = kCheckDecodeSide}).status();
+    return image::DecodeUpload(bytes, {.max_side = kCheckDecodeSide}).status();
   };
   if (image_bytes.empty()) {
     VMSG_ASSIGN_OR_RETURN(std::string stored, deps_.store->GetBytes(args.image_key));
@@ -295,6 +317,31 @@ Status GenerateService::CheckBeforeQueueing(const GenerateArgs& args,
   return Status::Ok();
 }
 
+Status GenerateService::Submit(const std::string& task_id, const GenerateArgs& args,
+                               std::string_view image_bytes) const {
+  if (deps_.results == nullptr || deps_.progress == nullptr || deps_.queue == nullptr) {
+    return Status::FailedPrecondition("this generation service cannot queue tasks");
+  }
+  VMSG_RETURN_IF_ERROR(CheckBeforeQueueing(args, image_bytes));
+  state::TaskResult pending;
+  pending.task_id = task_id;
+  pending.status = state::TaskStatus::kPending;
+  VMSG_RETURN_IF_ERROR(deps_.results->Put(pending));
+  state::Progress queued;
+  queued.task_id = task_id;
+  queued.percentage = 0;
+  queued.message = kQueuedMessage;
+  queued.current_step = std::string(kQueuedStep);
+  queued.timestamp = deps_.clock->Now();
+  VMSG_RETURN_IF_ERROR(deps_.progress->Publish(queued));
+  // Most urgent: on Redis, Celery's default priority 0 on the plain "celery" list.
+  return deps_.queue->Enqueue({.task_id = task_id,
+                               .task_name = std::string(kGenerateTaskName),
+                               .args = args.ToJson(),
+                               .priority = state::kMaxPriority,
+                               .max_retries = max_retries_});
+}
+
 Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args) const {
   VMSG_RETURN_IF_ERROR(Check(args));
   pipeline::Request request;
@@ -304,7 +351,7 @@ Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args
   VMSG_ASSIGN_OR_RETURN(request.voice, deps_.voices->ParamsFor(args.voice_id));
   request.prosody = args.prosody;
   if (args.bgm_id) {
-    VMSG_ASSIGN_OR_RETURN(meta::BgmTrack track, deps_.bgm->Get(*args.bgm_id));
+    VMSG_ASSIGN_OR_RETURN(catalog::BgmTrack track, deps_.bgm->Get(*args.bgm_id));
     request.music_key = track.file_path;
   }
   return request;
@@ -312,7 +359,7 @@ Result<pipeline::Request> GenerateService::BuildRequest(const GenerateArgs& args
 
 Result<GenerateResult> GenerateService::Run(const std::string& task_id, const GenerateArgs& args,
                                             pipeline::ProgressSink& progress,
-                                            const worker::CancellationToken& cancel) const {
+                                            const CancellationToken& cancel) const {
   const auto started = std::chrono::steady_clock::now();
   pipeline::WorkItem item;
   item.task_id = task_id;
@@ -325,20 +372,20 @@ Result<GenerateResult> GenerateService::Run(const std::string& task_id, const Ge
                              .observer = deps_.stage_observer};
   VMSG_RETURN_IF_ERROR(pipeline_.Run(ctx, item));
   // Step 8 wrote what the result reports about the video beside it.
-  VMSG_ASSIGN_OR_RETURN(std::string info_bytes, deps_.store->GetBytes(pipeline::ObjectKey(
-                                                    item, pipeline::kVideoInfoObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string info_bytes,
+                        deps_.store->GetBytes(pipeline::ObjectKey(item, keys::kVideoInfo)));
   VMSG_ASSIGN_OR_RETURN(Json info, ParseJson(info_bytes));
   GenerateResult result;
   result.task_id = task_id;
-  result.video_key = pipeline::ObjectKey(item, pipeline::kVideoObject);
-  result.thumbnail_key = pipeline::ObjectKey(item, pipeline::kThumbnailObject);
+  result.video_key = pipeline::ObjectKey(item, keys::kVideo);
+  result.thumbnail_key = pipeline::ObjectKey(item, keys::kThumbnail);
   if (!info.is_object() || !info.value("duration_seconds", Json()).is_number() ||
       !info.value("face_animated", Json()).is_boolean()) {
     return Status::DataLoss("the stored video.json of task " + task_id + " is malformed");
   }
   result.duration_seconds = info["duration_seconds"].get<double>();
   result.face_animated = info["face_animated"].get<bool>();
-  result.format = info.value("format", std::string(media::FormatName(args.format)));
+  result.format = info.value("format", std::string(image::FormatName(args.format)));
   result.width = info.value("width", 0);
   result.height = info.value("height", 0);
   result.reused_steps = item.reused;
@@ -358,7 +405,7 @@ worker::TaskHandler GenerateService::Handler() const {
     bool english = args.language == "en";
     if (args.language.empty()) {
       // Messages in the voice's language; Japanese when it speaks both.
-      Result<voice::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
+      Result<speech::VoiceParams> params = deps_.voices->ParamsFor(args.voice_id);
       english = params.ok() && params->japanese_voice.empty();
     }
     task.SetFinalTexts(english ? worker::kEnglishFinalTexts : worker::kJapaneseFinalTexts);

@@ -8,31 +8,33 @@
 #include <string>
 
 #include "audio/mix.h"
-#include "blob/object_store.h"
-#include "common/clock.h"
-#include "common/log.h"
-#include "common/result.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "catalog/catalog.h"
 #include "generate/generate_args.h"
-#include "media/person_detector.h"
-#include "media/segmenter.h"
-#include "meta/catalog.h"
+#include "image/person_detector.h"
+#include "image/segmenter.h"
+#include "library/voice_service.h"
+#include "objects/object_store.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/frame_preview.h"
 #include "pipeline/stages/render_stage.h"
-#include "voices/voice_service.h"
+#include "state/state.h"
 #include "worker/worker_pool.h"
 
 namespace vmsg::generate {
 
-// Checks an uploaded picture's header (media::CheckUpload's refusals: unsupported type,
+// Checks an uploaded picture's header (image::CheckUpload's refusals: unsupported type,
 // corrupt, too large, too many pixels, too small) and stores it for task `task_id` as
 // images/uploads/{task_id}/{name}.{jpg|png|webp}; returns the key.
-Result<std::string> StoreUploadedImage(blob::ObjectStore& store, std::string_view task_id,
+Result<std::string> StoreUploadedImage(objects::ObjectStore& store, std::string_view task_id,
                                        std::string_view name, const std::string& bytes);
 
 struct GenerateOptions {
   audio::MixOptions mix;
   pipeline::RenderStage::Params render;
+  int max_retries = 3;  // of a submitted generation task
 };
 
 // What a finished generation reports (the task's SUCCESS result).
@@ -62,14 +64,19 @@ struct FramePreview {
 };
 
 struct GenerateDeps {
-  blob::ObjectStore* store = nullptr;
-  voices::VoiceService* voices = nullptr;
-  meta::BgmCatalog* bgm = nullptr;
-  const media::PersonDetector* detector = nullptr;
-  const media::Segmenter* segmenter = nullptr;
+  objects::ObjectStore* store = nullptr;
+  library::VoiceService* voices = nullptr;
+  catalog::BgmCatalog* bgm = nullptr;
+  const image::PersonDetector* detector = nullptr;
+  const image::Segmenter* segmenter = nullptr;
   const Clock* clock = nullptr;
   const Logger* logger = nullptr;
   pipeline::StageObserver* stage_observer = nullptr;  // optional: per-stage timings (metrics)
+  // Where Submit puts an accepted request: the API's. A worker or `vmsg generate`, which
+  // only run generations, leaves them null.
+  state::TaskResults* results = nullptr;
+  state::ProgressStore* progress = nullptr;
+  state::JobQueue* queue = nullptr;
 };
 
 class GenerateService {
@@ -91,6 +98,12 @@ class GenerateService {
   // the worker. `image_bytes` are the photo's when the caller holds them (an upload), else
   // they are read from the store. Tens of milliseconds for a 12 MP JPEG; the API's check.
   Status CheckBeforeQueueing(const GenerateArgs& args, std::string_view image_bytes = {}) const;
+  // Accepts a request: CheckBeforeQueueing, then the task's PENDING record, its first
+  // progress ("queued", 0 %) and the job on the queue at the most urgent priority (someone
+  // waits for it). Check's refusals, the state's errors; FailedPrecondition when the service
+  // was made without the state (deps.results, progress, queue).
+  Status Submit(const std::string& task_id, const GenerateArgs& args,
+                std::string_view image_bytes = {}) const;
 
   // Runs the eight steps for `task_id`, reporting each step to `progress` and stopping at
   // the next cancellation point once `cancel` fires. Steps whose outputs are already stored
@@ -98,7 +111,7 @@ class GenerateService {
   // person_index_out_of_range, image_undecodable), Cancelled when cancelled, the store's.
   Result<GenerateResult> Run(const std::string& task_id, const GenerateArgs& args,
                              pipeline::ProgressSink& progress,
-                             const worker::CancellationToken& cancel) const;
+                             const CancellationToken& cancel) const;
 
   // The framed still a generation with these choices would make (steps 3 and 4), for the
   // page to show before generating. A photo named by an upload's object key is first checked
@@ -109,6 +122,11 @@ class GenerateService {
   // person, kept; then only the framing). Thread-safe.
   Result<FramePreview> Preview(const PreviewArgs& args, const std::string& new_image_id) const;
 
+  // The detect endpoint's steps 1 and 2 on `photo`: checked, stored under `image_id` with the
+  // detection, each person's crop and preview (pipeline::DetectPersonsInUpload), so that a
+  // generation or preview naming that image id reuses them. Step 1's refusals.
+  Result<image::Detection> DetectPersons(const std::string& image_id, std::string photo) const;
+
   // The worker's handler for kGenerateTaskName: the job's args are GenerateArgs::ToJson();
   // progress goes to the task's progress record in the request's language.
   worker::TaskHandler Handler() const;
@@ -118,11 +136,19 @@ class GenerateService {
   std::string BgmIdList() const;
 
  private:
-  GenerateService(const GenerateDeps& deps, pipeline::Pipeline pipeline,
+  GenerateService(const GenerateDeps& deps, int max_retries, pipeline::Pipeline pipeline,
                   std::unique_ptr<pipeline::FramePreviewer> previewer)
-      : deps_(deps), pipeline_(std::move(pipeline)), previewer_(std::move(previewer)) {}
+      : deps_(deps),
+        max_retries_(max_retries),
+        pipeline_(std::move(pipeline)),
+        previewer_(std::move(previewer)) {}
 
   Result<pipeline::Request> BuildRequest(const GenerateArgs& args) const;
+  // Runs `body` with a stage context of the API's own calls: no progress, never cancelled.
+  template <typename Body>
+  auto WithQuietContext(Body&& body) const;
+  Result<FramePreview> PreviewIn(pipeline::StageContext& ctx, const PreviewArgs& args,
+                                 const std::string& new_image_id) const;
   // unknown_background, or background_not_found for an uploaded background not stored.
   Status CheckBackground(const std::string& background_id, const std::string& background_key) const;
   // The person, framing and background of a generation or preview into the request.
@@ -130,6 +156,7 @@ class GenerateService {
   Status SetPictureChoices(const Args& args, pipeline::Request& request) const;
 
   GenerateDeps deps_;
+  int max_retries_;  // of a submitted task
   pipeline::Pipeline pipeline_;
   std::unique_ptr<pipeline::FramePreviewer> previewer_;
 };

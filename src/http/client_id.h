@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/ids.h"
+#include "base/ids.h"
 #include "http/message.h"
 
 namespace vmsg::http {

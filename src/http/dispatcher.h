@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/ids.h"
-#include "common/log.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/router.h"
 #include "state/state.h"
 

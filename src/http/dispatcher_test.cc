@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "common/ids.h"
+#include "base/ids.h"
 #include "http/run_sync.h"
-#include "state/sqlite_state.h"
+#include "state/sqlite/sqlite_state.h"
 
 namespace vmsg::http {
 namespace {

@@ -14,8 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include "common/json.h"
-#include "common/result.h"
+#include "base/json.h"
+#include "base/result.h"
 #include "http/text.h"
 
 namespace vmsg::http {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "common/utf8.h"
+#include "base/utf8.h"
 #include "http/text.h"
 
 namespace vmsg::http {

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/result.h"
-#include "common/status.h"
+#include "base/result.h"
+#include "base/status.h"
 
 namespace vmsg::http {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "http/message.h"
 
 namespace vmsg::http {

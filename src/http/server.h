@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "common/log.h"
-#include "common/status.h"
+#include "base/log.h"
+#include "base/status.h"
 #include "http/dispatcher.h"
 
 namespace vmsg::http {

@@ -6,14 +6,9 @@
 #include <string_view>
 #include <vector>
 
-namespace vmsg::http {
+#include "base/ascii.h"
 
-// A-Z to a-z, whatever the locale; other bytes as they are.
-inline char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-std::string AsciiLowerCopy(std::string_view s);
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+namespace vmsg::http {
 
 // HTTP's optional whitespace: space and tab (RFC 9110 section 5.6.3).
 inline bool IsOws(char c) { return c == ' ' || c == '\t'; }

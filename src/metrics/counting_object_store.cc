@@ -28,9 +28,9 @@ constexpr std::array<const char*, kOpCount> kOpNames = {"put",
                                                         "apply_lifecycle",
                                                         "check_reachable"};
 
-class CountingObjectStore final : public blob::ObjectStore {
+class CountingObjectStore final : public objects::ObjectStore {
  public:
-  CountingObjectStore(std::unique_ptr<blob::ObjectStore> inner, Registry& registry)
+  CountingObjectStore(std::unique_ptr<objects::ObjectStore> inner, Registry& registry)
       : inner_(std::move(inner)) {
     auto& requests = registry.AddCounter("vmsg_object_store_requests_total",
                                          "Object store calls, by operation.", {"operation"});
@@ -47,32 +47,32 @@ class CountingObjectStore final : public blob::ObjectStore {
   std::string_view Name() const override { return inner_->Name(); }
 
   Status Put(std::string_view key, std::string_view data,
-             const blob::PutOptions& options) override {
+             const objects::PutOptions& options) override {
     return Count(kPut, inner_->Put(key, data, options));
   }
   Status PutFile(std::string_view key, const std::filesystem::path& file,
-                 const blob::PutOptions& options) override {
+                 const objects::PutOptions& options) override {
     return Count(kPut, inner_->PutFile(key, file, options));
   }
-  Result<blob::ObjectInfo> Get(std::string_view key, const blob::ChunkSink& sink,
-                               std::optional<blob::ByteRange> range) override {
+  Result<objects::ObjectInfo> Get(std::string_view key, const objects::ChunkSink& sink,
+                                  std::optional<objects::ByteRange> range) override {
     return Count(kGet, inner_->Get(key, sink, range));
   }
-  Result<blob::ObjectInfo> Head(std::string_view key) override {
+  Result<objects::ObjectInfo> Head(std::string_view key) override {
     return Count(kHead, inner_->Head(key));
   }
   Status Delete(std::string_view key) override { return Count(kDelete, inner_->Delete(key)); }
-  Result<blob::ListPage> List(std::string_view prefix, std::string_view continuation_token,
-                              int max_keys) override {
+  Result<objects::ListPage> List(std::string_view prefix, std::string_view continuation_token,
+                                 int max_keys) override {
     return Count(kList, inner_->List(prefix, continuation_token, max_keys));
   }
   Result<std::string> PresignGet(std::string_view key, std::chrono::seconds expires_in) override {
     return Count(kPresignGet, inner_->PresignGet(key, expires_in));
   }
-  Result<blob::PresignedPost> PresignPost(const blob::PostPolicy& policy) override {
+  Result<objects::PresignedPost> PresignPost(const objects::PostPolicy& policy) override {
     return Count(kPresignPost, inner_->PresignPost(policy));
   }
-  Status ApplyLifecycle(const std::vector<blob::LifecycleRule>& rules) override {
+  Status ApplyLifecycle(const std::vector<objects::LifecycleRule>& rules) override {
     return Count(kApplyLifecycle, inner_->ApplyLifecycle(rules));
   }
   Status CheckReachable() override { return Count(kCheckReachable, inner_->CheckReachable()); }
@@ -92,24 +92,24 @@ class CountingObjectStore final : public blob::ObjectStore {
     return result;
   }
 
-  std::unique_ptr<blob::ObjectStore> inner_;
+  std::unique_ptr<objects::ObjectStore> inner_;
   std::array<Counter*, kOpCount> requests_{};
   std::array<Counter*, kOpCount> errors_{};
 };
 
 }  // namespace
 
-std::unique_ptr<blob::ObjectStore> NewCountingObjectStore(std::unique_ptr<blob::ObjectStore> inner,
-                                                          Registry& registry) {
+std::unique_ptr<objects::ObjectStore> NewCountingObjectStore(
+    std::unique_ptr<objects::ObjectStore> inner, Registry& registry) {
   return std::make_unique<CountingObjectStore>(std::move(inner), registry);
 }
 
-Result<StoreUsage> MeasureStore(blob::ObjectStore& store, int page_size) {
+Result<StoreUsage> MeasureStore(objects::ObjectStore& store, int page_size) {
   StoreUsage usage;
   std::string token;
   do {
-    VMSG_ASSIGN_OR_RETURN(blob::ListPage page, store.List("", token, page_size));
-    for (const blob::ObjectInfo& object : page.objects) {
+    VMSG_ASSIGN_OR_RETURN(objects::ListPage page, store.List("", token, page_size));
+    for (const objects::ObjectInfo& object : page.objects) {
       ++usage.objects;
       usage.bytes += object.size;
     }

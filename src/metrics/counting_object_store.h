@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "blob/object_store.h"
-#include "common/result.h"
+#include "base/result.h"
 #include "metrics/registry.h"
+#include "objects/object_store.h"
 
 namespace vmsg::metrics {
 
@@ -17,8 +17,8 @@ namespace vmsg::metrics {
 // apply_lifecycle, check_reachable. A failed call also counts as an error, except NotFound,
 // which is an answer (Exists asks Head), not a failure of the store. Registers the two
 // counter families in `registry`, once per registry.
-std::unique_ptr<blob::ObjectStore> NewCountingObjectStore(std::unique_ptr<blob::ObjectStore> inner,
-                                                          Registry& registry);
+std::unique_ptr<objects::ObjectStore> NewCountingObjectStore(
+    std::unique_ptr<objects::ObjectStore> inner, Registry& registry);
 
 struct StoreUsage {
   int64_t objects = 0;
@@ -28,6 +28,6 @@ struct StoreUsage {
 // Lists the whole store page by page and adds up the objects and their sizes. Costs one
 // List request per `page_size` objects: run it from a periodic task, never per scrape.
 inline constexpr int kListPageSize = 1000;
-Result<StoreUsage> MeasureStore(blob::ObjectStore& store, int page_size = kListPageSize);
+Result<StoreUsage> MeasureStore(objects::ObjectStore& store, int page_size = kListPageSize);
 
 }  // namespace vmsg::metrics

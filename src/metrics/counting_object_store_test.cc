@@ -7,8 +7,8 @@
 
 #include <filesystem>
 
-#include "blob/local_store.h"
-#include "common/clock.h"
+#include "base/clock.h"
+#include "objects/local/local_store.h"
 
 namespace vmsg::metrics {
 namespace {
@@ -22,10 +22,10 @@ class CountingObjectStoreTest : public ::testing::Test {
            ("vmsg_counting_store_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto local = blob::NewLocalObjectStore({.root = dir_ / "objects",
-                                            .cold_dir = dir_ / "cold",
-                                            .secret_path = dir_ / "object_store.secret"},
-                                           clock_);
+    auto local = objects::NewLocalObjectStore({.root = dir_ / "objects",
+                                               .cold_dir = dir_ / "cold",
+                                               .secret_path = dir_ / "object_store.secret"},
+                                              clock_);
     ASSERT_TRUE(local.ok()) << local.status().ToString();
     store_ = NewCountingObjectStore(std::move(*local), registry_);
   }
@@ -38,7 +38,7 @@ class CountingObjectStoreTest : public ::testing::Test {
   fs::path dir_;
   FakeClock clock_{TimePoint{}};
   Registry registry_;
-  std::unique_ptr<blob::ObjectStore> store_;
+  std::unique_ptr<objects::ObjectStore> store_;
 };
 
 TEST_F(CountingObjectStoreTest, EverySeriesExistsBeforeTheFirstCall) {

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/result.h"
 #include "music/score.h"
 
 namespace vmsg::music {

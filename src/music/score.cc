@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "common/json.h"
+#include "base/json.h"
 
 namespace vmsg::music {
 namespace {

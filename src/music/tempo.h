@@ -4,7 +4,7 @@
 #pragma once
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/result.h"
 
 namespace vmsg::music {
 

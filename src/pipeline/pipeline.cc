@@ -3,29 +3,14 @@
 
 #include <set>
 
+#include "objects/keys.h"
+
 namespace vmsg::pipeline {
 
 Status Stage::Restore(StageContext&, WorkItem&) const { return Status::Ok(); }
 
-std::string ObjectKey(const WorkItem& item, std::string_view name) {
-  std::string resolved(name);
-  auto substitute = [&resolved](std::string_view placeholder, const std::string& value) {
-    if (auto at = resolved.find(placeholder); at != std::string::npos) {
-      resolved.replace(at, placeholder.size(), value);
-    }
-  };
-  substitute("{person}", std::to_string(item.chosen_person));
-  substitute("{size}", media::SizeName(item.request.format));
-  if (name.find('/') != std::string_view::npos) {
-    substitute("{task}", item.task_id);
-    return resolved;
-  }
-  return "images/uploads/" + item.task_id + "/" + resolved;
-}
-
-std::string PreviewKey(std::string_view task_id, int person_index) {
-  return "images/previews/" + std::string(task_id) + "/person_" + std::to_string(person_index) +
-         "_preview.jpg";
+std::string ObjectKey(const WorkItem& item, std::string_view layout) {
+  return keys::Fill(layout, item.task_id, item.chosen_person, image::SizeName(item.request.format));
 }
 
 Result<Pipeline> Pipeline::Build(std::vector<std::unique_ptr<Stage>> stages) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
+#include "base/result.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {

@@ -4,10 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "objects/keys.h"
 #include "pipeline/progress.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
-#include "state/sqlite_state.h"
+#include "state/sqlite/sqlite_state.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -50,19 +51,21 @@ class ConcatStage final : public Stage {
 
 struct Fixture {
   FakeClock clock{TimePoint(std::chrono::seconds(1'700'000'000))};
-  std::unique_ptr<blob::ObjectStore> store = testing::NewMemoryObjectStore(clock);
-  testing::RecordingProgressSink progress;
-  worker::CancellationToken cancel;
+  std::unique_ptr<objects::ObjectStore> store = test::NewMemoryObjectStore(clock);
+  test::RecordingProgressSink progress;
+  CancellationToken cancel;
   Logger logger{LogFormat::kText, LogLevel::kError, clock, [](std::string_view) {}};
   StageContext ctx{*store, progress, cancel, clock, logger};
 };
 
 TEST(PipelineTest, BuildRefusesAnInputNoEarlierStageWrites) {
   std::vector<std::unique_ptr<Stage>> stages;
-  stages.push_back(std::make_unique<ConcatStage>("b", 10, std::vector<std::string>{"a.txt"},
-                                                 std::vector<std::string>{"b.txt"}));
-  stages.push_back(std::make_unique<ConcatStage>("a", 20, std::vector<std::string>{"upload"},
-                                                 std::vector<std::string>{"a.txt"}));
+  stages.push_back(std::make_unique<ConcatStage>(
+      "b", 10, std::vector<std::string>{"images/uploads/{task}/a.txt"},
+      std::vector<std::string>{"images/uploads/{task}/b.txt"}));
+  stages.push_back(
+      std::make_unique<ConcatStage>("a", 20, std::vector<std::string>{"upload"},
+                                    std::vector<std::string>{"images/uploads/{task}/a.txt"}));
   auto built = Pipeline::Build(std::move(stages));
   ASSERT_FALSE(built.ok());
   EXPECT_EQ(built.status().reason(), "pipeline_chain");
@@ -71,19 +74,22 @@ TEST(PipelineTest, BuildRefusesAnInputNoEarlierStageWrites) {
 
 TEST(PipelineTest, BuildRefusesAnOutputWrittenTwice) {
   std::vector<std::unique_ptr<Stage>> stages;
-  stages.push_back(std::make_unique<ConcatStage>("a", 10, std::vector<std::string>{"upload"},
-                                                 std::vector<std::string>{"a.txt"}));
-  stages.push_back(std::make_unique<ConcatStage>("b", 20, std::vector<std::string>{"upload"},
-                                                 std::vector<std::string>{"a.txt"}));
+  stages.push_back(
+      std::make_unique<ConcatStage>("a", 10, std::vector<std::string>{"upload"},
+                                    std::vector<std::string>{"images/uploads/{task}/a.txt"}));
+  stages.push_back(
+      std::make_unique<ConcatStage>("b", 20, std::vector<std::string>{"upload"},
+                                    std::vector<std::string>{"images/uploads/{task}/a.txt"}));
   EXPECT_FALSE(Pipeline::Build(std::move(stages)).ok());
 }
 
 TEST(PipelineTest, RunsInOrderReportsProgressAndResumesFromStoredOutputs) {
   Fixture f;
   auto a = std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
-                                         std::vector<std::string>{"a.txt"});
-  auto b = std::make_unique<ConcatStage>("b", 15, std::vector<std::string>{"a.txt"},
-                                         std::vector<std::string>{"b.txt"});
+                                         std::vector<std::string>{"images/uploads/{task}/a.txt"});
+  auto b = std::make_unique<ConcatStage>("b", 15,
+                                         std::vector<std::string>{"images/uploads/{task}/a.txt"},
+                                         std::vector<std::string>{"images/uploads/{task}/b.txt"});
   ConcatStage* a_ptr = a.get();
   ConcatStage* b_ptr = b.get();
   std::vector<std::unique_ptr<Stage>> stages;
@@ -120,10 +126,12 @@ TEST(PipelineTest, ObserverHearsOfEveryStageThatRanButNotOfReusedOnes) {
   Fixture f;
   f.ctx.observer = &recorder;
   std::vector<std::unique_ptr<Stage>> stages;
-  stages.push_back(std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
-                                                 std::vector<std::string>{"a.txt"}));
-  stages.push_back(std::make_unique<ConcatStage>("b", 15, std::vector<std::string>{"a.txt"},
-                                                 std::vector<std::string>{"b.txt"}));
+  stages.push_back(
+      std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
+                                    std::vector<std::string>{"images/uploads/{task}/a.txt"}));
+  stages.push_back(std::make_unique<ConcatStage>(
+      "b", 15, std::vector<std::string>{"images/uploads/{task}/a.txt"},
+      std::vector<std::string>{"images/uploads/{task}/b.txt"}));
   auto pipeline = Pipeline::Build(std::move(stages));
   ASSERT_TRUE(pipeline.ok());
   WorkItem item{.task_id = "t3"};
@@ -138,8 +146,9 @@ TEST(PipelineTest, ObserverHearsOfEveryStageThatRanButNotOfReusedOnes) {
 TEST(PipelineTest, StopsBeforeTheNextStageWhenCancelled) {
   Fixture f;
   std::vector<std::unique_ptr<Stage>> stages;
-  stages.push_back(std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
-                                                 std::vector<std::string>{"a.txt"}));
+  stages.push_back(
+      std::make_unique<ConcatStage>("a", 5, std::vector<std::string>{"upload"},
+                                    std::vector<std::string>{"images/uploads/{task}/a.txt"}));
   auto pipeline = Pipeline::Build(std::move(stages));
   ASSERT_TRUE(pipeline.ok());
   f.cancel.Cancel(Status::Cancelled("user cancelled"));
@@ -151,9 +160,13 @@ TEST(PipelineTest, StopsBeforeTheNextStageWhenCancelled) {
 TEST(PipelineTest, ObjectKeysFollowTheSpecLayout) {
   WorkItem item{.task_id = "abc"};
   item.chosen_person = 2;
-  EXPECT_EQ(ObjectKey(item, "person_{person}_bg_removed.png"),
-            "images/uploads/abc/person_2_bg_removed.png");
-  EXPECT_EQ(PreviewKey("abc", 1), "images/previews/abc/person_1_preview.jpg");
+  EXPECT_EQ(ObjectKey(item, keys::kCutout), "images/uploads/abc/person_2_bg_removed.png");
+  item.request.format = image::OutputFormat::kSquare;
+  EXPECT_EQ(ObjectKey(item, keys::kFramed), "images/uploads/abc/optimized_1080x1080.png");
+  EXPECT_EQ(ObjectKey(item, keys::kVideo), "videos/abc/final_video.mp4");
+  EXPECT_EQ(ObjectKey(item, keys::kMixed), "voices/generated/abc/final_mixed.mp3");
+  EXPECT_EQ(keys::PersonPreview("abc", 1), "images/previews/abc/person_1_preview.jpg");
+  EXPECT_EQ(keys::PersonCrop("abc", 1), "images/uploads/abc/person_1_crop.jpg");
 }
 
 TEST(PipelineTest, ProgressSinkWritesTheSpecRecord) {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "common/clock.h"
+#include "base/clock.h"
 #include "pipeline/stage.h"
 #include "state/state.h"
 

@@ -11,18 +11,19 @@
 #include <string_view>
 #include <vector>
 
-#include "blob/object_store.h"
-#include "common/clock.h"
-#include "common/json.h"
-#include "common/log.h"
-#include "common/status.h"
-#include "media/composition.h"
-#include "media/output_format.h"
-#include "media/person_detector.h"
-#include "voice/prosody.h"
-#include "voice/speaker.h"
-#include "voice/speech.h"
-#include "worker/cancellation.h"
+#include "base/cancellation.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "image/composition.h"
+#include "image/output_format.h"
+#include "image/person_detector.h"
+#include "objects/keys.h"
+#include "objects/object_store.h"
+#include "speech/prosody.h"
+#include "speech/speaker.h"
+#include "speech/speech.h"
 
 namespace vmsg::pipeline {
 
@@ -58,14 +59,14 @@ struct Request {
   std::string background_upload;                     // for kUploaded: the image's bytes
   // Step 3 stores the crop opaque and step 4 frames it over the photo itself.
   bool keep_original_background = false;
-  media::Framing framing = media::Framing::kAuto;  // step 4's composition
+  image::Framing framing = image::Framing::kAuto;  // step 4's composition
   // The video's shape and size: step 4 frames for it, step 8 renders and encodes at it.
-  media::OutputFormat format = media::OutputFormat::kPortrait;
+  image::OutputFormat format = image::OutputFormat::kPortrait;
 
   // Steps 5-6: the message, the voice that speaks it, and the delivery asked for.
   std::string text;
-  voice::VoiceParams voice;
-  voice::ProsodyParams prosody;
+  speech::VoiceParams voice;
+  speech::ProsodyParams prosody;
 
   // Step 7: the music track's object key (a system or uploaded track); empty: no music.
   std::string music_key;
@@ -79,7 +80,7 @@ struct WorkItem {
   Request request;
 
   cv::Mat original;                           // BGR, orientation applied (step 1)
-  std::optional<media::Detection> detection;  // step 2
+  std::optional<image::Detection> detection;  // step 2
   int chosen_person = -1;  // the person steps 3-4 work on (set by step 2; -1: nobody)
   cv::Mat cutout;          // BGRA crop of the chosen person (step 3), maybe scaled down
   cv::Rect cutout_rect;    // where `cutout` lies in `original` (before scaling)
@@ -93,8 +94,8 @@ struct WorkItem {
   Json composition;
   // The message as step 6 delivered it (audio with timings), which steps 7-8 mix and
   // animate; also the preset it applied.
-  std::optional<voice::Speech> speech;
-  std::optional<voice::ProsodyPreset> applied_preset;
+  std::optional<speech::Speech> speech;
+  std::optional<speech::ProsodyPreset> applied_preset;
 
   std::vector<std::string> reused;  // names of the stages skipped because their output existed
 };
@@ -109,9 +110,9 @@ class StageObserver {
 
 // Everything a stage may use besides the work item. Nothing in it is owned.
 struct StageContext {
-  blob::ObjectStore& store;
+  objects::ObjectStore& store;
   ProgressSink& progress;
-  const worker::CancellationToken& cancel;
+  const CancellationToken& cancel;
   const Clock& clock;
   const Logger& logger;
   StageObserver* observer = nullptr;  // optional
@@ -123,11 +124,8 @@ class Stage {
 
   virtual const StepInfo& Step() const = 0;
 
-  // Object names this stage reads and writes. A name is either "upload" (the request's
-  // bytes), an object name under the task's image folder that may contain "{person}" (the
-  // chosen person's index) and "{size}" (the request's format's WxH), e.g.
-  // "person_{person}_bg_removed.png", or a whole key with
-  // "{task}" for the task id, e.g. "voices/generated/{task}/base_voice.wav". See ObjectKey.
+  // Objects this stage reads and writes: "upload" (the request's bytes) or a task layout of
+  // objects/keys.h, e.g. keys::kCutout. See ObjectKey.
   virtual std::vector<std::string> Inputs() const = 0;
   virtual std::vector<std::string> Outputs() const = 0;
 
@@ -147,12 +145,8 @@ class Stage {
 // Names the request provides rather than a stage.
 inline constexpr std::string_view kUploadInput = "upload";
 
-// The store key of object `name` for `item`: a name with a '/' is a whole key with "{task}"
-// replaced by the task id; any other name is images/uploads/{task_id}/{name}. "{person}" is
-// replaced by the chosen person's index in either, "{size}" by the format's size ("512x910").
-std::string ObjectKey(const WorkItem& item, std::string_view name);
-
-// images/previews/{task_id}/person_{i}_preview.jpg
-std::string PreviewKey(std::string_view task_id, int person_index);
+// The store key of `layout` (one of objects/keys.h's task layouts) for `item`: the task id,
+// the chosen person's index and the format's size filled in.
+std::string ObjectKey(const WorkItem& item, std::string_view layout);
 
 }  // namespace vmsg::pipeline

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/json.h"
-#include "common/result.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/result.h"
 
 namespace vmsg::state {
 

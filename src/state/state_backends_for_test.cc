@@ -4,11 +4,11 @@
 #include <filesystem>
 #include <string>
 
-#include "state/redis_client.h"
-#include "state/redis_state.h"
-#include "state/redis_test_server.h"
-#include "state/sqlite_state.h"
+#include "state/redis/redis_client.h"
+#include "state/redis/redis_state.h"
+#include "state/sqlite/sqlite_state.h"
 #include "state/state_conformance.h"
+#include "testing/redis_server.h"
 
 namespace vmsg::state {
 namespace {
@@ -36,7 +36,7 @@ const std::filesystem::path& Scratch() {
 // starts from empty databases (FLUSHALL). Results and state in DB 1, the broker in DB 0,
 // as the spec's CELERY_RESULT_BACKEND and CELERY_BROKER_URL.
 Result<StateBackend> MakeRedisBackend(const Clock& clock) {
-  static Result<std::unique_ptr<RedisTestServer>> server = RedisTestServer::Start();
+  static Result<std::unique_ptr<test::RedisTestServer>> server = test::RedisTestServer::Start();
   if (!server.ok()) return server.status();
   RedisOptions results, broker;
   results.url = (*server)->Url(1);

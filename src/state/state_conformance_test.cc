@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "common/ids.h"
+#include "base/ids.h"
 
 namespace vmsg::state {
 namespace {

@@ -52,11 +52,11 @@ struct Pause {
   bool after_speech = false, before_speech = false;
 };
 
-std::vector<Pause> Pauses(const voice::Speech& speech, double offset) {
+std::vector<Pause> Pauses(const speech::Speech& speech, double offset) {
   std::vector<Pause> out;
   const auto& ph = speech.phonemes;
   for (size_t i = 0; i < ph.size(); ++i) {
-    if (ph[i].symbol != voice::kPauseSymbol) continue;
+    if (ph[i].symbol != speech::kPauseSymbol) continue;
     out.push_back({offset + ph[i].start, offset + ph[i].end, i > 0, i + 1 < ph.size()});
   }
   return out;
@@ -64,17 +64,17 @@ std::vector<Pause> Pauses(const voice::Speech& speech, double offset) {
 
 }  // namespace
 
-double MotionEnergy(voice::ProsodyPreset preset) {
+double MotionEnergy(speech::ProsodyPreset preset) {
   switch (preset) {
-    case voice::ProsodyPreset::kCalm:
+    case speech::ProsodyPreset::kCalm:
       return 0.6;
-    case voice::ProsodyPreset::kNeutral:
+    case speech::ProsodyPreset::kNeutral:
       return 1;
-    case voice::ProsodyPreset::kJoyful:
+    case speech::ProsodyPreset::kJoyful:
       return 1.25;
-    case voice::ProsodyPreset::kEnergetic:
+    case speech::ProsodyPreset::kEnergetic:
       return 1.4;
-    case voice::ProsodyPreset::kCelebration:
+    case speech::ProsodyPreset::kCelebration:
       return 1.5;
   }
   return 1;
@@ -120,7 +120,7 @@ Result<FaceMotion> FaceMotion::Plan(const FaceMotionInput& input, const FaceMoti
     }
     size_t next_phrase = 0;
     double last_nod = -1e9;
-    for (const voice::Phoneme& p : input.speech->phonemes) {
+    for (const speech::Phoneme& p : input.speech->phonemes) {
       if (!p.nucleus) continue;
       const double t = offset + p.start;
       m.accents_.push_back(t);
@@ -141,7 +141,7 @@ Result<FaceMotion> FaceMotion::Plan(const FaceMotionInput& input, const FaceMoti
       m.nod_pulses_.push_back(nod);
       m.nod_peaks_.push_back(nod.start + nod.rise);
     }
-    for (const voice::Phoneme& p : input.speech->phonemes) {
+    for (const speech::Phoneme& p : input.speech->phonemes) {
       if (!p.question) continue;
       m.brow_pulses_.push_back({offset + p.start - kQuestionBrowLead, kBrowRise, kQuestionBrowHold,
                                 kBrowFall, params.max_brow * params.energy});

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/result.h"
-#include "voice/prosody.h"
-#include "voice/speech.h"
+#include "base/result.h"
+#include "speech/prosody.h"
+#include "speech/speech.h"
 
 namespace vmsg::video {
 
@@ -49,7 +49,7 @@ struct FaceMotionParams {
 };
 
 struct FaceMotionInput {
-  const voice::Speech* speech = nullptr;  // null: no speech, only drift, gaze and blinks
+  const speech::Speech* speech = nullptr;  // null: no speech, only drift, gaze and blinks
   double speech_offset_seconds = 0;
   double duration_seconds = 0;
   double thumbnail_seconds = 0;  // no blink near it
@@ -58,7 +58,7 @@ struct FaceMotionInput {
 
 // The motion's energy for a prosody preset: calm 0.6, neutral 1, joyful 1.25, energetic
 // 1.4, celebration 1.5.
-double MotionEnergy(voice::ProsodyPreset preset);
+double MotionEnergy(speech::ProsodyPreset preset);
 
 class FaceMotion {
  public:

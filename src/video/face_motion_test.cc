@@ -12,14 +12,14 @@ namespace {
 
 // Phrases of "ka" moras (0.15 s each) separated by pauses; the moras listed in `accented`
 // (indices over the whole message) carry an accent nucleus.
-voice::Speech Phrases(const std::vector<int>& moras_per_phrase, double pause,
-                      const std::vector<int>& accented) {
-  voice::Speech s;
+speech::Speech Phrases(const std::vector<int>& moras_per_phrase, double pause,
+                       const std::vector<int>& accented) {
+  speech::Speech s;
   s.audio.sample_rate = 16000;
   double t = 0;
   int mora = 0;
   auto add = [&](const std::string& symbol, double seconds, bool nucleus = false) {
-    voice::Phoneme p{symbol, t, t + seconds, voice::Viseme::kA};
+    speech::Phoneme p{symbol, t, t + seconds, speech::Viseme::kA};
     p.nucleus = nucleus;
     s.phonemes.push_back(p);
     t += seconds;
@@ -36,8 +36,8 @@ voice::Speech Phrases(const std::vector<int>& moras_per_phrase, double pause,
   return s;
 }
 
-double AccentTime(const voice::Speech& s, double offset, int nth) {
-  for (const voice::Phoneme& p : s.phonemes) {
+double AccentTime(const speech::Speech& s, double offset, int nth) {
+  for (const speech::Phoneme& p : s.phonemes) {
     if (p.nucleus && nth-- == 0) return offset + p.start;
   }
   return -1;
@@ -45,7 +45,7 @@ double AccentTime(const voice::Speech& s, double offset, int nth) {
 
 TEST(FaceMotionTest, NodsPeakJustAfterTheAccentsTheyFollow) {
   // Two phrases of 20 moras (3 s each): accents at moras 2, 3 (too close), 10, 25 and 33.
-  const voice::Speech speech = Phrases({20, 20}, 0.6, {2, 3, 10, 25, 33});
+  const speech::Speech speech = Phrases({20, 20}, 0.6, {2, 3, 10, 25, 33});
   auto plan = FaceMotion::Plan(
       {.speech = &speech, .speech_offset_seconds = 1, .duration_seconds = 9, .seed = 3});
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -65,7 +65,7 @@ TEST(FaceMotionTest, NodsPeakJustAfterTheAccentsTheyFollow) {
 }
 
 TEST(FaceMotionTest, BrowsRiseOnEachPhrasesFirstAccentOnly) {
-  const voice::Speech speech = Phrases({20, 20}, 0.6, {4, 12, 26});
+  const speech::Speech speech = Phrases({20, 20}, 0.6, {4, 12, 26});
   auto plan = FaceMotion::Plan(
       {.speech = &speech, .speech_offset_seconds = 1, .duration_seconds = 9, .seed = 1});
   ASSERT_TRUE(plan.ok());
@@ -79,10 +79,10 @@ TEST(FaceMotionTest, BrowsRiseOnEachPhrasesFirstAccentOnly) {
 }
 
 TEST(FaceMotionTest, BrowsRiseAtAQuestionsEnd) {
-  voice::Speech speech = Phrases({10, 10}, 0.6, {});
+  speech::Speech speech = Phrases({10, 10}, 0.6, {});
   // The first phrase's last vowel ends a question.
-  voice::Phoneme* last = nullptr;
-  for (voice::Phoneme& p : speech.phonemes) {
+  speech::Phoneme* last = nullptr;
+  for (speech::Phoneme& p : speech.phonemes) {
     if (p.symbol == "a" && p.end <= 0.1 + 10 * 0.15 + 1e-9) last = &p;
   }
   ASSERT_NE(last, nullptr);
@@ -96,7 +96,7 @@ TEST(FaceMotionTest, BrowsRiseAtAQuestionsEnd) {
 }
 
 TEST(FaceMotionTest, ThePhrasesEndSettlesTheHeadAndItLiftsBeforeTheNext) {
-  const voice::Speech speech = Phrases({10, 10}, 1.2, {});
+  const speech::Speech speech = Phrases({10, 10}, 1.2, {});
   auto plan = FaceMotion::Plan(
       {.speech = &speech, .speech_offset_seconds = 0, .duration_seconds = 5, .seed = 2},
       {.drift = 0, .drift_roll = 0});
@@ -112,7 +112,7 @@ TEST(FaceMotionTest, ThePhrasesEndSettlesTheHeadAndItLiftsBeforeTheNext) {
 }
 
 TEST(FaceMotionTest, EnergyScalesTheMotion) {
-  const voice::Speech speech = Phrases({20}, 0.5, {5});
+  const speech::Speech speech = Phrases({20}, 0.5, {5});
   const double peak_time = AccentTime(speech, 1, 0) + 0.13;
   auto pitch = [&](double energy) {
     auto plan = FaceMotion::Plan(
@@ -123,7 +123,7 @@ TEST(FaceMotionTest, EnergyScalesTheMotion) {
   EXPECT_NEAR(pitch(1.5) / pitch(0.6), 2.5, 0.05);
   EXPECT_NEAR(pitch(1.0), FaceMotionParams{}.max_nod_degrees, 0.05);
   // The presets: calm below neutral below joyful below celebration, each a valid energy.
-  using voice::ProsodyPreset;
+  using speech::ProsodyPreset;
   EXPECT_LT(MotionEnergy(ProsodyPreset::kCalm), MotionEnergy(ProsodyPreset::kNeutral));
   EXPECT_LT(MotionEnergy(ProsodyPreset::kNeutral), MotionEnergy(ProsodyPreset::kJoyful));
   EXPECT_LT(MotionEnergy(ProsodyPreset::kJoyful), MotionEnergy(ProsodyPreset::kCelebration));
@@ -185,7 +185,7 @@ TEST(FaceMotionTest, BlinksKeepANaturalRateAndStayOffTheThumbnail) {
 }
 
 TEST(FaceMotionTest, SameSeedSamePlanAndBadInputRefused) {
-  const voice::Speech speech = Phrases({10, 10}, 0.5, {3, 14});
+  const speech::Speech speech = Phrases({10, 10}, 0.5, {3, 14});
   const FaceMotionInput input{.speech = &speech, .duration_seconds = 6, .seed = 9};
   auto a = FaceMotion::Plan(input), b = FaceMotion::Plan(input);
   ASSERT_TRUE(a.ok() && b.ok());

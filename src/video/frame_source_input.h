@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "voice/speech.h"
+#include "speech/speech.h"
 
 namespace vmsg::video {
 
@@ -17,7 +17,7 @@ struct FrameSourceInput {
   // The face's 68 landmarks in `framed`'s coordinates when the caller knows them; a source
   // that needs them and gets none finds them itself.
   std::optional<std::vector<cv::Point2f>> landmarks;
-  const voice::Speech& speech;
+  const speech::Speech& speech;
   double speech_offset_seconds = 0;  // where the speech's time 0 falls in the video
   int frame_count = 0;               // the video's frames at kVideoFps
   uint64_t seed = 0;                 // varies what may vary (blinks, motion) between videos

@@ -85,9 +85,7 @@ int CloseReader(AVFormatContext* /*s*/, AVIOContext* pb) {
 
 }  // namespace
 
-Status Failure(const std::string& what, int code) {
-  return Status::Internal("video: " + what + ": " + AvError(code));
-}
+Status Failure(const std::string& what, int code) { return audio::AvFailure("video", what, code); }
 
 void IoDeleter::operator()(AVIOContext* c) const {
   if (c == nullptr) return;

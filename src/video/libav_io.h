@@ -15,7 +15,7 @@ extern "C" {
 }
 
 #include "audio/memory_io.h"
-#include "common/result.h"
+#include "base/result.h"
 
 namespace vmsg::video::libav {
 

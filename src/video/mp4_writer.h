@@ -10,7 +10,7 @@
 #include <string>
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/result.h"
 
 namespace vmsg::video {
 

@@ -10,8 +10,8 @@
 #include <iostream>
 #include <opencv2/imgproc.hpp>
 
+#include "testing/test_mp4.h"
 #include "video/mp4_probe.h"
-#include "video/test_mp4.h"
 
 namespace vmsg::video {
 namespace {
@@ -56,7 +56,7 @@ TEST(Mp4WriterTest, WritesH264AndAacAsTheSpecAsks) {
   ASSERT_TRUE(mp4.ok()) << mp4.status();
   auto info = ProbeMp4(*mp4);
   ASSERT_TRUE(info.ok()) << info.status();
-  testing::ExpectPhoneMp4(*info);
+  test::ExpectPhoneMp4(*info);
   EXPECT_EQ(info->video_frames, 50);
   EXPECT_EQ(info->channels, 2);
   EXPECT_NEAR(info->duration_seconds, 2.0, 0.05);
@@ -137,7 +137,7 @@ TEST(Mp4WriterTest, EachSizeGetsTheLevelItNeedsAndABitRateCap) {
   ASSERT_TRUE(mp4.ok()) << mp4.status();
   auto info = ProbeMp4(*mp4);
   ASSERT_TRUE(info.ok()) << info.status();
-  testing::ExpectPhoneMp4(*info, 1080, 1920);
+  test::ExpectPhoneMp4(*info, 1080, 1920);
   EXPECT_EQ(info->level, 40);
 }
 

@@ -78,7 +78,7 @@ Status RenderOptions::Validate() const {
 
 Result<RenderedVideo> RenderVideo(const FrameSource& frames, Subtitles* subtitles,
                                   const audio::Sound& soundtrack, const RenderOptions& options,
-                                  const worker::CancellationToken& cancel) {
+                                  const CancellationToken& cancel) {
   VMSG_RETURN_IF_ERROR(options.Validate());
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<Mp4Writer> writer,
                         Mp4Writer::Open(soundtrack, options.encode));

@@ -8,11 +8,11 @@
 #include <string>
 
 #include "audio/sound.h"
-#include "common/result.h"
+#include "base/cancellation.h"
+#include "base/result.h"
 #include "video/frame_source.h"
 #include "video/mp4_writer.h"
 #include "video/subtitles.h"
-#include "worker/cancellation.h"
 
 namespace vmsg::video {
 
@@ -35,6 +35,6 @@ struct RenderedVideo {
 // the token's reason (Cancelled, DeadlineExceeded) when it fires during the loop.
 Result<RenderedVideo> RenderVideo(const FrameSource& frames, Subtitles* subtitles,
                                   const audio::Sound& soundtrack, const RenderOptions& options,
-                                  const worker::CancellationToken& cancel);
+                                  const CancellationToken& cancel);
 
 }  // namespace vmsg::video

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <opencv2/imgproc.hpp>
 
+#include "testing/test_speech.h"
 #include "video/mp4_probe.h"
 #include "video/still_frame_source.h"
-#include "video/test_speech.h"
 
 namespace vmsg::video {
 namespace {
@@ -30,7 +30,7 @@ audio::Sound Soundtrack(double seconds) {
 // mid-encode would.
 class CancelAt final : public FrameSource {
  public:
-  CancelAt(const FrameSource& inner, int at, worker::CancellationToken& token)
+  CancelAt(const FrameSource& inner, int at, CancellationToken& token)
       : inner_(inner), at_(at), token_(token) {}
   int frame_count() const override { return inner_.frame_count(); }
   Result<cv::Mat> Frame(int index) const override {
@@ -43,13 +43,13 @@ class CancelAt final : public FrameSource {
  private:
   const FrameSource& inner_;
   const int at_;
-  worker::CancellationToken& token_;
+  CancellationToken& token_;
   mutable int read_ = 0;
 };
 
 TEST(StillFrameSourceTest, ZoomsSlowlyTowardsTheFocus) {
   const cv::Mat framed = Framed();
-  const voice::Speech speech = testing::TimedSpeech({"a"}, 1, voice::Language::kEnglish);
+  const speech::Speech speech = test::TimedSpeech({"a"}, 1, speech::Language::kEnglish);
   auto source = NewStillFrameSource({.framed = framed, .speech = speech, .frame_count = 100});
   ASSERT_TRUE(source.ok()) << source.status();
   auto first = (*source)->Frame(0);
@@ -70,8 +70,8 @@ TEST(StillFrameSourceTest, ZoomsSlowlyTowardsTheFocus) {
 
 TEST(RenderTest, BurnsSubtitlesInAndKeepsTheThumbnailClean) {
   const cv::Mat framed = Framed();
-  const voice::Speech speech =
-      testing::TimedSpeech({"ありがとう", "ございます"}, 0.6, voice::Language::kJapanese);
+  const speech::Speech speech =
+      test::TimedSpeech({"ありがとう", "ございます"}, 0.6, speech::Language::kJapanese);
   const double offset = 0.5;
   const audio::Sound sound = Soundtrack(offset + speech.duration_seconds() + 0.5);
   const int frames = FrameCountFor(sound.duration_seconds(), 25);
@@ -80,7 +80,7 @@ TEST(RenderTest, BurnsSubtitlesInAndKeepsTheThumbnailClean) {
   ASSERT_TRUE(source.ok());
   auto subs = Subtitles::Make(speech, "ありがとうございます", offset);
   ASSERT_TRUE(subs.ok()) << subs.status();
-  worker::CancellationToken cancel;
+  CancellationToken cancel;
   auto video = RenderVideo(**source, subs->get(), sound, {}, cancel);
   ASSERT_TRUE(video.ok()) << video.status();
   EXPECT_EQ(video->frames, frames);
@@ -106,11 +106,11 @@ TEST(RenderTest, BurnsSubtitlesInAndKeepsTheThumbnailClean) {
 
 TEST(RenderTest, CancellingMidEncodeStopsWithTheReason) {
   const cv::Mat framed = Framed();
-  const voice::Speech speech = testing::TimedSpeech({"hello"}, 1.0, voice::Language::kEnglish);
+  const speech::Speech speech = test::TimedSpeech({"hello"}, 1.0, speech::Language::kEnglish);
   const audio::Sound sound = Soundtrack(4.0);
   auto source = NewStillFrameSource({.framed = framed, .speech = speech, .frame_count = 100});
   ASSERT_TRUE(source.ok());
-  worker::CancellationToken cancel;
+  CancellationToken cancel;
   CancelAt cancelling(**source, 30, cancel);
   auto video = RenderVideo(cancelling, nullptr, sound, {.cancel_check_frames = 5}, cancel);
   EXPECT_TRUE(video.status().IsCancelled()) << video.status();
@@ -128,7 +128,7 @@ TEST(RenderTest, DISABLED_TwelveSecondsWithSubtitles) {
       words.push_back(w);
     }
   }
-  const voice::Speech speech = testing::TimedSpeech(words, 0.125, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(words, 0.125, speech::Language::kJapanese);
   std::string text;
   for (int i = 0; i < 10; ++i) text += "お誕生日おめでとう素敵な一年";
   const audio::Sound sound = Soundtrack(12.0);
@@ -137,7 +137,7 @@ TEST(RenderTest, DISABLED_TwelveSecondsWithSubtitles) {
   ASSERT_TRUE(source.ok());
   auto subs = Subtitles::Make(speech, text, 1.0);
   ASSERT_TRUE(subs.ok());
-  worker::CancellationToken cancel;
+  CancellationToken cancel;
   const auto start = std::chrono::steady_clock::now();
   auto video = RenderVideo(**source, subs->get(), sound, {}, cancel);
   const double ms =
@@ -148,10 +148,10 @@ TEST(RenderTest, DISABLED_TwelveSecondsWithSubtitles) {
 
 TEST(RenderTest, TheSourceMustMatchTheSound) {
   const cv::Mat framed = Framed();
-  const voice::Speech speech = testing::TimedSpeech({"hello"}, 1.0, voice::Language::kEnglish);
+  const speech::Speech speech = test::TimedSpeech({"hello"}, 1.0, speech::Language::kEnglish);
   auto source = NewStillFrameSource({.framed = framed, .speech = speech, .frame_count = 10});
   ASSERT_TRUE(source.ok());
-  worker::CancellationToken cancel;
+  CancellationToken cancel;
   auto video = RenderVideo(**source, nullptr, Soundtrack(1.0), {}, cancel);
   EXPECT_EQ(video.status().code(), StatusCode::kFailedPrecondition);
 }

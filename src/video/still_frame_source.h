@@ -6,7 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "common/result.h"
+#include "base/result.h"
 #include "video/frame_source.h"
 #include "video/frame_source_input.h"
 

@@ -26,7 +26,7 @@ extern "C" {
 #include <ass/ass.h>
 }
 
-#include "voice/text.h"
+#include "speech/text.h"
 
 namespace vmsg::video {
 namespace {
@@ -248,7 +248,7 @@ struct Char {
 struct TimedWord {
   double start = 0;
   double end = 0;
-  voice::WordBreak break_before = voice::WordBreak::kWord;
+  speech::WordBreak break_before = speech::WordBreak::kWord;
 };
 
 // Ties every character of `text` to one of `words`: each word's (normalised) spelling is
@@ -258,13 +258,13 @@ struct TimedWord {
 // the text between their neighbours. Characters are then given even shares of their word's
 // time, punctuation none.
 std::vector<Char> MapOntoWords(const std::vector<char32_t>& text,
-                               const std::vector<voice::SpeechUnit>& words,
+                               const std::vector<speech::SpeechUnit>& words,
                                std::vector<TimedWord>& timed) {
   // The text as the words spell it: NFKC per character, ASCII lower case.
   std::string norm;
   std::vector<size_t> owner;  // per byte of norm: the character it came from
   for (size_t i = 0; i < text.size(); ++i) {
-    const std::string n = AsciiLower(voice::NormalizeNfkc(EncodeUtf8(text[i])));
+    const std::string n = AsciiLower(speech::NormalizeNfkc(EncodeUtf8(text[i])));
     norm += n;
     owner.insert(owner.end(), n.size(), i);
   }
@@ -505,9 +505,9 @@ class Layout {
     if (EndsClause(before.cp)) return kCutAfterClause;
     if (before.word != after.word) {
       switch (timed_[size_t(after.word)].break_before) {
-        case voice::WordBreak::kPhrase:
+        case speech::WordBreak::kPhrase:
           return kCutBeforePhrase;
-        case voice::WordBreak::kNone:
+        case speech::WordBreak::kNone:
           return kCutInsideBunsetsu;
         default:
           return kCutBetweenWords;
@@ -757,7 +757,7 @@ Status SubtitleOptions::Validate() const {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
+Result<std::unique_ptr<Subtitles>> Subtitles::Make(const speech::Speech& speech,
                                                    std::string_view text, double offset_seconds,
                                                    const SubtitleOptions& options) {
   VMSG_RETURN_IF_ERROR(options.Validate());
@@ -791,8 +791,8 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
     // No written text to show (none given, or none the font can draw): the written words
     // themselves, or without those the units (katakana moras, English words).
     timed.clear();
-    const bool spaced = speech.language == voice::Language::kEnglish;
-    for (const voice::SpeechUnit& u : speech.words.empty() ? speech.units : speech.words) {
+    const bool spaced = speech.language == speech::Language::kEnglish;
+    for (const speech::SpeechUnit& u : speech.words.empty() ? speech.units : speech.words) {
       timed.push_back({u.start, u.end, u.break_before});
       const int id = static_cast<int>(timed.size() - 1);
       if (spaced && !chars.empty()) chars.push_back({U' ', id});
@@ -813,7 +813,7 @@ Result<std::unique_ptr<Subtitles>> Subtitles::Make(const voice::Speech& speech,
       (options.frame_width - 2 * options.margin_x - 2 * options.outline) * (1 - kWidthReserve);
   const std::vector<std::vector<Line>> page_lines =
       Layout(chars, timed, max_width, options.max_lines,
-             speech.language == voice::Language::kEnglish)
+             speech.language == speech::Language::kEnglish)
           .Pages();
 
   // Each page shows from its first character's time until the next page starts (the last

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
-#include "voice/speech.h"
+#include "base/result.h"
+#include "speech/speech.h"
 
 namespace vmsg::video {
 
@@ -76,8 +76,8 @@ class Subtitles {
   // Characters the font lacks (emoji) are left out. Errors: InvalidArgument
   // "invalid_subtitle_options", NotFound when the font file is missing, Internal when libass or
   // FreeType fail. A speech without units gives no pages.
-  static Result<std::unique_ptr<Subtitles>> Make(const voice::Speech& speech, std::string_view text,
-                                                 double offset_seconds,
+  static Result<std::unique_ptr<Subtitles>> Make(const speech::Speech& speech,
+                                                 std::string_view text, double offset_seconds,
                                                  const SubtitleOptions& options = {});
   virtual ~Subtitles() = default;
 

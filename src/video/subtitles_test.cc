@@ -8,7 +8,7 @@
 #include <iostream>
 #include <opencv2/imgproc.hpp>
 
-#include "video/test_speech.h"
+#include "testing/test_speech.h"
 
 namespace vmsg::video {
 namespace {
@@ -39,7 +39,8 @@ cv::Mat Highlighted(const cv::Mat& frame) {
   return mask;
 }
 
-std::unique_ptr<Subtitles> Make(const voice::Speech& speech, std::string_view text, double offset) {
+std::unique_ptr<Subtitles> Make(const speech::Speech& speech, std::string_view text,
+                                double offset) {
   auto made = Subtitles::Make(speech, text, offset);
   EXPECT_TRUE(made.ok()) << made.status();
   return made.ok() ? std::move(made).value() : nullptr;
@@ -50,8 +51,7 @@ const std::vector<std::string> kBirthdayWords = {
     "お", "誕生", "日", "おめでとう", "素敵", "な", "一", "年", "に", "なり", "ます", "よう", "に"};
 
 TEST(SubtitlesTest, ShowTheWrittenTextOnlyInTheBandAndOnlyWhileTheSpeechPlays) {
-  const voice::Speech speech =
-      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(kBirthdayWords, 0.3, speech::Language::kJapanese);
   auto subs = Make(speech, kBirthday, /*offset=*/1.0);
   ASSERT_NE(subs, nullptr);
   std::string shown;
@@ -88,8 +88,7 @@ TEST(SubtitlesTest, ShowTheWrittenTextOnlyInTheBandAndOnlyWhileTheSpeechPlays) {
 }
 
 TEST(SubtitlesTest, TheHighlightAdvancesWithTheSpeech) {
-  const voice::Speech speech =
-      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(kBirthdayWords, 0.3, speech::Language::kJapanese);
   auto subs = Make(speech, kBirthday, 0.5);
   ASSERT_NE(subs, nullptr);
   const SubtitlePage& page = subs->pages().front();
@@ -131,7 +130,7 @@ TEST(SubtitlesTest, LongMessagesArePagedAndNoLineIsWiderThanTheMargins) {
     for (const std::string& w : kBirthdayWords) words.push_back(w);
     text += kBirthday;
   }
-  const voice::Speech speech = testing::TimedSpeech(words, 0.2, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(words, 0.2, speech::Language::kJapanese);
   auto subs = Make(speech, text, 1.0);
   ASSERT_NE(subs, nullptr);
   ASSERT_GE(subs->pages().size(), 3u);
@@ -170,7 +169,7 @@ TEST(SubtitlesTest, NoLineStartsWithClosingPunctuationOrEndsWithAnOpeningBracket
       words.push_back("い");
     }
     text += "」";
-    const voice::Speech speech = testing::TimedSpeech(words, 0.1, voice::Language::kJapanese);
+    const speech::Speech speech = test::TimedSpeech(words, 0.1, speech::Language::kJapanese);
     auto subs = Make(speech, text, 0);
     ASSERT_NE(subs, nullptr);
     std::string shown;
@@ -190,7 +189,7 @@ TEST(SubtitlesTest, NoLineStartsWithALongVowelMarkOrSmallKanaBetweenMoras) {
   // Without written words every mora stands alone, so only the kinsoku rules keep ー and ッ
   // off the start of a line.
   for (int k = 4; k < 30; ++k) {
-    voice::Speech speech = testing::TimedSpeech({}, 0, voice::Language::kJapanese);
+    speech::Speech speech = test::TimedSpeech({}, 0, speech::Language::kJapanese);
     double t = 0;
     auto add = [&](const char* mora) {
       speech.units.push_back({mora, t, t + 0.1});
@@ -216,7 +215,7 @@ TEST(SubtitlesTest, EnglishWrapsAtSpaces) {
   const std::vector<std::string> words = {"happy", "birthday", "anna",   "i",         "hope",
                                           "this",  "year",     "brings", "you",       "lots",
                                           "of",    "joy",      "and",    "wonderful", "adventures"};
-  const voice::Speech speech = testing::TimedSpeech(words, 0.35, voice::Language::kEnglish);
+  const speech::Speech speech = test::TimedSpeech(words, 0.35, speech::Language::kEnglish);
   auto subs = Make(speech, text, 1.0);
   ASSERT_NE(subs, nullptr);
   std::string joined;
@@ -233,7 +232,7 @@ TEST(SubtitlesTest, EnglishWrapsAtSpaces) {
 }
 
 TEST(SubtitlesTest, EmojiTheFontLacksAreLeftOutAndUnitsStandInWithoutWords) {
-  voice::Speech speech = testing::TimedSpeech({"ありがとう"}, 1.0, voice::Language::kJapanese);
+  speech::Speech speech = test::TimedSpeech({"ありがとう"}, 1.0, speech::Language::kJapanese);
   auto subs = Make(speech, "ありがとう🎉", 0);
   ASSERT_NE(subs, nullptr);
   ASSERT_EQ(subs->pages().size(), 1u);
@@ -255,8 +254,8 @@ TEST(SubtitlesTest, EmojiTheFontLacksAreLeftOutAndUnitsStandInWithoutWords) {
 
 TEST(SubtitlesTest, ANumberReadOutTakesTheWrittenDigits) {
   // Open JTalk spells "1,000円" as the morphemes 千 and 円.
-  const voice::Speech speech =
-      testing::TimedSpeech({"学校", "へ", "千", "円"}, 0.4, voice::Language::kJapanese);
+  const speech::Speech speech =
+      test::TimedSpeech({"学校", "へ", "千", "円"}, 0.4, speech::Language::kJapanese);
   auto subs = Make(speech, "学校へ1,000円", 0);
   ASSERT_NE(subs, nullptr);
   ASSERT_EQ(subs->pages().size(), 1u);
@@ -267,10 +266,10 @@ TEST(SubtitlesTest, ANumberReadOutTakesTheWrittenDigits) {
 // --- paging ---------------------------------------------------------------------------------
 
 // Japanese speech of bunsetsu: each {word, break} one after another, 0.25 s each.
-voice::Speech Bunsetsu(const std::vector<std::pair<std::string, voice::WordBreak>>& words) {
+speech::Speech Bunsetsu(const std::vector<std::pair<std::string, speech::WordBreak>>& words) {
   std::vector<std::string> texts;
   for (const auto& [w, b] : words) texts.push_back(w);
-  voice::Speech speech = testing::TimedSpeech(texts, 0.25, voice::Language::kJapanese);
+  speech::Speech speech = test::TimedSpeech(texts, 0.25, speech::Language::kJapanese);
   for (size_t i = 0; i < words.size(); ++i) speech.words[i].break_before = words[i].second;
   return speech;
 }
@@ -281,15 +280,15 @@ size_t Characters(const std::string& utf8) {
   return n;
 }
 
-constexpr auto kNone = voice::WordBreak::kNone;
-constexpr auto kWord = voice::WordBreak::kWord;
-constexpr auto kPhrase = voice::WordBreak::kPhrase;
+constexpr auto kNone = speech::WordBreak::kNone;
+constexpr auto kWord = speech::WordBreak::kWord;
+constexpr auto kPhrase = speech::WordBreak::kPhrase;
 
 TEST(SubtitlesTest, NoPageHoldsFewerThanFourCharacters) {
   // ありがとう repeated, then です。 which may start a line of its own: for some lengths a
   // greedy layout leaves it alone on the last page.
   for (int k = 1; k <= 12; ++k) {
-    std::vector<std::pair<std::string, voice::WordBreak>> words;
+    std::vector<std::pair<std::string, speech::WordBreak>> words;
     std::string text;
     for (int i = 0; i < k; ++i) {
       words.push_back({"ありがとう", kPhrase});
@@ -314,10 +313,10 @@ TEST(SubtitlesTest, NoPageHoldsFewerThanFourCharacters) {
 
 TEST(SubtitlesTest, LinesAndPagesBreakBetweenPhrasesNeverInsideABunsetsu) {
   // 素敵な / 一年に / なりますように, the particles and auxiliaries bound to their word.
-  const std::vector<std::pair<std::string, voice::WordBreak>> sentence = {
+  const std::vector<std::pair<std::string, speech::WordBreak>> sentence = {
       {"素敵", kPhrase}, {"な", kNone},   {"一", kPhrase}, {"年", kNone}, {"に", kNone},
       {"なり", kPhrase}, {"ます", kNone}, {"よう", kNone}, {"に", kNone}};
-  std::vector<std::pair<std::string, voice::WordBreak>> words;
+  std::vector<std::pair<std::string, speech::WordBreak>> words;
   std::string text;
   std::vector<bool> may_cut_before;  // per character of the text
   for (int r = 0; r < 5; ++r) {
@@ -343,7 +342,7 @@ TEST(SubtitlesTest, LinesAndPagesBreakBetweenPhrasesNeverInsideABunsetsu) {
 TEST(SubtitlesTest, APagesTwoLinesAreBalanced) {
   // Seven three-character phrases: about a line and a half. A greedy layout fills the first
   // line and leaves a stub on the second.
-  std::vector<std::pair<std::string, voice::WordBreak>> words;
+  std::vector<std::pair<std::string, speech::WordBreak>> words;
   std::string text;
   for (int i = 0; i < 7; ++i) {
     words.push_back({"ありが", kPhrase});
@@ -360,7 +359,7 @@ TEST(SubtitlesTest, APagesTwoLinesAreBalanced) {
 
 TEST(SubtitlesTest, APageBreaksAtASentencesEndWhenOneIsNear) {
   const std::string text = "今日はありがとう。明日もよろしくお願いします。また会いましょう。";
-  const std::vector<std::pair<std::string, voice::WordBreak>> words = {
+  const std::vector<std::pair<std::string, speech::WordBreak>> words = {
       {"今日", kPhrase}, {"は", kNone},         {"ありがとう", kPhrase}, {"明日", kPhrase},
       {"も", kNone},     {"よろしく", kPhrase}, {"お願い", kPhrase},     {"し", kNone},
       {"ます", kNone},   {"また", kPhrase},     {"会い", kPhrase},       {"ましょ", kNone},
@@ -381,7 +380,7 @@ TEST(SubtitlesTest, NoEnglishPageIsASingleWord) {
     std::string text;
     for (const std::string& w : words) text += (text.empty() ? "" : " ") + w;
     text += ".";
-    auto subs = Make(testing::TimedSpeech(words, 0.3, voice::Language::kEnglish), text, 0);
+    auto subs = Make(test::TimedSpeech(words, 0.3, speech::Language::kEnglish), text, 0);
     ASSERT_NE(subs, nullptr);
     for (const SubtitlePage& p : subs->pages()) {
       std::string page;
@@ -392,8 +391,7 @@ TEST(SubtitlesTest, NoEnglishPageIsASingleWord) {
 }
 
 TEST(SubtitlesTest, TheTextStaysClearOfTheEyesAndMouth) {
-  const voice::Speech speech =
-      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(kBirthdayWords, 0.3, speech::Language::kJapanese);
   // A face low in the frame (a close-up): its mouth would sit in the usual band.
   for (const cv::Rect avoid : {cv::Rect(120, 560, 280, 190), cv::Rect(120, 500, 280, 380)}) {
     SubtitleOptions options;
@@ -426,7 +424,7 @@ TEST(SubtitlesTest, EveryFormatsPagesStayInsideTheSafeArea) {
     for (const std::string& w : kBirthdayWords) words.push_back(w);
     text += kBirthday;
   }
-  const voice::Speech speech = testing::TimedSpeech(words, 0.2, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(words, 0.2, speech::Language::kJapanese);
   for (const cv::Size size :
        {cv::Size(512, 910), cv::Size(1080, 1920), cv::Size(1080, 1080), cv::Size(1920, 1080)}) {
     SCOPED_TRACE(std::to_string(size.width) + "x" + std::to_string(size.height));
@@ -462,8 +460,7 @@ TEST(SubtitlesTest, EveryFormatsPagesStayInsideTheSafeArea) {
 }
 
 TEST(SubtitlesTest, DrawingCostPerFrame) {
-  const voice::Speech speech =
-      testing::TimedSpeech(kBirthdayWords, 0.3, voice::Language::kJapanese);
+  const speech::Speech speech = test::TimedSpeech(kBirthdayWords, 0.3, speech::Language::kJapanese);
   auto subs = Make(speech, kBirthday, 1.0);
   ASSERT_NE(subs, nullptr);
   cv::Mat frame = Blank();

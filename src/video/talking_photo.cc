@@ -16,8 +16,9 @@
 #include <optional>
 #include <random>
 
-#include "media/framing.h"
-#include "media/person_detector.h"
+#include "image/framing.h"
+#include "image/opencv_errors.h"
+#include "image/person_detector.h"
 #include "video/motion_math.h"
 
 namespace vmsg::video {
@@ -36,7 +37,7 @@ constexpr std::array<std::array<int, 4>, 2> kEyeLower = {{{36, 41, 40, 39}, {42,
 
 // Face measurements below which the landmarks are taken as unusable (frame pixels).
 // Without a face, the zoom is centred where a framed face's eyes would be.
-constexpr double kNoFaceZoomCentreY = (media::kMinEyeLine + media::kMaxEyeLine) / 2;
+constexpr double kNoFaceZoomCentreY = (image::kMinEyeLine + image::kMaxEyeLine) / 2;
 // The head's motion is worked out every this many output pixels and interpolated between.
 constexpr int kMotionGrid = 4;
 constexpr double kMinMouthWidth = 8;
@@ -292,7 +293,7 @@ void BuildMesh(Geometry& g, const std::vector<cv::Point2f>& lm) {
 
 std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Point2f>& frame_lm,
                                 double open_fraction, bool mesh) {
-  if (frame_lm.size() != size_t(media::kLandmarkCount)) return std::nullopt;
+  if (frame_lm.size() != size_t(image::kLandmarkCount)) return std::nullopt;
   const cv::Rect2d frame(0, 0, framed.cols, framed.rows);
   for (const cv::Point2f& p : frame_lm) {
     if (!std::isfinite(p.x) || !std::isfinite(p.y) || !frame.contains(p)) return std::nullopt;
@@ -344,8 +345,8 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
   g.squeeze_fade_top = std::clamp(g.lip_top - P(kNoseBottom).y, 1.0, g.squeeze_fade_bottom);
   g.ramp = std::max(2.0, kJawRamp * (P(kChin).y - P(66).y));
   g.neck_fade = kNeckFade * nose_to_chin;
-  g.min_gap = kMinGap * media::FrameUnit(framed.rows);
-  g.cavity_feather = kCavityFeather * media::FrameUnit(framed.rows);
+  g.min_gap = kMinGap * image::FrameUnit(framed.rows);
+  g.cavity_feather = kCavityFeather * image::FrameUnit(framed.rows);
 
   for (int e = 0; e < 2; ++e) {
     auto upper_lid = CurveThrough(lm, kEyeUpper[size_t(e)]);
@@ -358,8 +359,8 @@ std::optional<Geometry> Measure(const cv::Mat& framed, const std::vector<cv::Poi
     eye.right = eye.upper.points.back().x;
     if (eye.right - eye.left < kMinEyeWidth) return std::nullopt;
     eye.stretch = kLidStretch * (eye.right - eye.left);
-    eye.lash_width = kLashWidth * media::FrameUnit(framed.rows);
-    eye.lid_edge = kLidEdge * media::FrameUnit(framed.rows);
+    eye.lash_width = kLashWidth * image::FrameUnit(framed.rows);
+    eye.lid_edge = kLidEdge * image::FrameUnit(framed.rows);
     double top = eye.upper.points[0].y, bottom = top;
     for (const auto& p : eye.upper.points) top = std::min(top, p.y);
     for (const auto& p : eye.lower.points) bottom = std::max(bottom, p.y);
@@ -696,7 +697,7 @@ Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput
                                                          const TalkingPhotoParams& params) {
   VMSG_RETURN_IF_ERROR(params.Validate());
   VMSG_RETURN_IF_ERROR(CheckVideoPicture(input.framed, "the talking photo"));
-  if (!input.landmarks.empty() && input.landmarks.size() != size_t(media::kLandmarkCount)) {
+  if (!input.landmarks.empty() && input.landmarks.size() != size_t(image::kLandmarkCount)) {
     return Status::InvalidArgument("landmarks must be none or 68");
   }
   if (!(input.duration_seconds > 0) || !std::isfinite(input.duration_seconds)) {
@@ -712,7 +713,7 @@ Result<std::unique_ptr<TalkingPhoto>> TalkingPhoto::Make(const TalkingPhotoInput
       photo->face_ = std::make_unique<const Geometry>(std::move(*geometry));
     }
   } catch (const cv::Exception& e) {
-    return Status::Internal(std::string("measuring the face failed: ") + e.what());
+    return image::OpenCvError("measuring the face", e);
   }
   if (photo->face_ && input.speech != nullptr) {
     VisemeTrackParams track = params.mouth;
@@ -790,7 +791,7 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
     s.sway = {pose.drift_x * g.face_height,
               pose.drift_y * g.face_height + g.nod_radius * std::sin(pose.pitch * degrees)};
   } else {
-    const double sway = params_.max_sway_pixels * media::FrameUnit(framed_.rows);
+    const double sway = params_.max_sway_pixels * image::FrameUnit(framed_.rows);
     s.sway = {sway * (kFirstWave * wave(0) + kSecondWave * wave(1)),
               kVerticalSway * sway * wave(2)};
   }
@@ -969,7 +970,7 @@ Result<TalkingPhoto::FrameWarp> TalkingPhoto::Warp(int index) const {
     });
     return warp;
   } catch (const cv::Exception& e) {
-    return Status::Internal(std::string("drawing frame failed: ") + e.what());
+    return image::OpenCvError("drawing a frame", e);
   }
 }
 
@@ -1008,7 +1009,7 @@ Result<cv::Mat> TalkingPhoto::Frame(int index) const {
     }
     return out;
   } catch (const cv::Exception& e) {
-    return Status::Internal(std::string("drawing frame failed: ") + e.what());
+    return image::OpenCvError("drawing a frame", e);
   }
 }
 

@@ -13,11 +13,11 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "common/result.h"
+#include "base/result.h"
+#include "speech/speech.h"
 #include "video/face_motion.h"
 #include "video/frame_source.h"
 #include "video/viseme_track.h"
-#include "voice/speech.h"
 
 namespace vmsg::video {
 
@@ -42,7 +42,7 @@ struct TalkingPhotoParams {
   // Nods, brows, drift, gaze and blinks.
   FaceMotionParams motion;
   // Without a usable face the whole picture drifts by at most this many pixels of the
-  // 910-high portrait (media::FrameUnit times as many at another height).
+  // 910-high portrait (image::FrameUnit times as many at another height).
   double max_sway_pixels = 1.5;
   // Breathing: the largest vertical stretch of the picture about its bottom edge, and the
   // breath period.
@@ -61,7 +61,7 @@ struct TalkingPhotoInput {
   cv::Mat framed;                      // BGR, the video's size (CheckVideoPicture)
   std::vector<cv::Point2f> landmarks;  // dlib's 68 points in frame coordinates, or none
   // The message: only its phonemes are read, and only while Make runs. Null: no speech.
-  const voice::Speech* speech = nullptr;
+  const speech::Speech* speech = nullptr;
   double speech_offset_seconds = 0;  // where the speech starts in the video
   double duration_seconds = 0;       // the video's length
   uint64_t seed = 0;                 // blinks and motion

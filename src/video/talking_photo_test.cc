@@ -15,9 +15,9 @@
 #include <optional>
 #include <thread>
 
-#include "media/framing.h"
-#include "media/person_detector.h"
-#include "voice/synthesizer.h"
+#include "image/framing.h"
+#include "image/person_detector.h"
+#include "speech/synthesizer.h"
 
 namespace vmsg::video {
 namespace {
@@ -31,8 +31,8 @@ constexpr double kPhrase = 2.0, kPause = 0.6, kEdge = 0.1;
 constexpr double kSpeechEnd = kOffset + kEdge + 2 * kPhrase + kPause + kEdge;  // 6.3 s
 
 // Japanese-like moras (consonant then vowel), with a bilabial now and then.
-voice::Speech SyntheticSpeech() {
-  using voice::Viseme;
+speech::Speech SyntheticSpeech() {
+  using speech::Viseme;
   struct Mora {
     const char* consonant;
     const char* vowel;
@@ -41,7 +41,7 @@ voice::Speech SyntheticSpeech() {
   const Mora moras[] = {{"k", "a", Viseme::kA}, {"n", "i", Viseme::kI}, {"ch", "i", Viseme::kI},
                         {"w", "a", Viseme::kA}, {"m", "o", Viseme::kO}, {"s", "u", Viseme::kU},
                         {"t", "e", Viseme::kE}, {"b", "a", Viseme::kA}};
-  voice::Speech s;
+  speech::Speech s;
   s.audio.sample_rate = 16000;
   double t = 0;
   auto add = [&](const std::string& symbol, double seconds, Viseme viseme) {
@@ -80,41 +80,41 @@ cv::Rect BoxAround(const std::vector<cv::Point2f>& lm, int first, int last, int 
 class TalkingPhotoTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto made = media::NewPersonDetector({});
+    auto made = image::NewPersonDetector({});
     ASSERT_TRUE(made.ok()) << made.status();
     detector_ = std::move(made).value().release();
     // VMSG_TALKING_PHOTO_IMAGE=name picks another of the examples (to look at, with the dump).
     const char* other = std::getenv("VMSG_TALKING_PHOTO_IMAGE");
     auto framed = FrameExample(other ? other : "Tom_Cruise_avp_2014_4.jpg");
     ASSERT_TRUE(framed.has_value());
-    framed_ = new media::Framed(std::move(*framed));
-    speech_ = new voice::Speech(SyntheticSpeech());
-    ASSERT_TRUE(voice::CheckTimings(*speech_).ok());
+    framed_ = new image::Framed(std::move(*framed));
+    speech_ = new speech::Speech(SyntheticSpeech());
+    ASSERT_TRUE(speech::CheckTimings(*speech_).ok());
   }
   // One of dlib's example photos framed for its largest person over the photo itself, as
   // when the request keeps the original background.
-  static std::optional<media::Framed> FrameExample(const std::string& name,
-                                                   cv::Size frame = {media::kFrameWidth,
-                                                                     media::kFrameHeight}) {
+  static std::optional<image::Framed> FrameExample(const std::string& name,
+                                                   cv::Size frame = {image::kFrameWidth,
+                                                                     image::kFrameHeight}) {
     return FramePhoto(cv::imread((kFaces / name).string()), frame);
   }
-  static std::optional<media::Framed> FramePhoto(const cv::Mat& photo, cv::Size frame) {
+  static std::optional<image::Framed> FramePhoto(const cv::Mat& photo, cv::Size frame) {
     if (photo.empty()) return std::nullopt;
     auto detection = detector_->Detect(photo);
     if (!detection.ok() || detection->persons.empty()) return std::nullopt;
-    const media::Person& person = detection->persons[0];
-    if (person.landmarks.size() != size_t(media::kLandmarkCount) || !person.face) {
+    const image::Person& person = detection->persons[0];
+    if (person.landmarks.size() != size_t(image::kLandmarkCount) || !person.face) {
       return std::nullopt;
     }
-    media::FrameRequest request;
+    image::FrameRequest request;
     request.original = photo;
     cv::cvtColor(photo, request.cutout, cv::COLOR_BGR2BGRA);
     request.cutout_rect = cv::Rect(0, 0, photo.cols, photo.rows);
     request.face = *person.face;
     request.landmarks = person.landmarks;
-    request.background = media::FrameBackground::kOriginal;
+    request.background = image::FrameBackground::kOriginal;
     request.frame = frame;
-    auto framed = media::FramePortrait(request);
+    auto framed = image::FramePortrait(request);
     if (!framed.ok()) return std::nullopt;
     return std::move(framed).value();
   }
@@ -158,13 +158,13 @@ class TalkingPhotoTest : public ::testing::Test {
   }
   static cv::Rect EyesBox() { return BoxAround(framed_->landmarks, 36, 47, 6, 10, 6); }
 
-  static media::PersonDetector* detector_;
-  static media::Framed* framed_;
-  static voice::Speech* speech_;
+  static image::PersonDetector* detector_;
+  static image::Framed* framed_;
+  static speech::Speech* speech_;
 };
-media::PersonDetector* TalkingPhotoTest::detector_ = nullptr;
-media::Framed* TalkingPhotoTest::framed_ = nullptr;
-voice::Speech* TalkingPhotoTest::speech_ = nullptr;
+image::PersonDetector* TalkingPhotoTest::detector_ = nullptr;
+image::Framed* TalkingPhotoTest::framed_ = nullptr;
+speech::Speech* TalkingPhotoTest::speech_ = nullptr;
 
 // The part of its deepest change from which a blink counts as visible.
 constexpr double kBlinkShows = 0.2;
@@ -359,7 +359,7 @@ TEST_F(TalkingPhotoTest, APhotoWithoutAFaceStillMovesGently) {
 }
 
 TEST_F(TalkingPhotoTest, SpeaksARealOpenJTalkMessage) {
-  auto engine = voice::NewOpenJTalkSynthesizer();
+  auto engine = speech::NewOpenJTalkSynthesizer();
   ASSERT_TRUE(engine.ok()) << engine.status();
   auto speech = (*engine)->Synthesize("今日は良い天気ですね", {.voice = "nitech_m001"});
   ASSERT_TRUE(speech.ok()) << speech.status();
@@ -405,24 +405,24 @@ TEST_F(TalkingPhotoTest, SpeaksARealOpenJTalkMessage) {
 }
 
 // A real message of about eight seconds, spoken by Open JTalk once for all the tests.
-const voice::Speech& RealMessage() {
-  static const voice::Speech message = [] {
-    auto engine = voice::NewOpenJTalkSynthesizer();
+const speech::Speech& RealMessage() {
+  static const speech::Speech message = [] {
+    auto engine = speech::NewOpenJTalkSynthesizer();
     EXPECT_TRUE(engine.ok()) << engine.status();
-    if (!engine.ok()) return voice::Speech{};
+    if (!engine.ok()) return speech::Speech{};
     auto speech = (*engine)->Synthesize(
         "お誕生日おめでとうございます。素敵な一年になりますように。近いうちにまた会いましょうね。",
         {.voice = "nitech_m001"});
     EXPECT_TRUE(speech.ok()) << speech.status();
-    return speech.ok() ? std::move(speech).value() : voice::Speech{};
+    return speech.ok() ? std::move(speech).value() : speech::Speech{};
   }();
   return message;
 }
 
 // `framed` speaking `speech` from kRealOffset, with half a second after it.
 constexpr double kRealOffset = 0.5;
-Result<std::unique_ptr<TalkingPhoto>> Speaking(const media::Framed& framed,
-                                               const voice::Speech& speech,
+Result<std::unique_ptr<TalkingPhoto>> Speaking(const image::Framed& framed,
+                                               const speech::Speech& speech,
                                                const TalkingPhotoParams& params = {}) {
   return TalkingPhoto::Make({.framed = framed.image,
                              .landmarks = framed.landmarks,
@@ -434,7 +434,7 @@ Result<std::unique_ptr<TalkingPhoto>> Speaking(const media::Framed& framed,
 }
 
 TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
-  const voice::Speech& speech = RealMessage();
+  const speech::Speech& speech = RealMessage();
   ASSERT_GT(speech.duration_seconds(), 5);
   const double offset = kRealOffset, duration = offset + speech.duration_seconds() + 0.5;
   auto made = Speaking(*framed_, speech);
@@ -445,7 +445,7 @@ TEST_F(TalkingPhotoTest, TheHeadMovesWithTheAccentsAndNeverFreezes) {
 
   // The face's position against the first frame (phase correlation over the face's box).
   const cv::Rect face = BoxAround(framed_->landmarks, 0, 67, 10, 30, 10) &
-                        cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
+                        cv::Rect(0, 0, image::kFrameWidth, image::kFrameHeight);
   auto gray = [&](const cv::Mat& frame) {
     cv::Mat g, f;
     cv::cvtColor(frame(face), g, cv::COLOR_BGR2GRAY);
@@ -524,7 +524,7 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
   // barely move, so this test uses a face with open eyes.
   const auto framed = FrameExample("2008_001322.jpg");
   ASSERT_TRUE(framed.has_value());
-  const voice::Speech& speech = RealMessage();
+  const speech::Speech& speech = RealMessage();
   const double duration = kRealOffset + speech.duration_seconds() + 0.5;
   auto made = Speaking(*framed, speech);
   ASSERT_TRUE(made.ok()) << made.status();
@@ -541,9 +541,9 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
     return i % 3 == 0;
   };
   const cv::Rect around = BoxAround(framed->landmarks, 0, 67, 60, 80, 60) &
-                          cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
+                          cv::Rect(0, 0, image::kFrameWidth, image::kFrameHeight);
   cv::Point2f centre;
-  for (const auto& p : framed->landmarks) centre += p / float(media::kLandmarkCount);
+  for (const auto& p : framed->landmarks) centre += p / float(image::kLandmarkCount);
   centre -= cv::Point2f(around.tl());
   std::vector<double> ear(size_t(n), std::nan(""));
   std::vector<double> seen;
@@ -551,10 +551,10 @@ TEST_F(TalkingPhotoTest, DlibSeesTheBlinks) {
     if (!looked_at(i)) continue;
     auto detection = detector_->Detect((*photo.Frame(i))(around).clone());
     ASSERT_TRUE(detection.ok());
-    const media::Person* person = nullptr;  // the face nearest the framed one
+    const image::Person* person = nullptr;  // the face nearest the framed one
     double nearest = 1e9;
     for (const auto& p : detection->persons) {
-      if (p.landmarks.size() != size_t(media::kLandmarkCount)) continue;
+      if (p.landmarks.size() != size_t(image::kLandmarkCount)) continue;
       const double d = cv::norm(p.landmarks[30] - centre);
       if (d < nearest) nearest = d, person = &p;
     }
@@ -601,7 +601,7 @@ double Pearson(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 TEST_F(TalkingPhotoTest, TheLipsFollowTheVoiceAndRestInPauses) {
-  const voice::Speech& speech = RealMessage();
+  const speech::Speech& speech = RealMessage();
   ASSERT_GT(speech.duration_seconds(), 5);
   int following = 0, following_closed = 0;
   for (const char* name :
@@ -745,10 +745,10 @@ TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
   photo.convertTo(photo, CV_16SC3);
   photo += grain;
   photo.convertTo(photo, CV_8UC3);
-  auto small = FramePhoto(photo, {media::kFrameWidth, media::kFrameHeight});
+  auto small = FramePhoto(photo, {image::kFrameWidth, image::kFrameHeight});
   auto large = FramePhoto(photo, hd_size);
   ASSERT_TRUE(small && large);
-  auto animate = [&](const media::Framed& framed) {
+  auto animate = [&](const image::Framed& framed) {
     auto made = TalkingPhoto::Make({.framed = framed.image,
                                     .landmarks = framed.landmarks,
                                     .speech = speech_,
@@ -776,7 +776,7 @@ TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
   auto detail = [&](const cv::Mat& frame) {
     cv::Mat grey, down, up, lost;
     cv::cvtColor(frame(face), grey, cv::COLOR_BGR2GRAY);
-    const double shrink = double(media::kFrameHeight) / hd_size.height;
+    const double shrink = double(image::kFrameHeight) / hd_size.height;
     cv::resize(grey, down, {}, shrink, shrink, cv::INTER_AREA);
     cv::resize(down, up, grey.size(), 0, 0, cv::INTER_LANCZOS4);
     cv::absdiff(grey, up, lost);
@@ -801,18 +801,18 @@ TEST_F(TalkingPhotoTest, AnHdVideoAnimatesThePhotosOwnPixelsAtItsSize) {
   };
   const double ratio = largest_move(*hd, speaking) / largest_move(*portrait, speaking);
   std::cout << "largest move, 1080x1920 / 512x910: " << ratio << "\n";
-  EXPECT_NEAR(ratio, media::FrameUnit(hd_size.height), 0.25);
+  EXPECT_NEAR(ratio, image::FrameUnit(hd_size.height), 0.25);
 }
 
 TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
-  const voice::Speech& speech = RealMessage();
+  const speech::Speech& speech = RealMessage();
   auto made = Speaking(*framed_, speech);
   ASSERT_TRUE(made.ok());
   const TalkingPhoto& photo = **made;
   const auto& lm = framed_->landmarks;
   // The face without its mouth and eyes, in the framed picture.
   const cv::Rect face =
-      BoxAround(lm, 0, 67, 0, 20, 0) & cv::Rect(0, 0, media::kFrameWidth, media::kFrameHeight);
+      BoxAround(lm, 0, 67, 0, 20, 0) & cv::Rect(0, 0, image::kFrameWidth, image::kFrameHeight);
   cv::Mat mask(face.size(), CV_8U, cv::Scalar(255));
   for (const cv::Rect& part : {MouthBox(), EyesBox()}) {
     const cv::Rect r = (part - face.tl()) & cv::Rect(cv::Point(), face.size());
@@ -856,9 +856,9 @@ TEST_F(TalkingPhotoTest, TheFaceKeepsItsIdentityAndTheBackgroundStaysStill) {
   auto half_length = Speaking(*portrait, speech);
   ASSERT_TRUE(half_length.ok());
   const std::vector<cv::Rect> far = {{0, 0, 80, 80},
-                                     {media::kFrameWidth - 80, 0, 80, 80},
-                                     {0, media::kFrameHeight - 80, 80, 80},
-                                     {media::kFrameWidth - 80, media::kFrameHeight - 80, 80, 80}};
+                                     {image::kFrameWidth - 80, 0, 80, 80},
+                                     {0, image::kFrameHeight - 80, 80, 80},
+                                     {image::kFrameWidth - 80, image::kFrameHeight - 80, 80, 80}};
   double worst_far = 0;
   cv::Mat previous = *(*half_length)->Frame(0);
   for (int i = 1; i < (*half_length)->frame_count(); ++i) {
@@ -938,7 +938,7 @@ TEST_F(TalkingPhotoTest, RefusesBadInputs) {
   EXPECT_TRUE(TalkingPhoto::Make(input).status().IsInvalidArgument());
   // Landmarks off the picture are no usable face: animated without it.
   input.duration_seconds = 1;
-  input.landmarks.assign(media::kLandmarkCount, cv::Point2f(-5, 10));
+  input.landmarks.assign(image::kLandmarkCount, cv::Point2f(-5, 10));
   auto made = TalkingPhoto::Make(input);
   ASSERT_TRUE(made.ok());
   EXPECT_FALSE((*made)->face_animated());
@@ -1040,7 +1040,7 @@ cv::Mat Bending(const cv::Mat& map) {
 // second difference over 1 px: a seam, at the warp's border or anywhere), and it must bend
 // less than the mesh, whose triangle edges kink whatever crosses them.
 TEST_F(TalkingPhotoTest, TheFieldHasNoSeamsAndBendsLessThanAMesh) {
-  const voice::Speech& speech = RealMessage();
+  const speech::Speech& speech = RealMessage();
   for (const char* name : {"Tom_Cruise_avp_2014_4.jpg", "2008_001322.jpg", "2008_002079.jpg"}) {
     const auto framed = FrameExample(name);
     ASSERT_TRUE(framed.has_value()) << name;

@@ -18,12 +18,12 @@ double Mass(double start, double end, double t, double sigma) {
   return 0.5 * (std::erf((end - t) * k) - std::erf((start - t) * k));
 }
 
-bool IsPause(const voice::Phoneme& p) {
-  return p.symbol == voice::kPauseSymbol || p.symbol == "sil";
+bool IsPause(const speech::Phoneme& p) {
+  return p.symbol == speech::kPauseSymbol || p.symbol == "sil";
 }
 
-MouthPose PhonemeTarget(const voice::Phoneme& p, const VisemeTrackParams& params) {
-  if (p.viseme != voice::Viseme::kClosed || IsPause(p) || IsLipClosure(p)) {
+MouthPose PhonemeTarget(const speech::Phoneme& p, const VisemeTrackParams& params) {
+  if (p.viseme != speech::Viseme::kClosed || IsPause(p) || IsLipClosure(p)) {
     return VisemeTarget(p.viseme);
   }
   return {params.nearly_closed_open, 0};
@@ -31,7 +31,7 @@ MouthPose PhonemeTarget(const voice::Phoneme& p, const VisemeTrackParams& params
 
 // The phonemes' targets after coarticulation: pauses stay at rest (the mouth closes in a
 // pause) and do not pull their neighbours.
-std::vector<MouthPose> Targets(const voice::Speech& speech, const VisemeTrackParams& params) {
+std::vector<MouthPose> Targets(const speech::Speech& speech, const VisemeTrackParams& params) {
   const auto& ph = speech.phonemes;
   std::vector<MouthPose> own(ph.size()), out(ph.size());
   for (size_t i = 0; i < ph.size(); ++i) own[i] = PhonemeTarget(ph[i], params);
@@ -47,13 +47,13 @@ std::vector<MouthPose> Targets(const voice::Speech& speech, const VisemeTrackPar
   return out;
 }
 
-MouthPose PoseAt(const voice::Speech& speech, const std::vector<MouthPose>& targets, double t,
+MouthPose PoseAt(const speech::Speech& speech, const std::vector<MouthPose>& targets, double t,
                  const VisemeTrackParams& params) {
   const auto& ph = speech.phonemes;
   const double reach = kGaussianReach * std::max(params.smoothing_seconds, params.closure_seconds);
   // Phonemes are in order: find the first that may matter.
   auto first = std::lower_bound(ph.begin(), ph.end(), t - reach,
-                                [](const voice::Phoneme& p, double v) { return p.end < v; });
+                                [](const speech::Phoneme& p, double v) { return p.end < v; });
   MouthPose pose;
   double closure = 0;
   for (auto it = first; it != ph.end() && it->start <= t + reach; ++it) {
@@ -71,36 +71,36 @@ MouthPose PoseAt(const voice::Speech& speech, const std::vector<MouthPose>& targ
 
 }  // namespace
 
-MouthPose VisemeTarget(voice::Viseme viseme) {
+MouthPose VisemeTarget(speech::Viseme viseme) {
   // Opening relative to a wide "a"; i and e spread the lips, u and o round them.
   switch (viseme) {
-    case voice::Viseme::kClosed:
+    case speech::Viseme::kClosed:
       return {0, 0};
-    case voice::Viseme::kA:
+    case speech::Viseme::kA:
       return {1.0, 0.1};
-    case voice::Viseme::kI:
+    case speech::Viseme::kI:
       return {0.3, 0.8};
-    case voice::Viseme::kU:
+    case speech::Viseme::kU:
       return {0.25, -0.9};
-    case voice::Viseme::kE:
+    case speech::Viseme::kE:
       return {0.55, 0.5};
-    case voice::Viseme::kO:
+    case speech::Viseme::kO:
       return {0.65, -0.7};
   }
   return {};
 }
 
-bool IsLipClosure(const voice::Phoneme& p) {
-  if (p.viseme != voice::Viseme::kClosed) return false;
+bool IsLipClosure(const speech::Phoneme& p) {
+  if (p.viseme != speech::Viseme::kClosed) return false;
   static constexpr std::string_view kClosures[] = {"m", "my", "b", "by", "p", "py", "f", "v"};
   return std::find(std::begin(kClosures), std::end(kClosures), p.symbol) != std::end(kClosures);
 }
 
-MouthPose MouthAt(const voice::Speech& speech, double seconds, const VisemeTrackParams& params) {
+MouthPose MouthAt(const speech::Speech& speech, double seconds, const VisemeTrackParams& params) {
   return PoseAt(speech, Targets(speech, params), seconds, params);
 }
 
-std::vector<MouthPose> MouthTrack(const voice::Speech& speech, double speech_offset_seconds,
+std::vector<MouthPose> MouthTrack(const speech::Speech& speech, double speech_offset_seconds,
                                   int frame_count, const VisemeTrackParams& params) {
   const std::vector<MouthPose> targets = Targets(speech, params);
   std::vector<MouthPose> track(size_t(std::max(0, frame_count)));

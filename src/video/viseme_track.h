@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "voice/speech.h"
+#include "speech/speech.h"
 
 namespace vmsg::video {
 
@@ -19,7 +19,7 @@ struct MouthPose {
 };
 
 // The pose a viseme aims at when it is held long enough.
-MouthPose VisemeTarget(voice::Viseme viseme);
+MouthPose VisemeTarget(speech::Viseme viseme);
 
 struct VisemeTrackParams {
   double fps = 25;
@@ -36,14 +36,14 @@ struct VisemeTrackParams {
 
 // Whether `phoneme` closes the lips (bilabials; English labiodentals). Pauses and the
 // Japanese N and cl are closed visemes but not closures.
-bool IsLipClosure(const voice::Phoneme& phoneme);
+bool IsLipClosure(const speech::Phoneme& phoneme);
 
 // The pose at `seconds` into the speech (negative: before it).
-MouthPose MouthAt(const voice::Speech& speech, double seconds, const VisemeTrackParams& params);
+MouthPose MouthAt(const speech::Speech& speech, double seconds, const VisemeTrackParams& params);
 
 // Poses for frames [0, frame_count) of a video in which the speech starts at
 // `speech_offset_seconds`; frame i shows time i / fps.
-std::vector<MouthPose> MouthTrack(const voice::Speech& speech, double speech_offset_seconds,
+std::vector<MouthPose> MouthTrack(const speech::Speech& speech, double speech_offset_seconds,
                                   int frame_count, const VisemeTrackParams& params = {});
 
 }  // namespace vmsg::video

@@ -9,7 +9,7 @@
 namespace vmsg::video {
 namespace {
 
-using voice::Viseme;
+using speech::Viseme;
 
 // Phonemes back to back from 0, each {symbol, seconds, viseme}; audio of the same length.
 struct Piece {
@@ -17,8 +17,8 @@ struct Piece {
   double seconds;
   Viseme viseme;
 };
-voice::Speech MakeSpeech(std::initializer_list<Piece> pieces) {
-  voice::Speech s;
+speech::Speech MakeSpeech(std::initializer_list<Piece> pieces) {
+  speech::Speech s;
   s.audio.sample_rate = 1000;
   double t = 0;
   for (const Piece& p : pieces) {

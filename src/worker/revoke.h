@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "common/clock.h"
-#include "common/result.h"
+#include "base/clock.h"
+#include "base/result.h"
 #include "state/state.h"
 
 namespace vmsg::worker {

@@ -70,7 +70,7 @@ const FinalTexts& FinalTextsFor(const state::Job& job) {
 
 TaskContext::TaskContext(state::Job job, std::shared_ptr<CancellationToken> token,
                          state::JobQueue& queue, state::ProgressStore& progress, const Clock& clock,
-                         Duration time_limit, const Logger& logger)
+                         Duration time_limit, const Logger& logger, Env& env)
     : job_(std::move(job)),
       final_texts_(&FinalTextsFor(job_)),
       token_(std::move(token)),
@@ -79,7 +79,8 @@ TaskContext::TaskContext(state::Job job, std::shared_ptr<CancellationToken> toke
       clock_(clock),
       started_at_(clock.Now()),
       time_limit_(time_limit),
-      logger_(logger) {}
+      logger_(logger),
+      env_(env) {}
 
 Status TaskContext::ReportProgress(int percentage, std::string step, std::string message) {
   if (percentage < kMinPercentage || percentage > kMaxPercentage) {
@@ -102,7 +103,7 @@ Status TaskContext::CheckCancelled() {
     token_->Cancel(TimeLimitExceeded(time_limit_));
     return token_->CheckCancelled();
   }
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = env_.MonotonicNow();
   if (last_poll_ == std::chrono::steady_clock::time_point{} ||
       now - last_poll_ >= kCancelPollInterval) {
     last_poll_ = now;
@@ -173,6 +174,7 @@ WorkerPool::WorkerPool(state::JobQueue& queue, state::TaskResults& results,
       options_(options),
       clock_(clock),
       logger_(logger),
+      env_(options.env != nullptr ? *options.env : Env::Default()),
       started_meta_(StartedMeta()) {}
 
 WorkerPool::~WorkerPool() { Shutdown(); }
@@ -183,15 +185,15 @@ Status WorkerPool::Start() {
   if (started_ || stopping_) return Status::FailedPrecondition("the worker pool starts only once");
   started_ = true;
   for (int i = 0; i < options_.threads; ++i) {
-    threads_.emplace_back([this, i] { WorkerLoop(i); });
+    threads_.push_back(env_.StartThread([this, i] { WorkerLoop(i); }));
   }
-  threads_.emplace_back([this] {
+  threads_.push_back(env_.StartThread([this] {
     RunPeriodic("scheduler", options_.scheduler_interval, [this] { return queue_.EnqueueDue(); });
-  });
-  threads_.emplace_back([this] {
+  }));
+  threads_.push_back(env_.StartThread([this] {
     RunPeriodic("reaper", options_.reaper_interval, [this] { return queue_.ReapExpired(); });
-  });
-  threads_.emplace_back([this] { WatchdogLoop(); });
+  }));
+  threads_.push_back(env_.StartThread([this] { WatchdogLoop(); }));
   logger_.Info(kComponent, "worker pool started", {{"threads", options_.threads}});
   return Status::Ok();
 }
@@ -259,14 +261,13 @@ void WorkerPool::RunPeriodic(std::string_view name, Duration interval,
 }
 
 void WorkerPool::WatchdogLoop() {
-  auto last_cancel_poll = std::chrono::steady_clock::now();
+  auto last_cancel_poll = env_.MonotonicNow();
   while (SleepUnlessStopping(kWatchdogInterval)) {
     const TimePoint now = clock_.Now();
     // A user's cancel also reaches a handler busy inside one long step (an encode, say)
     // that polls only its token: the watchdog asks the queue on its behalf.
     std::vector<std::pair<std::string, std::shared_ptr<CancellationToken>>> to_poll;
-    const bool poll_cancels =
-        std::chrono::steady_clock::now() - last_cancel_poll >= kCancelPollInterval;
+    const bool poll_cancels = env_.MonotonicNow() - last_cancel_poll >= kCancelPollInterval;
     {
       std::lock_guard lock(mutex_);
       for (auto& [index, running] : running_) {
@@ -281,7 +282,7 @@ void WorkerPool::WatchdogLoop() {
       }
     }
     if (!poll_cancels) continue;
-    last_cancel_poll = std::chrono::steady_clock::now();
+    last_cancel_poll = env_.MonotonicNow();
     // Outside the lock: these are queue round trips.
     for (const auto& [task_id, token] : to_poll) {
       Result<bool> requested = queue_.IsCancelRequested(task_id);
@@ -434,7 +435,7 @@ bool WorkerPool::Process(int index, const state::Reservation& reservation) {
                 {"worker", index}});
 
   busy_.fetch_add(1);
-  TaskContext ctx(job, token, queue_, progress_, clock_, options_.task_time_limit, logger_);
+  TaskContext ctx(job, token, queue_, progress_, clock_, options_.task_time_limit, logger_, env_);
   Result<Json> outcome = RunHandler(*handler, ctx);
   busy_.fetch_sub(1);
 
@@ -484,10 +485,10 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result,
   // A short outage of the state store (a Redis restart) must not throw the finished work
   // away: try again with backoff while the budget and the reservation last, so that no
   // other worker runs the task meanwhile.
-  const auto give_up = std::chrono::steady_clock::now() + ToSteady(options_.outcome_retry_budget);
+  const auto give_up = env_.MonotonicNow() + ToSteady(options_.outcome_retry_budget);
   Duration backoff = kOutcomeRetryFirstBackoff;
   while (!recorded.ok() && recorded.IsRetryable() &&
-         std::chrono::steady_clock::now() + ToSteady(backoff) < give_up &&
+         env_.MonotonicNow() + ToSteady(backoff) < give_up &&
          clock_.Now() + backoff < reservation.expires_at) {
     logger_.Warning(
         kComponent, "recording a result failed; trying again",

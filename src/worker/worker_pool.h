@@ -17,12 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "common/clock.h"
-#include "common/json.h"
-#include "common/log.h"
-#include "common/result.h"
+#include "base/cancellation.h"
+#include "base/clock.h"
+#include "base/env.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/result.h"
 #include "state/state.h"
-#include "worker/cancellation.h"
 
 namespace vmsg::worker {
 
@@ -73,7 +74,7 @@ class TaskContext {
   // Built by the pool; handlers never make one (tests may, to unit-test a handler).
   TaskContext(state::Job job, std::shared_ptr<CancellationToken> token, state::JobQueue& queue,
               state::ProgressStore& progress, const Clock& clock, Duration time_limit,
-              const Logger& logger);
+              const Logger& logger, Env& env = Env::Default());
 
   const state::Job& job() const { return job_; }
   CancellationToken& token() { return *token_; }
@@ -105,6 +106,7 @@ class TaskContext {
   TimePoint started_at_;
   Duration time_limit_;
   const Logger& logger_;
+  Env& env_;
   std::chrono::steady_clock::time_point last_poll_{};  // when the queue was last asked
 };
 
@@ -140,6 +142,8 @@ struct WorkerOptions {
   // while the state store is unavailable (a Redis restart), within the job's reservation;
   // after that the job is left to the queue, which runs it again.
   Duration outcome_retry_budget = std::chrono::seconds(60);
+  // Threads and monotonic time (null: Env::Default()).
+  Env* env = nullptr;
 
   // InvalidArgument naming the first field out of range (all durations must be positive).
   Status Validate() const;
@@ -238,6 +242,7 @@ class WorkerPool {
   const WorkerOptions options_;
   const Clock& clock_;
   const Logger& logger_;
+  Env& env_;
   const Json started_meta_;  // Celery's STARTED result: {pid, hostname}
 
   mutable std::mutex mutex_;

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "state/sqlite_state.h"
+#include "state/sqlite/sqlite_state.h"
 
 namespace vmsg::worker {
 namespace {

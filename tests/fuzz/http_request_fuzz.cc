@@ -14,13 +14,13 @@
 #include <optional>
 #include <string>
 
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/json.h"
-#include "common/log.h"
+#include "api/static_handler.h"
+#include "api/system_handlers.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/json.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
-#include "http/handlers/static_handler.h"
-#include "http/handlers/system_handlers.h"
 #include "http/multipart.h"
 #include "http/router.h"
 

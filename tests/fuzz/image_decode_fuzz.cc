@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "media/image_decoders.h"
-#include "media/image_io.h"
+#include "image/image_decoders.h"
+#include "image/image_io.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ std::string_view FirstPassAcScan(std::string_view jpeg) {
 
 // Whether `bytes` decoded; traps on a decoded image or a refusal out of contract.
 bool CheckDecoded(std::string_view bytes) {
-  vmsg::Result<cv::Mat> image = vmsg::media::DecodeUpload(bytes, {.max_side = kMaxSide});
+  vmsg::Result<cv::Mat> image = vmsg::image::DecodeUpload(bytes, {.max_side = kMaxSide});
   if (image.ok()) {
     if (image->empty() || image->type() != CV_8UC3 || image->cols > kMaxSide ||
         image->rows > kMaxSide) {
@@ -74,7 +74,7 @@ bool CheckDecoded(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   const bool decoded = CheckDecoded(bytes);
-  if (!decoded || vmsg::media::SniffImageType(bytes) != vmsg::media::ImageType::kJpeg) return 0;
+  if (!decoded || vmsg::image::SniffImageType(bytes) != vmsg::image::ImageType::kJpeg) return 0;
   // A JPEG that decoded was read past each of its scans: repeated right after itself, its
   // first AC scan must trip the scan limit.
   const std::string_view scan = FirstPassAcScan(bytes);
@@ -83,6 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bomb(bytes.substr(0, after));
   for (int i = 0; i < kBombRepeats; ++i) bomb += scan;
   bomb += bytes.substr(after);
-  if (vmsg::media::DecodeJpeg(bomb, 8).ok()) __builtin_trap();  // over the limit: refused
+  if (vmsg::image::DecodeJpeg(bomb, 8).ok()) __builtin_trap();  // over the limit: refused
   return 0;
 }

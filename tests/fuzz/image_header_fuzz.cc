@@ -6,21 +6,21 @@
 #include <cstdint>
 #include <string_view>
 
-#include "media/image_io.h"
+#include "image/image_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  vmsg::Result<vmsg::media::ImageHeader> header = vmsg::media::ReadImageHeader(bytes);
+  vmsg::Result<vmsg::image::ImageHeader> header = vmsg::image::ReadImageHeader(bytes);
   if (header.ok()) {
-    if (header->type == vmsg::media::ImageType::kUnknown || header->width <= 0 ||
+    if (header->type == vmsg::image::ImageType::kUnknown || header->width <= 0 ||
         header->height <= 0 || header->orientation < 1 || header->orientation > 8) {
       __builtin_trap();
     }
-    if (vmsg::media::SniffImageType(bytes) != header->type) __builtin_trap();
+    if (vmsg::image::SniffImageType(bytes) != header->type) __builtin_trap();
   } else if (header.status().reason().empty()) {
     __builtin_trap();  // every refusal carries its stable code
   }
-  vmsg::Result<vmsg::media::ImageHeader> checked = vmsg::media::CheckUpload(bytes);
+  vmsg::Result<vmsg::image::ImageHeader> checked = vmsg::image::CheckUpload(bytes);
   if (checked.ok() && !header.ok()) __builtin_trap();
   return 0;
 }

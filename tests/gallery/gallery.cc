@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "app/service_context.h"
-#include "common/ids.h"
+#include "base/ids.h"
 #include "config/config.h"
 #include "pipeline/progress.h"
 #include "video/mp4_probe.h"
@@ -169,7 +169,7 @@ int Run(int argc, char** argv) {
     }()
                                                    : Result<generate::GenerateArgs>(key.status());
     std::unique_ptr<pipeline::ProgressSink> progress = pipeline::NewDiscardingProgressSink();
-    worker::CancellationToken never;
+    CancellationToken never;
     Result<generate::GenerateResult> result =
         args.ok() ? services.generator().Run(task_id, *args, *progress, never)
                   : Result<generate::GenerateResult>(args.status());

@@ -11,22 +11,22 @@
 #include <numbers>
 #include <regex>
 
+#include "api/bgm_handlers.h"
+#include "api/catalog_handlers.h"
+#include "api/system_handlers.h"
 #include "audio/codec.h"
 #include "audio/loudness.h"
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
+#include "audio/pcm.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/client_id.h"
-#include "http/handlers/bgm_handlers.h"
-#include "http/handlers/catalog_handlers.h"
-#include "http/handlers/system_handlers.h"
 #include "http/owner.h"
 #include "http/router.h"
-#include "meta/object_store_for_test.h"
 #include "test_client.h"
 #include "test_server.h"
-#include "voice/audio.h"
-#include "voices/encode_for_test.h"
+#include "testing/encode_for_test.h"
+#include "testing/memory_object_store.h"
 
 namespace vmsg::http {
 namespace {
@@ -82,12 +82,13 @@ class BgmHttpTest : public ::testing::Test {
                 ("vmsg_bgm_http_" + std::to_string(::getpid()) + "_" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(data_dir_);
-    voices_ = std::move(meta::OpenVoiceCatalog(data_dir_, clock_)).value();
-    bgm_ = std::move(meta::OpenBgmCatalog(data_dir_, clock_)).value();
-    music_ = std::make_unique<music::MusicService>(*bgm_, store_, ids_);
-    AddBgmRoutes(router_, {.music = music_.get(), .cpu = &cpu_, .ids = &ids_});
-    AddCatalogRoutes(router_, {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
-    AddOpenApiRoute(router_, "test");
+    voices_ = std::move(catalog::OpenVoiceCatalog(data_dir_, clock_)).value();
+    bgm_ = std::move(catalog::OpenBgmCatalog(data_dir_, clock_)).value();
+    music_ = std::make_unique<library::MusicService>(*bgm_, store_, ids_);
+    api::AddBgmRoutes(router_, {.music = music_.get(), .cpu = &cpu_, .ids = &ids_});
+    api::AddCatalogRoutes(router_,
+                          {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
+    api::AddOpenApiRoute(router_, "test");
     server_ = TestServer::Start(router_, logger_, ids_);
     ASSERT_NE(server_, nullptr);
   }
@@ -130,10 +131,10 @@ class BgmHttpTest : public ::testing::Test {
   FakeClock clock_{*ParseIso8601("2025-01-02T09:15:00Z")};
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
   IdGenerator ids_{5};
-  meta::testing::MemoryObjectStoreForTest store_;
-  std::unique_ptr<meta::VoiceCatalog> voices_;
-  std::unique_ptr<meta::BgmCatalog> bgm_;
-  std::unique_ptr<music::MusicService> music_;
+  test::MemoryObjectStore store_;
+  std::unique_ptr<catalog::VoiceCatalog> voices_;
+  std::unique_ptr<catalog::BgmCatalog> bgm_;
+  std::unique_ptr<library::MusicService> music_;
   boost::asio::thread_pool cpu_{2};  // outlives the server, which stops first
   Router router_;
   std::unique_ptr<TestServer> server_;
@@ -220,7 +221,7 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
 
 TEST_F(BgmHttpTest, FlacOggAndM4aAreAcceptedWebmIsNot) {
   const audio::Sound stereo = Melody(4, 48000);
-  voice::Audio mono{.sample_rate = 48000};
+  speech::Audio mono{.sample_rate = 48000};
   for (size_t f = 0; f < stereo.frames(); ++f) mono.samples.push_back(stereo.samples[f * 2]);
   struct Kind {
     const char* muxer;
@@ -230,7 +231,7 @@ TEST_F(BgmHttpTest, FlacOggAndM4aAreAcceptedWebmIsNot) {
   for (const Kind& k : {Kind{"flac", "flac", 201}, Kind{"ogg", "libvorbis", 201},
                         Kind{"ipod", "aac", 201}, Kind{"webm", "libopus", 400}}) {
     SCOPED_TRACE(std::string(k.muxer) + "/" + k.encoder);
-    Result<std::string> file = voices::testing::EncodeAudioFile(mono, k.muxer, k.encoder, 48000, 2);
+    Result<std::string> file = test::EncodeAudioFile(mono, k.muxer, k.encoder, 48000, 2);
     ASSERT_TRUE(file.ok()) << file.status();
     auto r = Upload(Form({{"name", k.muxer}}, std::string("song.") + k.muxer, *file));
     EXPECT_EQ(r.result_int(), k.status) << r.body();
@@ -254,7 +255,7 @@ TEST_F(BgmHttpTest, EachRefusalHasItsCode) {
   ExpectRefused(Form({{"name", "long"}}, "long.wav", audio::EncodeWav(long_tone)), 400,
                 "bgm_too_long");
   // A JPEG is not audio.
-  Result<std::string> jpeg = voices::testing::EncodeJpeg(64, 64);
+  Result<std::string> jpeg = test::EncodeJpeg(64, 64);
   ASSERT_TRUE(jpeg.ok());
   ExpectRefused(Form({{"name", "photo"}}, "photo.mp3", *jpeg), 400, "unsupported_audio_format");
   // An MP3 cut inside its first frame.
@@ -301,7 +302,8 @@ TEST_F(BgmHttpTest, OnlyTheUploaderDeletesAUserTrackSystemTracksNoOne) {
   ASSERT_TRUE(std::regex_search(other_cookie, m, std::regex("^vmsg_client=([0-9a-f]{32});")));
   const std::string other = m[1];
   ASSERT_NE(other, uploader);
-  meta::BgmTrack system = meta::BgmTrack::Make("celebration_upbeat", meta::BgmTrack::Type::kSystem);
+  catalog::BgmTrack system =
+      catalog::BgmTrack::Make("celebration_upbeat", catalog::BgmTrack::Type::kSystem);
   system.name = "Celebration Upbeat";
   system.mood = "cheerful";
   system.duration_seconds = 80;
@@ -334,7 +336,7 @@ TEST_F(BgmHttpTest, OnlyTheUploaderDeletesAUserTrackSystemTracksNoOne) {
     EXPECT_EQ(Code(r), "system_entry");
   }
   EXPECT_TRUE(bgm_->Get("celebration_upbeat").ok());
-  EXPECT_EQ(bgm_->List(meta::BgmTrack::Type::kUser)->size(), 1u);  // the other's stays
+  EXPECT_EQ(bgm_->List(catalog::BgmTrack::Type::kUser)->size(), 1u);  // the other's stays
 }
 
 TEST(ClientIdTest, ReadsOnlyIdsVmsgIssues) {

@@ -7,25 +7,25 @@
 
 #include <fstream>
 
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
+#include "api/catalog_handlers.h"
+#include "api/system_handlers.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
-#include "http/handlers/catalog_handlers.h"
-#include "http/handlers/system_handlers.h"
 #include "http/owner.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "meta/object_store_for_test.h"
 #include "test_client.h"
 #include "test_server.h"
+#include "testing/memory_object_store.h"
 
 namespace vmsg::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
-using meta::BgmTrack;
-using meta::VoiceProfile;
+using catalog::BgmTrack;
+using catalog::VoiceProfile;
 using testing::Client;
 using testing::Get;
 using testing::TestServer;
@@ -34,7 +34,7 @@ using testing::TestServer;
 const std::string kClientA = "0123456789abcdef0123456789abcdef";
 const std::string kClientB = "fedcba9876543210fedcba9876543210";
 
-meta::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
+catalog::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
   VoiceProfile p = VoiceProfile::Make(std::move(id), type);
   p.name = "Voice " + p.id;
   p.language = "ja";
@@ -44,7 +44,7 @@ meta::VoiceProfile Voice(std::string id, VoiceProfile::Type type) {
   return p;
 }
 
-meta::BgmTrack Track(std::string id, BgmTrack::Type type, const std::string& client = kClientA) {
+catalog::BgmTrack Track(std::string id, BgmTrack::Type type, const std::string& client = kClientA) {
   BgmTrack t =
       BgmTrack::Make(std::move(id), type, type == BgmTrack::Type::kUser ? OwnerIdOf(client) : "");
   t.name = "Track " + t.id;
@@ -67,8 +67,8 @@ class CatalogHttpTest : public ::testing::Test {
                 ("vmsg_catalog_http_" + std::to_string(::getpid()) + "_" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(data_dir_);
-    voices_ = std::move(meta::OpenVoiceCatalog(data_dir_, clock_)).value();
-    bgm_ = std::move(meta::OpenBgmCatalog(data_dir_, clock_)).value();
+    voices_ = std::move(catalog::OpenVoiceCatalog(data_dir_, clock_)).value();
+    bgm_ = std::move(catalog::OpenBgmCatalog(data_dir_, clock_)).value();
     ASSERT_TRUE(voices_->Create(Voice("default_female", VoiceProfile::Type::kSystem)).ok());
     ASSERT_TRUE(voices_->Create(Voice("mine", VoiceProfile::Type::kCustom)).ok());
     ASSERT_TRUE(bgm_->Create(Track("celebration_upbeat", BgmTrack::Type::kSystem)).ok());
@@ -80,10 +80,11 @@ class CatalogHttpTest : public ::testing::Test {
       ASSERT_TRUE(store_.Put(key, "audio", {}).ok());
     }
 
-    AddCatalogRoutes(router_, {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
-    AddCatalogHealthChecks(health_, *voices_, *bgm_);
-    AddHealthRoute(router_, health_, {"test", clock_.Now(), &clock_});
-    AddOpenApiRoute(router_, "test");
+    api::AddCatalogRoutes(router_,
+                          {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
+    api::AddCatalogHealthChecks(health_, *voices_, *bgm_);
+    api::AddHealthRoute(router_, health_, {"test", clock_.Now(), &clock_});
+    api::AddOpenApiRoute(router_, "test");
     server_ = TestServer::Start(router_, logger_, ids_);
     ASSERT_NE(server_, nullptr);
   }
@@ -126,11 +127,11 @@ class CatalogHttpTest : public ::testing::Test {
   FakeClock clock_{*ParseIso8601("2025-01-02T08:30:00Z")};
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
   IdGenerator ids_{1};
-  std::unique_ptr<meta::VoiceCatalog> voices_;
-  std::unique_ptr<meta::BgmCatalog> bgm_;
-  meta::testing::MemoryObjectStoreForTest store_;
+  std::unique_ptr<catalog::VoiceCatalog> voices_;
+  std::unique_ptr<catalog::BgmCatalog> bgm_;
+  test::MemoryObjectStore store_;
   Router router_;
-  HealthChecks health_;
+  api::HealthChecks health_;
   std::unique_ptr<TestServer> server_;
 };
 
@@ -294,7 +295,7 @@ TEST_F(CatalogHttpTest, HealthReportsTheSpecsMetadataChecks) {
 }
 
 TEST_F(CatalogHttpTest, ACorruptCatalogAnswers503AndShowsInHealthWhileTheOtherWorks) {
-  std::ofstream(meta::VoiceCatalogPath(data_dir_), std::ios::trunc)
+  std::ofstream(catalog::VoiceCatalogPath(data_dir_), std::ios::trunc)
       << R"({"profiles": [], "version": "9.9"})";
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles", 503), "catalog_unavailable");
   EXPECT_EQ(ProblemCode("GET", "/api/voice-clone/profiles/mine", 503), "catalog_unavailable");

@@ -7,8 +7,12 @@ VMSG=$1
 SOURCE_DIR=$2
 work=$(mktemp -d)
 server_pid=""
+# The private servers (redis, postgres, moto) of src/testing, as the C++ tests start them.
+source "$SOURCE_DIR/src/testing/test_servers.sh"
+redis_pid="" redis_volatile_pid="" pg_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
+  for name in redis redis_volatile pg; do stop_test_server "$name"; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -233,21 +237,16 @@ check "worker exits 0 after SIGTERM" test $rc -eq 0
 check "worker logs the stop" grep -q "stopped" "$work/worker.log"
 
 # serve on Redis: a real redis-server on a unix socket, REDIS_URL pointing at it.
-mkdir -p "$work/redis"
-redis-server "$SOURCE_DIR/deploy/redis.conf" --port 0 --unixsocket "$work/redis/redis.sock" \
-  --dir "$work/redis" --daemonize no >"$work/redis/log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 1 100); do [ -S "$work/redis/redis.sock" ] && break; sleep 0.05; done
-check "redis-server started" test -S "$work/redis/redis.sock"
-REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data2" \
+check "redis-server started" start_test_server redis redis
+REDIS_URL="$redis_url" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data2" \
   VMSG_WEB_DIR="$SOURCE_DIR/web" "$VMSG" serve >"$work/serve2.log" 2>&1 &
 server_pid=$!
 port=$(wait_for_port "$work/serve2.log")
 check "serve on redis reports its port" test -n "$port"
 health=$(curl -s "http://127.0.0.1:$port/health")
-check "health reports the redis store" grep -q "\"backend\":\"unix://$work/redis/redis.sock?db=1\"" <<<"$health"
+check "health reports the redis store" grep -q "\"backend\":\"unix://$redis_socket?db=1\"" <<<"$health"
 check "metrics show redis figures" grep -Eq '^vmsg_redis_used_memory_bytes [1-9]' <<<"$(curl -s "http://127.0.0.1:$port/metrics")"
-out=$(REDIS_URL="unix://$work/redis/redis.sock?db=0" VMSG_DATA_DIR="$work/data2" "$VMSG" status); rc=$?
+out=$(REDIS_URL="$redis_url" VMSG_DATA_DIR="$work/data2" "$VMSG" status); rc=$?
 check "status on redis exits 0" test $rc -eq 0
 check "status on redis shows the server" grep -Eq '^redis +ok +memory [0-9.]+ MiB, [0-9]+ ops/s' <<<"$out"
 check "no sqlite file with redis" test ! -e "$work/data2/state.sqlite3"
@@ -257,7 +256,7 @@ check "status on redis shows its persistence" grep -Eq '^persist +ok +AOF on \(a
 
 # Celery clients (Debian's python3-celery) queue vmsg.generate_video with the HTTP request's
 # fields and read the outcome with AsyncResult.get(); the API answers for their tasks too.
-celery=(/usr/bin/python3 "$SOURCE_DIR/tests/celery/interop.py" "redis+socket://$work/redis/redis.sock?virtual_host=0")
+celery=(/usr/bin/python3 "$SOURCE_DIR/tests/celery/interop.py" "redis+socket://$redis_socket?virtual_host=0")
 detect=$(curl -s -F "image=@/usr/share/doc/libdlib19.1/examples/faces/2008_001009.jpg;type=image/jpeg" \
   "http://127.0.0.1:$port/api/person-detection/detect")
 image_id=$(grep -Eo '"image_id":"[0-9a-f-]{36}"' <<<"$detect" | cut -d'"' -f4)
@@ -293,33 +292,29 @@ check "celery expired task says so" grep -q "expired" <<<"$got"
 sent=$("${celery[@]}" send "{\"name\":\"vmsg.generate_video\",\"countdown\":3600,\"kwargs\":{\"object_key\":\"images/uploads/$image_id/original.jpg\",\"text\":\"hi\"}}")
 later_task=$(grep -Eo '"task_id": "[0-9a-f-]{36}"' <<<"$sent" | cut -d'"' -f4)
 for _ in $(seq 1 50); do  # a worker takes it and holds it until its eta
-  [ "$(redis-cli -s "$work/redis/redis.sock" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed ] && break
+  [ "$(redis-cli -s "$redis_socket" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed ] && break
   sleep 0.1
 done
-check "celery countdown task is held" test "$(redis-cli -s "$work/redis/redis.sock" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed
+check "celery countdown task is held" test "$(redis-cli -s "$redis_socket" -n 0 hget "vmsg:queue:task:$later_task" state)" = delayed
 "${celery[@]}" revoke "$later_task" >/dev/null
 got=$("${celery[@]}" wait "$later_task" 30)
 check "celery app.control.revoke revokes a held task" grep -q '"state": "REVOKED"' <<<"$got"
 check "the API reports the celery revoke" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/video/result/$later_task")" = 409
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
-kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
+stop_test_server redis
 # A Redis that keeps nothing across a restart: a worker starts, but says so.
-mkdir -p "$work/redis-volatile"
-redis-server --port 0 --unixsocket "$work/redis-volatile/redis.sock" --dir "$work/redis-volatile" \
-  --appendonly no --save '' --daemonize no >"$work/redis-volatile/log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 1 100); do [ -S "$work/redis-volatile/redis.sock" ] && break; sleep 0.05; done
-REDIS_URL="unix://$work/redis-volatile/redis.sock" VMSG_DATA_DIR="$work/data2" VMSG_WORKERS=1 \
+check "a volatile redis-server started" start_test_server redis_volatile redis --volatile
+REDIS_URL="$redis_volatile_url" VMSG_DATA_DIR="$work/data2" VMSG_WORKERS=1 \
   VMSG_METRICS_PORT=0 "$VMSG" worker >"$work/volatile.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do grep -q "working" "$work/volatile.log" && break; sleep 0.1; done
 check "a worker on a volatile redis still starts" grep -q "working url=-" "$work/volatile.log"
 check "a volatile redis is warned about" \
   grep -q 'warning redis: persistence off: neither AOF nor RDB .*settings="AOF off, RDB off' "$work/volatile.log"
-out=$(REDIS_URL="unix://$work/redis-volatile/redis.sock" VMSG_DATA_DIR="$work/data2" "$VMSG" status)
+out=$(REDIS_URL="$redis_volatile_url" VMSG_DATA_DIR="$work/data2" "$VMSG" status)
 check "status warns about a volatile redis" grep -Eq '^persist +ok +WARNING no AOF and no RDB' <<<"$out"
 kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
-kill "$redis_pid"; wait "$redis_pid" 2>/dev/null
+stop_test_server redis_volatile
 # Nothing listens on a freshly freed port: start-up fails at once, naming the server.
 closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 err=$(REDIS_URL="redis://:sekret@127.0.0.1:$closed_port/0" REDIS_SOCKET_CONNECT_TIMEOUT=500ms \
@@ -353,20 +348,9 @@ check "restore of a missing date fails" test $? -eq 1
 VMSG_DATA_DIR="$bdata" "$VMSG" backup restore >/dev/null 2>&1
 check "restore without a date is a usage error" test $? -eq 2
 
-# The catalogs in PostgreSQL: a private server (initdb into $work, a unix socket only, run
-# as the postgres user when we are root), `vmsg metadata migrate` both ways, backups from it.
-pg_bin=/usr/lib/postgresql/15/bin
-pg_dir=$(mktemp -d)  # beside $work, which the postgres user cannot enter
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; as_pg=(runuser -u postgres --); fi
-"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U vmsg --auth=trust --no-sync >"$pg_dir/initdb.log" 2>&1
-check "initdb" test $? -eq 0
-"${as_pg[@]}" "$pg_bin/postgres" -D "$pg_dir/data" -k "$pg_dir" -p 5432 -c listen_addresses= \
-  -c fsync=off >"$pg_dir/postgres.log" 2>&1 &
-pg_pid=$!
-pg_url="postgresql://vmsg@/postgres?host=$pg_dir"
-for _ in $(seq 1 100); do "$pg_bin/pg_isready" -q -h "$pg_dir" && break; sleep 0.1; done
-check "postgres started" "$pg_bin/pg_isready" -q -h "$pg_dir"
+# The catalogs in PostgreSQL: a private server (src/testing's, as the C++ tests start it),
+# `vmsg metadata migrate` both ways, backups from it.
+check "postgres started" start_test_server pg postgres
 mdata="$work/meta-data"
 VMSG_DATA_DIR="$bdata" "$VMSG" backup metadata >/dev/null 2>&1  # the repaired catalog
 cp -r "$bdata" "$mdata"
@@ -423,9 +407,7 @@ VMSG_DATA_DIR="$mdata" VMSG_METADATA_URL="$pg_url" "$VMSG" metadata delete voice
 check "metadata delete from postgres exits 0" test $? -eq 0
 VMSG_DATA_DIR="$mdata" VMSG_METADATA_URL="$pg_url" "$VMSG" metadata delete voice mine >/dev/null 2>&1
 check "metadata delete from postgres: then it is gone" test $? -eq 1
-# The postmaster itself (runuser passes no signals on).
-kill -INT "$(head -1 "$pg_dir/data/postmaster.pid")"; wait "$pg_pid" 2>/dev/null
-rm -rf "$pg_dir"
+stop_test_server pg
 
 # serve on S3: a private moto_server (the S3 emulator on the PATH's Python); a missing one
 # fails here, it is never skipped.

@@ -14,11 +14,11 @@
 #include <set>
 #include <sstream>
 
-#include "common/json.h"
-#include "http/handlers/image_handlers.h"
+#include "api/image_handlers.h"
+#include "base/json.h"
 #include "http_fetch.h"
-#include "media/image_io.h"
-#include "media/output_format.h"
+#include "image/image_io.h"
+#include "image/output_format.h"
 #include "running_service.h"
 
 namespace vmsg {
@@ -53,7 +53,7 @@ class DetectHttpTest : public testing::SharedServiceTest<DetectHttpTest> {
   static std::string Url(const std::string& path) {
     return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
-  static blob::ObjectStore& store() { return services().objects(); }
+  static objects::ObjectStore& store() { return services().objects(); }
   // A form's URL as a browser resolves it (the local store's is relative to the page).
   static std::string FormUrl(const Json& form) {
     const std::string url = form["url"];
@@ -165,7 +165,7 @@ TEST_F(DetectHttpTest, AKeyOutsideTheUploadsIsRefused) {
   EXPECT_EQ(BodyOf(broken)["code"], "invalid_json") << broken.body;
   FetchResult large =
       HttpPostJson(Url("/api/person-detection/detect"),
-                   DumpJson({{"object_key", std::string(http::kMaxDetectJsonBytes, 'a')}}));
+                   DumpJson({{"object_key", std::string(api::kMaxDetectJsonBytes, 'a')}}));
   EXPECT_EQ(large.status, 413) << large.body;
   EXPECT_EQ(UploadFolders(), before);
 }
@@ -178,7 +178,7 @@ TEST_F(DetectHttpTest, AnObjectThatIsNotAPhotoIsRefusedAndKept) {
   const auto before = UploadFolders();
   FetchResult r = DetectKey(key);
   EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(BodyOf(r)["code"], std::string(media::kUnsupportedImageType)) << r.body;
+  EXPECT_EQ(BodyOf(r)["code"], std::string(image::kUnsupportedImageType)) << r.body;
   EXPECT_EQ(*store().GetBytes(key), text);
   EXPECT_EQ(UploadFolders(), before);
 
@@ -188,7 +188,7 @@ TEST_F(DetectHttpTest, AnObjectThatIsNotAPhotoIsRefusedAndKept) {
   ASSERT_FALSE(cut.empty());
   FetchResult corrupt = DetectKey(cut);
   EXPECT_EQ(corrupt.status, 400) << corrupt.body;
-  EXPECT_EQ(BodyOf(corrupt)["code"], std::string(media::kImageCorrupt)) << corrupt.body;
+  EXPECT_EQ(BodyOf(corrupt)["code"], std::string(image::kImageCorrupt)) << corrupt.body;
 }
 
 TEST_F(DetectHttpTest, AnObjectOverThePhotoLimitIsRefusedAndKept) {
@@ -197,9 +197,9 @@ TEST_F(DetectHttpTest, AnObjectOverThePhotoLimitIsRefusedAndKept) {
                                      DumpJson({{"kind", "image"}, {"content_type", "image/jpeg"}}));
   ASSERT_EQ(presign.status, 200) << presign.body;
   const Json form = BodyOf(presign);
-  EXPECT_EQ(form["max_bytes"], media::kMaxUploadBytes);
+  EXPECT_EQ(form["max_bytes"], image::kMaxUploadBytes);
   const std::string photo = ReadFile(kFaces / kGroup);
-  std::string big = photo + std::string(media::kMaxUploadBytes + 1 - photo.size(), '\0');
+  std::string big = photo + std::string(image::kMaxUploadBytes + 1 - photo.size(), '\0');
   std::vector<std::pair<std::string, std::string>> fields;
   for (const auto& [name, value] : form["fields"].items()) {
     fields.emplace_back(name, value.get<std::string>());
@@ -214,7 +214,7 @@ TEST_F(DetectHttpTest, AnObjectOverThePhotoLimitIsRefusedAndKept) {
   const auto before = UploadFolders();
   FetchResult r = DetectKey(key);
   EXPECT_EQ(r.status, 413) << r.body;
-  EXPECT_EQ(BodyOf(r)["code"], std::string(media::kImageTooLarge)) << r.body;
+  EXPECT_EQ(BodyOf(r)["code"], std::string(image::kImageTooLarge)) << r.body;
   EXPECT_EQ(store().Head(key)->size, big.size());
   EXPECT_EQ(UploadFolders(), before);
 }
@@ -257,11 +257,11 @@ TEST_F(DetectHttpTest, APreviewComesInEveryFormatTheConfigLists) {
   FetchResult config = testing::HttpGet(Url("/api/config"));
   ASSERT_EQ(config.status, 200) << config.body;
   const Json formats = (*ParseJson(config.body))["formats"];
-  ASSERT_EQ(formats.size(), media::kOutputFormats.size());
+  ASSERT_EQ(formats.size(), image::kOutputFormats.size());
   const std::string id = GroupImageId();
   cv::Mat portrait;
   for (size_t i = 0; i < formats.size(); ++i) {
-    const media::FormatSpec& spec = media::kOutputFormats[i];
+    const image::FormatSpec& spec = image::kOutputFormats[i];
     EXPECT_EQ(formats[i]["id"], spec.name);
     EXPECT_EQ(formats[i]["width"], spec.width);
     EXPECT_EQ(formats[i]["height"], spec.height);

@@ -17,13 +17,17 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 started_at=$(date +%s)
 pids=()       # every process this test started, killed on any exit
-redis_pid=""
-moto_pid=""
+# redis-server and moto_server come from src/testing's launchers (as in the C++ tests):
+# redis_pid and moto_pid are the launchers', *_server_pid the servers' own.
+source "$SOURCE_DIR/src/testing/test_servers.sh"
+redis_pid="" moto_pid="" redis_server_pid="" moto_server_pid=""
 failures=0
 passes=0
 
 # The live processes, also in a file for the watchdog below.
-save_pids() { printf '%s\n' "${pids[@]}" $redis_pid $moto_pid >"$work/pids"; }
+save_pids() {
+  printf '%s\n' "${pids[@]}" $redis_pid $moto_pid $redis_server_pid $moto_server_pid >"$work/pids"
+}
 remember() { pids+=("$1"); save_pids; }
 forget() {  # a process that has exited: its pid may be reused
   local keep=() p
@@ -43,7 +47,10 @@ watchdog_pid=$!
 cleanup() {
   local rc=$?
   kill -9 "$watchdog_pid" 2>/dev/null
-  for pid in "${pids[@]}" $redis_pid $moto_pid; do
+  [ -n "$moto_server_pid" ] && kill -CONT "$moto_server_pid" 2>/dev/null
+  stop_test_server redis
+  stop_test_server moto
+  for pid in "${pids[@]}"; do
     kill -CONT "$pid" 2>/dev/null  # a stopped moto_server must die too
     kill -9 "$pid" 2>/dev/null
   done
@@ -89,36 +96,19 @@ wait_for_line() {  # wait_for_line FILE PATTERN SECONDS [PID: give up when it ha
 # ---- Redis, with the repository's persistence settings (AOF + RDB) in a private dir.
 # Over a unix socket: no TCP port to find (one found free first could be taken by the time
 # the server binds it).
-mkdir -p "$work/redis"
-redis_socket="$work/redis/redis.sock"
 rcli() { redis-cli -s "$redis_socket" "$@"; }
 start_redis() {
-  redis-server "$SOURCE_DIR/deploy/redis.conf" --port 0 --unixsocket "$redis_socket" --unixsocketperm 700 \
-    --dir "$work/redis" --pidfile "$work/redis/redis.pid" --daemonize no \
-    >>"$work/redis/log" 2>&1 &
-  redis_pid=$!
+  start_test_server redis redis || return 1
   save_pids
-  for _ in $(seq 1 100); do
-    [ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
-    sleep 0.05
-  done
-  return 1
 }
 check "redis-server starts with deploy/redis.conf" start_redis
 check "redis runs with AOF on" grep -q '^aof_enabled:1' <<<"$(rcli info persistence | tr -d '\r')"
 
 # ---- The S3 endpoint and its bucket.
-# Port 0: moto's server (werkzeug) prints the port the kernel gave it.
-moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
-moto_pid=$!
+# moto_server on a port the kernel chose, from the same launcher as the C++ tests.
+check "moto_server started" start_test_server moto moto
 save_pids
-moto_port=""
-for _ in $(seq 1 100); do
-  moto_port=$(grep -o 'Running on http://127.0.0.1:[0-9]*' "$work/moto.log" | grep -o '[0-9]*$')
-  [ -n "$moto_port" ] && curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break
-  sleep 0.1
-done
-check "moto_server started" curl -s -o /dev/null "http://127.0.0.1:$moto_port/"
+moto_port=${moto_url##*:}
 bucket=vmsg-distributed
 s3() {  # s3 PYTHON-CODE: boto3 against moto, `c` the client
   /usr/bin/python3 -c "
@@ -289,13 +279,11 @@ finished_before=()
 for i in $(seq 0 19); do
   [ "$(state_of "$(status_json "${task_ids[$i]}")")" = SUCCESS ] && finished_before+=("${task_ids[$i]}")
 done
-rcli shutdown >/dev/null 2>&1
-wait "$redis_pid" 2>/dev/null
-redis_pid=""
-save_pids
+check "redis-server shuts down" shutdown_test_server redis
 # The outage: every vmsg process meets refused connections meanwhile.
 sleep "${VMSG_TEST_REDIS_OUTAGE_SECONDS:-1}"
-check "redis-server starts again on its AOF" start_redis
+check "redis-server starts again on its AOF" restart_test_server redis
+save_pids
 note "redis restarted (${#finished_before[@]} tasks had finished before)"
 check "a task finished before the restart is known" test ${#finished_before[@]} -ge 1
 for id in "${finished_before[@]}"; do
@@ -313,12 +301,12 @@ running() {  # the indexes of the tasks running now (task state lives in Redis, 
     [ "$(state_of "$(status_json "${task_ids[$i]}")")" = STARTED ] && echo "$i"
   done
 }
-kill -STOP "$moto_pid"
+kill -STOP "$moto_server_pid"
 running_at_stop=$(running)
 note "S3 endpoint stopped; running: $(echo $running_at_stop)"
 sleep 8
 running_at_cont=$(running)
-kill -CONT "$moto_pid"
+kill -CONT "$moto_server_pid"
 note "S3 endpoint back; running: $(echo $running_at_cont)"
 check "tasks were running when S3 stopped" test -n "$running_at_stop"
 

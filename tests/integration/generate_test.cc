@@ -19,20 +19,20 @@
 #include "app/service_context.h"
 #include "audio/codec.h"
 #include "audio/loudness.h"
-#include "common/json.h"
+#include "audio/pcm.h"
+#include "base/json.h"
 #include "config/config.h"
-#include "media/composition.h"
-#include "media/image_io.h"
-#include "media/output_format.h"
+#include "image/composition.h"
+#include "image/image_io.h"
+#include "image/output_format.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/render_stage.h"
 #include "running_service.h"
+#include "speech/speech_json.h"
 #include "test_client.h"
+#include "testing/test_mp4.h"
 #include "video/mp4_probe.h"
 #include "video/mp4_writer.h"
-#include "video/test_mp4.h"
-#include "voice/audio.h"
-#include "voice/speech_json.h"
 #include "ws_client.h"
 
 namespace vmsg {
@@ -196,7 +196,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   ASSERT_EQ(video.result_int(), 200);
   Result<video::Mp4Info> probe = video::ProbeMp4(video.body());
   ASSERT_TRUE(probe.ok()) << probe.status();
-  video::testing::ExpectPhoneMp4(*probe);
+  test::ExpectPhoneMp4(*probe);
   // The video lasts the speech plus 1 s of lead and 1.5 s of tail.
   Result<std::string> speech_wav =
       services().objects().GetBytes("voices/generated/" + task_id + "/prosody_adjusted.wav");
@@ -217,8 +217,8 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   // nothing is, and it rests in the first and the last second.
   Result<std::vector<cv::Mat>> frames = video::DecodeMp4Frames(video.body(), 100000);
   ASSERT_TRUE(frames.ok()) << frames.status();
-  Result<std::string> face = services().objects().GetBytes(
-      "images/uploads/" + task_id + "/" + std::string(pipeline::kFramedFaceObject));
+  Result<std::string> face =
+      services().objects().GetBytes("images/uploads/" + task_id + "/framed_face.json");
   ASSERT_TRUE(face.ok());
   const Json landmarks = ParseJson(*face).value()["landmarks"];
   ASSERT_EQ(landmarks.size(), 68u);
@@ -232,15 +232,15 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   Result<std::string> timings = services().objects().GetBytes("voices/generated/" + task_id +
                                                               "/prosody_adjusted_timings.json");
   ASSERT_TRUE(timings.ok());
-  Result<voice::Audio> spoken_audio = voice::DecodeWav(*speech_wav);
+  Result<speech::Audio> spoken_audio = speech::DecodeWav(*speech_wav);
   ASSERT_TRUE(spoken_audio.ok());
-  Result<voice::Speech> spoken =
-      voice::SpeechFromJson(ParseJson(*timings).value(), std::move(*spoken_audio));
+  Result<speech::Speech> spoken =
+      speech::SpeechFromJson(ParseJson(*timings).value(), std::move(*spoken_audio));
   ASSERT_TRUE(spoken.ok()) << spoken.status();
   constexpr double kLead = 1.0;  // where the speech starts in the video
   auto speaking = [&](double t) {
-    for (const voice::Phoneme& p : spoken->phonemes) {
-      if (p.symbol != voice::kPauseSymbol && p.symbol != "sil" && t >= kLead + p.start &&
+    for (const speech::Phoneme& p : spoken->phonemes) {
+      if (p.symbol != speech::kPauseSymbol && p.symbol != "sil" && t >= kLead + p.start &&
           t < kLead + p.end) {
         return true;
       }
@@ -306,16 +306,16 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
 // its size, the result and video.json saying which, and the face framed by the composition
 // rules in that shape (a landscape's on a third line).
 TEST_F(GenerateTest, EachFormatComesOutAtItsSizeFramedByTheSameRules) {
-  std::vector<std::pair<media::OutputFormat, std::string>> tasks;
-  for (size_t i = 0; i < media::kOutputFormats.size(); ++i) {
-    const auto format = media::OutputFormat(i);
+  std::vector<std::pair<image::OutputFormat, std::string>> tasks;
+  for (size_t i = 0; i < image::kOutputFormats.size(); ++i) {
+    const auto format = image::OutputFormat(i);
     auto accepted = PostForm(PortraitForm(
-        {{"text", "ありがとう。"}, {"format", std::string(media::FormatName(format))}}));
+        {{"text", "ありがとう。"}, {"format", std::string(image::FormatName(format))}}));
     ASSERT_EQ(accepted.result_int(), 202) << accepted.body();
     tasks.emplace_back(format, Body(accepted)["task_id"].get<std::string>());
   }
   for (const auto& [format, task_id] : tasks) {
-    const media::FormatSpec& spec = media::SpecOf(format);
+    const image::FormatSpec& spec = image::SpecOf(format);
     SCOPED_TRACE(std::string(spec.name));
     auto result = WaitForResult(task_id);
     ASSERT_EQ(result.result_int(), 200) << result.body();
@@ -327,7 +327,7 @@ TEST_F(GenerateTest, EachFormatComesOutAtItsSizeFramedByTheSameRules) {
     ASSERT_EQ(video.result_int(), 200);
     Result<video::Mp4Info> probe = video::ProbeMp4(video.body());
     ASSERT_TRUE(probe.ok()) << probe.status();
-    video::testing::ExpectPhoneMp4(*probe, spec.width, spec.height);
+    test::ExpectPhoneMp4(*probe, spec.width, spec.height);
     EXPECT_EQ(probe->audio_codec, "aac");
     EXPECT_LE(probe->video_bit_rate, video::VideoBitRateCapFor(spec.width, spec.height, 25));
     auto thumbnail = Send("GET", done["thumbnail_url"].get<std::string>());
@@ -337,7 +337,7 @@ TEST_F(GenerateTest, EachFormatComesOutAtItsSizeFramedByTheSameRules) {
     EXPECT_EQ(picture.size(), cv::Size(spec.width, spec.height));
     const std::string folder = "images/uploads/" + task_id + "/";
     Result<std::string> still =
-        services().objects().GetBytes(folder + "optimized_" + media::SizeName(format) + ".png");
+        services().objects().GetBytes(folder + "optimized_" + image::SizeName(format) + ".png");
     ASSERT_TRUE(still.ok()) << still.status();
     EXPECT_EQ(
         cv::imdecode(std::vector<uchar>(still->begin(), still->end()), cv::IMREAD_COLOR).size(),
@@ -354,13 +354,13 @@ TEST_F(GenerateTest, EachFormatComesOutAtItsSizeFramedByTheSameRules) {
     const Json composition = (*ParseJson(*face))["composition"];
     EXPECT_EQ(composition["format"], spec.name);
     EXPECT_FALSE(composition["upscale_capped"].get<bool>());
-    EXPECT_GE(composition["face_share"].get<double>(), media::kMinFaceShare);
-    EXPECT_LE(composition["face_share"].get<double>(), media::kMaxFaceShare);
-    EXPECT_GE(composition["eye_line"].get<double>(), media::kMinEyeLine);
-    EXPECT_LE(composition["eye_line"].get<double>(), media::kMaxEyeLine);
-    EXPECT_LE(std::abs(composition["centre_offset"].get<double>()), media::kCentreTolerance);
+    EXPECT_GE(composition["face_share"].get<double>(), image::kMinFaceShare);
+    EXPECT_LE(composition["face_share"].get<double>(), image::kMaxFaceShare);
+    EXPECT_GE(composition["eye_line"].get<double>(), image::kMinEyeLine);
+    EXPECT_LE(composition["eye_line"].get<double>(), image::kMaxEyeLine);
+    EXPECT_LE(std::abs(composition["centre_offset"].get<double>()), image::kCentreTolerance);
     const double anchor = composition["anchor_x"].get<double>();
-    if (format == media::OutputFormat::kLandscape) {
+    if (format == image::OutputFormat::kLandscape) {
       EXPECT_TRUE(std::abs(anchor - 1.0 / 3) < 1e-9 || std::abs(anchor - 2.0 / 3) < 1e-9) << anchor;
     } else {
       EXPECT_DOUBLE_EQ(anchor, 0.5);
@@ -419,7 +419,7 @@ TEST_F(GenerateTest, RequestsAreCheckedBeforeAnythingIsQueuedOrKept) {
   EXPECT_EQ(Body(empty_photo)["code"], "missing_image") << empty_photo.body();
   // A photo over the limit is refused with 413, as detect and every other body over a limit.
   auto big_photo = PostForm(
-      {{"text", kMessage}, {"image", std::string(media::kMaxUploadBytes + 1, 'x'), "big.jpg"}});
+      {{"text", kMessage}, {"image", std::string(image::kMaxUploadBytes + 1, 'x'), "big.jpg"}});
   EXPECT_EQ(big_photo.result_int(), 413) << big_photo.body();
   EXPECT_EQ(Body(big_photo)["code"], "image_too_large") << big_photo.body();
   // A photo or background cut short: once queued, and failed in the worker.
@@ -509,8 +509,7 @@ TEST_F(GenerateTest, CancellingDuringStepEightEndsRevokedWithNoVideo) {
 // Cancels the run when a chosen step is reported, as a worker that stops there would.
 class StopAtStep final : public pipeline::ProgressSink {
  public:
-  StopAtStep(std::string step, worker::CancellationToken& token)
-      : step_(std::move(step)), token_(token) {}
+  StopAtStep(std::string step, CancellationToken& token) : step_(std::move(step)), token_(token) {}
   Status Report(const pipeline::StepInfo& step) override {
     if (step.name == step_) token_.Cancel(Status::Cancelled("worker stopped", "worker_shutdown"));
     return Status::Ok();
@@ -518,7 +517,7 @@ class StopAtStep final : public pipeline::ProgressSink {
 
  private:
   std::string step_;
-  worker::CancellationToken& token_;
+  CancellationToken& token_;
 };
 
 TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
@@ -532,7 +531,7 @@ TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
   args.text = kMessage;
 
   // First delivery: the worker stops as step 7 starts (steps 1-6 are stored).
-  worker::CancellationToken first_token;
+  CancellationToken first_token;
   StopAtStep stop("audio_mixing", first_token);
   Result<generate::GenerateResult> first = generator.Run(task_id, args, stop, first_token);
   ASSERT_FALSE(first.ok());
@@ -545,7 +544,7 @@ TEST_F(GenerateTest, ARedeliveredTaskResumesAtStepSeven) {
   const auto adjusted_written = std::filesystem::last_write_time(adjusted);
 
   // Redelivery: steps 1-6 are reused, 7 and 8 run.
-  worker::CancellationToken second_token;
+  CancellationToken second_token;
   StopAtStep never("none", second_token);
   Result<generate::GenerateResult> second = generator.Run(task_id, args, never, second_token);
   ASSERT_TRUE(second.ok()) << second.status();

@@ -17,11 +17,11 @@
 #include <fstream>
 #include <future>
 
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
+#include "api/static_handler.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
-#include "http/handlers/static_handler.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "test_client.h"
@@ -74,7 +74,7 @@ class HttpServerTest : public ::testing::Test {
       }
       co_return Response::Text(200, "finally", "text/plain");
     });
-    AddStaticFiles(router_, std::filesystem::canonical(root_ / "web"));
+    api::AddStaticFiles(router_, std::filesystem::canonical(root_ / "web"));
   }
 
   void TearDown() override {

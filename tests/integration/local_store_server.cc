@@ -8,8 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "blob/crypto.h"
-#include "http/handlers/upload_handlers.h"
+#include "api/upload_handlers.h"
+#include "objects/crypto.h"
 
 namespace vmsg::testing {
 namespace {
@@ -32,24 +32,24 @@ Result<std::unique_ptr<LocalStoreServer>> LocalStoreServer::Start(const Clock& c
     std::unique_ptr<LocalStoreServer> s(new LocalStoreServer);
     s->dir_ = std::filesystem::temp_directory_path() /
               ("vmsg_local_store_it_" + std::to_string(::getpid()) + "_" +
-               std::to_string(counter++) + "_" + blob::HexEncode(blob::RandomBytes(4)));
+               std::to_string(counter++) + "_" + objects::HexEncode(objects::RandomBytes(4)));
     s->port_ = FreeLoopbackPort();
     s->base_url_ = "http://127.0.0.1:" + std::to_string(s->port_);
-    VMSG_ASSIGN_OR_RETURN(s->owned_,
-                          blob::NewLocalObjectStore({.root = s->dir_ / "objects",
-                                                     .cold_dir = s->dir_ / "cold",
-                                                     .secret_path = s->dir_ / "object_store.secret",
-                                                     .public_base_url = s->base_url_},
-                                                    clock));
+    VMSG_ASSIGN_OR_RETURN(
+        s->owned_, objects::NewLocalObjectStore({.root = s->dir_ / "objects",
+                                                 .cold_dir = s->dir_ / "cold",
+                                                 .secret_path = s->dir_ / "object_store.secret",
+                                                 .public_base_url = s->base_url_},
+                                                clock));
     s->store_ = s->owned_.get();
     s->log_clock_ = NewSystemClock();
     s->logger_ = std::make_unique<Logger>(LogFormat::kText, LogLevel::kError, *s->log_clock_,
                                           [](std::string_view) {});
-    http::AddUploadRoutes(s->router_, {.store = s->store_,
-                                       .local = s->store_,
-                                       .ids = &s->ids_,
-                                       .presign_expiry = std::chrono::seconds(3600),
-                                       .upload_max_bytes = upload_max_bytes});
+    api::AddUploadRoutes(s->router_, {.store = s->store_,
+                                      .local = s->store_,
+                                      .ids = &s->ids_,
+                                      .presign_expiry = std::chrono::seconds(3600),
+                                      .upload_max_bytes = upload_max_bytes});
     s->dispatcher_ = std::make_unique<http::Dispatcher>(s->router_, http::DispatcherOptions{},
                                                         *s->logger_, s->ids_);
     s->server_ = std::make_unique<http::Server>(

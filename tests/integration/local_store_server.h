@@ -7,13 +7,13 @@
 #include <memory>
 #include <string>
 
-#include "blob/local_store.h"
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "objects/local/local_store.h"
 
 namespace vmsg::testing {
 
@@ -24,10 +24,10 @@ class LocalStoreServer {
                                                          uint64_t upload_max_bytes = 10 << 20);
   ~LocalStoreServer();  // stops the server, then removes the directory
 
-  blob::LocalObjectStore& store() { return *store_; }
+  objects::LocalObjectStore& store() { return *store_; }
   // Hands the store's ownership out (the conformance suite's StoreUnderTest owns it); the
   // server keeps using it, so it must be destroyed after this object.
-  std::unique_ptr<blob::LocalObjectStore> ReleaseStore() { return std::move(owned_); }
+  std::unique_ptr<objects::LocalObjectStore> ReleaseStore() { return std::move(owned_); }
   const std::string& base_url() const { return base_url_; }
   uint16_t port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -38,8 +38,8 @@ class LocalStoreServer {
   std::filesystem::path dir_;
   std::string base_url_;
   uint16_t port_ = 0;
-  std::unique_ptr<blob::LocalObjectStore> owned_;
-  blob::LocalObjectStore* store_ = nullptr;
+  std::unique_ptr<objects::LocalObjectStore> owned_;
+  objects::LocalObjectStore* store_ = nullptr;
   std::unique_ptr<Clock> log_clock_;
   std::unique_ptr<Logger> logger_;
   IdGenerator ids_;

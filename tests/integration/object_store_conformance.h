@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "blob/object_store.h"
-#include "common/result.h"
+#include "base/result.h"
+#include "objects/object_store.h"
 
 namespace vmsg::testing {
 
 struct StoreUnderTest {
-  std::unique_ptr<blob::ObjectStore> store;
+  std::unique_ptr<objects::ObjectStore> store;
   // Whatever the store needs to stay usable (a server for its URLs, a temp dir). Members
   // are destroyed in reverse order, so this goes first: a server using the store stops
   // before the store does.

@@ -10,16 +10,16 @@
 #include <fstream>
 #include <thread>
 
-#include "blob/crypto.h"
 #include "http_fetch.h"
+#include "objects/crypto.h"
 
 namespace vmsg::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using blob::ByteRange;
-using blob::ObjectStore;
+using objects::ByteRange;
+using objects::ObjectStore;
 
 class ObjectStoreConformance : public ::testing::TestWithParam<StoreFactory> {
  protected:
@@ -27,7 +27,7 @@ class ObjectStoreConformance : public ::testing::TestWithParam<StoreFactory> {
     Result<StoreUnderTest> made = GetParam().make();
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     sut_ = std::move(*made);
-    prefix_ = "conformance/" + blob::HexEncode(blob::RandomBytes(6)) + "/";
+    prefix_ = "conformance/" + objects::HexEncode(objects::RandomBytes(6)) + "/";
   }
   void TearDown() override {
     if (!sut_.store) return;
@@ -112,12 +112,12 @@ TEST_P(ObjectStoreConformance, InvalidKeysAreRefusedEverywhere) {
   }
   // The longest key, in UTF-8, is fine.
   std::string longest = K("日本語/");
-  while (longest.size() < blob::kMaxKeyBytes) {
+  while (longest.size() < objects::kMaxKeyBytes) {
     longest += (longest.size() % 150 == 0) ? '/' : 'x';
   }
-  longest.resize(blob::kMaxKeyBytes);
+  longest.resize(objects::kMaxKeyBytes);
   if (longest.back() == '/') longest.back() = 'y';
-  ASSERT_EQ(longest.size(), blob::kMaxKeyBytes);
+  ASSERT_EQ(longest.size(), objects::kMaxKeyBytes);
   ASSERT_TRUE(store().Put(longest, "long", {}).ok());
   EXPECT_EQ(*store().GetBytes(longest), "long");
 }
@@ -243,8 +243,9 @@ TEST_P(ObjectStoreConformance, ListingIsInBinaryKeyOrderAndPagesOverMoreThan1000
 }
 
 TEST_P(ObjectStoreConformance, PutFileStreamsALargeFile) {
-  const fs::path file = fs::temp_directory_path() /
-                        ("vmsg_conformance_" + blob::HexEncode(blob::RandomBytes(6)) + ".bin");
+  const fs::path file =
+      fs::temp_directory_path() /
+      ("vmsg_conformance_" + objects::HexEncode(objects::RandomBytes(6)) + ".bin");
   constexpr size_t kChunk = 1 << 20;
   constexpr int kChunks = 40;  // 40 MiB, written and compared a chunk at a time
   {

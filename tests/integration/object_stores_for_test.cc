@@ -4,9 +4,9 @@
 // moto_server fails these tests, it never skips them.
 #include <memory>
 
-#include "blob/moto_test_server.h"
 #include "local_store_server.h"
 #include "object_store_conformance.h"
+#include "testing/moto_server.h"
 
 namespace vmsg::testing {
 
@@ -27,8 +27,8 @@ std::vector<StoreFactory> TestStores() {
                     }});
   stores.push_back({.name = "s3",
                     .make = []() -> Result<StoreUnderTest> {
-                      VMSG_ASSIGN_OR_RETURN(std::unique_ptr<blob::ObjectStore> store,
-                                            blob::MakeS3StoreForTest());
+                      VMSG_ASSIGN_OR_RETURN(std::unique_ptr<objects::ObjectStore> store,
+                                            test::MakeS3StoreForTest());
                       return StoreUnderTest{.store = std::move(store)};
                     },
                     .enforces_signatures = false});

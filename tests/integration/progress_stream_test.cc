@@ -8,12 +8,12 @@
 #include <regex>
 #include <thread>
 
-#include "common/ids.h"
-#include "common/log.h"
+#include "api/task_handlers.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
-#include "http/handlers/task_handlers.h"
 #include "http/server.h"
-#include "state/sqlite_state.h"
+#include "state/sqlite/sqlite_state.h"
 #include "test_client.h"
 #include "ws_client.h"
 
@@ -40,9 +40,9 @@ class ProgressStreamTest : public ::testing::Test {
     auto backend = state::NewSqliteBackend({.path = dir_ / "state.sqlite3"}, clock_);
     ASSERT_TRUE(backend.ok()) << backend.status();
     state_ = std::move(*backend);
-    TaskServices services = TaskServicesFor(state_, clock_, ids_);
+    api::TaskServices services = api::TaskServicesFor(state_, clock_, ids_);
     services.keepalive_interval = 50ms;
-    AddTaskRoutes(router_, std::move(services));
+    api::AddTaskRoutes(router_, std::move(services));
     dispatcher_ = std::make_unique<Dispatcher>(router_, DispatcherOptions{}, logger_, ids_);
     server_ = std::make_unique<Server>(
         ServerOptions{.port = 0, .shutdown_grace = 0ms, .websocket_idle_timeout = 200ms},

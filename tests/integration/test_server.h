@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "common/ids.h"
-#include "common/log.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
 #include "http/router.h"
 #include "http/server.h"

@@ -6,11 +6,11 @@
 
 #include <regex>
 
-#include "blob/crypto.h"
-#include "common/json.h"
-#include "http/handlers/upload_handlers.h"
+#include "api/upload_handlers.h"
+#include "base/json.h"
 #include "http_fetch.h"
 #include "local_store_server.h"
+#include "objects/crypto.h"
 #include "test_client.h"
 
 namespace vmsg::testing {
@@ -28,7 +28,7 @@ class UploadHttpTest : public ::testing::Test {
     server_ = std::move(*started);
   }
 
-  blob::LocalObjectStore& store() { return server_->store(); }
+  objects::LocalObjectStore& store() { return server_->store(); }
   std::string Url(std::string_view path) const { return server_->base_url() + std::string(path); }
 
   // Every regular file under the objects directory (sidecars and temp files included).
@@ -277,7 +277,7 @@ TEST_F(UploadHttpTest, FieldsAfterTheFileAreIgnoredAndFieldsAreBounded) {
   EXPECT_EQ(store().Head(form["object_key"].get<std::string>())->content_type, "image/png");
 
   Fields many = FieldsOf(PresignJson("image", "image/png"));
-  for (size_t i = 0; i < http::kMaxUploadFormFields; ++i) {
+  for (size_t i = 0; i < api::kMaxUploadFormFields; ++i) {
     many.emplace_back("x-ignore-" + std::to_string(i), "v");
   }
   Client c2(server_->port());
@@ -287,7 +287,7 @@ TEST_F(UploadHttpTest, FieldsAfterTheFileAreIgnoredAndFieldsAreBounded) {
   EXPECT_NE(resp.body().find("too_many_fields"), std::string::npos) << resp.body();
 
   Fields big = FieldsOf(PresignJson("image", "image/png"));
-  big.emplace_back("x-ignore-big", std::string(http::kMaxUploadFieldBytes + 1, 'v'));
+  big.emplace_back("x-ignore-big", std::string(api::kMaxUploadFieldBytes + 1, 'v'));
   Client c3(server_->port());
   c3.Send(FormRequest(FormBody(big, "png")));
   resp = c3.Read();

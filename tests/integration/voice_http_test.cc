@@ -9,22 +9,22 @@
 #include <boost/asio/thread_pool.hpp>
 #include <regex>
 
-#include "common/clock.h"
-#include "common/ids.h"
-#include "common/log.h"
+#include "api/catalog_handlers.h"
+#include "api/system_handlers.h"
+#include "api/voice_handlers.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/log.h"
 #include "http/dispatcher.h"
-#include "http/handlers/catalog_handlers.h"
-#include "http/handlers/system_handlers.h"
-#include "http/handlers/voice_handlers.h"
 #include "http/owner.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "meta/object_store_for_test.h"
+#include "speech/pitch.h"
+#include "speech/system_voices.h"
 #include "test_client.h"
 #include "test_server.h"
-#include "voice/pitch.h"
-#include "voice/system_voices.h"
-#include "voices/encode_for_test.h"
+#include "testing/encode_for_test.h"
+#include "testing/memory_object_store.h"
 
 namespace vmsg::http {
 namespace {
@@ -60,10 +60,10 @@ std::string Form(const std::vector<std::pair<std::string, std::string>>& fields,
 class VoiceHttpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    auto jtalk = speech::NewOpenJTalkSynthesizer();
     if (jtalk.ok()) jtalk_ = std::move(*jtalk).release();
-    flite_ = voice::NewFliteSynthesizer().release();
-    speaker_ = new voice::Speaker(jtalk_, flite_);  // makes the recordings
+    flite_ = speech::NewFliteSynthesizer().release();
+    speaker_ = new speech::Speaker(jtalk_, flite_);  // makes the recordings
   }
   static void TearDownTestSuite() {
     delete speaker_;
@@ -78,14 +78,15 @@ class VoiceHttpTest : public ::testing::Test {
                 ("vmsg_voice_http_" + std::to_string(::getpid()) + "_" +
                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(data_dir_);
-    voices_ = std::move(meta::OpenVoiceCatalog(data_dir_, clock_)).value();
-    bgm_ = std::move(meta::OpenBgmCatalog(data_dir_, clock_)).value();
-    service_ = std::make_unique<voices::VoiceService>(*voices_, store_, jtalk_, flite_,
-                                                      voice::SpeakerOptions{.max_chars = 40}, ids_);
+    voices_ = std::move(catalog::OpenVoiceCatalog(data_dir_, clock_)).value();
+    bgm_ = std::move(catalog::OpenBgmCatalog(data_dir_, clock_)).value();
+    service_ = std::make_unique<library::VoiceService>(
+        *voices_, store_, jtalk_, flite_, speech::SpeakerOptions{.max_chars = 40}, ids_);
     ASSERT_TRUE(service_->EnsureSystemVoices().failed.empty());
-    AddVoiceRoutes(router_, {.voices = service_.get(), .cpu = &cpu_, .ids = &ids_});
-    AddCatalogRoutes(router_, {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
-    AddOpenApiRoute(router_, "test");
+    api::AddVoiceRoutes(router_, {.voices = service_.get(), .cpu = &cpu_, .ids = &ids_});
+    api::AddCatalogRoutes(router_,
+                          {.voices = voices_.get(), .bgm = bgm_.get(), .objects = &store_});
+    api::AddOpenApiRoute(router_, "test");
     server_ = TestServer::Start(router_, logger_, ids_);
     ASSERT_NE(server_, nullptr);
   }
@@ -118,17 +119,17 @@ class VoiceHttpTest : public ::testing::Test {
     return body.ok() ? body->value("detail", "") : "";
   }
 
-  inline static voice::SpeechSynthesizer* jtalk_ = nullptr;
-  inline static voice::SpeechSynthesizer* flite_ = nullptr;
-  inline static voice::Speaker* speaker_ = nullptr;
+  inline static speech::SpeechSynthesizer* jtalk_ = nullptr;
+  inline static speech::SpeechSynthesizer* flite_ = nullptr;
+  inline static speech::Speaker* speaker_ = nullptr;
   std::filesystem::path data_dir_;
   FakeClock clock_{*ParseIso8601("2025-01-02T08:30:00Z")};
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
   IdGenerator ids_{3};
-  meta::testing::MemoryObjectStoreForTest store_;
-  std::unique_ptr<meta::VoiceCatalog> voices_;
-  std::unique_ptr<meta::BgmCatalog> bgm_;
-  std::unique_ptr<voices::VoiceService> service_;
+  test::MemoryObjectStore store_;
+  std::unique_ptr<catalog::VoiceCatalog> voices_;
+  std::unique_ptr<catalog::BgmCatalog> bgm_;
+  std::unique_ptr<library::VoiceService> service_;
   boost::asio::thread_pool cpu_{2};  // outlives the server, which stops first
   Router router_;
   std::unique_ptr<TestServer> server_;
@@ -139,7 +140,7 @@ TEST_F(VoiceHttpTest, SynthesizeAnswersWavInTheVoiceAndPreset) {
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(r[bhttp::field::content_type], "audio/wav");
   EXPECT_EQ(r["X-Prosody-Preset"], "celebration");
-  const voice::Audio male = voice::DecodeWav(r.body()).value();
+  const speech::Audio male = speech::DecodeWav(r.body()).value();
   EXPECT_GT(male.duration_seconds(), 0.8);
 
   // Default voice (default_female), a named preset, a user pitch change.
@@ -147,9 +148,9 @@ TEST_F(VoiceHttpTest, SynthesizeAnswersWavInTheVoiceAndPreset) {
       {{"text", "お誕生日おめでとう！"}, {"prosody", "calm"}, {"pitch", 2}, {"speed", 1.2}});
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(r["X-Prosody-Preset"], "calm");
-  const voice::Audio female = voice::DecodeWav(r.body()).value();
-  EXPECT_GT(voice::SemitonesBetween(voice::EstimatePitch(male)->median_hz,
-                                    voice::EstimatePitch(female)->median_hz),
+  const speech::Audio female = speech::DecodeWav(r.body()).value();
+  EXPECT_GT(speech::SemitonesBetween(speech::EstimatePitch(male)->median_hz,
+                                     speech::EstimatePitch(female)->median_hz),
             4);
 
   r = Synthesize({{"text", "Good luck tomorrow!"}, {"voice_id", "english_male"}});
@@ -185,15 +186,15 @@ TEST_F(VoiceHttpTest, SynthesizeErrorsAreProblemsWithStableCodes) {
 }
 
 TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
-  const voice::Audio recording =
+  const speech::Audio recording =
       speaker_
-          ->Synthesize(kRecordingText, voice::DefaultMaleVoice(),
-                       {.preset = voice::ProsodyPreset::kNeutral, .pitch_semitones = 4})
+          ->Synthesize(kRecordingText, speech::DefaultMaleVoice(),
+                       {.preset = speech::ProsodyPreset::kNeutral, .pitch_semitones = 4})
           ->speech.audio;
-  const double recording_median = voice::EstimatePitch(recording)->median_hz;
+  const double recording_median = speech::EstimatePitch(recording)->median_hz;
   auto r = Create(
       Form({{"name", "My voice"}, {"language", "ja"}, {"gender", "male"}, {"description", "+4"}},
-           {{"me.wav", "audio/wav", voice::EncodeWav(recording)}}));
+           {{"me.wav", "audio/wav", speech::EncodeWav(recording)}}));
   ASSERT_EQ(r.result_int(), 201) << r.body();
   const vmsg::Json profile = ParseJson(r.body()).value();
   const std::string id = profile["id"];
@@ -217,17 +218,17 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
       {{"text", "今日はとても良い天気ですね。"}, {"voice_id", id}, {"prosody", "neutral"}});
   ASSERT_EQ(spoken.result_int(), 200) << spoken.body();
   const double truth =
-      voice::EstimatePitch(
+      speech::EstimatePitch(
           speaker_
-              ->Synthesize("今日はとても良い天気ですね。", voice::DefaultMaleVoice(),
-                           {.preset = voice::ProsodyPreset::kNeutral, .pitch_semitones = 4})
+              ->Synthesize("今日はとても良い天気ですね。", speech::DefaultMaleVoice(),
+                           {.preset = speech::ProsodyPreset::kNeutral, .pitch_semitones = 4})
               ->speech.audio)
           ->median_hz;
-  const double got = voice::EstimatePitch(voice::DecodeWav(spoken.body()).value())->median_hz;
+  const double got = speech::EstimatePitch(speech::DecodeWav(spoken.body()).value())->median_hz;
   std::printf(
       "recording %.1f Hz; the speaker on the test sentence %.1f Hz; the custom voice %.1f Hz\n",
       recording_median, truth, got);
-  EXPECT_LT(std::abs(voice::SemitonesBetween(truth, got)), 1.0);
+  EXPECT_LT(std::abs(speech::SemitonesBetween(truth, got)), 1.0);
 
   // It is in the catalog like any profile; only the browser that made it deletes it.
   for (const std::string& other :
@@ -246,9 +247,9 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
 }
 
 TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {
-  const voice::Audio speech =
-      speaker_->Synthesize(kRecordingText, voice::DefaultMaleVoice(), {})->speech.audio;
-  const std::string wav = voice::EncodeWav(speech);
+  const speech::Audio speech =
+      speaker_->Synthesize(kRecordingText, speech::DefaultMaleVoice(), {})->speech.audio;
+  const std::string wav = speech::EncodeWav(speech);
   const std::vector<std::pair<std::string, std::string>> fields = {{"name", "x"},
                                                                    {"language", "ja"}};
   auto code_of = [&](const std::vector<FilePart>& files, int status) {
@@ -256,22 +257,22 @@ TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {
     EXPECT_EQ(r.result_int(), status) << r.body();
     return Code(r);
   };
-  voice::Audio silence{.sample_rate = 24000, .samples = std::vector<float>(24000 * 10, 0.0f)};
-  voice::Audio square{.sample_rate = 24000, .samples = {}};
+  speech::Audio silence{.sample_rate = 24000, .samples = std::vector<float>(24000 * 10, 0.0f)};
+  speech::Audio square{.sample_rate = 24000, .samples = {}};
   for (int i = 0; i < 24000 * 8; ++i) square.samples.push_back((i / 60) % 2 ? 1.0f : -1.0f);
-  voice::Audio long_speech = speech;
+  speech::Audio long_speech = speech;
   while (long_speech.duration_seconds() < 90) {
     long_speech.samples.insert(long_speech.samples.end(), speech.samples.begin(),
                                speech.samples.end());
   }
   EXPECT_EQ(code_of({{"a.wav", "audio/wav", ""}}, 400), "audio_too_short");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", voice::EncodeWav(silence)}}, 400), "audio_silent");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", voice::EncodeWav(long_speech)}}, 400),
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(silence)}}, 400), "audio_silent");
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(long_speech)}}, 400),
             "audio_too_long");
   EXPECT_EQ(code_of({{"a.wav", "audio/wav", wav.substr(0, 30)}}, 400), "audio_corrupt");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", voices::testing::EncodeJpeg(32, 32).value()}}, 400),
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", test::EncodeJpeg(32, 32).value()}}, 400),
             "unsupported_audio");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", voice::EncodeWav(square)}}, 400), "audio_clipped");
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(square)}}, 400), "audio_clipped");
   const FilePart one{"a.wav", "audio/wav", wav};
   EXPECT_EQ(code_of({one, one, one, one}, 400), "too_many_files");
   EXPECT_EQ(code_of({}, 400), "audio_too_short");
@@ -295,7 +296,7 @@ TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {
   ASSERT_FALSE(c.error()) << c.error().message();
   EXPECT_EQ(big.result_int(), 413);
   EXPECT_EQ(Code(big), "file_too_large");
-  EXPECT_EQ(voices_->List(meta::VoiceProfile::Type::kCustom)->size(), 0u);
+  EXPECT_EQ(voices_->List(catalog::VoiceProfile::Type::kCustom)->size(), 0u);
 }
 
 TEST_F(VoiceHttpTest, OpenApiDescribesTheRoutes) {

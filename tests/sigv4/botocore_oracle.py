@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Signs the requests described in a JSON file with botocore, as an offline oracle for
-src/blob/sigv4_test.cc.
+src/objects/s3/sigv4_test.cc.
 
 Usage: /usr/bin/python3 botocore_oracle.py CASES.json OUT.json
 

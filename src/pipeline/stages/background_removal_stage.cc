@@ -3,15 +3,15 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "media/framing.h"
-#include "media/image_io.h"
+#include "image/framing.h"
+#include "image/image_io.h"
 #include "pipeline/stages/image_objects.h"
 
 namespace vmsg::pipeline {
 
 Status BackgroundRemovalStage::Params::Validate() const {
   if (segmenter == nullptr) return Status::InvalidArgument("background removal needs a segmenter");
-  if (max_cutout_side < media::kFrameHeight) {
+  if (max_cutout_side < image::kFrameHeight) {
     return Status::InvalidArgument("max_cutout_side must be at least the frame height");
   }
   return Status::Ok();
@@ -29,21 +29,21 @@ const StepInfo& BackgroundRemovalStage::Step() const {
 }
 
 std::vector<std::string> BackgroundRemovalStage::Inputs() const {
-  return {std::string(kOriginalObject), std::string(kPersonsObject)};
+  return {std::string(keys::kOriginal), std::string(keys::kPersons)};
 }
 std::vector<std::string> BackgroundRemovalStage::Outputs() const {
-  return {std::string(kCutoutObject)};
+  return {std::string(keys::kCutout)};
 }
 
 Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
-  VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
+  VMSG_ASSIGN_OR_RETURN(image::Person person, ChosenPerson(ctx, item));
   VMSG_ASSIGN_OR_RETURN(cv::Mat original, LoadOriginal(ctx, item));
   const cv::Rect rect = CutoutRect(person, original.size());
   cv::Mat crop = original(rect);
   const int longer = std::max(crop.cols, crop.rows);
   if (longer > params_.max_cutout_side) {
     const double scale = double(params_.max_cutout_side) / longer;
-    cv::resize(crop, crop, media::ScaledSize(crop.size(), scale), 0, 0, cv::INTER_AREA);
+    cv::resize(crop, crop, image::ScaledSize(crop.size(), scale), 0, 0, cv::INTER_AREA);
   }
   const double scale = double(crop.cols) / rect.width;
   auto scaled = [&](const cv::Rect& r) {
@@ -55,14 +55,14 @@ Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   if (item.request.keep_original_background) {
     alpha = cv::Mat(crop.size(), CV_8UC1, cv::Scalar(255));
   } else {
-    media::PersonHint hint{.body = scaled(person.bbox),
+    image::PersonHint hint{.body = scaled(person.bbox),
                            .open_left = rect.x == 0,
                            .open_top = rect.y == 0,
                            .open_right = rect.br().x == original.cols};
     if (person.face) hint.face = scaled(*person.face);
-    for (const media::Person& other : item.detection->persons) {
+    for (const image::Person& other : item.detection->persons) {
       if (other.index == person.index) continue;
-      media::PersonBoxes boxes{.body = scaled(other.bbox)};
+      image::PersonBoxes boxes{.body = scaled(other.bbox)};
       if (other.face) boxes.face = scaled(*other.face);
       hint.others.push_back(boxes);
     }
@@ -72,9 +72,9 @@ Status BackgroundRemovalStage::Run(StageContext& ctx, WorkItem& item) const {
   cv::Mat cutout;
   cv::cvtColor(crop, cutout, cv::COLOR_BGR2BGRA);
   cv::insertChannel(alpha, cutout, 3);
-  VMSG_ASSIGN_OR_RETURN(std::string png, media::EncodePng(cutout));
+  VMSG_ASSIGN_OR_RETURN(std::string png, image::EncodePng(cutout));
   VMSG_RETURN_IF_ERROR(
-      ctx.store.Put(ObjectKey(item, kCutoutObject), png, {.content_type = "image/png"}));
+      ctx.store.Put(ObjectKey(item, keys::kCutout), png, {.content_type = "image/png"}));
   item.cutout = std::move(cutout);
   item.cutout_rect = rect;
   return Status::Ok();

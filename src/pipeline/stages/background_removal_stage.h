@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "common/result.h"
-#include "media/segmenter.h"
+#include "base/result.h"
+#include "image/segmenter.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {
@@ -15,11 +15,11 @@ namespace vmsg::pipeline {
 class BackgroundRemovalStage final : public Stage {
  public:
   struct Params {
-    const media::Segmenter* segmenter = nullptr;  // not owned; outlives the stage
+    const image::Segmenter* segmenter = nullptr;  // not owned; outlives the stage
     // The cutout is scaled down to at most this on its longer side: the frame shows a face
     // at most 25 % of 910 pixels high, so more detail than this is never seen.
     int max_cutout_side = 1024;
-    // OK when segmenter is set and max_cutout_side is at least media::kFrameHeight.
+    // OK when segmenter is set and max_cutout_side is at least image::kFrameHeight.
     Status Validate() const;
   };
 

@@ -27,14 +27,14 @@
 #include <sstream>
 #include <tuple>
 
-#include "media/composition.h"
-#include "media/framing.h"
-#include "media/output_format.h"
+#include "image/composition.h"
+#include "image/framing.h"
+#include "image/output_format.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/image_pipeline.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -134,7 +134,7 @@ std::optional<cv::Matx23d> MatchAt(const cv::Mat& photo, const cv::Mat& framed,
 
 std::optional<cv::Matx23d> MatchPhotoToFrame(const cv::Mat& photo, const cv::Mat& framed,
                                              const cv::Mat& framed_alpha) {
-  const double start = std::min(1.0, double(media::kFrameHeight) / framed.rows);
+  const double start = std::min(1.0, double(image::kFrameHeight) / framed.rows);
   for (const double shrink : {start, 0.75 * start, 0.5 * start}) {
     if (auto t = MatchAt(photo, framed, framed_alpha, shrink)) return t;
   }
@@ -142,19 +142,19 @@ std::optional<cv::Matx23d> MatchPhotoToFrame(const cv::Mat& photo, const cv::Mat
 }
 
 class CompositionSuiteTest
-    : public ::testing::TestWithParam<std::tuple<const char*, media::OutputFormat>> {
+    : public ::testing::TestWithParam<std::tuple<const char*, image::OutputFormat>> {
  protected:
   static void SetUpTestSuite() {
-    auto detector = media::NewPersonDetector({});
+    auto detector = image::NewPersonDetector({});
     ASSERT_TRUE(detector.ok()) << detector.status();
     detector_ = std::move(detector).value().release();
     // The framed still is searched at its own size and at half of it: a face enlarged 3x from
     // a small photo is soft, and looks like a face again when scaled down (two thirds keeps it
     // above dlib's 80-pixel window).
-    auto half = media::NewPersonDetector({.search_side = media::kFrameHeight * 2 / 3});
+    auto half = image::NewPersonDetector({.search_side = image::kFrameHeight * 2 / 3});
     ASSERT_TRUE(half.ok()) << half.status();
     half_detector_ = std::move(half).value().release();
-    segmenter_ = media::NewGrabCutSegmenter().release();
+    segmenter_ = image::NewGrabCutSegmenter().release();
   }
   static void TearDownTestSuite() {
     delete detector_;
@@ -162,22 +162,22 @@ class CompositionSuiteTest
     delete segmenter_;
   }
 
-  static media::PersonDetector* detector_;
-  static media::PersonDetector* half_detector_;
-  static media::Segmenter* segmenter_;
+  static image::PersonDetector* detector_;
+  static image::PersonDetector* half_detector_;
+  static image::Segmenter* segmenter_;
   FakeClock clock_{TimePoint(std::chrono::seconds(1'700'000'000))};
-  std::unique_ptr<blob::ObjectStore> store_ = testing::NewMemoryObjectStore(clock_);
-  testing::RecordingProgressSink progress_;
-  worker::CancellationToken cancel_;
+  std::unique_ptr<objects::ObjectStore> store_ = test::NewMemoryObjectStore(clock_);
+  test::RecordingProgressSink progress_;
+  CancellationToken cancel_;
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
 };
-media::PersonDetector* CompositionSuiteTest::detector_ = nullptr;
-media::PersonDetector* CompositionSuiteTest::half_detector_ = nullptr;
-media::Segmenter* CompositionSuiteTest::segmenter_ = nullptr;
+image::PersonDetector* CompositionSuiteTest::detector_ = nullptr;
+image::PersonDetector* CompositionSuiteTest::half_detector_ = nullptr;
+image::Segmenter* CompositionSuiteTest::segmenter_ = nullptr;
 
 TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   const char* const name = std::get<0>(GetParam());
-  const media::OutputFormat format = std::get<1>(GetParam());
+  const image::OutputFormat format = std::get<1>(GetParam());
   const std::filesystem::path file = PhotosDir() / name;
   ASSERT_TRUE(std::filesystem::exists(file))
       << file << " is missing: run scripts/test-photos.sh (make test does)";
@@ -193,20 +193,20 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   ASSERT_TRUE(run.ok()) << run;
 
   // The photo as step 1 stored it, and the chosen person in it.
-  const media::Detection& detection = *item.detection;
-  const media::Person& chosen = detection.persons[size_t(item.chosen_person)];
-  ASSERT_EQ(chosen.landmarks.size(), size_t(media::kLandmarkCount))
+  const image::Detection& detection = *item.detection;
+  const image::Person& chosen = detection.persons[size_t(item.chosen_person)];
+  ASSERT_EQ(chosen.landmarks.size(), size_t(image::kLandmarkCount))
       << "every suite photo has a frontal face";
   const FaceFigures in_photo = Measure(chosen.landmarks);
   const cv::Size photo = item.original.size();
   const cv::Size frame = item.framed.size();
-  ASSERT_EQ(frame, cv::Size(media::SpecOf(format).width, media::SpecOf(format).height));
-  const double max_upscale = media::MaxUpscale(frame);
-  const bool tiny = media::kMinFaceShare * frame.height / in_photo.height() > max_upscale;
+  ASSERT_EQ(frame, cv::Size(image::SpecOf(format).width, image::SpecOf(format).height));
+  const double max_upscale = image::MaxUpscale(frame);
+  const bool tiny = image::kMinFaceShare * frame.height / in_photo.height() > max_upscale;
   const bool close_up = (photo.height - in_photo.eyes) / in_photo.height() < kCloseUpBelowEyes;
   // Cut at the side: the person's box, or their cut-out, reaches the photo's side (a shoulder
   // or an arm leaving the picture).
-  auto png = store_->GetBytes(ObjectKey(item, kCutoutObject));
+  auto png = store_->GetBytes(ObjectKey(item, keys::kCutout));
   ASSERT_TRUE(png.ok());
   const cv::Mat cutout =
       cv::imdecode(cv::Mat(1, int(png->size()), CV_8UC1, png->data()), cv::IMREAD_UNCHANGED);
@@ -221,14 +221,14 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
       chosen.bbox.x <= 0 || chosen.bbox.x + chosen.bbox.width >= photo.width || matte_at_side;
 
   // The face found again in the framed still (the largest frontal face).
-  media::Detection again;
-  const media::Person* found = nullptr;
-  for (const media::PersonDetector* detector : {detector_, half_detector_}) {
+  image::Detection again;
+  const image::Person* found = nullptr;
+  for (const image::PersonDetector* detector : {detector_, half_detector_}) {
     auto detected = detector->Detect(item.framed);
     ASSERT_TRUE(detected.ok());
     again = std::move(detected).value();
-    for (const media::Person& p : again.persons) {
-      if (p.landmarks.size() == size_t(media::kLandmarkCount) &&
+    for (const image::Person& p : again.persons) {
+      if (p.landmarks.size() == size_t(image::kLandmarkCount) &&
           (!found || p.face->area() > found->face->area())) {
         found = &p;
       }
@@ -254,38 +254,38 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   // From the centre line, or in a landscape from the nearer third line.
   const double across = framed.centre_x / frame.width;
   const double offset =
-      frame.width >= media::kLandscapeAspect * frame.height
+      frame.width >= image::kLandscapeAspect * frame.height
           ? (std::abs(across - 1.0 / 3) < std::abs(across - 2.0 / 3) ? across - 1.0 / 3
                                                                      : across - 2.0 / 3)
           : across - 0.5;
   std::printf("%-28s %-11s face %.3f  eyes %.3f  centre %+.3f  x%.2f%s%s%s\n", name,
-              std::string(media::FormatName(format)).c_str(), share, eye_line, offset,
+              std::string(image::FormatName(format)).c_str(), share, eye_line, offset,
               framed.height() / in_photo.height(), tiny ? "  (tiny face)" : "",
               close_up ? "  (close-up)" : "", side_cut ? "  (cut at the side)" : "");
 
   if (tiny) {
-    EXPECT_LE(share, media::kMinFaceShare + kShareSlack);
+    EXPECT_LE(share, image::kMinFaceShare + kShareSlack);
   } else if (close_up) {
-    EXPECT_GT(share, media::kMaxFaceShare - kShareSlack);
-    EXPECT_LE(share, media::kMaxCloseUpShare + kShareSlack);
+    EXPECT_GT(share, image::kMaxFaceShare - kShareSlack);
+    EXPECT_LE(share, image::kMaxCloseUpShare + kShareSlack);
   } else {
-    EXPECT_GE(share, media::kMinFaceShare - kShareSlack);
-    EXPECT_LE(share, media::kMaxFaceShare + kShareSlack);
+    EXPECT_GE(share, image::kMinFaceShare - kShareSlack);
+    EXPECT_LE(share, image::kMaxFaceShare + kShareSlack);
   }
-  EXPECT_GE(eye_line, media::kMinEyeLine - kLineSlack);
-  EXPECT_LE(eye_line, media::kLowestEyeLineForCuts + kLineSlack);
+  EXPECT_GE(eye_line, image::kMinEyeLine - kLineSlack);
+  EXPECT_LE(eye_line, image::kLowestEyeLineForCuts + kLineSlack);
   // Lower eyes only where the torso's cut outranks the eye line and nothing else could give:
   // the photo enlarged all that is allowed, or a close-up whose face fills the width
   // (measured: ear to ear on the framed still).
   const double enlargement = framed.height() / in_photo.height();
-  if (eye_line > media::kMaxEyeLine + kLineSlack) {
+  if (eye_line > image::kMaxEyeLine + kLineSlack) {
     const bool fills_width = close_up && framed.width > 0.85 * frame.width;
-    EXPECT_TRUE(std::abs(enlargement - max_upscale) < 0.1 * max_upscale / media::kMaxUpscale ||
+    EXPECT_TRUE(std::abs(enlargement - max_upscale) < 0.1 * max_upscale / image::kMaxUpscale ||
                 fills_width)
         << "eye line " << eye_line << " at x" << enlargement << ", face width " << framed.width;
   }
   if (!side_cut) {
-    EXPECT_LE(std::abs(offset), media::kCentreTolerance + kLineSlack);
+    EXPECT_LE(std::abs(offset), image::kCentreTolerance + kLineSlack);
   }
 
   // The cut-out: one region, nobody else's face.
@@ -305,7 +305,7 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
                       (y - (box.y + box.height / 2.0)) / box.height);
   };
   const cv::Rect own = to_cutout(*chosen.face);
-  for (const media::Person& other : detection.persons) {
+  for (const image::Person& other : detection.persons) {
     if (other.index == chosen.index || !other.face) continue;
     const cv::Rect box = to_cutout(*other.face);
     if (box.empty()) continue;
@@ -332,8 +332,8 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
   // The one exception: a photo enlarged all that is allowed whose eyes already sank below
   // their range for the cut; there the cut may end inside the frame.
   const bool out_of_reach =
-      std::abs(enlargement - max_upscale) < 0.1 * max_upscale / media::kMaxUpscale &&
-      eye_line > media::kMaxEyeLine;
+      std::abs(enlargement - max_upscale) < 0.1 * max_upscale / image::kMaxUpscale &&
+      eye_line > image::kMaxEyeLine;
   if (cut_at_bottom && !out_of_reach) {
     const cv::Mat bottom = item.framed_alpha.row(frame.height - 1);
     std::vector<cv::Point> on;
@@ -355,16 +355,16 @@ TEST_P(CompositionSuiteTest, TheFramedStillFollowsTheCompositionRules) {
 INSTANTIATE_TEST_SUITE_P(
     RealPhotos, CompositionSuiteTest,
     ::testing::Combine(::testing::ValuesIn(kPhotos),
-                       ::testing::Values(media::OutputFormat::kPortrait,
-                                         media::OutputFormat::kPortraitHd,
-                                         media::OutputFormat::kSquare,
-                                         media::OutputFormat::kLandscape)),
-    [](const ::testing::TestParamInfo<std::tuple<const char*, media::OutputFormat>>& param) {
+                       ::testing::Values(image::OutputFormat::kPortrait,
+                                         image::OutputFormat::kPortraitHd,
+                                         image::OutputFormat::kSquare,
+                                         image::OutputFormat::kLandscape)),
+    [](const ::testing::TestParamInfo<std::tuple<const char*, image::OutputFormat>>& param) {
       std::string name = std::get<0>(param.param);
       for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       }
-      return name + "_" + std::string(media::FormatName(std::get<1>(param.param)));
+      return name + "_" + std::string(image::FormatName(std::get<1>(param.param)));
     });
 
 }  // namespace

@@ -7,9 +7,9 @@
 
 #include <memory>
 
-#include "common/result.h"
-#include "media/framing.h"
-#include "media/segmenter.h"
+#include "base/result.h"
+#include "image/framing.h"
+#include "image/segmenter.h"
 #include "pipeline/stage.h"
 #include "pipeline/stages/background_removal_stage.h"
 #include "pipeline/stages/framing_stage.h"
@@ -19,13 +19,13 @@ namespace vmsg::pipeline {
 class FramePreviewer {
  public:
   // InvalidArgument without a segmenter.
-  static Result<std::unique_ptr<FramePreviewer>> Make(const media::Segmenter* segmenter);
+  static Result<std::unique_ptr<FramePreviewer>> Make(const image::Segmenter* segmenter);
 
   // Frames the photo of `item.task_id` (the image id) as `item.request` asks (person,
   // framing, background). Errors: NotFound "image_not_found" when the image id has no
   // detected photo; person_index_out_of_range, no_person_detected, unknown_background and
   // the background upload's refusals (InvalidArgument); the store's. Thread-safe.
-  Result<media::Framed> Frame(StageContext& ctx, WorkItem& item) const;
+  Result<image::Framed> Frame(StageContext& ctx, WorkItem& item) const;
 
  private:
   FramePreviewer(std::unique_ptr<BackgroundRemovalStage> removal,

@@ -3,17 +3,17 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "media/backgrounds.h"
-#include "media/image_io.h"
+#include "image/backgrounds.h"
+#include "image/image_io.h"
 #include "pipeline/stages/image_objects.h"
 
 namespace vmsg::pipeline {
 
 Status FramingStage::Params::Validate() const {
-  if (max_background_side < media::kLargestFrameSide) {
+  if (max_background_side < image::kLargestFrameSide) {
     return Status::InvalidArgument(
         "max_background_side must be at least the largest frame's side (" +
-        std::to_string(media::kLargestFrameSide) + ")");
+        std::to_string(image::kLargestFrameSide) + ")");
   }
   return Status::Ok();
 }
@@ -30,17 +30,17 @@ const StepInfo& FramingStage::Step() const {
 }
 
 std::vector<std::string> FramingStage::Inputs() const {
-  return {std::string(kOriginalObject), std::string(kPersonsObject), std::string(kCutoutObject)};
+  return {std::string(keys::kOriginal), std::string(keys::kPersons), std::string(keys::kCutout)};
 }
 std::vector<std::string> FramingStage::Outputs() const {
-  return {std::string(kFramedObject), std::string(kFramedFaceObject)};
+  return {std::string(keys::kFramed), std::string(keys::kFramedFace)};
 }
 
 Result<cv::Mat> FramingStage::Preset(const std::string& id, cv::Size size) const {
   const std::string key = id + "@" + std::to_string(size.width) + "x" + std::to_string(size.height);
   std::lock_guard lock(mutex_);
   if (auto it = presets_.find(key); it != presets_.end()) return it->second;
-  auto rendered = media::RenderBackground(id, size);
+  auto rendered = image::RenderBackground(id, size);
   if (!rendered.ok()) {
     return Status::InvalidArgument("no background " + id, "unknown_background");
   }
@@ -48,13 +48,13 @@ Result<cv::Mat> FramingStage::Preset(const std::string& id, cv::Size size) const
   return *rendered;
 }
 
-Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) const {
-  VMSG_ASSIGN_OR_RETURN(media::Person person, ChosenPerson(ctx, item));
-  media::FrameRequest request;
+Result<image::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) const {
+  VMSG_ASSIGN_OR_RETURN(image::Person person, ChosenPerson(ctx, item));
+  image::FrameRequest request;
   VMSG_ASSIGN_OR_RETURN(request.original, LoadOriginal(ctx, item));
   if (item.cutout.empty()) {
-    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kCutoutObject)));
-    VMSG_ASSIGN_OR_RETURN(item.cutout, media::DecodeStored(png, cv::IMREAD_UNCHANGED));
+    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, keys::kCutout)));
+    VMSG_ASSIGN_OR_RETURN(item.cutout, image::DecodeStored(png, cv::IMREAD_UNCHANGED));
     item.cutout_rect = CutoutRect(person, request.original.size());
     if (item.cutout.type() != CV_8UC4) return Status::DataLoss("the stored cutout is not RGBA");
   }
@@ -63,12 +63,12 @@ Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) con
   if (person.face) request.face = *person.face;
   request.landmarks = person.landmarks;
   request.framing = item.request.framing;
-  const media::FormatSpec& format = media::SpecOf(item.request.format);
+  const image::FormatSpec& format = image::SpecOf(item.request.format);
   request.frame = cv::Size(format.width, format.height);
 
   const Request& r = item.request;
   if (r.keep_original_background) {
-    request.background = media::FrameBackground::kOriginal;
+    request.background = image::FrameBackground::kOriginal;
   } else {
     switch (r.background) {
       case BackgroundKind::kPreset: {
@@ -77,30 +77,30 @@ Result<media::Framed> FramingStage::Frame(StageContext& ctx, WorkItem& item) con
       }
       case BackgroundKind::kUploaded: {
         auto decoded =
-            media::DecodeUpload(r.background_upload, {.max_side = params_.max_background_side});
+            image::DecodeUpload(r.background_upload, {.max_side = params_.max_background_side});
         if (!decoded.ok()) return decoded.status().WithContext("background image");
         request.background_image = std::move(decoded).value();
         break;
       }
       case BackgroundKind::kOriginal:
-        request.background = media::FrameBackground::kOriginal;
+        request.background = image::FrameBackground::kOriginal;
         break;
       case BackgroundKind::kBlurredOriginal:
-        request.background = media::FrameBackground::kBlurredOriginal;
+        request.background = image::FrameBackground::kBlurredOriginal;
         break;
     }
   }
-  return media::FramePortrait(request);
+  return image::FramePortrait(request);
 }
 
 Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
-  VMSG_ASSIGN_OR_RETURN(media::Framed framed, Frame(ctx, item));
-  VMSG_ASSIGN_OR_RETURN(std::string png, media::EncodePng(framed.image));
+  VMSG_ASSIGN_OR_RETURN(image::Framed framed, Frame(ctx, item));
+  VMSG_ASSIGN_OR_RETURN(std::string png, image::EncodePng(framed.image));
   VMSG_RETURN_IF_ERROR(
-      ctx.store.Put(ObjectKey(item, kFramedObject), png, {.content_type = "image/png"}));
+      ctx.store.Put(ObjectKey(item, keys::kFramed), png, {.content_type = "image/png"}));
   Json face = Json::object();
-  const media::FormatSpec& format = media::SpecOf(item.request.format);
-  face["composition"] = {{"framing", std::string(media::FramingName(item.request.framing))},
+  const image::FormatSpec& format = image::SpecOf(item.request.format);
+  face["composition"] = {{"framing", std::string(image::FramingName(item.request.framing))},
                          {"format", std::string(format.name)},
                          {"width", format.width},
                          {"height", format.height},
@@ -115,7 +115,7 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
     for (const cv::Point2f& p : framed.landmarks) points.push_back({p.x, p.y});
     face["landmarks"] = std::move(points);
   }
-  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, kFramedFaceObject), face.dump(),
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, keys::kFramedFace), face.dump(),
                                      {.content_type = "application/json"}));
   item.framed = std::move(framed.image);
   item.framed_alpha = std::move(framed.alpha);
@@ -125,14 +125,14 @@ Status FramingStage::Run(StageContext& ctx, WorkItem& item) const {
 }
 
 Status FramingStage::Restore(StageContext& ctx, WorkItem& item) const {
-  VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, kFramedFaceObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, keys::kFramedFace)));
   const Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return Status::DataLoss("stored framed_face.json is not a JSON object");
   item.framed_landmarks.clear();
   item.composition = json.value("composition", Json());
   if (!json.contains("landmarks")) return Status::Ok();
   const Json& points = json["landmarks"];
-  if (!points.is_array() || points.size() != size_t(media::kLandmarkCount)) {
+  if (!points.is_array() || points.size() != size_t(image::kLandmarkCount)) {
     return Status::DataLoss("stored framed_face.json does not hold 68 landmarks");
   }
   for (const Json& p : points) {

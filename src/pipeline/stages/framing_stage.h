@@ -8,8 +8,8 @@
 #include <memory>
 #include <mutex>
 
-#include "common/result.h"
-#include "media/framing.h"
+#include "base/result.h"
+#include "image/framing.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {
@@ -20,7 +20,7 @@ class FramingStage final : public Stage {
     // An uploaded background is decoded to at most this size (it is cover-cropped to the
     // frame).
     int max_background_side = 2048;
-    Status Validate() const;  // OK when max_background_side >= media::kLargestFrameSide
+    Status Validate() const;  // OK when max_background_side >= image::kLargestFrameSide
   };
 
   static Result<std::unique_ptr<FramingStage>> Make(const Params& params);
@@ -35,7 +35,7 @@ class FramingStage final : public Stage {
   // The framed picture Run stores, without storing anything: the chosen person (step 2's
   // persons.json) and their cut-out (item.cutout, or step 3's stored one) framed as the
   // request asks. Errors as Run's.
-  Result<media::Framed> Frame(StageContext& ctx, WorkItem& item) const;
+  Result<image::Framed> Frame(StageContext& ctx, WorkItem& item) const;
   // Loads the framed landmarks (framed_face.json) into the item; DataLoss when malformed.
   Status Restore(StageContext& ctx, WorkItem& item) const override;
 

@@ -3,13 +3,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "media/image_io.h"
+#include "image/image_io.h"
 
 namespace vmsg::pipeline {
-
-std::string CropObject(int person_index) {
-  return "person_" + std::to_string(person_index) + "_crop.jpg";
-}
 
 cv::Rect PaddedBox(const cv::Rect& box, cv::Size image) {
   const int dx = int(box.width * kCropPadding), dy = int(box.height * kCropPadding);
@@ -17,7 +13,7 @@ cv::Rect PaddedBox(const cv::Rect& box, cv::Size image) {
          cv::Rect(0, 0, image.width, image.height);
 }
 
-cv::Rect CutoutRect(const media::Person& person, cv::Size image) {
+cv::Rect CutoutRect(const image::Person& person, cv::Size image) {
   cv::Rect rect = PaddedBox(person.bbox, image);
   if (person.face) {
     const cv::Rect& f = *person.face;
@@ -31,18 +27,18 @@ cv::Rect CutoutRect(const media::Person& person, cv::Size image) {
 
 Result<cv::Mat> LoadOriginal(StageContext& ctx, WorkItem& item) {
   if (item.original.empty()) {
-    VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, kOriginalObject)));
-    VMSG_ASSIGN_OR_RETURN(item.original, media::DecodeStored(bytes, cv::IMREAD_COLOR));
+    VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, keys::kOriginal)));
+    VMSG_ASSIGN_OR_RETURN(item.original, image::DecodeStored(bytes, cv::IMREAD_COLOR));
   }
   return item.original;
 }
 
-Result<media::Detection> LoadDetection(StageContext& ctx, WorkItem& item) {
+Result<image::Detection> LoadDetection(StageContext& ctx, WorkItem& item) {
   if (!item.detection) {
-    VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, kPersonsObject)));
+    VMSG_ASSIGN_OR_RETURN(std::string bytes, ctx.store.GetBytes(ObjectKey(item, keys::kPersons)));
     const Json json = Json::parse(bytes, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) return Status::DataLoss("stored persons.json is not JSON");
-    VMSG_ASSIGN_OR_RETURN(media::Detection detection, media::DetectionFromJson(json));
+    VMSG_ASSIGN_OR_RETURN(image::Detection detection, image::DetectionFromJson(json));
     item.detection = std::move(detection);
   }
   return *item.detection;
@@ -65,8 +61,8 @@ Status ChoosePerson(WorkItem& item) {
   return Status::Ok();
 }
 
-Result<media::Person> ChosenPerson(StageContext& ctx, WorkItem& item) {
-  VMSG_ASSIGN_OR_RETURN(media::Detection detection, LoadDetection(ctx, item));
+Result<image::Person> ChosenPerson(StageContext& ctx, WorkItem& item) {
+  VMSG_ASSIGN_OR_RETURN(image::Detection detection, LoadDetection(ctx, item));
   if (item.chosen_person < 0) VMSG_RETURN_IF_ERROR(ChoosePerson(item));
   if (item.chosen_person < 0 || item.chosen_person >= int(detection.persons.size())) {
     return Status::InvalidArgument("nobody was found in the photo", "no_person_detected");

@@ -5,16 +5,16 @@
 #include <memory>
 #include <vector>
 
-#include "common/result.h"
-#include "media/person_detector.h"
-#include "media/segmenter.h"
+#include "base/result.h"
+#include "image/person_detector.h"
+#include "image/segmenter.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {
 
 struct ImageStagesOptions {
-  const media::PersonDetector* detector = nullptr;  // not owned
-  const media::Segmenter* segmenter = nullptr;      // not owned
+  const image::PersonDetector* detector = nullptr;  // not owned
+  const image::Segmenter* segmenter = nullptr;      // not owned
 };
 
 // The four image stages in order (upload, person detection, background removal, framing).

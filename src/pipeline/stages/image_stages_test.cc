@@ -8,15 +8,15 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "media/framing.h"
-#include "media/image_io.h"
+#include "image/framing.h"
+#include "image/image_io.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/progress.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/image_pipeline.h"
 #include "pipeline/stages/person_detection_stage.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -33,10 +33,10 @@ std::string ReadFile(const std::filesystem::path& path) {
 class ImageStagesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto detector = media::NewPersonDetector({});
+    auto detector = image::NewPersonDetector({});
     ASSERT_TRUE(detector.ok()) << detector.status();
     detector_ = std::move(detector).value().release();
-    segmenter_ = media::NewGrabCutSegmenter().release();
+    segmenter_ = image::NewGrabCutSegmenter().release();
   }
   static void TearDownTestSuite() {
     delete detector_;
@@ -71,16 +71,16 @@ class ImageStagesTest : public ::testing::Test {
     return cv::imdecode(cv::Mat(1, int(bytes->size()), CV_8UC1, bytes->data()), flags);
   }
 
-  static media::PersonDetector* detector_;
-  static media::Segmenter* segmenter_;
+  static image::PersonDetector* detector_;
+  static image::Segmenter* segmenter_;
   FakeClock clock_{TimePoint(std::chrono::seconds(1'700'000'000))};
-  std::unique_ptr<blob::ObjectStore> store_ = testing::NewMemoryObjectStore(clock_);
-  testing::RecordingProgressSink progress_;
-  worker::CancellationToken cancel_;
+  std::unique_ptr<objects::ObjectStore> store_ = test::NewMemoryObjectStore(clock_);
+  test::RecordingProgressSink progress_;
+  CancellationToken cancel_;
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
 };
-media::PersonDetector* ImageStagesTest::detector_ = nullptr;
-media::Segmenter* ImageStagesTest::segmenter_ = nullptr;
+image::PersonDetector* ImageStagesTest::detector_ = nullptr;
+image::Segmenter* ImageStagesTest::segmenter_ = nullptr;
 
 TEST_F(ImageStagesTest, APortraitGoesThroughAllFourSteps) {
   WorkItem item{.task_id = "task-1"};
@@ -99,7 +99,7 @@ TEST_F(ImageStagesTest, APortraitGoesThroughAllFourSteps) {
   const cv::Mat cutout = Stored(dir + "person_0_bg_removed.png");
   EXPECT_EQ(cutout.type(), CV_8UC4);
   const cv::Mat framed = Stored(dir + "optimized_512x910.png", cv::IMREAD_COLOR);
-  ASSERT_EQ(framed.size(), cv::Size(media::kFrameWidth, media::kFrameHeight));
+  ASSERT_EQ(framed.size(), cv::Size(image::kFrameWidth, image::kFrameHeight));
   // The face is still a face, whole, its eyes in the upper half of the frame: the detector
   // finds it there again. (A close-up: the photo's bottom edge cuts the neck, so the face
   // fills the width and the eyes sit lower than the 30-40 % a roomier photo gets; the
@@ -111,19 +111,19 @@ TEST_F(ImageStagesTest, APortraitGoesThroughAllFourSteps) {
   EXPECT_EQ(face & cv::Rect(0, 0, framed.cols, framed.rows), face);
   double eyes = 0;
   for (int i = 36; i < 48; ++i) eyes += again->persons[0].landmarks[size_t(i)].y / 12;
-  EXPECT_GE(eyes, media::kMinEyeLine * framed.rows - 5);
+  EXPECT_GE(eyes, image::kMinEyeLine * framed.rows - 5);
   EXPECT_LE(eyes, 0.5 * framed.rows);
   // The landmarks carried into the frame lie where the detector finds them in it.
-  ASSERT_EQ(item.framed_landmarks.size(), size_t(media::kLandmarkCount));
+  ASSERT_EQ(item.framed_landmarks.size(), size_t(image::kLandmarkCount));
   const auto& found = again->persons[0].landmarks;
-  ASSERT_EQ(found.size(), size_t(media::kLandmarkCount));
+  ASSERT_EQ(found.size(), size_t(image::kLandmarkCount));
   double error = 0;
   for (size_t i = 0; i < found.size(); ++i) error += cv::norm(found[i] - item.framed_landmarks[i]);
   EXPECT_LT(error / double(found.size()), 0.05 * face.width);
   auto stored = store_->GetBytes(dir + "framed_face.json");
   ASSERT_TRUE(stored.ok()) << stored.status();
   const Json json = Json::parse(*stored);
-  ASSERT_EQ(json["landmarks"].size(), size_t(media::kLandmarkCount));
+  ASSERT_EQ(json["landmarks"].size(), size_t(image::kLandmarkCount));
   EXPECT_NEAR(json["landmarks"][30][0].get<double>(), item.framed_landmarks[30].x, 1e-3);
 }
 
@@ -144,19 +144,19 @@ TEST_F(ImageStagesTest, EveryMalformedFileIsRefusedWithItsCodeAndNothingIsStored
   cv::imencode(".png", cv::Mat(40, 40, CV_8UC3, cv::Scalar(9, 9, 9)), tiny);
 
   const std::vector<std::pair<std::string, std::string_view>> cases = {
-      {jpeg.substr(0, jpeg.size() * 2 / 3), media::kImageCorrupt},
-      {bomb, media::kImageTooManyPixels},
-      {"Hello, this is a text file named photo.jpg\n", media::kUnsupportedImageType},
-      {gif, media::kUnsupportedImageType},
-      {"", media::kMissingImage},
-      {std::string(big.begin(), big.end()), media::kImageTooLarge},
-      {std::string(tiny.begin(), tiny.end()), media::kImageTooSmall},
+      {jpeg.substr(0, jpeg.size() * 2 / 3), image::kImageCorrupt},
+      {bomb, image::kImageTooManyPixels},
+      {"Hello, this is a text file named photo.jpg\n", image::kUnsupportedImageType},
+      {gif, image::kUnsupportedImageType},
+      {"", image::kMissingImage},
+      {std::string(big.begin(), big.end()), image::kImageTooLarge},
+      {std::string(tiny.begin(), tiny.end()), image::kImageTooSmall},
   };
   for (const auto& [bytes, reason] : cases) {
     WorkItem item{.task_id = "bad"};
     item.request.upload = bytes;
     const Status status = Run(item);
-    EXPECT_EQ(status.code(), reason == media::kImageTooLarge ? StatusCode::kResourceExhausted
+    EXPECT_EQ(status.code(), reason == image::kImageTooLarge ? StatusCode::kResourceExhausted
                                                              : StatusCode::kInvalidArgument)
         << reason << ": " << status;
     EXPECT_EQ(status.reason(), reason) << status;
@@ -178,7 +178,7 @@ TEST_F(ImageStagesTest, ARedeliveredTaskReusesWhatIsStored) {
             (std::vector<std::string>{"upload", "person_detection", "background_removal"}));
   EXPECT_EQ(again.chosen_person, first.chosen_person);
   EXPECT_EQ(Stored("images/uploads/task-2/optimized_512x910.png").size(),
-            cv::Size(media::kFrameWidth, media::kFrameHeight));
+            cv::Size(image::kFrameWidth, image::kFrameHeight));
 }
 
 // A landscape request: step 4 stores optimized_1920x1080.png (the spec's name is the
@@ -187,7 +187,7 @@ TEST_F(ImageStagesTest, ARedeliveredTaskReusesWhatIsStored) {
 TEST_F(ImageStagesTest, ALandscapeIsFramedAndStoredUnderItsOwnSize) {
   WorkItem item{.task_id = "task-wide"};
   item.request.upload = ReadFile(kFaces / "2008_001009.jpg");
-  item.request.format = media::OutputFormat::kLandscape;
+  item.request.format = image::OutputFormat::kLandscape;
   ASSERT_TRUE(Run(item).ok());
   const std::string dir = "images/uploads/task-wide/";
   EXPECT_FALSE(store_->Exists(dir + "optimized_512x910.png").value());
@@ -202,8 +202,8 @@ TEST_F(ImageStagesTest, ALandscapeIsFramedAndStoredUnderItsOwnSize) {
   ASSERT_FALSE(again->persons.empty());
   const cv::Rect face = *again->persons[0].face;
   const double centre = (face.x + face.width / 2.0) / framed.cols;
-  EXPECT_NEAR(centre, anchor, 2 * media::kCentreTolerance);
-  ASSERT_EQ(item.framed_landmarks.size(), size_t(media::kLandmarkCount));
+  EXPECT_NEAR(centre, anchor, 2 * image::kCentreTolerance);
+  ASSERT_EQ(item.framed_landmarks.size(), size_t(image::kLandmarkCount));
   EXPECT_TRUE(face.contains(cv::Point(item.framed_landmarks[30])));
 
   WorkItem redelivered{.task_id = "task-wide"};
@@ -216,7 +216,7 @@ TEST_F(ImageStagesTest, AFullyStoredTaskRestoresTheFramedLandmarks) {
   WorkItem first{.task_id = "task-4"};
   first.request.upload = ReadFile(kFaces / "Tom_Cruise_avp_2014_4.jpg");
   ASSERT_TRUE(Run(first).ok());
-  ASSERT_EQ(first.framed_landmarks.size(), size_t(media::kLandmarkCount));
+  ASSERT_EQ(first.framed_landmarks.size(), size_t(image::kLandmarkCount));
 
   WorkItem again{.task_id = "task-4"};
   again.request = first.request;
@@ -284,7 +284,7 @@ TEST_F(ImageStagesTest, RequestsThatCannotBeMetAreRefusedWithCodes) {
   bad_background.request.upload = ReadFile(kFaces / "2009_004587.jpg");
   bad_background.request.background = BackgroundKind::kUploaded;
   bad_background.request.background_upload = "GIF89a not really";
-  EXPECT_EQ(Run(bad_background).reason(), media::kUnsupportedImageType);
+  EXPECT_EQ(Run(bad_background).reason(), image::kUnsupportedImageType);
 }
 
 TEST_F(ImageStagesTest, KeepingTheOriginalBackgroundStoresAnOpaqueCutout) {
@@ -348,7 +348,7 @@ TEST_F(ImageStagesTest, TheDetectEndpointHelperStoresAndAnswersWithoutATask) {
   ASSERT_TRUE(detection.ok()) << detection.status();
   EXPECT_EQ(detection->width, 500);
   EXPECT_EQ(detection->persons.size(), 3u);
-  const Json json = media::DetectionToJson(*detection);
+  const Json json = image::DetectionToJson(*detection);
   EXPECT_EQ(json["person_count"], 3);
   EXPECT_TRUE(*store_->Exists("images/previews/image-1/person_2_preview.jpg"));
 
@@ -360,7 +360,7 @@ TEST_F(ImageStagesTest, TheDetectEndpointHelperStoresAndAnswersWithoutATask) {
   EXPECT_TRUE(nobody->persons.empty());
 
   auto refused = DetectPersonsInUpload(ctx, *detector_, "image-3", "not an image");
-  EXPECT_EQ(refused.status().reason(), media::kUnsupportedImageType);
+  EXPECT_EQ(refused.status().reason(), image::kUnsupportedImageType);
   EXPECT_FALSE(*store_->Exists("images/uploads/image-3/original.jpg"));
 }
 

@@ -33,10 +33,10 @@ const StepInfo& MixStage::Step() const {
 }
 
 std::vector<std::string> MixStage::Inputs() const {
-  return {std::string(kAdjustedVoiceObject), std::string(kAdjustedTimingsObject)};
+  return {std::string(keys::kAdjustedVoice), std::string(keys::kAdjustedTimings)};
 }
 
-std::vector<std::string> MixStage::Outputs() const { return {std::string(kMixedObject)}; }
+std::vector<std::string> MixStage::Outputs() const { return {std::string(keys::kMixed)}; }
 
 Status MixStage::Run(StageContext& ctx, WorkItem& item) const {
   if (!item.speech) {
@@ -56,7 +56,7 @@ Status MixStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
   VMSG_ASSIGN_OR_RETURN(std::string mp3,
                         audio::EncodeMp3(mixed.mix, {.bit_rate = params_.mp3_bit_rate}));
-  return ctx.store.Put(ObjectKey(item, kMixedObject), mp3, {"audio/mpeg"});
+  return ctx.store.Put(ObjectKey(item, keys::kMixed), mp3, {"audio/mpeg"});
 }
 
 }  // namespace vmsg::pipeline

@@ -10,8 +10,6 @@
 
 namespace vmsg::pipeline {
 
-inline constexpr std::string_view kMixedObject = "voices/generated/{task}/final_mixed.mp3";
-
 class MixStage final : public Stage {
  public:
   struct Params {

@@ -3,7 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "media/image_io.h"
+#include "image/image_io.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/upload_stage.h"
@@ -30,34 +30,34 @@ const StepInfo& PersonDetectionStage::Step() const {
 }
 
 std::vector<std::string> PersonDetectionStage::Inputs() const {
-  return {std::string(kOriginalObject)};
+  return {std::string(keys::kOriginal)};
 }
 std::vector<std::string> PersonDetectionStage::Outputs() const {
-  return {std::string(kPersonsObject)};
+  return {std::string(keys::kPersons)};
 }
 
-Status StorePersonImages(blob::ObjectStore& store, const std::string& id, const cv::Mat& original,
-                         const media::Detection& detection, int preview_side) {
-  WorkItem keys{.task_id = id};
-  for (const media::Person& person : detection.persons) {
+Status StorePersonImages(objects::ObjectStore& store, const std::string& id,
+                         const cv::Mat& original, const image::Detection& detection,
+                         int preview_side) {
+  for (const image::Person& person : detection.persons) {
     const cv::Mat crop = original(PaddedBox(person.bbox, original.size()));
-    VMSG_ASSIGN_OR_RETURN(std::string jpeg, media::EncodeJpeg(crop));
+    VMSG_ASSIGN_OR_RETURN(std::string jpeg, image::EncodeJpeg(crop));
     VMSG_RETURN_IF_ERROR(
-        store.Put(ObjectKey(keys, CropObject(person.index)), jpeg, {.content_type = "image/jpeg"}));
+        store.Put(keys::PersonCrop(id, person.index), jpeg, {.content_type = "image/jpeg"}));
     const double scale = double(preview_side) / std::max(crop.cols, crop.rows);
     cv::Mat preview;
-    cv::resize(crop, preview, media::ScaledSize(crop.size(), scale), 0, 0,
+    cv::resize(crop, preview, image::ScaledSize(crop.size(), scale), 0, 0,
                scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
-    VMSG_ASSIGN_OR_RETURN(std::string preview_jpeg, media::EncodeJpeg(preview));
-    VMSG_RETURN_IF_ERROR(
-        store.Put(PreviewKey(id, person.index), preview_jpeg, {.content_type = "image/jpeg"}));
+    VMSG_ASSIGN_OR_RETURN(std::string preview_jpeg, image::EncodeJpeg(preview));
+    VMSG_RETURN_IF_ERROR(store.Put(keys::PersonPreview(id, person.index), preview_jpeg,
+                                   {.content_type = "image/jpeg"}));
   }
   return Status::Ok();
 }
 
 Status PersonDetectionStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(cv::Mat original, LoadOriginal(ctx, item));
-  VMSG_ASSIGN_OR_RETURN(media::Detection detection, params_.detector->Detect(original));
+  VMSG_ASSIGN_OR_RETURN(image::Detection detection, params_.detector->Detect(original));
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
   item.detection = detection;
   // Refuse a missing person before writing anything the next run would take as done.
@@ -66,7 +66,7 @@ Status PersonDetectionStage::Run(StageContext& ctx, WorkItem& item) const {
       StorePersonImages(ctx.store, item.task_id, original, detection, params_.preview_side));
   ctx.logger.Info("pipeline", "persons detected",
                   {{"task_id", item.task_id}, {"persons", detection.persons.size()}});
-  return ctx.store.Put(ObjectKey(item, kPersonsObject), media::DetectionToJson(detection).dump(),
+  return ctx.store.Put(ObjectKey(item, keys::kPersons), image::DetectionToJson(detection).dump(),
                        {.content_type = "application/json"});
 }
 
@@ -75,8 +75,8 @@ Status PersonDetectionStage::Restore(StageContext& ctx, WorkItem& item) const {
   return ChoosePerson(item);
 }
 
-Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
-                                               const media::PersonDetector& detector,
+Result<image::Detection> DetectPersonsInUpload(StageContext& ctx,
+                                               const image::PersonDetector& detector,
                                                const std::string& image_id, std::string upload) {
   std::vector<std::unique_ptr<Stage>> stages;
   VMSG_ASSIGN_OR_RETURN(auto upload_stage, UploadStage::Make({}));
@@ -92,13 +92,12 @@ Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
 }
 
 std::vector<std::string> DetectedObjectKeys(const std::string& image_id,
-                                            const media::Detection& detection) {
-  const WorkItem keys{.task_id = image_id};
-  std::vector<std::string> out = {ObjectKey(keys, kOriginalObject),
-                                  ObjectKey(keys, kPersonsObject)};
-  for (const media::Person& person : detection.persons) {
-    out.push_back(ObjectKey(keys, CropObject(person.index)));
-    out.push_back(PreviewKey(image_id, person.index));
+                                            const image::Detection& detection) {
+  std::vector<std::string> out = {keys::Fill(keys::kOriginal, image_id),
+                                  keys::Fill(keys::kPersons, image_id)};
+  for (const image::Person& person : detection.persons) {
+    out.push_back(keys::PersonCrop(image_id, person.index));
+    out.push_back(keys::PersonPreview(image_id, person.index));
   }
   return out;
 }

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "common/result.h"
-#include "media/person_detector.h"
+#include "base/result.h"
+#include "image/person_detector.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {
@@ -17,7 +17,7 @@ inline constexpr int kPreviewSide = 256;
 class PersonDetectionStage final : public Stage {
  public:
   struct Params {
-    const media::PersonDetector* detector = nullptr;  // not owned; outlives the stage
+    const image::PersonDetector* detector = nullptr;  // not owned; outlives the stage
     int preview_side = kPreviewSide;
     // OK when detector is set and preview_side is 16..1024.
     Status Validate() const;
@@ -40,8 +40,9 @@ class PersonDetectionStage final : public Stage {
 
 // Writes the crops and previews of every person in `detection` for task (or image) `id`.
 // For the detect endpoint, which stores an upload and lets the user choose before any task.
-Status StorePersonImages(blob::ObjectStore& store, const std::string& id, const cv::Mat& original,
-                         const media::Detection& detection, int preview_side = kPreviewSide);
+Status StorePersonImages(objects::ObjectStore& store, const std::string& id,
+                         const cv::Mat& original, const image::Detection& detection,
+                         int preview_side = kPreviewSide);
 
 // For POST /api/person-detection/detect: validates and stores `upload` as step 1 does and
 // detects as step 2 does, for `image_id` (images/uploads/{image_id}/original.jpg, the crops
@@ -49,13 +50,13 @@ Status StorePersonImages(blob::ObjectStore& store, const std::string& id, const 
 // detection: {width, height, persons} in the stored original's pixels, for DetectionToJson.
 // Nobody in the photo is an empty detection, not an error. Refusals are step 1's. A task run
 // later with task_id == image_id reuses all of it (the two steps find their outputs).
-Result<media::Detection> DetectPersonsInUpload(StageContext& ctx,
-                                               const media::PersonDetector& detector,
+Result<image::Detection> DetectPersonsInUpload(StageContext& ctx,
+                                               const image::PersonDetector& detector,
                                                const std::string& image_id, std::string upload);
 
 // The keys DetectPersonsInUpload stored for `image_id` and `detection`: the original, the
 // detection, each person's crop and preview.
 std::vector<std::string> DetectedObjectKeys(const std::string& image_id,
-                                            const media::Detection& detection);
+                                            const image::Detection& detection);
 
 }  // namespace vmsg::pipeline

@@ -5,16 +5,16 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "audio/codec.h"
-#include "common/json.h"
-#include "media/image_io.h"
+#include "base/json.h"
+#include "image/image_io.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/mix_stage.h"
 #include "pipeline/stages/speech_stage.h"
+#include "speech/speech_json.h"
 #include "video/render.h"
 #include "video/still_frame_source.h"
 #include "video/subtitles.h"
 #include "video/talking_photo.h"
-#include "voice/speech_json.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -35,15 +35,15 @@ Status Invalid(const std::string& message) {
 // it is not of the request's format's size.
 Result<cv::Mat> LoadFramed(StageContext& ctx, WorkItem& item) {
   if (item.framed.empty()) {
-    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, kFramedObject)));
-    VMSG_ASSIGN_OR_RETURN(item.framed, media::DecodeStored(png, cv::IMREAD_COLOR));
+    VMSG_ASSIGN_OR_RETURN(std::string png, ctx.store.GetBytes(ObjectKey(item, keys::kFramed)));
+    VMSG_ASSIGN_OR_RETURN(item.framed, image::DecodeStored(png, cv::IMREAD_COLOR));
   }
-  const media::FormatSpec& format = media::SpecOf(item.request.format);
+  const image::FormatSpec& format = image::SpecOf(item.request.format);
   if (item.framed.cols != format.width || item.framed.rows != format.height) {
     return Status::DataLoss("the framed picture is " + std::to_string(item.framed.cols) + "x" +
                             std::to_string(item.framed.rows) + ", the format " +
                             std::string(format.name) + " is " +
-                            media::SizeName(item.request.format));
+                            image::SizeName(item.request.format));
   }
   return item.framed;
 }
@@ -51,22 +51,22 @@ Result<cv::Mat> LoadFramed(StageContext& ctx, WorkItem& item) {
 // The delivered speech: step 6's, or its WAV and timings read back (as ProsodyStage::Restore).
 Status LoadSpeech(StageContext& ctx, WorkItem& item) {
   if (item.speech) return Status::Ok();
-  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, kAdjustedVoiceObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedVoice)));
   VMSG_ASSIGN_OR_RETURN(std::string timings,
-                        ctx.store.GetBytes(ObjectKey(item, kAdjustedTimingsObject)));
-  VMSG_ASSIGN_OR_RETURN(voice::Audio audio, voice::DecodeWav(wav));
+                        ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedTimings)));
+  VMSG_ASSIGN_OR_RETURN(speech::Audio audio, speech::DecodeWav(wav));
   auto json = ParseJson(timings);
   if (!json.ok()) {
     return Status::DataLoss("stored timings are not JSON: " + json.status().message());
   }
-  VMSG_ASSIGN_OR_RETURN(voice::Speech speech, voice::SpeechFromJson(*json, std::move(audio)));
+  VMSG_ASSIGN_OR_RETURN(speech::Speech speech, speech::SpeechFromJson(*json, std::move(audio)));
   item.speech = std::move(speech);
   return Status::Ok();
 }
 
 // The eyes-to-mouth region of the framed face, or an empty rectangle without landmarks.
 cv::Rect FaceFeatures(const std::vector<cv::Point2f>& landmarks, cv::Size frame) {
-  if (landmarks.size() != size_t(media::kLandmarkCount)) return {};
+  if (landmarks.size() != size_t(image::kLandmarkCount)) return {};
   const std::vector<cv::Point2f> features(landmarks.begin() + kFirstFeatureLandmark,
                                           landmarks.end());
   const cv::Rect box = cv::boundingRect(features);
@@ -123,21 +123,21 @@ const StepInfo& RenderStage::Step() const {
 }
 
 std::vector<std::string> RenderStage::Inputs() const {
-  return {std::string(kFramedObject), std::string(kFramedFaceObject),
-          std::string(kAdjustedVoiceObject), std::string(kAdjustedTimingsObject),
-          std::string(kMixedObject)};
+  return {std::string(keys::kFramed), std::string(keys::kFramedFace),
+          std::string(keys::kAdjustedVoice), std::string(keys::kAdjustedTimings),
+          std::string(keys::kMixed)};
 }
 
 std::vector<std::string> RenderStage::Outputs() const {
-  return {std::string(kVideoObject), std::string(kThumbnailObject), std::string(kVideoInfoObject)};
+  return {std::string(keys::kVideo), std::string(keys::kThumbnail), std::string(keys::kVideoInfo)};
 }
 
 Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   const TimePoint started = ctx.clock.Now();
   VMSG_ASSIGN_OR_RETURN(cv::Mat framed, LoadFramed(ctx, item));
   VMSG_RETURN_IF_ERROR(LoadSpeech(ctx, item));
-  const voice::Speech& speech = *item.speech;
-  VMSG_ASSIGN_OR_RETURN(std::string mp3, ctx.store.GetBytes(ObjectKey(item, kMixedObject)));
+  const speech::Speech& speech = *item.speech;
+  VMSG_ASSIGN_OR_RETURN(std::string mp3, ctx.store.GetBytes(ObjectKey(item, keys::kMixed)));
   VMSG_ASSIGN_OR_RETURN(audio::Sound mixed,
                         audio::DecodeAudio(mp3, video::kAudioSampleRate, video::kAudioChannels));
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
@@ -153,7 +153,7 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
                .frame_count = frame_count,
                .seed = std::hash<std::string>{}(item.task_id),
                .energy = video::MotionEnergy(item.applied_preset.value_or(
-                   item.request.prosody.preset.value_or(voice::ProsodyPreset::kNeutral)))}));
+                   item.request.prosody.preset.value_or(speech::ProsodyPreset::kNeutral)))}));
   std::unique_ptr<video::Subtitles> subtitles;
   if (params_.subtitles) {
     video::SubtitleOptions options = video::SubtitleOptions::ForFrame(framed.size());
@@ -168,11 +168,11 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(video::RenderedVideo video,
                         video::RenderVideo(*frames, subtitles.get(), mixed, options, ctx.cancel));
   VMSG_ASSIGN_OR_RETURN(std::string jpeg,
-                        media::EncodeJpeg(video.thumbnail, params_.thumbnail_jpeg_quality));
+                        image::EncodeJpeg(video.thumbnail, params_.thumbnail_jpeg_quality));
   Json info = {{"duration_seconds", video.duration_seconds},
                {"frames", video.frames},
                {"fps", video::kVideoFps},
-               {"format", std::string(media::FormatName(item.request.format))},
+               {"format", std::string(image::FormatName(item.request.format))},
                {"width", framed.cols},
                {"height", framed.rows},
                {"face_animated", frames->animates_face()},
@@ -186,11 +186,11 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   }
   // The video last: once it exists, its companions do too.
   VMSG_RETURN_IF_ERROR(
-      ctx.store.Put(ObjectKey(item, kThumbnailObject), jpeg, {.content_type = "image/jpeg"}));
-  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, kVideoInfoObject), info.dump(),
+      ctx.store.Put(ObjectKey(item, keys::kThumbnail), jpeg, {.content_type = "image/jpeg"}));
+  VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, keys::kVideoInfo), info.dump(),
                                      {.content_type = "application/json"}));
   VMSG_RETURN_IF_ERROR(
-      ctx.store.Put(ObjectKey(item, kVideoObject), video.mp4, {.content_type = "video/mp4"}));
+      ctx.store.Put(ObjectKey(item, keys::kVideo), video.mp4, {.content_type = "video/mp4"}));
   const auto elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock.Now() - started);
   ctx.logger.Info("pipeline", "video encoded",

@@ -16,10 +16,6 @@
 
 namespace vmsg::pipeline {
 
-inline constexpr std::string_view kVideoObject = "videos/{task}/final_video.mp4";
-inline constexpr std::string_view kThumbnailObject = "videos/{task}/thumbnail.jpg";
-inline constexpr std::string_view kVideoInfoObject = "videos/{task}/video.json";
-
 // Makes the frames of a task's video. The source must have input.frame_count frames.
 using FrameSourceFactory = std::function<Result<std::unique_ptr<video::FrameSource>>(
     const video::FrameSourceInput& input)>;

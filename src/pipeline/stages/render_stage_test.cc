@@ -10,18 +10,18 @@
 
 #include "audio/codec.h"
 #include "audio/mix.h"
-#include "common/json.h"
-#include "media/image_io.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
-#include "pipeline/testing/synthetic_images.h"
+#include "base/json.h"
+#include "image/image_io.h"
+#include "speech/speaker.h"
+#include "speech/speech_json.h"
+#include "speech/system_voices.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
+#include "testing/synthetic_images.h"
+#include "testing/test_mp4.h"
 #include "video/mp4_probe.h"
 #include "video/still_frame_source.h"
 #include "video/subtitles.h"
-#include "video/test_mp4.h"
-#include "voice/speaker.h"
-#include "voice/speech_json.h"
-#include "voice/system_voices.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -32,7 +32,7 @@ constexpr char kMessage[] = "お誕生日おめでとう。素敵な一年にな
 // mid-encode.
 class CancelAtFrame final : public video::FrameSource {
  public:
-  CancelAtFrame(std::unique_ptr<video::FrameSource> inner, int at, worker::CancellationToken& token)
+  CancelAtFrame(std::unique_ptr<video::FrameSource> inner, int at, CancellationToken& token)
       : inner_(std::move(inner)), at_(at), token_(token) {}
   int frame_count() const override { return inner_->frame_count(); }
   Result<cv::Mat> Frame(int index) const override {
@@ -43,19 +43,19 @@ class CancelAtFrame final : public video::FrameSource {
  private:
   std::unique_ptr<video::FrameSource> inner_;
   const int at_;
-  worker::CancellationToken& token_;
+  CancellationToken& token_;
 };
 
 class RenderStageTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    auto jtalk = speech::NewOpenJTalkSynthesizer();
     ASSERT_TRUE(jtalk.ok()) << jtalk.status();
     jtalk_ = std::move(jtalk).value().release();
-    speaker_ = new voice::Speaker(jtalk_, nullptr);
-    auto spoken = speaker_->Synthesize(kMessage, voice::DefaultFemaleVoice(), {});
+    speaker_ = new speech::Speaker(jtalk_, nullptr);
+    auto spoken = speaker_->Synthesize(kMessage, speech::DefaultFemaleVoice(), {});
     ASSERT_TRUE(spoken.ok()) << spoken.status();
-    speech_ = new voice::Speech(std::move(spoken->speech));
+    speech_ = new speech::Speech(std::move(spoken->speech));
   }
   static void TearDownTestSuite() {
     delete speech_;
@@ -65,18 +65,18 @@ class RenderStageTest : public ::testing::Test {
 
   // Stores what steps 4, 6 and 7 leave for `task`; returns the mixed sound's duration.
   double StoreInputs(const std::string& task) {
-    framed_ = testing::MakeSyntheticPortrait(cv::Size(512, 910), 7).image;
+    framed_ = test::MakeSyntheticPortrait(cv::Size(512, 910), 7).image;
     EXPECT_TRUE(store_
                     ->Put("images/uploads/" + task + "/optimized_512x910.png",
-                          *media::EncodePng(framed_), {"image/png"})
+                          *image::EncodePng(framed_), {"image/png"})
                     .ok());
     const std::string dir = "voices/generated/" + task + "/";
     EXPECT_TRUE(
-        store_->Put(dir + "prosody_adjusted.wav", voice::EncodeWav(speech_->audio), {"audio/wav"})
+        store_->Put(dir + "prosody_adjusted.wav", speech::EncodeWav(speech_->audio), {"audio/wav"})
             .ok());
     EXPECT_TRUE(store_
                     ->Put(dir + "prosody_adjusted_timings.json",
-                          voice::SpeechTimingsToJson(*speech_).dump(), {"application/json"})
+                          speech::SpeechTimingsToJson(*speech_).dump(), {"application/json"})
                     .ok());
     auto mixed = audio::Mix(*speech_, nullptr, {});
     EXPECT_TRUE(mixed.ok()) << mixed.status();
@@ -99,19 +99,19 @@ class RenderStageTest : public ::testing::Test {
     return stage.Run(ctx, item);
   }
 
-  static voice::SpeechSynthesizer* jtalk_;
-  static voice::Speaker* speaker_;
-  static voice::Speech* speech_;
+  static speech::SpeechSynthesizer* jtalk_;
+  static speech::Speaker* speaker_;
+  static speech::Speech* speech_;
   cv::Mat framed_;
   FakeClock clock_{TimePoint(std::chrono::seconds(1'700'000'000))};
-  std::unique_ptr<blob::ObjectStore> store_ = testing::NewMemoryObjectStore(clock_);
-  testing::RecordingProgressSink progress_;
-  worker::CancellationToken cancel_;
+  std::unique_ptr<objects::ObjectStore> store_ = test::NewMemoryObjectStore(clock_);
+  test::RecordingProgressSink progress_;
+  CancellationToken cancel_;
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
 };
-voice::SpeechSynthesizer* RenderStageTest::jtalk_ = nullptr;
-voice::Speaker* RenderStageTest::speaker_ = nullptr;
-voice::Speech* RenderStageTest::speech_ = nullptr;
+speech::SpeechSynthesizer* RenderStageTest::jtalk_ = nullptr;
+speech::Speaker* RenderStageTest::speaker_ = nullptr;
+speech::Speech* RenderStageTest::speech_ = nullptr;
 
 TEST_F(RenderStageTest, RendersTheStoredInputsIntoTheSpecsVideo) {
   const double mixed_seconds = StoreInputs("task-20");
@@ -126,7 +126,7 @@ TEST_F(RenderStageTest, RendersTheStoredInputsIntoTheSpecsVideo) {
   ASSERT_TRUE(mp4.ok());
   auto info = video::ProbeMp4(*mp4);
   ASSERT_TRUE(info.ok()) << info.status();
-  video::testing::ExpectPhoneMp4(*info);
+  test::ExpectPhoneMp4(*info);
   EXPECT_EQ(info->channels, 2);
   EXPECT_NEAR(info->duration_seconds, mixed_seconds, 0.05);
   EXPECT_EQ(info->video_frames, video::FrameCountFor(mixed_seconds, 25));
@@ -172,7 +172,7 @@ TEST_F(RenderStageTest, ACancelMidEncodeStoresNothing) {
   ASSERT_TRUE(stage.ok());
   WorkItem item = Item("task-21");
   EXPECT_TRUE(Run(**stage, item).IsCancelled());
-  Result<blob::ListPage> page = store_->List("videos/", "", 100);
+  Result<objects::ListPage> page = store_->List("videos/", "", 100);
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->objects.empty());
 }
@@ -192,10 +192,10 @@ TEST_F(RenderStageTest, SubtitlesShowTheMessageAsWrittenOverRealTimings) {
   EXPECT_EQ(shown(**ja, ""), kMessage);
   EXPECT_NEAR((*ja)->pages().front().start, 1.0 + speech_->words.front().start, 1e-9);
 
-  auto flite = voice::NewFliteSynthesizer();
-  voice::Speaker english(nullptr, flite.get());
+  auto flite = speech::NewFliteSynthesizer();
+  speech::Speaker english(nullptr, flite.get());
   constexpr char kEnglish[] = "Happy birthday, Anna! Here are 3 wishes for a wonderful year.";
-  auto spoken = english.Synthesize(kEnglish, voice::EnglishFemaleVoice(), {});
+  auto spoken = english.Synthesize(kEnglish, speech::EnglishFemaleVoice(), {});
   ASSERT_TRUE(spoken.ok()) << spoken.status();
   auto en = video::Subtitles::Make(spoken->speech, kEnglish, 1.0);
   ASSERT_TRUE(en.ok()) << en.status();

@@ -1,26 +1,26 @@
 #include "pipeline/stages/speech_stage.h"
 
-#include "common/json.h"
-#include "voice/speech_json.h"
+#include "base/json.h"
+#include "speech/speech_json.h"
 
 namespace vmsg::pipeline {
 namespace {
 
 // Speaks the request's text with `prosody` and stores the WAV and its timings.
-Result<voice::SpokenMessage> SpeakAndStore(const voice::Speaker& speaker, StageContext& ctx,
-                                           const WorkItem& item,
-                                           const voice::ProsodyParams& prosody,
-                                           std::string_view wav_object,
-                                           std::string_view timings_object) {
-  VMSG_ASSIGN_OR_RETURN(voice::SpokenMessage spoken,
+Result<speech::SpokenMessage> SpeakAndStore(const speech::Speaker& speaker, StageContext& ctx,
+                                            const WorkItem& item,
+                                            const speech::ProsodyParams& prosody,
+                                            std::string_view wav_object,
+                                            std::string_view timings_object) {
+  VMSG_ASSIGN_OR_RETURN(speech::SpokenMessage spoken,
                         speaker.Synthesize(item.request.text, item.request.voice, prosody));
   VMSG_RETURN_IF_ERROR(ctx.cancel.CheckCancelled());
   // The timings go first: the WAV is the output whose presence marks the step done.
   VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, timings_object),
-                                     DumpJson(voice::SpeechTimingsToJson(spoken.speech)),
+                                     DumpJson(speech::SpeechTimingsToJson(spoken.speech)),
                                      {"application/json"}));
   VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, wav_object),
-                                     voice::EncodeWav(spoken.speech.audio), {"audio/wav"}));
+                                     speech::EncodeWav(spoken.speech.audio), {"audio/wav"}));
   return spoken;
 }
 
@@ -32,13 +32,13 @@ const StepInfo& SpeechStage::Step() const {
 }
 
 std::vector<std::string> SpeechStage::Outputs() const {
-  return {std::string(kBaseTimingsObject), std::string(kBaseVoiceObject)};
+  return {std::string(keys::kBaseTimings), std::string(keys::kBaseVoice)};
 }
 
 Status SpeechStage::Run(StageContext& ctx, WorkItem& item) const {
-  voice::ProsodyParams neutral;
-  neutral.preset = voice::ProsodyPreset::kNeutral;
-  return SpeakAndStore(speaker_, ctx, item, neutral, kBaseVoiceObject, kBaseTimingsObject).status();
+  speech::ProsodyParams neutral;
+  neutral.preset = speech::ProsodyPreset::kNeutral;
+  return SpeakAndStore(speaker_, ctx, item, neutral, keys::kBaseVoice, keys::kBaseTimings).status();
 }
 
 const StepInfo& ProsodyStage::Step() const {
@@ -48,28 +48,28 @@ const StepInfo& ProsodyStage::Step() const {
 }
 
 std::vector<std::string> ProsodyStage::Outputs() const {
-  return {std::string(kAdjustedTimingsObject), std::string(kAdjustedVoiceObject)};
+  return {std::string(keys::kAdjustedTimings), std::string(keys::kAdjustedVoice)};
 }
 
 Status ProsodyStage::Run(StageContext& ctx, WorkItem& item) const {
   VMSG_RETURN_IF_ERROR(item.request.prosody.Validate());
-  VMSG_ASSIGN_OR_RETURN(voice::SpokenMessage spoken,
+  VMSG_ASSIGN_OR_RETURN(speech::SpokenMessage spoken,
                         SpeakAndStore(speaker_, ctx, item, item.request.prosody,
-                                      kAdjustedVoiceObject, kAdjustedTimingsObject));
+                                      keys::kAdjustedVoice, keys::kAdjustedTimings));
   item.applied_preset = spoken.preset;
   item.speech = std::move(spoken.speech);
   return Status::Ok();
 }
 
 Status ProsodyStage::Restore(StageContext& ctx, WorkItem& item) const {
-  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, kAdjustedVoiceObject)));
+  VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedVoice)));
   VMSG_ASSIGN_OR_RETURN(std::string timings,
-                        ctx.store.GetBytes(ObjectKey(item, kAdjustedTimingsObject)));
-  VMSG_ASSIGN_OR_RETURN(voice::Audio audio, voice::DecodeWav(wav));
+                        ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedTimings)));
+  VMSG_ASSIGN_OR_RETURN(speech::Audio audio, speech::DecodeWav(wav));
   auto json = ParseJson(timings);
   if (!json.ok())
     return Status::DataLoss("stored timings are not JSON: " + json.status().message());
-  VMSG_ASSIGN_OR_RETURN(voice::Speech speech, voice::SpeechFromJson(*json, std::move(audio)));
+  VMSG_ASSIGN_OR_RETURN(speech::Speech speech, speech::SpeechFromJson(*json, std::move(audio)));
   item.speech = std::move(speech);
   return Status::Ok();
 }

@@ -5,28 +5,20 @@
 // prosody_adjusted.wav, which the later steps mix and animate. Pitch and tempo are set
 // inside the engines, so a change of delivery is a second synthesis rather than a filter,
 // and the timings (phonemes, moras or words, mouth shapes) stay exact. Each WAV has its
-// timings beside it as JSON (voice/speech_json.h), so a redelivered task resumes with them.
+// timings beside it as JSON (speech/speech_json.h), so a redelivered task resumes with them.
 #pragma once
 
 #include <memory>
 
 #include "pipeline/stage.h"
-#include "voice/speaker.h"
+#include "speech/speaker.h"
 
 namespace vmsg::pipeline {
-
-inline constexpr std::string_view kBaseVoiceObject = "voices/generated/{task}/base_voice.wav";
-inline constexpr std::string_view kBaseTimingsObject =
-    "voices/generated/{task}/base_voice_timings.json";
-inline constexpr std::string_view kAdjustedVoiceObject =
-    "voices/generated/{task}/prosody_adjusted.wav";
-inline constexpr std::string_view kAdjustedTimingsObject =
-    "voices/generated/{task}/prosody_adjusted_timings.json";
 
 class SpeechStage final : public Stage {
  public:
   // `speaker` must outlive the stage.
-  explicit SpeechStage(const voice::Speaker& speaker) : speaker_(speaker) {}
+  explicit SpeechStage(const speech::Speaker& speaker) : speaker_(speaker) {}
 
   const StepInfo& Step() const override;
   std::vector<std::string> Inputs() const override { return {}; }
@@ -36,12 +28,12 @@ class SpeechStage final : public Stage {
   Status Run(StageContext& ctx, WorkItem& item) const override;
 
  private:
-  const voice::Speaker& speaker_;
+  const speech::Speaker& speaker_;
 };
 
 class ProsodyStage final : public Stage {
  public:
-  explicit ProsodyStage(const voice::Speaker& speaker) : speaker_(speaker) {}
+  explicit ProsodyStage(const speech::Speaker& speaker) : speaker_(speaker) {}
 
   const StepInfo& Step() const override;
   std::vector<std::string> Inputs() const override { return {}; }
@@ -52,7 +44,7 @@ class ProsodyStage final : public Stage {
   Status Restore(StageContext& ctx, WorkItem& item) const override;
 
  private:
-  const voice::Speaker& speaker_;
+  const speech::Speaker& speaker_;
 };
 
 }  // namespace vmsg::pipeline

@@ -8,14 +8,14 @@
 
 #include "audio/codec.h"
 #include "audio/loudness.h"
-#include "common/json.h"
+#include "base/json.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stages/mix_stage.h"
 #include "pipeline/stages/speech_stage.h"
-#include "pipeline/testing/memory_object_store.h"
-#include "pipeline/testing/recording_progress_sink.h"
-#include "voice/speech_json.h"
-#include "voice/system_voices.h"
+#include "speech/speech_json.h"
+#include "speech/system_voices.h"
+#include "testing/memory_object_store.h"
+#include "testing/recording_progress_sink.h"
 
 namespace vmsg::pipeline {
 namespace {
@@ -25,11 +25,11 @@ constexpr char kMessage[] = "お誕生日おめでとう。素敵な一年にな
 class SpeechStagesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto jtalk = voice::NewOpenJTalkSynthesizer();
+    auto jtalk = speech::NewOpenJTalkSynthesizer();
     ASSERT_TRUE(jtalk.ok()) << jtalk.status();
     jtalk_ = std::move(jtalk).value().release();
-    flite_ = voice::NewFliteSynthesizer().release();
-    speaker_ = new voice::Speaker(jtalk_, flite_);
+    flite_ = speech::NewFliteSynthesizer().release();
+    speaker_ = new speech::Speaker(jtalk_, flite_);
   }
   static void TearDownTestSuite() {
     delete speaker_;
@@ -51,42 +51,42 @@ class SpeechStagesTest : public ::testing::Test {
   WorkItem Item(std::string task_id) {
     WorkItem item{.task_id = std::move(task_id)};
     item.request.text = kMessage;
-    item.request.voice = voice::DefaultFemaleVoice();
+    item.request.voice = speech::DefaultFemaleVoice();
     return item;
   }
 
   std::vector<std::string> KeysAndEtags() {
-    Result<blob::ListPage> page = store_->List("", "", 100);
+    Result<objects::ListPage> page = store_->List("", "", 100);
     EXPECT_TRUE(page.ok());
     std::vector<std::string> keys;
     if (page.ok()) {
-      for (const blob::ObjectInfo& o : page->objects) {
+      for (const objects::ObjectInfo& o : page->objects) {
         keys.push_back(o.key + " " + o.etag + " " + FormatIso8601(o.last_modified));
       }
     }
     return keys;
   }
 
-  voice::Audio StoredAudio(const std::string& key) {
+  speech::Audio StoredAudio(const std::string& key) {
     auto bytes = store_->GetBytes(key);
     EXPECT_TRUE(bytes.ok()) << key;
-    auto audio = voice::DecodeWav(bytes.value_or(""));
+    auto audio = speech::DecodeWav(bytes.value_or(""));
     EXPECT_TRUE(audio.ok()) << key;
-    return audio.value_or(voice::Audio{});
+    return audio.value_or(speech::Audio{});
   }
 
-  static voice::SpeechSynthesizer* jtalk_;
-  static voice::SpeechSynthesizer* flite_;
-  static voice::Speaker* speaker_;
+  static speech::SpeechSynthesizer* jtalk_;
+  static speech::SpeechSynthesizer* flite_;
+  static speech::Speaker* speaker_;
   FakeClock clock_{TimePoint(std::chrono::seconds(1'700'000'000))};
-  std::unique_ptr<blob::ObjectStore> store_ = testing::NewMemoryObjectStore(clock_);
-  testing::RecordingProgressSink progress_;
-  worker::CancellationToken cancel_;
+  std::unique_ptr<objects::ObjectStore> store_ = test::NewMemoryObjectStore(clock_);
+  test::RecordingProgressSink progress_;
+  CancellationToken cancel_;
   Logger logger_{LogFormat::kText, LogLevel::kError, clock_, [](std::string_view) {}};
 };
-voice::SpeechSynthesizer* SpeechStagesTest::jtalk_ = nullptr;
-voice::SpeechSynthesizer* SpeechStagesTest::flite_ = nullptr;
-voice::Speaker* SpeechStagesTest::speaker_ = nullptr;
+speech::SpeechSynthesizer* SpeechStagesTest::jtalk_ = nullptr;
+speech::SpeechSynthesizer* SpeechStagesTest::flite_ = nullptr;
+speech::Speaker* SpeechStagesTest::speaker_ = nullptr;
 
 TEST_F(SpeechStagesTest, StoresTheBaseAndTheAdjustedVoiceWithTheirTimings) {
   WorkItem item = Item("task-5");
@@ -95,11 +95,11 @@ TEST_F(SpeechStagesTest, StoresTheBaseAndTheAdjustedVoiceWithTheirTimings) {
   EXPECT_EQ(progress_.percentages, (std::vector<int>{60, 70}));
   EXPECT_EQ(progress_.steps, (std::vector<std::string>{"voice_synthesis", "prosody_adjustment"}));
 
-  const voice::Audio base = StoredAudio("voices/generated/task-5/base_voice.wav");
-  const voice::Audio adjusted = StoredAudio("voices/generated/task-5/prosody_adjusted.wav");
+  const speech::Audio base = StoredAudio("voices/generated/task-5/base_voice.wav");
+  const speech::Audio adjusted = StoredAudio("voices/generated/task-5/prosody_adjusted.wav");
   // The message asks for a celebration; the user's speed 1.5 shortens step 6 only.
   ASSERT_TRUE(item.applied_preset.has_value());
-  EXPECT_EQ(*item.applied_preset, voice::ProsodyPreset::kCelebration);
+  EXPECT_EQ(*item.applied_preset, speech::ProsodyPreset::kCelebration);
   EXPECT_LT(adjusted.duration_seconds(), base.duration_seconds() * 0.8);
   ASSERT_TRUE(item.speech.has_value());
   EXPECT_EQ(item.speech->audio.samples.size(), adjusted.samples.size());
@@ -109,7 +109,7 @@ TEST_F(SpeechStagesTest, StoresTheBaseAndTheAdjustedVoiceWithTheirTimings) {
     const std::string dir = "voices/generated/task-5/";
     auto timings = ParseJson(*store_->GetBytes(dir + name + "_timings.json"));
     ASSERT_TRUE(timings.ok());
-    auto speech = voice::SpeechFromJson(*timings, StoredAudio(dir + name + ".wav"));
+    auto speech = speech::SpeechFromJson(*timings, StoredAudio(dir + name + ".wav"));
     ASSERT_TRUE(speech.ok()) << name << ": " << speech.status();
     EXPECT_FALSE(speech->units.empty());
     EXPECT_EQ((*timings)["language"], "ja");
@@ -126,7 +126,7 @@ TEST_F(SpeechStagesTest, ARedeliveredTaskReusesBothStepsAndGetsItsTimingsBack) {
   ASSERT_TRUE(Run(again).ok());
   EXPECT_EQ(again.reused, (std::vector<std::string>{"voice_synthesis", "prosody_adjustment"}));
   ASSERT_TRUE(again.speech.has_value());
-  EXPECT_EQ(voice::SpeechTimingsToJson(*again.speech), voice::SpeechTimingsToJson(*first.speech));
+  EXPECT_EQ(speech::SpeechTimingsToJson(*again.speech), speech::SpeechTimingsToJson(*first.speech));
   EXPECT_EQ(KeysAndEtags(), keys_before);  // nothing was written again
 }
 
@@ -139,7 +139,7 @@ TEST_F(SpeechStagesTest, RefusalsStoreNothing) {
   Status refused = Run(too_fast);
   EXPECT_EQ(refused.reason(), "invalid_prosody");
   EXPECT_NE(refused.message().find("speed"), std::string::npos) << refused;
-  Result<blob::ListPage> page = store_->List("voices/generated/task-7/", "", 100);
+  Result<objects::ListPage> page = store_->List("voices/generated/task-7/", "", 100);
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->objects.empty());
   // Step 5 of task-8 ran (its delivery is neutral); step 6 stored nothing.

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "common/result.h"
-#include "media/image_io.h"
+#include "base/result.h"
+#include "image/image_io.h"
 #include "pipeline/stage.h"
 
 namespace vmsg::pipeline {
@@ -19,8 +19,8 @@ class UploadStage final : public Stage {
  public:
   struct Params {
     int max_side = kStoredOriginalMaxSide;
-    int jpeg_quality = media::kDefaultJpegQuality;
-    // OK when max_side >= media::kMinImageSide and jpeg_quality is 1..100.
+    int jpeg_quality = image::kDefaultJpegQuality;
+    // OK when max_side >= image::kMinImageSide and jpeg_quality is 1..100.
     Status Validate() const;
   };
 

@@ -1,0 +1,197 @@
+// WAV encoding and decoding (little-endian RIFF, written and read byte by byte so the code
+// does not depend on the host's endianness), gain, RMS and windowed-sinc resampling.
+#include "audio/pcm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <numbers>
+#include <sstream>
+
+namespace vmsg::speech {
+namespace {
+
+constexpr uint16_t kFormatPcm = 1;
+constexpr uint16_t kFormatFloat = 3;
+constexpr uint16_t kFormatExtensible = 0xFFFE;
+constexpr int kBitsPerSample = 16;
+constexpr double kInt16Scale = 32767.0;
+// Half-width of the resampling kernel in zero crossings of the lower rate's sinc.
+constexpr int kSincZeroCrossings = 16;
+
+void PutU16(std::string& out, uint16_t v) {
+  out.push_back(static_cast<char>(v & 0xFF));
+  out.push_back(static_cast<char>(v >> 8));
+}
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint32_t GetU32(std::string_view b, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(b[at + i]);
+  return v;
+}
+
+uint16_t GetU16(std::string_view b, size_t at) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) |
+                               (static_cast<uint8_t>(b[at + 1]) << 8));
+}
+
+Status Invalid(std::string message) {
+  return Status::InvalidArgument("WAV: " + std::move(message), "invalid_wav");
+}
+
+}  // namespace
+
+std::string EncodeWav(const Audio& audio) {
+  const uint32_t data_bytes = static_cast<uint32_t>(audio.samples.size() * 2);
+  std::string out;
+  out.reserve(44 + data_bytes);
+  out += "RIFF";
+  PutU32(out, 36 + data_bytes);
+  out += "WAVEfmt ";
+  PutU32(out, 16);
+  PutU16(out, kFormatPcm);
+  PutU16(out, 1);  // mono
+  PutU32(out, static_cast<uint32_t>(audio.sample_rate));
+  PutU32(out, static_cast<uint32_t>(audio.sample_rate) * 2);
+  PutU16(out, 2);  // block align
+  PutU16(out, kBitsPerSample);
+  out += "data";
+  PutU32(out, data_bytes);
+  for (float s : audio.samples) {
+    const double clipped = std::clamp(static_cast<double>(s), -1.0, 1.0);
+    PutU16(out, static_cast<uint16_t>(static_cast<int16_t>(std::lround(clipped * kInt16Scale))));
+  }
+  return out;
+}
+
+Result<Audio> DecodeWav(std::string_view b) {
+  if (b.size() < 12 || b.substr(0, 4) != "RIFF" || b.substr(8, 4) != "WAVE") {
+    return Invalid("not a RIFF/WAVE file");
+  }
+  uint16_t format = 0, channels = 0, bits = 0;
+  uint32_t rate = 0;
+  bool have_fmt = false;
+  size_t at = 12;
+  while (at + 8 <= b.size()) {
+    const std::string_view id = b.substr(at, 4);
+    const uint32_t size = GetU32(b, at + 4);
+    const size_t body = at + 8;
+    if (id == "fmt ") {
+      if (size < 16 || body + size > b.size()) return Invalid("truncated fmt chunk");
+      format = GetU16(b, body);
+      channels = GetU16(b, body + 2);
+      rate = GetU32(b, body + 4);
+      bits = GetU16(b, body + 14);
+      if (format == kFormatExtensible && size >= 26) format = GetU16(b, body + 24);
+      have_fmt = true;
+    } else if (id == "data") {
+      if (!have_fmt) return Invalid("data chunk before fmt chunk");
+      if (channels == 0 || rate == 0 || rate > 1'000'000) return Invalid("bad channels or rate");
+      const bool pcm16 = format == kFormatPcm && bits == 16;
+      const bool float32 = format == kFormatFloat && bits == 32;
+      if (!pcm16 && !float32) return Invalid("only 16-bit PCM and 32-bit float are supported");
+      // Writers that stream set the data size to 0 or 0xFFFFFFFF; take what is there.
+      const size_t available = b.size() - body;
+      const size_t bytes = (size == 0 || size > available) ? available : size;
+      const size_t frame = static_cast<size_t>(channels) * (bits / 8);
+      Audio audio;
+      audio.sample_rate = static_cast<int>(rate);
+      audio.samples.resize(bytes / frame);
+      for (size_t i = 0; i < audio.samples.size(); ++i) {
+        double sum = 0;
+        for (size_t c = 0; c < channels; ++c) {
+          const size_t p = body + i * frame + c * (bits / 8);
+          if (pcm16) {
+            sum += static_cast<int16_t>(GetU16(b, p)) / 32768.0;
+          } else {
+            const uint32_t u = GetU32(b, p);
+            float f;
+            static_assert(sizeof f == sizeof u);
+            std::memcpy(&f, &u, sizeof f);
+            sum += f;
+          }
+        }
+        audio.samples[i] = static_cast<float>(sum / channels);
+      }
+      return audio;
+    }
+    if (size > b.size() - body) return Invalid("truncated chunk");
+    at = body + size + (size & 1);  // chunks are padded to even sizes
+  }
+  return Invalid("no data chunk");
+}
+
+Status WriteWavFile(const std::filesystem::path& path, const Audio& audio) {
+  const std::string bytes = EncodeWav(audio);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return Status::Internal("writing " + path.string() + " failed");
+  return Status::Ok();
+}
+
+Result<Audio> ReadWavFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path.string());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  auto audio = DecodeWav(buffer.str());
+  if (!audio.ok()) return audio.status().WithContext(path.string());
+  return audio;
+}
+
+void ApplyGainDb(Audio& audio, double gain_db) {
+  const float factor = static_cast<float>(std::pow(10.0, gain_db / 20.0));
+  for (float& s : audio.samples) s *= factor;
+}
+
+double Rms(const Audio& audio, size_t begin, size_t end) {
+  end = std::min(end, audio.samples.size());
+  if (begin >= end) return 0;
+  double sum = 0;
+  for (size_t i = begin; i < end; ++i)
+    sum += static_cast<double>(audio.samples[i]) * audio.samples[i];
+  return std::sqrt(sum / static_cast<double>(end - begin));
+}
+
+Audio Resample(const Audio& audio, int target_rate) {
+  if (audio.sample_rate == target_rate || audio.sample_rate <= 0) {
+    Audio copy = audio;
+    if (copy.sample_rate <= 0) copy.sample_rate = target_rate;
+    return copy;
+  }
+  const double ratio = static_cast<double>(target_rate) / audio.sample_rate;
+  // Cut off at the lower of the two Nyquist frequencies, in input-sample units.
+  const double cutoff = std::min(1.0, ratio);
+  const double half_width = kSincZeroCrossings / cutoff;
+  const size_t n_in = audio.samples.size();
+  const size_t n_out = static_cast<size_t>(std::llround(static_cast<double>(n_in) * ratio));
+  Audio out;
+  out.sample_rate = target_rate;
+  out.samples.resize(n_out);
+  for (size_t j = 0; j < n_out; ++j) {
+    const double center = static_cast<double>(j) / ratio;
+    const long first = static_cast<long>(std::ceil(center - half_width));
+    const long last = static_cast<long>(std::floor(center + half_width));
+    double sum = 0, weight_sum = 0;
+    for (long i = std::max(first, 0L); i <= last && i < static_cast<long>(n_in); ++i) {
+      const double x = (static_cast<double>(i) - center) * cutoff;
+      const double sinc = x == 0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
+      // Hann window over the kernel's extent.
+      const double window = 0.5 + 0.5 * std::cos(std::numbers::pi * x / kSincZeroCrossings);
+      const double w = sinc * window;
+      sum += w * audio.samples[static_cast<size_t>(i)];
+      weight_sum += w;
+    }
+    // Normalising by the weight sum keeps DC gain at 1, also at the edges.
+    out.samples[j] = static_cast<float>(weight_sum != 0 ? sum / weight_sum : 0.0);
+  }
+  return out;
+}
+
+}  // namespace vmsg::speech
