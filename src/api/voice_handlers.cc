@@ -78,8 +78,7 @@ http::Response Synthesize(library::VoiceService& service, const std::string& bod
   const std::string text = j["text"].get<std::string>();
   Result<speech::SpokenMessage> spoken = service.speaker().Synthesize(text, *params, prosody);
   if (!spoken.ok()) return http::ProblemFromStatus(spoken.status(), request.request_id);
-  http::Response r =
-      http::Response::Text(200, speech::EncodeWav(spoken->speech.audio), "audio/wav");
+  http::Response r = http::Response::Text(200, audio::EncodeWav(spoken->speech.audio), "audio/wav");
   r.headers.Set("X-Prosody-Preset", std::string(speech::PresetName(spoken->preset)));
   r.headers.Set("Cache-Control", "no-store");
   return r;

@@ -25,8 +25,6 @@ extern "C" {
 namespace vmsg::audio {
 namespace {
 
-constexpr double kInt16Scale = 32767.0;
-
 Status Unsupported(const std::string& message) {
   return Status::InvalidArgument("audio: " + message, std::string(kUnsupportedAudio));
 }
@@ -547,37 +545,6 @@ Result<std::string> EncodeAudio(const Sound& sound, AudioFormat format_choice, i
 
 Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options) {
   return EncodeAudio(sound, AudioFormat::kMp3, options.bit_rate);
-}
-
-std::string EncodeWav(const Sound& sound) {
-  if (sound.channels == 1) {
-    return speech::EncodeWav(speech::Audio{sound.sample_rate, sound.samples});
-  }
-  // Stereo: the same 44-byte header as speech::EncodeWav with two channels.
-  const auto channels = static_cast<uint32_t>(sound.channels);
-  const auto data_bytes = static_cast<uint32_t>(sound.samples.size() * 2);
-  std::string out;
-  out.reserve(44 + data_bytes);
-  auto put = [&out](uint32_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-  };
-  out += "RIFF";
-  put(36 + data_bytes, 4);
-  out += "WAVEfmt ";
-  put(16, 4);
-  put(1, 2);  // PCM
-  put(channels, 2);
-  put(static_cast<uint32_t>(sound.sample_rate), 4);
-  put(static_cast<uint32_t>(sound.sample_rate) * channels * 2, 4);
-  put(channels * 2, 2);
-  put(16, 2);
-  out += "data";
-  put(data_bytes, 4);
-  for (float s : sound.samples) {
-    const double clipped = std::clamp(static_cast<double>(s), -1.0, 1.0);
-    put(static_cast<uint16_t>(static_cast<int16_t>(std::lround(clipped * kInt16Scale))), 2);
-  }
-  return out;
 }
 
 }  // namespace vmsg::audio

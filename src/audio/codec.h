@@ -74,7 +74,4 @@ struct Mp3Options {
 // MPEG-1/2 allows (48000, 44100, 32000, 24000, ...).
 Result<std::string> EncodeMp3(const Sound& sound, const Mp3Options& options = {});
 
-// A RIFF/WAVE file, 16-bit PCM, mono or stereo (mono through speech::EncodeWav).
-std::string EncodeWav(const Sound& sound);
-
 }  // namespace vmsg::audio

@@ -56,11 +56,11 @@ std::vector<Span> MergeSpans(std::vector<Span> spans, double merge_gap) {
   return merged;
 }
 
-std::vector<Span> EnvelopeActivity(const speech::Audio& audio) {
+std::vector<Span> EnvelopeActivity(const audio::Sound& audio) {
   const size_t hop = std::max<size_t>(1, ToFrames(kEnvelopeFrameSeconds, audio.sample_rate));
   std::vector<double> level_db;
   for (size_t at = 0; at < audio.samples.size(); at += hop) {
-    const double rms = speech::Rms(audio, at, at + hop);
+    const double rms = audio::Rms(audio, at, at + hop);
     level_db.push_back(rms > 0 ? 20 * std::log10(rms) : -std::numeric_limits<double>::infinity());
   }
   if (level_db.empty()) return {};
@@ -184,7 +184,7 @@ Result<MixResult> Mix(const speech::Speech& speech, const Sound* music, const Mi
   if (speech.audio.samples.empty() || speech.audio.sample_rate <= 0) {
     return Status::InvalidArgument("mix: the speech has no samples", "speech_empty");
   }
-  const speech::Audio voice_audio = speech::Resample(speech.audio, rate);
+  const audio::Sound voice_audio = audio::Resample(speech.audio, rate);
   const std::vector<Span> activity = SpeechActivity(speech, options.activity_merge_gap_seconds);
   if (activity.empty()) {
     return Status::InvalidArgument("mix: the speech is silent", "speech_empty");

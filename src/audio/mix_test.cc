@@ -110,7 +110,7 @@ TEST(MixTimingTest, PeakySpeechIsLimitedAndKeepsItsLeadOverTheMusic) {
   EXPECT_LE(loudness->true_peak_dbtp, -1.0);
   EXPECT_GE(mixed->min_speech_over_music_db, 12.0);
   // The limiter really worked: the speech's bursts are not in proportion any more.
-  Sound speech_only = FromMono(speech::Resample(speech.audio, kRate), 2);
+  Sound speech_only = FromMono(audio::Resample(speech.audio, kRate), 2);
   auto plain = MeasureLoudness(speech_only);
   ASSERT_TRUE(plain.ok());
   EXPECT_GT(plain->true_peak_dbtp - plain->integrated_lufs,
@@ -123,7 +123,7 @@ TEST(MixRefusalTest, RefusesEmptySilentOrBadInputs) {
   EXPECT_EQ(Mix(empty, nullptr).status().reason(), "speech_empty");
 
   speech::Speech silent;
-  silent.audio = speech::Audio{kRate, std::vector<float>(kRate, 0.0f)};
+  silent.audio = audio::Sound{kRate, 1, std::vector<float>(kRate, 0.0f)};
   EXPECT_EQ(Mix(silent, nullptr).status().reason(), "speech_empty");
 
   speech::Speech tone;

@@ -9,7 +9,7 @@
 #include <numbers>
 #include <sstream>
 
-namespace vmsg::speech {
+namespace vmsg::audio {
 namespace {
 
 constexpr uint16_t kFormatPcm = 1;
@@ -46,7 +46,8 @@ Status Invalid(std::string message) {
 
 }  // namespace
 
-std::string EncodeWav(const Audio& audio) {
+std::string EncodeWav(const Sound& audio) {
+  const auto channels = static_cast<uint32_t>(std::max(audio.channels, 1));
   const uint32_t data_bytes = static_cast<uint32_t>(audio.samples.size() * 2);
   std::string out;
   out.reserve(44 + data_bytes);
@@ -55,10 +56,10 @@ std::string EncodeWav(const Audio& audio) {
   out += "WAVEfmt ";
   PutU32(out, 16);
   PutU16(out, kFormatPcm);
-  PutU16(out, 1);  // mono
+  PutU16(out, static_cast<uint16_t>(channels));
   PutU32(out, static_cast<uint32_t>(audio.sample_rate));
-  PutU32(out, static_cast<uint32_t>(audio.sample_rate) * 2);
-  PutU16(out, 2);  // block align
+  PutU32(out, static_cast<uint32_t>(audio.sample_rate) * channels * 2);
+  PutU16(out, static_cast<uint16_t>(channels * 2));  // block align
   PutU16(out, kBitsPerSample);
   out += "data";
   PutU32(out, data_bytes);
@@ -69,7 +70,7 @@ std::string EncodeWav(const Audio& audio) {
   return out;
 }
 
-Result<Audio> DecodeWav(std::string_view b) {
+Result<Sound> DecodeWav(std::string_view b) {
   if (b.size() < 12 || b.substr(0, 4) != "RIFF" || b.substr(8, 4) != "WAVE") {
     return Invalid("not a RIFF/WAVE file");
   }
@@ -99,7 +100,7 @@ Result<Audio> DecodeWav(std::string_view b) {
       const size_t available = b.size() - body;
       const size_t bytes = (size == 0 || size > available) ? available : size;
       const size_t frame = static_cast<size_t>(channels) * (bits / 8);
-      Audio audio;
+      Sound audio;
       audio.sample_rate = static_cast<int>(rate);
       audio.samples.resize(bytes / frame);
       for (size_t i = 0; i < audio.samples.size(); ++i) {
@@ -126,7 +127,7 @@ Result<Audio> DecodeWav(std::string_view b) {
   return Invalid("no data chunk");
 }
 
-Status WriteWavFile(const std::filesystem::path& path, const Audio& audio) {
+Status WriteWavFile(const std::filesystem::path& path, const Sound& audio) {
   const std::string bytes = EncodeWav(audio);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -135,7 +136,7 @@ Status WriteWavFile(const std::filesystem::path& path, const Audio& audio) {
   return Status::Ok();
 }
 
-Result<Audio> ReadWavFile(const std::filesystem::path& path) {
+Result<Sound> ReadWavFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open " + path.string());
   std::ostringstream buffer;
@@ -145,12 +146,12 @@ Result<Audio> ReadWavFile(const std::filesystem::path& path) {
   return audio;
 }
 
-void ApplyGainDb(Audio& audio, double gain_db) {
+void ApplyGainDb(Sound& audio, double gain_db) {
   const float factor = static_cast<float>(std::pow(10.0, gain_db / 20.0));
   for (float& s : audio.samples) s *= factor;
 }
 
-double Rms(const Audio& audio, size_t begin, size_t end) {
+double Rms(const Sound& audio, size_t begin, size_t end) {
   end = std::min(end, audio.samples.size());
   if (begin >= end) return 0;
   double sum = 0;
@@ -159,39 +160,49 @@ double Rms(const Audio& audio, size_t begin, size_t end) {
   return std::sqrt(sum / static_cast<double>(end - begin));
 }
 
-Audio Resample(const Audio& audio, int target_rate) {
+Sound Resample(const Sound& audio, int target_rate) {
   if (audio.sample_rate == target_rate || audio.sample_rate <= 0) {
-    Audio copy = audio;
+    Sound copy = audio;
     if (copy.sample_rate <= 0) copy.sample_rate = target_rate;
     return copy;
   }
+  const size_t channels = static_cast<size_t>(std::max(audio.channels, 1));
   const double ratio = static_cast<double>(target_rate) / audio.sample_rate;
   // Cut off at the lower of the two Nyquist frequencies, in input-sample units.
   const double cutoff = std::min(1.0, ratio);
   const double half_width = kSincZeroCrossings / cutoff;
-  const size_t n_in = audio.samples.size();
+  const size_t n_in = audio.samples.size() / channels;
   const size_t n_out = static_cast<size_t>(std::llround(static_cast<double>(n_in) * ratio));
-  Audio out;
-  out.sample_rate = target_rate;
-  out.samples.resize(n_out);
+  Sound out{.sample_rate = target_rate, .channels = audio.channels, .samples = {}};
+  out.samples.resize(n_out * channels);
+  std::vector<double> weights;
   for (size_t j = 0; j < n_out; ++j) {
     const double center = static_cast<double>(j) / ratio;
-    const long first = static_cast<long>(std::ceil(center - half_width));
-    const long last = static_cast<long>(std::floor(center + half_width));
-    double sum = 0, weight_sum = 0;
-    for (long i = std::max(first, 0L); i <= last && i < static_cast<long>(n_in); ++i) {
+    const long first = std::max(static_cast<long>(std::ceil(center - half_width)), 0L);
+    const long last =
+        std::min(static_cast<long>(std::floor(center + half_width)), static_cast<long>(n_in) - 1);
+    // The kernel's weights, once for every channel of this output frame.
+    weights.clear();
+    double weight_sum = 0;
+    for (long i = first; i <= last; ++i) {
       const double x = (static_cast<double>(i) - center) * cutoff;
       const double sinc = x == 0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
       // Hann window over the kernel's extent.
       const double window = 0.5 + 0.5 * std::cos(std::numbers::pi * x / kSincZeroCrossings);
-      const double w = sinc * window;
-      sum += w * audio.samples[static_cast<size_t>(i)];
-      weight_sum += w;
+      weights.push_back(sinc * window);
+      weight_sum += weights.back();
     }
-    // Normalising by the weight sum keeps DC gain at 1, also at the edges.
-    out.samples[j] = static_cast<float>(weight_sum != 0 ? sum / weight_sum : 0.0);
+    for (size_t c = 0; c < channels; ++c) {
+      double sum = 0;
+      for (long i = first; i <= last; ++i) {
+        sum += weights[static_cast<size_t>(i - first)] *
+               audio.samples[static_cast<size_t>(i) * channels + c];
+      }
+      // Normalising by the weight sum keeps DC gain at 1, also at the edges.
+      out.samples[j * channels + c] = static_cast<float>(weight_sum != 0 ? sum / weight_sum : 0.0);
+    }
   }
   return out;
 }
 
-}  // namespace vmsg::speech
+}  // namespace vmsg::audio

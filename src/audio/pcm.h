@@ -1,5 +1,6 @@
-// Audio: mono float PCM with its sample rate, and the small utilities speech needs on it:
-// 16-bit WAV encoding and decoding, gain, RMS and resampling.
+// Sound: the one PCM type of vmsg (interleaved float samples with their rate and channel
+// count: mono speech, stereo music and mixes), and what every part needs on it: 16-bit WAV
+// encoding and decoding, gain, RMS and the one resampler.
 #pragma once
 
 #include <cstdint>
@@ -11,38 +12,43 @@
 #include "base/result.h"
 #include "base/status.h"
 
-namespace vmsg::speech {
+namespace vmsg::audio {
 
-// Mono samples in [-1, 1] (values outside are clipped when encoded).
-struct Audio {
+// Interleaved samples, nominally in [-1, 1] (values outside are clipped when encoded);
+// `channels` is 1 (speech) or 2 (music, the mix) everywhere in vmsg.
+struct Sound {
   int sample_rate = 0;
-  std::vector<float> samples;
+  int channels = 1;
+  std::vector<float> samples;  // frames() * channels values, frame by frame
 
+  size_t frames() const {
+    return channels > 0 ? samples.size() / static_cast<size_t>(channels) : 0;
+  }
   double duration_seconds() const {
-    return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate : 0.0;
+    return sample_rate > 0 ? static_cast<double>(frames()) / sample_rate : 0.0;
   }
 };
 
-// A RIFF/WAVE file, 16-bit PCM, mono: what /api/voice/synthesize returns and what the
-// pipeline stores as base_voice.wav and prosody_adjusted.wav.
-std::string EncodeWav(const Audio& audio);
+// A RIFF/WAVE file, 16-bit PCM with the sound's channels: what /api/voice/synthesize
+// returns and what the pipeline stores as base_voice.wav and prosody_adjusted.wav.
+std::string EncodeWav(const Sound& audio);
 
 // Reads a RIFF/WAVE with 16-bit integer or 32-bit float PCM, any channel count (mixed down
 // to mono). Anything else, or a truncated or inconsistent file, is InvalidArgument with
 // reason "invalid_wav".
-Result<Audio> DecodeWav(std::string_view bytes);
+Result<Sound> DecodeWav(std::string_view bytes);
 
-Status WriteWavFile(const std::filesystem::path& path, const Audio& audio);
-Result<Audio> ReadWavFile(const std::filesystem::path& path);
+Status WriteWavFile(const std::filesystem::path& path, const Sound& audio);
+Result<Sound> ReadWavFile(const std::filesystem::path& path);
 
 // Multiplies every sample by 10^(gain_db / 20).
-void ApplyGainDb(Audio& audio, double gain_db);
+void ApplyGainDb(Sound& audio, double gain_db);
 
-// Root mean square of samples [begin, end) (clamped); 0 for an empty span.
-double Rms(const Audio& audio, size_t begin, size_t end);
+// Root mean square of sample values [begin, end) (clamped); 0 for an empty span.
+double Rms(const Sound& audio, size_t begin, size_t end);
 
-// Band-limited resampling (windowed sinc); returns a copy when the rate already matches.
-// `target_rate` must be positive.
-Audio Resample(const Audio& audio, int target_rate);
+// Band-limited resampling (windowed sinc), each channel on its own; returns a copy when the
+// rate already matches. `target_rate` must be positive.
+Sound Resample(const Sound& audio, int target_rate);
 
-}  // namespace vmsg::speech
+}  // namespace vmsg::audio

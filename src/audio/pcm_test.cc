@@ -7,13 +7,11 @@
 #include <cmath>
 #include <numbers>
 
-#include "speech/pitch.h"
-
-namespace vmsg::speech {
+namespace vmsg::audio {
 namespace {
 
-Audio Tone(double hz, double seconds, int rate, double amplitude = 0.5) {
-  Audio a;
+Sound Tone(double hz, double seconds, int rate, double amplitude = 0.5) {
+  Sound a;
   a.sample_rate = rate;
   a.samples.resize(static_cast<size_t>(seconds * rate));
   for (size_t i = 0; i < a.samples.size(); ++i) {
@@ -27,7 +25,7 @@ Audio Tone(double hz, double seconds, int rate, double amplitude = 0.5) {
 }
 
 TEST(WavTest, RoundTripKeepsRateLengthAndSamples) {
-  const Audio tone = Tone(220, 0.25, 22050);
+  const Sound tone = Tone(220, 0.25, 22050);
   const std::string bytes = EncodeWav(tone);
   ASSERT_EQ(bytes.size(), 44 + tone.samples.size() * 2);
   auto decoded = DecodeWav(bytes);
@@ -40,7 +38,7 @@ TEST(WavTest, RoundTripKeepsRateLengthAndSamples) {
 }
 
 TEST(WavTest, ClipsOutOfRangeSamples) {
-  Audio a{8000, {2.0f, -2.0f}};
+  Sound a{8000, 1, {2.0f, -2.0f}};
   auto decoded = DecodeWav(EncodeWav(a));
   ASSERT_TRUE(decoded.ok());
   EXPECT_NEAR(decoded->samples[0], 1.0, 1e-3);
@@ -61,42 +59,58 @@ TEST(WavTest, RefusesBadBytes) {
 }
 
 TEST(AudioTest, GainAndRms) {
-  Audio a = Tone(440, 0.5, 16000, 0.5);
+  Sound a = Tone(440, 0.5, 16000, 0.5);
   const double before = Rms(a, 0, a.samples.size());
   ApplyGainDb(a, 6.0206);
   EXPECT_NEAR(Rms(a, 0, a.samples.size()) / before, 2.0, 1e-3);
   EXPECT_EQ(Rms(a, 10, 10), 0);
 }
 
+// Sign changes of channel `c` of `sound`: a tone of f Hz crosses zero 2f times a second.
+size_t ZeroCrossings(const Sound& sound, int c) {
+  size_t n = 0;
+  const size_t step = static_cast<size_t>(sound.channels);
+  for (size_t i = step + static_cast<size_t>(c); i < sound.samples.size(); i += step) {
+    n += (sound.samples[i - step] < 0) != (sound.samples[i] < 0);
+  }
+  return n;
+}
+
 TEST(AudioTest, ResampleKeepsDurationAndPitch) {
-  const Audio tone = Tone(200, 1.0, 48000);
-  const Audio down = Resample(tone, 16000);
+  const Sound tone = Tone(200, 1.0, 48000);
+  const Sound down = Resample(tone, 16000);
   EXPECT_EQ(down.sample_rate, 16000);
+  EXPECT_EQ(down.channels, 1);
   EXPECT_EQ(down.samples.size(), 16000u);
-  auto pitch = EstimatePitch(down);
-  ASSERT_TRUE(pitch.ok()) << pitch.status();
-  EXPECT_NEAR(pitch->median_hz, 200, 2);
+  EXPECT_NEAR(static_cast<double>(ZeroCrossings(down, 0)), ZeroCrossings(tone, 0), 2);
 }
 
-TEST(PitchTest, MeasuresTonesAcrossTheVoiceRange) {
-  for (double hz : {80.0, 110.0, 196.0, 261.6, 440.0}) {
-    auto pitch = EstimatePitch(Tone(hz, 0.5, 48000));
-    ASSERT_TRUE(pitch.ok()) << hz << ": " << pitch.status();
-    EXPECT_NEAR(SemitonesBetween(hz, pitch->median_hz), 0, 0.1) << hz;
+TEST(AudioTest, ResampleKeepsEachChannelApart) {
+  // Left 300 Hz, right 500 Hz, at 44.1 kHz to 48 kHz.
+  const Sound left = Tone(300, 0.5, 44100), right = Tone(500, 0.5, 44100);
+  Sound stereo{44100, 2, {}};
+  for (size_t i = 0; i < left.samples.size(); ++i) {
+    stereo.samples.push_back(left.samples[i]);
+    stereo.samples.push_back(right.samples[i]);
   }
+  const Sound up = Resample(stereo, 48000);
+  EXPECT_EQ(up.channels, 2);
+  EXPECT_EQ(up.frames(), 24000u);
+  EXPECT_NEAR(up.duration_seconds(), 0.5, 1e-3);
+  EXPECT_NEAR(static_cast<double>(ZeroCrossings(up, 0)), ZeroCrossings(left, 0), 2);
+  EXPECT_NEAR(static_cast<double>(ZeroCrossings(up, 1)), ZeroCrossings(right, 0), 2);
 }
 
-TEST(PitchTest, SilenceAndNoiseHaveNoPitch) {
-  Audio silence{16000, std::vector<float>(16000, 0.0f)};
-  EXPECT_EQ(EstimatePitch(silence).status().reason(), "no_voiced_audio");
-  Audio noise{16000, std::vector<float>(16000)};
-  uint32_t state = 12345;
-  for (float& s : noise.samples) {
-    state = state * 1664525u + 1013904223u;
-    s = static_cast<float>(static_cast<int32_t>(state) / 4294967296.0);
-  }
-  EXPECT_EQ(EstimatePitch(noise).status().reason(), "no_voiced_audio");
+TEST(WavTest, StereoKeepsItsChannelsInTheHeader) {
+  const std::string wav = EncodeWav(Sound{8000, 2, std::vector<float>(16, 0.25f)});
+  ASSERT_EQ(wav.size(), 44u + 32u);
+  EXPECT_EQ(static_cast<int>(wav[22]), 2);      // channels
+  EXPECT_EQ(static_cast<uint8_t>(wav[32]), 4);  // block align
+  const auto decoded = DecodeWav(wav);          // mixed down to mono
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->channels, 1);
+  EXPECT_EQ(decoded->samples.size(), 8u);
 }
 
 }  // namespace
-}  // namespace vmsg::speech
+}  // namespace vmsg::audio

@@ -1,5 +1,4 @@
-// Sound: interleaved float PCM with any channel count, the shape music and the final mix
-// travel in (speech stays mono speech::Audio until it is mixed).
+// Channel layouts of a Sound (audio/pcm.h).
 #pragma once
 
 #include <cstddef>
@@ -9,21 +8,7 @@
 
 namespace vmsg::audio {
 
-// Interleaved samples, nominally in [-1, 1]; `channels` is 1 or 2 everywhere in vmsg.
-struct Sound {
-  int sample_rate = 0;
-  int channels = 0;
-  std::vector<float> samples;  // frames() * channels values, frame by frame
-
-  size_t frames() const {
-    return channels > 0 ? samples.size() / static_cast<size_t>(channels) : 0;
-  }
-  double duration_seconds() const {
-    return sample_rate > 0 ? static_cast<double>(frames()) / sample_rate : 0.0;
-  }
-};
-
-// Mono audio as a Sound of `channels` (1 or 2) channels, copied to each.
-Sound FromMono(const speech::Audio& audio, int channels);
+// A mono sound with `channels` (1 or 2) channels, the one channel copied to each.
+Sound FromMono(const Sound& mono, int channels);
 
 }  // namespace vmsg::audio

@@ -33,11 +33,11 @@ Status Refuse(std::string_view reason, std::string message) {
 }
 
 // 10 ms frame levels in dBFS.
-std::vector<double> FrameDb(const speech::Audio& a) {
+std::vector<double> FrameDb(const audio::Sound& a) {
   const size_t frame = std::max<size_t>(1, static_cast<size_t>(a.sample_rate * kFrameSeconds));
   std::vector<double> db;
   for (size_t i = 0; i < a.samples.size(); i += frame) {
-    const double rms = speech::Rms(a, i, i + frame);
+    const double rms = audio::Rms(a, i, i + frame);
     db.push_back(rms > 0 ? 20 * std::log10(rms) : -200);
   }
   return db;
@@ -45,7 +45,7 @@ std::vector<double> FrameDb(const speech::Audio& a) {
 
 }  // namespace
 
-Result<speech::Audio> DecodeRecording(std::string_view bytes, const RecordingLimits& limits) {
+Result<audio::Sound> DecodeRecording(std::string_view bytes, const RecordingLimits& limits) {
   if (bytes.empty()) return Refuse(kAudioTooShort, "the file is empty");
   // Mono at the file's own rate: clipping is judged on the samples as recorded.
   Result<audio::Sound> sound =
@@ -71,20 +71,20 @@ Result<speech::Audio> DecodeRecording(std::string_view bytes, const RecordingLim
     }
     return why;
   }
-  return speech::Audio{.sample_rate = sound->sample_rate, .samples = std::move(sound->samples)};
+  return audio::Sound{.sample_rate = sound->sample_rate, .samples = std::move(sound->samples)};
 }
 
-Result<speech::Audio> CleanRecordings(const std::vector<speech::Audio>& recordings,
-                                      const RecordingLimits& limits) {
+Result<audio::Sound> CleanRecordings(const std::vector<audio::Sound>& recordings,
+                                     const RecordingLimits& limits) {
   if (recordings.empty()) return Refuse(kAudioTooShort, "no recording");
   if (recordings.size() > limits.max_files) {
     return Refuse(kTooManyFiles,
                   "at most " + std::to_string(limits.max_files) + " recordings per voice");
   }
-  speech::Audio out{.sample_rate = limits.sample_rate, .samples = {}};
+  audio::Sound out{.sample_rate = limits.sample_rate, .samples = {}};
   double speech_seconds = 0;
   for (size_t i = 0; i < recordings.size(); ++i) {
-    const speech::Audio& a = recordings[i];
+    const audio::Sound& a = recordings[i];
     const std::string which = "recording " + std::to_string(i + 1);
     if (a.samples.empty() || a.sample_rate <= 0) return Refuse(kAudioTooShort, which + " is empty");
     float peak = 0;
@@ -115,9 +115,9 @@ Result<speech::Audio> CleanRecordings(const std::vector<speech::Audio>& recordin
     const auto margin = static_cast<size_t>(kTrimMarginSeconds * a.sample_rate);
     const size_t begin = first * frame > margin ? first * frame - margin : 0;
     const size_t end = std::min(a.samples.size(), last * frame + margin);
-    speech::Audio trimmed{.sample_rate = a.sample_rate,
-                          .samples = {a.samples.begin() + static_cast<std::ptrdiff_t>(begin),
-                                      a.samples.begin() + static_cast<std::ptrdiff_t>(end)}};
+    audio::Sound trimmed{.sample_rate = a.sample_rate,
+                         .samples = {a.samples.begin() + static_cast<std::ptrdiff_t>(begin),
+                                     a.samples.begin() + static_cast<std::ptrdiff_t>(end)}};
     speech_seconds += trimmed.duration_seconds();
     if (speech_seconds > limits.max_speech_seconds) {
       return Refuse(kAudioTooLong, "the recordings hold more than " +
@@ -128,7 +128,7 @@ Result<speech::Audio> CleanRecordings(const std::vector<speech::Audio>& recordin
       out.samples.insert(out.samples.end(),
                          static_cast<size_t>(kJoinSilenceSeconds * limits.sample_rate), 0.0f);
     }
-    const speech::Audio resampled = speech::Resample(trimmed, limits.sample_rate);
+    const audio::Sound resampled = audio::Resample(trimmed, limits.sample_rate);
     out.samples.insert(out.samples.end(), resampled.samples.begin(), resampled.samples.end());
   }
   if (speech_seconds < limits.min_speech_seconds) {

@@ -39,14 +39,14 @@ struct RecordingLimits {
 // container of the supported kinds, no audio stream, no decoder), audio_corrupt (the
 // container is recognised but cannot be read, or nothing decodes), audio_too_long (more
 // than max_decoded_seconds), audio_too_short (an empty file).
-Result<speech::Audio> DecodeRecording(std::string_view bytes, const RecordingLimits& limits);
+Result<audio::Sound> DecodeRecording(std::string_view bytes, const RecordingLimits& limits);
 
 // The recordings (decoded, any rates), each checked and trimmed of leading and trailing
 // silence, resampled to limits.sample_rate and joined with short silences. Errors
 // (`index`-numbered in messages, from 1): audio_clipped (more than 1 % of samples at the
 // file's flat peak), audio_silent (no frame louder than -50 dBFS), audio_too_short /
 // audio_too_long (the trimmed total outside [min, max]_speech_seconds), too_many_files.
-Result<speech::Audio> CleanRecordings(const std::vector<speech::Audio>& recordings,
-                                      const RecordingLimits& limits);
+Result<audio::Sound> CleanRecordings(const std::vector<audio::Sound>& recordings,
+                                     const RecordingLimits& limits);
 
 }  // namespace vmsg::library

@@ -19,8 +19,8 @@ namespace {
 
 // A voiced, speech-like signal: a 150 Hz harmonic tone (falling 1/n) whose loudness rises
 // and falls four times a second like syllables, between `lead` seconds of silence.
-speech::Audio Syllables(double seconds, double lead = 0.5, int rate = 24000, double f0 = 150) {
-  speech::Audio a{.sample_rate = rate, .samples = {}};
+audio::Sound Syllables(double seconds, double lead = 0.5, int rate = 24000, double f0 = 150) {
+  audio::Sound a{.sample_rate = rate, .samples = {}};
   const auto total = static_cast<size_t>((seconds + 2 * lead) * rate);
   for (size_t i = 0; i < total; ++i) {
     const double t = static_cast<double>(i) / rate - lead;
@@ -34,11 +34,11 @@ speech::Audio Syllables(double seconds, double lead = 0.5, int rate = 24000, dou
   return a;
 }
 
-std::string Reason(const Result<speech::Audio>& r) { return r.ok() ? "ok" : r.status().reason(); }
+std::string Reason(const Result<audio::Sound>& r) { return r.ok() ? "ok" : r.status().reason(); }
 
-Result<speech::Audio> DecodeAndClean(const std::string& bytes) {
+Result<audio::Sound> DecodeAndClean(const std::string& bytes) {
   RecordingLimits limits;
-  VMSG_ASSIGN_OR_RETURN(speech::Audio a, DecodeRecording(bytes, limits));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound a, DecodeRecording(bytes, limits));
   return CleanRecordings({a}, limits);
 }
 
@@ -50,7 +50,7 @@ struct Kind {
 };
 
 TEST(RecordingTest, DecodesEveryAcceptedKind) {
-  const speech::Audio source = Syllables(3, 0);
+  const audio::Sound source = Syllables(3, 0);
   for (const Kind& k : {Kind{"wav", "pcm_s16le", 44100, 2}, Kind{"flac", "flac", 48000, 1},
                         Kind{"mp3", "libmp3lame", 44100, 2}, Kind{"ogg", "libvorbis", 48000, 2},
                         Kind{"ipod", "aac", 44100, 1}, Kind{"webm", "libopus", 48000, 2},
@@ -63,7 +63,7 @@ TEST(RecordingTest, DecodesEveryAcceptedKind) {
       continue;
     }
     ASSERT_TRUE(file.ok()) << file.status().ToString();
-    Result<speech::Audio> a = DecodeRecording(*file, {});
+    Result<audio::Sound> a = DecodeRecording(*file, {});
     ASSERT_TRUE(a.ok()) << a.status().ToString();
     EXPECT_EQ(a->sample_rate, k.rate);
     // Codec delay and padding add a little; nothing is lost.
@@ -78,13 +78,13 @@ TEST(RecordingTest, EmptyFileIsTooShort) {
 }
 
 TEST(RecordingTest, SilentFileIsSilent) {
-  speech::Audio silence{.sample_rate = 16000, .samples = std::vector<float>(16000 * 8, 0.0f)};
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(silence))), kAudioSilent);
+  audio::Sound silence{.sample_rate = 16000, .samples = std::vector<float>(16000 * 8, 0.0f)};
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(silence))), kAudioSilent);
   // Faint hiss (-70 dBFS) is silence too.
   for (size_t i = 0; i < silence.samples.size(); ++i) {
     silence.samples[i] = (i * 7919 % 13 < 6 ? 1 : -1) * 3e-4f;
   }
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(silence))), kAudioSilent);
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(silence))), kAudioSilent);
 }
 
 TEST(RecordingTest, NinetySecondsOfSpeechIsTooLong) {
@@ -92,7 +92,7 @@ TEST(RecordingTest, NinetySecondsOfSpeechIsTooLong) {
   EXPECT_EQ(Reason(DecodeAndClean(flac)), kAudioTooLong);
   // Three files of 25 s are 75 s together.
   RecordingLimits limits;
-  const speech::Audio part = Syllables(25);
+  const audio::Sound part = Syllables(25);
   EXPECT_EQ(Reason(CleanRecordings({part, part, part}, limits)), kAudioTooLong);
   // Past max_decoded_seconds decoding stops at once.
   limits.max_decoded_seconds = 30;
@@ -101,11 +101,11 @@ TEST(RecordingTest, NinetySecondsOfSpeechIsTooLong) {
 
 TEST(RecordingTest, TwoSecondsOfSpeechIsTooShort) {
   // Long silences do not count: 2 s of sound inside 10 s of file.
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(Syllables(2, 4)))), kAudioTooShort);
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(Syllables(2, 4)))), kAudioTooShort);
 }
 
 TEST(RecordingTest, TruncatedHeaderIsCorrupt) {
-  const std::string wav = speech::EncodeWav(Syllables(6));
+  const std::string wav = audio::EncodeWav(Syllables(6));
   for (size_t cut : {20u, 30u, 40u}) {
     SCOPED_TRACE(cut);
     EXPECT_EQ(Reason(DecodeRecording(wav.substr(0, cut), {})), kAudioCorrupt);
@@ -122,26 +122,26 @@ TEST(RecordingTest, JpegNamedWavIsUnsupported) {
 }
 
 TEST(RecordingTest, ClippedSquareWaveIsClipped) {
-  speech::Audio square{.sample_rate = 24000, .samples = {}};
+  audio::Sound square{.sample_rate = 24000, .samples = {}};
   for (int i = 0; i < 24000 * 8; ++i) square.samples.push_back((i / 60) % 2 ? 1.0f : -1.0f);
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(square))), kAudioClipped);
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(square))), kAudioClipped);
   // Speech driven into clipping: 4x gain on a loud signal.
-  speech::Audio loud = Syllables(8);
+  audio::Sound loud = Syllables(8);
   for (float& s : loud.samples) s = std::clamp(s * 4, -1.0f, 1.0f);
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(loud))), kAudioClipped);
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(loud))), kAudioClipped);
   // The same signal normalised to full scale without clipping passes.
-  speech::Audio full = Syllables(8);
+  audio::Sound full = Syllables(8);
   float peak = 0;
   for (float s : full.samples) peak = std::max(peak, std::abs(s));
   for (float& s : full.samples) s /= peak;
-  EXPECT_EQ(Reason(DecodeAndClean(speech::EncodeWav(full))), "ok");
+  EXPECT_EQ(Reason(DecodeAndClean(audio::EncodeWav(full))), "ok");
 }
 
 TEST(RecordingTest, DamagedFilesNeverCrashAndAnswerACode) {
   // Deterministic byte damage to real files of each kind: every outcome is a decoded
   // recording or one of the refusal codes, never a crash or another error.
-  const speech::Audio source = Syllables(2, 0);
-  std::vector<std::string> files = {speech::EncodeWav(source)};
+  const audio::Sound source = Syllables(2, 0);
+  std::vector<std::string> files = {audio::EncodeWav(source)};
   for (const Kind& k : {Kind{"flac", "flac", 24000, 1}, Kind{"mp3", "libmp3lame", 24000, 1},
                         Kind{"ogg", "libvorbis", 24000, 1}, Kind{"ipod", "aac", 24000, 1},
                         Kind{"webm", "libopus", 48000, 1}}) {
@@ -175,15 +175,15 @@ TEST(RecordingTest, DamagedFilesNeverCrashAndAnswerACode) {
 }
 
 TEST(RecordingTest, TooManyFiles) {
-  const speech::Audio part = Syllables(3);
+  const audio::Sound part = Syllables(3);
   EXPECT_EQ(Reason(CleanRecordings({part, part, part, part}, {})), kTooManyFiles);
 }
 
 TEST(RecordingTest, CleaningTrimsResamplesAndJoins) {
   RecordingLimits limits;
-  const speech::Audio a = Syllables(4, 1.5, 44100);
-  const speech::Audio b = Syllables(3, 0.8, 16000);
-  const speech::Audio out = CleanRecordings({a, b}, limits).value();
+  const audio::Sound a = Syllables(4, 1.5, 44100);
+  const audio::Sound b = Syllables(3, 0.8, 16000);
+  const audio::Sound out = CleanRecordings({a, b}, limits).value();
   EXPECT_EQ(out.sample_rate, 24000);
   // 7 s of sound, the trimming margins and the 0.3 s join.
   EXPECT_NEAR(out.duration_seconds(), 7.3, 0.3);
@@ -197,7 +197,7 @@ TEST(VoiceMeasuresTest, SpeakingRateCountsSyllables) {
 TEST(VoiceMeasuresTest, FormantScaleFindsAStretchedSpectrum) {
   // The same harmonic tone family filtered by one resonance, at 1000 Hz and at 1150 Hz.
   auto resonant = [](double formant_hz) {
-    speech::Audio a{.sample_rate = 16000, .samples = {}};
+    audio::Sound a{.sample_rate = 16000, .samples = {}};
     for (int i = 0; i < 16000 * 3; ++i) {
       const double t = i / 16000.0;
       double v = 0;
@@ -211,7 +211,7 @@ TEST(VoiceMeasuresTest, FormantScaleFindsAStretchedSpectrum) {
     }
     return a;
   };
-  const speech::Audio ref = resonant(1000);
+  const audio::Sound ref = resonant(1000);
   EXPECT_NEAR(FormantScale(ref, ref), 1.0, 0.005);
   EXPECT_NEAR(FormantScale(resonant(1150), ref), 1.15, 0.04);
   EXPECT_NEAR(FormantScale(resonant(900), ref), 0.9, 0.04);

@@ -35,11 +35,11 @@ constexpr double kPitchToleranceSemitones = 0.5;
 constexpr std::string_view kEnglishCandidates[] = {"slt", "rms"};
 
 // The long-term average spectrum of the loud frames, in dB per 1/24-octave band.
-std::vector<double> BandSpectrum(const speech::Audio& input) {
-  const speech::Audio a = speech::Resample(input, kSpectrumRate);
+std::vector<double> BandSpectrum(const audio::Sound& input) {
+  const audio::Sound a = audio::Resample(input, kSpectrumRate);
   std::vector<double> frame_rms;
   for (size_t i = 0; i + kFftSize <= a.samples.size(); i += kFftHop) {
-    frame_rms.push_back(speech::Rms(a, i, i + kFftSize));
+    frame_rms.push_back(audio::Rms(a, i, i + kFftSize));
   }
   std::vector<double> power(kFftSize / 2 + 1, 0.0);
   if (frame_rms.empty()) return {};
@@ -93,13 +93,13 @@ double Correlation(const std::vector<double>& a, const std::vector<double>& r, i
 
 }  // namespace
 
-double SpeakingRate(const speech::Audio& audio) {
+double SpeakingRate(const audio::Sound& audio) {
   if (audio.sample_rate <= 0 || audio.samples.empty()) return 0;
   const size_t frame =
       std::max<size_t>(1, static_cast<size_t>(audio.sample_rate * kEnvelopeFrameSeconds));
   std::vector<double> db;
   for (size_t i = 0; i < audio.samples.size(); i += frame) {
-    const double rms = speech::Rms(audio, i, i + frame);
+    const double rms = audio::Rms(audio, i, i + frame);
     db.push_back(rms > 0 ? 20 * std::log10(rms) : -200);
   }
   std::vector<double> smooth(db.size());
@@ -141,7 +141,7 @@ double SpeakingRate(const speech::Audio& audio) {
   return seconds > 0 ? static_cast<double>(nuclei) / seconds : 0;
 }
 
-double FormantScale(const speech::Audio& audio, const speech::Audio& reference) {
+double FormantScale(const audio::Sound& audio, const audio::Sound& reference) {
   const std::vector<double> a = BandSpectrum(audio);
   const std::vector<double> r = BandSpectrum(reference);
   if (a.empty() || r.empty()) return 1;
@@ -170,8 +170,8 @@ std::string_view VoiceMatcher::CalibrationText(std::string_view language) {
   return "It is a lovely day today. Let us all go for a walk in the park.";
 }
 
-Result<speech::Audio> VoiceMatcher::Speak(const speech::VoiceParams& params,
-                                          std::string_view text) const {
+Result<audio::Sound> VoiceMatcher::Speak(const speech::VoiceParams& params,
+                                         std::string_view text) const {
   VMSG_ASSIGN_OR_RETURN(
       speech::SpokenMessage m,
       speaker_.Synthesize(text, params, {.preset = speech::ProsodyPreset::kNeutral}));
@@ -194,7 +194,7 @@ Result<VoiceMatcher::EngineVoice> VoiceMatcher::Engine(const speech::VoiceParams
   return engines_.emplace(key, std::move(e)).first->second;
 }
 
-Result<VoiceEmbedding> VoiceMatcher::Match(const speech::Audio& recording,
+Result<VoiceEmbedding> VoiceMatcher::Match(const audio::Sound& recording,
                                            std::string_view language) const {
   if (language != "ja" && language != "en") {
     return Status::InvalidArgument("language must be ja or en", "invalid_language");
@@ -254,7 +254,7 @@ Result<VoiceEmbedding> VoiceMatcher::Match(const speech::Audio& recording,
   // The engine's pitch does not move exactly by the semitones asked (its F0 model and the
   // all-pass change interact): measure and correct once.
   const std::string_view text = CalibrationText(language);
-  VMSG_ASSIGN_OR_RETURN(speech::Audio spoken, Speak(params, text));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound spoken, Speak(params, text));
   VMSG_ASSIGN_OR_RETURN(speech::PitchStats got, speech::EstimatePitch(spoken));
   double error = speech::SemitonesBetween(pitch->median_hz, got.median_hz);
   if (std::abs(error) > kPitchToleranceSemitones) {
@@ -268,7 +268,7 @@ Result<VoiceEmbedding> VoiceMatcher::Match(const speech::Audio& recording,
   return e;
 }
 
-Result<std::pair<VoiceEmbedding, speech::Audio>> VoiceMatcher::Describe(
+Result<std::pair<VoiceEmbedding, audio::Sound>> VoiceMatcher::Describe(
     const speech::VoiceParams& params, std::string_view sample_text) const {
   const bool japanese = !params.japanese_voice.empty();
   speech::VoiceParams base;
@@ -276,9 +276,9 @@ Result<std::pair<VoiceEmbedding, speech::Audio>> VoiceMatcher::Describe(
       japanese ? params.japanese_voice : params.english_voice;
   const std::string_view language = japanese ? "ja" : "en";
   VMSG_ASSIGN_OR_RETURN(EngineVoice engine, Engine(base, language));
-  VMSG_ASSIGN_OR_RETURN(speech::Audio sample, Speak(params, sample_text));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound sample, Speak(params, sample_text));
   VMSG_ASSIGN_OR_RETURN(speech::PitchStats pitch, speech::EstimatePitch(sample));
-  VMSG_ASSIGN_OR_RETURN(speech::Audio calibration, Speak(params, CalibrationText(language)));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound calibration, Speak(params, CalibrationText(language)));
   VMSG_ASSIGN_OR_RETURN(speech::PitchStats matched, speech::EstimatePitch(calibration));
   VoiceEmbedding e;
   e.params = params;

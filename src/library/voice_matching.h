@@ -27,7 +27,7 @@ inline constexpr double kOpenJTalkDefaultAllPass = 0.55;
 
 // Syllable nuclei per second: peaks of the smoothed 10 ms energy envelope that stand out by
 // at least 2 dB from the dips around them, over the seconds of active (non-silent) audio.
-double SpeakingRate(const speech::Audio& audio);
+double SpeakingRate(const audio::Sound& audio);
 
 // The frequency scale that best maps `reference`'s long-term average spectrum onto
 // `audio`'s: both are averaged over their loud frames on a 1/24-octave grid from 500 Hz to
@@ -35,7 +35,7 @@ double SpeakingRate(const speech::Audio& audio);
 // log-frequency axis with the highest correlation (searched within ±1/3 octave, refined by
 // a parabola) is the scale. 1.1 means the audio's formants lie about 10 % higher. A coarse
 // measure: it also reacts to recording channel colour.
-double FormantScale(const speech::Audio& audio, const speech::Audio& reference);
+double FormantScale(const audio::Sound& audio, const audio::Sound& reference);
 
 // Open JTalk's all-pass constant that scales a voice analysed at kOpenJTalkDefaultAllPass by
 // `scale` (at low frequencies the warp's slope is (1+α)/(1−α)).
@@ -52,25 +52,25 @@ class VoiceMatcher {
   // median pitch on the calibration text lies within half a semitone of the recording's
   // (one correction round after the first estimate). Errors: audio_silent when no voiced
   // speech is found; InvalidArgument for another language; the engine's errors.
-  Result<VoiceEmbedding> Match(const speech::Audio& recording, std::string_view language) const;
+  Result<VoiceEmbedding> Match(const audio::Sound& recording, std::string_view language) const;
 
   // Measures a voice the engines already speak (a system voice): its calibration speech
   // with `params` is both the reference and the measured audio. Returns the embedding and
   // that speech.
-  Result<std::pair<VoiceEmbedding, speech::Audio>> Describe(const speech::VoiceParams& params,
-                                                            std::string_view sample_text) const;
+  Result<std::pair<VoiceEmbedding, audio::Sound>> Describe(const speech::VoiceParams& params,
+                                                           std::string_view sample_text) const;
 
   // The calibration text of a language ("ja" or "en").
   static std::string_view CalibrationText(std::string_view language);
 
  private:
   struct EngineVoice {
-    speech::Audio speech;
+    audio::Sound speech;
     double median_pitch_hz = 0;
     double speaking_rate = 0;
   };
   Result<EngineVoice> Engine(const speech::VoiceParams& base, std::string_view language) const;
-  Result<speech::Audio> Speak(const speech::VoiceParams& params, std::string_view text) const;
+  Result<audio::Sound> Speak(const speech::VoiceParams& params, std::string_view text) const;
 
   const speech::Speaker& speaker_;
   mutable std::mutex mutex_;

@@ -62,9 +62,9 @@ VoiceService::VoiceService(catalog::VoiceCatalog& catalog, objects::ObjectStore&
       matcher_(own_speaker_) {}
 
 Status VoiceService::StoreObjects(const catalog::VoiceProfile& profile,
-                                  const speech::Audio& reference, const VoiceEmbedding& embedding) {
+                                  const audio::Sound& reference, const VoiceEmbedding& embedding) {
   VMSG_RETURN_IF_ERROR(
-      objects_.Put(profile.reference_audio_path, speech::EncodeWav(reference), kWav));
+      objects_.Put(profile.reference_audio_path, audio::EncodeWav(reference), kWav));
   return objects_.Put(profile.embedding_path, embedding.ToNpy(), kNpy);
 }
 
@@ -94,7 +94,7 @@ SeedReport VoiceService::EnsureSystemVoices() {
       report.failed.emplace_back(id, described.status());
       continue;
     }
-    const speech::Audio reference = speech::Resample(described->second, limits_.sample_rate);
+    const audio::Sound reference = audio::Resample(described->second, limits_.sample_rate);
     described->first.features.sample_rate = reference.sample_rate;  // as stored
     catalog::VoiceProfile profile =
         existing.ok() ? *existing
@@ -179,7 +179,7 @@ Result<catalog::VoiceProfile> VoiceService::CreateCustom(const NewVoice& voice) 
         "at most " + std::to_string(limits_.max_files) + " recordings per voice",
         std::string(kTooManyFiles));
   }
-  std::vector<speech::Audio> decoded;
+  std::vector<audio::Sound> decoded;
   for (size_t i = 0; i < voice.recordings.size(); ++i) {
     const std::string& bytes = voice.recordings[i];
     if (bytes.size() > limits_.max_file_bytes) {
@@ -187,7 +187,7 @@ Result<catalog::VoiceProfile> VoiceService::CreateCustom(const NewVoice& voice) 
                                            std::to_string(limits_.max_file_bytes) + " bytes",
                                        std::string(kFileTooLarge));
     }
-    Result<speech::Audio> audio = DecodeRecording(bytes, limits_);
+    Result<audio::Sound> audio = DecodeRecording(bytes, limits_);
     if (!audio.ok()) {
       return Status::InvalidArgument(
           "recording " + std::to_string(i + 1) + ": " + audio.status().message(),
@@ -195,7 +195,7 @@ Result<catalog::VoiceProfile> VoiceService::CreateCustom(const NewVoice& voice) 
     }
     decoded.push_back(std::move(*audio));
   }
-  VMSG_ASSIGN_OR_RETURN(speech::Audio reference, CleanRecordings(decoded, limits_));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound reference, CleanRecordings(decoded, limits_));
   VMSG_ASSIGN_OR_RETURN(VoiceEmbedding embedding, matcher_.Match(reference, voice.language));
   profile.metadata.duration_seconds = reference.duration_seconds();
 

@@ -90,7 +90,7 @@ class VoiceService {
   const speech::Speaker& speaker() const { return speaker_; }
 
  private:
-  Status StoreObjects(const catalog::VoiceProfile& profile, const speech::Audio& reference,
+  Status StoreObjects(const catalog::VoiceProfile& profile, const audio::Sound& reference,
                       const VoiceEmbedding& embedding);
 
   catalog::VoiceCatalog& catalog_;

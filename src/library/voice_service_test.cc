@@ -60,12 +60,11 @@ class VoiceServiceTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(data_dir_); }
 
-  static double MedianOf(const speech::Audio& a) {
+  static double MedianOf(const audio::Sound& a) {
     return speech::EstimatePitch(a).value().median_hz;
   }
 
-  static speech::Audio Speak(std::string_view text, const speech::VoiceParams& v,
-                             double pitch = 0) {
+  static audio::Sound Speak(std::string_view text, const speech::VoiceParams& v, double pitch = 0) {
     speech::ProsodyParams p{.preset = speech::ProsodyPreset::kNeutral, .pitch_semitones = pitch};
     return speaker_->Synthesize(text, v, p).value().speech.audio;
   }
@@ -99,8 +98,8 @@ TEST_F(VoiceServiceTest, SeedsTheFourSystemVoicesOnceWithTheSpecFields) {
     EXPECT_EQ(p.preview_url, "/api/voice-clone/profiles/" + p.id + "/preview");
     EXPECT_EQ(p.created_at, clock_.Now());
     EXPECT_EQ(p.metadata.sample_rate, 24000);
-    const speech::Audio wav =
-        speech::DecodeWav(store_.GetBytes(p.reference_audio_path).value()).value();
+    const audio::Sound wav =
+        audio::DecodeWav(store_.GetBytes(p.reference_audio_path).value()).value();
     EXPECT_EQ(wav.sample_rate, 24000);
     EXPECT_NEAR(p.metadata.duration_seconds, wav.duration_seconds(), 1e-6);
     EXPECT_GT(wav.duration_seconds(), 1.5);
@@ -157,7 +156,7 @@ TEST_F(VoiceServiceTest, SeedsTheFourSystemVoicesOnceWithTheSpecFields) {
 }
 
 TEST_F(VoiceServiceTest, CustomVoiceFromDefaultMalePlusFourSemitonesMatchesItsPitch) {
-  const speech::Audio recording = Speak(kJapaneseRecordingText, speech::DefaultMaleVoice(), 4);
+  const audio::Sound recording = Speak(kJapaneseRecordingText, speech::DefaultMaleVoice(), 4);
   const double recording_median = MedianOf(recording);
   // Uploaded as FLAC at 48 kHz stereo, as a browser might send.
   const std::string flac = test::EncodeAudioFile(recording, "flac", "flac", 48000, 2).value();
@@ -205,14 +204,14 @@ TEST_F(VoiceServiceTest, CustomVoiceFromDefaultMalePlusFourSemitonesMatchesItsPi
 // 210 Hz, formants 18 % above the engine's, the wider intonation) is matched in pitch and
 // vocal tract, though a custom voice has no pitch-range weight of its own.
 TEST_F(VoiceServiceTest, CustomVoiceFromDefaultFemaleMinusTwoSemitonesMatchesItsPitch) {
-  const speech::Audio recording = Speak(kJapaneseRecordingText, speech::DefaultFemaleVoice(), -2);
+  const audio::Sound recording = Speak(kJapaneseRecordingText, speech::DefaultFemaleVoice(), -2);
   const double recording_median = MedianOf(recording);
   Result<catalog::VoiceProfile> p =
       service_->CreateCustom({.name = "妹の声",
                               .language = "ja",
                               .gender = "female",
                               .description = "test",
-                              .recordings = {speech::EncodeWav(recording)}});
+                              .recordings = {audio::EncodeWav(recording)}});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   const speech::VoiceParams params = service_->ParamsFor(p->id).value();
   const double spoken_median = MedianOf(Speak(kJapaneseRecordingText, params));
@@ -229,7 +228,7 @@ TEST_F(VoiceServiceTest, CustomVoiceFromDefaultFemaleMinusTwoSemitonesMatchesIts
 }
 
 TEST_F(VoiceServiceTest, EnglishCustomVoiceMatchesItsPitch) {
-  const speech::Audio recording = Speak(kEnglishRecordingText, speech::EnglishFemaleVoice(), -3);
+  const audio::Sound recording = Speak(kEnglishRecordingText, speech::EnglishFemaleVoice(), -3);
   const double recording_median = MedianOf(recording);
   const std::string mp3 = test::EncodeAudioFile(recording, "mp3", "libmp3lame", 44100, 1).value();
   Result<catalog::VoiceProfile> p = service_->CreateCustom({.name = "Mine",
@@ -253,7 +252,7 @@ TEST_F(VoiceServiceTest, EnglishCustomVoiceMatchesItsPitch) {
 
 TEST_F(VoiceServiceTest, RefusalsLeaveNothingBehind) {
   const std::string wav =
-      speech::EncodeWav(Speak(kJapaneseRecordingText, speech::DefaultMaleVoice()));
+      audio::EncodeWav(Speak(kJapaneseRecordingText, speech::DefaultMaleVoice()));
   auto reason = [&](NewVoice v) {
     Result<catalog::VoiceProfile> r = service_->CreateCustom(v);
     return r.ok() ? std::string("ok") : r.status().reason();

@@ -401,7 +401,7 @@ class OpenJTalkSynthesizer final : public SpeechSynthesizer {
     args.push_back(text_file.string());
     VMSG_RETURN_IF_ERROR(Run(args, stderr_file));
 
-    auto audio = ReadWavFile(wav_file);
+    auto audio = audio::ReadWavFile(wav_file);
     if (!audio.ok()) {
       return Status::Internal("Open JTalk wrote no usable audio: " + audio.status().message());
     }

@@ -24,11 +24,12 @@ double Percentile(std::vector<double> sorted, double q) {
 
 double SemitonesBetween(double a_hz, double b_hz) { return 12.0 * std::log2(b_hz / a_hz); }
 
-Result<PitchStats> EstimatePitch(const Audio& input, const PitchOptions& o) {
+Result<PitchStats> EstimatePitch(const audio::Sound& input, const PitchOptions& o) {
   if (!(o.min_hz > 0 && o.max_hz > o.min_hz && o.hop_seconds > 0 && o.threshold > 0)) {
     return Status::InvalidArgument("pitch options out of range");
   }
-  const Audio audio = input.sample_rate > kAnalysisRate ? Resample(input, kAnalysisRate) : input;
+  const audio::Sound audio =
+      input.sample_rate > kAnalysisRate ? Resample(input, kAnalysisRate) : input;
   const double rate = audio.sample_rate;
   const auto tau_min = static_cast<size_t>(std::floor(rate / o.max_hz));
   const auto tau_max = static_cast<size_t>(std::ceil(rate / o.min_hz));

@@ -30,7 +30,7 @@ struct PitchStats {
 // Estimates the pitch of speech or a tone. Audio above 16 kHz is resampled to 16 kHz first.
 // Errors: InvalidArgument for bad options; NotFound with reason "no_voiced_audio" when no
 // frame is voiced (silence, noise).
-Result<PitchStats> EstimatePitch(const Audio& audio, const PitchOptions& options = {});
+Result<PitchStats> EstimatePitch(const audio::Sound& audio, const PitchOptions& options = {});
 
 // 12 * log2(b / a): how many semitones b lies above a.
 double SemitonesBetween(double a_hz, double b_hz);

@@ -63,7 +63,7 @@ constexpr double kMaxOverhangSeconds = 0.15;
 
 // Widens [start, end) to where the audio actually goes quiet, within kMaxOverhangSeconds.
 std::pair<double, double> SoundBounds(const Speech& speech, double start, double end) {
-  const Audio& a = speech.audio;
+  const audio::Sound& a = speech.audio;
   const auto window =
       std::max<size_t>(1, static_cast<size_t>(kEnergyWindowSeconds * a.sample_rate));
   const auto overhang = static_cast<size_t>(kMaxOverhangSeconds * a.sample_rate);

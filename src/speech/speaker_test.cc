@@ -87,7 +87,7 @@ TEST_F(SpeakerTest, JapaneseSentenceTimingsAndPauses) {
   EXPECT_EQ(s.words[0].text, "今日");
   EXPECT_EQ(s.words.back().text, "ね");
   // The whole message is one WAV file away.
-  auto wav = DecodeWav(EncodeWav(s.audio));
+  auto wav = audio::DecodeWav(EncodeWav(s.audio));
   ASSERT_TRUE(wav.ok());
   EXPECT_EQ(wav->samples.size(), s.audio.samples.size());
 }

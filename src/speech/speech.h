@@ -73,7 +73,7 @@ struct SpeechUnit {
 // ends at the audio's duration; units and words are in order, do not overlap, and start and
 // end exactly where their first and last phonemes do.
 struct Speech {
-  Audio audio;
+  audio::Sound audio;
   Language language = Language::kJapanese;
   std::vector<Phoneme> phonemes;
   std::vector<SpeechUnit> units;

@@ -83,7 +83,7 @@ Json SpeechTimingsToJson(const Speech& speech) {
       {"units", UnitsToJson(speech.units, false)}, {"words", UnitsToJson(speech.words, true)}};
 }
 
-Result<Speech> SpeechFromJson(const Json& json, Audio audio) {
+Result<Speech> SpeechFromJson(const Json& json, audio::Sound audio) {
   auto bad = [](const std::string& why) {
     return Status::DataLoss("speech timings are malformed: " + why);
   };

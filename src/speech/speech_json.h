@@ -15,6 +15,6 @@ Json SpeechTimingsToJson(const Speech& speech);
 
 // Rebuilds the timings onto `audio` (read from the WAV they belong to). DataLoss when the
 // JSON is malformed or the timings do not describe that audio (CheckTimings).
-Result<Speech> SpeechFromJson(const Json& json, Audio audio);
+Result<Speech> SpeechFromJson(const Json& json, audio::Sound audio);
 
 }  // namespace vmsg::speech

@@ -144,7 +144,7 @@ TEST(SpeechJsonTest, MalformedOrMismatchedTimingsAreDataLoss) {
   for (const Json& j : {bad_viseme, no_language, bad_unit, bad_break, Json::array()}) {
     EXPECT_EQ(SpeechFromJson(j, ka.audio).status().code(), StatusCode::kDataLoss) << j;
   }
-  Audio longer = ka.audio;  // timings that stop short of the audio they claim
+  audio::Sound longer = ka.audio;  // timings that stop short of the audio they claim
   longer.samples.resize(longer.samples.size() * 2);
   EXPECT_EQ(SpeechFromJson(json, longer).status().code(), StatusCode::kDataLoss);
 }

@@ -70,7 +70,7 @@ std::vector<std::pair<double, const std::string*>> VowelFrames(const speech::Spe
 }
 
 // The samples of a `window`-long frame centred at `t`, or empty when it runs off the audio.
-std::vector<double> FrameAt(const speech::Audio& a, double t, double window) {
+std::vector<double> FrameAt(const audio::Sound& a, double t, double window) {
   const auto length = static_cast<std::ptrdiff_t>(window * a.sample_rate);
   const auto begin = static_cast<std::ptrdiff_t>(t * a.sample_rate) - length / 2;
   if (begin < 0 || begin + length > static_cast<std::ptrdiff_t>(a.samples.size())) return {};
@@ -215,13 +215,13 @@ std::optional<double> Harmonicity(const std::vector<double>& frame, const FrameW
   return std::min(best, kMaxHarmonicity);
 }
 
-speech::Audio Concatenate(std::span<const speech::Speech> messages) {
-  speech::Audio all;
+audio::Sound Concatenate(std::span<const speech::Speech> messages) {
+  audio::Sound all;
   all.sample_rate = messages.front().audio.sample_rate;
   for (const speech::Speech& s : messages) {
-    const speech::Audio a = s.audio.sample_rate == all.sample_rate
-                                ? s.audio
-                                : speech::Resample(s.audio, all.sample_rate);
+    const audio::Sound a = s.audio.sample_rate == all.sample_rate
+                               ? s.audio
+                               : audio::Resample(s.audio, all.sample_rate);
     all.samples.insert(all.samples.end(), a.samples.begin(), a.samples.end());
   }
   return all;
@@ -255,7 +255,7 @@ Result<VoiceProfile> MeasureVoiceProfile(std::span<const speech::Speech> message
     return Status::InvalidArgument("no messages to measure", "no_voiced_audio");
   }
   VoiceProfile profile;
-  const speech::Audio all = Concatenate(messages);
+  const audio::Sound all = Concatenate(messages);
   Result<speech::PitchStats> pitch = speech::EstimatePitch(all);
   if (!pitch.ok()) {
     return Status::InvalidArgument("no voiced audio to measure", "no_voiced_audio");
@@ -278,8 +278,8 @@ Result<VoiceProfile> MeasureVoiceProfile(std::span<const speech::Speech> message
     }
     if (speech.language == speech::Language::kJapanese) units += speech.units.size();
 
-    const speech::Audio lpc_audio = speech::Resample(speech.audio, kFormantRate);
-    const speech::Audio hnr_audio = speech::Resample(speech.audio, kHnrRate);
+    const audio::Sound lpc_audio = audio::Resample(speech.audio, kFormantRate);
+    const audio::Sound hnr_audio = audio::Resample(speech.audio, kHnrRate);
     double loudest = -300;
     for (double t = 0; t < speech.audio.duration_seconds(); t += kHopSeconds) {
       loudest = std::max(loudest, FrameDb(FrameAt(lpc_audio, t, kLpcWindowSeconds)));

@@ -51,14 +51,14 @@ std::string ReadAll(const std::filesystem::path& p) {
 
 }  // namespace
 
-Result<std::string> EncodeAudioFile(const speech::Audio& audio, std::string_view muxer,
+Result<std::string> EncodeAudioFile(const audio::Sound& audio, std::string_view muxer,
                                     std::string_view encoder, int rate, int channels) {
   const AVCodec* codec = avcodec_find_encoder_by_name(std::string(encoder).c_str());
   const AVOutputFormat* ofmt = av_guess_format(std::string(muxer).c_str(), nullptr, nullptr);
   if (codec == nullptr || ofmt == nullptr) {
     return Status::Unavailable("no " + std::string(encoder) + " / " + std::string(muxer));
   }
-  const speech::Audio input = speech::Resample(audio, rate);
+  const audio::Sound input = audio::Resample(audio, rate);
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("vmsg_encode_" + std::to_string(::getpid()) + "_" +
                                                 std::string(encoder) + "." + std::string(muxer));

@@ -14,7 +14,7 @@ namespace vmsg::test {
 // `muxer` (e.g. "flac", "mp3", "ogg", "ipod", "webm") with `encoder` (e.g. "flac",
 // "libmp3lame", "libvorbis", "aac", "libopus") at `rate`, `channels` (the mono input copied
 // to each). Unavailable when the encoder or muxer is not in this libav build.
-Result<std::string> EncodeAudioFile(const speech::Audio& audio, std::string_view muxer,
+Result<std::string> EncodeAudioFile(const audio::Sound& audio, std::string_view muxer,
                                     std::string_view encoder, int rate, int channels);
 
 // A small grey JPEG image (libav's mjpeg encoder).

@@ -20,7 +20,7 @@ inline speech::Speech TimedSpeech(const std::vector<std::string>& words, double 
     t += seconds_each;
   }
   speech.units = speech.words;
-  speech.audio = {kRate, std::vector<float>(static_cast<size_t>(t * kRate), 0.0f)};
+  speech.audio = {kRate, 1, std::vector<float>(static_cast<size_t>(t * kRate), 0.0f)};
   return speech;
 }
 

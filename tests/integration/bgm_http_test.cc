@@ -221,7 +221,7 @@ TEST_F(BgmHttpTest, AWavAndAnMp3BecomeUserTracks) {
 
 TEST_F(BgmHttpTest, FlacOggAndM4aAreAcceptedWebmIsNot) {
   const audio::Sound stereo = Melody(4, 48000);
-  speech::Audio mono{.sample_rate = 48000};
+  audio::Sound mono{.sample_rate = 48000};
   for (size_t f = 0; f < stereo.frames(); ++f) mono.samples.push_back(stereo.samples[f * 2]);
   struct Kind {
     const char* muxer;

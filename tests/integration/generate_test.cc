@@ -232,7 +232,7 @@ TEST_F(GenerateTest, PhotoToVideoOverHttpFollowedOverWebSocket) {
   Result<std::string> timings = services().objects().GetBytes("voices/generated/" + task_id +
                                                               "/prosody_adjusted_timings.json");
   ASSERT_TRUE(timings.ok());
-  Result<speech::Audio> spoken_audio = speech::DecodeWav(*speech_wav);
+  Result<audio::Sound> spoken_audio = audio::DecodeWav(*speech_wav);
   ASSERT_TRUE(spoken_audio.ok());
   Result<speech::Speech> spoken =
       speech::SpeechFromJson(ParseJson(*timings).value(), std::move(*spoken_audio));

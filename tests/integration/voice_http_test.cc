@@ -140,7 +140,7 @@ TEST_F(VoiceHttpTest, SynthesizeAnswersWavInTheVoiceAndPreset) {
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(r[bhttp::field::content_type], "audio/wav");
   EXPECT_EQ(r["X-Prosody-Preset"], "celebration");
-  const speech::Audio male = speech::DecodeWav(r.body()).value();
+  const audio::Sound male = audio::DecodeWav(r.body()).value();
   EXPECT_GT(male.duration_seconds(), 0.8);
 
   // Default voice (default_female), a named preset, a user pitch change.
@@ -148,7 +148,7 @@ TEST_F(VoiceHttpTest, SynthesizeAnswersWavInTheVoiceAndPreset) {
       {{"text", "お誕生日おめでとう！"}, {"prosody", "calm"}, {"pitch", 2}, {"speed", 1.2}});
   ASSERT_EQ(r.result_int(), 200) << r.body();
   EXPECT_EQ(r["X-Prosody-Preset"], "calm");
-  const speech::Audio female = speech::DecodeWav(r.body()).value();
+  const audio::Sound female = audio::DecodeWav(r.body()).value();
   EXPECT_GT(speech::SemitonesBetween(speech::EstimatePitch(male)->median_hz,
                                      speech::EstimatePitch(female)->median_hz),
             4);
@@ -186,7 +186,7 @@ TEST_F(VoiceHttpTest, SynthesizeErrorsAreProblemsWithStableCodes) {
 }
 
 TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
-  const speech::Audio recording =
+  const audio::Sound recording =
       speaker_
           ->Synthesize(kRecordingText, speech::DefaultMaleVoice(),
                        {.preset = speech::ProsodyPreset::kNeutral, .pitch_semitones = 4})
@@ -194,7 +194,7 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
   const double recording_median = speech::EstimatePitch(recording)->median_hz;
   auto r = Create(
       Form({{"name", "My voice"}, {"language", "ja"}, {"gender", "male"}, {"description", "+4"}},
-           {{"me.wav", "audio/wav", speech::EncodeWav(recording)}}));
+           {{"me.wav", "audio/wav", audio::EncodeWav(recording)}}));
   ASSERT_EQ(r.result_int(), 201) << r.body();
   const vmsg::Json profile = ParseJson(r.body()).value();
   const std::string id = profile["id"];
@@ -224,7 +224,7 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
                            {.preset = speech::ProsodyPreset::kNeutral, .pitch_semitones = 4})
               ->speech.audio)
           ->median_hz;
-  const double got = speech::EstimatePitch(speech::DecodeWav(spoken.body()).value())->median_hz;
+  const double got = speech::EstimatePitch(audio::DecodeWav(spoken.body()).value())->median_hz;
   std::printf(
       "recording %.1f Hz; the speaker on the test sentence %.1f Hz; the custom voice %.1f Hz\n",
       recording_median, truth, got);
@@ -247,9 +247,9 @@ TEST_F(VoiceHttpTest, CreateMakesACustomVoiceThatSpeaksAtTheRecordingsPitch) {
 }
 
 TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {
-  const speech::Audio speech =
+  const audio::Sound speech =
       speaker_->Synthesize(kRecordingText, speech::DefaultMaleVoice(), {})->speech.audio;
-  const std::string wav = speech::EncodeWav(speech);
+  const std::string wav = audio::EncodeWav(speech);
   const std::vector<std::pair<std::string, std::string>> fields = {{"name", "x"},
                                                                    {"language", "ja"}};
   auto code_of = [&](const std::vector<FilePart>& files, int status) {
@@ -257,22 +257,22 @@ TEST_F(VoiceHttpTest, CreateRefusesBadRecordingsWithTheirCodes) {
     EXPECT_EQ(r.result_int(), status) << r.body();
     return Code(r);
   };
-  speech::Audio silence{.sample_rate = 24000, .samples = std::vector<float>(24000 * 10, 0.0f)};
-  speech::Audio square{.sample_rate = 24000, .samples = {}};
+  audio::Sound silence{.sample_rate = 24000, .samples = std::vector<float>(24000 * 10, 0.0f)};
+  audio::Sound square{.sample_rate = 24000, .samples = {}};
   for (int i = 0; i < 24000 * 8; ++i) square.samples.push_back((i / 60) % 2 ? 1.0f : -1.0f);
-  speech::Audio long_speech = speech;
+  audio::Sound long_speech = speech;
   while (long_speech.duration_seconds() < 90) {
     long_speech.samples.insert(long_speech.samples.end(), speech.samples.begin(),
                                speech.samples.end());
   }
   EXPECT_EQ(code_of({{"a.wav", "audio/wav", ""}}, 400), "audio_too_short");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(silence)}}, 400), "audio_silent");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(long_speech)}}, 400),
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", audio::EncodeWav(silence)}}, 400), "audio_silent");
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", audio::EncodeWav(long_speech)}}, 400),
             "audio_too_long");
   EXPECT_EQ(code_of({{"a.wav", "audio/wav", wav.substr(0, 30)}}, 400), "audio_corrupt");
   EXPECT_EQ(code_of({{"a.wav", "audio/wav", test::EncodeJpeg(32, 32).value()}}, 400),
             "unsupported_audio");
-  EXPECT_EQ(code_of({{"a.wav", "audio/wav", speech::EncodeWav(square)}}, 400), "audio_clipped");
+  EXPECT_EQ(code_of({{"a.wav", "audio/wav", audio::EncodeWav(square)}}, 400), "audio_clipped");
   const FilePart one{"a.wav", "audio/wav", wav};
   EXPECT_EQ(code_of({one, one, one, one}, 400), "too_many_files");
   EXPECT_EQ(code_of({}, 400), "audio_too_short");

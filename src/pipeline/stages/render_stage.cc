@@ -54,7 +54,7 @@ Status LoadSpeech(StageContext& ctx, WorkItem& item) {
   VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedVoice)));
   VMSG_ASSIGN_OR_RETURN(std::string timings,
                         ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedTimings)));
-  VMSG_ASSIGN_OR_RETURN(speech::Audio audio, speech::DecodeWav(wav));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound audio, audio::DecodeWav(wav));
   auto json = ParseJson(timings);
   if (!json.ok()) {
     return Status::DataLoss("stored timings are not JSON: " + json.status().message());

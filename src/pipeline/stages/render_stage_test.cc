@@ -72,7 +72,7 @@ class RenderStageTest : public ::testing::Test {
                     .ok());
     const std::string dir = "voices/generated/" + task + "/";
     EXPECT_TRUE(
-        store_->Put(dir + "prosody_adjusted.wav", speech::EncodeWav(speech_->audio), {"audio/wav"})
+        store_->Put(dir + "prosody_adjusted.wav", audio::EncodeWav(speech_->audio), {"audio/wav"})
             .ok());
     EXPECT_TRUE(store_
                     ->Put(dir + "prosody_adjusted_timings.json",

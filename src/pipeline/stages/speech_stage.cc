@@ -20,7 +20,7 @@ Result<speech::SpokenMessage> SpeakAndStore(const speech::Speaker& speaker, Stag
                                      DumpJson(speech::SpeechTimingsToJson(spoken.speech)),
                                      {"application/json"}));
   VMSG_RETURN_IF_ERROR(ctx.store.Put(ObjectKey(item, wav_object),
-                                     speech::EncodeWav(spoken.speech.audio), {"audio/wav"}));
+                                     audio::EncodeWav(spoken.speech.audio), {"audio/wav"}));
   return spoken;
 }
 
@@ -65,7 +65,7 @@ Status ProsodyStage::Restore(StageContext& ctx, WorkItem& item) const {
   VMSG_ASSIGN_OR_RETURN(std::string wav, ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedVoice)));
   VMSG_ASSIGN_OR_RETURN(std::string timings,
                         ctx.store.GetBytes(ObjectKey(item, keys::kAdjustedTimings)));
-  VMSG_ASSIGN_OR_RETURN(speech::Audio audio, speech::DecodeWav(wav));
+  VMSG_ASSIGN_OR_RETURN(audio::Sound audio, audio::DecodeWav(wav));
   auto json = ParseJson(timings);
   if (!json.ok())
     return Status::DataLoss("stored timings are not JSON: " + json.status().message());

@@ -67,12 +67,12 @@ class SpeechStagesTest : public ::testing::Test {
     return keys;
   }
 
-  speech::Audio StoredAudio(const std::string& key) {
+  audio::Sound StoredAudio(const std::string& key) {
     auto bytes = store_->GetBytes(key);
     EXPECT_TRUE(bytes.ok()) << key;
-    auto audio = speech::DecodeWav(bytes.value_or(""));
+    auto audio = audio::DecodeWav(bytes.value_or(""));
     EXPECT_TRUE(audio.ok()) << key;
-    return audio.value_or(speech::Audio{});
+    return audio.value_or(audio::Sound{});
   }
 
   static speech::SpeechSynthesizer* jtalk_;
@@ -95,8 +95,8 @@ TEST_F(SpeechStagesTest, StoresTheBaseAndTheAdjustedVoiceWithTheirTimings) {
   EXPECT_EQ(progress_.percentages, (std::vector<int>{60, 70}));
   EXPECT_EQ(progress_.steps, (std::vector<std::string>{"voice_synthesis", "prosody_adjustment"}));
 
-  const speech::Audio base = StoredAudio("voices/generated/task-5/base_voice.wav");
-  const speech::Audio adjusted = StoredAudio("voices/generated/task-5/prosody_adjusted.wav");
+  const audio::Sound base = StoredAudio("voices/generated/task-5/base_voice.wav");
+  const audio::Sound adjusted = StoredAudio("voices/generated/task-5/prosody_adjusted.wav");
   // The message asks for a celebration; the user's speed 1.5 shortens step 6 only.
   ASSERT_TRUE(item.applied_preset.has_value());
   EXPECT_EQ(*item.applied_preset, speech::ProsodyPreset::kCelebration);
