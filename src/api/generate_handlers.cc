@@ -21,16 +21,16 @@ constexpr size_t kMaxPartHeaderBytes = 4096;
 constexpr size_t kImageFile = 0, kBackgroundFile = 1;
 
 http::FormRules GenerateFormRules() {
-  const auto picture = [](std::string name, std::string what) {
+  const auto picture = [](std::string name, std::string noun) {
     return http::FormFileRule{.names = {std::move(name)},
                               .max_bytes = image::kMaxUploadBytes,
-                              .what = what,
+                              .what = "the " + noun,
                               .too_large_reason = std::string(image::kImageTooLarge),
                               .too_many_reason = "too_many_images",
-                              .too_many_message = "send one " + what + " per request"};
+                              .too_many_message = "send one " + noun + " per request"};
   };
-  return {.files = {picture(std::string(kImageField), "the photo"),
-                    picture(std::string(kBackgroundField), "the background")},
+  return {.files = {picture(std::string(kImageField), "photo"),
+                    picture(std::string(kBackgroundField), "background")},
           .max_fields = kMaxFormFields,
           .max_field_bytes = kMaxFieldBytes,
           .refuse_unknown_files = true,

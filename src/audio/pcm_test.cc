@@ -1,5 +1,5 @@
-// WAV round trips, refusal of bad WAV bytes, resampling and the YIN pitch estimator on
-// generated tones.
+// WAV round trips, refusal of bad WAV bytes, gain, RMS and resampling on generated
+// tones.
 #include "audio/pcm.h"
 
 #include <gtest/gtest.h>
@@ -7,25 +7,15 @@
 #include <cmath>
 #include <numbers>
 
+#include "testing/test_signals.h"
+
 namespace vmsg::audio {
 namespace {
 
-Sound Tone(double hz, double seconds, int rate, double amplitude = 0.5) {
-  Sound a;
-  a.sample_rate = rate;
-  a.samples.resize(static_cast<size_t>(seconds * rate));
-  for (size_t i = 0; i < a.samples.size(); ++i) {
-    // A few harmonics, like a voice, so the fundamental is not the only peak.
-    const double t = static_cast<double>(i) / rate;
-    double v = 0;
-    for (int h = 1; h <= 4; ++h) v += std::sin(2 * std::numbers::pi * hz * h * t) / h;
-    a.samples[i] = static_cast<float>(amplitude * v / 2.1);
-  }
-  return a;
-}
+using test::HarmonicTone;
 
 TEST(WavTest, RoundTripKeepsRateLengthAndSamples) {
-  const Sound tone = Tone(220, 0.25, 22050);
+  const Sound tone = HarmonicTone(220, 0.25, 22050);
   const std::string bytes = EncodeWav(tone);
   ASSERT_EQ(bytes.size(), 44 + tone.samples.size() * 2);
   auto decoded = DecodeWav(bytes);
@@ -46,7 +36,7 @@ TEST(WavTest, ClipsOutOfRangeSamples) {
 }
 
 TEST(WavTest, RefusesBadBytes) {
-  const std::string good = EncodeWav(Tone(220, 0.05, 8000));
+  const std::string good = EncodeWav(HarmonicTone(220, 0.05, 8000));
   for (const std::string& bad : {std::string(), std::string("RIFF"), std::string(good, 0, 30),
                                  std::string("\xFF\xD8\xFF\xE0JFIF", 8) + std::string(40, 'x')}) {
     auto decoded = DecodeWav(bad);
@@ -59,7 +49,7 @@ TEST(WavTest, RefusesBadBytes) {
 }
 
 TEST(AudioTest, GainAndRms) {
-  Sound a = Tone(440, 0.5, 16000, 0.5);
+  Sound a = HarmonicTone(440, 0.5, 16000, 0.5);
   const double before = Rms(a, 0, a.samples.size());
   ApplyGainDb(a, 6.0206);
   EXPECT_NEAR(Rms(a, 0, a.samples.size()) / before, 2.0, 1e-3);
@@ -77,7 +67,7 @@ size_t ZeroCrossings(const Sound& sound, int c) {
 }
 
 TEST(AudioTest, ResampleKeepsDurationAndPitch) {
-  const Sound tone = Tone(200, 1.0, 48000);
+  const Sound tone = HarmonicTone(200, 1.0, 48000);
   const Sound down = Resample(tone, 16000);
   EXPECT_EQ(down.sample_rate, 16000);
   EXPECT_EQ(down.channels, 1);
@@ -87,7 +77,7 @@ TEST(AudioTest, ResampleKeepsDurationAndPitch) {
 
 TEST(AudioTest, ResampleKeepsEachChannelApart) {
   // Left 300 Hz, right 500 Hz, at 44.1 kHz to 48 kHz.
-  const Sound left = Tone(300, 0.5, 44100), right = Tone(500, 0.5, 44100);
+  const Sound left = HarmonicTone(300, 0.5, 44100), right = HarmonicTone(500, 0.5, 44100);
   Sound stereo{44100, 2, {}};
   for (size_t i = 0; i < left.samples.size(); ++i) {
     stereo.samples.push_back(left.samples[i]);

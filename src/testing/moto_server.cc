@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "objects/crypto.h"
+#include "testing/child_process.h"
 
 namespace vmsg::test {
 namespace {
@@ -195,41 +196,16 @@ Status MotoTestServer::Launch(const std::vector<std::string>& env) {
   }
   // Port 0: the kernel picks a free one while the server binds, and the server prints it
   // (a port found free beforehand could be taken by the time the server binds it).
-  std::vector<std::string> args = {binary.string(), "-H", "127.0.0.1", "-p", "0"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-  environment.insert(environment.end(), env.begin(), env.end());
-  std::vector<char*> envp;
-  for (auto& e : environment) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const std::string log = (dir_ / "moto.log").string();
-  // fork + exec so that the server dies with a crashed test (PR_SET_PDEATHSIG), in its own
-  // process group so that the kill reaches anything it starts.
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) return Status::Unavailable("cannot fork to start moto_server");
-  if (pid_ == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
-    ::execve(binary.c_str(), argv.data(), envp.data());
-    ::_exit(127);
-  }
+  // In its own process group, so that stopping it reaches anything it starts.
+  VMSG_ASSIGN_OR_RETURN(pid_, SpawnChild({.args = {binary.string(), "-H", "127.0.0.1", "-p", "0"},
+                                          .extra_env = env,
+                                          .log = dir_ / "moto.log",
+                                          .own_process_group = true}));
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (true) {
     if (port_ == 0) port_ = PortFromLog(Log());
     if (port_ != 0 && Answers(Endpoint() + "/moto-api/")) return Status::Ok();
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (ChildExited(pid_)) {
       pid_ = -1;
       return Status::Unavailable("moto_server exited at start: " + Log());
     }
@@ -242,12 +218,7 @@ Status MotoTestServer::Launch(const std::vector<std::string>& env) {
 }
 
 MotoTestServer::~MotoTestServer() {
-  if (pid_ > 0) {
-    ::kill(-pid_, SIGKILL);
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  StopChild(pid_, SIGKILL, /*group=*/true);
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

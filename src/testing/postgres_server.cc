@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/child_process.h"
+
 namespace vmsg::test {
 namespace {
 
@@ -44,29 +46,12 @@ Result<RunAs> Identity() {
   return who;
 }
 
-// fork + exec of `args` as `who`, output to `log`; dies with the test process.
+// `args` run as `who`, output to `log`; dies with the test process.
 Result<pid_t> Spawn(const RunAs& who, std::vector<std::string> args,
                     const std::filesystem::path& log) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return Status::Unavailable("cannot fork to start " + args[0]);
-  if (pid == 0) {
-    if (who.drop && (::setgid(who.gid) != 0 || ::setuid(who.uid) != 0)) ::_exit(126);
-    // After setuid, which clears the parent-death signal.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  ChildOptions options{.args = std::move(args), .log = log};
+  if (who.drop) options.run_as = ChildOptions::User{who.uid, who.gid};
+  return SpawnChild(options);
 }
 
 }  // namespace
@@ -123,7 +108,7 @@ Status PgTestServer::Launch() {
       return Status::Ok();
     } catch (const std::exception&) {
     }
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (ChildExited(pid_)) {
       pid_ = -1;
       return Status::Unavailable("postgres exited at start; see " + log.string());
     }
@@ -152,11 +137,7 @@ Result<std::string> PgTestServer::CreateDatabase(std::string_view name) {
 }
 
 PgTestServer::~PgTestServer() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGQUIT);  // immediate shutdown: test data is thrown away
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  StopChild(pid_, SIGQUIT);  // immediate shutdown: test data is thrown away
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

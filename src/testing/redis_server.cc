@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "state/redis/redis_client.h"
+#include "testing/child_process.h"
 
 namespace vmsg::test {
 namespace {
@@ -69,20 +70,7 @@ Status RedisTestServer::Launch() {
   args.insert(args.end(), {"--port", "0", "--unixsocket", (dir_ / "redis.sock").string(),
                            "--unixsocketperm", "700", "--dir", dir_.string(), "--daemonize", "no",
                            "--logfile", (dir_ / "redis.log").string()});
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // fork + exec rather than posix_spawn, so that the server dies with a test process that
-  // crashes (PR_SET_PDEATHSIG) instead of lingering and holding the test's output pipe.
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) return Status::Unavailable("cannot fork to start redis-server");
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
+  VMSG_ASSIGN_OR_RETURN(pid_, SpawnChild({.args = std::move(args)}));
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   state::RedisOptions options;
   options.url = Url(0);
@@ -92,8 +80,7 @@ Status RedisTestServer::Launch() {
       auto client = state::NewRedisClient(options);
       if (client.ok() && (*client)->Command({"PING"}).ok()) return Status::Ok();
     }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (ChildExited(pid_)) {
       pid_ = -1;
       return Status::Unavailable("redis-server exited at start; see " +
                                  (dir_ / "redis.log").string());
@@ -115,8 +102,7 @@ Status RedisTestServer::Shutdown() {
   options.connect_timeout = std::chrono::milliseconds(50);
   auto client = state::NewRedisClient(options);
   if (client.ok()) (void)(*client)->Command({"SHUTDOWN"});  // the reply is a closed socket
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  StopChild(pid_, 0);                                       // waits for the exit SHUTDOWN began
   pid_ = -1;
   return Status::Ok();
 }
@@ -127,11 +113,7 @@ Status RedisTestServer::Restart() {
 }
 
 RedisTestServer::~RedisTestServer() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);  // test data is thrown away: no save on the way out
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  StopChild(pid_, SIGKILL);  // test data is thrown away: no save on the way out
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

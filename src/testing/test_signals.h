@@ -55,4 +55,17 @@ inline audio::Sound Tone(int rate, int channels, double seconds, double hz, doub
   return sound;
 }
 
+// A mono tone of `hz` with its first four harmonics, like a voice, so the fundamental is
+// not the only peak (pitch and resampling tests).
+inline audio::Sound HarmonicTone(double hz, double seconds, int rate, double amplitude = 0.5) {
+  audio::Sound a{rate, 1, std::vector<float>(static_cast<size_t>(seconds * rate))};
+  for (size_t i = 0; i < a.samples.size(); ++i) {
+    const double t = static_cast<double>(i) / rate;
+    double v = 0;
+    for (int h = 1; h <= 4; ++h) v += std::sin(2 * std::numbers::pi * hz * h * t) / h;
+    a.samples[i] = static_cast<float>(amplitude * v / 2.1);
+  }
+  return a;
+}
+
 }  // namespace vmsg::test

@@ -63,8 +63,8 @@ struct World {
     std::ofstream(root.parent_path() / "outside.txt") << "secret";
     root = std::filesystem::canonical(root);
 
-    AddHealthRoute(router, health, {"fuzz", clock.Now(), &clock});
-    AddOpenApiRoute(router, "fuzz");
+    api::AddHealthRoute(router, health, {"fuzz", clock.Now(), &clock});
+    api::AddOpenApiRoute(router, "fuzz");
     RouteOptions upload;
     upload.max_body_bytes = kBodyLimit;
     router.Add(
@@ -95,13 +95,13 @@ struct World {
       if (!json.ok()) co_return ProblemFromStatus(json.status(), r.request_id);
       co_return Response::Json(200, {{"id", r.Param("id")}});
     });
-    AddStaticFiles(router, root);
+    api::AddStaticFiles(router, root);
   }
 
   FakeClock clock{TimePoint{}};
   Logger logger{LogFormat::kJson, LogLevel::kError, clock, [](std::string_view) {}};
   IdGenerator ids{1};
-  HealthChecks health;
+  api::HealthChecks health;
   Router router;
   Dispatcher dispatcher{router, {.default_max_body_bytes = 1024}, logger, ids};
   std::filesystem::path root;
