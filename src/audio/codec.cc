@@ -436,19 +436,16 @@ Result<Sound> Convert(const Sound& sound, int sample_rate, int channels) {
   if (sample_rate <= 0 || sound.sample_rate <= 0) {
     return Status::InvalidArgument("audio: sample rate must be positive", "invalid_audio_format");
   }
-  if (sound.sample_rate == sample_rate && sound.channels == channels) return sound;
-  AVChannelLayout in_layout;
-  SetLayout(&in_layout, sound.channels);
-  auto created =
-      Resampler::Create(in_layout, AV_SAMPLE_FMT_FLT, sound.sample_rate, sample_rate, channels);
-  av_channel_layout_uninit(&in_layout);
-  if (!created.ok()) return created.status();
-  Resampler resampler = std::move(created).value();
-  Sound out{sample_rate, channels, {}};
-  const auto* data = reinterpret_cast<const uint8_t*>(sound.samples.data());
-  VMSG_RETURN_IF_ERROR(resampler.Push(&data, static_cast<int>(sound.frames()), out.samples));
-  VMSG_RETURN_IF_ERROR(resampler.Push(nullptr, 0, out.samples));
-  return out;
+  Sound out = Resample(sound, sample_rate);
+  if (out.channels == channels) return out;
+  if (channels == 2) return FromMono(out, 2);
+  // Stereo to mono: the two channels' mean.
+  Sound mono{.sample_rate = out.sample_rate, .channels = 1, .samples = {}};
+  mono.samples.reserve(out.frames());
+  for (size_t i = 0; i + 1 < out.samples.size(); i += 2) {
+    mono.samples.push_back(0.5f * (out.samples[i] + out.samples[i + 1]));
+  }
+  return mono;
 }
 
 Result<std::string> EncodeAudio(const Sound& sound, AudioFormat format_choice, int bit_rate) {

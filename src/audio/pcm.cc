@@ -1,13 +1,19 @@
 // WAV encoding and decoding (little-endian RIFF, written and read byte by byte so the code
-// does not depend on the host's endianness), gain, RMS and windowed-sinc resampling.
+// does not depend on the host's endianness), gain, RMS and resampling with libswresample.
 #include "audio/pcm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <numbers>
+#include <memory>
+#include <new>
 #include <sstream>
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libswresample/swresample.h>
+}
 
 namespace vmsg::audio {
 namespace {
@@ -17,8 +23,6 @@ constexpr uint16_t kFormatFloat = 3;
 constexpr uint16_t kFormatExtensible = 0xFFFE;
 constexpr int kBitsPerSample = 16;
 constexpr double kInt16Scale = 32767.0;
-// Half-width of the resampling kernel in zero crossings of the lower rate's sinc.
-constexpr int kSincZeroCrossings = 16;
 
 void PutU16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v & 0xFF));
@@ -166,42 +170,34 @@ Sound Resample(const Sound& audio, int target_rate) {
     if (copy.sample_rate <= 0) copy.sample_rate = target_rate;
     return copy;
   }
-  const size_t channels = static_cast<size_t>(std::max(audio.channels, 1));
-  const double ratio = static_cast<double>(target_rate) / audio.sample_rate;
-  // Cut off at the lower of the two Nyquist frequencies, in input-sample units.
-  const double cutoff = std::min(1.0, ratio);
-  const double half_width = kSincZeroCrossings / cutoff;
-  const size_t n_in = audio.samples.size() / channels;
-  const size_t n_out = static_cast<size_t>(std::llround(static_cast<double>(n_in) * ratio));
-  Sound out{.sample_rate = target_rate, .channels = audio.channels, .samples = {}};
-  out.samples.resize(n_out * channels);
-  std::vector<double> weights;
-  for (size_t j = 0; j < n_out; ++j) {
-    const double center = static_cast<double>(j) / ratio;
-    const long first = std::max(static_cast<long>(std::ceil(center - half_width)), 0L);
-    const long last =
-        std::min(static_cast<long>(std::floor(center + half_width)), static_cast<long>(n_in) - 1);
-    // The kernel's weights, once for every channel of this output frame.
-    weights.clear();
-    double weight_sum = 0;
-    for (long i = first; i <= last; ++i) {
-      const double x = (static_cast<double>(i) - center) * cutoff;
-      const double sinc = x == 0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
-      // Hann window over the kernel's extent.
-      const double window = 0.5 + 0.5 * std::cos(std::numbers::pi * x / kSincZeroCrossings);
-      weights.push_back(sinc * window);
-      weight_sum += weights.back();
-    }
-    for (size_t c = 0; c < channels; ++c) {
-      double sum = 0;
-      for (long i = first; i <= last; ++i) {
-        sum += weights[static_cast<size_t>(i - first)] *
-               audio.samples[static_cast<size_t>(i) * channels + c];
-      }
-      // Normalising by the weight sum keeps DC gain at 1, also at the edges.
-      out.samples[j * channels + c] = static_cast<float>(weight_sum != 0 ? sum / weight_sum : 0.0);
-    }
-  }
+  const int channels = std::max(audio.channels, 1);
+  const size_t in_frames = audio.samples.size() / static_cast<size_t>(channels);
+  const auto out_frames = static_cast<size_t>(
+      std::llround(static_cast<double>(in_frames) * target_rate / audio.sample_rate));
+  Sound out{.sample_rate = target_rate, .channels = channels, .samples = {}};
+  if (in_frames == 0) return out;
+  AVChannelLayout layout;
+  av_channel_layout_default(&layout, channels);
+  SwrContext* raw = nullptr;
+  int rc = swr_alloc_set_opts2(&raw, &layout, AV_SAMPLE_FMT_FLT, target_rate, &layout,
+                               AV_SAMPLE_FMT_FLT, audio.sample_rate, 0, nullptr);
+  av_channel_layout_uninit(&layout);
+  std::unique_ptr<SwrContext, void (*)(SwrContext*)> swr(raw, [](SwrContext* c) { swr_free(&c); });
+  // Interleaved float in and out at positive rates: libswresample fails only for memory,
+  // which is what std::bad_alloc says everywhere else.
+  if (rc < 0 || swr_init(swr.get()) < 0) throw std::bad_alloc();
+  const int capacity = swr_get_out_samples(swr.get(), static_cast<int>(in_frames));
+  if (capacity < 0) throw std::bad_alloc();
+  out.samples.resize(static_cast<size_t>(capacity) * static_cast<size_t>(channels));
+  const auto* in = reinterpret_cast<const uint8_t*>(audio.samples.data());
+  auto* dst = reinterpret_cast<uint8_t*>(out.samples.data());
+  const int got = swr_convert(swr.get(), &dst, capacity, &in, static_cast<int>(in_frames));
+  if (got < 0) throw std::bad_alloc();
+  // What the filter still holds (its delay) comes out with a flush.
+  auto* tail = reinterpret_cast<uint8_t*>(out.samples.data() + static_cast<size_t>(got) * channels);
+  if (swr_convert(swr.get(), &tail, capacity - got, nullptr, 0) < 0) throw std::bad_alloc();
+  // Exactly the resampled length, however the filter rounded.
+  out.samples.resize(out_frames * static_cast<size_t>(channels), 0.0f);
   return out;
 }
 

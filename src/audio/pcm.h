@@ -47,8 +47,9 @@ void ApplyGainDb(Sound& audio, double gain_db);
 // Root mean square of sample values [begin, end) (clamped); 0 for an empty span.
 double Rms(const Sound& audio, size_t begin, size_t end);
 
-// Band-limited resampling (windowed sinc), each channel on its own; returns a copy when the
-// rate already matches. `target_rate` must be positive.
+// The one resampler (libswresample, as the decoder's; each channel on its own): exactly
+// round(frames * target / rate) frames, the filter's delay flushed; a copy when the rate
+// already matches. `target_rate` must be positive; std::bad_alloc when memory runs out.
 Sound Resample(const Sound& audio, int target_rate);
 
 }  // namespace vmsg::audio

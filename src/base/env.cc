@@ -44,10 +44,9 @@ class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                         int mode) override {
+    // The process's umask applies, as it would to any file the operator's tools make.
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (!fd.ok()) return FileError("creating", path, errno);
-    // The umask must not loosen or tighten what the caller asked for.
-    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return FileError("chmod", path, errno);
     return std::unique_ptr<WritableFile>(new PosixWritableFile(std::move(fd), path));
   }
 

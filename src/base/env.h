@@ -42,7 +42,8 @@ class Env {
   // The process's POSIX Env. Never destroyed; thread-safe.
   static Env& Default();
 
-  // Creates `path` for writing with `mode` (0644 or 0600); it must not exist yet (O_EXCL).
+  // Creates `path` for writing with `mode` (0644 or 0600, less the umask); it must not exist
+  // yet (O_EXCL).
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::filesystem::path& path,
                                                                 int mode = 0644) = 0;
   // rename(2): atomically replaces `to`.
