@@ -24,15 +24,15 @@ bool IsBackupDate(std::string_view date) {
 }
 
 std::string Key(std::string_view date, std::string_view name) {
-  return std::string(kBackupPrefix) + std::string(date) + "/" + std::string(name);
+  return std::string(keys::kMetadataBackups) + std::string(date) + "/" + std::string(name);
 }
 
-// Every key under kBackupPrefix, in order.
+// Every key under keys::kMetadataBackups, in order.
 Result<std::vector<std::string>> BackupKeys(objects::ObjectStore& store) {
   std::vector<std::string> keys;
   std::string token;
   do {
-    VMSG_ASSIGN_OR_RETURN(objects::ListPage page, store.List(kBackupPrefix, token));
+    VMSG_ASSIGN_OR_RETURN(objects::ListPage page, store.List(keys::kMetadataBackups, token));
     for (const objects::ObjectInfo& object : page.objects) keys.push_back(object.key);
     token = page.next_token;
   } while (!token.empty());
@@ -41,7 +41,7 @@ Result<std::vector<std::string>> BackupKeys(objects::ObjectStore& store) {
 
 // The date segment of a backup key, or empty for a key that is not one of ours.
 std::string DateOf(std::string_view key) {
-  key.remove_prefix(kBackupPrefix.size());
+  key.remove_prefix(keys::kMetadataBackups.size());
   const size_t slash = key.find('/');
   if (slash == std::string_view::npos) return {};
   const std::string_view date = key.substr(0, slash);
@@ -94,8 +94,8 @@ Result<BackupReport> BackupCatalogs(const VoiceCatalog& voices, const BgmCatalog
   const TimePoint now = clock.Now();
   BackupReport report;
   report.date = BackupDate(now);
-  Status voices_done = BackUp(voices, kVoicesBackupName, report.date, store, report);
-  Status bgm_done = BackUp(bgm, kBgmBackupName, report.date, store, report);
+  Status voices_done = BackUp(voices, keys::kVoicesBackupName, report.date, store, report);
+  Status bgm_done = BackUp(bgm, keys::kBgmBackupName, report.date, store, report);
   if (!voices_done.ok()) return voices_done;
   if (!bgm_done.ok()) return bgm_done;
 
@@ -125,8 +125,8 @@ Status RestoreCatalogs(VoiceCatalog& voices, BgmCatalog& bgm, objects::ObjectSto
     return Status::InvalidArgument("'" + std::string(date) + "' is not a date like 20250102",
                                    "invalid_date");
   }
-  VMSG_ASSIGN_OR_RETURN(vmsg::Json voices_doc, ReadBackup(store, date, kVoicesBackupName));
-  VMSG_ASSIGN_OR_RETURN(vmsg::Json bgm_doc, ReadBackup(store, date, kBgmBackupName));
+  VMSG_ASSIGN_OR_RETURN(vmsg::Json voices_doc, ReadBackup(store, date, keys::kVoicesBackupName));
+  VMSG_ASSIGN_OR_RETURN(vmsg::Json bgm_doc, ReadBackup(store, date, keys::kBgmBackupName));
   // Both are checked before either is written; Restore checks again under the lock.
   VMSG_RETURN_IF_ERROR(voices.CheckDocument(voices_doc));
   VMSG_RETURN_IF_ERROR(bgm.CheckDocument(bgm_doc));

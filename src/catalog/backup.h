@@ -10,13 +10,11 @@
 
 #include "base/clock.h"
 #include "catalog/catalog.h"
+#include "objects/keys.h"
 #include "objects/object_store.h"
 
 namespace vmsg::catalog {
 
-inline constexpr std::string_view kBackupPrefix = "backups/metadata/";
-inline constexpr std::string_view kVoicesBackupName = "voices_metadata.json";
-inline constexpr std::string_view kBgmBackupName = "bgm_metadata.json";
 // Backups dated more than this many days before today (UTC) are deleted by each backup.
 inline constexpr int kBackupRetentionDays = 7;
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "objects/keys.h"
+
 namespace vmsg::catalog {
 
 template <typename Record>
@@ -262,11 +264,11 @@ Result<std::unique_ptr<Catalog<Record>>> OpenCatalog(std::filesystem::path path,
 }  // namespace
 
 std::filesystem::path VoiceCatalogPath(const std::filesystem::path& data_dir) {
-  return data_dir / "backend" / "storage" / "voices" / "voices_metadata.json";
+  return data_dir / keys::kVoiceCatalogFile;
 }
 
 std::filesystem::path BgmCatalogPath(const std::filesystem::path& data_dir) {
-  return data_dir / "backend" / "storage" / "bgm" / "bgm_metadata.json";
+  return data_dir / keys::kBgmCatalogFile;
 }
 
 Result<std::unique_ptr<VoiceCatalog>> OpenVoiceCatalog(const std::filesystem::path& data_dir,

@@ -17,6 +17,9 @@
 //   voices/custom/uploads/{id}/reference.{ext}   an uploaded voice sample
 //   bgm/system/{id}.mp3, bgm/user/{owner}_{id}.mp3, bgm/previews/{id}.mp3   the music library
 //   bgm/user/uploads/{id}/original.{ext}         an uploaded track
+//   backups/metadata/{YYYYMMDD}/voices_metadata.json, .../bgm_metadata.json   catalog backups
+// and the JSON metadata files under the data directory:
+//   backend/storage/voices/voices_metadata.json, backend/storage/bgm/bgm_metadata.json
 #pragma once
 
 #include <string>
@@ -32,6 +35,14 @@ inline constexpr std::string_view kCustomVoices = "voices/custom/";
 inline constexpr std::string_view kVoiceUploads = "voices/custom/uploads/";
 inline constexpr std::string_view kBgmUploads = "bgm/user/uploads/";
 inline constexpr std::string_view kVideos = "videos/";
+
+// The catalogs' JSON files, relative to the data directory, and the names their backups
+// take (backups/metadata/{YYYYMMDD}/{name}).
+inline constexpr std::string_view kVoiceCatalogFile = "backend/storage/voices/voices_metadata.json";
+inline constexpr std::string_view kBgmCatalogFile = "backend/storage/bgm/bgm_metadata.json";
+inline constexpr std::string_view kMetadataBackups = "backups/metadata/";
+inline constexpr std::string_view kVoicesBackupName = "voices_metadata.json";
+inline constexpr std::string_view kBgmBackupName = "bgm_metadata.json";
 
 // A task's objects as layouts: "{task}" stands for the task id, "{person}" for the chosen
 // person's index and "{size}" for the format's WxH (Fill). The pipeline's stages name what

@@ -36,6 +36,14 @@ TEST(KeysTest, LibraryObjectsFollowTheSpecLayout) {
   EXPECT_EQ(ImageUpload("u1", "original", "png"), "images/uploads/u1/original.png");
 }
 
+TEST(KeysTest, MetadataFilesAndBackupsFollowTheSpecLayout) {
+  EXPECT_EQ(kVoiceCatalogFile, "backend/storage/voices/voices_metadata.json");
+  EXPECT_EQ(kBgmCatalogFile, "backend/storage/bgm/bgm_metadata.json");
+  EXPECT_EQ(std::string(kMetadataBackups) + "20250102/" + std::string(kVoicesBackupName),
+            "backups/metadata/20250102/voices_metadata.json");
+  EXPECT_EQ(kBgmBackupName, "bgm_metadata.json");
+}
+
 TEST(KeysTest, EveryKeyIsValidAndEachLifecycleRuleCoversItsFolder) {
   for (const std::string& key :
        {Fill(kCutout, "t", 1), Fill(kFramed, "t", 0, "1080x1920"), Fill(kVideo, "t"),

@@ -1,5 +1,5 @@
 // The S3 backend of ObjectStore: any S3-compatible service over libcurl, signed with our own
-// SigV4 (blob/sigv4.h), S3's XML read with pugixml.
+// SigV4 (s3/sigv4.h), S3's XML read with pugixml.
 //
 // Supported: single PUT, multipart upload at or above a threshold (streamed from the file,
 // aborted on failure), GET streamed with Range, HEAD, DELETE, ListObjectsV2 with
