@@ -6,7 +6,6 @@
 #include "image/framing_mode.h"
 #include "image/image_io.h"
 #include "objects/keys.h"
-#include "pipeline/stages/image_objects.h"
 
 namespace vmsg::api {
 namespace {

@@ -33,6 +33,9 @@ namespace {
 // Where scripts/install-isnet-model.sh puts the optional neural model, under the data dir.
 constexpr std::string_view kIsnetModelFile = "isnet-medium-fp32.onnx";
 
+// The preset backgrounds' pictures, drawn on first start and served by the image routes.
+std::filesystem::path BackgroundsDir(const Config& c) { return c.data_dir / "backgrounds"; }
+
 // The data directory's health: present, and how much room is left.
 api::HealthChecks::Check CheckDataDir(const std::filesystem::path& dir) {
   api::HealthChecks::Check check;
@@ -186,10 +189,9 @@ Status ServiceContext::OpenImageAnalysis(Role role) {
   VMSG_ASSIGN_OR_RETURN(
       segmenter_,
       image::NewSegmenter(c.segmenter, {.model = c.data_dir / "models" / kIsnetModelFile}));
-  const std::filesystem::path backgrounds_dir = c.data_dir / "backgrounds";
   if (role == Role::kServe) {
     // The preset backgrounds' pictures and thumbnails for the picker, drawn on first start.
-    VMSG_RETURN_IF_ERROR(image::WriteBackgrounds(backgrounds_dir, /*overwrite=*/false));
+    VMSG_RETURN_IF_ERROR(image::WriteBackgrounds(BackgroundsDir(c), /*overwrite=*/false));
     health_.Add("image_analysis", [segmenter = segmenter_.get()] {
       api::HealthChecks::Check check;
       check.healthy = true;
@@ -308,7 +310,7 @@ Status ServiceContext::BuildGeneration(Role role) {
          .cpu = cpu_.get(),
          .ids = &ids_,
          .presign_expiry = std::chrono::duration_cast<std::chrono::seconds>(c.presign_expiry),
-         .backgrounds_dir = c.data_dir / "backgrounds"});
+         .backgrounds_dir = BackgroundsDir(c)});
     api::AddGenerateRoutes(
         router_,
         {.generator = generator_.get(),
