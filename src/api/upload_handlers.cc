@@ -10,7 +10,7 @@
 #include "http/multipart_body.h"
 #include "http/static_files.h"
 #include "image/image_io.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "objects/keys.h"
 
 namespace vmsg::api {
@@ -203,7 +203,7 @@ boost::asio::awaitable<http::Response> FormUpload(UploadServices s, http::Reques
   }
   Result<objects::ObjectInfo> stored = receiver.upload()->Commit();
   if (!stored.ok()) co_return http::ProblemFromStatus(stored.status(), request.request_id);
-  const std::string location = "/files/" + objects::UriEncode(stored->key, true);
+  const std::string location = "/files/" + UriEncode(stored->key, true);
   const std::string status = receiver.Field("success_action_status").value_or("");
   http::Response r;
   if (status == "201") {

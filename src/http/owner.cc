@@ -2,7 +2,7 @@
 #include "http/owner.h"
 
 #include "http/client_id.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::http {
 namespace {
@@ -15,7 +15,7 @@ constexpr std::string_view kOwnerHashPrefix = "vmsg-owner-v1:";
 std::string OwnerIdOf(std::string_view client_id) {
   std::string input(kOwnerHashPrefix);
   input.append(client_id);
-  return objects::Sha256Hex(input).substr(0, kOwnerIdLength);
+  return Sha256Hex(input).substr(0, kOwnerIdLength);
 }
 
 std::optional<std::string> OwnerIdFor(const Request& request) {

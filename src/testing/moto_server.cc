@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "testing/child_process.h"
 
 namespace vmsg::test {
@@ -81,7 +81,7 @@ size_t AppendTo(char* data, size_t size, size_t count, void* user) {
 // an error for a transport failure or a non-2xx answer.
 Result<std::string> Post(const std::string& host, const std::string& url_path,
                          const std::string& body, const std::string& service) {
-  objects::sigv4::Request request{"POST", url_path, {}, {{"Host", host}}, objects::Sha256Hex(body)};
+  objects::sigv4::Request request{"POST", url_path, {}, {{"Host", host}}, Sha256Hex(body)};
   // IAM takes a form; moto's reset-auth reads the raw body, which a form type would hide.
   request.headers.emplace_back(
       "Content-Type", service.empty() ? "text/plain" : "application/x-www-form-urlencoded");
@@ -128,7 +128,7 @@ std::string Form(const objects::sigv4::Params& params) {
   std::string out;
   for (const auto& [name, value] : params) {
     if (!out.empty()) out += "&";
-    out += objects::UriEncode(name, false) + "=" + objects::UriEncode(value, false);
+    out += UriEncode(name, false) + "=" + UriEncode(value, false);
   }
   return out;
 }

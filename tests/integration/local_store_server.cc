@@ -9,7 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "api/upload_handlers.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::testing {
 namespace {
@@ -32,7 +32,7 @@ Result<std::unique_ptr<LocalStoreServer>> LocalStoreServer::Start(const Clock& c
     std::unique_ptr<LocalStoreServer> s(new LocalStoreServer);
     s->dir_ = std::filesystem::temp_directory_path() /
               ("vmsg_local_store_it_" + std::to_string(::getpid()) + "_" +
-               std::to_string(counter++) + "_" + objects::HexEncode(objects::RandomBytes(4)));
+               std::to_string(counter++) + "_" + HexEncode(RandomBytes(4)));
     s->port_ = FreeLoopbackPort();
     s->base_url_ = "http://127.0.0.1:" + std::to_string(s->port_);
     VMSG_ASSIGN_OR_RETURN(

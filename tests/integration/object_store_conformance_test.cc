@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "http_fetch.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::testing {
 namespace {
@@ -27,7 +27,7 @@ class ObjectStoreConformance : public ::testing::TestWithParam<StoreFactory> {
     Result<StoreUnderTest> made = GetParam().make();
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     sut_ = std::move(*made);
-    prefix_ = "conformance/" + objects::HexEncode(objects::RandomBytes(6)) + "/";
+    prefix_ = "conformance/" + HexEncode(RandomBytes(6)) + "/";
   }
   void TearDown() override {
     if (!sut_.store) return;
@@ -245,7 +245,7 @@ TEST_P(ObjectStoreConformance, ListingIsInBinaryKeyOrderAndPagesOverMoreThan1000
 TEST_P(ObjectStoreConformance, PutFileStreamsALargeFile) {
   const fs::path file =
       fs::temp_directory_path() /
-      ("vmsg_conformance_" + objects::HexEncode(objects::RandomBytes(6)) + ".bin");
+      ("vmsg_conformance_" + HexEncode(RandomBytes(6)) + ".bin");
   constexpr size_t kChunk = 1 << 20;
   constexpr int kChunks = 40;  // 40 MiB, written and compared a chunk at a time
   {

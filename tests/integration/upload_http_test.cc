@@ -10,7 +10,7 @@
 #include "base/json.h"
 #include "http_fetch.h"
 #include "local_store_server.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "test_client.h"
 
 namespace vmsg::testing {

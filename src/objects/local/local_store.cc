@@ -18,7 +18,7 @@
 #include "base/env.h"
 #include "base/files.h"
 #include "base/json.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "objects/post_policy.h"
 
 namespace vmsg::objects {

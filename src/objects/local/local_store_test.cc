@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "base/json.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::objects {
 namespace {

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "base/ascii.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "objects/s3/s3_xml.h"
 #include "objects/s3/sigv4.h"
 

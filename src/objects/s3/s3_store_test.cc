@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "objects/crypto.h"
+#include "base/crypto.h"
 #include "testing/moto_server.h"
 
 namespace vmsg::objects {

@@ -7,7 +7,7 @@
 
 #include "base/ascii.h"
 #include "base/json.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::objects::sigv4 {
 namespace {

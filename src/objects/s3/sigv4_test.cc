@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "base/json.h"
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 namespace vmsg::objects::sigv4 {
 namespace {

@@ -1,4 +1,4 @@
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <array>
 #include <stdexcept>
 
-namespace vmsg::objects {
+namespace vmsg {
 
 std::string Sha256(std::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
@@ -73,4 +73,4 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
-}  // namespace vmsg::objects
+}  // namespace vmsg

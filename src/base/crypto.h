@@ -1,5 +1,5 @@
-// The few cryptographic and encoding primitives the object stores share (OpenSSL-backed):
-// SHA-256, HMAC-SHA256, hex, AWS-style URI encoding and a constant-time compare.
+// The few cryptographic and encoding primitives vmsg shares (OpenSSL-backed): SHA-256,
+// HMAC-SHA256, hex, AWS-style URI encoding, a constant-time compare and random bytes.
 #pragma once
 
 #include <optional>
@@ -8,7 +8,7 @@
 
 #include "base/base64.h"  // Base64Encode, Base64Decode
 
-namespace vmsg::objects {
+namespace vmsg {
 
 // Raw 32-byte digests.
 std::string Sha256(std::string_view data);
@@ -28,4 +28,4 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // `n` bytes from OpenSSL's CSPRNG.
 std::string RandomBytes(size_t n);
 
-}  // namespace vmsg::objects
+}  // namespace vmsg

@@ -1,9 +1,9 @@
-#include "objects/crypto.h"
+#include "base/crypto.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace vmsg::objects {
+namespace vmsg {
 namespace {
 
 TEST(CryptoTest, Sha256MatchesFipsVectors) {
@@ -53,4 +53,4 @@ TEST(CryptoTest, RandomBytesDiffer) {
 }
 
 }  // namespace
-}  // namespace vmsg::objects
+}  // namespace vmsg
