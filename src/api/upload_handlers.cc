@@ -5,12 +5,12 @@
 #include <array>
 
 #include "api/static_handler.h"
+#include "base/crypto.h"
 #include "generate/generate_args.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
 #include "http/static_files.h"
 #include "image/image_io.h"
-#include "base/crypto.h"
 #include "objects/keys.h"
 
 namespace vmsg::api {

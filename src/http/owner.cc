@@ -1,8 +1,8 @@
 // Owner ids (see owner.h).
 #include "http/owner.h"
 
-#include "http/client_id.h"
 #include "base/crypto.h"
+#include "http/client_id.h"
 
 namespace vmsg::http {
 namespace {

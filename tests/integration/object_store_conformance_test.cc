@@ -10,8 +10,8 @@
 #include <fstream>
 #include <thread>
 
-#include "http_fetch.h"
 #include "base/crypto.h"
+#include "http_fetch.h"
 
 namespace vmsg::testing {
 namespace {
@@ -244,8 +244,7 @@ TEST_P(ObjectStoreConformance, ListingIsInBinaryKeyOrderAndPagesOverMoreThan1000
 
 TEST_P(ObjectStoreConformance, PutFileStreamsALargeFile) {
   const fs::path file =
-      fs::temp_directory_path() /
-      ("vmsg_conformance_" + HexEncode(RandomBytes(6)) + ".bin");
+      fs::temp_directory_path() / ("vmsg_conformance_" + HexEncode(RandomBytes(6)) + ".bin");
   constexpr size_t kChunk = 1 << 20;
   constexpr int kChunks = 40;  // 40 MiB, written and compared a chunk at a time
   {

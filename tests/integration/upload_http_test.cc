@@ -7,10 +7,10 @@
 #include <regex>
 
 #include "api/upload_handlers.h"
+#include "base/crypto.h"
 #include "base/json.h"
 #include "http_fetch.h"
 #include "local_store_server.h"
-#include "base/crypto.h"
 #include "test_client.h"
 
 namespace vmsg::testing {

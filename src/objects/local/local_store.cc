@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "base/ascii.h"
+#include "base/crypto.h"
 #include "base/env.h"
 #include "base/files.h"
 #include "base/json.h"
-#include "base/crypto.h"
 #include "objects/post_policy.h"
 
 namespace vmsg::objects {

@@ -9,8 +9,8 @@
 
 #include <fstream>
 
-#include "base/json.h"
 #include "base/crypto.h"
+#include "base/json.h"
 
 namespace vmsg::objects {
 namespace {

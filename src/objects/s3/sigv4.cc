@@ -6,8 +6,8 @@
 #include <map>
 
 #include "base/ascii.h"
-#include "base/json.h"
 #include "base/crypto.h"
+#include "base/json.h"
 
 namespace vmsg::objects::sigv4 {
 namespace {

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "base/json.h"
 #include "base/crypto.h"
+#include "base/json.h"
 
 namespace vmsg::objects::sigv4 {
 namespace {
