@@ -80,6 +80,7 @@ test-sanitize: setup test-photos
 # the worker pool under ASan and UBSan: only what they link is built (no pipeline), so CI
 # can afford it after make test.
 SANITIZE_CORE_TESTS = base_test state_test worker_test objects_test sigv4_test s3_test s3_store_test \
+                      access_test webhooks_test disclosure_test \
                       http_test api_test http_server_test progress_stream_test
 test-sanitize-core: setup
 	@$(ASAN_CONFIGURE)

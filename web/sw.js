@@ -2,7 +2,7 @@
 // nothing else. API responses, uploads, presigned downloads and generated videos are never
 // touched: they pass straight to the network. Shell files are fetched from the network first
 // (the server revalidates them with ETags), the cache answers only when the network fails.
-const CACHE = 'vmsg-shell-v3';
+const CACHE = 'vmsg-shell-v4';
 const SHELL = [
   '/',
   '/style.css',

@@ -354,8 +354,12 @@ void AddGenerateRoutes(http::Router& router, GenerateServices services) {
       "512x910, the default; portrait_hd 1080x1920; square 1080x1080; landscape 1920x1080), "
       "`prosody` (a preset "
       "name, \"auto\", or {preset, speed, pitch, volume}), `speed` (0.5-2), `pitch` (±6 "
-      "semitones), `volume` (±12 dB), `language` (ja or en; default the voice's). Everything "
-      "is checked before the task is queued; an unknown id is refused with the valid ones.";
+      "semitones), `volume` (±12 dB), `language` (ja or en; default the voice's), `consent` "
+      "(true: the person in the photo agreed; required when the server sets "
+      "VMSG_REQUIRE_CONSENT, and kept with the task's result), `callback_url` (http or https: "
+      "POSTed {task_id, status, result | error} with X-Vmsg-Signature when the task ends; "
+      "private and loopback destinations are refused). Everything is checked before the task "
+      "is queued; an unknown id is refused with the valid ones.";
   generate.doc.tags = {"video"};
   generate.doc.responses = {
       {"202",
@@ -368,7 +372,9 @@ void AddGenerateRoutes(http::Router& router, GenerateServices services) {
          "unknown_bgm, unknown_background, invalid_framing, invalid_format, invalid_prosody, "
          "image_not_found, "
          "unsupported_image_type, image_corrupt (also a truncated photo or background), "
-         "text_empty also when the voice cannot speak the text"}}},
+         "text_empty also when the voice cannot speak the text, consent_required, "
+         "invalid_callback_url, callback_url_refused, callback_url_unresolvable, "
+         "webhooks_disabled"}}},
       {"413", {{"description", "image_too_large, or the request body is too large"}}},
       {"415", {{"description", "Neither multipart/form-data nor JSON"}}},
       {"429", {{"description", "Too many generations this hour; Retry-After says when"}}}};

@@ -79,6 +79,7 @@ vmsg::Json OpenApiDocument(const http::Router& router, const std::string& versio
 void AddOpenApiRoute(http::Router& router, std::string version) {
   http::RouteOptions options;
   options.max_body_bytes = 0;
+  options.open_without_api_key = true;
   options.doc.summary = "This API's OpenAPI 3.1 document";
   options.doc.tags = {"operations"};
   const http::Router* self = &router;
@@ -92,14 +93,18 @@ void AddOpenApiRoute(http::Router& router, std::string version) {
 void AddPublicConfigRoute(http::Router& router, PublicLimits limits) {
   http::RouteOptions options;
   options.max_body_bytes = 0;
+  options.open_without_api_key = true;
   options.doc.summary = "The public limits a client checks against";
   options.doc.tags = {"operations"};
   options.doc.description =
       "{text_max_chars, upload_max_bytes, image_max_bytes, voice_recording: {max_files, "
       "max_file_bytes, min_seconds, max_seconds}, languages, formats: [{id, width, height, "
-      "default}]}: the message length (VMSG_TEXT_MAX_CHARS), the presigned upload limit "
+      "default}], api_key_required, consent_required}: the message length (VMSG_TEXT_MAX_CHARS), "
+      "the presigned upload limit "
       "(VMSG_UPLOAD_MAX_BYTES), the photo limit of /api/person-detection/detect, the "
-      "custom-voice recording limits and the video formats a generation's `format` takes.";
+      "custom-voice recording limits, the video formats a generation's `format` takes, whether "
+      "every other /api/ route needs 'Authorization: Bearer KEY' (VMSG_API_KEYS_REQUIRED) and "
+      "whether a generation needs `consent: true` (VMSG_REQUIRE_CONSENT).";
   vmsg::Json formats = vmsg::Json::array();
   for (const image::FormatSpec& f : image::kOutputFormats) {
     formats.push_back({{"id", std::string(f.name)},
@@ -116,7 +121,9 @@ void AddPublicConfigRoute(http::Router& router, PublicLimits limits) {
                              {"min_seconds", limits.voice_min_seconds},
                              {"max_seconds", limits.voice_max_seconds}}},
                            {"languages", {"ja", "en"}},
-                           {"formats", std::move(formats)}};
+                           {"formats", std::move(formats)},
+                           {"api_key_required", limits.api_key_required},
+                           {"consent_required", limits.consent_required}};
   router.Add("GET", "/api/config",
              http::Sync([body](http::Request&) { return http::Response::Json(200, body); }),
              std::move(options));

@@ -55,11 +55,14 @@ struct PublicLimits {
   uint64_t voice_max_file_bytes = 0;  // each recording
   double voice_min_seconds = 0;       // speech in all recordings, after trimming
   double voice_max_seconds = 0;
+  bool api_key_required = false;  // VMSG_API_KEYS_REQUIRED: the page asks for a key
+  bool consent_required = false;  // VMSG_REQUIRE_CONSENT: generate needs consent: true
 };
 
 // GET /api/config: {text_max_chars, upload_max_bytes, image_max_bytes, voice_recording:
-// {max_files, max_file_bytes, min_seconds, max_seconds}, languages}, so the web UI counts and
-// checks against the server's own limits. Not rate limited (as /health).
+// {max_files, max_file_bytes, min_seconds, max_seconds}, languages, formats,
+// api_key_required, consent_required}, so the web UI counts and checks against the server's
+// own limits. Not rate limited (as /health), and open without an API key.
 void AddPublicConfigRoute(http::Router& router, PublicLimits limits);
 
 // The OpenAPI document itself (for tests and `vmsg openapi`).

@@ -37,6 +37,14 @@ http::Response Status(const TaskServices& s, const http::Request& request) {
   }
   Json body = result.ok() ? result->ToJson() : Json{{"task_id", task_id}, {"status", "PENDING"}};
   body["progress"] = progress.ok() ? progress->ToJson() : Json(nullptr);
+  if (s.webhooks != nullptr) {
+    // How the callback_url's delivery goes (absent when the task named none).
+    if (Result<state::WebhookDelivery> hook = s.webhooks->Get(task_id); hook.ok()) {
+      Json shown = hook->ToJson();
+      shown.erase("task_id");
+      body["webhook"] = std::move(shown);
+    }
+  }
   return http::Response::Json(200, body);
 }
 
@@ -44,7 +52,7 @@ http::Response Cancel(const TaskServices& s, const http::Request& request) {
   if (auto bad = InvalidId(request)) return *bad;
   const std::string task_id(request.Param("task_id"));
   Result<worker::RevokeOutcome> revoked =
-      worker::RevokeTask(*s.queue, *s.results, *s.clock, task_id);
+      worker::RevokeTask(*s.queue, *s.results, *s.clock, task_id, s.on_revoked);
   if (revoked.ok() && *revoked == worker::RevokeOutcome::kRevoking) {
     // The worker stops at its next cancellation point and records REVOKED itself.
     return http::Response::Json(202, {{"task_id", task_id}, {"status", "REVOKING"}});
@@ -268,6 +276,7 @@ TaskServices TaskServicesFor(state::StateBackend& state, const Clock& clock, IdG
           .results = state.results.get(),
           .progress = state.progress.get(),
           .sessions = state.sessions.get(),
+          .webhooks = state.webhooks.get(),
           .clock = &clock,
           .ids = &ids};
 }
@@ -318,7 +327,9 @@ void AddTaskRoutes(http::Router& router, TaskServices services) {
        {{"description",
          "The task record (status PENDING, STARTED, RETRY, SUCCESS, FAILURE or REVOKED; result; "
          "date_done) and `progress` (percentage, message, current_step, total_steps, timestamp) "
-         "or null"}}},
+         "or null; with a callback_url, `webhook` {url, state: waiting, pending, delivered or "
+         "failed, attempts, last_http_status, last_error, task_ended_at, next_attempt_at, "
+         "delivered_at, updated_at}"}}},
       {"400", {{"description", "The id is not a task id"}}},
       {"404", {{"description", "Unknown or expired task"}}}};
   router.Add("GET", "/api/video/status/{task_id}",

@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "http/router.h"
 #include "state/state.h"
+#include "worker/revoke.h"
 
 namespace vmsg::api {
 
@@ -16,6 +17,10 @@ struct TaskServices {
   state::TaskResults* results = nullptr;
   state::ProgressStore* progress = nullptr;
   state::SessionStore* sessions = nullptr;
+  // The webhook records the status route shows; null: none shown.
+  state::WebhookStore* webhooks = nullptr;
+  // Told of a task revoked before it started (a webhook goes out); empty: nobody.
+  worker::RevokedHook on_revoked;
   const Clock* clock = nullptr;
   IdGenerator* ids = nullptr;
   // Origins besides the page's own allowed to open WebSockets (VMSG_CORS_ORIGINS).

@@ -2,9 +2,12 @@
 #include "app/service_context.h"
 
 #include <boost/asio/thread_pool.hpp>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 #include <thread>
 
+#include "access/api_keys.h"
 #include "api/bgm_handlers.h"
 #include "api/catalog_handlers.h"
 #include "api/generate_handlers.h"
@@ -16,6 +19,8 @@
 #include "app/catalogs.h"
 #include "app/redis_check.h"
 #include "app/stores.h"
+#include "base/files.h"
+#include "disclosure/c2pa.h"
 #include "image/backgrounds.h"
 #include "image/image_io.h"
 #include "image/person_detector.h"
@@ -66,6 +71,30 @@ Result<std::filesystem::path> CheckDirectories(const Config& config, ServiceCont
   return web_dir;
 }
 
+// The signer of the videos' C2PA manifests: the operator's (VMSG_C2PA_CERT and _KEY), or a
+// self-signed one made on first start under <data dir>/c2pa/ and loaded after.
+Result<std::shared_ptr<const disclosure::Signer>> OpenC2paSigner(const Config& config) {
+  auto read = [](const std::filesystem::path& path) -> Result<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return FileError("cannot read", path, errno);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  Result<disclosure::Signer> signer = Status::Internal("no signer");
+  if (!config.c2pa_cert.empty()) {
+    VMSG_ASSIGN_OR_RETURN(std::string cert, read(config.c2pa_cert));
+    VMSG_ASSIGN_OR_RETURN(std::string key, read(config.c2pa_key));
+    signer = disclosure::Signer::FromPem(cert, key);
+  } else {
+    const std::filesystem::path dir = config.data_dir / "c2pa";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    signer = disclosure::Signer::LoadOrCreate(dir / "cert.pem", dir / "key.pem");
+  }
+  if (!signer.ok()) return signer.status().WithContext("the C2PA signer");
+  return std::shared_ptr<const disclosure::Signer>(
+      std::make_shared<disclosure::Signer>(std::move(*signer)));
+}
+
 }  // namespace
 
 ServiceContext::ServiceContext(Config config, std::unique_ptr<Clock> clock)
@@ -109,8 +138,7 @@ Status ServiceContext::OpenState(Role role) {
                                  .socket_timeout = c.redis_socket_timeout,
                                  .connect_timeout = c.redis_socket_connect_timeout};
     };
-    VMSG_ASSIGN_OR_RETURN(state_, state::NewRedisBackend(redis(c.celery_result_backend),
-                                                         redis(c.celery_broker_url), *clock_));
+    VMSG_ASSIGN_OR_RETURN(state_, OpenStateBackend(c, *clock_, c.redis_max_connections));
     VMSG_ASSIGN_OR_RETURN(sweep_state_,
                           state::NewRedisSweeper(redis(c.celery_result_backend), *clock_));
     if (role != Role::kGenerate) {
@@ -118,25 +146,30 @@ Status ServiceContext::OpenState(Role role) {
       // removes it and records REVOKED; a running one is flagged for its worker.
       ServiceContext* self = this;
       VMSG_ASSIGN_OR_RETURN(
-          celery_control_,
-          state::CeleryControlListener::Start(
-              redis(c.celery_broker_url),
-              [self](const std::string& task_id) {
-                Result<worker::RevokeOutcome> revoked = worker::RevokeTask(
-                    *self->state_.queue, *self->state_.results, *self->clock_, task_id);
-                if (!revoked.ok() && !revoked.status().IsNotFound()) {
-                  self->logger_->Warning(
-                      "celery", "revoke failed",
-                      {{"task_id", task_id}, {"error", revoked.status().ToString()}});
-                }
-              },
-              *clock_, *logger_));
+          celery_control_, state::CeleryControlListener::Start(
+                               redis(c.celery_broker_url),
+                               [self](const std::string& task_id) {
+                                 Result<worker::RevokeOutcome> revoked = worker::RevokeTask(
+                                     *self->state_.queue, *self->state_.results, *self->clock_,
+                                     task_id, self->RevokedHook());
+                                 if (!revoked.ok() && !revoked.status().IsNotFound()) {
+                                   self->logger_->Warning("celery", "revoke failed",
+                                                          {{"task_id", task_id},
+                                                           {"error", revoked.status().ToString()}});
+                                 }
+                               },
+                               *clock_, *logger_));
     }
   } else {
     const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
-    VMSG_ASSIGN_OR_RETURN(state_, state::NewSqliteBackend(sqlite, *clock_));
+    VMSG_ASSIGN_OR_RETURN(state_, OpenStateBackend(c, *clock_, c.redis_max_connections));
     VMSG_ASSIGN_OR_RETURN(sweep_state_, state::NewSqliteSweeper(sqlite, *clock_));
   }
+  webhooks_ = std::make_unique<webhooks::WebhookService>(
+      *state_.webhooks, *state_.queue, *clock_, *logger_,
+      webhooks::WebhookOptions{.secret = c.webhook_secret,
+                               .allow_private = c.webhook_allow_private,
+                               .user_agent = std::string("vmsg/") + std::string(kVersion)});
   health_.Add("state", [state = &state_] {
     api::HealthChecks::Check check;
     check.details["backend"] = state->description;
@@ -287,21 +320,27 @@ void ServiceContext::AddLibraryRoutes(Role role) {
 
 Status ServiceContext::BuildGeneration(Role role) {
   const Config& c = config_;
+  VMSG_ASSIGN_OR_RETURN(std::shared_ptr<const disclosure::Signer> signer, OpenC2paSigner(c));
   // Generation: the API checks requests with it, workers and `vmsg generate` run it.
-  VMSG_ASSIGN_OR_RETURN(
-      generator_,
-      generate::GenerateService::Make({.store = objects_.get(),
-                                       .voices = voices_service_.get(),
-                                       .bgm = bgm_.get(),
-                                       .detector = detector_.get(),
-                                       .segmenter = segmenter_.get(),
-                                       .clock = clock_.get(),
-                                       .logger = logger_.get(),
-                                       .stage_observer = metrics_.get(),
-                                       .results = state_.results.get(),
-                                       .progress = state_.progress.get(),
-                                       .queue = state_.queue.get()},
-                                      {.render = {.preset = c.video_preset, .crf = c.video_crf}}));
+  VMSG_ASSIGN_OR_RETURN(generator_,
+                        generate::GenerateService::Make({.store = objects_.get(),
+                                                         .voices = voices_service_.get(),
+                                                         .bgm = bgm_.get(),
+                                                         .detector = detector_.get(),
+                                                         .segmenter = segmenter_.get(),
+                                                         .clock = clock_.get(),
+                                                         .logger = logger_.get(),
+                                                         .stage_observer = metrics_.get(),
+                                                         .results = state_.results.get(),
+                                                         .progress = state_.progress.get(),
+                                                         .queue = state_.queue.get(),
+                                                         .webhooks = webhooks_.get()},
+                                                        {.render = {.preset = c.video_preset,
+                                                                    .crf = c.video_crf,
+                                                                    .ai_label = c.ai_label,
+                                                                    .signer = std::move(signer),
+                                                                    .software_version = kVersion},
+                                                         .require_consent = c.require_consent}));
   if (role == Role::kServe) {
     api::AddImageRoutes(
         router_,
@@ -322,6 +361,7 @@ Status ServiceContext::BuildGeneration(Role role) {
   }
   api::TaskServices tasks = api::TaskServicesFor(state_, *clock_, ids_);
   tasks.allowed_origins = c.cors_origins;
+  tasks.on_revoked = RevokedHook();
   api::AddTaskRoutes(router_, std::move(tasks));
 
   return Status::Ok();
@@ -335,13 +375,20 @@ Status ServiceContext::MakeWorkers(Role role) {
     worker::TaskRegistry registry;
     VMSG_RETURN_IF_ERROR(
         registry.Register(std::string(generate::kGenerateTaskName), generator_->Handler()));
+    VMSG_RETURN_IF_ERROR(
+        registry.Register(std::string(webhooks::kDeliveryTaskName), webhooks_->DeliveryHandler()));
     workers_ = std::make_unique<worker::WorkerPool>(
         *state_.queue, *state_.results, *state_.progress, std::move(registry),
-        worker::WorkerOptions{.threads = c.workers,
-                              .visibility_timeout = c.visibility_timeout,
-                              .task_time_limit = c.celery_task_time_limit,
-                              .track_started = c.celery_task_track_started,
-                              .prefetch = c.worker_prefetch},
+        worker::WorkerOptions{
+            .threads = c.workers,
+            .visibility_timeout = c.visibility_timeout,
+            .task_time_limit = c.celery_task_time_limit,
+            .track_started = c.celery_task_track_started,
+            .prefetch = c.worker_prefetch,
+            .on_task_ended =
+                [hooks = webhooks_.get()](const state::Job& job, const state::TaskResult& result) {
+                  return hooks->OnTaskEnded(job, result);
+                }},
         *clock_, *logger_);
     health_.Add("workers", [pool = workers_.get(), threads = c.workers] {
       api::HealthChecks::Check check;
@@ -372,9 +419,24 @@ void ServiceContext::AddServiceRoutes(const std::filesystem::path& web_dir) {
                                       .voice_max_files = recording.max_files,
                                       .voice_max_file_bytes = recording.max_file_bytes,
                                       .voice_min_seconds = recording.min_speech_seconds,
-                                      .voice_max_seconds = recording.max_speech_seconds});
+                                      .voice_max_seconds = recording.max_speech_seconds,
+                                      .api_key_required = c.api_keys_required,
+                                      .consent_required = c.require_consent});
   // The UI's catch-all comes last so that every API route shadows it.
   api::AddStaticFiles(router_, web_dir);
+}
+
+worker::RevokedHook ServiceContext::RevokedHook() const {
+  return [hooks = webhooks_.get()](const state::TaskResult& revoked) {
+    return hooks->OnTaskRevoked(revoked);
+  };
+}
+
+std::function<Result<std::string>(std::string_view)> ServiceContext::ApiKeyCheck() const {
+  if (!config_.api_keys_required) return nullptr;
+  return [keys = state_.api_keys.get()](std::string_view key) {
+    return access::CheckApiKey(*keys, key);
+  };
 }
 
 void ServiceContext::MakeServers(Role role) {
@@ -399,6 +461,7 @@ void ServiceContext::MakeServers(Role role) {
       http::DispatcherOptions{.default_max_body_bytes = c.http_max_body_bytes,
                               .cors_origins = c.cors_origins,
                               .trusted_proxies = c.trusted_proxies,
+                              .check_api_key = ApiKeyCheck(),
                               .rate_limiter = state_.rate_limits.get(),
                               .api_requests_per_hour = c.rate_limit_api,
                               .uploads_per_hour = c.rate_limit_uploads,

@@ -24,6 +24,8 @@
 #include "speech/synthesizer.h"
 #include "state/redis/celery_control.h"
 #include "state/state.h"
+#include "webhooks/webhook_service.h"
+#include "worker/revoke.h"
 #include "worker/worker_pool.h"
 
 namespace boost::asio {
@@ -81,6 +83,10 @@ class ServiceContext {
   Status MakeWorkers(Role role);
   void AddServiceRoutes(const std::filesystem::path& web_dir);  // metrics, health, UI, ...
   void MakeServers(Role role);
+  // Tells the webhooks of a task revoked before it started.
+  worker::RevokedHook RevokedHook() const;
+  // The dispatcher's API key check with VMSG_API_KEYS_REQUIRED, else none.
+  std::function<Result<std::string>(std::string_view)> ApiKeyCheck() const;
   Status StartBackgroundTasks(Role role);  // sweeps and metrics sampling
 
   Config config_;
@@ -90,6 +96,8 @@ class ServiceContext {
   http::Router router_;
   api::HealthChecks health_;
   state::StateBackend state_;
+  // Completion webhooks over state_: the API records them, workers deliver them.
+  std::unique_ptr<webhooks::WebhookService> webhooks_;
   // With Redis: Celery clients' revoke broadcasts (destroyed before the state it uses).
   std::unique_ptr<state::CeleryControlListener> celery_control_;
   std::unique_ptr<catalog::VoiceCatalog> voices_;

@@ -2,6 +2,8 @@
 #include "app/stores.h"
 
 #include "objects/s3/s3_store.h"
+#include "state/redis/redis_state.h"
+#include "state/sqlite/sqlite_state.h"
 
 namespace vmsg {
 namespace {
@@ -113,6 +115,21 @@ Result<OpenedObjectStore> OpenObjectStore(const Config& c, const Clock& clock) {
     opened.checked += ", " + lifecycle;
   }
   return opened;
+}
+
+Result<state::StateBackend> OpenStateBackend(const Config& config, const Clock& clock,
+                                             int max_connections) {
+  if (config.redis_url.empty()) {
+    return state::NewSqliteBackend({.path = config.data_dir / "state.sqlite3"}, clock);
+  }
+  auto redis = [&config, max_connections](const std::string& url) {
+    return state::RedisOptions{.url = url,
+                               .max_connections = max_connections,
+                               .socket_timeout = config.redis_socket_timeout,
+                               .connect_timeout = config.redis_socket_connect_timeout};
+  };
+  return state::NewRedisBackend(redis(config.celery_result_backend),
+                                redis(config.celery_broker_url), clock);
 }
 
 }  // namespace vmsg

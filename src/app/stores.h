@@ -1,7 +1,7 @@
 // Opening the configured object store, shared by the services (serve, worker) and the
 // one-shot commands (backup): S3 when S3_BUCKET is set (bucket checked or created,
 // versioning enabled), else the local store under the data dir; the spec's lifecycle rules
-// applied to either.
+// applied to either; and the configured task state (SQLite, or Redis with REDIS_URL).
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "objects/local/local_store.h"
 #include "objects/object_store.h"
+#include "state/state.h"
 
 namespace vmsg {
 
@@ -29,5 +30,11 @@ struct OpenedObjectStore {
 // that does not report them (a store that ignores them) is FailedPrecondition, naming what
 // it reported.
 Result<OpenedObjectStore> OpenObjectStore(const Config& config, const Clock& clock);
+
+// The task state backend the configuration names: Redis (results and state on
+// CELERY_RESULT_BACKEND, the queue on CELERY_BROKER_URL, `max_connections` each) when
+// REDIS_URL is set, else SQLite at <data dir>/state.sqlite3.
+Result<state::StateBackend> OpenStateBackend(const Config& config, const Clock& clock,
+                                             int max_connections);
 
 }  // namespace vmsg

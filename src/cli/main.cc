@@ -15,8 +15,10 @@
 #include "app/stores.h"
 #include "catalog/backup.h"
 #include "cli/generate_command.h"
+#include "cli/keys_command.h"
 #include "cli/metadata_command.h"
 #include "cli/status_command.h"
+#include "cli/verify_command.h"
 #include "config/config.h"
 
 extern char** environ;
@@ -37,6 +39,8 @@ Commands:
   metadata       Move the catalogs between the JSON files and PostgreSQL (migrate --to ...),
                  or remove one user entry as the operator (delete voice|track ID)
   status         Summarise the deployment's health (state, queue, catalogs, store, Redis)
+  keys           API keys for the HTTP API: create --name NAME, list, revoke ID, rotate ID
+  verify         Check a video's or thumbnail's AI-content marks (XMP, signed C2PA manifest)
   config print   Show the effective configuration and where each value came from
   config table   Print the settings as a Markdown table (the README's table)
   version        Print the version
@@ -292,6 +296,8 @@ const Command kCommands[] = {
     {"config", kConfigHelp, true, RunConfig},
     {"backup", kBackupHelp, true, RunBackupCommand},
     {"metadata", kMetadataHelp, true, RunMetadataCommand},
+    {"keys", kKeysHelp, true, RunKeysCommand},
+    {"verify", kVerifyHelp, true, RunVerifyCommand},
 };
 
 int Run(std::vector<std::string> args) {

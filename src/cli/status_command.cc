@@ -91,16 +91,7 @@ int RunStatusCommand(std::vector<std::string> flags) {
   Report report;
 
   // Task state.
-  auto redis = [&c](const std::string& url) {
-    return state::RedisOptions{.url = url,
-                               .max_connections = 1,
-                               .socket_timeout = c.redis_socket_timeout,
-                               .connect_timeout = c.redis_socket_connect_timeout};
-  };
-  Result<state::StateBackend> backend =
-      c.redis_url.empty() ? state::NewSqliteBackend({.path = c.data_dir / "state.sqlite3"}, *clock)
-                          : state::NewRedisBackend(redis(c.celery_result_backend),
-                                                   redis(c.celery_broker_url), *clock);
+  Result<state::StateBackend> backend = OpenStateBackend(c, *clock, /*max_connections=*/1);
   if (!backend.ok()) {
     report.Line("state", false, backend.status().message());
   } else {
@@ -159,7 +150,10 @@ int RunStatusCommand(std::vector<std::string> flags) {
 
   // Redis server figures.
   if (!c.redis_url.empty()) {
-    auto client = state::NewRedisClient(redis(c.redis_url));
+    auto client = state::NewRedisClient({.url = c.redis_url,
+                                         .max_connections = 1,
+                                         .socket_timeout = c.redis_socket_timeout,
+                                         .connect_timeout = c.redis_socket_connect_timeout});
     Result<state::RedisReply> info =
         client.ok() ? (*client)->Command({"INFO"}) : Result<state::RedisReply>(client.status());
     if (!info.ok()) {

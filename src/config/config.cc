@@ -69,6 +69,24 @@ Apply Seconds(std::chrono::milliseconds lo, std::chrono::milliseconds hi,
   };
 }
 
+Apply Boolean(std::function<void(Config&, bool)> set) {
+  return [set](Config& c, std::string_view v) -> Status {
+    Result<bool> b = ParseBool(v);
+    if (!b.ok()) return Bad("expected true or false (or on/off, yes/no, 1/0)");
+    set(c, *b);
+    return Status::Ok();
+  };
+}
+
+// A file path, or empty for none.
+Apply OptionalPath(std::function<void(Config&, std::filesystem::path)> set) {
+  return [set](Config& c, std::string_view v) -> Status {
+    if (v.find('\0') != std::string_view::npos) return Bad("a path may not contain NUL");
+    set(c, std::filesystem::path(v));
+    return Status::Ok();
+  };
+}
+
 Apply Path(std::function<void(Config&, std::filesystem::path)> set) {
   return [set](Config& c, std::string_view v) -> Status {
     if (v.empty()) return Bad("expected a non-empty path");
@@ -195,6 +213,26 @@ const std::vector<Setting>& Settings() {
          c.trusted_proxies = SplitList(v);
          return Status::Ok();
        }},
+      {"VMSG_API_KEYS_REQUIRED", "false",
+       "Every `/api/` route but `/api/config` and `/api/openapi.json` needs `Authorization: "
+       "Bearer KEY` (keys from `vmsg keys create`), and rate limits count per key.",
+       false, Boolean([](Config& c, bool v) { c.api_keys_required = v; })},
+      {"VMSG_WEBHOOK_SECRET", "",
+       "The HMAC-SHA256 key of the `X-Vmsg-Signature` header on webhook deliveries. Empty: "
+       "generate refuses a `callback_url`.",
+       true,
+       [](Config& c, std::string_view v) -> Status {
+         c.webhook_secret = std::string(v);
+         return Status::Ok();
+       }},
+      {"VMSG_WEBHOOK_ALLOW_PRIVATE", "false",
+       "Let `callback_url` name loopback, private and link-local addresses (a receiver on the "
+       "same machine or network). Off, such URLs are refused, as are names resolving to them.",
+       false, Boolean([](Config& c, bool v) { c.webhook_allow_private = v; })},
+      {"VMSG_REQUIRE_CONSENT", "false",
+       "Generate needs `consent: true`: the caller confirms the person in the photo agreed. The "
+       "web page always asks.",
+       false, Boolean([](Config& c, bool v) { c.require_consent = v; })},
       {"REDIS_URL", "",
        "Redis for task state (`redis://[:password@]host:port/db` or `unix:///path?db=N`). Empty: "
        "the embedded SQLite store in the data directory.",
@@ -226,12 +264,7 @@ const std::vector<Setting>& Settings() {
        Seconds(std::chrono::seconds(1), std::chrono::hours(24),
                [](Config& c, milliseconds v) { c.celery_task_time_limit = v; })},
       {"CELERY_TASK_TRACK_STARTED", "true", "Record STARTED when a worker takes a task.", false,
-       [](Config& c, std::string_view v) -> Status {
-         Result<bool> b = ParseBool(v);
-         if (!b.ok()) return Bad("expected true or false");
-         c.celery_task_track_started = *b;
-         return Status::Ok();
-       }},
+       Boolean([](Config& c, bool v) { c.celery_task_track_started = v; })},
       {"VMSG_VISIBILITY_TIMEOUT", "10m",
        "How long a taken task stays reserved; a worker that dies holding it loses it after "
        "this and another worker runs it again. Must exceed CELERY_TASK_TIME_LIMIT.",
@@ -244,13 +277,15 @@ const std::vector<Setting>& Settings() {
        false,
        Integer(1, 64, [](Config& c, int64_t v) { c.worker_prefetch = static_cast<int>(v); })},
       {"VMSG_RATE_LIMIT_GENERATE", "10",
-       "Video generations each client address may start per hour; more get 429 with "
-       "Retry-After.",
+       "Video generations each client address (each API key, when keys are required) may start "
+       "per hour; more get 429 with Retry-After.",
        false, Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_generate = v; })},
-      {"VMSG_RATE_LIMIT_UPLOADS", "60", "Uploads each client address may make per hour.", false,
+      {"VMSG_RATE_LIMIT_UPLOADS", "60", "Uploads each client address (or API key) may make per hour.", false,
        Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_uploads = v; })},
       {"VMSG_RATE_LIMIT_API", "600",
-       "Other API calls (status, cancel, progress streams) per client address and hour.", false,
+       "Other API calls (status, cancel, progress streams) per client address (or API key) and "
+       "hour.",
+       false,
        Integer(1, 1'000'000, [](Config& c, int64_t v) { c.rate_limit_api = v; })},
       {"VMSG_STATE_SWEEP_INTERVAL", "60s",
        "How often expired task results, progress, sessions and rate-limit windows are deleted "
@@ -303,12 +338,7 @@ const std::vector<Setting>& Settings() {
          return Status::Ok();
        }},
       {"S3_CREATE_BUCKET", "false", "Create the bucket at start-up when it does not exist.", false,
-       [](Config& c, std::string_view v) -> Status {
-         Result<bool> b = ParseBool(v);
-         if (!b.ok()) return Bad("expected true or false");
-         c.s3_create_bucket = *b;
-         return Status::Ok();
-       }},
+       Boolean([](Config& c, bool v) { c.s3_create_bucket = v; })},
       {"S3_MULTIPART_THRESHOLD", "16MiB",
        "Objects at least this large are uploaded to S3 in parts of this size.", false,
        ByteSize(uint64_t{5} << 20, uint64_t{5} << 30,
@@ -369,6 +399,17 @@ const std::vector<Setting>& Settings() {
       {"VMSG_VIDEO_CRF", "23",
        "x264 constant rate factor for the video, 0-51: lower is better quality and larger.", false,
        Integer(0, 51, [](Config& c, int64_t v) { c.video_crf = static_cast<int>(v); })},
+      {"VMSG_AI_LABEL", "on",
+       "Draw a small \"AI\" mark in a corner of every video (`on` or `off`); the metadata "
+       "marks stay either way.",
+       false, Boolean([](Config& c, bool v) { c.ai_label = v; })},
+      {"VMSG_C2PA_CERT", "",
+       "PEM certificate chain (signer first) that signs each video's C2PA manifest. Empty, with "
+       "`VMSG_C2PA_KEY` empty: a self-signed, untrusted one made at first start in "
+       "`<data dir>/c2pa/`.",
+       false, OptionalPath([](Config& c, auto p) { c.c2pa_cert = std::move(p); })},
+      {"VMSG_C2PA_KEY", "", "PEM private key (P-256) of `VMSG_C2PA_CERT`.", false,
+       OptionalPath([](Config& c, auto p) { c.c2pa_key = std::move(p); })},
       {"VMSG_SOUNDFONT", "/usr/share/sounds/sf2/FluidR3_GM.sf2",
        "The General MIDI soundfont the system music is rendered with (Debian's "
        "fluid-soundfont-gm). Without it the system tracks are not seeded (a warning says why).",
@@ -643,6 +684,12 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     return Status::InvalidArgument(
         "VMSG_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or tasks still "
         "running would be handed to a second worker",
+        "invalid_config");
+  }
+  if (config.c2pa_cert.empty() != config.c2pa_key.empty()) {
+    return Status::InvalidArgument(
+        "VMSG_C2PA_CERT and VMSG_C2PA_KEY go together: set both, or neither for a self-signed "
+        "signer",
         "invalid_config");
   }
   if (!config.s3_bucket.empty() &&

@@ -39,6 +39,12 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
 
+  // Integrations: API keys, webhooks, consent.
+  bool api_keys_required = false;
+  std::string webhook_secret;
+  bool webhook_allow_private = false;
+  bool require_consent = false;
+
   // Distributed task state. Empty redis_url: the embedded SQLite store.
   std::string redis_url;
   std::string celery_broker_url;      // the queue; defaults to redis_url
@@ -88,6 +94,10 @@ struct Config {
   // Step 8's H.264 encoding: the x264 preset and constant rate factor.
   std::string video_preset;
   int video_crf = 0;
+  // AI disclosure: the visible mark, and the C2PA signer (both empty: self-signed).
+  bool ai_label = true;
+  std::filesystem::path c2pa_cert;
+  std::filesystem::path c2pa_key;
   // The General MIDI soundfont the system music is rendered with.
   std::filesystem::path soundfont;
   // VMSG_CACHE_DIR as given: "auto", "off" or a directory (see ResolvedCacheDir).

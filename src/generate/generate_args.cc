@@ -138,9 +138,9 @@ Status RefuseUnknownFields(const Json& fields, const std::set<std::string, std::
 
 const std::set<std::string, std::less<>>& KnownFields() {
   static const std::set<std::string, std::less<>> kKnown = {
-      "object_key",     "text",         "voice_id", "bgm_id",  "background_id",
-      "background_key", "person_index", "framing",  "format",  "prosody",
-      "speed",          "pitch",        "volume",   "language"};
+      "object_key",   "text",     "voice_id", "bgm_id",      "background_id", "background_key",
+      "person_index", "framing",  "format",   "prosody",     "speed",         "pitch",
+      "volume",       "language", "consent",  "callback_url"};
   return kKnown;
 }
 
@@ -163,6 +163,8 @@ Json GenerateArgs::ToJson() const {
                {"prosody", std::move(prosody_json)}};
   if (!background_key.empty()) json["background_key"] = background_key;
   if (!language.empty()) json["language"] = language;
+  json["consent"] = consent;
+  if (!callback_url.empty()) json["callback_url"] = callback_url;
   return json;
 }
 
@@ -203,6 +205,22 @@ Result<GenerateArgs> ParseGenerateArgs(const Json& fields) {
   if (fields.contains("language") && !fields["language"].is_null()) {
     VMSG_ASSIGN_OR_RETURN(args.language, StringField(fields["language"], "language"));
     if (args.language != "ja" && args.language != "en") return Bad("language", "\"ja\" or \"en\"");
+  }
+  if (fields.contains("consent") && !fields["consent"].is_null()) {
+    const Json& c = fields["consent"];
+    const std::string text = c.is_string() ? c.get<std::string>() : "";
+    if (c.is_boolean()) {
+      args.consent = c.get<bool>();
+    } else if (text == "true" || text == "on" || text == "1") {
+      args.consent = true;
+    } else if (text == "false" || text == "off" || text == "0") {
+      args.consent = false;
+    } else {
+      return Bad("consent", "true or false");
+    }
+  }
+  if (fields.contains("callback_url") && !fields["callback_url"].is_null()) {
+    VMSG_ASSIGN_OR_RETURN(args.callback_url, StringField(fields["callback_url"], "callback_url"));
   }
   return args;
 }

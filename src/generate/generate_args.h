@@ -45,10 +45,14 @@ struct GenerateArgs {
   image::OutputFormat format = image::OutputFormat::kPortrait;
   speech::ProsodyParams prosody;  // preset absent: chosen from the message
   std::string language;           // "ja" or "en"; empty: the voice's (messages in Japanese)
+  // The caller confirms the person in the photo agreed (the page's tick); kept with the task.
+  bool consent = false;
+  // Where the outcome is POSTed when the task ends (webhooks/); empty: nowhere.
+  std::string callback_url;
 
   // {object_key, text, voice_id, bgm_id (or null), background_id, background_key?,
   // person_index (or null), framing, format, prosody: {preset (or "auto"), speed, pitch, volume},
-  // language?}
+  // language?, consent, callback_url?}
   Json ToJson() const;
 };
 
@@ -59,7 +63,9 @@ struct GenerateArgs {
 // >= 0), `framing` (auto, bust, half or full; "invalid_framing" otherwise), `format` (portrait,
 // portrait_hd, square or landscape; "invalid_format" otherwise), `prosody` (a preset
 // name, "auto", or an object {preset, speed, pitch, volume}), `speed`, `pitch`, `volume` (numbers;
-// top-level ones override the object's) and `language` ("ja" or "en"). Numbers may be given as
+// top-level ones override the object's), `language` ("ja" or "en"), `consent` (true or
+// false, or "true"/"on"/"1"/"false"/"off"/"0" from a form) and `callback_url` (a string; its
+// destination is checked by Submit). Numbers may be given as
 // numeric strings (form fields are text). The image comes separately and is not checked here.
 // Errors: InvalidArgument "invalid_request" naming the field and what it must be; "invalid_prosody"
 // from the prosody checks; unknown fields are refused

@@ -151,7 +151,7 @@ Result<std::unique_ptr<GenerateService>> GenerateService::Make(const GenerateDep
   VMSG_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::FramePreviewer> previewer,
                         pipeline::FramePreviewer::Make(deps.segmenter));
   return std::unique_ptr<GenerateService>(
-      new GenerateService(deps, options.max_retries, std::move(chain), std::move(previewer)));
+      new GenerateService(deps, options, std::move(chain), std::move(previewer)));
 }
 
 std::string GenerateService::VoiceIdList() const {
@@ -266,6 +266,11 @@ Result<FramePreview> GenerateService::PreviewIn(pipeline::StageContext& ctx,
 }
 
 Status GenerateService::Check(const GenerateArgs& args) const {
+  if (require_consent_ && !args.consent) {
+    return Refuse("consent_required",
+                  "this server makes videos only with `consent: true`: confirm that the person "
+                  "in the photo agreed");
+  }
   Result<speech::CleanText> text =
       speech::CleanMessageText(args.text, deps_.voices->speaker().options().max_chars);
   if (!text.ok()) return text.status();
@@ -322,7 +327,16 @@ Status GenerateService::Submit(const std::string& task_id, const GenerateArgs& a
   if (deps_.results == nullptr || deps_.progress == nullptr || deps_.queue == nullptr) {
     return Status::FailedPrecondition("this generation service cannot queue tasks");
   }
+  if (!args.callback_url.empty()) {
+    if (deps_.webhooks == nullptr) {
+      return Status::InvalidArgument("this server sends no webhooks", "webhooks_disabled");
+    }
+    VMSG_RETURN_IF_ERROR(deps_.webhooks->CheckCallbackUrl(args.callback_url));
+  }
   VMSG_RETURN_IF_ERROR(CheckBeforeQueueing(args, image_bytes));
+  if (!args.callback_url.empty()) {
+    VMSG_RETURN_IF_ERROR(deps_.webhooks->Register(task_id, args.callback_url));
+  }
   state::TaskResult pending;
   pending.task_id = task_id;
   pending.status = state::TaskStatus::kPending;
@@ -412,7 +426,9 @@ worker::TaskHandler GenerateService::Handler() const {
     TaskProgressSink progress(task, english);
     VMSG_ASSIGN_OR_RETURN(GenerateResult result,
                           Run(task.job().task_id, args, progress, task.token()));
-    return result.ToJson();
+    Json json = result.ToJson();
+    json["consent"] = args.consent;  // kept with the task's outcome
+    return json;
   };
 }
 

@@ -21,6 +21,7 @@
 #include "pipeline/stages/frame_preview.h"
 #include "pipeline/stages/render_stage.h"
 #include "state/state.h"
+#include "webhooks/webhook_service.h"
 #include "worker/worker_pool.h"
 
 namespace vmsg::generate {
@@ -34,7 +35,8 @@ Result<std::string> StoreUploadedImage(objects::ObjectStore& store, std::string_
 struct GenerateOptions {
   audio::MixOptions mix;
   pipeline::RenderStage::Params render;
-  int max_retries = 3;  // of a submitted generation task
+  int max_retries = 3;           // of a submitted generation task
+  bool require_consent = false;  // VMSG_REQUIRE_CONSENT: Check refuses consent: false
 };
 
 // What a finished generation reports (the task's SUCCESS result).
@@ -77,6 +79,8 @@ struct GenerateDeps {
   state::TaskResults* results = nullptr;
   state::ProgressStore* progress = nullptr;
   state::JobQueue* queue = nullptr;
+  // Checks and records a request's callback_url; null: requests with one are refused.
+  webhooks::WebhookService* webhooks = nullptr;
 };
 
 class GenerateService {
@@ -87,7 +91,8 @@ class GenerateService {
                                                        const GenerateOptions& options);
 
   // Everything that can be checked without decoding a picture, cheapest first, each refusal
-  // an InvalidArgument with a stable reason: the text (invalid_text, text_empty,
+  // an InvalidArgument with a stable reason: consent_required (with options.require_consent),
+  // the text (invalid_text, text_empty,
   // text_too_long; text_empty too when the voice can read none of it), unknown_voice,
   // language_mismatch (the voice does not speak args.language), unknown_bgm, unknown_background
   // (each listing the valid ids), image_not_found / background_not_found (the object is not in the
@@ -98,7 +103,10 @@ class GenerateService {
   // the worker. `image_bytes` are the photo's when the caller holds them (an upload), else
   // they are read from the store. Tens of milliseconds for a 12 MP JPEG; the API's check.
   Status CheckBeforeQueueing(const GenerateArgs& args, std::string_view image_bytes = {}) const;
-  // Accepts a request: CheckBeforeQueueing, then the task's PENDING record, its first
+  // Accepts a request: the callback_url's destination (webhooks: invalid_callback_url,
+  // callback_url_refused, callback_url_unresolvable, webhooks_disabled without a webhook
+  // service or secret), CheckBeforeQueueing, the callback's waiting record, then the task's
+  // PENDING record, its first
   // progress ("queued", 0 %) and the job on the queue at the most urgent priority (someone
   // waits for it). Check's refusals, the state's errors; FailedPrecondition when the service
   // was made without the state (deps.results, progress, queue).
@@ -136,10 +144,11 @@ class GenerateService {
   std::string BgmIdList() const;
 
  private:
-  GenerateService(const GenerateDeps& deps, int max_retries, pipeline::Pipeline pipeline,
-                  std::unique_ptr<pipeline::FramePreviewer> previewer)
+  GenerateService(const GenerateDeps& deps, const GenerateOptions& options,
+                  pipeline::Pipeline pipeline, std::unique_ptr<pipeline::FramePreviewer> previewer)
       : deps_(deps),
-        max_retries_(max_retries),
+        max_retries_(options.max_retries),
+        require_consent_(options.require_consent),
         pipeline_(std::move(pipeline)),
         previewer_(std::move(previewer)) {}
 
@@ -157,6 +166,7 @@ class GenerateService {
 
   GenerateDeps deps_;
   int max_retries_;  // of a submitted task
+  bool require_consent_;
   pipeline::Pipeline pipeline_;
   std::unique_ptr<pipeline::FramePreviewer> previewer_;
 };

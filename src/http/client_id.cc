@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "http/credentials.h"
+
 namespace vmsg::http {
 namespace {
 
@@ -14,24 +16,11 @@ bool IsIssuedId(std::string_view text) {
 
 }  // namespace
 
+// A malformed value is not trusted (and a new id is issued).
 std::optional<std::string> ClientIdFromCookie(const Request& request) {
-  for (const auto& [name, value] : request.headers.fields()) {
-    if (!EqualsIgnoreCase(name, "Cookie")) continue;
-    // RFC 6265: "a=1; b=2"; the first vmsg_client pair counts.
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const size_t semi = rest.find(';');
-      const std::string_view pair = TrimOws(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      const size_t eq = pair.find('=');
-      if (eq == std::string_view::npos || TrimOws(pair.substr(0, eq)) != kClientCookie) continue;
-      std::string_view id = TrimOws(pair.substr(eq + 1));
-      if (id.size() >= 2 && id.front() == '"' && id.back() == '"') id = id.substr(1, id.size() - 2);
-      if (IsIssuedId(id)) return std::string(id);
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
+  const std::optional<std::string> id = CookieValue(request, kClientCookie);
+  if (!id || !IsIssuedId(*id)) return std::nullopt;
+  return std::string(*id);
 }
 
 ClientId ClientIdFor(const Request& request, IdGenerator& ids) {

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <exception>
 
+#include "http/credentials.h"
+
 namespace vmsg::http {
 namespace {
 
@@ -100,7 +102,7 @@ Response Dispatcher::Preflight(const Request& request, const RouteMatch& match) 
   }
   Response r = Response::Empty(204);
   r.headers.Set("Access-Control-Allow-Methods", Join(match.allowed));
-  r.headers.Set("Access-Control-Allow-Headers", "Content-Type, X-Request-Id");
+  r.headers.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id");
   r.headers.Set("Access-Control-Max-Age", "600");
   return r;
 }
@@ -164,7 +166,9 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
     const RateGroup group = route.options.rate_group_of ? route.options.rate_group_of(request)
                                                         : route.options.rate_group;
     std::string counted;  // the budget this request spent
-    if (auto limited = RateLimit(request, group, counted)) {
+    if (auto unauthenticated = Authenticate(request, route)) {
+      response = std::move(*unauthenticated);
+    } else if (auto limited = RateLimit(request, group, counted)) {
       response = std::move(*limited);
     } else if (length && *length > request.body_limit) {
       response = ProblemResponse(
@@ -201,6 +205,42 @@ boost::asio::awaitable<Response> Dispatcher::Handle(Request& request) const {
   co_return response;
 }
 
+std::optional<Response> Dispatcher::Authenticate(Request& request, const Route& route) const {
+  if (!options_.check_api_key || route.options.open_without_api_key ||
+      !route.pattern.starts_with("/api/")) {
+    return std::nullopt;
+  }
+  auto unauthorized = [&request](std::string_view code, std::string detail) {
+    Response r = ProblemResponse(401, code, std::move(detail), request.request_id);
+    r.headers.Set("WWW-Authenticate", "Bearer realm=\"vmsg\"");
+    return r;
+  };
+  const PresentedApiKey presented = PresentedApiKeyOf(request);
+  if (presented.kind == PresentedApiKey::Kind::kNone) {
+    return unauthorized("api_key_required",
+                        "this server needs an API key: send 'Authorization: Bearer KEY' (an "
+                        "operator makes one with 'vmsg keys create --name NAME')");
+  }
+  if (presented.kind == PresentedApiKey::Kind::kMalformed) {
+    return unauthorized("api_key_invalid",
+                        "the Authorization header must be 'Bearer KEY' with the key alone");
+  }
+  Result<std::string> id = options_.check_api_key(presented.key);
+  if (id.ok()) {
+    request.api_key_id = std::move(*id);
+    return std::nullopt;
+  }
+  if (id.status().IsNotFound()) {
+    return unauthorized("api_key_invalid", "this API key is not one of this server's");
+  }
+  if (id.status().code() == StatusCode::kPermissionDenied) {
+    return ProblemResponse(403, "api_key_revoked",
+                           "this API key was revoked; ask the operator for a new one",
+                           request.request_id);
+  }
+  return ProblemFromStatus(id.status(), request.request_id);
+}
+
 std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup group,
                                               std::string& counted) const {
   if (options_.rate_limiter == nullptr || group == RateGroup::kNone) return std::nullopt;
@@ -213,7 +253,9 @@ std::optional<Response> Dispatcher::RateLimit(const Request& request, RateGroup 
     name = "generate";
     limit = options_.generations_per_hour;
   }
-  const std::string key = std::string(name) + ":" + request.remote_address;
+  const std::string key =
+      std::string(name) + ":" +
+      (request.api_key_id.empty() ? request.remote_address : "key:" + request.api_key_id);
   Result<state::RateDecision> decision = options_.rate_limiter->Hit(key, limit);
   if (!decision.ok()) {
     // Failing open: an unreachable limiter must not take the API down with it.

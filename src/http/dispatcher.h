@@ -35,6 +35,12 @@ struct DispatcherOptions {
   std::vector<std::string> cors_origins;
   // Peer addresses (proxies) whose X-Forwarded-For header is believed.
   std::vector<std::string> trusted_proxies;
+  // Set: every route under /api/ (but those marked open_without_api_key) needs an API key,
+  // which this checks: the key's id when it is good, or an error: NotFound for a key that
+  // is no key (401 api_key_invalid), PermissionDenied for a revoked one (403
+  // api_key_revoked), another (the store is down) answered as its status (503). Rate limits
+  // then count per key, not per address. Unset: no keys (the default).
+  std::function<Result<std::string>(std::string_view key)> check_api_key;
   // Requests per client and hour for each rate group; null limiter: no limits.
   state::RateLimiter* rate_limiter = nullptr;
   int64_t api_requests_per_hour = 600;
@@ -75,6 +81,9 @@ class Dispatcher {
   // 403 origin_denied for a request that changes state (not GET, HEAD or OPTIONS) sent by a
   // browser from another site: Origin neither this server's own nor in VMSG_CORS_ORIGINS.
   std::optional<Response> CrossSiteChange(const Request& request) const;
+  // 401 or 403 when the route needs an API key and the request has no good one; sets
+  // request.api_key_id when it has.
+  std::optional<Response> Authenticate(Request& request, const Route& route) const;
   // 429 when the client has used up the route's hourly budget. `counted` names the budget
   // the request was counted against ("" when none was: no limiter, or it failed).
   std::optional<Response> RateLimit(const Request& request, RateGroup group,

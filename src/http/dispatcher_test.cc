@@ -275,6 +275,72 @@ TEST_F(DispatcherTest, RateLimitedRoutesAnswer429WithRetryAfter) {
   EXPECT_EQ(call("/limited", "192.0.2.1").status, 204);  // a new window
 }
 
+// With keys required: /api/ routes need a good key (header or cookie), open routes and
+// routes outside /api/ do not, and each key has its own rate budget.
+TEST_F(DispatcherTest, ApiKeysGuardApiRoutesAndCountRateLimitsPerKey) {
+  state::RateLimiter* limits = RateLimits();
+  ASSERT_NE(limits, nullptr);
+  RouteOptions limited;
+  limited.rate_group = RateGroup::kApi;
+  std::string seen_key;
+  router_.Add("GET", "/api/thing", Sync([&seen_key](Request& r) {
+                seen_key = r.api_key_id;
+                return Response::Empty(204);
+              }),
+              limited);
+  RouteOptions open;
+  open.open_without_api_key = true;
+  router_.Add("GET", "/api/config", Sync([](Request&) { return Response::Empty(204); }), open);
+  auto check = [](std::string_view key) -> Result<std::string> {
+    if (key == "good-1") return std::string("key_1");
+    if (key == "good-2") return std::string("key_2");
+    if (key == "old") return Status::PermissionDenied("revoked", "api_key_revoked");
+    if (key == "down") return Status::Unavailable("the state store is down", "state_unavailable");
+    return Status::NotFound("no such key", "api_key_invalid");
+  };
+  Dispatcher d(router_,
+               {.check_api_key = check, .rate_limiter = limits, .api_requests_per_hour = 2},
+               logger_, ids_);
+  auto call = [&](std::string path, std::vector<std::pair<std::string, std::string>> headers) {
+    StringBodyReader body("");
+    Request r;
+    r.method = "GET";
+    r.path = std::move(path);
+    r.remote_address = "192.0.2.7";
+    for (auto& [k, v] : headers) r.headers.Add(k, v);
+    r.body = &body;
+    return RunSync(d.Handle(r));
+  };
+  Response missing = call("/api/thing", {});
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(BodyJson(missing)["code"], "api_key_required");
+  EXPECT_EQ(missing.headers.Get("WWW-Authenticate"), "Bearer realm=\"vmsg\"");
+  EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Bearer wrong"}}))["code"],
+            "api_key_invalid");
+  EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Basic Z29vZC0x"}}))["code"],
+            "api_key_invalid");
+  EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Bearer"}}))["code"], "api_key_invalid");
+  Response revoked = call("/api/thing", {{"Authorization", "Bearer old"}});
+  EXPECT_EQ(revoked.status, 403);
+  EXPECT_EQ(BodyJson(revoked)["code"], "api_key_revoked");
+  EXPECT_EQ(call("/api/thing", {{"Authorization", "Bearer down"}}).status, 503);  // fails closed
+  EXPECT_EQ(seen_key, "");  // no refused request reached the handler
+
+  EXPECT_EQ(call("/api/thing", {{"Authorization", "bearer good-1"}}).status, 204);
+  EXPECT_EQ(seen_key, "key_1");
+  EXPECT_EQ(call("/api/thing", {{"Cookie", "a=b; vmsg_api_key=good-1"}}).status, 204);
+  EXPECT_EQ(call("/api/thing", {{"Authorization", "Bearer good-1"}}).status, 429);  // key 1 spent
+  EXPECT_EQ(call("/api/thing", {{"Authorization", "Bearer good-2"}}).status, 204);  // its own
+  EXPECT_EQ(seen_key, "key_2");
+  // The header wins over the cookie.
+  EXPECT_EQ(
+      call("/api/thing", {{"Authorization", "Bearer wrong"}, {"Cookie", "vmsg_api_key=good-2"}})
+          .status,
+      401);
+  EXPECT_EQ(call("/api/config", {}).status, 204);  // open
+  EXPECT_EQ(call("/hello", {}).status, 200);       // not under /api/
+}
+
 // The generate route's budget is for videos made: ten refused requests (400) leave it whole.
 TEST_F(DispatcherTest, OnlyAcceptedRequestsSpendAnAcceptedOnlyBudget) {
   state::RateLimiter* limits = RateLimits();

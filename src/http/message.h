@@ -86,6 +86,9 @@ struct Request {
   // The client's IP address: the peer's, or from X-Forwarded-For when the peer is a
   // trusted proxy (set by the dispatcher).
   std::string remote_address;
+  // The id of the API key the request was made with (set by the dispatcher); empty when
+  // the server does not require keys or the route is open.
+  std::string api_key_id;
   // The route's body limit (set by the dispatcher before the handler runs).
   uint64_t body_limit = 0;
   BodyReader* body = nullptr;  // never null once dispatched

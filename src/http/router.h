@@ -45,6 +45,10 @@ struct RouteOptions {
   // Only requests the route accepts (a 2xx answer) spend the budget: a refused one is
   // counted, then taken back. For the generate route, whose budget is for videos made.
   bool rate_counts_accepted_only = false;
+  // Answers without an API key even when the server requires one (DispatcherOptions::
+  // check_api_key): for what a client must read before it has a key (/api/config, the
+  // OpenAPI document). Routes outside /api/ never need one.
+  bool open_without_api_key = false;
   RouteDoc doc;
 };
 

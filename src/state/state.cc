@@ -1,8 +1,10 @@
 // Backend-independent parts of the state records: names, JSON forms, retry backoff.
 #include "state/state.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 namespace vmsg::state {
 namespace {
@@ -19,6 +21,12 @@ Result<TimePoint> TimeField(const Json& json, std::string_view key) {
                                    "invalid_field");
   }
   return *t;
+}
+
+Result<std::optional<TimePoint>> OptionalTimeField(const Json& json, std::string_view key) {
+  if (!json.contains(key) || json[key].is_null()) return std::optional<TimePoint>();
+  VMSG_ASSIGN_OR_RETURN(TimePoint t, TimeField(json, key));
+  return std::optional<TimePoint>(t);
 }
 
 }  // namespace
@@ -154,6 +162,92 @@ Result<Session> Session::FromJson(const Json& json) {
   VMSG_ASSIGN_OR_RETURN(s.connected_at, TimeField(json, "connected_at"));
   VMSG_ASSIGN_OR_RETURN(s.last_ping, TimeField(json, "last_ping"));
   return s;
+}
+
+Json ApiKey::ToJson() const {
+  return {{"id", id},
+          {"name", name},
+          {"hash", hash},
+          {"hint", hint},
+          {"created_at", FormatIso8601Millis(created_at)},
+          {"revoked_at", TimeOrNull(revoked_at)}};
+}
+
+Result<ApiKey> ApiKey::FromJson(const Json& json) {
+  ApiKey k;
+  VMSG_ASSIGN_OR_RETURN(k.id, GetString(json, "id"));
+  VMSG_ASSIGN_OR_RETURN(k.name, GetString(json, "name"));
+  VMSG_ASSIGN_OR_RETURN(k.hash, GetString(json, "hash"));
+  VMSG_ASSIGN_OR_RETURN(k.hint, GetString(json, "hint"));
+  VMSG_ASSIGN_OR_RETURN(k.created_at, TimeField(json, "created_at"));
+  VMSG_ASSIGN_OR_RETURN(k.revoked_at, OptionalTimeField(json, "revoked_at"));
+  return k;
+}
+
+void SortApiKeys(std::vector<ApiKey>& keys) {
+  std::sort(keys.begin(), keys.end(), [](const ApiKey& a, const ApiKey& b) {
+    return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+  });
+}
+
+Status ApiKeyNotFound(const std::string& id) {
+  return Status::NotFound("no API key " + id, "api_key_not_found");
+}
+
+namespace {
+constexpr std::pair<WebhookState, std::string_view> kWebhookStateNames[] = {
+    {WebhookState::kWaiting, "waiting"},
+    {WebhookState::kPending, "pending"},
+    {WebhookState::kDelivered, "delivered"},
+    {WebhookState::kFailed, "failed"},
+};
+}  // namespace
+
+std::string_view WebhookStateName(WebhookState state) {
+  for (const auto& [value, name] : kWebhookStateNames) {
+    if (value == state) return name;
+  }
+  return "unknown";
+}
+
+std::optional<WebhookState> ParseWebhookState(std::string_view name) {
+  for (const auto& [value, known] : kWebhookStateNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
+}
+
+Json WebhookDelivery::ToJson() const {
+  return {{"task_id", task_id},
+          {"url", url},
+          {"state", WebhookStateName(state)},
+          {"attempts", attempts},
+          {"last_http_status", last_http_status},
+          {"last_error", last_error},
+          {"task_ended_at", TimeOrNull(task_ended_at)},
+          {"next_attempt_at", TimeOrNull(next_attempt_at)},
+          {"delivered_at", TimeOrNull(delivered_at)},
+          {"updated_at", FormatIso8601Millis(updated_at)}};
+}
+
+Result<WebhookDelivery> WebhookDelivery::FromJson(const Json& json) {
+  WebhookDelivery d;
+  VMSG_ASSIGN_OR_RETURN(d.task_id, GetString(json, "task_id"));
+  VMSG_ASSIGN_OR_RETURN(d.url, GetString(json, "url"));
+  VMSG_ASSIGN_OR_RETURN(std::string state, GetString(json, "state"));
+  auto parsed = ParseWebhookState(state);
+  if (!parsed) return Status::InvalidArgument("unknown webhook state '" + state + "'");
+  d.state = *parsed;
+  VMSG_ASSIGN_OR_RETURN(int64_t attempts, GetInt(json, "attempts"));
+  VMSG_ASSIGN_OR_RETURN(int64_t http_status, GetInt(json, "last_http_status"));
+  d.attempts = static_cast<int>(attempts);
+  d.last_http_status = static_cast<int>(http_status);
+  VMSG_ASSIGN_OR_RETURN(d.last_error, GetString(json, "last_error"));
+  VMSG_ASSIGN_OR_RETURN(d.task_ended_at, OptionalTimeField(json, "task_ended_at"));
+  VMSG_ASSIGN_OR_RETURN(d.next_attempt_at, OptionalTimeField(json, "next_attempt_at"));
+  VMSG_ASSIGN_OR_RETURN(d.delivered_at, OptionalTimeField(json, "delivered_at"));
+  VMSG_ASSIGN_OR_RETURN(d.updated_at, TimeField(json, "updated_at"));
+  return d;
 }
 
 }  // namespace vmsg::state

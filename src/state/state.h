@@ -1,6 +1,7 @@
 // Short-lived task state, as the storage spec's "Redis" section fixes it: the job queue,
 // task results (celery-task-meta-{id}), progress (progress:{id}), WebSocket sessions
-// (ws:session:{id}) and rate limits (ratelimit:{ip}). Two backends implement every
+// (ws:session:{id}) and rate limits (ratelimit:{ip}), and two records of vmsg's own: API
+// keys (apikey:{id}) and webhook deliveries (webhook:{task_id}). Two backends implement every
 // interface: SQLite (embedded, the default) and Redis (distributed). Both pass one
 // conformance suite (state_conformance_test.cc); nothing above these interfaces knows
 // which one it runs on. All times come from the injected Clock.
@@ -278,6 +279,83 @@ class RateLimiter {
 };
 
 // ---------------------------------------------------------------------------------------
+// API keys: apikey:{id} and apikey-hash:{sha256 hex} -> id, kept until deleted (no TTL)
+
+struct ApiKey {
+  std::string id;    // kApiKeyIdPrefix + 16 hex digits
+  std::string name;  // the operator's label, 1..kMaxApiKeyNameBytes bytes of UTF-8
+  std::string hash;  // lower-case hex SHA-256 of the secret; the secret itself is never stored
+  std::string hint;  // the secret's first characters, to tell keys apart in a list
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
+
+  bool revoked() const { return revoked_at.has_value(); }
+  Json ToJson() const;
+  static Result<ApiKey> FromJson(const Json& json);
+};
+inline constexpr std::string_view kApiKeyIdPrefix = "key_";
+inline constexpr size_t kMaxApiKeyNameBytes = 100;
+
+// Oldest first, then by id (how every backend's List orders them).
+void SortApiKeys(std::vector<ApiKey>& keys);
+// NotFound (reason "api_key_not_found") naming the id.
+Status ApiKeyNotFound(const std::string& id);
+
+class ApiKeyStore {
+ public:
+  virtual ~ApiKeyStore() = default;
+  // Stores a new key. InvalidArgument when id, name or hash is empty; AlreadyExists when
+  // the id or the hash is taken.
+  virtual Status Create(const ApiKey& key) = 0;
+  // Every key, revoked ones included, oldest first.
+  virtual Result<std::vector<ApiKey>> List() = 0;
+  // Marks the key revoked now (a key revoked before keeps its first revoked_at) and returns
+  // it. NotFound when no key has `id`.
+  virtual Result<ApiKey> Revoke(const std::string& id) = 0;
+  // The key whose secret hashes to `hash`; NotFound when none does.
+  virtual Result<ApiKey> FindByHash(const std::string& hash) = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// Webhook deliveries: webhook:{task_id}, kept kWebhookRecordTtl after its last change
+
+inline constexpr std::chrono::hours kWebhookRecordTtl{48};
+
+enum class WebhookState {
+  kWaiting,    // the task has not ended
+  kPending,    // the task ended: a delivery is queued or waiting to be retried
+  kDelivered,  // the receiver answered 2xx
+  kFailed,     // given up: the retry window passed, or the URL is refused
+};
+std::string_view WebhookStateName(WebhookState state);  // "waiting", ...
+std::optional<WebhookState> ParseWebhookState(std::string_view name);
+
+struct WebhookDelivery {
+  std::string task_id;
+  std::string url;
+  WebhookState state = WebhookState::kWaiting;
+  int attempts = 0;          // POSTs made
+  int last_http_status = 0;  // the receiver's last answer; 0 when none came
+  std::string last_error;    // why the last attempt failed; empty when none did
+  std::optional<TimePoint> task_ended_at;
+  std::optional<TimePoint> next_attempt_at;
+  std::optional<TimePoint> delivered_at;
+  TimePoint updated_at;
+
+  Json ToJson() const;
+  static Result<WebhookDelivery> FromJson(const Json& json);
+};
+
+class WebhookStore {
+ public:
+  virtual ~WebhookStore() = default;
+  // Creates or replaces the record, expiring kWebhookRecordTtl after updated_at.
+  virtual Status Put(const WebhookDelivery& delivery) = 0;
+  // NotFound when absent or expired.
+  virtual Result<WebhookDelivery> Get(const std::string& task_id) = 0;
+};
+
+// ---------------------------------------------------------------------------------------
 
 // Everything one backend provides. Health reports reachability and round-trip latency.
 struct StateBackend {
@@ -286,6 +364,8 @@ struct StateBackend {
   std::unique_ptr<ProgressStore> progress;
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<RateLimiter> rate_limits;
+  std::unique_ptr<ApiKeyStore> api_keys;
+  std::unique_ptr<WebhookStore> webhooks;
   std::function<Result<Duration>()> ping;  // round trip to the store
   std::string description;                 // "sqlite:/path" or "redis://host:port/db"
 };

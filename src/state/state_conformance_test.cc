@@ -453,6 +453,86 @@ TEST_P(StateConformanceTest, SessionsExpireUnlessTouched) {
   EXPECT_TRUE(backend_.sessions->Get(t.session_id).status().IsNotFound());
 }
 
+// --- API keys and webhook deliveries --------------------------------------------------
+
+TEST_P(StateConformanceTest, ApiKeysAreFoundByHashListedAndRevokedOnce) {
+  const std::string tag = IdGenerator().NewUuid().substr(0, 8);  // unique across runs
+  ApiKey a{"key_a" + tag, "ci", "hash-a-" + tag, "vmsg_aaaa", clock_.Now(), std::nullopt};
+  ASSERT_TRUE(backend_.api_keys->Create(a).ok());
+  clock_.Advance(1s);
+  ApiKey b{"key_b" + tag, "billing", "hash-b-" + tag, "vmsg_bbbb", clock_.Now(), std::nullopt};
+  ASSERT_TRUE(backend_.api_keys->Create(b).ok());
+
+  auto found = backend_.api_keys->FindByHash(b.hash);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->ToJson(), b.ToJson());
+  EXPECT_EQ(backend_.api_keys->FindByHash("hash-none-" + tag).status().reason(), "api_key_invalid");
+
+  // Neither the id nor the secret's hash may be used twice; nothing changes then.
+  ApiKey same_id = b;
+  same_id.hash = "hash-c-" + tag;
+  EXPECT_EQ(backend_.api_keys->Create(same_id).code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(backend_.api_keys->FindByHash(same_id.hash).status().IsNotFound());
+  ApiKey same_hash = b;
+  same_hash.id = "key_c" + tag;
+  EXPECT_EQ(backend_.api_keys->Create(same_hash).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(backend_.api_keys->FindByHash(b.hash)->id, b.id);
+  ApiKey nameless = a;
+  nameless.name.clear();
+  EXPECT_TRUE(backend_.api_keys->Create(nameless).IsInvalidArgument());
+
+  clock_.Advance(1min);
+  const TimePoint revoked_at = clock_.Now();
+  auto revoked = backend_.api_keys->Revoke(a.id);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->revoked_at, revoked_at);
+  clock_.Advance(1min);
+  EXPECT_EQ(backend_.api_keys->Revoke(a.id)->revoked_at, revoked_at);  // the first one stays
+  EXPECT_EQ(backend_.api_keys->FindByHash(a.hash)->revoked_at, revoked_at);
+  EXPECT_EQ(backend_.api_keys->Revoke("key_none" + tag).status().reason(), "api_key_not_found");
+
+  // Keys never expire, and List gives them oldest first.
+  clock_.Advance(24h * 400);
+  auto listed = backend_.api_keys->List();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  std::vector<std::string> ours;
+  for (const ApiKey& k : *listed) {
+    if (k.id.ends_with(tag)) ours.push_back(k.id);
+  }
+  EXPECT_EQ(ours, (std::vector<std::string>{a.id, b.id}));
+  EXPECT_TRUE(backend_.api_keys->FindByHash(b.hash).ok());
+}
+
+TEST_P(StateConformanceTest, WebhookDeliveriesRoundTripAndExpire) {
+  WebhookDelivery d;
+  d.task_id = ids_.NewUuid();
+  d.url = "https://example.com/hooks/vmsg";
+  d.updated_at = clock_.Now();
+  ASSERT_TRUE(backend_.webhooks->Put(d).ok());
+  EXPECT_EQ(backend_.webhooks->Get(d.task_id)->ToJson(), d.ToJson());
+
+  d.state = WebhookState::kPending;
+  d.attempts = 2;
+  d.last_http_status = 503;
+  d.last_error = "the receiver answered 503";
+  d.task_ended_at = clock_.Now();
+  clock_.Advance(1h);
+  d.next_attempt_at = clock_.Now() + 5min;
+  d.updated_at = clock_.Now();
+  ASSERT_TRUE(backend_.webhooks->Put(d).ok());
+  auto got = backend_.webhooks->Get(d.task_id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->ToJson(), d.ToJson());
+  EXPECT_EQ(got->state, WebhookState::kPending);
+
+  clock_.Advance(kWebhookRecordTtl - 1s);
+  EXPECT_TRUE(backend_.webhooks->Get(d.task_id).ok());
+  clock_.Advance(1s);
+  EXPECT_TRUE(backend_.webhooks->Get(d.task_id).status().IsNotFound());
+  d.task_id.clear();
+  EXPECT_TRUE(backend_.webhooks->Put(d).IsInvalidArgument());
+}
+
 // --- Rate limits ---------------------------------------------------------------------
 
 TEST_P(StateConformanceTest, RateLimitWindow) {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "video/ai_label.h"
+
 namespace vmsg::video {
 
 namespace {
@@ -99,6 +101,7 @@ Result<RenderedVideo> RenderVideo(const FrameSource& frames, Subtitles* subtitle
       }
       Result<cv::Mat> frame = frames.Frame(i);
       if (!frame.ok()) return queue.Fail(frame.status());
+      if (options.ai_label) DrawAiLabel(*frame);
       if (i == thumbnail) video.thumbnail = frame->clone();
       if (subtitles != nullptr) {
         Status drawn = subtitles->Draw(static_cast<double>(i) / options.encode.fps, *frame);

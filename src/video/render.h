@@ -19,6 +19,7 @@ namespace vmsg::video {
 struct RenderOptions {
   Mp4Options encode;
   int cancel_check_frames = 5;  // frames between two looks at the cancellation token
+  bool ai_label = false;        // the visible "AI" mark (ai_label.h) on every frame
   Status Validate() const;      // the encode options', and a positive check interval
 };
 

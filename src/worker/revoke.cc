@@ -1,3 +1,4 @@
+// Revoking a task (see revoke.h).
 #include "worker/revoke.h"
 
 #include "worker/worker_pool.h"
@@ -5,7 +6,8 @@
 namespace vmsg::worker {
 
 Result<RevokeOutcome> RevokeTask(state::JobQueue& queue, state::TaskResults& results,
-                                 const Clock& clock, const std::string& task_id) {
+                                 const Clock& clock, const std::string& task_id,
+                                 const RevokedHook& on_revoked) {
   VMSG_RETURN_IF_ERROR(queue.Cancel(task_id));
   VMSG_ASSIGN_OR_RETURN(bool running, queue.IsCancelRequested(task_id));
   if (running) return RevokeOutcome::kRevoking;
@@ -20,6 +22,7 @@ Result<RevokeOutcome> RevokeTask(state::JobQueue& queue, state::TaskResults& res
   VMSG_RETURN_IF_ERROR(results.PutFinal(
       revoked,
       FinalProgress(task_id, -1, kCancelledStep, std::string(kJapaneseFinalTexts.cancelled), now)));
+  if (on_revoked) VMSG_RETURN_IF_ERROR(on_revoked(revoked));
   return RevokeOutcome::kRevoked;
 }
 

@@ -4,6 +4,7 @@
 // point and records REVOKED itself.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/clock.h"
@@ -17,10 +18,15 @@ enum class RevokeOutcome {
   kRevoking,  // it is running: its worker will stop it
 };
 
-// The REVOKED record and the final progress go out together (TaskResults::PutFinal).
-// NotFound when the queue holds no such task (unknown, finished, or revoked already);
-// otherwise the stores' errors.
+// Told of a task revoked before it started, once its REVOKED record is written (as
+// WorkerOptions::on_task_ended is of a task that ran): a webhook goes out.
+using RevokedHook = std::function<Status(const state::TaskResult&)>;
+
+// The REVOKED record and the final progress go out together (TaskResults::PutFinal), then
+// `on_revoked` (when set) hears of it. NotFound when the queue holds no such task (unknown,
+// finished, or revoked already); otherwise the stores' errors and the hook's.
 Result<RevokeOutcome> RevokeTask(state::JobQueue& queue, state::TaskResults& results,
-                                 const Clock& clock, const std::string& task_id);
+                                 const Clock& clock, const std::string& task_id,
+                                 const RevokedHook& on_revoked = nullptr);
 
 }  // namespace vmsg::worker

@@ -481,7 +481,12 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result,
       MakeResult(task_id, state::TaskStatus::kSuccess, std::move(result));
   const state::Progress done =
       FinalProgress(task_id, kMaxPercentage, kDoneStep, std::string(texts.done), clock_.Now());
-  Status recorded = results_.PutFinal(record, done);
+  // The outcome, then whoever waits on the end (a webhook): retried together.
+  auto record_outcome = [&] {
+    Status put = results_.PutFinal(record, done);
+    return put.ok() ? TaskEnded(reservation.job, record) : put;
+  };
+  Status recorded = record_outcome();
   // A short outage of the state store (a Redis restart) must not throw the finished work
   // away: try again with backoff while the budget and the reservation last, so that no
   // other worker runs the task meanwhile.
@@ -497,7 +502,7 @@ bool WorkerPool::Succeed(const state::Reservation& reservation, Json result,
          {"error", recorded.ToString()}});
     if (!SleepUnlessStopping(backoff)) break;
     backoff = std::min(backoff * 2, kOutcomeRetryMaxBackoff);
-    recorded = results_.PutFinal(record, done);
+    recorded = record_outcome();
   }
   if (!recorded.ok()) {
     // Not acked, so the job is not lost: the queue retries it (handlers are idempotent).
@@ -513,6 +518,7 @@ void WorkerPool::Revoke(const state::Reservation& reservation, const Status& why
   const std::string& task_id = reservation.job.task_id;
   revoked_.fetch_add(1);
   PutFinal(
+      reservation.job,
       MakeResult(task_id, state::TaskStatus::kRevoked,
                  Json{{"exc_type", std::string(kRevokedExcType)}, {"exc_message", why.message()}}),
       FinalProgress(task_id, kFailedPercentage, kCancelledStep, std::string(texts.cancelled),
@@ -529,6 +535,7 @@ void WorkerPool::FailTimeLimit(const state::Reservation& reservation, const Fina
   const Status why = TimeLimitExceeded(options_.task_time_limit);
   failed_.fetch_add(1);
   PutFinal(
+      reservation.job,
       MakeResult(
           task_id, state::TaskStatus::kFailure,
           Json{{"exc_type", std::string(kTimeLimitExcType)}, {"exc_message", why.message()}}),
@@ -554,7 +561,7 @@ void WorkerPool::FailWithError(const state::Reservation& reservation, const Stat
         MakeResult(task_id, state::TaskStatus::kFailure, ExceptionInfo(error));
     failure.traceback = error.ToString();
     failed_.fetch_add(1);
-    PutFinal(failure,
+    PutFinal(reservation.job, failure,
              FinalProgress(task_id, kFailedPercentage, kFailedStep,
                            std::string(texts.error_prefix) + error.message(), clock_.Now()));
   };
@@ -616,8 +623,16 @@ void WorkerPool::PutResult(const state::TaskResult& result) {
   }
 }
 
-void WorkerPool::PutFinal(const state::TaskResult& result, const state::Progress& progress) {
+Status WorkerPool::TaskEnded(const state::Job& job, const state::TaskResult& result) {
+  if (!options_.on_task_ended) return Status::Ok();
+  Status told = options_.on_task_ended(job, result);
+  return told.ok() ? told : told.WithContext("telling of the end of " + job.task_id);
+}
+
+void WorkerPool::PutFinal(const state::Job& job, const state::TaskResult& result,
+                          const state::Progress& progress) {
   Status put = results_.PutFinal(result, progress);
+  if (put.ok()) put = TaskEnded(job, result);
   if (!put.ok()) {
     logger_.Warning(kComponent, "writing a task's outcome failed",
                     {{"task_id", result.task_id},

@@ -144,6 +144,10 @@ struct WorkerOptions {
   Duration outcome_retry_budget = std::chrono::seconds(60);
   // Threads and monotonic time (null: Env::Default()).
   Env* env = nullptr;
+  // Told of each task that ends (SUCCESS, FAILURE, REVOKED) once its record is written and
+  // before the queue is told, so a crash in between tells it again for the same job: it
+  // must be idempotent. An error is logged; after SUCCESS it is retried with the record.
+  std::function<Status(const state::Job&, const state::TaskResult&)> on_task_ended;
 
   // InvalidArgument naming the first field out of range (all durations must be positive).
   Status Validate() const;
@@ -231,7 +235,10 @@ class WorkerPool {
   void ReleaseForShutdown(const state::Reservation& reservation);
 
   void PutResult(const state::TaskResult& result);
-  void PutFinal(const state::TaskResult& result, const state::Progress& progress);
+  void PutFinal(const state::Job& job, const state::TaskResult& result,
+                const state::Progress& progress);
+  // options_.on_task_ended, when set.
+  Status TaskEnded(const state::Job& job, const state::TaskResult& result);
   state::TaskResult MakeResult(const std::string& task_id, state::TaskStatus status,
                                Json result) const;
 

@@ -5,6 +5,7 @@
 // try again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer } from './lib/server.mjs';
 import { sharedServerAndBrowser } from './lib/suite.mjs';
 import { openPage, screenshot } from './lib/browser.mjs';
@@ -136,7 +137,40 @@ test('a photo with nobody in it is explained', async () => {
   assert.match(await page.textContent('#person-hint'), /人物が見つかりませんでした/);
   assert.equal(await page.isVisible('#photo-error'), false);
   await page.fill('#message-text', 'こんにちは');
+  await page.check('#consent-check');
   await page.click('#generate-button');
   assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['人物が写った写真を選んでください（ステップ 1）']);
   await page.context().close();
+});
+
+test('a server that requires API keys asks for one once, explains a wrong one and keeps the right one', async () => {
+  const keyed = await startServer({ VMSG_API_KEYS_REQUIRED: 'true' });
+  const context = await suite.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ja-JP' });
+  try {
+    const made = execFileSync(process.env.VMSG_BIN, ['keys', 'create', '--name', 'e2e'], {
+      env: { ...process.env, VMSG_DATA_DIR: keyed.dataDir },
+    }).toString().trim().split('\n').pop();
+    assert.match(made, /^vmsg_[0-9a-f]{40}$/);
+    const page = await context.newPage();
+    await page.goto(keyed.url);
+    await page.waitForSelector('#key-dialog[open]');
+    assert.equal(await page.textContent('#key-title'), 'APIキー');
+    await page.fill('#key-input', `vmsg_${'0'.repeat(40)}`);
+    await page.click('#key-save');
+    await page.waitForSelector('#key-error:not([hidden])');
+    assert.match(await page.textContent('#key-error'), /このAPIキーは使えません/);
+    await screenshot(page, 'api-key-refused-ja');
+    await page.fill('#key-input', made);
+    await page.click('#key-save');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+    assert.ok(await page.locator('#background-grid input[type="radio"]').count() > 1, 'backgrounds load with the key');
+    // Kept in the browser: a reload does not ask again.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+  } finally {
+    await context.close();
+    await keyed.stop();
+  }
 });

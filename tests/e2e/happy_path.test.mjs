@@ -125,9 +125,11 @@ test('photo to playing video', { timeout: GENERATE_TIMEOUT_MS + 120000 }, async 
   });
   const resultResponse = page.waitForResponse((r) => r.url().includes('/api/video/result/') && r.status() === 200, { timeout: GENERATE_TIMEOUT_MS });
   const generateRequest = page.waitForRequest((r) => r.url().endsWith('/api/video/generate'));
+  await page.check('#consent-check');
   await page.click('#generate-button');
   const asked = (await generateRequest).postDataJSON();
   assert.equal(asked.framing, 'bust');
+  assert.equal(asked.consent, true, 'the consent tick goes with the request');
   assert.equal(asked.format, 'portrait');
   assert.equal(asked.image_id, imageId);
   await page.waitForSelector('#progress-panel:not([hidden])');
@@ -335,6 +337,7 @@ test('cancel while queued (after a reload): the page says so and the form is usa
     await page.setInputFiles('#photo-input', join(FACES, 'Tom_Cruise_avp_2014_4.jpg'));
     await page.waitForSelector('.person-box');
     await page.fill('#message-text', 'こんにちは');
+    await page.check('#consent-check');
     await page.click('#generate-button');
     await page.waitForSelector('#progress-panel:not([hidden])');
     assert.equal(await page.isDisabled('#message-text'), true, 'the form is locked while a video is made');

@@ -16,9 +16,11 @@ test('generate first lists what is missing, in the user\'s language', async () =
   const page = await openPage(suite.browser, suite.server.url);
   await page.click('#generate-button');
   const missing = await page.locator('#generate-missing li').allTextContents();
-  assert.deepEqual(missing, ['写真を選んでください（ステップ 1）', 'メッセージを入力してください（ステップ 3）']);
+  assert.deepEqual(missing, ['写真を選んでください（ステップ 1）', 'メッセージを入力してください（ステップ 3）', '写真の人物の同意にチェックしてください（ステップ 7）']);
   await page.click('#lang-toggle');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['Choose a photo (step 1)', 'Type a message (step 3)', 'Tick that the person in the photo agreed (step 7)']);
+  await page.check('#consent-check');
   assert.deepEqual(await page.locator('#generate-missing li').allTextContents(), ['Choose a photo (step 1)', 'Type a message (step 3)']);
   assert.equal(await page.isVisible('#progress-panel'), false);
   await page.context().close();
@@ -31,6 +33,7 @@ test('one person is chosen at once; the counter follows VMSG_TEXT_MAX_CHARS', as
   assert.equal(await page.getAttribute('.person-box', 'aria-pressed'), 'true');
   assert.equal(await page.textContent('#person-hint'), 'この人が話します。');
   await page.fill('#message-text', 'あ'.repeat(41));
+  await page.check('#consent-check');
   assert.equal(await page.textContent('#message-counter'), '41 / 40 文字');
   assert.equal(await page.getAttribute('#message-text', 'aria-invalid'), 'true');
   assert.equal(await page.textContent('#message-limit-live'), '上限を 1 文字超えています。');
@@ -131,6 +134,7 @@ test('the video shape is offered from /api/config, reshapes the preview and goes
   await page.locator('#step-style').screenshot({ path: join(artifactsDir(), 'format-landscape-ja.png') });
   // The generation asks for it; a refusal is explained in the page's words.
   await page.fill('#message-text', 'ありがとう');
+  await page.check('#consent-check');
   await page.route('**/api/video/generate', (route) => route.fulfill({
     status: 400,
     contentType: 'application/problem+json',

@@ -10,8 +10,10 @@ server_pid=""
 # The private servers (redis, postgres, moto) of src/testing, as the C++ tests start them.
 source "$SOURCE_DIR/src/testing/test_servers.sh"
 redis_pid="" redis_volatile_pid="" pg_pid=""
+hook_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null
+  [ -n "$hook_pid" ] && kill "$hook_pid" 2>/dev/null
   for name in redis redis_volatile pg; do stop_test_server "$name"; done
   rm -rf "$work"
 }
@@ -193,8 +195,28 @@ check "status exits 1 when the state store is down" test $rc -eq 1
 check "status names what failed" grep -Eq '^state +FAIL ' <<<"$out"
 check "status says unhealthy" test "$(tail -n1 <<<"$out")" = UNHEALTHY
 
+# A webhook receiver on this machine: records each POST (its signature and body), answers 200.
+hook_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 - "$hook_port" "$work/hooks" <<'PY' &
+import http.server, json, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        with open(out, "a") as f:
+            f.write(json.dumps({"signature": self.headers.get("X-Vmsg-Signature"), "body": body}) + "\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), Hook).serve_forever()
+PY
+hook_pid=$!
+hook_env=(VMSG_WEBHOOK_SECRET=whsec_cli_test VMSG_WEBHOOK_ALLOW_PRIVATE=true)
+hook_url="http://127.0.0.1:$hook_port/hook"
+
 # serve --no-worker: the API only, whatever VMSG_WORKERS says; a queued task stays queued.
-VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data" VMSG_WEB_DIR="$SOURCE_DIR/web" VMSG_WORKERS=3 \
+env "${hook_env[@]}" VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$work/data" VMSG_WEB_DIR="$SOURCE_DIR/web" VMSG_WORKERS=3 \
   "$VMSG" serve --no-worker >"$work/api.log" 2>&1 &
 server_pid=$!
 port=$(wait_for_port "$work/api.log")
@@ -203,7 +225,7 @@ check "serve --no-worker logs no workers" grep -q "serving .*workers=0" "$work/a
 health=$(curl -s "http://127.0.0.1:$port/health")
 check "health without workers" test -z "$(grep -o '"workers"' <<<"$health")"
 queued=$(curl -s -w '\n%{http_code}' -F "image=@$faces/2008_001009.jpg;type=image/jpeg" \
-  -F "text=Hello there." "http://127.0.0.1:$port/api/video/generate")
+  -F "text=Hello there." -F consent=on -F "callback_url=$hook_url" "http://127.0.0.1:$port/api/video/generate")
 check "generate is accepted without workers" test "$(tail -n1 <<<"$queued")" = 202
 task_id=$(grep -o '"task_id":"[^"]*"' <<<"$queued" | cut -d'"' -f4)
 check "a task id is answered" test -n "$task_id"
@@ -211,8 +233,9 @@ check "no worker metrics without workers" test -z "$(curl -s "http://127.0.0.1:$
 out=$(VMSG_DATA_DIR="$work/data" "$VMSG" status)
 check "status sees the queued task" grep -Eq '^queue +ok +ready 1,' <<<"$out"
 check "the queued task stays queued" grep -q '"status":"PENDING"' <<<"$(curl -s "http://127.0.0.1:$port/api/video/status/$task_id")"
+check "status shows the webhook waiting" grep -q "\"webhook\":{.*\"state\":\"waiting\".*\"url\":\"$hook_url\"" <<<"$(curl -s "http://127.0.0.1:$port/api/video/status/$task_id")"
 # A task cancelled before any worker took it is REVOKED at once, and its result says so.
-second=$(curl -s -F "image=@$faces/2008_001009.jpg;type=image/jpeg" -F "text=Bye." \
+second=$(curl -s -F "image=@$faces/2008_001009.jpg;type=image/jpeg" -F "text=Bye." -F "callback_url=$hook_url" \
   "http://127.0.0.1:$port/api/video/generate" | grep -o '"task_id":"[^"]*"' | cut -d'"' -f4)
 check "cancel of a queued task revokes it" grep -q '"status":"REVOKED"' <<<"$(curl -s -X DELETE "http://127.0.0.1:$port/api/video/tasks/$second")"
 check "the revoked task's result is 409 task_revoked" grep -q '"code":"task_revoked"' <<<"$(curl -s "http://127.0.0.1:$port/api/video/result/$second")"
@@ -221,7 +244,7 @@ kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 # worker: runs without HTTP (and without a web directory), serves /metrics and /health on
 # VMSG_METRICS_PORT, stops on SIGTERM. It takes the task queued above.
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-VMSG_WEB_DIR="$work/no-web" VMSG_DATA_DIR="$work/data" VMSG_WORKERS=3 VMSG_METRICS_PORT="$metrics_port" \
+env "${hook_env[@]}" VMSG_WEB_DIR="$work/no-web" VMSG_DATA_DIR="$work/data" VMSG_WORKERS=3 VMSG_METRICS_PORT="$metrics_port" \
   "$VMSG" worker >"$work/worker.log" 2>&1 &
 worker_pid=$!
 for _ in $(seq 1 100); do grep -q "working" "$work/worker.log" && break; sleep 0.1; done
@@ -232,6 +255,27 @@ check "worker serves metrics" grep -q '^# TYPE vmsg_tasks_total counter$' <<<"$w
 check "worker metrics show its threads" test "$(grep -E '^vmsg_workers_(busy|idle) ' <<<"$wmetrics" | awk '{s+=$2} END {print s}')" = 3
 check "worker serves health" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/health")" = 200
 check "worker serves nothing else" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/api/video/status/$task_id")" = 404
+# The worker runs the queued task and delivers both webhooks: the finished task's and the
+# revoked one's, each signed with VMSG_WEBHOOK_SECRET (checked with Python's hmac).
+for _ in $(seq 1 600); do [ "$(wc -l <"$work/hooks" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
+check "both webhooks arrive, signed, with their outcomes" /usr/bin/python3 -c '
+import hashlib, hmac, json, sys, time
+task, revoked = sys.argv[1], sys.argv[2]
+calls = [json.loads(line) for line in open(sys.argv[3])]
+seen = {}
+for c in calls:
+    t, v1 = (p.split("=", 1)[1] for p in c["signature"].split(","))
+    expected = hmac.new(b"whsec_cli_test", (t + "." + c["body"]).encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(v1, expected), c
+    assert abs(time.time() - int(t)) < 300
+    body = json.loads(c["body"])
+    seen[body["task_id"]] = body
+assert len(calls) == 2, calls
+assert seen[task]["status"] == "SUCCESS" and seen[task]["result"]["video_key"].endswith("final_video.mp4")
+assert seen[task]["result"]["consent"] is True
+assert seen[revoked]["status"] == "REVOKED" and seen[revoked]["error"]["type"] == "TaskRevokedError"
+' "$task_id" "$second" "$work/hooks"
+kill "$hook_pid"; wait "$hook_pid" 2>/dev/null
 kill -TERM "$worker_pid"; wait "$worker_pid"; rc=$?
 check "worker exits 0 after SIGTERM" test $rc -eq 0
 check "worker logs the stop" grep -q "stopped" "$work/worker.log"
@@ -468,6 +512,90 @@ err=$(VMSG_DATA_DIR="$work/gen" "$VMSG" generate --image "$faces/dogs.jpg" --tex
 check "a photo with nobody in it fails the generation" test $rc -eq 1
 check "the failure says why" grep -q "nobody was found in the photo" <<<"$err"
 check "a failed generation writes no file" test ! -e "$work/gen3.mp4"
+
+# Every video says it is AI-made: `vmsg verify` checks the XMP and the signed C2PA manifest,
+# and the Content Authenticity Initiative's own reader agrees (installed from npm when
+# absent; skipped only when npm cannot install it).
+out=$("$VMSG" verify "$work/gen.mp4"); rc=$?
+check "verify passes a generated video" test $rc -eq 0
+check "verify names the digital source type" grep -q "compositeWithTrainedAlgorithmicMedia" <<<"$out"
+check "verify names the actions" grep -q '"c2pa.created","c2pa.placed"' <<<"$out"
+check "the self-made signer is called untrusted" grep -q "untrusted" <<<"$out"
+check "verify passes the thumbnail's XMP" "$VMSG" verify "$work/gen.jpg"
+check "the signer was made once, its key private" test "$(stat -c %a "$work/gen/c2pa/key.pem")" = 600
+cp "$work/gen.mp4" "$work/tampered.mp4"
+size=$(stat -c %s "$work/tampered.mp4")
+printf 'X' | dd of="$work/tampered.mp4" bs=1 seek=$((size - 500)) conv=notrunc 2>/dev/null
+err=$("$VMSG" verify "$work/tampered.mp4"); rc=$?
+check "verify fails a video with one byte changed" test $rc -eq 1
+check "the failure is the hash binding" grep -q "c2pa_hash_mismatch" <<<"$err"
+if "$SOURCE_DIR/tests/disclosure/install_reader.sh"; then
+  out=$(node "$SOURCE_DIR/tests/disclosure/read_manifest.mjs" "$work/gen.mp4" photo.jpg 2>&1); rc=$?
+  check "the C2PA reader finds the video's manifest valid" test $rc -eq 0
+  [ $rc -eq 0 ] || echo "$out"
+else
+  echo "SKIP: the C2PA reader could not be installed"
+fi
+
+# API keys: made, listed, revoked and rotated in the state store; a server that requires them.
+keydir="$work/keys"
+out=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys create --name "ci bot"); rc=$?
+check "keys create exits 0" test $rc -eq 0
+key1=$(tail -n1 <<<"$out")
+check "the key is alone on the last line" grep -Eq '^vmsg_[0-9a-f]{40}$' <<<"$key1"
+id1=$(grep -Eo 'key_[0-9a-f]{16}' <<<"$out" | head -1)
+check "keys list shows the key's id and name" grep -q "$id1 *ci bot" <<<"$(VMSG_DATA_DIR="$keydir" "$VMSG" keys list)"
+check "the secret is not stored" test -z "$(grep -a -r "${key1#vmsg_}" "$keydir" || true)"
+err=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys create 2>&1); rc=$?
+check "keys create without a name is bad usage" test $rc -eq 2
+err=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys revoke key_0000000000000000 2>&1); rc=$?
+check "revoking an unknown key fails" test $rc -eq 1
+check "the failure names the key" grep -q "no API key key_0000000000000000" <<<"$err"
+key2=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys create --name second | tail -n1)
+VMSG_HTTP_PORT=0 VMSG_DATA_DIR="$keydir" VMSG_WEB_DIR="$SOURCE_DIR/web" VMSG_WORKERS=0 \
+  VMSG_API_KEYS_REQUIRED=true VMSG_REQUIRE_CONSENT=true VMSG_RATE_LIMIT_API=3 \
+  VMSG_WEBHOOK_SECRET=whsec_cli_test \
+  "$VMSG" serve >"$work/keys.log" 2>&1 &
+server_pid=$!
+port=$(wait_for_port "$work/keys.log")
+base="http://127.0.0.1:$port"
+code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+check "without a key: 401" test "$(code "$base/api/backgrounds")" = 401
+check "the 401 names what is missing" grep -q '"code":"api_key_required"' "$work/body"
+check "a wrong key: 401" test "$(code -H "Authorization: Bearer vmsg_$(printf '0%.0s' $(seq 40))" "$base/api/backgrounds")" = 401
+check "the 401 says the key is invalid" grep -q '"code":"api_key_invalid"' "$work/body"
+check "the right key: 200" test "$(code -H "Authorization: Bearer $key1" "$base/api/backgrounds")" = 200
+check "the key in the page's cookie: 200" test "$(code -b "vmsg_api_key=$key1" "$base/api/backgrounds")" = 200
+check "api/config stays open and says keys are needed" grep -q '"api_key_required":true' <<<"$(curl -s "$base/api/config")"
+check "health stays open" test "$(code "$base/health")" = 200
+check "the page stays open" test "$(code "$base/")" = 200
+check "the third request of a key this hour: 200" test "$(code -H "Authorization: Bearer $key1" "$base/api/backgrounds")" = 200
+check "the fourth request of a key this hour: 429" test "$(code -H "Authorization: Bearer $key1" "$base/api/backgrounds")" = 429
+check "another key has its own budget" test "$(code -H "Authorization: Bearer $key2" "$base/api/backgrounds")" = 200
+VMSG_DATA_DIR="$keydir" "$VMSG" keys revoke "$id1" >/dev/null
+check "a revoked key: 403 at once" test "$(code -H "Authorization: Bearer $key1" "$base/api/backgrounds")" = 403
+check "the 403 says revoked" grep -q '"code":"api_key_revoked"' "$work/body"
+id2=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys list --json | grep -B1 '"name": "second"' | grep -Eo 'key_[0-9a-f]{16}')
+key3=$(VMSG_DATA_DIR="$keydir" "$VMSG" keys rotate "$id2" | tail -n1)
+check "the rotated-out key: 403" test "$(code -H "Authorization: Bearer $key2" "$base/api/backgrounds")" = 403
+check "its replacement works" test "$(code -H "Authorization: Bearer $key3" "$base/api/backgrounds")" = 200
+# Consent and callbacks on generate (with VMSG_REQUIRE_CONSENT): refused with nothing queued.
+gen() { code -H "Authorization: Bearer $key3" -H 'Content-Type: application/json' -d "$1" "$base/api/video/generate"; }
+check "generate without consent: 400" test "$(gen '{"object_key":"images/uploads/x/a.jpg","text":"hi"}')" = 400
+check "the refusal is consent_required" grep -q '"code":"consent_required"' "$work/body"
+for url in http://127.0.0.1:9/hook http://localhost/hook http://2130706433/ http://0x7f000001/ \
+           "http://[::1]/" http://169.254.169.254/latest/meta-data/ http://10.0.0.8/hook; do
+  check "a callback to $url: 400" \
+    test "$(gen "{\"object_key\":\"images/uploads/x/a.jpg\",\"text\":\"hi\",\"consent\":true,\"callback_url\":\"$url\"}")" = 400
+  check "$url is refused as private" grep -q '"code":"callback_url_refused"' "$work/body"
+done
+for url in file:///etc/passwd gopher://example.com/ "http://user:pw@example.com/" ftp://example.com/; do
+  check "a callback to $url is invalid" \
+    test "$(gen "{\"object_key\":\"images/uploads/x/a.jpg\",\"text\":\"hi\",\"consent\":true,\"callback_url\":\"$url\"}")" = 400
+  check "$url is named invalid" grep -q '"code":"invalid_callback_url"' "$work/body"
+done
+check "no task was queued by any refusal" grep -Eq '^queue +ok +ready 0,' <<<"$(VMSG_DATA_DIR="$keydir" "$VMSG" status)"
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
 
 echo "$passes passed, $failures failed"
 [ $failures -eq 0 ]

@@ -34,6 +34,24 @@ export class LocalError extends Error {
   }
 }
 
+// The API key, when the server requires one (VMSG_API_KEYS_REQUIRED): a cookie, so that the
+// page's WebSocket and <video> requests, which cannot carry a header, carry it too. Strict:
+// no other site's page makes the browser send it.
+const API_KEY_COOKIE = 'vmsg_api_key';
+
+export function hasApiKey() {
+  return document.cookie.split(';').some((c) => c.trim().startsWith(`${API_KEY_COOKIE}=`));
+}
+
+export function setApiKey(key) {
+  const secure = window.location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${API_KEY_COOKIE}=${encodeURIComponent(key)}; Path=/; Max-Age=31536000; SameSite=Strict${secure}`;
+}
+
+export function clearApiKey() {
+  document.cookie = `${API_KEY_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict`;
+}
+
 // Reads a failed response into an ApiError (problem+json when the server sent one).
 export async function errorFromResponse(res) {
   let code = `http_${res.status}`;

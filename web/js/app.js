@@ -1,6 +1,6 @@
 // The page: wires the steps together, the message and style steps, and step 7 (generate,
 // live progress, the result with save / share). Plain ES modules, no build step.
-import { getJson, sendJson, request, showError, clearError, errorFromResponse, ApiError, LocalError } from './api.js';
+import { getJson, sendJson, request, showError, clearError, errorFromResponse, ApiError, LocalError, hasApiKey, setApiKey, clearApiKey } from './api.js';
 import { initI18n, setLanguage, language, t, onLanguageChange } from './i18n.js';
 import { initPhoto, resetPhoto } from './photo.js';
 import { initBackground, loadBackgrounds } from './background.js';
@@ -99,6 +99,7 @@ function missingItems() {
   if (n === 0) missing.push('missing.text');
   else if (n > state.config.text_max_chars) missing.push('missing.text_too_long');
   if (!state.voiceId) missing.push('missing.voice');
+  if (!$('consent-check').checked) missing.push('missing.consent');
   return missing;
 }
 
@@ -129,6 +130,7 @@ function generateBody() {
     framing: state.framing,
     format: state.format,
     prosody: style,
+    consent: $('consent-check').checked,
   };
   // The voice decides the language (the server refuses a mismatch); progress texts come from
   // the page's own translations whatever the server's messages are in.
@@ -438,6 +440,7 @@ function makeAnother() {
   clearError($('share-error'));
   resetPhoto();
   $('message-text').value = '';
+  $('consent-check').checked = false;  // a new photo, a new person to ask
   showMissing = false;
   updateCounter();
   window.scrollTo({ top: 0 });
@@ -464,6 +467,44 @@ async function loadConfig() {
   }
 }
 
+// With VMSG_API_KEYS_REQUIRED the page asks for a key once and keeps it in a cookie, which
+// every request of the page carries (fetch, the progress WebSocket, the video itself).
+// Resolves once a key the server takes is set.
+async function ensureApiKey() {
+  if (!state.config.api_key_required) return;
+  if (hasApiKey() && (await apiKeyAccepted())) return;
+  const dialog = $('key-dialog');
+  await new Promise((resolve) => {
+    $('key-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      $('key-save').disabled = true;
+      setApiKey($('key-input').value.trim());
+      const accepted = await apiKeyAccepted();
+      $('key-save').disabled = false;
+      if (accepted === true) {
+        $('key-error').hidden = true;
+        dialog.close();
+        resolve();
+      } else {
+        clearApiKey();
+        showError($('key-error'), accepted);
+      }
+    });
+    dialog.addEventListener('cancel', (event) => event.preventDefault());  // no way around it
+    dialog.showModal();
+  });
+}
+
+// true when a route that needs the key answers, else the ApiError that says why not.
+async function apiKeyAccepted() {
+  try {
+    await request('/api/backgrounds', { method: 'GET' });
+    return true;
+  } catch (err) {
+    return err;
+  }
+}
+
 function registerServiceWorker() {
   if ('serviceWorker' in navigator && window.isSecureContext) {
     navigator.serviceWorker.register('/sw.js').catch(() => {});
@@ -479,6 +520,8 @@ async function main() {
     return;
   }
   await loadConfig();
+  await ensureApiKey();
+  $('consent-check').addEventListener('change', renderMissing);
   initPhoto();
   initBackground();
   initFormat();

@@ -5,7 +5,11 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "audio/codec.h"
+#include "base/crypto.h"
+#include "base/ids.h"
 #include "base/json.h"
+#include "disclosure/c2pa.h"
+#include "disclosure/xmp.h"
 #include "image/image_io.h"
 #include "pipeline/stages/image_objects.h"
 #include "pipeline/stages/mix_stage.h"
@@ -132,6 +136,31 @@ std::vector<std::string> RenderStage::Outputs() const {
   return {std::string(keys::kVideo), std::string(keys::kThumbnail), std::string(keys::kVideoInfo)};
 }
 
+std::string RenderStage::Xmp(std::string_view format, int64_t made_at) const {
+  disclosure::XmpFields fields;
+  fields.creator_tool = "vmsg " + params_.software_version;
+  fields.create_unix_seconds = made_at;
+  fields.format = std::string(format);
+  return disclosure::XmpPacket(fields);
+}
+
+Result<std::string> RenderStage::Disclose(std::string mp4, const WorkItem& item,
+                                          int64_t made_at) const {
+  VMSG_ASSIGN_OR_RETURN(mp4, disclosure::AddXmpToMp4(mp4, Xmp("video/mp4", made_at)));
+  if (params_.signer == nullptr) return mp4;
+  IdGenerator ids;
+  const std::string type(image::ImageTypeName(image::SniffImageType(item.request.upload)));
+  disclosure::Provenance provenance{
+      .manifest_uuid = ids.NewUuid(),
+      .title = "final_video.mp4",
+      .instance_id = "xmp:iid:" + ids.NewUuid(),
+      .photo_title = "photo." + (type == "jpeg" ? std::string("jpg") : type),
+      .photo_format = "image/" + type,
+      .photo_sha256 = Sha256(item.request.upload),
+      .software_version = params_.software_version};
+  return disclosure::SignMp4(mp4, provenance, *params_.signer);
+}
+
 Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   const TimePoint started = ctx.clock.Now();
   VMSG_ASSIGN_OR_RETURN(cv::Mat framed, LoadFramed(ctx, item));
@@ -164,11 +193,16 @@ Status RenderStage::Run(StageContext& ctx, WorkItem& item) const {
   const video::RenderOptions options{
       .encode = video::SizedFor(
           {.preset = params_.preset, .crf = params_.crf, .threads = params_.threads}, framed.cols,
-          framed.rows)};
+          framed.rows),
+      .ai_label = params_.ai_label};
   VMSG_ASSIGN_OR_RETURN(video::RenderedVideo video,
                         video::RenderVideo(*frames, subtitles.get(), mixed, options, ctx.cancel));
   VMSG_ASSIGN_OR_RETURN(std::string jpeg,
                         image::EncodeJpeg(video.thumbnail, params_.thumbnail_jpeg_quality));
+  const int64_t made_at =
+      std::chrono::duration_cast<std::chrono::seconds>(started.time_since_epoch()).count();
+  VMSG_ASSIGN_OR_RETURN(jpeg, disclosure::AddXmpToJpeg(jpeg, Xmp("image/jpeg", made_at)));
+  VMSG_ASSIGN_OR_RETURN(video.mp4, Disclose(std::move(video.mp4), item, made_at));
   Json info = {{"duration_seconds", video.duration_seconds},
                {"frames", video.frames},
                {"fps", video::kVideoFps},

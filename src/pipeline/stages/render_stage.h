@@ -3,12 +3,15 @@
 // a face), the message's karaoke subtitles are drawn over each frame, and the frames are
 // encoded with the mixed sound (step 7) into videos/{task_id}/final_video.mp4, with
 // thumbnail.jpg (a frame without subtitles) and video.json ({duration_seconds, frames, fps,
-// width, height, face_animated, subtitles}) beside it.
+// width, height, face_animated, subtitles}) beside it. Every video and thumbnail says it is
+// AI-made (docs/disclosure.md): XMP with IPTC's digital source type in both, a signed C2PA
+// manifest in the MP4 when a signer is set, and the visible "AI" mark when ai_label is on.
 #pragma once
 
 #include <functional>
 #include <memory>
 
+#include "disclosure/signer.h"
 #include "pipeline/stage.h"
 #include "video/frame_source.h"
 #include "video/frame_source_input.h"
@@ -37,7 +40,11 @@ class RenderStage final : public Stage {
     double lead_seconds = 1.0;
     bool subtitles = true;
     int thumbnail_jpeg_quality = 90;
-    Status Validate() const;  // invalid_video_options naming the field
+    bool ai_label = true;  // VMSG_AI_LABEL
+    // Signs each MP4's C2PA manifest; null: XMP only (tests that do not look at it).
+    std::shared_ptr<const disclosure::Signer> signer;
+    std::string software_version;  // named in the XMP and the manifest
+    Status Validate() const;       // invalid_video_options naming the field
   };
 
   static Result<std::unique_ptr<RenderStage>> Make(const Params& params, FrameSourceFactory frames);
@@ -56,6 +63,11 @@ class RenderStage final : public Stage {
  private:
   RenderStage(const Params& params, FrameSourceFactory frames)
       : params_(params), frames_(std::move(frames)) {}
+  // The XMP packet of a file of media type `format` made at `made_at` (Unix seconds).
+  std::string Xmp(std::string_view format, int64_t made_at) const;
+  // The MP4 with its XMP and, with a signer, its C2PA manifest naming the photo.
+  Result<std::string> Disclose(std::string mp4, const WorkItem& item, int64_t made_at) const;
+
   const Params params_;
   const FrameSourceFactory frames_;
 };

@@ -6,11 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 
 #include "audio/codec.h"
 #include "audio/mix.h"
+#include "base/crypto.h"
 #include "base/json.h"
+#include "disclosure/c2pa.h"
+#include "disclosure/xmp.h"
 #include "image/image_io.h"
 #include "speech/speaker.h"
 #include "speech/speech_json.h"
@@ -19,6 +23,7 @@
 #include "testing/recording_progress_sink.h"
 #include "testing/synthetic_images.h"
 #include "testing/test_mp4.h"
+#include "video/ai_label.h"
 #include "video/mp4_probe.h"
 #include "video/still_frame_source.h"
 #include "video/subtitles.h"
@@ -208,6 +213,62 @@ TEST_F(RenderStageTest, RefusesBadParams) {
   EXPECT_EQ(RenderStage::Make({.lead_seconds = -1}, StillFrameSourceFactory()).status().reason(),
             "invalid_video_options");
   EXPECT_EQ(RenderStage::Make({}, nullptr).status().reason(), "invalid_video_options");
+}
+
+}  // namespace
+}  // namespace vmsg::pipeline
+
+namespace vmsg::pipeline {
+namespace {
+
+// Every video says it is AI-made: XMP in the MP4 and the thumbnail, a C2PA manifest that
+// verifies (and breaks with one changed byte), and the visible mark when ai_label is on.
+TEST_F(RenderStageTest, EveryVideoAndThumbnailCarriesTheAiDisclosure) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("vmsg_render_c2pa_" + HexEncode(RandomBytes(6)));
+  auto signer = disclosure::Signer::LoadOrCreate(dir / "cert.pem", dir / "key.pem");
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  const auto shared = std::make_shared<const disclosure::Signer>(std::move(*signer));
+  for (const bool label : {true, false}) {
+    const std::string task = label ? "task-ai-on" : "task-ai-off";
+    StoreInputs(task);
+    auto stage =
+        RenderStage::Make({.ai_label = label, .signer = shared, .software_version = "0.1.0"},
+                          StillFrameSourceFactory());
+    ASSERT_TRUE(stage.ok()) << stage.status();
+    WorkItem item = Item(task);
+    item.request.upload = *image::EncodePng(framed_);  // the "photo" the manifest names
+    ASSERT_TRUE(Run(**stage, item).ok());
+
+    auto mp4 = store_->GetBytes("videos/" + task + "/final_video.mp4");
+    ASSERT_TRUE(mp4.ok());
+    auto xmp = disclosure::ReadXmpFromMp4(*mp4);
+    ASSERT_TRUE(xmp.ok()) << xmp.status();
+    EXPECT_EQ(disclosure::DigitalSourceTypeOf(*xmp).value_or(""),
+              disclosure::kDigitalSourceTypeComposite);
+    auto jpeg = store_->GetBytes("videos/" + task + "/thumbnail.jpg");
+    ASSERT_TRUE(jpeg.ok());
+    EXPECT_TRUE(disclosure::ReadXmpFromJpeg(*jpeg).ok());
+    auto verified = disclosure::VerifyMp4(*mp4);
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_EQ(verified->ingredient_title, "photo.png");
+    EXPECT_EQ(verified->actions, (std::vector<std::string>{"c2pa.created", "c2pa.placed"}));
+    std::string changed = *mp4;
+    changed[changed.size() - 100] ^= 0x01;
+    EXPECT_EQ(disclosure::VerifyMp4(changed).status().reason(), "c2pa_hash_mismatch");
+
+    // The corner of the first frame: the mark when on, the picture itself when off.
+    auto frames = video::DecodeMp4Frames(*mp4, 1);
+    ASSERT_TRUE(frames.ok());
+    const cv::Rect corner = video::AiLabelBox(framed_.size());
+    const double psnr = cv::PSNR(frames->front()(corner), framed_(corner));
+    if (label) {
+      EXPECT_LT(psnr, 20.0) << "no mark drawn";
+    } else {
+      EXPECT_GT(psnr, 30.0) << "a mark drawn though off";
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

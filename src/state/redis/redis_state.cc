@@ -25,6 +25,12 @@ constexpr std::string_view kProgressPrefix = "progress:";
 constexpr std::string_view kSessionPrefix = "ws:session:";
 constexpr std::string_view kRateLimitPrefix = "ratelimit:";
 constexpr std::string_view kExpiryKey = "vmsg:expiry";
+constexpr std::string_view kApiKeyPrefix = "apikey:";
+constexpr std::string_view kApiKeyHashPrefix = "apikey-hash:";
+constexpr std::string_view kApiKeyIndex = "vmsg:apikeys";  // a set of every key's id
+constexpr std::string_view kWebhookPrefix = "webhook:";
+// How many optimistic retries a key's Revoke makes when another writer got in between.
+constexpr int kRevokeAttempts = 10;
 
 std::string Key(std::string_view prefix, std::string_view id) {
   std::string key(prefix);
@@ -396,6 +402,127 @@ class RedisRateLimiter final : public RateLimiter {
   std::shared_ptr<Records> records_;
 };
 
+// KEYS: apikey:{id}, apikey-hash:{hash}, vmsg:apikeys. ARGV: the key's JSON, its id.
+// 1 when stored, 0 when the id or the hash is taken. No TTL: keys live until deleted.
+const RedisScript kCreateApiKey(R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1
+)lua");
+
+// KEYS: vmsg:apikeys. Every key's JSON (ids in the set whose record is gone are skipped).
+const RedisScript kListApiKeys(R"lua(
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('GET', 'apikey:' .. id)
+  if v then out[#out + 1] = v end
+end
+return out
+)lua");
+
+// KEYS: apikey:{id}. ARGV: the JSON read, the new JSON. 1 written, 0 absent, -1 changed.
+const RedisScript kReplaceApiKey(R"lua(
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if v ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+)lua");
+
+class RedisApiKeyStore final : public ApiKeyStore {
+ public:
+  explicit RedisApiKeyStore(std::shared_ptr<Records> records) : records_(std::move(records)) {}
+
+  Status Create(const ApiKey& key) override {
+    if (key.id.empty() || key.name.empty() || key.hash.empty()) {
+      return Status::InvalidArgument("an API key needs an id, a name and a hash");
+    }
+    VMSG_ASSIGN_OR_RETURN(
+        RedisReply reply,
+        records_->client().Eval(kCreateApiKey,
+                                {Key(kApiKeyPrefix, key.id), Key(kApiKeyHashPrefix, key.hash),
+                                 std::string(kApiKeyIndex)},
+                                {DumpJson(key.ToJson()), key.id}));
+    if (reply.integer != 1) return Status::AlreadyExists("API key " + key.id + " exists");
+    return Status::Ok();
+  }
+
+  Result<std::vector<ApiKey>> List() override {
+    VMSG_ASSIGN_OR_RETURN(RedisReply reply,
+                          records_->client().Eval(kListApiKeys, {std::string(kApiKeyIndex)}, {}));
+    std::vector<ApiKey> keys;
+    for (const RedisReply& element : reply.elements) {
+      VMSG_ASSIGN_OR_RETURN(ApiKey key, Parse(std::string(kApiKeyIndex), element.str));
+      keys.push_back(std::move(key));
+    }
+    SortApiKeys(keys);
+    return keys;
+  }
+
+  Result<ApiKey> Revoke(const std::string& id) override {
+    const std::string key_name = Key(kApiKeyPrefix, id);
+    for (int attempt = 0; attempt < kRevokeAttempts; ++attempt) {
+      VMSG_ASSIGN_OR_RETURN(RedisReply read, records_->client().Command({"GET", key_name}));
+      if (read.IsNil()) return ApiKeyNotFound(id);
+      VMSG_ASSIGN_OR_RETURN(ApiKey key, Parse(key_name, read.str));
+      if (!key.revoked_at) key.revoked_at = records_->clock().Now();
+      VMSG_ASSIGN_OR_RETURN(
+          RedisReply written,
+          records_->client().Eval(kReplaceApiKey, {key_name}, {read.str, DumpJson(key.ToJson())}));
+      if (written.integer == 1) return key;
+      if (written.integer == 0) return ApiKeyNotFound(id);
+    }
+    return Status::Unavailable("API key " + id + " kept changing during Revoke", "state_busy");
+  }
+
+  Result<ApiKey> FindByHash(const std::string& hash) override {
+    const std::string hash_key = Key(kApiKeyHashPrefix, hash);
+    VMSG_ASSIGN_OR_RETURN(RedisReply id, records_->client().Command({"GET", hash_key}));
+    if (id.IsNil()) return Status::NotFound("no API key has this hash", "api_key_invalid");
+    const std::string key_name = Key(kApiKeyPrefix, id.str);
+    VMSG_ASSIGN_OR_RETURN(RedisReply read, records_->client().Command({"GET", key_name}));
+    if (read.IsNil())
+      return Corrupt(hash_key, Status::NotFound("it names a missing key " + id.str));
+    return Parse(key_name, read.str);
+  }
+
+ private:
+  static Result<ApiKey> Parse(const std::string& where, const std::string& text) {
+    auto json = ParseJson(text);
+    if (!json.ok()) return Corrupt(where, json.status());
+    auto key = ApiKey::FromJson(*json);
+    if (!key.ok()) return Corrupt(where, key.status());
+    return key;
+  }
+
+  std::shared_ptr<Records> records_;
+};
+
+class RedisWebhookStore final : public WebhookStore {
+ public:
+  explicit RedisWebhookStore(std::shared_ptr<Records> records) : records_(std::move(records)) {}
+
+  Status Put(const WebhookDelivery& delivery) override {
+    if (delivery.task_id.empty()) return Status::InvalidArgument("webhook delivery needs a task");
+    return records_->Put({{Key(kWebhookPrefix, delivery.task_id), delivery.ToJson(),
+                           delivery.updated_at + kWebhookRecordTtl, /*publish=*/false}});
+  }
+
+  Result<WebhookDelivery> Get(const std::string& task_id) override {
+    const std::string key = Key(kWebhookPrefix, task_id);
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> json, records_->GetJson(key));
+    if (!json) return Status::NotFound("no webhook for task " + task_id);
+    auto delivery = WebhookDelivery::FromJson(*json);
+    if (!delivery.ok()) return Corrupt(key, delivery.status());
+    return delivery;
+  }
+
+ private:
+  std::shared_ptr<Records> records_;
+};
+
 }  // namespace
 
 Result<StateBackend> NewRedisBackend(const RedisOptions& results_and_state,
@@ -413,6 +540,8 @@ Result<StateBackend> NewRedisBackend(const RedisOptions& results_and_state,
   backend.progress = std::make_unique<RedisProgressStore>(records);
   backend.sessions = std::make_unique<RedisSessionStore>(records);
   backend.rate_limits = std::make_unique<RedisRateLimiter>(records);
+  backend.api_keys = std::make_unique<RedisApiKeyStore>(records);
+  backend.webhooks = std::make_unique<RedisWebhookStore>(records);
   backend.description = state->endpoint().Description();
   backend.ping = [state]() -> Result<Duration> {
     const auto start = std::chrono::steady_clock::now();

@@ -29,6 +29,11 @@ constexpr std::string_view kTaskResultPrefix = "celery-task-meta-";
 constexpr std::string_view kProgressPrefix = "progress:";
 constexpr std::string_view kSessionPrefix = "ws:session:";
 constexpr std::string_view kRateLimitPrefix = "ratelimit:";
+constexpr std::string_view kApiKeyPrefix = "apikey:";
+constexpr std::string_view kApiKeyHashPrefix = "apikey-hash:";
+constexpr std::string_view kWebhookPrefix = "webhook:";
+// API keys never expire: their records carry the latest time there is (the year 2262).
+constexpr TimePoint kNever = TimePoint::max();
 
 // Job states in `jobs.state`; dead jobs live in their own table so that a task id may be
 // queued again after it died.
@@ -615,6 +620,121 @@ class SqliteRateLimiter final : public RateLimiter {
 };
 
 // ---------------------------------------------------------------------------------------
+// API keys and webhook deliveries.
+
+class SqliteApiKeyStore final : public ApiKeyStore {
+ public:
+  SqliteApiKeyStore(std::shared_ptr<Database> db, const Clock& clock)
+      : db_(std::move(db)), clock_(clock) {}
+
+  Status Create(const ApiKey& key) override {
+    if (key.id.empty() || key.name.empty() || key.hash.empty()) {
+      return Status::InvalidArgument("an API key needs an id, a name and a hash");
+    }
+    std::lock_guard lock(db_->mutex);
+    VMSG_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_->db));
+    const TimePoint now = clock_.Now();
+    const std::string id_key = Key(kApiKeyPrefix, key.id);
+    const std::string hash_key = Key(kApiKeyHashPrefix, key.hash);
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> by_id, ReadRecord(db_->db, id_key, now));
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> by_hash, ReadRecord(db_->db, hash_key, now));
+    if (by_id || by_hash) return Status::AlreadyExists("API key " + key.id + " exists");
+    VMSG_RETURN_IF_ERROR(WriteRecord(db_->db, id_key, key.ToJson(), kNever));
+    VMSG_RETURN_IF_ERROR(WriteRecord(db_->db, hash_key, Json{{"id", key.id}}, kNever));
+    return txn.Commit();
+  }
+
+  Result<std::vector<ApiKey>> List() override {
+    std::vector<ApiKey> keys;
+    std::lock_guard lock(db_->mutex);
+    VMSG_ASSIGN_OR_RETURN(Statement stmt,
+                          Statement::Prepare(db_->db,
+                                             "SELECT key, value FROM records WHERE key >= ?1 AND "
+                                             "key < ?2",
+                                             "list API keys"));
+    std::string end(kApiKeyPrefix);
+    end.back() += 1;  // "apikey;": just past every "apikey:..."
+    stmt.Bind(kApiKeyPrefix).Bind(end);
+    while (true) {
+      VMSG_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+      if (!has_row) break;
+      auto json = ParseJson(stmt.Text(1));
+      if (!json.ok()) return Corrupt(stmt.Text(0), json.status());
+      auto key = ApiKey::FromJson(*json);
+      if (!key.ok()) return Corrupt(stmt.Text(0), key.status());
+      keys.push_back(std::move(*key));
+    }
+    SortApiKeys(keys);
+    return keys;
+  }
+
+  Result<ApiKey> Revoke(const std::string& id) override {
+    const std::string id_key = Key(kApiKeyPrefix, id);
+    std::lock_guard lock(db_->mutex);
+    VMSG_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_->db));
+    const TimePoint now = clock_.Now();
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> json, ReadRecord(db_->db, id_key, now));
+    if (!json) return ApiKeyNotFound(id);
+    auto key = ApiKey::FromJson(*json);
+    if (!key.ok()) return Corrupt(id_key, key.status());
+    if (!key->revoked_at) key->revoked_at = now;
+    VMSG_RETURN_IF_ERROR(WriteRecord(db_->db, id_key, key->ToJson(), kNever));
+    VMSG_RETURN_IF_ERROR(txn.Commit());
+    return key;
+  }
+
+  Result<ApiKey> FindByHash(const std::string& hash) override {
+    const std::string hash_key = Key(kApiKeyHashPrefix, hash);
+    std::lock_guard lock(db_->mutex);
+    const TimePoint now = clock_.Now();
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> ref, ReadRecord(db_->db, hash_key, now));
+    if (!ref) return Status::NotFound("no API key has this hash", "api_key_invalid");
+    auto id = GetString(*ref, "id");
+    if (!id.ok()) return Corrupt(hash_key, id.status());
+    const std::string id_key = Key(kApiKeyPrefix, *id);
+    VMSG_ASSIGN_OR_RETURN(std::optional<Json> json, ReadRecord(db_->db, id_key, now));
+    if (!json) return Corrupt(hash_key, Status::NotFound("it names a missing key " + *id));
+    auto key = ApiKey::FromJson(*json);
+    if (!key.ok()) return Corrupt(id_key, key.status());
+    return key;
+  }
+
+ private:
+  std::shared_ptr<Database> db_;
+  const Clock& clock_;
+};
+
+class SqliteWebhookStore final : public WebhookStore {
+ public:
+  SqliteWebhookStore(std::shared_ptr<Database> db, const Clock& clock)
+      : db_(std::move(db)), clock_(clock) {}
+
+  Status Put(const WebhookDelivery& delivery) override {
+    if (delivery.task_id.empty()) return Status::InvalidArgument("webhook delivery needs a task");
+    std::lock_guard lock(db_->mutex);
+    return WriteRecord(db_->db, Key(kWebhookPrefix, delivery.task_id), delivery.ToJson(),
+                       delivery.updated_at + kWebhookRecordTtl);
+  }
+
+  Result<WebhookDelivery> Get(const std::string& task_id) override {
+    const std::string key = Key(kWebhookPrefix, task_id);
+    std::optional<Json> json;
+    {
+      std::lock_guard lock(db_->mutex);
+      VMSG_ASSIGN_OR_RETURN(json, ReadRecord(db_->db, key, clock_.Now()));
+    }
+    if (!json) return Status::NotFound("no webhook for task " + task_id);
+    auto delivery = WebhookDelivery::FromJson(*json);
+    if (!delivery.ok()) return Corrupt(key, delivery.status());
+    return delivery;
+  }
+
+ private:
+  std::shared_ptr<Database> db_;
+  const Clock& clock_;
+};
+
+// ---------------------------------------------------------------------------------------
 // Job queue.
 
 // Wakes waiting fetchers of one backend. `generation` moves on every event, so a fetcher
@@ -1018,6 +1138,8 @@ Result<StateBackend> NewSqliteBackend(const SqliteOptions& options, const Clock&
   backend.results = std::make_unique<SqliteTaskResults>(db, clock, *backend.progress);
   backend.sessions = std::make_unique<SqliteSessionStore>(db, clock);
   backend.rate_limits = std::make_unique<SqliteRateLimiter>(db, clock);
+  backend.api_keys = std::make_unique<SqliteApiKeyStore>(db, clock);
+  backend.webhooks = std::make_unique<SqliteWebhookStore>(db, clock);
   backend.description = db->description;
   backend.ping = [db]() -> Result<Duration> {
     const auto start = db->env->MonotonicNow();
