@@ -65,7 +65,11 @@ Result<NewApiKey> RotateApiKey(state::ApiKeyStore& store, const std::string& id,
     return Status::FailedPrecondition("API key " + id + " is revoked already", "api_key_revoked");
   }
   VMSG_ASSIGN_OR_RETURN(NewApiKey made, CreateApiKey(store, old->name, clock));
-  VMSG_RETURN_IF_ERROR(store.Revoke(id).status());
+  if (Status revoked = store.Revoke(id).status(); !revoked.ok()) {
+    // Nobody will ever see the new key: take it back rather than leave it valid.
+    (void)store.Revoke(made.record.id);
+    return revoked;
+  }
   return made;
 }
 

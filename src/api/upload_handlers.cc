@@ -6,6 +6,7 @@
 
 #include "api/static_handler.h"
 #include "base/crypto.h"
+#include "base/xml.h"
 #include "generate/generate_args.h"
 #include "http/multipart.h"
 #include "http/multipart_body.h"
@@ -154,32 +155,6 @@ class FormReceiver final : public http::MultipartHandler {
   bool in_file_ = false;
   bool ignoring_ = false;
 };
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 boost::asio::awaitable<http::Response> FormUpload(UploadServices s, http::Request& request) {
   const std::string_view content_type = request.headers.Get("Content-Type").value_or("");

@@ -1,6 +1,7 @@
 // `vmsg verify` (see verify_command.h).
 #include "cli/verify_command.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -54,6 +55,11 @@ int RunVerifyCommand(std::vector<std::string> args) {
   }
   if (path.empty()) {
     std::cerr << "vmsg verify: name a file (see vmsg verify --help)\n";
+    return 2;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    std::cerr << "vmsg verify: " << path << " is not a file\n";
     return 2;
   }
   std::ifstream in(path, std::ios::binary);

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "base/xml.h"
 #include "disclosure/bmff.h"
 
 namespace vmsg::disclosure {
@@ -15,29 +16,6 @@ constexpr uint8_t kApp0 = 0xe0;
 constexpr uint8_t kApp1 = 0xe1;
 constexpr uint8_t kSos = 0xda;
 constexpr size_t kMaxSegmentLength = 0xffff;  // the length field counts itself
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string IsoUtc(int64_t unix_seconds) {
   const auto t = static_cast<std::time_t>(unix_seconds);

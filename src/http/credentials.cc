@@ -26,6 +26,11 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
 
 PresentedApiKey PresentedApiKeyOf(const Request& request) {
   using Kind = PresentedApiKey::Kind;
+  int authorizations = 0;
+  for (const auto& [field, value] : request.headers.fields()) {
+    if (EqualsIgnoreCase(field, "Authorization")) ++authorizations;
+  }
+  if (authorizations > 1) return {Kind::kMalformed, {}};  // which one would count?
   if (auto header = request.headers.Get("Authorization")) {
     constexpr std::string_view kScheme = "bearer ";
     const std::string_view value = TrimOws(*header);

@@ -20,7 +20,7 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
 struct PresentedApiKey {
   enum class Kind {
     kNone,       // no Authorization header and no key cookie
-    kMalformed,  // an Authorization header that is not "Bearer <token>"
+    kMalformed,  // an Authorization header that is not "Bearer <token>", or two of them
     kPresent,
   };
   Kind kind = Kind::kNone;

@@ -320,6 +320,9 @@ TEST_F(DispatcherTest, ApiKeysGuardApiRoutesAndCountRateLimitsPerKey) {
   EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Basic Z29vZC0x"}}))["code"],
             "api_key_invalid");
   EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Bearer"}}))["code"], "api_key_invalid");
+  EXPECT_EQ(BodyJson(call("/api/thing", {{"Authorization", "Bearer good-1"},
+                                         {"Authorization", "Bearer good-2"}}))["code"],
+            "api_key_invalid");
   Response revoked = call("/api/thing", {{"Authorization", "Bearer old"}});
   EXPECT_EQ(revoked.status, 403);
   EXPECT_EQ(BodyJson(revoked)["code"], "api_key_revoked");
