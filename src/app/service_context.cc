@@ -2,8 +2,6 @@
 #include "app/service_context.h"
 
 #include <boost/asio/thread_pool.hpp>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -74,15 +72,10 @@ Result<std::filesystem::path> CheckDirectories(const Config& config, ServiceCont
 // The signer of the videos' C2PA manifests: the operator's (VMSG_C2PA_CERT and _KEY), or a
 // self-signed one made on first start under <data dir>/c2pa/ and loaded after.
 Result<std::shared_ptr<const disclosure::Signer>> OpenC2paSigner(const Config& config) {
-  auto read = [](const std::filesystem::path& path) -> Result<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return FileError("cannot read", path, errno);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
   Result<disclosure::Signer> signer = Status::Internal("no signer");
   if (!config.c2pa_cert.empty()) {
-    VMSG_ASSIGN_OR_RETURN(std::string cert, read(config.c2pa_cert));
-    VMSG_ASSIGN_OR_RETURN(std::string key, read(config.c2pa_key));
+    VMSG_ASSIGN_OR_RETURN(std::string cert, ReadFileToString(config.c2pa_cert));
+    VMSG_ASSIGN_OR_RETURN(std::string key, ReadFileToString(config.c2pa_key));
     signer = disclosure::Signer::FromPem(cert, key);
   } else {
     const std::filesystem::path dir = config.data_dir / "c2pa";

@@ -83,8 +83,9 @@ Env& Env::Default() {
 }
 
 Status WriteFileAtomically(Env& env, const std::filesystem::path& path,
-                           const std::filesystem::path& temp, std::string_view data, bool durable) {
-  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env.NewWritableFile(temp));
+                           const std::filesystem::path& temp, std::string_view data, bool durable,
+                           int mode) {
+  VMSG_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env.NewWritableFile(temp, mode));
   auto fail = [&](Status status) {
     (void)env.RemoveFile(temp);
     return status;

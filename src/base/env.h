@@ -87,11 +87,12 @@ class EnvWrapper : public Env {
   Env& target_;
 };
 
-// Writes `data` to a new temporary file `temp` beside `path`, syncs it (when `durable`),
-// renames it over `path` and syncs the directory: a reader sees the old contents or the
-// new, never a torn file. The temporary is removed on failure.
+// Writes `data` to a new temporary file `temp` beside `path` (created with `mode`, less the
+// umask), syncs it (when `durable`), renames it over `path` and syncs the directory: a
+// reader sees the old contents or the new, never a torn file. The temporary is removed on
+// failure.
 Status WriteFileAtomically(Env& env, const std::filesystem::path& path,
                            const std::filesystem::path& temp, std::string_view data,
-                           bool durable = true);
+                           bool durable = true, int mode = 0644);
 
 }  // namespace vmsg

@@ -69,4 +69,18 @@ Status FsyncDir(const std::filesystem::path& dir) {
   return Status::Ok();
 }
 
+Result<std::string> ReadFileToString(const std::filesystem::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) return FileError("cannot open", path, errno);
+  std::string out;
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return FileError("reading", path, errno);
+    if (n == 0) return out;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace vmsg

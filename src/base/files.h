@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "base/status.h"
 
 namespace vmsg {
@@ -47,5 +48,8 @@ Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path
 
 // fsync of a directory, so a rename or a new entry in it survives a crash.
 Status FsyncDir(const std::filesystem::path& dir);
+
+// The whole of a (small) file: keys, certificates, a video to verify. Errors as FileError.
+Result<std::string> ReadFileToString(const std::filesystem::path& path);
 
 }  // namespace vmsg

@@ -2,10 +2,9 @@
 #include "cli/verify_command.h"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
+#include "base/files.h"
 #include "base/json.h"
 #include "disclosure/c2pa.h"
 #include "disclosure/xmp.h"
@@ -62,12 +61,12 @@ int RunVerifyCommand(std::vector<std::string> args) {
     std::cerr << "vmsg verify: " << path << " is not a file\n";
     return 2;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "vmsg verify: cannot read " << path << "\n";
+  Result<std::string> read = ReadFileToString(path);
+  if (!read.ok()) {
+    std::cerr << "vmsg verify: " << read.status().message() << "\n";
     return 2;
   }
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string& bytes = *read;
   const bool jpeg = bytes.size() >= 3 && bytes.compare(0, 3, "\xff\xd8\xff") == 0;
 
   Json report = {{"file", path}};

@@ -2,18 +2,15 @@
 // COSE's raw r || s form (OpenSSL produces and expects DER ECDSA-Sig-Value).
 #include "disclosure/signer.h"
 
-#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-
+#include "base/crypto.h"
+#include "base/env.h"
 #include "base/files.h"
 #include "disclosure/openssl_util.h"
 
@@ -200,34 +197,6 @@ Result<std::pair<std::string, std::string>> MakeSelfSignedChain() {
   return std::pair{ToPem(leaf.get()) + ToPem(ca.get()), std::move(key_pem)};
 }
 
-Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.ok()) return FileError("cannot open", path, errno);
-  std::string out;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = read(fd.get(), buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return FileError("reading", path, errno);
-    if (n == 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-}
-
-// Writes `data` to `path` through a temporary file in the same folder and a rename.
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view data, mode_t mode) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd.ok()) return FileError("cannot create", tmp, errno);
-  if (fchmod(fd.get(), mode) != 0) return FileError("chmod", tmp, errno);
-  VMSG_RETURN_IF_ERROR(WriteAll(fd.get(), data, tmp));
-  if (fsync(fd.get()) != 0) return FileError("fsync", tmp, errno);
-  if (fd.Close() != 0) return FileError("closing", tmp, errno);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return FileError("renaming", tmp, errno);
-  return FsyncDir(path.parent_path().empty() ? "." : path.parent_path());
-}
-
 }  // namespace
 
 Result<Signer> Signer::FromPem(std::string_view cert_chain_pem, std::string_view key_pem) {
@@ -254,11 +223,15 @@ Result<Signer> Signer::LoadOrCreate(const std::filesystem::path& cert,
     VMSG_ASSIGN_OR_RETURN(auto made, MakeSelfSignedChain());
     if (!key.parent_path().empty()) std::filesystem::create_directories(key.parent_path(), ec);
     if (!cert.parent_path().empty()) std::filesystem::create_directories(cert.parent_path(), ec);
-    VMSG_RETURN_IF_ERROR(WriteFileAtomically(key, made.second, kKeyFileMode));
-    VMSG_RETURN_IF_ERROR(WriteFileAtomically(cert, made.first, kCertFileMode));
+    // Temporaries of this call's own, so that a crashed start's leftovers are no obstacle.
+    const std::string suffix = ".tmp-" + HexEncode(RandomBytes(6));
+    VMSG_RETURN_IF_ERROR(WriteFileAtomically(Env::Default(), key, key.string() + suffix,
+                                             made.second, /*durable=*/true, kKeyFileMode));
+    VMSG_RETURN_IF_ERROR(WriteFileAtomically(Env::Default(), cert, cert.string() + suffix,
+                                             made.first, /*durable=*/true, kCertFileMode));
   }
-  VMSG_ASSIGN_OR_RETURN(std::string cert_pem, ReadWholeFile(cert));
-  VMSG_ASSIGN_OR_RETURN(std::string key_pem, ReadWholeFile(key));
+  VMSG_ASSIGN_OR_RETURN(std::string cert_pem, ReadFileToString(cert));
+  VMSG_ASSIGN_OR_RETURN(std::string key_pem, ReadFileToString(key));
   return FromPem(cert_pem, key_pem);
 }
 
