@@ -62,7 +62,9 @@ TEST(JumbfTest, FindsSuperBoxesByLabel) {
 }
 
 TEST(JumbfTest, RefusesBrokenSuperBoxes) {
-  auto no_description = SplitBoxes(MakeBox("jumb", MakeBox("cbor", "")));
+  // The views point into the bytes, which must outlive them.
+  const std::string bare = MakeBox("jumb", MakeBox("cbor", ""));
+  auto no_description = SplitBoxes(bare);
   ASSERT_TRUE(no_description.ok());
   EXPECT_EQ(ParseSuperBox((*no_description)[0]).status().reason(), "jumbf_invalid");
   const std::string unterminated =
@@ -75,7 +77,8 @@ TEST(JumbfTest, RefusesBrokenSuperBoxes) {
 TEST(JumbfTest, SplitsLargeAndToTheEndSizes) {
   const std::string large = U32(1) + "mdat" + U64(16 + 3) + "xyz";
   const std::string to_end = U32(0) + "free" + "rest";
-  auto boxes = SplitBoxes(large + to_end);
+  const std::string both = large + to_end;
+  auto boxes = SplitBoxes(both);
   ASSERT_TRUE(boxes.ok()) << boxes.status();
   ASSERT_EQ(boxes->size(), 2u);
   EXPECT_EQ((*boxes)[0].payload, "xyz");

@@ -385,6 +385,58 @@ TEST_F(WorkerPoolTest, RetryableErrorRetriesAfterBackoffThenSucceeds) {
   EXPECT_EQ(pool_->Counters().failed, 0);
 }
 
+// on_task_ended hears of each end once, after the record is written, with the job and its
+// outcome; never of a retry.
+TEST_F(WorkerPoolTest, OnTaskEndedHearsOfEveryEndOnceAfterItsRecord) {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, TaskStatus>> heard;
+  WorkerOptions options = FastOptions();
+  options.on_task_ended = [&](const state::Job& job, const state::TaskResult& result) {
+    // The record is there when the hook runs.
+    EXPECT_EQ(StatusOf(job.task_id), result.status);
+    std::lock_guard lock(mutex);
+    heard.emplace_back(job.task_id, result.status);
+    return Status::Ok();
+  };
+  TaskRegistry registry;
+  ASSERT_TRUE(
+      registry.Register("vmsg.ok", [](TaskContext&) -> Result<Json> { return Json::object(); })
+          .ok());
+  ASSERT_TRUE(registry
+                  .Register("vmsg.bad",
+                            [](TaskContext&) -> Result<Json> {
+                              return Status::InvalidArgument("no face", "no_face_found");
+                            })
+                  .ok());
+  ASSERT_TRUE(registry
+                  .Register("vmsg.flaky",
+                            [](TaskContext& ctx) -> Result<Json> {
+                              if (ctx.job().attempt == 0)
+                                return Status::Unavailable("model server down");
+                              return Json::object();
+                            })
+                  .ok());
+  StartPool(std::move(registry), options);
+  Enqueue("t-ok", "vmsg.ok");
+  Enqueue("t-bad", "vmsg.bad");
+  Enqueue("t-flaky", "vmsg.flaky");
+  ASSERT_TRUE(WaitForStatus("t-ok", TaskStatus::kSuccess));
+  ASSERT_TRUE(WaitForStatus("t-bad", TaskStatus::kFailure));
+  ASSERT_TRUE(WaitForStatus("t-flaky", TaskStatus::kRetry));
+  clock_.Advance(std::chrono::seconds(60));
+  ASSERT_TRUE(WaitForStatus("t-flaky", TaskStatus::kSuccess));
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mutex);
+    return heard.size() == 3;
+  }));
+  pool_->Shutdown();
+  std::sort(heard.begin(), heard.end());
+  EXPECT_EQ(heard,
+            (std::vector<std::pair<std::string, TaskStatus>>{{"t-bad", TaskStatus::kFailure},
+                                                             {"t-flaky", TaskStatus::kSuccess},
+                                                             {"t-ok", TaskStatus::kSuccess}}));
+}
+
 TEST_F(WorkerPoolTest, UserCancelOfRunningTaskIsRevoked) {
   StartPool(RegistryWith("vmsg.test", LoopUntilCancelled));
   Enqueue("t-cancel", "vmsg.test");
