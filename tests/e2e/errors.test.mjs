@@ -169,6 +169,13 @@ test('a server that requires API keys asks for one once, explains a wrong one an
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+    // Once the operator revokes it, the next visit asks again.
+    const id = execFileSync(process.env.VMSG_BIN, ['keys', 'list', '--json'], {
+      env: { ...process.env, VMSG_DATA_DIR: keyed.dataDir },
+    }).toString().match(/"id": "(key_[0-9a-f]{16})"/)[1];
+    execFileSync(process.env.VMSG_BIN, ['keys', 'revoke', id], { env: { ...process.env, VMSG_DATA_DIR: keyed.dataDir } });
+    await page.reload();
+    await page.waitForSelector('#key-dialog[open]');
   } finally {
     await context.close();
     await keyed.stop();

@@ -472,7 +472,7 @@ async function loadConfig() {
 // Resolves once a key the server takes is set.
 async function ensureApiKey() {
   if (!state.config.api_key_required) return;
-  if (hasApiKey() && (await apiKeyAccepted())) return;
+  if (hasApiKey() && (await apiKeyAccepted()) === true) return;
   const dialog = $('key-dialog');
   await new Promise((resolve) => {
     $('key-form').addEventListener('submit', async (event) => {
