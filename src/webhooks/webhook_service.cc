@@ -73,18 +73,22 @@ Status WebhookService::OnTaskEnded(const state::Job& job, const state::TaskResul
     return Status::Ok();
   }
   const TimePoint ended_at = result.date_done.value_or(clock_.Now());
-  VMSG_RETURN_IF_ERROR(
-      QueueAttempt(job.task_id, url->get<std::string>(), DeliveryBody(result), 0, ended_at, {}));
+  // The record turns pending before the first attempt is queued, so that an attempt that
+  // runs at once on another thread is never overwritten by this. A job that ends a second
+  // time (after a crash) finds the record past waiting and queues the same attempt again,
+  // which the queue already holds or the record makes a no-op.
   Result<state::WebhookDelivery> existing = store_.Get(job.task_id);
   if (!existing.ok() && !existing.status().IsNotFound()) return existing.status();
   state::WebhookDelivery delivery =
       existing.ok() ? *existing : state::WebhookDelivery{.task_id = job.task_id};
-  if (delivery.state != state::WebhookState::kWaiting) return Status::Ok();  // ended before
-  delivery.url = url->get<std::string>();
-  delivery.state = state::WebhookState::kPending;
-  delivery.task_ended_at = ended_at;
-  delivery.next_attempt_at = clock_.Now();
-  return Save(delivery);
+  if (delivery.state == state::WebhookState::kWaiting) {
+    delivery.url = url->get<std::string>();
+    delivery.state = state::WebhookState::kPending;
+    delivery.task_ended_at = ended_at;
+    delivery.next_attempt_at = clock_.Now();
+    VMSG_RETURN_IF_ERROR(Save(delivery));
+  }
+  return QueueAttempt(job.task_id, url->get<std::string>(), DeliveryBody(result), 0, ended_at, {});
 }
 
 Status WebhookService::OnTaskRevoked(const state::TaskResult& result) {
