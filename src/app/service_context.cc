@@ -154,7 +154,7 @@ Status ServiceContext::OpenState(Role role) {
                                *clock_, *logger_));
     }
   } else {
-    const state::SqliteOptions sqlite{.path = c.data_dir / "state.sqlite3"};
+    const state::SqliteOptions sqlite{.path = StateDatabasePath(c)};
     VMSG_ASSIGN_OR_RETURN(state_, OpenStateBackend(c, *clock_, c.redis_max_connections));
     VMSG_ASSIGN_OR_RETURN(sweep_state_, state::NewSqliteSweeper(sqlite, *clock_));
   }

@@ -117,10 +117,14 @@ Result<OpenedObjectStore> OpenObjectStore(const Config& c, const Clock& clock) {
   return opened;
 }
 
+std::filesystem::path StateDatabasePath(const Config& config) {
+  return config.data_dir / "state.sqlite3";
+}
+
 Result<state::StateBackend> OpenStateBackend(const Config& config, const Clock& clock,
                                              int max_connections) {
   if (config.redis_url.empty()) {
-    return state::NewSqliteBackend({.path = config.data_dir / "state.sqlite3"}, clock);
+    return state::NewSqliteBackend({.path = StateDatabasePath(config)}, clock);
   }
   auto redis = [&config, max_connections](const std::string& url) {
     return state::RedisOptions{.url = url,

@@ -4,6 +4,7 @@
 // applied to either; and the configured task state (SQLite, or Redis with REDIS_URL).
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -31,9 +32,12 @@ struct OpenedObjectStore {
 // it reported.
 Result<OpenedObjectStore> OpenObjectStore(const Config& config, const Clock& clock);
 
+// Where the embedded task state lives: <data dir>/state.sqlite3.
+std::filesystem::path StateDatabasePath(const Config& config);
+
 // The task state backend the configuration names: Redis (results and state on
 // CELERY_RESULT_BACKEND, the queue on CELERY_BROKER_URL, `max_connections` each) when
-// REDIS_URL is set, else SQLite at <data dir>/state.sqlite3.
+// REDIS_URL is set, else SQLite at StateDatabasePath.
 Result<state::StateBackend> OpenStateBackend(const Config& config, const Clock& clock,
                                              int max_connections);
 
